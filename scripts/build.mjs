@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Builds what supple needs to run: the WebAssembly kernels (AssemblyScript -> dist/wasm/kernels.wasm) and the
+// TypeScript (tsc -> dist/). Runs on `npm ci` (prepare) and before tests and benchmarks. Downloads nothing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const quiet = process.argv.includes('--quiet');
+const log = (m) => quiet || console.log(`[build] ${m}`);
+
+function newestMtime(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`[build] failed: ${cmd} ${args.join(' ')}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+// 1. WebAssembly kernels.
+const asDir = join(root, 'src/backend/wasm/assembly');
+const wasmOut = join(root, 'dist/wasm/kernels.wasm');
+const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
+if (existsSync(asDir)) {
+  const stale = !existsSync(wasmOut) || statSync(wasmOut).mtimeMs < Math.max(newestMtime(asDir), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  if (stale && existsSync(asc)) {
+    mkdirSync(dirname(wasmOut), { recursive: true });
+    log('AssemblyScript -> dist/wasm/kernels.wasm');
+    run(process.execPath, [
+      asc, join(asDir, 'index.ts'),
+      '-O3', '--noAssert',
+      '--enable', 'simd,threads',
+      '--runtime', 'stub',
+      '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '65536',
+      '--outFile', wasmOut,
+    ]);
+  } else if (stale) {
+    console.warn('[build] assemblyscript is not installed and dist/wasm/kernels.wasm is missing or stale: the wasm backend will be unavailable');
+  }
+}
+
+// 2. TypeScript.
+log('tsc');
+run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]);

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/**/*.test.js) with node:test. Arguments filter the files by substring:
+// `npm test -- nn/Linear backend` runs the files whose path contains either string.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const passthrough = process.argv.slice(2).filter((a) => a.startsWith('--'));
+
+function find(dir, out = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) find(p, out);
+    else if (e.name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const files = find(join(root, 'dist'))
+  .filter((f) => !f.includes(`${join('dist', 'bench')}`))
+  .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(', ')}`);
+  process.exit(1);
+}
+const concurrency = Math.max(1, Math.min(availableParallelism(), Number(process.env.SUPPLE_TEST_CONCURRENCY) || availableParallelism()));
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...passthrough, ...files], { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);

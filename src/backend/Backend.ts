@@ -1,0 +1,156 @@
+import type { FloatArray } from '../tensor/FloatArray.js';
+
+/** The names a backend can have. `ts64` is the float64 reference used by gradient checks. */
+export type BackendName = 'ts' | 'ts64' | 'wasm' | 'native';
+
+/** Elementwise activations the kernels know. The numeric codes are part of the WASM ABI. */
+export const Activation = {
+  identity: 0,
+  relu: 1,
+  leakyRelu: 2,
+  tanh: 3,
+  sigmoid: 4,
+  elu: 5,
+  swish: 6,
+} as const;
+export type ActivationName = keyof typeof Activation;
+export type ActivationCode = (typeof Activation)[ActivationName];
+
+/**
+ * The kernel interface: every backend implements exactly this, and `ts` is the oracle the others are tested
+ * against. All arrays come from `alloc` of the same backend (WASM kernels read them from linear memory).
+ * Layouts are row-major; images are NCHW. Sizes are explicit so kernels never allocate.
+ *
+ * Conventions: `alpha`/`beta` follow BLAS (out = alpha * result + beta * out; beta = 0 ignores the old
+ * contents, NaN included). Kernels that produce parameter gradients take alpha/beta so that a gradient can be
+ * written, accumulated, or applied straight to the parameter (SGD fused into backward).
+ */
+export interface Backend {
+  readonly name: BackendName;
+  /** A one-line description: which library, SIMD, threads. */
+  readonly description: string;
+
+  // --- memory ---
+  /** A zero-filled array of n values in this backend's memory. */
+  alloc(n: number): FloatArray;
+  /** Give an array from alloc back. Using it afterwards is an error. */
+  free(a: FloatArray): void;
+
+  // --- vector ops ---
+  fill(y: FloatArray, value: number): void;
+  /** y[i] = x[i] for i < x.length (y may be longer). */
+  copy(x: FloatArray, y: FloatArray): void;
+  /** y = alpha * y */
+  scale(y: FloatArray, alpha: number): void;
+  /** y = alpha * x + y */
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  /** y = alpha * x + beta * y */
+  axpby(alpha: number, x: FloatArray, beta: number, y: FloatArray): void;
+  /** out = x * y elementwise (out may alias x or y). */
+  mul(x: FloatArray, y: FloatArray, out: FloatArray): void;
+  /** sum of x (float64 accumulation) */
+  sum(x: FloatArray): number;
+  /** sum of |x| */
+  sumAbs(x: FloatArray): number;
+  /** sum of x^2 */
+  sumSquares(x: FloatArray): number;
+  /** sum of x*y */
+  dot(x: FloatArray, y: FloatArray): number;
+  /** True if any value is NaN or infinite. */
+  hasNonFinite(x: FloatArray): boolean;
+
+  // --- matrix ops ---
+  /**
+   * C[m, n] = alpha * op(A) op(B) + beta * C, row-major. op(A) is [m, k]: A is [m, k], or [k, m] when transA.
+   * op(B) is [k, n]: B is [k, n], or [n, k] when transB.
+   */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray): void;
+  /** a[r, c] += v[c] for a [rows, cols]. */
+  addRowVector(a: FloatArray, rows: number, cols: number, v: FloatArray): void;
+  /** out[c] = alpha * sum_r a[r, c] + beta * out[c]. */
+  sumRows(a: FloatArray, rows: number, cols: number, alpha: number, beta: number, out: FloatArray): void;
+  /** out[c] = sum_r |a[r, c]| (column L1 norms of [rows, cols]). */
+  colSumsAbs(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
+  /** out[r] = sum_c |a[r, c]| (row L1 norms of [rows, cols]). */
+  rowSumsAbs(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
+  /** out[cols, cols] = a^T a for a [rows, cols], accumulated in float64 (singular values of a). */
+  gram(a: FloatArray, rows: number, cols: number, out: Float64Array): void;
+  /** out[j, i, :] = a[i, j, :] for a [d0, d1, inner]: swaps the two leading dimensions. */
+  transpose01(a: FloatArray, d0: number, d1: number, inner: number, out: FloatArray): void;
+
+  // --- channels (NCHW with hw = H*W; dense [N, F] is c = F, hw = 1) ---
+  /** a[n, c, :] += bias[c] */
+  addChannelBias(a: FloatArray, n: number, c: number, hw: number, bias: FloatArray): void;
+  /** out[c] = alpha * sum_{n, s} a[n, c, s] + beta * out[c] */
+  sumChannels(a: FloatArray, n: number, c: number, hw: number, alpha: number, beta: number, out: FloatArray): void;
+
+  // --- activations ---
+  /** y = f(x) elementwise; `param` is the slope of leakyRelu and alpha of elu. y may alias x. */
+  activation(kind: ActivationCode, x: FloatArray, y: FloatArray, param: number): void;
+  /** dx = f'(x) * dy, given x (input) and y = f(x) (output). dx may alias dy. */
+  activationBackward(kind: ActivationCode, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray, param: number): void;
+  /** CReLU: y[n, 0:c, s] = relu(x[n, :, s]), y[n, c:2c, s] = relu(-x[n, :, s]). */
+  crelu(x: FloatArray, n: number, c: number, hw: number, y: FloatArray): void;
+  /** dx[n, k, s] = (x > 0) * dy[n, k, s] - (x < 0) * dy[n, c + k, s] */
+  creluBackward(x: FloatArray, dy: FloatArray, n: number, c: number, hw: number, dx: FloatArray): void;
+
+  // --- convolution and pooling ---
+  /**
+   * Unfold x [n, c, h, w] into cols [c*kh*kw, n*oh*ow] (row = (channel, ky, kx), column = (image, oy, ox));
+   * zero padding `pad`, step `stride`. oh = floor((h + 2 pad - kh) / stride) + 1.
+   */
+  im2col(x: FloatArray, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, cols: FloatArray): void;
+  /** The adjoint of im2col: x = sum of cols folded back (x is overwritten). */
+  col2im(cols: FloatArray, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, x: FloatArray): void;
+  /** Max pooling with window k and step stride (no padding); argmax[n, c, oy, ox] = index within the h*w plane. */
+  maxPool(x: FloatArray, n: number, c: number, h: number, w: number, k: number, stride: number, y: FloatArray, argmax: FloatArray): void;
+  /** dx = 0, then dx[argmax] += dy. */
+  maxPoolBackward(dy: FloatArray, argmax: FloatArray, n: number, c: number, h: number, w: number, oh: number, ow: number, dx: FloatArray): void;
+  /** y[n, c] = mean over the hw plane of x[n, c, :]. */
+  globalAvgPool(x: FloatArray, n: number, c: number, hw: number, y: FloatArray): void;
+  /** dx[n, c, s] = dy[n, c] / hw. */
+  globalAvgPoolBackward(dy: FloatArray, n: number, c: number, hw: number, dx: FloatArray): void;
+
+  // --- normalization ---
+  /**
+   * Batch statistics per channel over (n, hw): mean[c], invStd[c] = 1/sqrt(var + eps) (biased variance), and
+   * y = gamma * (x - mean) * invStd + beta. Running stats update: run = (1 - momentum) run + momentum * stat,
+   * with the unbiased variance for runVar (as PyTorch).
+   */
+  batchNormTrain(x: FloatArray, n: number, c: number, hw: number, gamma: FloatArray, beta: FloatArray, eps: number, momentum: number, y: FloatArray, mean: FloatArray, invStd: FloatArray, runMean: FloatArray, runVar: FloatArray): void;
+  /** y = gamma * (x - runMean) / sqrt(runVar + eps) + beta */
+  batchNormEval(x: FloatArray, n: number, c: number, hw: number, gamma: FloatArray, beta: FloatArray, runMean: FloatArray, runVar: FloatArray, eps: number, y: FloatArray): void;
+  /**
+   * Backward of batchNormTrain: dx, and the raw (unscaled) dgamma[c], dbeta[c] (overwritten).
+   */
+  batchNormBackward(x: FloatArray, dy: FloatArray, n: number, c: number, hw: number, gamma: FloatArray, mean: FloatArray, invStd: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray): void;
+  /** Per row of x [rows, cols]: mean[r], invStd[r]; y = gamma * xhat + beta (gamma/beta of length cols). */
+  layerNorm(x: FloatArray, rows: number, cols: number, gamma: FloatArray, beta: FloatArray, eps: number, y: FloatArray, mean: FloatArray, invStd: FloatArray): void;
+  /** Backward of layerNorm: dx, and the raw dgamma, dbeta (overwritten). */
+  layerNormBackward(x: FloatArray, dy: FloatArray, rows: number, cols: number, gamma: FloatArray, mean: FloatArray, invStd: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray): void;
+
+  // --- losses ---
+  /**
+   * Softmax cross-entropy over rows of logits [rows, ld] using the first `cols` columns; labels[r] is a class
+   * index in [0, cols). Writes dlogits = scale * (softmax - onehot) (columns >= cols get 0) and returns the
+   * summed loss over rows (float64).
+   */
+  softmaxCrossEntropy(logits: FloatArray, labels: FloatArray, rows: number, cols: number, ld: number, scale: number, dlogits: FloatArray): number;
+  /** Returns sum (pred - target)^2 and writes dpred = scale * 2 (pred - target). */
+  squaredError(pred: FloatArray, target: FloatArray, scale: number, dpred: FloatArray): number;
+  /** out[r] = index of the largest of the first `cols` values of row r of a [rows, ld]. */
+  argmaxRows(a: FloatArray, rows: number, cols: number, ld: number, out: FloatArray): void;
+
+  // --- optimizer kernels (fused passes) ---
+  /**
+   * Adam with per-element bias correction: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p1 *= b1; p2 *= b2
+   * (p1 = b1^t, p2 = b2^t per element, so a reset slot restarts its own count); then
+   * g = (m / (1 - p1)) / (sqrt(v / (1 - p2)) + eps).
+   */
+  adam(g: FloatArray, m: FloatArray, v: FloatArray, p1: FloatArray, p2: FloatArray, b1: number, b2: number, eps: number): void;
+  /** buf = mu * buf + g; then g = buf, or g = g + mu * buf (nesterov). */
+  momentum(g: FloatArray, buf: FloatArray, mu: number, nesterov: boolean): void;
+}
+
+/** Ask for a backend by name or let supple pick the fastest that loads. */
+export type BackendChoice = BackendName | 'auto';

@@ -1,0 +1,24 @@
+import type { FloatArray } from '../tensor/FloatArray.js';
+
+/** Argument checks shared by every backend: cheap comparisons, always on, so no kernel reads past an array. */
+
+export function checkLength(kernel: string, arg: string, a: { length: number }, needed: number): void {
+  if (a.length < needed) {
+    throw new Error(`${kernel}: ${arg} holds ${a.length} values but ${needed} are needed`);
+  }
+}
+
+export function checkBatch(kernel: string, n: number): void {
+  if (!(n >= 1) || !Number.isInteger(n)) {
+    throw new Error(`${kernel}: the batch has ${n} examples; a batch needs at least 1 (empty batches are rejected)`);
+  }
+}
+
+export function checkGemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+  if (!(m >= 1 && n >= 1 && k >= 1) || !Number.isInteger(m) || !Number.isInteger(n) || !Number.isInteger(k)) {
+    throw new Error(`gemm: m = ${m}, n = ${n}, k = ${k} must be positive integers (empty operands are rejected)`);
+  }
+  if (a.length < m * k) throw new Error(`gemm: A holds ${a.length} values but op(A) is [${m}, ${k}]${transA ? ' (transposed)' : ''}`);
+  if (b.length < k * n) throw new Error(`gemm: B holds ${b.length} values but op(B) is [${k}, ${n}]${transB ? ' (transposed)' : ''}`);
+  if (c.length < m * n) throw new Error(`gemm: C holds ${c.length} values but C is [${m}, ${n}]`);
+}

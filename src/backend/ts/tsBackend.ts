@@ -1,0 +1,554 @@
+import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
+import { Activation, type ActivationCode, type Backend } from '../Backend.js';
+import { checkGemm, checkLength, checkBatch } from '../checks.js';
+
+/**
+ * The reference backend in plain TypeScript: simple loops, float64 accumulation, no tricks.
+ * It is the oracle every other backend is tested against; `precision: 64` gives the float64 backend that
+ * finite-difference gradient checks use.
+ */
+export function createTsBackend(precision: 32 | 64 = 32): Backend {
+  const Arr: FloatArrayConstructor = precision === 64 ? Float64Array : Float32Array;
+  const name = precision === 64 ? 'ts64' : 'ts';
+  return {
+    name,
+    description: `plain TypeScript (float${precision}), the reference`,
+
+    alloc(n) {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`alloc: n = ${n} is not a non-negative integer`);
+      return new Arr(n);
+    },
+    free() {},
+
+    fill(y, value) {
+      y.fill(value);
+    },
+    copy(x, y) {
+      checkLength('copy', 'y', y, x.length);
+      y.set(x);
+    },
+    scale(y, alpha) {
+      for (let i = 0; i < y.length; i++) y[i] = alpha * y[i]!;
+    },
+    axpy(alpha, x, y) {
+      checkLength('axpy', 'y', y, x.length);
+      for (let i = 0; i < x.length; i++) y[i] = alpha * x[i]! + y[i]!;
+    },
+    axpby(alpha, x, beta, y) {
+      checkLength('axpby', 'y', y, x.length);
+      if (beta === 0) for (let i = 0; i < x.length; i++) y[i] = alpha * x[i]!;
+      else for (let i = 0; i < x.length; i++) y[i] = alpha * x[i]! + beta * y[i]!;
+    },
+    mul(x, y, out) {
+      checkLength('mul', 'y', y, x.length);
+      checkLength('mul', 'out', out, x.length);
+      for (let i = 0; i < x.length; i++) out[i] = x[i]! * y[i]!;
+    },
+    sum(x) {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += x[i]!;
+      return s;
+    },
+    sumAbs(x) {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.abs(x[i]!);
+      return s;
+    },
+    sumSquares(x) {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+      return s;
+    },
+    dot(x, y) {
+      checkLength('dot', 'y', y, x.length);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+      return s;
+    },
+    hasNonFinite(x) {
+      for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return true;
+      return false;
+    },
+
+    gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+      checkGemm(transA, transB, m, n, k, a, b, c);
+      const acc = new Float64Array(n);
+      for (let i = 0; i < m; i++) {
+        acc.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = transA ? a[p * m + i]! : a[i * k + p]!;
+          if (av === 0) continue;
+          if (transB) for (let j = 0; j < n; j++) acc[j] += av * b[j * k + p]!;
+          else {
+            const row = p * n;
+            for (let j = 0; j < n; j++) acc[j] += av * b[row + j]!;
+          }
+        }
+        const row = i * n;
+        if (beta === 0) for (let j = 0; j < n; j++) c[row + j] = alpha * acc[j]!;
+        else for (let j = 0; j < n; j++) c[row + j] = alpha * acc[j]! + beta * c[row + j]!;
+      }
+    },
+    addRowVector(a, rows, cols, v) {
+      checkLength('addRowVector', 'a', a, rows * cols);
+      checkLength('addRowVector', 'v', v, cols);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) a[r * cols + j] += v[j]!;
+    },
+    sumRows(a, rows, cols, alpha, beta, out) {
+      checkLength('sumRows', 'a', a, rows * cols);
+      checkLength('sumRows', 'out', out, cols);
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += a[r * cols + j]!;
+        out[j] = beta === 0 ? alpha * s : alpha * s + beta * out[j]!;
+      }
+    },
+    colSumsAbs(a, rows, cols, out) {
+      checkLength('colSumsAbs', 'a', a, rows * cols);
+      checkLength('colSumsAbs', 'out', out, cols);
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += Math.abs(a[r * cols + j]!);
+        out[j] = s;
+      }
+    },
+    rowSumsAbs(a, rows, cols, out) {
+      checkLength('rowSumsAbs', 'a', a, rows * cols);
+      checkLength('rowSumsAbs', 'out', out, rows);
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let j = 0; j < cols; j++) s += Math.abs(a[r * cols + j]!);
+        out[r] = s;
+      }
+    },
+    gram(a, rows, cols, out) {
+      checkLength('gram', 'a', a, rows * cols);
+      checkLength('gram', 'out', out, cols * cols);
+      out.fill(0);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        for (let i = 0; i < cols; i++) {
+          const ai = a[o + i]!;
+          if (ai === 0) continue;
+          for (let j = i; j < cols; j++) out[i * cols + j] += ai * a[o + j]!;
+        }
+      }
+      for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) out[i * cols + j] = out[j * cols + i]!;
+    },
+    transpose01(a, d0, d1, inner, out) {
+      checkLength('transpose01', 'a', a, d0 * d1 * inner);
+      checkLength('transpose01', 'out', out, d0 * d1 * inner);
+      for (let i = 0; i < d0; i++)
+        for (let j = 0; j < d1; j++) {
+          const src = (i * d1 + j) * inner;
+          const dst = (j * d0 + i) * inner;
+          for (let s = 0; s < inner; s++) out[dst + s] = a[src + s]!;
+        }
+    },
+
+    addChannelBias(a, n, c, hw, bias) {
+      checkBatch('addChannelBias', n);
+      checkLength('addChannelBias', 'a', a, n * c * hw);
+      checkLength('addChannelBias', 'bias', bias, c);
+      for (let b = 0; b < n; b++)
+        for (let ch = 0; ch < c; ch++) {
+          const o = (b * c + ch) * hw;
+          const v = bias[ch]!;
+          for (let s = 0; s < hw; s++) a[o + s] += v;
+        }
+    },
+    sumChannels(a, n, c, hw, alpha, beta, out) {
+      checkBatch('sumChannels', n);
+      checkLength('sumChannels', 'a', a, n * c * hw);
+      checkLength('sumChannels', 'out', out, c);
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        for (let b = 0; b < n; b++) {
+          const o = (b * c + ch) * hw;
+          for (let k = 0; k < hw; k++) s += a[o + k]!;
+        }
+        out[ch] = beta === 0 ? alpha * s : alpha * s + beta * out[ch]!;
+      }
+    },
+
+    activation(kind, x, y, param) {
+      checkLength('activation', 'y', y, x.length);
+      const f = forwardFn(kind, param);
+      for (let i = 0; i < x.length; i++) y[i] = f(x[i]!);
+    },
+    activationBackward(kind, x, y, dy, dx, param) {
+      const n = dy.length;
+      checkLength('activationBackward', 'x', x, n);
+      checkLength('activationBackward', 'y', y, n);
+      checkLength('activationBackward', 'dx', dx, n);
+      const d = derivativeFn(kind, param);
+      for (let i = 0; i < n; i++) dx[i] = d(x[i]!, y[i]!) * dy[i]!;
+    },
+    crelu(x, n, c, hw, y) {
+      checkBatch('crelu', n);
+      checkLength('crelu', 'x', x, n * c * hw);
+      checkLength('crelu', 'y', y, 2 * n * c * hw);
+      for (let b = 0; b < n; b++)
+        for (let k = 0; k < c; k++)
+          for (let s = 0; s < hw; s++) {
+            const v = x[(b * c + k) * hw + s]!;
+            y[(b * 2 * c + k) * hw + s] = v > 0 ? v : 0;
+            y[(b * 2 * c + c + k) * hw + s] = v < 0 ? -v : 0;
+          }
+    },
+    creluBackward(x, dy, n, c, hw, dx) {
+      checkBatch('creluBackward', n);
+      checkLength('creluBackward', 'x', x, n * c * hw);
+      checkLength('creluBackward', 'dy', dy, 2 * n * c * hw);
+      checkLength('creluBackward', 'dx', dx, n * c * hw);
+      for (let b = 0; b < n; b++)
+        for (let k = 0; k < c; k++)
+          for (let s = 0; s < hw; s++) {
+            const i = (b * c + k) * hw + s;
+            const v = x[i]!;
+            dx[i] = v > 0 ? dy[(b * 2 * c + k) * hw + s]! : v < 0 ? -dy[(b * 2 * c + c + k) * hw + s]! : 0;
+          }
+    },
+
+    im2col(x, n, c, h, w, kh, kw, stride, pad, cols) {
+      checkBatch('im2col', n);
+      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
+      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
+      checkLength('im2col', 'x', x, n * c * h * w);
+      checkLength('im2col', 'cols', cols, c * kh * kw * n * oh * ow);
+      const ncol = n * oh * ow;
+      for (let ch = 0; ch < c; ch++)
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const row = ((ch * kh + ky) * kw + kx) * ncol;
+            for (let b = 0; b < n; b++)
+              for (let oy = 0; oy < oh; oy++) {
+                const iy = oy * stride + ky - pad;
+                for (let ox = 0; ox < ow; ox++) {
+                  const ix = ox * stride + kx - pad;
+                  const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                  cols[row + (b * oh + oy) * ow + ox] = inside ? x[((b * c + ch) * h + iy) * w + ix]! : 0;
+                }
+              }
+          }
+    },
+    col2im(cols, n, c, h, w, kh, kw, stride, pad, x) {
+      checkBatch('col2im', n);
+      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
+      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
+      checkLength('col2im', 'x', x, n * c * h * w);
+      checkLength('col2im', 'cols', cols, c * kh * kw * n * oh * ow);
+      x.fill(0, 0, n * c * h * w);
+      const ncol = n * oh * ow;
+      for (let ch = 0; ch < c; ch++)
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const row = ((ch * kh + ky) * kw + kx) * ncol;
+            for (let b = 0; b < n; b++)
+              for (let oy = 0; oy < oh; oy++) {
+                const iy = oy * stride + ky - pad;
+                if (iy < 0 || iy >= h) continue;
+                for (let ox = 0; ox < ow; ox++) {
+                  const ix = ox * stride + kx - pad;
+                  if (ix < 0 || ix >= w) continue;
+                  x[((b * c + ch) * h + iy) * w + ix] += cols[row + (b * oh + oy) * ow + ox]!;
+                }
+              }
+          }
+    },
+    maxPool(x, n, c, h, w, k, stride, y, argmax) {
+      checkBatch('maxPool', n);
+      const oh = Math.floor((h - k) / stride) + 1;
+      const ow = Math.floor((w - k) / stride) + 1;
+      checkLength('maxPool', 'x', x, n * c * h * w);
+      checkLength('maxPool', 'y', y, n * c * oh * ow);
+      checkLength('maxPool', 'argmax', argmax, n * c * oh * ow);
+      for (let p = 0; p < n * c; p++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            let best = -Infinity;
+            let at = (oy * stride) * w + ox * stride;
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const idx = (oy * stride + ky) * w + ox * stride + kx;
+                const v = x[p * h * w + idx]!;
+                // NaN propagates (as in PyTorch): the first NaN of a window wins.
+                if (v > best || (v !== v && best === best)) {
+                  best = v;
+                  at = idx;
+                }
+              }
+            const o = (p * oh + oy) * ow + ox;
+            y[o] = best;
+            argmax[o] = at;
+          }
+    },
+    maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
+      checkBatch('maxPoolBackward', n);
+      checkLength('maxPoolBackward', 'dy', dy, n * c * oh * ow);
+      checkLength('maxPoolBackward', 'dx', dx, n * c * h * w);
+      dx.fill(0, 0, n * c * h * w);
+      for (let p = 0; p < n * c; p++)
+        for (let o = 0; o < oh * ow; o++) dx[p * h * w + argmax[p * oh * ow + o]!] += dy[p * oh * ow + o]!;
+    },
+    globalAvgPool(x, n, c, hw, y) {
+      checkBatch('globalAvgPool', n);
+      checkLength('globalAvgPool', 'x', x, n * c * hw);
+      checkLength('globalAvgPool', 'y', y, n * c);
+      for (let p = 0; p < n * c; p++) {
+        let s = 0;
+        for (let k = 0; k < hw; k++) s += x[p * hw + k]!;
+        y[p] = s / hw;
+      }
+    },
+    globalAvgPoolBackward(dy, n, c, hw, dx) {
+      checkBatch('globalAvgPoolBackward', n);
+      checkLength('globalAvgPoolBackward', 'dx', dx, n * c * hw);
+      for (let p = 0; p < n * c; p++) {
+        const v = dy[p]! / hw;
+        for (let k = 0; k < hw; k++) dx[p * hw + k] = v;
+      }
+    },
+
+    batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar) {
+      checkBatch('batchNormTrain', n);
+      checkLength('batchNormTrain', 'x', x, n * c * hw);
+      checkLength('batchNormTrain', 'y', y, n * c * hw);
+      const count = n * hw;
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        for (let b = 0; b < n; b++) for (let k = 0; k < hw; k++) s += x[(b * c + ch) * hw + k]!;
+        const mu = s / count;
+        let ss = 0;
+        for (let b = 0; b < n; b++)
+          for (let k = 0; k < hw; k++) {
+            const d = x[(b * c + ch) * hw + k]! - mu;
+            ss += d * d;
+          }
+        const variance = ss / count;
+        const is = 1 / Math.sqrt(variance + eps);
+        mean[ch] = mu;
+        invStd[ch] = is;
+        const g = gamma[ch]!, bt = beta[ch]!;
+        for (let b = 0; b < n; b++)
+          for (let k = 0; k < hw; k++) {
+            const i = (b * c + ch) * hw + k;
+            y[i] = g * (x[i]! - mu) * is + bt;
+          }
+        const unbiased = count > 1 ? (ss / (count - 1)) : variance;
+        runMean[ch] = (1 - momentum) * runMean[ch]! + momentum * mu;
+        runVar[ch] = (1 - momentum) * runVar[ch]! + momentum * unbiased;
+      }
+    },
+    batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y) {
+      checkBatch('batchNormEval', n);
+      checkLength('batchNormEval', 'x', x, n * c * hw);
+      checkLength('batchNormEval', 'y', y, n * c * hw);
+      for (let ch = 0; ch < c; ch++) {
+        const is = 1 / Math.sqrt(runVar[ch]! + eps);
+        const g = gamma[ch]! * is;
+        const sh = beta[ch]! - runMean[ch]! * g;
+        for (let b = 0; b < n; b++)
+          for (let k = 0; k < hw; k++) {
+            const i = (b * c + ch) * hw + k;
+            y[i] = x[i]! * g + sh;
+          }
+      }
+    },
+    batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta) {
+      checkBatch('batchNormBackward', n);
+      checkLength('batchNormBackward', 'dx', dx, n * c * hw);
+      const count = n * hw;
+      for (let ch = 0; ch < c; ch++) {
+        const mu = mean[ch]!, is = invStd[ch]!;
+        let sdy = 0, sdyx = 0;
+        for (let b = 0; b < n; b++)
+          for (let k = 0; k < hw; k++) {
+            const i = (b * c + ch) * hw + k;
+            sdy += dy[i]!;
+            sdyx += dy[i]! * (x[i]! - mu) * is;
+          }
+        dgamma[ch] = sdyx;
+        dbeta[ch] = sdy;
+        const f = gamma[ch]! * is / count;
+        for (let b = 0; b < n; b++)
+          for (let k = 0; k < hw; k++) {
+            const i = (b * c + ch) * hw + k;
+            const xh = (x[i]! - mu) * is;
+            dx[i] = f * (count * dy[i]! - sdy - xh * sdyx);
+          }
+      }
+    },
+    layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd) {
+      checkBatch('layerNorm', rows);
+      checkLength('layerNorm', 'x', x, rows * cols);
+      checkLength('layerNorm', 'y', y, rows * cols);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        let s = 0;
+        for (let j = 0; j < cols; j++) s += x[o + j]!;
+        const mu = s / cols;
+        let ss = 0;
+        for (let j = 0; j < cols; j++) {
+          const d = x[o + j]! - mu;
+          ss += d * d;
+        }
+        const is = 1 / Math.sqrt(ss / cols + eps);
+        mean[r] = mu;
+        invStd[r] = is;
+        for (let j = 0; j < cols; j++) y[o + j] = gamma[j]! * (x[o + j]! - mu) * is + beta[j]!;
+      }
+    },
+    layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta) {
+      checkBatch('layerNormBackward', rows);
+      checkLength('layerNormBackward', 'dx', dx, rows * cols);
+      dgamma.fill(0, 0, cols);
+      dbeta.fill(0, 0, cols);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        const mu = mean[r]!, is = invStd[r]!;
+        let sd = 0, sdx = 0;
+        for (let j = 0; j < cols; j++) {
+          const xh = (x[o + j]! - mu) * is;
+          const d = dy[o + j]! * gamma[j]!;
+          sd += d;
+          sdx += d * xh;
+          dgamma[j] += dy[o + j]! * xh;
+          dbeta[j] += dy[o + j]!;
+        }
+        for (let j = 0; j < cols; j++) {
+          const xh = (x[o + j]! - mu) * is;
+          const d = dy[o + j]! * gamma[j]!;
+          dx[o + j] = (is / cols) * (cols * d - sd - xh * sdx);
+        }
+      }
+    },
+
+    softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits) {
+      checkBatch('softmaxCrossEntropy', rows);
+      if (cols < 1 || cols > ld) throw new Error(`softmaxCrossEntropy: cols = ${cols} must be in [1, ld = ${ld}]`);
+      checkLength('softmaxCrossEntropy', 'logits', logits, rows * ld);
+      checkLength('softmaxCrossEntropy', 'labels', labels, rows);
+      checkLength('softmaxCrossEntropy', 'dlogits', dlogits, rows * ld);
+      let total = 0;
+      for (let r = 0; r < rows; r++) {
+        const o = r * ld;
+        const label = labels[r]!;
+        if (!(label >= 0 && label < cols && Number.isInteger(label))) {
+          throw new Error(`softmaxCrossEntropy: label ${label} of row ${r} is not a class index in [0, ${cols})`);
+        }
+        let mx = -Infinity;
+        for (let j = 0; j < cols; j++) mx = Math.max(mx, logits[o + j]!);
+        let z = 0;
+        for (let j = 0; j < cols; j++) z += Math.exp(logits[o + j]! - mx);
+        const lse = mx + Math.log(z);
+        total += lse - logits[o + label]!;
+        for (let j = 0; j < cols; j++) dlogits[o + j] = scale * (Math.exp(logits[o + j]! - lse) - (j === label ? 1 : 0));
+        for (let j = cols; j < ld; j++) dlogits[o + j] = 0;
+      }
+      return total;
+    },
+    squaredError(pred, target, scale, dpred) {
+      checkLength('squaredError', 'target', target, pred.length);
+      checkLength('squaredError', 'dpred', dpred, pred.length);
+      let s = 0;
+      for (let i = 0; i < pred.length; i++) {
+        const d = pred[i]! - target[i]!;
+        s += d * d;
+        dpred[i] = scale * 2 * d;
+      }
+      return s;
+    },
+    argmaxRows(a, rows, cols, ld, out) {
+      checkLength('argmaxRows', 'a', a, rows * ld);
+      checkLength('argmaxRows', 'out', out, rows);
+      for (let r = 0; r < rows; r++) {
+        let best = -Infinity, at = 0;
+        for (let j = 0; j < cols; j++) {
+          const v = a[r * ld + j]!;
+          if (v > best) {
+            best = v;
+            at = j;
+          }
+        }
+        out[r] = at;
+      }
+    },
+
+    adam(g, m, v, p1, p2, b1, b2, eps) {
+      const n = g.length;
+      for (const [nm, arr] of [['m', m], ['v', v], ['p1', p1], ['p2', p2]] as const) checkLength('adam', nm, arr, n);
+      for (let i = 0; i < n; i++) {
+        const gi = g[i]!;
+        const mi = b1 * m[i]! + (1 - b1) * gi;
+        const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+        const q1 = p1[i]! * b1;
+        const q2 = p2[i]! * b2;
+        m[i] = mi;
+        v[i] = vi;
+        p1[i] = q1;
+        p2[i] = q2;
+        g[i] = mi / (1 - q1) / (Math.sqrt(vi / (1 - q2)) + eps);
+      }
+    },
+    momentum(g, buf, mu, nesterov) {
+      checkLength('momentum', 'buf', buf, g.length);
+      for (let i = 0; i < g.length; i++) {
+        const b = mu * buf[i]! + g[i]!;
+        buf[i] = b;
+        g[i] = nesterov ? g[i]! + mu * b : b;
+      }
+    },
+  };
+}
+
+/** The scalar forward function of an activation (float64; shared with gradient checks). */
+export function forwardFn(kind: ActivationCode, param: number): (x: number) => number {
+  switch (kind) {
+    case Activation.identity:
+      return (x) => x;
+    case Activation.relu:
+      return (x) => (x > 0 ? x : 0);
+    case Activation.leakyRelu:
+      return (x) => (x > 0 ? x : param * x);
+    case Activation.tanh:
+      return Math.tanh;
+    case Activation.sigmoid:
+      return sigmoid;
+    case Activation.elu:
+      return (x) => (x > 0 ? x : param * Math.expm1(x));
+    case Activation.swish:
+      return (x) => x * sigmoid(x);
+    default:
+      throw new Error(`activation: unknown kind ${kind as number}`);
+  }
+}
+
+/** f'(x) given x and y = f(x). */
+export function derivativeFn(kind: ActivationCode, param: number): (x: number, y: number) => number {
+  switch (kind) {
+    case Activation.identity:
+      return () => 1;
+    case Activation.relu:
+      return (x) => (x > 0 ? 1 : 0);
+    case Activation.leakyRelu:
+      return (x) => (x > 0 ? 1 : param);
+    case Activation.tanh:
+      return (_x, y) => 1 - y * y;
+    case Activation.sigmoid:
+      return (_x, y) => y * (1 - y);
+    case Activation.elu:
+      return (x, y) => (x > 0 ? 1 : y + param);
+    case Activation.swish:
+      return (x, y) => {
+        const s = sigmoid(x);
+        return s + y * (1 - s);
+      };
+    default:
+      throw new Error(`activation: unknown kind ${kind as number}`);
+  }
+}
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}

@@ -1,0 +1,64 @@
+import { Activation, type ActivationCode, type ActivationName, type Backend } from '../../backend/Backend.js';
+import { Tensor } from '../../tensor/Tensor.js';
+import { BatchCache } from '../BatchCache.js';
+import type { ForwardContext, GradSink, Layer } from '../Layer.js';
+import type { Param, StateBuffer } from '../Param.js';
+import { checkGrad, checkInput } from './shapeError.js';
+
+interface Buffers {
+  y: Tensor;
+  dx: Tensor;
+}
+
+/** An elementwise nonlinearity (ReLU, LeakyReLU, Tanh, Sigmoid, ELU, Swish, identity). */
+export class ActivationLayer implements Layer {
+  readonly type: string;
+  readonly outShape: readonly number[];
+  readonly params: Param[] = [];
+  readonly buffers: StateBuffer[] = [];
+  readonly children: Layer[] = [];
+  readonly code: ActivationCode;
+  output: Tensor | null = null;
+  /** The pre-activation input of the last forward. */
+  input: Tensor | null = null;
+  private cache: BatchCache<Buffers>;
+
+  constructor(
+    readonly name: string,
+    readonly fn: ActivationName,
+    /** LeakyReLU slope or ELU alpha. */
+    readonly param: number,
+    readonly inShape: readonly number[],
+    private readonly backend: Backend,
+  ) {
+    this.type = fn;
+    this.code = Activation[fn];
+    if (this.code === undefined) throw new Error(`${name}: unknown activation '${fn}'; allowed: ${Object.keys(Activation).join(', ')}`);
+    this.outShape = inShape;
+    const per = inShape.reduce((a, b) => a * b, 1);
+    this.cache = new BatchCache(
+      (n) => ({ y: new Tensor(backend.alloc(n * per), [n, ...inShape]), dx: new Tensor(backend.alloc(n * per), [n, ...inShape]) }),
+      (b) => {
+        backend.free(b.y.data);
+        backend.free(b.dx.data);
+      },
+    );
+  }
+
+  forward(x: Tensor, _ctx: ForwardContext): Tensor {
+    checkInput(this, x);
+    const { y } = this.cache.get(x.shape[0]!);
+    this.backend.activation(this.code, x.data, y.data, this.param);
+    this.input = x;
+    this.output = y;
+    return y;
+  }
+
+  backward(dy: Tensor, _sink: GradSink, needInputGrad: boolean): Tensor | null {
+    checkGrad(this, dy, this.output);
+    if (!needInputGrad) return null;
+    const { dx } = this.cache.get(dy.shape[0]!);
+    this.backend.activationBackward(this.code, this.input!.data, this.output!.data, dy.data, dx.data, this.param);
+    return dx;
+  }
+}

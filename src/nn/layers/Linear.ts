@@ -1,0 +1,97 @@
+import type { Backend } from '../../backend/Backend.js';
+import type { FloatArray } from '../../tensor/FloatArray.js';
+import type { Rng } from '../../tensor/Rng.js';
+import { Tensor } from '../../tensor/Tensor.js';
+import { BatchCache } from '../BatchCache.js';
+import { drawInit, type InitSpec } from '../init.js';
+import type { ForwardContext, GradSink, Layer } from '../Layer.js';
+import type { Param, StateBuffer } from '../Param.js';
+import { checkGrad, checkInput } from './shapeError.js';
+
+export interface LinearOptions {
+  readonly weightInit: InitSpec;
+  /** null: no bias. */
+  readonly biasInit: InitSpec | null;
+}
+
+interface Buffers {
+  y: Tensor;
+  dx: Tensor;
+}
+
+/** y = x W^T + b with W [out, in]: unit i is row i of W and entry i of b. */
+export class Linear implements Layer {
+  readonly type = 'linear';
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  readonly weight: Param;
+  readonly bias: Param | null;
+  readonly params: Param[];
+  readonly buffers: StateBuffer[] = [];
+  readonly children: Layer[] = [];
+  output: Tensor | null = null;
+  private input: Tensor | null = null;
+  private cache: BatchCache<Buffers>;
+
+  constructor(
+    readonly name: string,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions,
+    private readonly backend: Backend,
+    rng: Rng,
+  ) {
+    if (!(inFeatures >= 1 && outFeatures >= 1)) throw new Error(`${name} (linear): in = ${inFeatures}, out = ${outFeatures} must be >= 1`);
+    this.inShape = [inFeatures];
+    this.outShape = [outFeatures];
+    this.weight = makeParam(backend, `${name}.weight`, 'weight', [outFeatures, inFeatures], opts.weightInit, rng.split('weight'));
+    this.bias = opts.biasInit ? makeParam(backend, `${name}.bias`, 'bias', [outFeatures], opts.biasInit, rng.split('bias')) : null;
+    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
+    this.cache = new BatchCache(
+      (n) => ({ y: new Tensor(backend.alloc(n * outFeatures), [n, outFeatures]), dx: new Tensor(backend.alloc(n * inFeatures), [n, inFeatures]) }),
+      (b) => {
+        backend.free(b.y.data);
+        backend.free(b.dx.data);
+      },
+    );
+  }
+
+  forward(x: Tensor, _ctx: ForwardContext): Tensor {
+    checkInput(this, x);
+    const n = x.shape[0]!;
+    const { y } = this.cache.get(n);
+    this.backend.gemm(false, true, n, this.outFeatures, this.inFeatures, 1, x.data, this.weight.data, 0, y.data);
+    if (this.bias) this.backend.addRowVector(y.data, n, this.outFeatures, this.bias.data);
+    this.input = x;
+    this.output = y;
+    return y;
+  }
+
+  backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
+    checkGrad(this, dy, this.output);
+    const x = this.input!;
+    const n = x.shape[0]!;
+    const b = this.backend;
+    let dx: Tensor | null = null;
+    // dx first: a fused optimizer overwrites W below.
+    if (needInputGrad) {
+      dx = this.cache.get(n).dx;
+      b.gemm(false, false, n, this.inFeatures, this.outFeatures, 1, dy.data, this.weight.data, 0, dx.data);
+    }
+    const tw = sink.target(this.weight);
+    if (tw) b.gemm(true, false, this.outFeatures, this.inFeatures, n, tw.alpha, dy.data, x.data, tw.beta, tw.buf);
+    if (this.bias) {
+      const tb = sink.target(this.bias);
+      if (tb) b.sumRows(dy.data, n, this.outFeatures, tb.alpha, tb.beta, tb.buf);
+    }
+    return dx;
+  }
+}
+
+/** Allocate a parameter and its gradient and draw its initial values. */
+export function makeParam(backend: Backend, name: string, role: Param['role'], shape: number[], init: InitSpec, rng: Rng): Param {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data: FloatArray = backend.alloc(size);
+  drawInit(init, rng, data);
+  return { name, role, shape, data, grad: backend.alloc(size), init, trainable: true, index: -1 };
+}
