@@ -32,16 +32,16 @@ export type GainName = 'linear' | 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid' | '
 /**
  * The recommended gain of a nonlinearity (torch.nn.init.calculate_gain): linear/sigmoid 1, relu sqrt(2),
  * leaky-relu sqrt(2 / (1 + slope^2)), tanh 5/3, selu 3/4. PyTorch has no gain for elu and swish; supple uses
- * 1 for both (the value PyTorch's "linear" would give), so a run says what it used.
+ * relu's sqrt(2) for both, as the reference code of Dohare et al. 2024 does (lop/nets/ffnn.py).
  */
 export function gainOf(name: GainName, slope = 0.01): number {
   switch (name) {
     case 'linear':
     case 'sigmoid':
-    case 'elu':
-    case 'swish':
       return 1;
     case 'relu':
+    case 'elu':
+    case 'swish':
       return Math.SQRT2;
     case 'leaky-relu':
       return Math.sqrt(2 / (1 + slope * slope));

@@ -23,7 +23,7 @@ interface Buffers {
 export class Linear implements Layer {
   readonly type = 'linear';
   readonly inShape: readonly number[];
-  readonly outShape: readonly number[];
+  outShape: readonly number[];
   readonly weight: Param;
   readonly bias: Param | null;
   readonly params: Param[];
@@ -36,7 +36,7 @@ export class Linear implements Layer {
   constructor(
     readonly name: string,
     readonly inFeatures: number,
-    readonly outFeatures: number,
+    public outFeatures: number,
     opts: LinearOptions,
     private readonly backend: Backend,
     rng: Rng,
@@ -47,13 +47,45 @@ export class Linear implements Layer {
     this.weight = makeParam(backend, `${name}.weight`, 'weight', [outFeatures, inFeatures], opts.weightInit, rng.split('weight'));
     this.bias = opts.biasInit ? makeParam(backend, `${name}.bias`, 'bias', [outFeatures], opts.biasInit, rng.split('bias')) : null;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
-    this.cache = new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(n * outFeatures), [n, outFeatures]), dx: new Tensor(backend.alloc(n * inFeatures), [n, inFeatures]) }),
+    this.cache = this.makeCache();
+  }
+
+  private makeCache(): BatchCache<Buffers> {
+    const backend = this.backend;
+    return new BatchCache(
+      (n) => ({ y: new Tensor(backend.alloc(n * this.outFeatures), [n, this.outFeatures]), dx: new Tensor(backend.alloc(n * this.inFeatures), [n, this.inFeatures]) }),
       (b) => {
         backend.free(b.y.data);
         backend.free(b.dx.data);
       },
     );
+  }
+
+  /**
+   * Add k output units (a growing classification head): old rows are kept, new rows are drawn from the
+   * weight's init distribution and new bias entries from the bias's. The Param objects stay the same; their
+   * arrays are replaced, so optimizer state must be resized with them (applyEdits does that).
+   */
+  grow(k: number, rng: Rng): void {
+    if (!(Number.isInteger(k) && k >= 1)) throw new Error(`${this.name} (linear): grow by k = ${k}; k must be a positive integer`);
+    const b = this.backend;
+    const out = this.outFeatures + k;
+    for (const p of this.params) {
+      const per = p.data.length / this.outFeatures;
+      const data = b.alloc(out * per);
+      data.set(p.data);
+      drawInit(p.init, rng.split(p.name), data, p.data.length, data.length);
+      b.free(p.data);
+      b.free(p.grad);
+      p.data = data;
+      p.grad = b.alloc(out * per);
+      p.shape = [out, ...p.shape.slice(1)];
+    }
+    this.outFeatures = out;
+    this.outShape = [out];
+    this.cache.clear();
+    this.cache = this.makeCache();
+    this.output = null;
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

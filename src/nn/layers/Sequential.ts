@@ -6,7 +6,6 @@ import type { Param, StateBuffer } from '../Param.js';
 export class Sequential implements Layer {
   readonly type = 'sequential';
   readonly inShape: readonly number[];
-  readonly outShape: readonly number[];
   readonly params: Param[];
   readonly buffers: StateBuffer[];
   output: Tensor | null = null;
@@ -17,9 +16,14 @@ export class Sequential implements Layer {
     inShape: readonly number[],
   ) {
     this.inShape = inShape;
-    this.outShape = children.length ? children[children.length - 1]!.outShape : inShape;
     this.params = children.flatMap((c) => c.params);
     this.buffers = children.flatMap((c) => c.buffers);
+  }
+
+  /** The last child's output shape (a growing head changes it). */
+  get outShape(): readonly number[] {
+    const cs = this.children;
+    return cs.length ? cs[cs.length - 1]!.outShape : this.inShape;
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {

@@ -1,0 +1,139 @@
+import type { z } from 'zod';
+import type { Backend } from '../backend/Backend.js';
+import type { FloatArray } from '../tensor/FloatArray.js';
+import type { Rng } from '../tensor/Rng.js';
+import type { Tensor } from '../tensor/Tensor.js';
+import type { ModelConfig } from '../nn/modelConfig.js';
+import type { OptimizerConfig } from '../optim/optimizerConfig.js';
+
+/**
+ * Benchmark -> Stream -> Task -> Batch (DESIGN.md section 3.7). A benchmark is a config schema plus a factory
+ * of streams; a stream is a sequence of tasks; a task yields batches epoch by epoch. Everything is
+ * deterministic given the seed: task i and its epoch orders derive from rng.split(...) by index, so a run can
+ * resume at (task, epoch, position) without replaying anything.
+ */
+
+/** A batch in backend memory. The stream reuses its buffers: valid until the next batch is taken. */
+export interface Batch {
+  readonly x: Tensor;
+  /** Class indices (as floats) for classification; targets shaped like the output for regression. */
+  readonly y: FloatArray;
+}
+
+/** A fixed set of examples to evaluate on (a test split, a validation split, all data seen so far). */
+export interface EvalSet {
+  readonly name: string;
+  readonly size: number;
+  /** The examples in order, in batches of at most `batchSize` (the last may be smaller). */
+  batches(batchSize: number): Iterable<Batch>;
+}
+
+/** Where an epoch's iteration stands: enough to continue it exactly after a restart. */
+export interface CursorState {
+  readonly position: number;
+  readonly extra?: unknown;
+}
+
+/** Batches of one epoch of one task, in order. */
+export interface BatchCursor {
+  /** Examples taken so far in this epoch. */
+  readonly position: number;
+  /** The next batch, or null at the end of the epoch. */
+  next(): Batch | null;
+  getState(): CursorState;
+}
+
+/** How long a task trains. */
+export type TaskSchedule =
+  | { readonly kind: 'epochs'; readonly epochs: number }
+  /** Train until training accuracy (over the last epoch) reaches `target` (warm-starting: 0.999), or maxEpochs. */
+  | { readonly kind: 'until-train-accuracy'; readonly target: number; readonly maxEpochs: number };
+
+/** What happens to the learner when a task starts (given to method hooks and applied by the runner). */
+export interface TaskStart {
+  /** Grow the head by this many outputs (class-incremental). */
+  readonly growHead?: number;
+  /** Reinitialize the head (continual-binary, as the paper's Continual ImageNet protocol). */
+  readonly resetHead?: boolean;
+  /** New data joined the training set (warm-start): methods' atDataGrowth hooks run. */
+  readonly dataGrowth?: boolean;
+}
+
+export interface Task {
+  readonly index: number;
+  /** A human-readable description: 'permutation 3', 'classes 10-14', 'chunk 7 of 50'. */
+  readonly label: string;
+  /** Examples per epoch. */
+  readonly size: number;
+  readonly batchSize: number;
+  readonly schedule: TaskSchedule;
+  readonly start: TaskStart;
+  /** Early stopping: evaluate `on` after each epoch, keep the best parameters, stop after `patience` epochs without improvement. */
+  readonly earlyStopping?: { readonly on: string; readonly patience: number };
+  /** The batches of an epoch; `from` continues a saved cursor. */
+  epoch(e: number, from?: CursorState): BatchCursor;
+  /** Sets evaluated at the end of each epoch / task ('test', 'val'). */
+  readonly evalSets: readonly EvalSet[];
+  /** All training data seen up to and including this task (warm-start; methods like DASH read it). */
+  seenData?(): EvalSet;
+  /** n examples of this task for diagnostics, drawn with `rng` (never the stream's own random state). */
+  probe(n: number, rng: Rng): Batch;
+}
+
+/** What a stream is made of. */
+export interface Stream {
+  readonly inputShape: readonly number[];
+  /** Classes of the (initial) head, or regression outputs. */
+  readonly outputs: number;
+  readonly loss: 'cross-entropy' | 'mse';
+  readonly numTasks: number;
+  /** Whether methods are told about task boundaries (false: the learner never sees a task signal). */
+  readonly taskSignal: boolean;
+  /** Online metrics are recorded per `bin` examples (slowly-changing regression: 40000), else per task. */
+  readonly bin?: number;
+  task(i: number): Task;
+  /** Where the data came from, for the run's config.json (files and checksums, or 'synthetic'). */
+  readonly provenance: Record<string, unknown>;
+}
+
+/** Where data sets are read from (local folder first) and whether downloading is allowed. */
+export interface DataSource {
+  /** --data-dir / SUPPLE_DATA_DIR, or undefined. */
+  readonly dataDir?: string;
+  /** The download cache folder. */
+  readonly cacheDir: string;
+  /** False when offline (then a missing data set is a clear error saying where to put the files). */
+  readonly download: boolean;
+}
+
+/** What the paper trained on this benchmark with; a run's model/optimizer config starts from these. */
+export interface LearnerDefaults {
+  readonly model: Partial<ModelConfig>;
+  readonly optimizer: Partial<OptimizerConfig>;
+}
+
+export interface BenchmarkContext {
+  readonly backend: Backend;
+  readonly rng: Rng;
+  readonly data: DataSource;
+}
+
+/** The options every stream takes, so any benchmark can be cut down from the command line. */
+export interface CommonStreamOptions {
+  /** Number of tasks (streams with tasks). */
+  readonly tasks?: number;
+  /** Examples per task. */
+  readonly examplesPerTask?: number;
+  /** Total examples (streams without tasks). */
+  readonly steps?: number;
+}
+
+export interface Benchmark<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  /** One line for `supple list`. */
+  readonly description: string;
+  /** Options with defaults and one-line docs; includes the common options tasks, examplesPerTask, steps. */
+  readonly schema: S;
+  defaults(config: z.output<S>): LearnerDefaults;
+  create(config: z.output<S>, ctx: BenchmarkContext): Promise<Stream>;
+}

@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { Backend } from '../backend/Backend.js';
+import type { FloatArray } from '../tensor/FloatArray.js';
+import type { Rng } from '../tensor/Rng.js';
+import type { Model } from '../nn/Model.js';
+import type { Learner } from '../experiment/Learner.js';
+import type { Batch } from '../benchmarks/Benchmark.js';
+
+/** What a diagnostic reads: the model as it is, a probe batch from the current task, the initial parameters. */
+export interface DiagnosticContext {
+  readonly model: Model;
+  readonly learner: Learner;
+  readonly backend: Backend;
+  /** N examples of the current task (2000 by default); the model has NOT run on it yet. */
+  readonly probe: Batch;
+  /** Parameters at step 0, by parameter index (distance from init, L2-Init). */
+  readonly initial: readonly FloatArray[];
+  /** The diagnostic's own stream (plasticity probes draw random targets from it). */
+  readonly rng: Rng;
+}
+
+/**
+ * A diagnostic of plasticity loss: a pure function of the model and a probe batch (it must not change the
+ * training run: no parameter, optimizer or random state of the run is touched). Values are keyed like
+ * 'diag/effectiveRank/h1' (per unit group) or 'diag/weightMagnitude'.
+ */
+export interface Diagnostic<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: S;
+  compute(ctx: DiagnosticContext, config: z.output<S>): Record<string, number>;
+}
+
+/**
+ * A per-step tracker for quantities a probe cannot recover later (the largest update in a window): it
+ * observes every step cheaply and reports at the probe cadence.
+ */
+export interface Tracker {
+  readonly name: string;
+  afterStep(learner: Learner): void;
+  /** Values since the last report; resets the window. */
+  report(): Record<string, number>;
+}

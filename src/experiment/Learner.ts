@@ -1,0 +1,197 @@
+import type { FloatArray } from '../tensor/FloatArray.js';
+import { Tensor } from '../tensor/Tensor.js';
+import type { GradSink, GradTarget } from '../nn/Layer.js';
+import type { Model } from '../nn/Model.js';
+import type { Param } from '../nn/Param.js';
+import type { Loss, LossValue } from '../losses/Loss.js';
+import { applyUpdates, type Affine, type Transform } from '../optim/Transform.js';
+import { BatchCache } from '../nn/BatchCache.js';
+
+/**
+ * A regularizer whose gradient is linear in the parameters: grad += coef * (theta - anchor) for the
+ * parameters it applies to (anchor 0 when absent). L2 (anchor 0) and L2-Init (anchor theta_0) are of this
+ * form, which lets them fold into a fused SGD step exactly.
+ */
+export interface LinearRegularizer {
+  readonly coef: number;
+  /** By parameter index; null entries mean anchor 0. */
+  readonly anchor?: ReadonlyArray<FloatArray | null>;
+  readonly appliesTo?: (p: Param) => boolean;
+}
+
+export interface LearnerOptions {
+  readonly model: Model;
+  readonly optimizer: Transform;
+  readonly loss: Loss;
+  /**
+   * 'auto' (default): when the optimizer is affine (SGD without momentum, with or without weight decay),
+   * apply it inside backward (one pass over each weight instead of three). 'never': always materialize
+   * gradients in `param.grad`. Both give the same training up to float rounding.
+   */
+  readonly fuse?: 'auto' | 'never';
+}
+
+/**
+ * The training step of supple: forward, loss, backward, optimizer, apply. It owns the optimizer state and the
+ * update count. Plasticity methods add linear regularizers and edit between steps; the loop that feeds
+ * batches and calls method hooks lives in the experiment runner.
+ */
+export class Learner {
+  readonly model: Model;
+  readonly optimizer: Transform;
+  readonly loss: Loss;
+  readonly optState: unknown;
+  /** Updates done so far. */
+  step = 0;
+  regularizers: LinearRegularizer[] = [];
+  /** Set when something reads param.grad after a step (then fusion is off). */
+  needGradients = false;
+  private readonly fuseMode: 'auto' | 'never';
+  private readonly gradSink: GradientSink;
+  private readonly fusedSink: FusedSink;
+  private readonly dOut: BatchCache<Tensor>;
+  private readonly result: LossValue = { sum: 0, correct: 0, count: 0 };
+  private updates: FloatArray[] = [];
+
+  constructor(opts: LearnerOptions) {
+    this.model = opts.model;
+    this.optimizer = opts.optimizer;
+    this.loss = opts.loss;
+    this.fuseMode = opts.fuse ?? 'auto';
+    this.optState = opts.optimizer.init(this.model.params, this.model.backend);
+    this.gradSink = new GradientSink(this.model.params);
+    this.fusedSink = new FusedSink(this.model.params);
+    const backend = this.model.backend;
+    this.dOut = new BatchCache(
+      (n) => {
+        const per = this.model.outputShape.reduce((a, b) => a * b, 1);
+        return new Tensor(backend.alloc(n * per), [n, ...this.model.outputShape]);
+      },
+      (t) => backend.free(t.data),
+    );
+  }
+
+  /** True when the next step applies the optimizer inside backward. */
+  get fused(): boolean {
+    return this.fuseMode === 'auto' && !this.needGradients && this.optimizer.affine !== undefined;
+  }
+
+  /**
+   * One update on a batch. Returns the batch's loss (summed over examples) and correct count; the object is
+   * reused by the next call.
+   */
+  trainStep(x: Tensor, target: FloatArray): LossValue {
+    const { model } = this;
+    const backend = model.backend;
+    const out = model.forward(x, true);
+    const dOut = this.gradBuffer(out);
+    this.loss.compute(backend, out, target, dOut.data, this.result);
+    const step = this.step + 1;
+    if (this.fused && this.fusedSink.prepare(this.optimizer, step, this.regularizers)) {
+      model.backward(dOut, this.fusedSink);
+      this.fusedSink.applyAnchors(backend, this.regularizers);
+    } else {
+      model.backward(dOut, this.gradSink);
+      const params = model.params;
+      for (const r of this.regularizers) {
+        for (let i = 0; i < params.length; i++) {
+          const p = params[i]!;
+          if (!p.trainable || (r.appliesTo && !r.appliesTo(p))) continue;
+          backend.axpy(r.coef, p.data, p.grad);
+          const a = r.anchor?.[i];
+          if (a) backend.axpy(-r.coef, a, p.grad);
+        }
+      }
+      const updates = this.updateArrays();
+      this.optimizer.update(updates, this.optState, params, { step, backend });
+      applyUpdates(params, updates, backend);
+    }
+    this.step = step;
+    return this.result;
+  }
+
+  /** Loss and correct count of a batch in evaluation mode (no update, no state change except the output buffers). */
+  evaluate(x: Tensor, target: FloatArray, into: LossValue = { sum: 0, correct: 0, count: 0 }): LossValue {
+    const out = this.model.forward(x, false);
+    return this.loss.compute(this.model.backend, out, target, this.gradBuffer(out).data, into);
+  }
+
+  private gradBuffer(out: Tensor): Tensor {
+    const t = this.dOut.get(out.shape[0]!);
+    if (t.data.length !== out.data.length) {
+      // The head grew: start over with buffers of the new width.
+      this.dOut.clear();
+      return this.dOut.get(out.shape[0]!);
+    }
+    return t;
+  }
+
+  private updateArrays(): FloatArray[] {
+    const ps = this.model.params;
+    let same = this.updates.length === ps.length;
+    for (let i = 0; same && i < ps.length; i++) same = this.updates[i] === ps[i]!.grad;
+    if (!same) this.updates = ps.map((p) => p.grad);
+    return this.updates;
+  }
+}
+
+/** Gradients into param.grad (overwritten). */
+class GradientSink implements GradSink {
+  private readonly targets: GradTarget[];
+  constructor(params: readonly Param[]) {
+    this.targets = params.map((p) => ({ buf: p.grad, alpha: 1, beta: 0 }));
+  }
+  target(p: Param): GradTarget | null {
+    if (!p.trainable) return null;
+    const t = this.targets[p.index]!;
+    t.buf = p.grad;
+    return t;
+  }
+}
+
+/**
+ * SGD inside backward: w <- (1 + b + a * sum coef) w + a * g, then w -= a * coef * anchor. Exact for affine
+ * optimizers and linear regularizers (the regularizer gradient uses the weights before the step).
+ */
+class FusedSink implements GradSink {
+  private readonly targets: GradTarget[];
+  private readonly alphas: Float64Array;
+  private readonly coef: Affine = { a: 0, b: 0 };
+  constructor(private readonly params: readonly Param[]) {
+    this.targets = params.map((p) => ({ buf: p.data, alpha: 0, beta: 1 }));
+    this.alphas = new Float64Array(params.length);
+  }
+
+  /** Coefficients for this step; false if the optimizer is not affine at this step. */
+  prepare(opt: Transform, step: number, regs: readonly LinearRegularizer[]): boolean {
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i]!;
+      const c = this.coef;
+      if (!opt.affine!(step, p, c)) return false;
+      let beta = 1 + c.b;
+      for (const r of regs) if (!r.appliesTo || r.appliesTo(p)) beta += c.a * r.coef;
+      const t = this.targets[i]!;
+      t.buf = p.data;
+      t.alpha = c.a;
+      t.beta = beta;
+      this.alphas[i] = c.a;
+    }
+    return true;
+  }
+
+  applyAnchors(backend: Model['backend'], regs: readonly LinearRegularizer[]): void {
+    for (const r of regs) {
+      if (!r.anchor) continue;
+      for (let i = 0; i < this.params.length; i++) {
+        const p = this.params[i]!;
+        const a = r.anchor[i];
+        if (!a || !p.trainable || (r.appliesTo && !r.appliesTo(p))) continue;
+        backend.axpy(-this.alphas[i]! * r.coef, a, p.data);
+      }
+    }
+  }
+
+  target(p: Param): GradTarget | null {
+    return p.trainable ? this.targets[p.index]! : null;
+  }
+}

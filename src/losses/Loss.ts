@@ -1,0 +1,20 @@
+import type { Backend } from '../backend/Backend.js';
+import type { FloatArray } from '../tensor/FloatArray.js';
+import type { Tensor } from '../tensor/Tensor.js';
+
+/** The loss of one batch: the sum over examples of each example's loss, and (classification) how many were right. */
+export interface LossValue {
+  sum: number;
+  correct: number;
+  count: number;
+}
+
+/**
+ * A loss: writes dOut = d(mean loss over the batch)/d(output) and returns the batch's LossValue.
+ * Targets: class indices (as floats) for classification, values shaped like the output for regression.
+ */
+export interface Loss {
+  readonly name: 'cross-entropy' | 'mse';
+  readonly classification: boolean;
+  compute(backend: Backend, out: Tensor, target: FloatArray, dOut: FloatArray, into: LossValue): LossValue;
+}

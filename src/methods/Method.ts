@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+import type { Backend } from '../backend/Backend.js';
+import type { Rng } from '../tensor/Rng.js';
+import type { Edit } from '../nn/Edit.js';
+import type { Model } from '../nn/Model.js';
+import type { Learner, LinearRegularizer } from '../experiment/Learner.js';
+import type { LossValue } from '../losses/Loss.js';
+import type { Batch, EvalSet, Task } from '../benchmarks/Benchmark.js';
+
+/** What a method sees when it is created. It must not mutate the model: it returns edits. */
+export interface MethodContext {
+  readonly model: Model;
+  readonly learner: Learner;
+  readonly backend: Backend;
+  /** The method's own random stream (split from the run's by the method's name). */
+  readonly rng: Rng;
+}
+
+/** After each optimizer update. Layer outputs still hold this step's forward pass (unit activations). */
+export interface StepInfo {
+  /** Updates done so far, this one included. */
+  readonly step: number;
+  readonly task: number;
+  readonly batch: Batch;
+  readonly loss: LossValue;
+}
+
+/** At a task boundary (before the first step of `task`), when the stream gives a task signal. */
+export interface BoundaryInfo {
+  readonly step: number;
+  /** The task about to start. */
+  readonly task: Task;
+}
+
+/** When new data joins the training set (warm-starting), before training on it. */
+export interface GrowthInfo {
+  readonly step: number;
+  readonly task: Task;
+  /** All training data seen so far, the new data included. */
+  readonly seen: EvalSet;
+}
+
+/**
+ * A plasticity method once configured: optional typed hooks returning edits, linear regularizers, metrics
+ * and state. `state` may hold ParamSlots / UnitSlots: applyEdits resets their entries when any edit
+ * reinitializes what they shadow, and checkpoints save and restore the whole tree.
+ */
+export interface MethodInstance {
+  readonly state: unknown;
+  /** Added to the loss (their gradients fold into the update, fused or not). Read every step. */
+  readonly regularizers?: readonly LinearRegularizer[];
+  afterUpdate?(info: StepInfo): readonly Edit[];
+  atTaskBoundary?(info: BoundaryInfo): readonly Edit[];
+  atDataGrowth?(info: GrowthInfo): readonly Edit[];
+  /** Counters to record, keyed like 'method/replaced/h1'. */
+  metrics?(): Record<string, number>;
+  /** True if it reads param.grad after a step (turns off fused SGD). */
+  readonly needsGradients?: boolean;
+}
+
+/**
+ * A plasticity method: a config schema (defaults and one-line docs per field; the single source of its CLI
+ * keys `method.<field>`) and a factory.
+ */
+export interface Method<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  /** One line for `supple list`. */
+  readonly description: string;
+  /** The paper it implements, as a citation. */
+  readonly reference?: string;
+  readonly schema: S;
+  create(config: z.output<S>, ctx: MethodContext): MethodInstance;
+}

@@ -1,0 +1,94 @@
+/**
+ * Edits: what plasticity methods ask for. Methods never mutate a model; they return edits, and `applyEdits`
+ * carries them out on parameters, every parameter-shaped optimizer state and the methods' own state, and
+ * logs each one.
+ */
+export type Edit =
+  | ReinitUnits
+  | ScaleRows
+  | ShrinkPerturb
+  | ReinitParams
+  | AddToParam
+  | GrowHead
+  | ResetOptimizer;
+
+/**
+ * Reinitialize units of a group: incoming weights redrawn from the init distribution, bias 0, normalization
+ * entries reset (gain 1, shift 0, running stats reset), outgoing weights zeroed ('zero') or kept ('keep'),
+ * and the optimizer slots of exactly those entries reset.
+ */
+export interface ReinitUnits {
+  readonly kind: 'reinitUnits';
+  readonly group: string;
+  readonly units: readonly number[];
+  readonly outgoing?: 'zero' | 'keep';
+  /** Why (logged): 'cbp', 'redo', ... */
+  readonly reason?: string;
+}
+
+/** Multiply row r of a parameter (its first dimension: unit r's incoming weights) by factors[r], or every row by one factor. */
+export interface ScaleRows {
+  readonly kind: 'scaleRows';
+  readonly param: string;
+  readonly factors: readonly number[] | Float64Array | number;
+  readonly reason?: string;
+}
+
+/**
+ * theta <- shrink * theta + (1 - shrink) * anchor + noise * eps, for the named parameters (all trainable ones
+ * if absent). anchor: by parameter index (theta_0 for shrink-toward-init), 0 if absent. eps: standard normal,
+ * or ('init') a fresh draw from each parameter's init distribution (Ash & Adams' perturbation).
+ */
+export interface ShrinkPerturb {
+  readonly kind: 'shrinkPerturb';
+  readonly params?: readonly string[];
+  readonly shrink: number;
+  readonly noise: number;
+  readonly noiseFrom?: 'normal' | 'init';
+  readonly anchor?: ReadonlyArray<Float32Array | Float64Array | null>;
+  readonly reason?: string;
+}
+
+/** Redraw whole parameters from their init distributions (head reset, full reset). */
+export interface ReinitParams {
+  readonly kind: 'reinitParams';
+  readonly params: readonly string[];
+  /** Reset the optimizer slots of these parameters too (default true). */
+  readonly resetOptimizer?: boolean;
+  readonly reason?: string;
+}
+
+/** p[indices[j]] += values[j] (continual backprop's bias compensation of the next layer). */
+export interface AddToParam {
+  readonly kind: 'addToParam';
+  readonly param: string;
+  readonly indices: readonly number[];
+  readonly values: readonly number[];
+  readonly reason?: string;
+}
+
+/** Add k outputs to the head (class-incremental learning); optimizer slots grow with it. */
+export interface GrowHead {
+  readonly kind: 'growHead';
+  readonly k: number;
+  readonly reason?: string;
+}
+
+/** Reset optimizer slots of parameters (all if absent) without touching the parameters. */
+export interface ResetOptimizer {
+  readonly kind: 'resetOptimizer';
+  readonly params?: readonly string[];
+  readonly reason?: string;
+}
+
+/** The log line of an applied edit (edits.jsonl). */
+export interface EditRecord {
+  readonly kind: Edit['kind'];
+  readonly reason?: string;
+  readonly group?: string;
+  readonly units?: number[];
+  readonly params?: string[];
+  readonly k?: number;
+  readonly shrink?: number;
+  readonly noise?: number;
+}

@@ -1,0 +1,61 @@
+import type { ActivationName } from '../backend/Backend.js';
+import type { BiasInitScheme, GainName, WeightInitScheme } from './init.js';
+
+/**
+ * A model as plain data: JSON-serializable layer specifications. `buildModel` turns a spec into layers
+ * with allocated, initialized parameters. Names are generated (fc1, conv2, bn1, ...) unless given.
+ */
+export type LayerSpec =
+  | LinearSpec
+  | Conv2dSpec
+  | { readonly type: 'maxpool2d'; readonly kernel: number; readonly stride?: number; readonly name?: string }
+  | { readonly type: 'global-avg-pool'; readonly name?: string }
+  | { readonly type: 'flatten'; readonly name?: string }
+  | { readonly type: 'batchnorm'; readonly eps?: number; readonly momentum?: number; readonly name?: string }
+  | { readonly type: 'layernorm'; readonly eps?: number; readonly name?: string }
+  | { readonly type: 'dropout'; readonly p: number; readonly name?: string }
+  | { readonly type: 'activation'; readonly fn: ActivationName; readonly param?: number; readonly name?: string }
+  | { readonly type: 'crelu'; readonly name?: string }
+  | { readonly type: 'sequential'; readonly layers: readonly LayerSpec[]; readonly name?: string }
+  | { readonly type: 'residual'; readonly main: readonly LayerSpec[]; readonly shortcut?: readonly LayerSpec[]; readonly name?: string };
+
+/** How a weight is initialized: a scheme, and for Kaiming/Xavier the gain (a nonlinearity's name or a number). */
+export interface InitOptions {
+  readonly init?: WeightInitScheme;
+  readonly gain?: GainName | number;
+  /** Slope for the leaky-relu gain. */
+  readonly gainSlope?: number;
+  readonly biasInit?: BiasInitScheme;
+}
+
+export interface LinearSpec extends InitOptions {
+  readonly type: 'linear';
+  readonly out: number;
+  readonly bias?: boolean;
+  readonly name?: string;
+}
+
+export interface Conv2dSpec extends InitOptions {
+  readonly type: 'conv2d';
+  readonly out: number;
+  readonly kernel: number;
+  readonly stride?: number;
+  readonly padding?: number;
+  readonly bias?: boolean;
+  readonly name?: string;
+}
+
+// Small constructors so model definitions read like PyTorch.
+export const linear = (out: number, opts: Omit<LinearSpec, 'type' | 'out'> = {}): LinearSpec => ({ type: 'linear', out, ...opts });
+export const conv2d = (out: number, kernel: number, opts: Omit<Conv2dSpec, 'type' | 'out' | 'kernel'> = {}): Conv2dSpec => ({ type: 'conv2d', out, kernel, ...opts });
+export const maxPool2d = (kernel: number, stride?: number): LayerSpec => ({ type: 'maxpool2d', kernel, ...(stride !== undefined ? { stride } : {}) });
+export const globalAvgPool = (): LayerSpec => ({ type: 'global-avg-pool' });
+export const flatten = (): LayerSpec => ({ type: 'flatten' });
+export const batchNorm = (opts: { eps?: number; momentum?: number } = {}): LayerSpec => ({ type: 'batchnorm', ...opts });
+export const layerNorm = (opts: { eps?: number } = {}): LayerSpec => ({ type: 'layernorm', ...opts });
+export const dropout = (p: number): LayerSpec => ({ type: 'dropout', p });
+export const activation = (fn: ActivationName, param?: number): LayerSpec => ({ type: 'activation', fn, ...(param !== undefined ? { param } : {}) });
+export const relu = (): LayerSpec => activation('relu');
+export const crelu = (): LayerSpec => ({ type: 'crelu' });
+export const sequential = (...layers: LayerSpec[]): LayerSpec => ({ type: 'sequential', layers });
+export const residual = (main: LayerSpec[], shortcut?: LayerSpec[]): LayerSpec => ({ type: 'residual', main, ...(shortcut ? { shortcut } : {}) });

@@ -1,0 +1,180 @@
+import type { FloatArray } from '../tensor/FloatArray.js';
+import type { Rng } from '../tensor/Rng.js';
+import type { Edit, EditRecord } from './Edit.js';
+import { drawInit } from './init.js';
+import type { Model } from './Model.js';
+import type { Param } from './Param.js';
+import { collectSlots, type ParamSlots, type UnitSlots } from './Slots.js';
+import type { UnitGroup } from './UnitGroup.js';
+
+/** What edits act on: the model and every state tree holding parameter- or unit-shaped slots. */
+export interface EditTarget {
+  readonly model: Model;
+  /** Optimizer state and method states (searched for ParamSlots / UnitSlots). */
+  readonly states: readonly unknown[];
+}
+
+/**
+ * Carry out edits, in order, on the parameters, every parameter-shaped slot (optimizer moments and counts,
+ * method anchors) and every unit-shaped slot (method utilities). Redraws come from `rng`. Returns one log
+ * record per edit. Unit edits touch only the rows, columns and entries of the units named: O(unit size).
+ */
+export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng): EditRecord[] {
+  if (edits.length === 0) return [];
+  const { model } = target;
+  const slots = collectSlots(target.states);
+  const records: EditRecord[] = [];
+  for (const e of edits) {
+    switch (e.kind) {
+      case 'reinitUnits': {
+        const g = model.group(e.group);
+        const zeroOut = (e.outgoing ?? 'zero') === 'zero';
+        for (const u of e.units) {
+          if (!(Number.isInteger(u) && u >= 0 && u < g.size)) throw new Error(`reinitUnits: unit ${u} is not in group ${g.name} (size ${g.size})`);
+          reinitUnit(g, u, zeroOut, slots, rng);
+        }
+        records.push({ kind: e.kind, group: g.name, units: [...e.units], ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'scaleRows': {
+        const p = model.param(e.param);
+        const rows = p.shape[0] ?? 1;
+        const rs = p.data.length / rows;
+        const f = e.factors;
+        if (typeof f !== 'number' && f.length !== rows) throw new Error(`scaleRows: ${f.length} factors for ${rows} rows of '${p.name}'`);
+        for (let r = 0; r < rows; r++) {
+          const s = typeof f === 'number' ? f : f[r]!;
+          const d = p.data;
+          for (let i = r * rs; i < (r + 1) * rs; i++) d[i] = d[i]! * s;
+        }
+        records.push({ kind: e.kind, params: [p.name], ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'shrinkPerturb': {
+        const ps = e.params ? e.params.map((n) => model.param(n)) : model.params.filter((p) => p.trainable);
+        const noiseRng = rng.split('shrinkPerturb');
+        for (const p of ps) shrinkPerturb(p, e.shrink, e.noise, e.noiseFrom ?? 'normal', e.anchor?.[p.index] ?? null, noiseRng);
+        records.push({ kind: e.kind, params: ps.map((p) => p.name), shrink: e.shrink, noise: e.noise, ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'reinitParams': {
+        const ps = e.params.map((n) => model.param(n));
+        for (const p of ps) {
+          drawInit(p.init, rng.split(p.name), p.data);
+          if (e.resetOptimizer ?? true) for (const s of slots.params) resetSlot(s, p, 0, p.data.length);
+        }
+        // Units whose incoming weights were redrawn start over in every unit-shaped state.
+        for (const g of model.unitGroups) {
+          if (!ps.includes(g.producer.weight)) continue;
+          for (const us of slots.units) us.arrays[g.name]?.fill(us.reset);
+        }
+        records.push({ kind: e.kind, params: ps.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'addToParam': {
+        const p = model.param(e.param);
+        if (e.indices.length !== e.values.length) throw new Error(`addToParam: ${e.indices.length} indices but ${e.values.length} values`);
+        e.indices.forEach((idx, j) => {
+          if (!(idx >= 0 && idx < p.data.length)) throw new Error(`addToParam: index ${idx} is outside '${p.name}' (${p.data.length} values)`);
+          p.data[idx] = p.data[idx]! + e.values[j]!;
+        });
+        records.push({ kind: e.kind, params: [p.name], ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'growHead': {
+        const head = model.head;
+        const old = head.params.map((p) => p.data.length);
+        head.grow(e.k, rng.split('growHead'));
+        head.params.forEach((p, j) => {
+          for (const s of slots.params) growSlot(s, p, old[j]!, model);
+        });
+        records.push({ kind: e.kind, k: e.k, params: head.params.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'resetOptimizer': {
+        const ps = e.params ? e.params.map((n) => model.param(n)) : model.params;
+        for (const p of ps) for (const s of slots.params) resetSlot(s, p, 0, p.data.length);
+        records.push({ kind: e.kind, params: ps.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      default: {
+        const never: never = e;
+        throw new Error(`applyEdits: unknown edit ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return records;
+}
+
+function reinitUnit(g: UnitGroup, u: number, zeroOut: boolean, slots: { params: ParamSlots[]; units: UnitSlots[] }, rng: Rng): void {
+  const w = g.producer.weight;
+  const rs = w.data.length / w.shape[0]!;
+  drawInit(w.init, rng, w.data, u * rs, (u + 1) * rs);
+  for (const s of slots.params) resetSlot(s, w, u * rs, (u + 1) * rs);
+  const b = g.producer.bias;
+  if (b) {
+    b.data[u] = 0;
+    for (const s of slots.params) resetSlot(s, b, u, u + 1);
+  }
+  for (const n of g.norms) {
+    for (const p of n.params) {
+      drawInit(p.init, rng, p.data, u * n.per, (u + 1) * n.per);
+      for (const s of slots.params) resetSlot(s, p, u * n.per, (u + 1) * n.per);
+    }
+    for (const buf of n.buffers) buf.data.fill(buf.resetValue, u * n.per, (u + 1) * n.per);
+  }
+  if (zeroOut) {
+    const c = g.consumer.weight;
+    const rows = c.shape[0]!;
+    const cols = c.data.length / rows;
+    for (const [start, count] of g.outgoing(u)) {
+      for (let r = 0; r < rows; r++) c.data.fill(0, r * cols + start, r * cols + start + count);
+      for (const s of slots.params) {
+        const a = s.arrays[c.index];
+        if (!a || s.reset === 'keep') continue;
+        for (let r = 0; r < rows; r++) {
+          const lo = r * cols + start;
+          if (s.reset === 'param') for (let i = lo; i < lo + count; i++) a[i] = c.data[i]!;
+          else a.fill(s.reset, lo, lo + count);
+        }
+      }
+    }
+  }
+  for (const us of slots.units) {
+    const a = us.arrays[g.name];
+    if (a) a[u] = us.reset;
+  }
+}
+
+/** Reset entries [lo, hi) of the slot shadowing p ('keep' slots are never reset). */
+function resetSlot(s: ParamSlots, p: Param, lo: number, hi: number): void {
+  const a = s.arrays[p.index];
+  if (!a || s.reset === 'keep') return;
+  if (s.reset === 'param') for (let i = lo; i < hi; i++) a[i] = p.data[i]!;
+  else a.fill(s.reset, lo, hi);
+}
+
+function growSlot(s: ParamSlots, p: Param, oldLength: number, model: Model): void {
+  const a = s.arrays[p.index];
+  if (!a) return;
+  const grown: FloatArray = model.backend.alloc(p.data.length);
+  grown.set(a.subarray(0, oldLength));
+  if (s.reset === 'param' || s.reset === 'keep') for (let i = oldLength; i < grown.length; i++) grown[i] = p.data[i]!;
+  else grown.fill(s.reset, oldLength);
+  model.backend.free(a);
+  s.arrays[p.index] = grown;
+}
+
+function shrinkPerturb(p: Param, shrink: number, noise: number, from: 'normal' | 'init', anchor: FloatArray | null, rng: Rng): void {
+  const d = p.data;
+  const n = d.length;
+  if (anchor) for (let i = 0; i < n; i++) d[i] = shrink * d[i]! + (1 - shrink) * anchor[i]!;
+  else if (shrink !== 1) for (let i = 0; i < n; i++) d[i] = shrink * d[i]!;
+  if (noise === 0) return;
+  if (from === 'normal') for (let i = 0; i < n; i++) d[i] = d[i]! + noise * rng.normal();
+  else {
+    const fresh = new Float64Array(n);
+    drawInit(p.init, rng, fresh);
+    for (let i = 0; i < n; i++) d[i] = d[i]! + noise * fresh[i]!;
+  }
+}

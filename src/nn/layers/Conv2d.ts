@@ -1,0 +1,145 @@
+import type { Backend } from '../../backend/Backend.js';
+import type { Rng } from '../../tensor/Rng.js';
+import { Tensor } from '../../tensor/Tensor.js';
+import type { FloatArray } from '../../tensor/FloatArray.js';
+import { BatchCache } from '../BatchCache.js';
+import type { InitSpec } from '../init.js';
+import type { ForwardContext, GradSink, Layer } from '../Layer.js';
+import type { Param, StateBuffer } from '../Param.js';
+import { makeParam } from './Linear.js';
+import { checkGrad, checkInput } from './shapeError.js';
+
+export interface Conv2dOptions {
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly weightInit: InitSpec;
+  readonly biasInit: InitSpec | null;
+}
+
+interface Buffers {
+  cols: FloatArray; // [C*kh*kw, n*P]
+  yT: FloatArray; // [OC, n*P] (unused when n = 1: the product is already [1, OC, P])
+  y: Tensor; // [n, OC, OH, OW]
+  dyT: FloatArray; // [OC, n*P]
+  dcols: FloatArray;
+  dx: Tensor;
+}
+
+/**
+ * 2-D convolution by im2col + gemm. Weight [outC, inC, k, k]: unit (channel) i is the block of row i of the
+ * weight seen as [outC, inC*k*k].
+ */
+export class Conv2d implements Layer {
+  readonly type = 'conv2d';
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  readonly weight: Param;
+  readonly bias: Param | null;
+  readonly params: Param[];
+  readonly buffers: StateBuffer[] = [];
+  readonly children: Layer[] = [];
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  output: Tensor | null = null;
+  private cache: BatchCache<Buffers>;
+  private readonly oh: number;
+  private readonly ow: number;
+
+  constructor(
+    readonly name: string,
+    inShape: readonly number[],
+    outChannels: number,
+    opts: Conv2dOptions,
+    private readonly backend: Backend,
+    rng: Rng,
+  ) {
+    if (inShape.length !== 3) throw new Error(`${name} (conv2d): input must be [C, H, W] per example, got [${inShape.join(', ')}]`);
+    const [c, h, w] = inShape as [number, number, number];
+    const { kernel: k, stride: s, padding: p } = opts;
+    if (!(k >= 1 && s >= 1 && p >= 0)) throw new Error(`${name} (conv2d): kernel ${k}, stride ${s}, padding ${p} are not allowed (kernel >= 1, stride >= 1, padding >= 0)`);
+    this.oh = Math.floor((h + 2 * p - k) / s) + 1;
+    this.ow = Math.floor((w + 2 * p - k) / s) + 1;
+    if (this.oh < 1 || this.ow < 1) throw new Error(`${name} (conv2d): a ${k}x${k} kernel does not fit the ${h}x${w} input (padding ${p})`);
+    this.inShape = inShape;
+    this.outShape = [outChannels, this.oh, this.ow];
+    this.kernel = k;
+    this.stride = s;
+    this.padding = p;
+    this.inChannels = c;
+    this.outChannels = outChannels;
+    this.weight = makeParam(backend, `${name}.weight`, 'weight', [outChannels, c, k, k], opts.weightInit, rng.split('weight'));
+    this.bias = opts.biasInit ? makeParam(backend, `${name}.bias`, 'bias', [outChannels], opts.biasInit, rng.split('bias')) : null;
+    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
+    const ckk = c * k * k;
+    const P = this.oh * this.ow;
+    this.cache = new BatchCache(
+      (n) => {
+        const y = backend.alloc(n * outChannels * P);
+        return {
+          cols: backend.alloc(ckk * n * P),
+          yT: n === 1 ? y : backend.alloc(n * outChannels * P),
+          y: new Tensor(y, [n, outChannels, this.oh, this.ow]),
+          dyT: n === 1 ? backend.alloc(0) : backend.alloc(n * outChannels * P),
+          dcols: backend.alloc(ckk * n * P),
+          dx: new Tensor(backend.alloc(n * c * h * w), [n, c, h, w]),
+        };
+      },
+      (b) => {
+        for (const a of [b.cols, b.dcols, b.dx.data, b.y.data]) backend.free(a);
+        if (b.yT !== b.y.data) backend.free(b.yT);
+        backend.free(b.dyT);
+      },
+      2,
+    );
+  }
+
+  forward(x: Tensor, _ctx: ForwardContext): Tensor {
+    checkInput(this, x);
+    const n = x.shape[0]!;
+    const [c, h, w] = this.inShape as [number, number, number];
+    const b = this.backend;
+    const buf = this.cache.get(n);
+    const P = this.oh * this.ow;
+    const ckk = c * this.kernel * this.kernel;
+    b.im2col(x.data, n, c, h, w, this.kernel, this.kernel, this.stride, this.padding, buf.cols);
+    b.gemm(false, false, this.outChannels, n * P, ckk, 1, this.weight.data, buf.cols, 0, buf.yT);
+    // [OC, n, P] -> [n, OC, P]; for one image the product already has the output layout.
+    if (n > 1) b.transpose01(buf.yT, this.outChannels, n, P, buf.y.data);
+    if (this.bias) b.addChannelBias(buf.y.data, n, this.outChannels, P, this.bias.data);
+    this.output = buf.y;
+    return buf.y;
+  }
+
+  backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
+    checkGrad(this, dy, this.output);
+    const n = dy.shape[0]!;
+    const [c, h, w] = this.inShape as [number, number, number];
+    const b = this.backend;
+    const buf = this.cache.get(n);
+    const P = this.oh * this.ow;
+    const ckk = c * this.kernel * this.kernel;
+    let dyT = dy.data;
+    if (n > 1) {
+      b.transpose01(dy.data, n, this.outChannels, P, buf.dyT);
+      dyT = buf.dyT;
+    }
+    // dx first: a fused optimizer overwrites the weight below.
+    let dx: Tensor | null = null;
+    if (needInputGrad) {
+      b.gemm(true, false, ckk, n * P, this.outChannels, 1, this.weight.data, dyT, 0, buf.dcols);
+      b.col2im(buf.dcols, n, c, h, w, this.kernel, this.kernel, this.stride, this.padding, buf.dx.data);
+      dx = buf.dx;
+    }
+    const tw = sink.target(this.weight);
+    if (tw) b.gemm(false, true, this.outChannels, ckk, n * P, tw.alpha, dyT, buf.cols, tw.beta, tw.buf);
+    if (this.bias) {
+      const tb = sink.target(this.bias);
+      if (tb) b.sumChannels(dy.data, n, this.outChannels, P, tb.alpha, tb.beta, tb.buf);
+    }
+    return dx;
+  }
+}

@@ -1,0 +1,54 @@
+import type { Backend } from '../../backend/Backend.js';
+import { Tensor } from '../../tensor/Tensor.js';
+import { BatchCache } from '../BatchCache.js';
+import type { ForwardContext, GradSink, Layer } from '../Layer.js';
+import type { Param, StateBuffer } from '../Param.js';
+import { checkGrad, checkInput } from './shapeError.js';
+
+/** [N, C, H, W] -> [N, C]: the mean of each channel's plane. */
+export class GlobalAvgPool implements Layer {
+  readonly type = 'global-avg-pool';
+  readonly outShape: readonly number[];
+  readonly params: Param[] = [];
+  readonly buffers: StateBuffer[] = [];
+  readonly children: Layer[] = [];
+  output: Tensor | null = null;
+  private cache: BatchCache<{ y: Tensor; dx: Tensor }>;
+
+  constructor(
+    readonly name: string,
+    readonly inShape: readonly number[],
+    private readonly backend: Backend,
+  ) {
+    if (inShape.length !== 3) throw new Error(`${name} (global-avg-pool): input must be [C, H, W] per example, got [${inShape.join(', ')}]`);
+    const [c, h, w] = inShape as [number, number, number];
+    this.outShape = [c];
+    this.cache = new BatchCache(
+      (n) => ({ y: new Tensor(backend.alloc(n * c), [n, c]), dx: new Tensor(backend.alloc(n * c * h * w), [n, c, h, w]) }),
+      (b) => {
+        backend.free(b.y.data);
+        backend.free(b.dx.data);
+      },
+    );
+  }
+
+  forward(x: Tensor, _ctx: ForwardContext): Tensor {
+    checkInput(this, x);
+    const n = x.shape[0]!;
+    const [c, h, w] = this.inShape as [number, number, number];
+    const buf = this.cache.get(n);
+    this.backend.globalAvgPool(x.data, n, c, h * w, buf.y.data);
+    this.output = buf.y;
+    return buf.y;
+  }
+
+  backward(dy: Tensor, _sink: GradSink, needInputGrad: boolean): Tensor | null {
+    checkGrad(this, dy, this.output);
+    if (!needInputGrad) return null;
+    const n = dy.shape[0]!;
+    const [c, h, w] = this.inShape as [number, number, number];
+    const buf = this.cache.get(n);
+    this.backend.globalAvgPoolBackward(dy.data, n, c, h * w, buf.dx.data);
+    return buf.dx;
+  }
+}

@@ -1,0 +1,73 @@
+import type { Backend } from '../../backend/Backend.js';
+import { Tensor } from '../../tensor/Tensor.js';
+import type { FloatArray } from '../../tensor/FloatArray.js';
+import { BatchCache } from '../BatchCache.js';
+import type { ForwardContext, GradSink, Layer } from '../Layer.js';
+import type { Param, StateBuffer } from '../Param.js';
+import { checkGrad, checkInput } from './shapeError.js';
+
+interface Buffers {
+  y: Tensor;
+  argmax: FloatArray;
+  dx: Tensor;
+}
+
+/** Max pooling over k x k windows with step `stride` (no padding; partial windows dropped, as PyTorch). */
+export class MaxPool2d implements Layer {
+  readonly type = 'maxpool2d';
+  readonly outShape: readonly number[];
+  readonly params: Param[] = [];
+  readonly buffers: StateBuffer[] = [];
+  readonly children: Layer[] = [];
+  output: Tensor | null = null;
+  private cache: BatchCache<Buffers>;
+
+  constructor(
+    readonly name: string,
+    readonly inShape: readonly number[],
+    readonly kernel: number,
+    readonly stride: number,
+    private readonly backend: Backend,
+  ) {
+    if (inShape.length !== 3) throw new Error(`${name} (maxpool2d): input must be [C, H, W] per example, got [${inShape.join(', ')}]`);
+    const [c, h, w] = inShape as [number, number, number];
+    const oh = Math.floor((h - kernel) / stride) + 1;
+    const ow = Math.floor((w - kernel) / stride) + 1;
+    if (!(kernel >= 1 && stride >= 1) || oh < 1 || ow < 1) {
+      throw new Error(`${name} (maxpool2d): kernel ${kernel}, stride ${stride} do not fit the ${h}x${w} input`);
+    }
+    this.outShape = [c, oh, ow];
+    this.cache = new BatchCache(
+      (n) => ({
+        y: new Tensor(backend.alloc(n * c * oh * ow), [n, c, oh, ow]),
+        argmax: backend.alloc(n * c * oh * ow),
+        dx: new Tensor(backend.alloc(n * c * h * w), [n, c, h, w]),
+      }),
+      (b) => {
+        backend.free(b.y.data);
+        backend.free(b.argmax);
+        backend.free(b.dx.data);
+      },
+    );
+  }
+
+  forward(x: Tensor, _ctx: ForwardContext): Tensor {
+    checkInput(this, x);
+    const n = x.shape[0]!;
+    const [c, h, w] = this.inShape as [number, number, number];
+    const buf = this.cache.get(n);
+    this.backend.maxPool(x.data, n, c, h, w, this.kernel, this.stride, buf.y.data, buf.argmax);
+    this.output = buf.y;
+    return buf.y;
+  }
+
+  backward(dy: Tensor, _sink: GradSink, needInputGrad: boolean): Tensor | null {
+    checkGrad(this, dy, this.output);
+    if (!needInputGrad) return null;
+    const n = dy.shape[0]!;
+    const [c, h, w] = this.inShape as [number, number, number];
+    const buf = this.cache.get(n);
+    this.backend.maxPoolBackward(dy.data, buf.argmax, n, c, h, w, this.outShape[1]!, this.outShape[2]!, buf.dx.data);
+    return buf.dx;
+  }
+}

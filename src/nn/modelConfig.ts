@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { weightInitSchemes, biasInitSchemes } from './init.js';
+import { flatten, type LayerSpec } from './LayerSpec.js';
+import { mlp } from './models/mlp.js';
+import { convNet } from './models/convNet.js';
+import { resnet18 } from './models/resnet18.js';
+
+export const activationNames = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'elu', 'swish', 'identity', 'crelu'] as const;
+
+/**
+ * The network of a run. Benchmarks give defaults (the paper's net); every field can be set from the CLI as
+ * model.<key>. Model options that the literature treats as interventions (crelu, layernorm, dropout) are
+ * fields here, not methods.
+ */
+export const modelSchema = z.strictObject({
+  arch: z.enum(['mlp', 'conv-net', 'resnet18']).default('mlp').describe('mlp (fully connected), conv-net (Continual ImageNet net), resnet18 (CIFAR variant)'),
+  hidden: z.array(z.number().int().positive()).default([100, 100, 100]).describe('mlp: hidden widths; conv-net: dense widths after the convolutions'),
+  channels: z.array(z.number().int().positive()).default([32, 64, 128]).describe('conv-net: channels of the conv layers'),
+  width: z.number().int().positive().default(64).describe('resnet18: channels of the first stage (64 is standard)'),
+  activation: z.enum(activationNames).default('relu').describe('hidden nonlinearity; crelu concatenates relu(x) and relu(-x)'),
+  init: z.enum(weightInitSchemes).default('kaiming-uniform').describe('mlp weight init (Kaiming uses the activation gain)'),
+  biasInit: z.enum(biasInitSchemes).default('zero').describe('mlp bias init'),
+  layerNorm: z.boolean().default(false).describe('LayerNorm before each hidden nonlinearity'),
+  dropout: z.number().min(0).lt(1).default(0).describe('dropout probability after each hidden nonlinearity'),
+});
+export type ModelConfig = z.output<typeof modelSchema>;
+
+/** The layer spec of a model config for a stream's input shape and number of outputs. */
+export function buildModelSpec(c: ModelConfig, inputShape: readonly number[], outputs: number): LayerSpec {
+  switch (c.arch) {
+    case 'mlp': {
+      const net = mlp({ hidden: c.hidden, outputs, activation: c.activation, init: c.init, biasInit: c.biasInit, layerNorm: c.layerNorm, dropout: c.dropout });
+      // Images go through a flatten first.
+      return inputShape.length === 1 || net.type !== 'sequential' ? net : { type: 'sequential', layers: [flatten(), ...net.layers] };
+    }
+    case 'conv-net':
+      return convNet({ outputs, channels: c.channels, dense: c.hidden, activation: c.activation, layerNorm: c.layerNorm, dropout: c.dropout });
+    case 'resnet18':
+      return resnet18({ outputs, width: c.width });
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Learning-rate (or any scalar) schedules as plain data, evaluated at an update count (1-based).
+ */
+export type Schedule =
+  | number
+  | { readonly kind: 'constant'; readonly value: number }
+  /** values[i] applies while step <= boundaries[i] (exclusive of earlier ones); values has one more entry. */
+  | { readonly kind: 'piecewise'; readonly boundaries: readonly number[]; readonly values: readonly number[] }
+  /** Linear warmup from 0 over `warmup` steps, then `value`. */
+  | { readonly kind: 'warmup'; readonly warmup: number; readonly value: number }
+  /** Cosine decay from `value` to `final` over `steps`. */
+  | { readonly kind: 'cosine'; readonly value: number; readonly steps: number; readonly final?: number };
+
+export function scheduleAt(s: Schedule, step: number): number {
+  if (typeof s === 'number') return s;
+  switch (s.kind) {
+    case 'constant':
+      return s.value;
+    case 'piecewise': {
+      for (let i = 0; i < s.boundaries.length; i++) if (step <= s.boundaries[i]!) return s.values[i]!;
+      return s.values[s.values.length - 1]!;
+    }
+    case 'warmup':
+      return step >= s.warmup ? s.value : (s.value * step) / s.warmup;
+    case 'cosine': {
+      const f = s.final ?? 0;
+      const t = Math.min(step, s.steps) / s.steps;
+      return f + 0.5 * (s.value - f) * (1 + Math.cos(Math.PI * t));
+    }
+  }
+}
+
+/** Check a schedule and say what is wrong (field named `field`). */
+export function validateSchedule(s: Schedule, field: string): void {
+  const fail = (why: string) => {
+    throw new Error(`${field}: ${why}`);
+  };
+  if (typeof s === 'number') {
+    if (!Number.isFinite(s)) fail(`${s} is not a finite number`);
+    return;
+  }
+  if (s.kind === 'piecewise') {
+    if (s.values.length !== s.boundaries.length + 1) fail(`a piecewise schedule needs one more value than boundaries (got ${s.values.length} values, ${s.boundaries.length} boundaries)`);
+    for (let i = 1; i < s.boundaries.length; i++) if (!(s.boundaries[i]! > s.boundaries[i - 1]!)) fail('boundaries must increase');
+  }
+}
+
+/**
+ * The CIFAR-100 class-incremental schedule of Dohare et al. 2024: 0.1, then 0.02, 0.004, 0.0008 after
+ * 30%, 60% and 80% of `steps` (the same shape at any length; the boundaries are computed, not fixed).
+ */
+export function stepDecay(steps: number, values: readonly number[] = [0.1, 0.02, 0.004, 0.0008], at: readonly number[] = [0.3, 0.6, 0.8]): Schedule {
+  return { kind: 'piecewise', boundaries: at.map((f) => Math.round(f * steps)), values };
+}
