@@ -1,0 +1,232 @@
+import type { Batch, CursorState, Stream, Task } from '../benchmarks/Benchmark.js';
+import type { Edit, EditRecord } from '../nn/Edit.js';
+import { applyEdits } from '../nn/applyEdits.js';
+import type { ModelState } from '../nn/Model.js';
+import type { Rng } from '../tensor/Rng.js';
+import type { LossValue } from '../losses/Loss.js';
+import type { MethodInstance } from '../methods/Method.js';
+import type { Learner, LinearRegularizer } from './Learner.js';
+
+/** A configured method in a run. */
+export interface RunMethod {
+  readonly name: string;
+  readonly instance: MethodInstance;
+  /** Redraws of this method's edits come from here. */
+  readonly rng: Rng;
+}
+
+/** One metrics record: {"step", "task", "<key>": value}. */
+export type MetricRecord = { step: number; task: number } & Record<string, number>;
+
+/** Diagnostics at a cadence (issue 4 implements it); must not change the training run. */
+export interface ProbeRunner {
+  /** After every step (trackers; cheap). Returns records to write, if this step is on the cadence. */
+  afterStep(step: number, task: Task): Record<string, number> | null;
+  /** At the end of each task. */
+  atTaskEnd(step: number, task: Task): Record<string, number> | null;
+}
+
+/** Where the loop stands: JSON, saved in checkpoints so that a run continues exactly. */
+export interface LoopState {
+  task: number;
+  epoch: number;
+  /** Cursor of the epoch in progress (null: the epoch has not started). */
+  cursor: CursorState | null;
+  /** True once the task's start (head changes, hooks) has been applied. */
+  taskStarted: boolean;
+  /** Online accumulators: this task, this epoch, this bin. */
+  taskSum: number;
+  taskCorrect: number;
+  taskCount: number;
+  epochSum: number;
+  epochCorrect: number;
+  epochCount: number;
+  binSum: number;
+  binCorrect: number;
+  binCount: number;
+  /** Examples seen since the run began. */
+  examples: number;
+  /** Early stopping: best value so far this task, epochs without improvement. */
+  bestValue: number | null;
+  sinceBest: number;
+  done: boolean;
+}
+
+export interface LoopParts {
+  readonly stream: Stream;
+  readonly learner: Learner;
+  readonly methods: readonly RunMethod[];
+  readonly probes?: ProbeRunner;
+  /** Receives every metrics record, in order. */
+  record(r: MetricRecord): void;
+  /** Receives every applied edit. */
+  recordEdits?(step: number, task: number, records: readonly EditRecord[]): void;
+  /** Called between steps every `checkpointEvery` steps and at task ends, with the state to save. */
+  checkpoint?(state: LoopState): void;
+  readonly checkpointEvery?: number;
+  /** Polled between steps: true stops the loop cleanly (Ctrl-C); the state is checkpointed first. */
+  shouldStop?(): boolean;
+  /** Called after every step with the step's loss (progress bars). */
+  onStep?(state: LoopState, loss: LossValue): void;
+  /** Redraws of the benchmark's own edits (head growth, head reset) come from here. */
+  readonly rng: Rng;
+  /** Early stopping keeps the best parameters of a task here (and restores them at its end). */
+  bestParams?: { state: ModelState | null };
+}
+
+export function initialLoopState(): LoopState {
+  return {
+    task: 0, epoch: 0, cursor: null, taskStarted: false,
+    taskSum: 0, taskCorrect: 0, taskCount: 0, epochSum: 0, epochCorrect: 0, epochCount: 0, binSum: 0, binCorrect: 0, binCount: 0,
+    examples: 0, bestValue: null, sinceBest: 0, done: false,
+  };
+}
+
+/**
+ * The training loop, top to bottom: for each task, apply its start (head growth/reset, method boundary
+ * hooks), then for each epoch train on its batches (update, method edits, probes, online metrics), evaluate,
+ * and decide whether the task is done. `state` is advanced in place and can be saved at any checkpoint.
+ * Returns true when the stream is finished, false when stopped early.
+ */
+export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState()): boolean {
+  const { stream, learner, methods } = parts;
+  const model = learner.model;
+  const classification = stream.loss === 'cross-entropy';
+  const every = parts.checkpointEvery ?? 0;
+  const regularizers: LinearRegularizer[] = methods.flatMap((m) => m.instance.regularizers ?? []);
+  learner.regularizers = regularizers;
+  learner.needGradients = methods.some((m) => m.instance.needsGradients);
+  const states = () => [learner.optState, ...methods.map((m) => m.instance.state)];
+  const edit = (m: RunMethod | null, edits: readonly Edit[] | undefined, rng: Rng) => {
+    if (!edits || edits.length === 0) return;
+    const records = applyEdits(edits, { model, states: states() }, rng);
+    parts.recordEdits?.(learner.step, state.task, m ? records.map((r) => ({ ...r, reason: r.reason ?? m.name })) : records);
+  };
+
+  while (state.task < stream.numTasks) {
+    const task = stream.task(state.task);
+    if (!state.taskStarted) {
+      // The task's own changes first (the benchmark's protocol), then the methods' reactions.
+      const start: Edit[] = [];
+      if (task.start.growHead) start.push({ kind: 'growHead', k: task.start.growHead, reason: 'benchmark' });
+      if (task.start.resetHead && state.task > 0) start.push({ kind: 'reinitParams', params: model.head.params.map((p) => p.name), reason: 'benchmark' });
+      if (start.length) edit(null, start, parts.rng);
+      if (stream.taskSignal && state.task > 0) for (const m of methods) edit(m, m.instance.atTaskBoundary?.({ step: learner.step, task }), m.rng);
+      if (task.start.dataGrowth && task.seenData) {
+        const seen = task.seenData();
+        for (const m of methods) edit(m, m.instance.atDataGrowth?.({ step: learner.step, task, seen }), m.rng);
+      }
+      state.taskStarted = true;
+      state.epoch = 0;
+      state.cursor = null;
+      state.bestValue = null;
+      state.sinceBest = 0;
+      if (parts.bestParams) parts.bestParams.state = null;
+    }
+    for (; ; state.epoch++) {
+      const cursor = task.epoch(state.epoch, state.cursor ?? undefined);
+      for (let batch: Batch | null; (batch = cursor.next()) !== null; ) {
+        const loss = learner.trainStep(batch.x, batch.y);
+        const step = learner.step;
+        accumulate(state, loss);
+        for (const m of methods) edit(m, m.instance.afterUpdate?.({ step, task: state.task, batch, loss }), m.rng);
+        const probe = parts.probes?.afterStep(step, task);
+        if (probe) parts.record({ step, task: state.task, ...probe });
+        if (stream.bin && state.binCount >= stream.bin) recordBin(parts, state, step, classification, methods);
+        state.cursor = cursor.getState();
+        parts.onStep?.(state, loss);
+        if (every > 0 && step % every === 0) parts.checkpoint?.(state);
+        if (parts.shouldStop?.()) {
+          parts.checkpoint?.(state);
+          return false;
+        }
+      }
+      state.cursor = null;
+      // End of epoch: evaluate, then decide whether the task goes on.
+      const evals = evaluateAll(learner, task, classification);
+      const epochAccuracy = state.epochCount ? state.epochCorrect / state.epochCount : 0;
+      parts.record({
+        step: learner.step, task: state.task, epoch: state.epoch,
+        'train/loss': state.epochCount ? state.epochSum / state.epochCount : NaN,
+        ...(classification ? { 'train/accuracy': epochAccuracy } : {}),
+        ...evals,
+      });
+      state.epochSum = state.epochCorrect = state.epochCount = 0;
+      if (!continueTask(task, state, epochAccuracy, evals, parts)) break;
+    }
+    if (task.earlyStopping && parts.bestParams?.state) model.setState(parts.bestParams.state);
+    const end: MetricRecord = { step: learner.step, task: state.task, examples: state.examples };
+    if (state.taskCount > 0) {
+      end['online/loss'] = state.taskSum / state.taskCount;
+      if (classification) end['online/accuracy'] = state.taskCorrect / state.taskCount;
+    }
+    for (const m of methods) Object.assign(end, m.instance.metrics?.() ?? {});
+    parts.record(end);
+    const probe = parts.probes?.atTaskEnd(learner.step, task);
+    if (probe) parts.record({ step: learner.step, task: state.task, ...probe });
+    state.taskSum = state.taskCorrect = state.taskCount = 0;
+    state.taskStarted = false;
+    state.epoch = 0;
+    state.task++;
+    if (state.task < stream.numTasks) parts.checkpoint?.(state);
+  }
+  if (stream.bin && state.binCount > 0) recordBin(parts, state, learner.step, classification, methods);
+  state.done = true;
+  parts.checkpoint?.(state);
+  return true;
+}
+
+function accumulate(s: LoopState, l: LossValue): void {
+  s.taskSum += l.sum;
+  s.taskCorrect += l.correct;
+  s.taskCount += l.count;
+  s.epochSum += l.sum;
+  s.epochCorrect += l.correct;
+  s.epochCount += l.count;
+  s.binSum += l.sum;
+  s.binCorrect += l.correct;
+  s.binCount += l.count;
+  s.examples += l.count;
+}
+
+function recordBin(parts: LoopParts, s: LoopState, step: number, classification: boolean, methods: readonly RunMethod[]): void {
+  const r: MetricRecord = { step, task: s.task, examples: s.examples, 'bin/loss': s.binSum / s.binCount };
+  if (classification) r['bin/accuracy'] = s.binCorrect / s.binCount;
+  for (const m of methods) Object.assign(r, m.instance.metrics?.() ?? {});
+  parts.record(r);
+  s.binSum = s.binCorrect = s.binCount = 0;
+}
+
+function evaluateAll(learner: Learner, task: Task, classification: boolean): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const set of task.evalSets) {
+    let sum = 0, correct = 0, count = 0;
+    const v = { sum: 0, correct: 0, count: 0 };
+    for (const b of set.batches(task.batchSize > 1 ? Math.max(task.batchSize, 256) : 256)) {
+      learner.evaluate(b.x, b.y, v);
+      sum += v.sum;
+      correct += v.correct;
+      count += v.count;
+    }
+    if (count === 0) continue;
+    out[`eval/${set.name}/loss`] = sum / count;
+    if (classification) out[`eval/${set.name}/accuracy`] = correct / count;
+  }
+  return out;
+}
+
+/** Whether another epoch of this task runs (and early-stopping bookkeeping). */
+function continueTask(task: Task, s: LoopState, trainAccuracy: number, evals: Record<string, number>, parts: LoopParts): boolean {
+  if (task.earlyStopping) {
+    const key = `eval/${task.earlyStopping.on}/accuracy`;
+    const v = evals[key] ?? -(evals[`eval/${task.earlyStopping.on}/loss`] ?? NaN);
+    if (s.bestValue === null || v > s.bestValue) {
+      s.bestValue = v;
+      s.sinceBest = 0;
+      if (parts.bestParams) parts.bestParams.state = parts.learner.model.getState();
+    } else if (++s.sinceBest >= task.earlyStopping.patience) return false;
+  }
+  const sch = task.schedule;
+  if (sch.kind === 'epochs') return s.epoch + 1 < sch.epochs;
+  return trainAccuracy < sch.target && s.epoch + 1 < sch.maxEpochs;
+}
