@@ -16,7 +16,7 @@ export interface RngState {
  */
 export class Rng {
   /** The identity of this stream; children derive from it. */
-  readonly key: readonly number[];
+  private keyWords: number[];
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -35,17 +35,22 @@ export class Rng {
 
   constructor(key: readonly number[]) {
     if (key.length !== 4) throw new Error('Rng: a key has 4 words');
-    this.key = key.map((k) => k >>> 0);
-    let x = this.key[0]! ^ rotl(this.key[1]!, 7) ^ rotl(this.key[2]!, 13) ^ rotl(this.key[3]!, 21);
+    this.keyWords = key.map((k) => k >>> 0);
+    const kw = this.keyWords;
+    let x = kw[0]! ^ rotl(kw[1]!, 7) ^ rotl(kw[2]!, 13) ^ rotl(kw[3]!, 21);
     const next = (): number => {
       x = (x + 0x9e3779b9) | 0;
-      return mix(x ^ this.key[(x >>> 3) & 3]!);
+      return mix(x ^ kw[(x >>> 3) & 3]!);
     };
     this.s0 = next();
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  get key(): readonly number[] {
+    return this.keyWords;
   }
 
   /** An independent child stream named by `label`; the same key and label give the same stream. */
@@ -168,11 +173,10 @@ export class Rng {
     return { key: [...this.key], state: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
   }
 
-  /** Continue from a snapshot taken with getState() of a stream with the same key. */
+  /** Become the stream of a snapshot taken with getState() (its key included) and continue from there. */
   setState(s: RngState): void {
-    if (s.key.length !== 4 || s.key.some((k, i) => (k >>> 0) !== this.key[i])) {
-      throw new Error('Rng.setState: the snapshot belongs to another stream (key differs)');
-    }
+    if (s.key.length !== 4 || s.state.length !== 4) throw new Error('Rng.setState: a snapshot has a 4-word key and a 4-word state');
+    this.keyWords = s.key.map((k) => k >>> 0);
     [this.s0, this.s1, this.s2, this.s3] = s.state.map((v) => v | 0) as [number, number, number, number];
     this.spare = s.spare;
   }

@@ -1,0 +1,111 @@
+// Engine workloads of `npm run bench`: training steps per second per backend, and the heap per step.
+// Each workload is the same net, loss, optimizer (SGD, no momentum, lr 0.01) and batch size as its PyTorch
+// counterpart in bench/torch/engine.py.
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import type { Backend } from '../src/backend/Backend.js';
+import { Rng } from '../src/tensor/Rng.js';
+import { Tensor } from '../src/tensor/Tensor.js';
+import { Model } from '../src/nn/Model.js';
+import type { LayerSpec } from '../src/nn/LayerSpec.js';
+import { mlp } from '../src/nn/models/mlp.js';
+import { convNet } from '../src/nn/models/convNet.js';
+import { resnet18 } from '../src/nn/models/resnet18.js';
+import { Learner } from '../src/experiment/Learner.js';
+import { crossEntropy } from '../src/losses/crossEntropy.js';
+import { sgd } from '../src/optim/optimizers.js';
+
+export interface Workload {
+  readonly name: string;
+  readonly description: string;
+  readonly spec: LayerSpec;
+  readonly input: number[];
+  readonly classes: number;
+  readonly batch: number;
+  /** Skip on the plain-TypeScript backend (minutes per step). */
+  readonly heavy?: boolean;
+}
+
+export function engineWorkloads(resnetWidth: number): Workload[] {
+  return [
+    { name: 'mlp-small-b1', description: '784-100-100-100-10 ReLU, SGD, batch 1', spec: mlp({ hidden: [100, 100, 100], outputs: 10 }), input: [784], classes: 10, batch: 1 },
+    { name: 'mlp-large-b1', description: '784-2000-2000-2000-10 ReLU, SGD, batch 1', spec: mlp({ hidden: [2000, 2000, 2000], outputs: 10 }), input: [784], classes: 10, batch: 1 },
+    { name: 'mlp-large-b256', description: '784-2000-2000-2000-10 ReLU, SGD, batch 256', spec: mlp({ hidden: [2000, 2000, 2000], outputs: 10 }), input: [784], classes: 10, batch: 256, heavy: true },
+    { name: 'conv-b128', description: 'Continual ImageNet conv net on 3x32x32, batch 128', spec: convNet({ outputs: 10 }), input: [3, 32, 32], classes: 10, batch: 128, heavy: true },
+    { name: 'resnet18-b64', description: `ResNet-18 (CIFAR variant, width ${resnetWidth}) on 3x32x32, batch 64`, spec: resnet18({ outputs: 10, width: resnetWidth }), input: [3, 32, 32], classes: 10, batch: 64, heavy: true },
+  ];
+}
+
+export interface EngineResult {
+  workload: string;
+  backend: string;
+  stepsPerSecond: number;
+  steps: number;
+  seconds: number;
+  /** Retained heap growth per step after a full GC (bytes); ~0 when steady-state steps allocate nothing lasting. */
+  heapGrowthPerStep: number;
+  /** Garbage collections (minor + major) during the timed steps. */
+  gcCount: number;
+  fused: boolean;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. */
+export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number): Promise<EngineResult> {
+  const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
+  const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
+  const per = w.input.reduce((a, b) => a * b, 1);
+  const pool = w.batch === 1 ? 64 : 4;
+  const rng = Rng.seeded(1);
+  const xs: Tensor[] = [];
+  const ys: Float32Array[] = [];
+  for (let i = 0; i < pool; i++) {
+    const x = new Tensor(backend.alloc(w.batch * per), [w.batch, ...w.input]);
+    rng.fillUniform(x.data, 0, 1);
+    const y = backend.alloc(w.batch) as Float32Array;
+    for (let j = 0; j < w.batch; j++) y[j] = rng.int(w.classes);
+    xs.push(x);
+    ys.push(y);
+  }
+  const warm = performance.now();
+  let i = 0;
+  while (i < 3 || (performance.now() - warm < Math.min(1000, seconds * 250) && i < 1e6)) {
+    learner.trainStep(xs[i % pool]!, ys[i % pool]!);
+    i++;
+  }
+  let gcCount = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind !== constants.NODE_PERFORMANCE_GC_WEAKCB) gcCount++;
+  });
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  obs.observe({ entryTypes: ['gc'] });
+  const t0 = performance.now();
+  let n = 0;
+  let dt = 0;
+  // Check the clock every few steps only (performance.now() is not free at 100k steps/s).
+  const check = w.batch === 1 ? 64 : 1;
+  for (;;) {
+    learner.trainStep(xs[n % pool]!, ys[n % pool]!);
+    n++;
+    if (n % check === 0) {
+      dt = (performance.now() - t0) / 1000;
+      if (dt >= seconds && n >= 3) break;
+    }
+  }
+  // GC entries are delivered asynchronously: let them arrive before counting.
+  await new Promise((r) => setTimeout(r, 50));
+  obs.disconnect();
+  gc?.();
+  const heap1 = process.memoryUsage().heapUsed;
+  return {
+    workload: w.name,
+    backend: backend.name,
+    stepsPerSecond: n / dt,
+    steps: n,
+    seconds: dt,
+    heapGrowthPerStep: (heap1 - heap0) / n,
+    gcCount,
+    fused: learner.fused,
+  };
+}

@@ -1,0 +1,126 @@
+"""PyTorch counterparts of supple's engine workloads (bench/engine.ts), for `npm run bench`.
+
+Same nets, same losses, same optimizer (SGD, no momentum), same batch sizes, one thread. Prints one JSON
+object per workload: {"workload", "steps_per_s", "steps", "seconds", "threads", "torch"}.
+Usage: python3 bench/torch/engine.py [workload ...] [--seconds S]
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+torch.set_num_threads(1)
+
+
+def mlp(widths):
+    layers = []
+    for i in range(len(widths) - 1):
+        lin = nn.Linear(widths[i], widths[i + 1])
+        layers.append(lin)
+        if i < len(widths) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def conv_net(outputs):
+    # The Continual ImageNet net of Dohare et al. 2024 (lop/nets/conv_net.py).
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(64, 128, 3), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Flatten(), nn.Linear(512, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, outputs))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
+        self.short = None
+        if stride != 1 or cin != cout:
+            self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        s = x if self.short is None else self.short(x)
+        return torch.relu(self.main(x) + s)
+
+
+def resnet18(outputs, width):
+    layers = [nn.Conv2d(3, width, 3, 1, 1, bias=True), nn.BatchNorm2d(width), nn.ReLU()]
+    cin = width
+    for stage in range(4):
+        c = width * 2 ** stage
+        for b in range(2):
+            stride = 2 if stage > 0 and b == 0 else 1
+            layers.append(Block(cin, c, stride))
+            cin = c
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, outputs)]
+    return nn.Sequential(*layers)
+
+
+def workloads(resnet_width):
+    return {
+        'mlp-small-b1': (lambda: mlp([784, 100, 100, 100, 10]), (784,), 10, 1),
+        'mlp-large-b1': (lambda: mlp([784, 2000, 2000, 2000, 10]), (784,), 10, 1),
+        'mlp-large-b256': (lambda: mlp([784, 2000, 2000, 2000, 10]), (784,), 10, 256),
+        'conv-b128': (lambda: conv_net(10), (3, 32, 32), 10, 128),
+        'resnet18-b64': (lambda: resnet18(10, resnet_width), (3, 32, 32), 10, 64),
+    }
+
+
+def run(name, spec, seconds):
+    make, shape, classes, batch = spec
+    torch.manual_seed(0)
+    net = make()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    pool = 64
+    xs = torch.rand((pool, batch) + shape)
+    ys = torch.randint(0, classes, (pool, batch))
+
+    def step(i):
+        opt.zero_grad()
+        loss = loss_fn(net(xs[i % pool]), ys[i % pool])
+        loss.backward()
+        opt.step()
+
+    # Warm up, then time whole steps for about `seconds`.
+    t0 = time.perf_counter()
+    i = 0
+    while time.perf_counter() - t0 < min(1.0, seconds / 4) or i < 2:
+        step(i)
+        i += 1
+    n = 0
+    t0 = time.perf_counter()
+    while True:
+        step(n)
+        n += 1
+        dt = time.perf_counter() - t0
+        if dt >= seconds and n >= 3:
+            break
+    return {'workload': name, 'steps_per_s': n / dt, 'steps': n, 'seconds': dt, 'threads': torch.get_num_threads(),
+            'torch': torch.__version__}
+
+
+def main():
+    args = sys.argv[1:]
+    seconds = 3.0
+    width = 64
+    if '--seconds' in args:
+        i = args.index('--seconds')
+        seconds = float(args[i + 1])
+        del args[i:i + 2]
+    if '--resnet-width' in args:
+        i = args.index('--resnet-width')
+        width = int(args[i + 1])
+        del args[i:i + 2]
+    table = workloads(width)
+    for name in args or list(table):
+        print(json.dumps(run(name, table[name], seconds)), flush=True)
+
+
+if __name__ == '__main__':
+    main()
