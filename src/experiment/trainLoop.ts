@@ -11,7 +11,7 @@ import type { Learner, LinearRegularizer } from './Learner.js';
 export interface RunMethod {
   readonly name: string;
   readonly instance: MethodInstance;
-  /** Redraws of this method's edits come from here. */
+  /** The method's random stream (the one its factory got): its edits' redraws come from it too. */
   readonly rng: Rng;
 }
 

@@ -40,6 +40,7 @@ export class Model {
   /** Every layer, depth first. */
   readonly layers: Layer[];
   checkFinite: boolean;
+  private readonly growRng: Rng;
   private readonly byName = new Map<string, Param>();
   private readonly rngLayers: Array<Layer & { rng: Rng }>;
 
@@ -65,6 +66,7 @@ export class Model {
     this.headLayer = last && last.type === 'linear' ? (last as Linear) : null;
     this.rngLayers = this.layers.filter((l): l is Layer & { rng: Rng } => 'rng' in l && (l as { rng?: unknown }).rng !== undefined);
     this.checkFinite = checkFinite;
+    this.growRng = rng.split('regrow');
   }
 
   static build(spec: LayerSpec, opts: BuildModelOptions): Model {
@@ -127,15 +129,18 @@ export class Model {
     return { params, buffers, rngs };
   }
 
-  /** Restore a state from getState() of a model built from the same spec (a grown head is regrown). */
+  /** Restore a state from getState() of a model built from the same spec (a grown head is regrown first). */
   setState(s: ModelState): void {
+    const head = this.headLayer;
+    const saved = head ? s.params[head.weight.name] : undefined;
+    if (head && saved && saved.shape[0]! > head.outFeatures) {
+      // The saved model had grown its head: grow ours to the same width (values are overwritten below).
+      head.grow(saved.shape[0]! - head.outFeatures, this.growRng);
+    }
     for (const p of this.params) {
       const v = s.params[p.name];
       if (!v) throw new Error(`model state: parameter '${p.name}' is missing`);
       if (v.data.length !== p.data.length) {
-        if (this.headLayer?.params.includes(p) && v.shape[0]! > p.shape[0]!) {
-          throw new Error(`model state: '${p.name}' has ${v.shape[0]} rows but the model ${p.shape[0]}; grow the head first`);
-        }
         throw new Error(`model state: '${p.name}' has shape [${v.shape.join(', ')}] but the model [${p.shape.join(', ')}]`);
       }
       p.data.set(v.data);

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { Registry } from './config/Registry.js';
+import type { Benchmark } from './benchmarks/Benchmark.js';
+import type { Method } from './methods/Method.js';
+import type { Preset } from './experiment/Preset.js';
+import type { Catalog } from './experiment/runConfig.js';
+
+/** Everything registered: the benchmarks, methods, presets and probes the CLI offers. (Wired at merge.) */
+export function catalog(): Catalog {
+  const methods = new Registry<Method>('method');
+  methods.register({ name: 'bp', description: 'plain backprop', schema: z.strictObject({}), create: () => ({ state: {} }) });
+  return {
+    benchmarks: new Registry<Benchmark>('benchmark'),
+    methods,
+    presets: new Registry<Preset>('preset'),
+    probes: { schema: z.strictObject({}), create: () => ({ afterStep: () => null, atTaskEnd: () => null }) },
+  };
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { catalog as makeCatalog } from '../catalog.js';
+import { describeSchema, formatOptions } from '../config/describeSchema.js';
+import { ConfigError } from '../config/parseConfig.js';
+import { modelSchema } from '../nn/modelConfig.js';
+import { optimizerSchema } from '../optim/optimizerConfig.js';
+import { runOptionsSchema, type Catalog } from '../experiment/runConfig.js';
+import { availableBackends, getBackend } from '../backend/selectBackend.js';
+import { version } from '../version.js';
+import { runCommand, runUsage } from './runCommand.js';
+
+const usage = `supple ${version}: train neural networks that keep learning.
+
+Usage:
+  supple run [<benchmark>] [options]   train with plasticity methods, record every metric (supple run --help)
+  supple list [what]                   benchmarks, methods, presets, metrics, model, optimizer, probes, run, backends
+  supple sweep <file> [options]        a grid over settings x seeds on a pool of worker processes
+  supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
+  supple data fetch|list [<name>]      download data sets (checked, cached) or show where they are found
+  supple --version
+
+Environment: SUPPLE_BACKEND (auto|wasm|native|ts), SUPPLE_DATA_DIR, SUPPLE_CACHE_DIR, SUPPLE_THREADS.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const catalog = makeCatalog();
+  switch (cmd) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(usage);
+      return 0;
+    case '--version':
+    case '-v':
+      console.log(version);
+      return 0;
+    case 'run':
+      return runCommand(rest, catalog, (b) => describeBenchmark(catalog, b));
+    case 'list':
+      return listCommand(rest, catalog);
+    default:
+      throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
+  }
+}
+
+function describeBenchmark(catalog: Catalog, name: string): string {
+  const b = catalog.benchmarks.get(name);
+  return `${runUsage}\n\nbenchmark ${b.name}: ${b.description}\n${formatOptions(describeSchema(b.schema))}`;
+}
+
+function listCommand(args: string[], catalog: Catalog): number {
+  const json = args.includes('--json');
+  const what = args.filter((a) => a !== '--json');
+  const all = what.length === 0;
+  const sections: Record<string, () => unknown> = {
+    benchmarks: () => catalog.benchmarks.all().map((b) => ({ name: b.name, description: b.description, options: describeSchema(b.schema) })),
+    methods: () => catalog.methods.all().map((m) => ({ name: m.name, description: m.description, reference: m.reference, options: describeSchema(m.schema) })),
+    presets: () => catalog.presets.all().map((p) => ({ name: p.name, description: p.description, paper: p.paper, scale: p.scale, benchmark: p.benchmark, methods: p.methods, set: p.set, conditions: p.conditions })),
+    model: () => describeSchema(modelSchema),
+    optimizer: () => describeSchema(optimizerSchema),
+    probes: () => describeSchema(catalog.probes.schema),
+    run: () => describeSchema(runOptionsSchema),
+    metrics: () => metricDocs(),
+    backends: () => availableBackends().map((b) => ({ name: b, description: getBackend(b).description })),
+  };
+  for (const w of what) if (!(w in sections)) throw new Error(`supple list: '${w}' is not listable; choose from ${Object.keys(sections).join(', ')}`);
+  const chosen = all ? Object.keys(sections) : what;
+  if (json) {
+    console.log(JSON.stringify(Object.fromEntries(chosen.map((k) => [k, sections[k]!()])), null, 2));
+    return 0;
+  }
+  const out: string[] = [];
+  for (const k of chosen) {
+    out.push(`${k}:`);
+    const v = sections[k]!() as unknown[];
+    if (v.length && 'key' in (v[0] as object)) {
+      out.push(formatOptions(v as never, '  '), '');
+      continue;
+    }
+    for (const item of v as Array<Record<string, unknown>>) {
+      if ('options' in item) {
+        out.push(`  ${item.name}  ${item.description}${item.reference ? ` [${item.reference}]` : ''}`);
+        out.push(formatOptions(item.options as never, '      '));
+      } else if ('scale' in item) out.push(`  ${item.name}  (${item.scale}) ${item.description} [${item.paper}]`);
+      else out.push(`  ${item.name}  ${item.description}`);
+    }
+    out.push('');
+  }
+  console.log(out.join('\n'));
+  return 0;
+}
+
+/** The metric keys a run records (diagnostics add diag/<name>/<group> keys, methods method/<name>/<group>). */
+function metricDocs(): Array<{ name: string; description: string }> {
+  return [
+    { name: 'online/accuracy', description: 'fraction of a task\'s training examples classified right before their update (per task)' },
+    { name: 'online/loss', description: 'mean training loss over a task, before each update' },
+    { name: 'bin/loss, bin/accuracy', description: 'the same over each bin of examples (task-free streams, e.g. 40000 for slowly-changing regression)' },
+    { name: 'train/loss, train/accuracy', description: 'over each epoch' },
+    { name: 'eval/<set>/loss, eval/<set>/accuracy', description: 'on an evaluation set (test, val) at the end of each epoch' },
+    { name: 'diag/<diagnostic>[/<group>]', description: 'diagnostics at the probe cadence (supple list probes)' },
+    { name: 'method/<counter>[/<group>]', description: 'counters of the methods (e.g. method/replaced/h1)' },
+  ];
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const msg = e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e);
+    process.stderr.write(`supple: ${msg}\n`);
+    if (process.env.SUPPLE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    process.exit(2);
+  },
+);

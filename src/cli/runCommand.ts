@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import { join, relative } from 'node:path';
+import type { Catalog } from '../experiment/runConfig.js';
+import { resolveRunConfig } from '../experiment/runConfig.js';
+import { parseSetting, type Settings } from '../experiment/settings.js';
+import { resumeRun, startRun, type RunSummary } from '../experiment/runExperiment.js';
+import { ProgressBar, duration } from './ProgressBar.js';
+import { version } from '../version.js';
+
+export const runUsage = `supple run [<benchmark>] [options]
+
+Train on a benchmark with one or more plasticity methods and record everything in a run folder
+(config.json, metrics.jsonl, edits.jsonl, summary.json, checkpoint/).
+
+Options:
+  --method m[+m2]     methods to apply (default bp); combine with +, e.g. cbp+l2
+  --set key=value     a setting (repeatable): benchmark options (tasks=3), method.<field>,
+                      method.<name>.<field>, model.<field>, optimizer.<field>, probes.<field>, run.<field>
+  --preset NAME       start from a preset that reproduces a paper (supple list presets)
+  --seed N            random seed (default 0)
+  --out DIR           run folder (default runs/<benchmark>-<methods>-s<seed>-<time>)
+  --backend B         auto | wasm | native | ts (default: SUPPLE_BACKEND, else the fastest available)
+  --data-dir DIR      read data sets from this folder first (or SUPPLE_DATA_DIR)
+  --resume DIR        continue a stopped or crashed run exactly where its last checkpoint left it
+  --label TEXT        a name for this run in reports
+  --quiet             plain progress lines instead of a progress bar
+  --help              this text; 'supple run <benchmark> --help' lists that benchmark's options
+
+Ctrl-C stops cleanly: what was recorded stays and --resume continues.`;
+
+export async function runCommand(argv: string[], catalog: Catalog, describe: (benchmark: string) => string): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      method: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      preset: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      backend: { type: 'string' },
+      'data-dir': { type: 'string' },
+      resume: { type: 'string' },
+      label: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 1) throw new Error(`supple run: one benchmark at a time (got ${positionals.join(', ')})`);
+  if (values.help) {
+    console.log(positionals[0] ? describe(positionals[0]) : runUsage);
+    return 0;
+  }
+  const interactive = !values.quiet && process.stderr.isTTY === true && !process.env.CI;
+  const bar = new ProgressBar(process.stderr, interactive);
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    bar.clear();
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)...\n');
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    let summary: RunSummary;
+    let out: string;
+    const common = {
+      catalog,
+      shouldStop: () => stopRequested,
+      onProgress: (p: Parameters<ProgressBar['update']>[0]) => bar.update(p),
+      progressEvery: 64,
+    };
+    if (values.resume) {
+      const given = ['method', 'set', 'preset', 'seed', 'out', 'backend', 'data-dir', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+      if (given.length || positionals.length) throw new Error(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
+      out = values.resume;
+      process.stderr.write(`resuming ${out}\n`);
+      summary = await resumeRun({ ...common, out });
+    } else {
+      const set: Settings = {};
+      for (const s of values.set ?? []) {
+        const [k, v] = parseSetting(s);
+        set[k] = v;
+      }
+      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed ${values.seed}: not allowed; an integer >= 0`);
+      const config = resolveRunConfig(
+        {
+          benchmark: positionals[0],
+          methods: values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined,
+          preset: values.preset,
+          set,
+          seed,
+          backend: values.backend,
+          dataDir: values['data-dir'],
+          label: values.label,
+        },
+        catalog,
+        version,
+      );
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+      out = values.out ?? join('runs', `${config.benchmark.name}-${config.methods.map((m) => m.name).join('+')}-s${config.seed}-${stamp}`);
+      summary = await startRun(config, {
+        ...common,
+        out,
+        onStart: ({ config: c, model, stream }) =>
+          process.stderr.write(
+            `supple ${version}: ${c.benchmark.name} (${stream.numTasks} tasks) with ${c.methods.map((m) => m.name).join('+')}, ` +
+              `${c.model.arch} of ${model.size.toLocaleString('en-US')} parameters, ${c.optimizer.name} lr ${JSON.stringify(c.optimizer.lr)}, ` +
+              `seed ${c.seed}, backend ${c.backend}\nrun folder: ${out}\n`,
+          ),
+      });
+    }
+    bar.clear();
+    printSummary(summary, out);
+    return summary.status === 'complete' ? 0 : 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+function printSummary(s: RunSummary, out: string): void {
+  const f = s.final;
+  const lines = [
+    `${s.status === 'complete' ? 'done' : 'stopped'}: ${s.steps.toLocaleString('en-US')} steps, ${s.examples.toLocaleString('en-US')} examples in ${duration(s.seconds)} (${Math.round(s.examplesPerSecond).toLocaleString('en-US')} examples/s)`,
+  ];
+  if (f['online/accuracy'] !== undefined) lines.push(`last task online accuracy ${f['online/accuracy'].toFixed(4)}`);
+  else if (f['online/loss'] !== undefined) lines.push(`last task online loss ${f['online/loss'].toPrecision(4)}`);
+  if (f['bin/loss'] !== undefined) lines.push(`last bin loss ${f['bin/loss'].toPrecision(4)}`);
+  const rel = relative(process.cwd(), out) || '.';
+  lines.push(`results: ${join(rel, 'metrics.jsonl')} (summary: ${join(rel, 'summary.json')})`);
+  if (s.status !== 'complete') lines.push(`continue with: supple run --resume ${rel}`);
+  else lines.push(`report: supple report ${rel} --out ${join(rel, 'report')}`);
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,24 @@
+import type { Settings } from './settings.js';
+
+/**
+ * A named configuration that reproduces a paper's experiment. `scale` says whether it is the paper's full
+ * setting or a laptop-sized cut (fewer tasks, smaller data) that keeps the paper's direction.
+ * `conditions` are the methods/settings the paper compares; `supple sweep` can run them all over seeds.
+ */
+export interface Preset {
+  readonly name: string;
+  readonly description: string;
+  readonly paper: string;
+  readonly scale: 'full' | 'laptop';
+  readonly benchmark: string;
+  /** The methods a plain `supple run --preset` uses (a --method flag overrides). */
+  readonly methods: readonly string[];
+  readonly set: Settings;
+  readonly conditions?: readonly PresetCondition[];
+}
+
+export interface PresetCondition {
+  readonly label: string;
+  readonly methods: readonly string[];
+  readonly set?: Settings;
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { Benchmark } from '../benchmarks/Benchmark.js';
+import type { Method } from '../methods/Method.js';
+import { backendChoices } from '../backend/selectBackend.js';
+import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
+import type { Registry } from '../config/Registry.js';
+import { modelSchema, type ModelConfig } from '../nn/modelConfig.js';
+import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.js';
+import type { Preset } from './Preset.js';
+import { setPath, type Settings } from './settings.js';
+import type { ProbeFactory } from './ProbeFactory.js';
+
+/** Options of the run itself (not of the learner): `--set run.<key>=...`. */
+export const runOptionsSchema = z.strictObject({
+  checkpointSeconds: z.number().min(0).default(30).describe('write a checkpoint at most this often, in seconds of training (0: only at the end and on stop)'),
+  checkFinite: z.boolean().default(false).describe('check inputs and outputs for NaN/Inf on every step (slower)'),
+});
+export type RunOptions = z.output<typeof runOptionsSchema>;
+
+/** Everything a run needs, fully resolved: written as config.json; a resumed run reads it back. */
+export interface RunConfig {
+  version: string;
+  preset: string | null;
+  label: string | null;
+  seed: number;
+  /** The backend asked for ('auto' or a name) and the one that ran. */
+  backendRequested: string;
+  backend: string;
+  benchmark: { name: string } & Record<string, unknown>;
+  methods: Array<{ name: string } & Record<string, unknown>>;
+  model: ModelConfig;
+  optimizer: OptimizerConfig;
+  probes: Record<string, unknown>;
+  run: RunOptions;
+  data: { dir: string | null };
+}
+
+/** What the registries offer a run. */
+export interface Catalog {
+  readonly benchmarks: Registry<Benchmark>;
+  readonly methods: Registry<Method>;
+  readonly presets: Registry<Preset>;
+  readonly probes: ProbeFactory;
+}
+
+/** What a user asked for: flags of `supple run`, or one point of a sweep. */
+export interface RunRequest {
+  readonly benchmark?: string;
+  readonly methods?: readonly string[];
+  readonly preset?: string;
+  readonly set?: Settings;
+  readonly seed?: number;
+  readonly backend?: string;
+  readonly dataDir?: string;
+  readonly label?: string;
+}
+
+const sections = ['benchmark', 'method', 'model', 'optimizer', 'probes', 'run'] as const;
+
+/**
+ * Resolve a request into a full RunConfig: preset settings, then the request's settings, routed by key
+ * (`benchmark.x` or a bare benchmark option `x`; `method.x`, `method.<name>.x` or `<name>.x`; `model.x`,
+ * `optimizer.x`, `probes.x`, `run.x`), each section validated by its schema. Every problem is reported at
+ * once, naming the key, the value and what is allowed.
+ */
+export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: string): RunConfig {
+  const preset = req.preset ? catalog.presets.get(req.preset) : null;
+  const benchmarkName = req.benchmark ?? preset?.benchmark;
+  if (!benchmarkName) throw new ConfigError('run', [`no benchmark given; known: ${catalog.benchmarks.names().join(', ')}`]);
+  if (preset && req.benchmark && req.benchmark !== preset.benchmark) {
+    throw new ConfigError('run', [`preset ${preset.name} is for benchmark ${preset.benchmark}, not ${req.benchmark}`]);
+  }
+  const benchmark = catalog.benchmarks.get(benchmarkName);
+  const methodNames = req.methods && req.methods.length ? [...req.methods] : preset ? [...preset.methods] : ['bp'];
+  const dup = methodNames.find((m, i) => methodNames.indexOf(m) !== i);
+  if (dup) throw new ConfigError('run', [`method ${dup} is named twice`]);
+  const methods = methodNames.map((n) => catalog.methods.get(n));
+
+  const raw: Record<(typeof sections)[number], Record<string, unknown>> = { benchmark: {}, method: {}, model: {}, optimizer: {}, probes: {}, run: {} };
+  const perMethod: Record<string, Record<string, unknown>> = Object.fromEntries(methodNames.map((m) => [m, {}]));
+  const problems: string[] = [];
+  const benchKeys = knownKeys(benchmark.schema);
+  const route = (key: string, value: unknown) => {
+    const parts = key.split('.');
+    const head = parts[0]!;
+    if (head === 'method' || methodNames.includes(head)) {
+      let rest = head === 'method' ? parts.slice(1) : parts.slice(1);
+      let target: string | undefined = head === 'method' ? undefined : head;
+      if (!target && rest.length > 1 && methodNames.includes(rest[0]!)) {
+        target = rest[0];
+        rest = rest.slice(1);
+      }
+      if (rest.length === 0) return void problems.push(`${key}: a method key needs a field (method.<field> or method.<name>.<field>)`);
+      if (!target) {
+        const owners = methods.filter((m) => knownKeys(m.schema).includes(rest[0]!)).map((m) => m.name);
+        if (owners.length === 1) target = owners[0];
+        else if (owners.length > 1) return void problems.push(`${key}: ${owners.join(' and ')} both have '${rest[0]}'; say which: method.<name>.${rest.join('.')}`);
+        else {
+          const all = methods.map((m) => `${m.name}: ${knownKeys(m.schema).join(', ') || '(no options)'}`).join('; ');
+          return void problems.push(`${key}: no chosen method has an option '${rest[0]}' (${all})`);
+        }
+      }
+      setPath(perMethod[target!]!, rest, value);
+      return;
+    }
+    if ((sections as readonly string[]).includes(head) && parts.length > 1) {
+      setPath(raw[head as (typeof sections)[number]], parts.slice(1), value);
+      return;
+    }
+    if (benchKeys.includes(head)) {
+      setPath(raw.benchmark, parts, value);
+      return;
+    }
+    problems.push(
+      `'${key}' is not a setting; use benchmark options (${benchKeys.join(', ')}), or a section: ${sections.map((s) => `${s}.<key>`).join(', ')}`,
+    );
+  };
+  for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v);
+  for (const [k, v] of Object.entries(req.set ?? {})) route(k, v);
+
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => `${e.where}: ${p}`));
+      else problems.push((e as Error).message);
+      return undefined;
+    }
+  };
+  const benchConfig = attempt(() => parseConfig(benchmark.schema, raw.benchmark, `benchmark ${benchmark.name}`)) as Record<string, unknown> | undefined;
+  const defaults = benchConfig ? benchmark.defaults(benchConfig) : { model: {}, optimizer: {} };
+  const model = attempt(() => parseConfig(modelSchema, { ...defaults.model, ...raw.model }, 'model'));
+  const optimizer = attempt(() => parseConfig(optimizerSchema, { ...defaults.optimizer, ...raw.optimizer }, 'optimizer'));
+  const methodConfigs = methods.map((m) => attempt(() => parseConfig(m.schema, perMethod[m.name], `method ${m.name}`)) as Record<string, unknown> | undefined);
+  const probes = attempt(() => parseConfig(catalog.probes.schema, raw.probes, 'probes')) as Record<string, unknown> | undefined;
+  const run = attempt(() => parseConfig(runOptionsSchema, raw.run, 'run'));
+  const seed = req.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) problems.push(`seed = ${seed} is not allowed: an integer >= 0`);
+  const backend = req.backend ?? process.env.SUPPLE_BACKEND ?? 'auto';
+  if (!(backendChoices as readonly string[]).includes(backend)) problems.push(`backend = ${JSON.stringify(backend)} is not allowed: allowed: ${backendChoices.join(', ')}`);
+  if (problems.length) throw new ConfigError('config', problems);
+  return {
+    version,
+    preset: preset?.name ?? null,
+    label: req.label ?? null,
+    seed,
+    backendRequested: backend,
+    backend,
+    benchmark: { name: benchmark.name, ...benchConfig! },
+    methods: methods.map((m, i) => ({ name: m.name, ...methodConfigs[i]! })),
+    model: model!,
+    optimizer: optimizer!,
+    probes: probes!,
+    run: run!,
+    data: { dir: req.dataDir ?? process.env.SUPPLE_DATA_DIR ?? null },
+  };
+}

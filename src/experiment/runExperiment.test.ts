@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveRunConfig } from './runConfig.js';
+import { resumeRun, startRun } from './runExperiment.js';
+import { testCatalog } from '../../test/helpers/testCatalog.js';
+
+const catalog = testCatalog();
+const tmp = () => mkdtempSync(join(tmpdir(), 'supple-run-'));
+
+test('config: defaults from the benchmark, settings routed by key, presets', () => {
+  const c = resolveRunConfig({ benchmark: 'tiny', methods: ['random-reset'], set: { tasks: 2, 'method.every': 3, 'optimizer.lr': 0.1, 'model.hidden': [4] } }, catalog, '0.0.0');
+  assert.equal(c.benchmark.tasks, 2);
+  assert.equal(c.methods[0]!.every, 3);
+  assert.equal(c.optimizer.name, 'adam');
+  assert.equal(c.optimizer.lr, 0.1);
+  assert.deepEqual(c.model.hidden, [4]);
+  const p = resolveRunConfig({ preset: 'tiny-paper', set: { tasks: 1 } }, catalog, '0.0.0');
+  assert.equal(p.benchmark.tasks, 1);
+  assert.equal(p.methods[0]!.name, 'random-reset');
+  assert.equal(p.methods[0]!.every, 5);
+  const alias = resolveRunConfig({ benchmark: 'tiny', methods: ['bp', 'random-reset'], set: { 'random-reset.every': 2 } }, catalog, '0.0.0');
+  assert.equal(alias.methods[1]!.every, 2);
+});
+
+test('config errors name every bad key and value with what is allowed, before any work', () => {
+  assert.throws(
+    () => resolveRunConfig({ benchmark: 'tiny', methods: ['random-reset'], set: { tasks: 0, bogus: 1, 'method.evry': 3, 'optimizer.name': 'rmsprop' }, seed: -1, backend: 'gpu' }, catalog, '0.0.0'),
+    (e: Error) => {
+      const m = e.message;
+      assert.match(m, /benchmark tiny: tasks = 0 is not allowed: must be >= 1|tasks = 0 is not allowed/);
+      assert.match(m, /'bogus' is not a setting; use benchmark options \(tasks, examplesPerTask, batchSize, epochs\)/);
+      assert.match(m, /method.evry: no chosen method has an option 'evry' \(random-reset: every\)/);
+      assert.match(m, /optimizer: name = "rmsprop" is not allowed: allowed: "sgd", "adam", "adamw"/);
+      assert.match(m, /seed = -1 is not allowed/);
+      assert.match(m, /backend = "gpu" is not allowed: allowed: auto, ts, ts64, wasm, native/);
+      return true;
+    },
+  );
+  assert.throws(() => resolveRunConfig({ benchmark: 'nope' }, catalog, '0'), /unknown benchmark 'nope'; known: tiny/);
+  assert.throws(() => resolveRunConfig({ benchmark: 'tiny', methods: ['cbq'] }, catalog, '0'), /unknown method 'cbq'; known: bp, random-reset/);
+});
+
+test('a stopped run resumed from its checkpoint ends with exactly the metrics and edits of an uninterrupted run', async () => {
+  const config = () => resolveRunConfig({ benchmark: 'tiny', methods: ['random-reset'], set: { tasks: 3, 'run.checkpointSeconds': 0 }, seed: 4, backend: 'ts' }, catalog, '0.0.0');
+  const full = tmp();
+  const s1 = await startRun(config(), { out: full, catalog });
+  assert.equal(s1.status, 'complete');
+  const part = tmp();
+  let n = 0;
+  const s2 = await startRun(config(), { out: part, catalog, shouldStop: () => ++n === 33 });
+  assert.equal(s2.status, 'stopped');
+  assert.ok(existsSync(join(part, 'checkpoint', 'state.ckpt')));
+  const s3 = await resumeRun({ out: part, catalog });
+  assert.equal(s3.status, 'complete');
+  for (const f of ['metrics.jsonl', 'edits.jsonl']) assert.equal(readFileSync(join(part, f), 'utf8'), readFileSync(join(full, f), 'utf8'), f);
+  assert.ok(readFileSync(join(full, 'edits.jsonl'), 'utf8').split('\n').length > 5);
+  assert.equal(s3.steps, s1.steps);
+  await assert.rejects(resumeRun({ out: part, catalog }), /complete already/);
+  await assert.rejects(startRun(config(), { out: part, catalog }), /already holds a run/);
+});
