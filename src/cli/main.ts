@@ -8,6 +8,7 @@ import { runOptionsSchema, type Catalog } from '../experiment/runConfig.js';
 import { availableBackends, getBackend } from '../backend/selectBackend.js';
 import { version } from '../version.js';
 import { runCommand, runUsage } from './runCommand.js';
+import { sweepCommand } from './sweepCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -39,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       return runCommand(rest, catalog, (b) => describeBenchmark(catalog, b));
     case 'list':
       return listCommand(rest, catalog);
+    case 'sweep':
+      return sweepCommand(rest, catalog);
     default:
       throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
   }

@@ -57,6 +57,13 @@ export interface RunRequest {
 
 const sections = ['benchmark', 'method', 'model', 'optimizer', 'probes', 'run'] as const;
 
+/** The method a key names explicitly (`<name>.x` or `method.<name>.x`), if any. */
+export function methodTarget(parts: readonly string[], catalog: Catalog): string | undefined {
+  if (catalog.methods.has(parts[0]!) && parts.length > 1) return parts[0];
+  if (parts[0] === 'method' && parts.length > 2 && catalog.methods.has(parts[1]!)) return parts[1];
+  return undefined;
+}
+
 /**
  * Resolve a request into a full RunConfig: preset settings, then the request's settings, routed by key
  * (`benchmark.x` or a bare benchmark option `x`; `method.x`, `method.<name>.x` or `<name>.x`; `model.x`,
@@ -80,9 +87,15 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
   const perMethod: Record<string, Record<string, unknown>> = Object.fromEntries(methodNames.map((m) => [m, {}]));
   const problems: string[] = [];
   const benchKeys = knownKeys(benchmark.schema);
-  const route = (key: string, value: unknown) => {
+  const route = (key: string, value: unknown, lenient: boolean) => {
     const parts = key.split('.');
     const head = parts[0]!;
+    const named = methodTarget(parts, catalog);
+    if (named && !methodNames.includes(named)) {
+      // A preset's settings for a method this run does not use (e.g. cbp's rate when running bp) do not apply.
+      if (lenient) return;
+      return void problems.push(`${key}: method ${named} is not in this run (methods: ${methodNames.join(', ')}); add it with --method`);
+    }
     if (head === 'method' || methodNames.includes(head)) {
       let rest = head === 'method' ? parts.slice(1) : parts.slice(1);
       let target: string | undefined = head === 'method' ? undefined : head;
@@ -115,8 +128,8 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
       `'${key}' is not a setting; use benchmark options (${benchKeys.join(', ')}), or a section: ${sections.map((s) => `${s}.<key>`).join(', ')}`,
     );
   };
-  for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v);
-  for (const [k, v] of Object.entries(req.set ?? {})) route(k, v);
+  for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v, true);
+  for (const [k, v] of Object.entries(req.set ?? {})) route(k, v, false);
 
   const attempt = <T>(f: () => T): T | undefined => {
     try {

@@ -47,6 +47,6 @@ export function testCatalog(): Catalog {
     },
   } satisfies Method<typeof resetSchema> as unknown as Method);
   const presets = new Registry<Preset>('preset');
-  presets.register({ name: 'tiny-paper', description: 'a test preset', paper: 'none', scale: 'laptop', benchmark: 'tiny', methods: ['random-reset'], set: { tasks: 2, 'method.every': 5 } });
+  presets.register({ name: 'tiny-paper', description: 'a test preset', paper: 'none', scale: 'laptop', benchmark: 'tiny', methods: ['random-reset'], set: { tasks: 2, 'random-reset.every': 5 } });
   return { benchmarks, methods, presets, probes: { schema: z.strictObject({}), create: () => ({ afterStep: () => null, atTaskEnd: () => null }) } };
 }
