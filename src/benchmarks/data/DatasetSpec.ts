@@ -45,6 +45,8 @@ export interface DatasetSpec {
   /** Folder name under --data-dir and under the cache. */
   readonly folder: string;
   readonly description: string;
+  /** Number of classes (known before reading the files). */
+  readonly classes: number;
   readonly license: string;
   readonly homepage: string;
   /** Where the checksums below were published. */

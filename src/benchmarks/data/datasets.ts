@@ -24,6 +24,7 @@ const DIGITS_TRAIN = 1437;
 const specs: DatasetSpec[] = [
   {
     name: 'mnist',
+    classes: 10,
     folder: 'mnist',
     description: 'MNIST handwritten digits, 28x28 grey, 60000 train + 10000 test (LeCun et al. 1998)',
     license: 'CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)',
@@ -40,6 +41,7 @@ const specs: DatasetSpec[] = [
   },
   {
     name: 'fashion-mnist',
+    classes: 10,
     folder: 'fashion-mnist',
     description: 'Fashion-MNIST, 28x28 grey clothing images, 10 classes, 60000 train + 10000 test (Xiao et al. 2017)',
     license: 'MIT (Zalando SE)',
@@ -56,6 +58,7 @@ const specs: DatasetSpec[] = [
   },
   {
     name: 'digits',
+    classes: 10,
     folder: 'sklearn-digits',
     description: `scikit-learn's 8x8 digits (UCI optdigits), 1797 images, 10 classes; shipped with supple (train: first ${DIGITS_TRAIN}, test: last 360)`,
     license: 'scikit-learn BSD-3-Clause; data: UCI, CC BY 4.0 (Alpaydin and Kaynak 1998)',
@@ -79,6 +82,7 @@ const specs: DatasetSpec[] = [
   },
   {
     name: 'cifar10',
+    classes: 10,
     folder: 'cifar10',
     description: 'CIFAR-10, 32x32 colour, 10 classes, 50000 train + 10000 test, binary version (Krizhevsky 2009)',
     license: 'no explicit license; cite Krizhevsky, "Learning Multiple Layers of Features from Tiny Images", 2009',
@@ -90,6 +94,7 @@ const specs: DatasetSpec[] = [
   },
   {
     name: 'cifar100',
+    classes: 100,
     folder: 'cifar100',
     description: 'CIFAR-100, 32x32 colour, 100 fine classes, 50000 train + 10000 test, binary version (Krizhevsky 2009)',
     license: 'no explicit license; cite Krizhevsky, "Learning Multiple Layers of Features from Tiny Images", 2009',
@@ -101,6 +106,7 @@ const specs: DatasetSpec[] = [
   },
   {
     name: 'svhn',
+    classes: 10,
     folder: 'svhn',
     description: 'SVHN cropped digits, 32x32 colour, 10 classes, 73257 train + 26032 test, .mat files (Netzer et al. 2011)',
     license: 'non-commercial use (Stanford UFLDL); cite Netzer et al. 2011',
@@ -114,6 +120,7 @@ const specs: DatasetSpec[] = [
   },
   {
     name: 'imagenet32',
+    classes: 1000,
     folder: 'imagenet32',
     description: 'Downsampled ImageNet 32x32, 1000 classes, 1281167 train + 50000 val, official npz batches (Chrabaszcz et al. 2017)',
     license: 'ImageNet terms of access (non-commercial research); requires an image-net.org account',
@@ -129,6 +136,7 @@ const specs: DatasetSpec[] = [
   },
   {
     name: 'tiny-imagenet',
+    classes: 200,
     folder: 'tiny-imagenet',
     description: 'Tiny-ImageNet-200, 64x64 colour, 200 classes, 100000 train + 10000 val (CS231n), zip of JPEG folders',
     license: 'ImageNet terms of access (non-commercial research)',
