@@ -20,6 +20,11 @@ export const permutedMnistSchema = z.strictObject({
 }).refine((c) => c.steps === 0 || c.epochs === 1, { message: 'steps can cut a run short only with epochs = 1', path: ['steps'] });
 export type PermutedMnistConfig = z.output<typeof permutedMnistSchema>;
 
+/** A permuted-mnist task also tells its pixel permutation: input j of an example is pixel permutation[j] of its image. */
+export interface PermutedTask extends Task {
+  readonly permutation: Int32Array;
+}
+
 /**
  * Online Permuted MNIST (Dohare et al. 2024; any labelled image set): each task is one pass over all training
  * images in a fresh random order under a new random pixel permutation (every task permuted, the first one
@@ -60,7 +65,8 @@ export const permutedMnist: Benchmark<typeof permutedMnistSchema> = {
         if (!Number.isInteger(i) || i < 0 || i >= numTasks) throw new Error(`task ${i} is outside 0..${numTasks - 1}`);
         if (cached?.index === i) return cached;
         const rng = ctx.rng.split(`task${i}`);
-        cached = imageTask({
+        const permutation = rng.split('permutation').permutation(encoder.size);
+        const task = imageTask({
           index: i,
           label: `permutation ${i}`,
           batchSize: config.batchSize,
@@ -71,9 +77,10 @@ export const permutedMnist: Benchmark<typeof permutedMnistSchema> = {
           train,
           ...(i === numTasks - 1 && lastSize < perEpoch ? { size: lastSize } : {}),
           evals: config.evalTest ? [{ name: 'test', selection: test }] : [],
-          permutation: rng.split('permutation').permutation(encoder.size),
+          permutation,
           rng,
         });
+        cached = Object.assign(task, { permutation }) as PermutedTask;
         return cached;
       },
       provenance: { ...set.provenance, examplesPerTask: perTask },
