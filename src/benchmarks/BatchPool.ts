@@ -9,6 +9,9 @@ import type { Batch } from './Benchmark.js';
  */
 export class BatchPool {
   private readonly entries = new Map<number, Batch>();
+  /** The size asked last and its batch: the common case (every training step the same size) skips the map. */
+  private lastSize = -1;
+  private last: Batch | null = null;
 
   constructor(
     private readonly backend: Backend,
@@ -19,6 +22,14 @@ export class BatchPool {
   ) {}
 
   get(n: number): Batch {
+    if (n === this.lastSize) return this.last!;
+    const b = this.lookup(n);
+    this.lastSize = n;
+    this.last = b;
+    return b;
+  }
+
+  private lookup(n: number): Batch {
     const hit = this.entries.get(n);
     if (hit) {
       this.entries.delete(n);
@@ -40,6 +51,8 @@ export class BatchPool {
   clear(): void {
     for (const b of this.entries.values()) this.free(b);
     this.entries.clear();
+    this.lastSize = -1;
+    this.last = null;
   }
 
   private free(b: Batch): void {
