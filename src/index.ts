@@ -46,3 +46,26 @@ export type { Method, MethodInstance, MethodContext, StepInfo, BoundaryInfo, Gro
 export type { Benchmark, Stream, Task, Batch, EvalSet, DataSource } from './benchmarks/Benchmark.js';
 export type { Diagnostic, DiagnosticContext, Tracker } from './diagnostics/Diagnostic.js';
 export { parseConfig, ConfigError } from './config/parseConfig.js';
+
+// Benchmarks
+export { registerBenchmark, getBenchmark, benchmarkNames, allBenchmarks, createStream } from './benchmarks/index.js';
+export type { BatchCursor, CursorState, TaskSchedule, TaskStart, LearnerDefaults, BenchmarkContext, CommonStreamOptions } from './benchmarks/Benchmark.js';
+export { permutedMnist, permutedMnistSchema, type PermutedMnistConfig, type PermutedTask } from './benchmarks/permutedMnist.js';
+export { slowlyChangingRegression, slowlyChangingRegressionSchema, drawLtuTarget, ltuTargetValue, type SlowlyChangingRegressionConfig, type LtuTarget } from './benchmarks/slowlyChangingRegression.js';
+export { randomLabels, randomLabelsSchema, type RandomLabelsConfig } from './benchmarks/randomLabels.js';
+export { classIncremental, classIncrementalSchema, type ClassIncrementalConfig } from './benchmarks/classIncremental.js';
+export { continualBinary, continualBinarySchema, type ContinualBinaryConfig } from './benchmarks/continualBinary.js';
+export { warmStart, warmStartSchema, type WarmStartConfig } from './benchmarks/warmStart.js';
+export { Augmenter, augmentSchema, type AugmentConfig } from './benchmarks/Augmenter.js';
+export { ImageEncoder, type Normalization } from './benchmarks/ImageEncoder.js';
+export { imageTask, type ImageTaskOptions, type Selection } from './benchmarks/imageTask.js';
+export { BatchPool, streamPools, type StreamPools } from './benchmarks/BatchPool.js';
+export type { ImageSet, ImageSplit } from './benchmarks/data/ImageSet.js';
+export { channelStats, indicesByClass } from './benchmarks/data/ImageSet.js';
+export type { DatasetSpec, DatasetFile, DownloadProgress, FoundFiles, LoadOptions } from './benchmarks/data/DatasetSpec.js';
+export { loadImageSet, fetchDataset, datasetNames, getDataset, registerDataset, imageDatasetNames } from './benchmarks/data/datasets.js';
+export { resolveDataSource, defaultCacheDir, type DataSourceOptions } from './benchmarks/data/dataSource.js';
+export { locateDataset, MissingDataError } from './benchmarks/data/locateDataset.js';
+export { parseIdx } from './benchmarks/data/idx.js';
+export { parseNpy } from './benchmarks/data/npy.js';
+export { parseMat5 } from './benchmarks/data/mat5.js';

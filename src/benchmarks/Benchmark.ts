@@ -104,6 +104,8 @@ export interface DataSource {
   readonly cacheDir: string;
   /** False when offline (then a missing data set is a clear error saying where to put the files). */
   readonly download: boolean;
+  /** Check the published checksums of the files read (default true; false for test fixtures cut from real files). */
+  readonly verify?: boolean;
 }
 
 /** What the paper trained on this benchmark with; a run's model/optimizer config starts from these. */

@@ -12,7 +12,7 @@ import type { ProbeFactory } from './ProbeFactory.js';
 
 /** Options of the run itself (not of the learner): `--set run.<key>=...`. */
 export const runOptionsSchema = z.strictObject({
-  checkpointSeconds: z.number().min(0).default(30).describe('write a checkpoint at most this often, in seconds of training (0: only at the end and on stop)'),
+  checkpointSeconds: z.number().min(0).default(30).describe('write a checkpoint when this many seconds have passed since the last (checked every 256 steps and at task ends; 0: at every task end); always on stop and at the end'),
   checkFinite: z.boolean().default(false).describe('check inputs and outputs for NaN/Inf on every step (slower)'),
 });
 export type RunOptions = z.output<typeof runOptionsSchema>;

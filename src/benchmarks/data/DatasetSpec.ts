@@ -1,0 +1,62 @@
+import type { DataSource } from '../Benchmark.js';
+import type { ImageSet } from './ImageSet.js';
+
+/** A file of a data set as its publisher distributes it, with the published checksum. */
+export interface DatasetFile {
+  readonly name: string;
+  /** Canonical URL first, then mirrors. */
+  readonly urls: readonly string[];
+  readonly size: number;
+  readonly sha256: string;
+  readonly md5?: string;
+}
+
+/** The files found for a data set: where they are and how they were checked. */
+export interface FoundFiles {
+  readonly dir: string;
+  /** 'files': the distributed files; 'extracted': the archive's contents unpacked in the folder. */
+  readonly kind: 'files' | 'extracted';
+  path(name: string): string;
+  /** What was read, for provenance: file names, sizes and checksums (verified or not). */
+  readonly files: readonly { name: string; size: number; sha256?: string; verified: boolean }[];
+}
+
+/** What a stream needs from a data set; loaders of large sets use it to keep only that. */
+export interface LoadOptions {
+  readonly source: DataSource;
+  /** Keep only these classes (others are skipped while reading). */
+  readonly classes?: ReadonlySet<number>;
+  /** Keep at most this many training images per class (the first ones in file order). */
+  readonly trainPerClass?: number;
+  readonly onProgress?: (p: DownloadProgress) => void;
+}
+
+export interface DownloadProgress {
+  readonly dataset: string;
+  readonly file: string;
+  readonly url: string;
+  readonly received: number;
+  readonly total: number;
+}
+
+/** A data set supple knows: its files, where they come from, and how to read them. */
+export interface DatasetSpec {
+  readonly name: string;
+  /** Folder name under --data-dir and under the cache. */
+  readonly folder: string;
+  readonly description: string;
+  /** Number of classes (known before reading the files). */
+  readonly classes: number;
+  readonly license: string;
+  readonly homepage: string;
+  /** Where the checksums below were published. */
+  readonly checksumSource: string;
+  readonly files: readonly DatasetFile[];
+  /** Files a folder may hold instead (an archive's contents, unpacked); read without checksum (none is published). */
+  readonly extracted?: readonly string[];
+  /** Shipped inside the package (path from the package root); no download needed. */
+  readonly embedded?: string;
+  /** Extra advice when the files are missing (e.g. a login needed to download). */
+  readonly howToGet?: string;
+  load(found: FoundFiles, opts: LoadOptions): Promise<ImageSet>;
+}
