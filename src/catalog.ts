@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Registry } from './config/Registry.js';
 import type { Benchmark } from './benchmarks/Benchmark.js';
+import { allBenchmarks } from './benchmarks/index.js';
 import type { Method } from './methods/Method.js';
 import type { Preset } from './experiment/Preset.js';
 import type { Catalog } from './experiment/runConfig.js';
@@ -9,8 +10,10 @@ import type { Catalog } from './experiment/runConfig.js';
 export function catalog(): Catalog {
   const methods = new Registry<Method>('method');
   methods.register({ name: 'bp', description: 'plain backprop', schema: z.strictObject({}), create: () => ({ state: {} }) });
+  const benchmarks = new Registry<Benchmark>('benchmark');
+  for (const b of allBenchmarks()) benchmarks.register(b);
   return {
-    benchmarks: new Registry<Benchmark>('benchmark'),
+    benchmarks,
     methods,
     presets: new Registry<Preset>('preset'),
     probes: { schema: z.strictObject({}), create: () => ({ afterStep: () => null, atTaskEnd: () => null }) },

@@ -53,8 +53,8 @@ export type TaskSchedule =
 export interface TaskStart {
   /** Grow the head by this many outputs (class-incremental). */
   readonly growHead?: number;
-  /** Reinitialize the head (continual-binary, as the paper's Continual ImageNet protocol). */
-  readonly resetHead?: boolean;
+  /** Reset the head before the task: redraw it from its init ('reinit' or true), or set it to zero ('zero', as the Continual ImageNet reference code does). */
+  readonly resetHead?: boolean | 'reinit' | 'zero';
   /** New data joined the training set (warm-start): methods' atDataGrowth hooks run. */
   readonly dataGrowth?: boolean;
 }

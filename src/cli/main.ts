@@ -9,6 +9,7 @@ import { availableBackends, getBackend } from '../backend/selectBackend.js';
 import { version } from '../version.js';
 import { runCommand, runUsage } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
+import { dataCommand } from './dataCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -42,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       return listCommand(rest, catalog);
     case 'sweep':
       return sweepCommand(rest, catalog);
+    case 'data':
+      return dataCommand(rest);
     default:
       throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
   }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Catalog } from '../experiment/runConfig.js';
 import { resolveRunConfig } from '../experiment/runConfig.js';
 import { parseSetting, type Settings } from '../experiment/settings.js';
@@ -130,7 +130,8 @@ function printSummary(s: RunSummary, out: string): void {
   if (f['online/accuracy'] !== undefined) lines.push(`last task online accuracy ${f['online/accuracy'].toFixed(4)}`);
   else if (f['online/loss'] !== undefined) lines.push(`last task online loss ${f['online/loss'].toPrecision(4)}`);
   if (f['bin/loss'] !== undefined) lines.push(`last bin loss ${f['bin/loss'].toPrecision(4)}`);
-  const rel = relative(process.cwd(), out) || '.';
+  const r = relative(process.cwd(), out) || '.';
+  const rel = r.startsWith('..') ? resolve(out) : r;
   lines.push(`results: ${join(rel, 'metrics.jsonl')} (summary: ${join(rel, 'summary.json')})`);
   if (s.status !== 'complete') lines.push(`continue with: supple run --resume ${rel}`);
   else lines.push(`report: supple report ${rel} --out ${join(rel, 'report')}`);

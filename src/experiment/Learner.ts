@@ -4,7 +4,7 @@ import type { GradSink, GradTarget } from '../nn/Layer.js';
 import type { Model } from '../nn/Model.js';
 import type { Param } from '../nn/Param.js';
 import type { Loss, LossValue } from '../losses/Loss.js';
-import { applyUpdates, type Affine, type Transform } from '../optim/Transform.js';
+import { applyUpdates, type Affine, type StepClock, type Transform } from '../optim/Transform.js';
 import { BatchCache } from '../nn/BatchCache.js';
 
 /**
@@ -43,6 +43,8 @@ export class Learner {
   readonly optState: unknown;
   /** Updates done so far. */
   step = 0;
+  /** The update count when the current task began (per-task schedules restart there). */
+  taskStartStep = 0;
   regularizers: LinearRegularizer[] = [];
   /** Set when something reads param.grad after a step (then fusion is off). */
   needGradients = false;
@@ -52,6 +54,7 @@ export class Learner {
   private readonly dOut: BatchCache<Tensor>;
   private readonly result: LossValue = { sum: 0, correct: 0, count: 0 };
   private updates: FloatArray[] = [];
+  private readonly clock = { step: 0, taskStep: 0 };
 
   constructor(opts: LearnerOptions) {
     this.model = opts.model;
@@ -71,6 +74,11 @@ export class Learner {
     );
   }
 
+  /** A new task begins: schedules of kind 'per-task' restart. */
+  startTask(): void {
+    this.taskStartStep = this.step;
+  }
+
   /** True when the next step applies the optimizer inside backward. */
   get fused(): boolean {
     return this.fuseMode === 'auto' && !this.needGradients && this.optimizer.affine !== undefined;
@@ -87,7 +95,10 @@ export class Learner {
     const dOut = this.gradBuffer(out);
     this.loss.compute(backend, out, target, dOut.data, this.result);
     const step = this.step + 1;
-    if (this.fused && this.fusedSink.prepare(this.optimizer, step, this.regularizers)) {
+    const clock = this.clock;
+    clock.step = step;
+    clock.taskStep = step - this.taskStartStep;
+    if (this.fused && this.fusedSink.prepare(this.optimizer, clock, this.regularizers)) {
       model.backward(dOut, this.fusedSink);
       this.fusedSink.applyAnchors(backend, this.regularizers);
     } else {
@@ -103,7 +114,7 @@ export class Learner {
         }
       }
       const updates = this.updateArrays();
-      this.optimizer.update(updates, this.optState, params, { step, backend });
+      this.optimizer.update(updates, this.optState, params, { step, taskStep: clock.taskStep, backend });
       applyUpdates(params, updates, backend);
     }
     this.step = step;
@@ -163,11 +174,11 @@ class FusedSink implements GradSink {
   }
 
   /** Coefficients for this step; false if the optimizer is not affine at this step. */
-  prepare(opt: Transform, step: number, regs: readonly LinearRegularizer[]): boolean {
+  prepare(opt: Transform, clock: StepClock, regs: readonly LinearRegularizer[]): boolean {
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i]!;
       const c = this.coef;
-      if (!opt.affine!(step, p, c)) return false;
+      if (!opt.affine!(clock, p, c)) return false;
       let beta = 1 + c.b;
       for (const r of regs) if (!r.appliesTo || r.appliesTo(p)) beta += c.a * r.coef;
       const t = this.targets[i]!;

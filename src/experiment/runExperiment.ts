@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import type { DataSource, Stream } from '../benchmarks/Benchmark.js';
+import { resolveDataSource } from '../benchmarks/data/dataSource.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { meanSquaredError } from '../losses/meanSquaredError.js';
 import { buildModelSpec } from '../nn/modelConfig.js';
@@ -66,6 +66,7 @@ interface Checkpoint {
   version: string;
   loop: LoopState;
   step: number;
+  taskStartStep: number;
   seconds: number;
   model: ModelState;
   optimizer: unknown;
@@ -74,11 +75,6 @@ interface Checkpoint {
   probes: unknown;
   bestParams: ModelState | null;
   recorder: RecorderPosition;
-}
-
-/** The default download cache: SUPPLE_CACHE_DIR, else $XDG_CACHE_HOME/supple, else ~/.cache/supple. */
-export function defaultCacheDir(): string {
-  return process.env.SUPPLE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'supple');
 }
 
 /** Start a run described by `config` in `opts.out` (which must not hold a run already). */
@@ -116,7 +112,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const root = Rng.seeded(config.seed);
   const benchmark = catalog.benchmarks.get(config.benchmark.name);
   const { name: _b, ...benchOptions } = config.benchmark;
-  const data: DataSource = { dataDir: config.data.dir ?? undefined, cacheDir: defaultCacheDir(), download: process.env.SUPPLE_OFFLINE !== '1' };
+  const data: DataSource = resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkFinite });
@@ -139,6 +135,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     const alloc = (n: number) => backend.alloc(n);
     restoreInto(learner.optState, saved.optimizer, alloc, 'optimizer');
     learner.step = saved.step;
+    learner.taskStartStep = saved.taskStartStep;
     saved.methods.forEach((s, i) => {
       const m = methods[i];
       if (!m || m.name !== s.name) throw new Error(`resume: the checkpoint's methods (${saved.methods.map((x) => x.name).join(', ')}) differ from the config's`);
@@ -162,6 +159,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
       version: config.version,
       loop: state,
       step: learner.step,
+      taskStartStep: learner.taskStartStep,
       seconds: seconds(),
       model: model.getState(),
       optimizer: learner.optState,

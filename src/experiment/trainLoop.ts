@@ -106,10 +106,13 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
   while (state.task < stream.numTasks) {
     const task = stream.task(state.task);
     if (!state.taskStarted) {
+      learner.startTask();
       // The task's own changes first (the benchmark's protocol), then the methods' reactions.
       const start: Edit[] = [];
       if (task.start.growHead) start.push({ kind: 'growHead', k: task.start.growHead, reason: 'benchmark' });
-      if (task.start.resetHead && state.task > 0) start.push({ kind: 'reinitParams', params: model.head.params.map((p) => p.name), reason: 'benchmark' });
+      if (task.start.resetHead && state.task > 0) {
+        start.push({ kind: 'reinitParams', params: model.head.params.map((p) => p.name), ...(task.start.resetHead === 'zero' ? { value: 'zero' as const } : {}), reason: 'benchmark' });
+      }
       if (start.length) edit(null, start, parts.rng);
       if (stream.taskSignal && state.task > 0) for (const m of methods) edit(m, m.instance.atTaskBoundary?.({ step: learner.step, task }), m.rng);
       if (task.start.dataGrowth && task.seenData) {
@@ -145,7 +148,9 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
       // End of epoch: evaluate, then decide whether the task goes on.
       const evals = evaluateAll(learner, task, classification);
       const epochAccuracy = state.epochCount ? state.epochCorrect / state.epochCount : 0;
-      parts.record({
+      // A one-epoch task without evaluation sets says nothing here that its task-end record does not.
+      const single = task.schedule.kind === 'epochs' && task.schedule.epochs === 1 && task.evalSets.length === 0;
+      if (!single) parts.record({
         step: learner.step, task: state.task, epoch: state.epoch,
         'train/loss': state.epochCount ? state.epochSum / state.epochCount : NaN,
         ...(classification ? { 'train/accuracy': epochAccuracy } : {}),

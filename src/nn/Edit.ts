@@ -49,10 +49,12 @@ export interface ShrinkPerturb {
   readonly reason?: string;
 }
 
-/** Redraw whole parameters from their init distributions (head reset, full reset). */
+/** Redraw whole parameters from their init distributions, or set them to zero (head reset, full reset). */
 export interface ReinitParams {
   readonly kind: 'reinitParams';
   readonly params: readonly string[];
+  /** 'init' (default): a fresh draw; 'zero': all zeros. */
+  readonly value?: 'init' | 'zero';
   /** Reset the optimizer slots of these parameters too (default true). */
   readonly resetOptimizer?: boolean;
   readonly reason?: string;

@@ -60,7 +60,8 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
       case 'reinitParams': {
         const ps = e.params.map((n) => model.param(n));
         for (const p of ps) {
-          drawInit(p.init, rng.split(p.name), p.data);
+          if (e.value === 'zero') p.data.fill(0);
+          else drawInit(p.init, rng.split(p.name), p.data);
           if (e.resetOptimizer ?? true) for (const s of slots.params) resetSlot(s, p, 0, p.data.length);
         }
         // Units whose incoming weights were redrawn start over in every unit-shaped state.

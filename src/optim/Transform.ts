@@ -2,9 +2,15 @@ import type { Backend } from '../backend/Backend.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Param } from '../nn/Param.js';
 
-/** What an update sees besides gradients: the update count (1 for the first update) and the backend. */
-export interface UpdateContext {
+/** Where training stands: the update count (1 for the first update) and the count within the current task. */
+export interface StepClock {
   readonly step: number;
+  /** Updates since the current task began (1 for its first update); schedules of kind 'per-task' read it. */
+  readonly taskStep: number;
+}
+
+/** What an update sees besides gradients: the clock and the backend. */
+export interface UpdateContext extends StepClock {
   readonly backend: Backend;
 }
 
@@ -29,7 +35,7 @@ export interface Transform<S = unknown> {
    * into `out` (no allocation on the hot path) and returns true, or returns false if not affine at this step.
    * A chain of affine transforms is affine, and the trainer then applies it inside backward.
    */
-  affine?(step: number, param: Param, out: Affine): boolean;
+  affine?(clock: StepClock, param: Param, out: Affine): boolean;
 }
 
 /** Apply updates to parameters: w += u (trainable parameters only). */

@@ -25,7 +25,7 @@ function run(opt: Transform, w0: number[], grads: number[][]): { history: number
   const history: number[][] = [];
   grads.forEach((g, i) => {
     p.grad.set(g);
-    opt.update([p.grad], state, [p], { step: i + 1, backend });
+    opt.update([p.grad], state, [p], { step: i + 1, taskStep: i + 1, backend });
     applyUpdates([p], [p.grad], backend);
     history.push([...p.data]);
   });
@@ -78,7 +78,7 @@ test("Adam's per-element counts: a reset element restarts its bias correction, t
   for (const s of slots) s.arrays[0]![1] = s.reset as number; // reset element 1 only
   const before = [...p.data];
   p.grad.set([0.3, 0.3]);
-  opt.update([p.grad], state, [p], { step: 4, backend });
+  opt.update([p.grad], state, [p], { step: 4, taskStep: 4, backend });
   // Element 1 is on its first step again: m_hat = g, v_hat = g^2, so the update is -lr * sign(g) = -1.
   assert.ok(Math.abs(p.grad[1]! - -1) < 1e-12);
   // Element 0 is on its fourth step: a smaller, bias-corrected step.
@@ -98,7 +98,7 @@ test('clipping by global norm scales all updates together', () => {
 test('affine chains compose (fused SGD) and stateful ones are not affine', () => {
   const p = param([1]);
   const out = { a: 0, b: 0 };
-  assert.ok(chain(addDecayedWeights(0.1), scaleByLearningRate(0.5)).affine!(1, p, out));
+  assert.ok(chain(addDecayedWeights(0.1), scaleByLearningRate(0.5)).affine!({ step: 1, taskStep: 1 }, p, out));
   assert.deepEqual(out, { a: -0.5, b: -0.05 });
   assert.equal(chain(trace({ momentum: 0.9 }), scaleByLearningRate(0.5)).affine, undefined);
   assert.equal(sgd({ lr: 0.1, momentum: 0.9 }).affine, undefined);
@@ -111,6 +111,9 @@ test('schedules: piecewise, the CIFAR-100 step decay, warmup, cosine', () => {
   assert.equal(scheduleAt({ kind: 'warmup', warmup: 10, value: 1 }, 5), 0.5);
   assert.ok(Math.abs(scheduleAt({ kind: 'cosine', value: 1, steps: 10 }, 5) - 0.5) < 1e-12);
   assert.equal(scheduleAt({ kind: 'cosine', value: 1, steps: 10 }, 20), 0);
+  const perTask = { kind: 'per-task', schedule: { kind: 'piecewise', boundaries: [10], values: [1, 0.5] } } as const;
+  assert.equal(scheduleAt(perTask, { step: 25, taskStep: 5 }), 1);
+  assert.equal(scheduleAt(perTask, { step: 25, taskStep: 15 }), 0.5);
 });
 
 test('optimizer config: defaults, adam-tuned preset, errors', () => {

@@ -9,11 +9,19 @@ export type Schedule =
   /** Linear warmup from 0 over `warmup` steps, then `value`. */
   | { readonly kind: 'warmup'; readonly warmup: number; readonly value: number }
   /** Cosine decay from `value` to `final` over `steps`. */
-  | { readonly kind: 'cosine'; readonly value: number; readonly steps: number; readonly final?: number };
+  | { readonly kind: 'cosine'; readonly value: number; readonly steps: number; readonly final?: number }
+  /** Restart `schedule` at every task: it is read at the update count within the task. */
+  | { readonly kind: 'per-task'; readonly schedule: Schedule };
 
-export function scheduleAt(s: Schedule, step: number): number {
+/** The value at a point of training: `step` counts all updates (1-based), `taskStep` those of the current task. */
+export function scheduleAt(s: Schedule, clock: { step: number; taskStep?: number } | number): number {
   if (typeof s === 'number') return s;
+  const step = typeof clock === 'number' ? clock : clock.step;
   switch (s.kind) {
+    case 'per-task': {
+      const t = typeof clock === 'number' ? clock : (clock.taskStep ?? clock.step);
+      return scheduleAt(s.schedule, { step: t, taskStep: t });
+    }
     case 'constant':
       return s.value;
     case 'piecewise': {

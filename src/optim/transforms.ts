@@ -41,11 +41,11 @@ export function scaleByLearningRate(lr: Schedule): Transform<Record<string, neve
     name: 'scaleByLearningRate',
     init: () => ({}),
     update(updates, _s, params, ctx) {
-      const c = -scheduleAt(lr, ctx.step);
+      const c = -scheduleAt(lr, ctx);
       for (let i = 0; i < params.length; i++) if (params[i]!.trainable) ctx.backend.scale(updates[i]!, c);
     },
-    affine: (step, _p, out) => {
-      out.a = -scheduleAt(lr, step);
+    affine: (clock, _p, out) => {
+      out.a = -scheduleAt(lr, clock);
       out.b = 0;
       return true;
     },
@@ -173,11 +173,11 @@ export function chain(...parts: Transform<any>[]): Transform<{ parts: unknown[] 
   };
   if (allAffine) {
     const c: Affine = { a: 1, b: 0 };
-    t.affine = (step, p, out) => {
+    t.affine = (clock, p, out) => {
       // Compose u -> a u + b w: a2 (a1 u + b1 w) + b2 w.
       let a = 1, b = 0;
       for (const part of parts) {
-        if (!part.affine!(step, p, c)) return false;
+        if (!part.affine!(clock, p, c)) return false;
         a = c.a * a;
         b = c.a * b + c.b;
       }
