@@ -38,7 +38,8 @@ export const classIncremental: Benchmark<typeof classIncrementalSchema> = {
   schema: classIncrementalSchema,
   defaults: () => ({
     model: { arch: 'resnet18', width: 64 },
-    optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 },
+    // lr 0.1, times 0.2 at epochs 60, 120 and 160 of every increment (the reference code's set_lr).
+    optimizer: { name: 'sgd', lr: { kind: 'epochs', boundaries: [60, 120, 160], values: [0.1, 0.02, 0.004, 0.0008] }, momentum: 0.9, weightDecay: 5e-4 },
   }),
   async create(config, ctx): Promise<Stream> {
     const set = await loadImageSet(config.dataset, { source: ctx.data });

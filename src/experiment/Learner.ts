@@ -45,6 +45,8 @@ export class Learner {
   step = 0;
   /** The update count when the current task began (per-task schedules restart there). */
   taskStartStep = 0;
+  /** The epoch within the current task (set by the training loop; 'epochs' schedules read it). */
+  epoch = 0;
   regularizers: LinearRegularizer[] = [];
   /** Set when something reads param.grad after a step (then fusion is off). */
   needGradients = false;
@@ -54,7 +56,7 @@ export class Learner {
   private readonly dOut: BatchCache<Tensor>;
   private readonly result: LossValue = { sum: 0, correct: 0, count: 0 };
   private updates: FloatArray[] = [];
-  private readonly clock = { step: 0, taskStep: 0 };
+  private readonly clock = { step: 0, taskStep: 0, epoch: 0 };
 
   constructor(opts: LearnerOptions) {
     this.model = opts.model;
@@ -98,6 +100,7 @@ export class Learner {
     const clock = this.clock;
     clock.step = step;
     clock.taskStep = step - this.taskStartStep;
+    clock.epoch = this.epoch;
     if (this.fused && this.fusedSink.prepare(this.optimizer, clock, this.regularizers)) {
       model.backward(dOut, this.fusedSink);
       this.fusedSink.applyAnchors(backend, this.regularizers);
@@ -114,7 +117,7 @@ export class Learner {
         }
       }
       const updates = this.updateArrays();
-      this.optimizer.update(updates, this.optState, params, { step, taskStep: clock.taskStep, backend });
+      this.optimizer.update(updates, this.optState, params, { step, taskStep: clock.taskStep, epoch: clock.epoch, backend });
       applyUpdates(params, updates, backend);
     }
     this.step = step;

@@ -127,6 +127,7 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
       if (parts.bestParams) parts.bestParams.state = null;
     }
     for (; ; state.epoch++) {
+      learner.epoch = state.epoch;
       const cursor = task.epoch(state.epoch, state.cursor ?? undefined);
       for (let batch: Batch | null; (batch = cursor.next()) !== null; ) {
         const loss = learner.trainStep(batch.x, batch.y);

@@ -7,6 +7,8 @@ export interface StepClock {
   readonly step: number;
   /** Updates since the current task began (1 for its first update); schedules of kind 'per-task' read it. */
   readonly taskStep: number;
+  /** The epoch within the current task (0-based); 'epochs' schedules read it. */
+  readonly epoch?: number;
 }
 
 /** What an update sees besides gradients: the clock and the backend. */

@@ -114,6 +114,8 @@ test('schedules: piecewise, the CIFAR-100 step decay, warmup, cosine', () => {
   const perTask = { kind: 'per-task', schedule: { kind: 'piecewise', boundaries: [10], values: [1, 0.5] } } as const;
   assert.equal(scheduleAt(perTask, { step: 25, taskStep: 5 }), 1);
   assert.equal(scheduleAt(perTask, { step: 25, taskStep: 15 }), 0.5);
+  const byEpoch = { kind: 'epochs', boundaries: [60, 120, 160], values: [0.1, 0.02, 0.004, 0.0008] } as const;
+  assert.deepEqual([0, 59, 60, 119, 120, 160, 199].map((epoch) => scheduleAt(byEpoch, { step: 1, taskStep: 1, epoch })), [0.1, 0.1, 0.02, 0.02, 0.004, 0.0008, 0.0008]);
 });
 
 test('optimizer config: defaults, adam-tuned preset, errors', () => {

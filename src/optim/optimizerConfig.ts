@@ -11,13 +11,14 @@ const schedule: z.ZodType<Schedule> = z.lazy(() => z.union([
   z.strictObject({ kind: z.literal('warmup'), warmup: z.number().int().positive(), value: z.number() }),
   z.strictObject({ kind: z.literal('cosine'), value: z.number(), steps: z.number().int().positive(), final: z.number().optional() }),
   z.strictObject({ kind: z.literal('per-task'), schedule }),
+  z.strictObject({ kind: z.literal('epochs'), boundaries: z.array(z.number().int().positive()), values: z.array(z.number()) }),
 ]));
 
 /** The optimizer of a run: one schema, the source of its type, its CLI keys (optimizer.<key>) and its docs. */
 export const optimizerSchema = z.strictObject({
   name: z.enum(['sgd', 'adam', 'adamw']).default('sgd').describe('sgd (PyTorch semantics), adam (L2 weight decay), adamw (decoupled decay)'),
   preset: z.enum(['none', 'adam-tuned']).default('none').describe("adam-tuned: adam with beta1 = beta2 = 0.99 (Dohare et al. 2024, Lyle et al. 2023)"),
-  lr: schedule.default(0.003).describe('learning rate: a number or a schedule {kind: piecewise|warmup|cosine|constant|per-task, ...}'),
+  lr: schedule.default(0.003).describe('learning rate: a number or a schedule {kind: piecewise|warmup|cosine|constant|per-task|epochs, ...}'),
   momentum: z.number().min(0).max(1).default(0).describe('SGD momentum'),
   nesterov: z.boolean().default(false).describe('Nesterov momentum (SGD)'),
   weightDecay: z.number().min(0).default(0).describe('weight decay (L2 gradient for sgd/adam, decoupled for adamw)'),

@@ -11,16 +11,23 @@ export type Schedule =
   /** Cosine decay from `value` to `final` over `steps`. */
   | { readonly kind: 'cosine'; readonly value: number; readonly steps: number; readonly final?: number }
   /** Restart `schedule` at every task: it is read at the update count within the task. */
-  | { readonly kind: 'per-task'; readonly schedule: Schedule };
+  | { readonly kind: 'per-task'; readonly schedule: Schedule }
+  /** By epoch within the task: values[i] while epoch < boundaries[i] (0-based epochs), the last value after. */
+  | { readonly kind: 'epochs'; readonly boundaries: readonly number[]; readonly values: readonly number[] };
 
 /** The value at a point of training: `step` counts all updates (1-based), `taskStep` those of the current task. */
-export function scheduleAt(s: Schedule, clock: { step: number; taskStep?: number } | number): number {
+export function scheduleAt(s: Schedule, clock: { step: number; taskStep?: number; epoch?: number } | number): number {
   if (typeof s === 'number') return s;
   const step = typeof clock === 'number' ? clock : clock.step;
   switch (s.kind) {
     case 'per-task': {
       const t = typeof clock === 'number' ? clock : (clock.taskStep ?? clock.step);
-      return scheduleAt(s.schedule, { step: t, taskStep: t });
+      return scheduleAt(s.schedule, { step: t, taskStep: t, ...(typeof clock === 'number' || clock.epoch === undefined ? {} : { epoch: clock.epoch }) });
+    }
+    case 'epochs': {
+      const e = typeof clock === 'number' ? 0 : (clock.epoch ?? 0);
+      for (let i = 0; i < s.boundaries.length; i++) if (e < s.boundaries[i]!) return s.values[i]!;
+      return s.values[s.values.length - 1]!;
     }
     case 'constant':
       return s.value;
@@ -47,7 +54,7 @@ export function validateSchedule(s: Schedule, field: string): void {
     if (!Number.isFinite(s)) fail(`${s} is not a finite number`);
     return;
   }
-  if (s.kind === 'piecewise') {
+  if (s.kind === 'piecewise' || s.kind === 'epochs') {
     if (s.values.length !== s.boundaries.length + 1) fail(`a piecewise schedule needs one more value than boundaries (got ${s.values.length} values, ${s.boundaries.length} boundaries)`);
     for (let i = 1; i < s.boundaries.length; i++) if (!(s.boundaries[i]! > s.boundaries[i - 1]!)) fail('boundaries must increase');
   }
