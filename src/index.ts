@@ -46,3 +46,11 @@ export type { Method, MethodInstance, MethodContext, StepInfo, BoundaryInfo, Gro
 export type { Benchmark, Stream, Task, Batch, EvalSet, DataSource } from './benchmarks/Benchmark.js';
 export type { Diagnostic, DiagnosticContext, Tracker } from './diagnostics/Diagnostic.js';
 export { parseConfig, ConfigError } from './config/parseConfig.js';
+
+// Report
+export { writeReport, type ReportResult, type WrittenFigure } from './report/writeReport.js';
+export { loadRuns, findRunFolders, type LoadedRuns } from './report/loadRuns.js';
+export { readRunFolder, type RunData, type RunRecord, type RunSummary } from './report/RunFolder.js';
+export type { Condition } from './report/groupConditions.js';
+export { reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './report/reportOptions.js';
+export type { ConditionSummary, FinalMetric, MeanSe } from './report/summarizeConditions.js';

@@ -31,6 +31,8 @@ export interface SyntheticRun {
   readonly partialLastLine?: boolean;
   readonly seconds?: number;
   readonly label?: string;
+  /** Tasks in the config (default: as many as recorded; more for a run stopped early). */
+  readonly configuredTasks?: number;
 }
 
 /** Write a run folder; returns its path. */
@@ -41,7 +43,7 @@ export function writeSyntheticRun(r: SyntheticRun): string {
   const per = r.examplesPerTask ?? 100;
   const config = {
     version: '0.1.0', seed: r.seed, backend: 'ts',
-    benchmark: { name: 'synthetic', tasks },
+    benchmark: { name: 'synthetic', tasks: r.configuredTasks ?? tasks },
     methods,
     model: { name: 'mlp', hidden: [8, 8] },
     optimizer: { name: 'sgd', lr: 0.01 },
