@@ -71,13 +71,13 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
     const main = headline.slice(0, 1);
     curves('plasticity', 'Performance and the correlates of plasticity loss', [...main, ...diags],
       `${main.length ? `${describeMetric(main[0]!.key, regression).title} beside the` : 'The'} diagnostics measured on probe batches${diags.some((d) => d.layers.length > 1) ? ' (averaged over layers where measured per layer)' : ''}.`,
-      { columns: Math.min(main.length + diags.length, 4) });
+      { columns: balancedColumns(main.length + diags.length, 4) });
     if (o.layers) {
       for (const d of diags) {
         if (d.layers.length < 2) continue;
         const perLayer = d.layers.map((l) => get(`probe:${d.key}/${l}`)).filter((s): s is MetricSeries => s !== undefined);
         const family = d.key.split('/')[1]!;
-        curves(`diag-${slug(family)}-by-layer`, `${describeMetric(d.key).title} per layer`, perLayer, `${describeMetric(d.key).title} of each hidden layer.`, { columns: Math.min(perLayer.length, 4) });
+        curves(`diag-${slug(family)}-by-layer`, `${describeMetric(d.key).title} per layer`, perLayer, `${describeMetric(d.key).title} of each hidden layer.`, { columns: balancedColumns(perLayer.length, 4) });
       }
     }
   }
@@ -90,17 +90,18 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
   const trainKey = regression ? 'train/loss' : 'train/accuracy';
   if (evals.length) {
     const list = [...(multiEpoch && get(`epoch-last:${trainKey}`) ? [get(`epoch-last:${trainKey}`)!] : []), ...evals];
-    curves('evaluation', 'Evaluation at the end of each task', list, 'Measured on held-out sets after the last epoch of each task.', { columns: Math.min(list.length, 3) });
+    curves('evaluation', 'Evaluation at the end of each task', list, 'Measured on held-out sets after the last epoch of each task.', { columns: balancedColumns(list.length, 3) });
   }
   if (multiEpoch) {
     const list = [get(`epoch:${trainKey}`), ...[...series.values()].filter((s) => s.source === 'epoch' && /^eval\//.test(s.key) && (regression ? s.key.endsWith('/loss') : s.key.endsWith('/accuracy')))]
       .filter((s): s is MetricSeries => s !== undefined);
-    curves('evaluation-per-epoch', 'Training and evaluation per epoch', list, 'At the end of every epoch, counting epochs over all tasks.', { columns: Math.min(list.length, 3) });
+    curves('evaluation-per-epoch', 'Training and evaluation per epoch', list, 'At the end of every epoch, counting epochs over all tasks.', { columns: balancedColumns(list.length, 3) });
   }
 
   const methodSource = [...series.values()].some((s) => s.source === 'task' && s.key.startsWith('method/')) ? 'task' : 'bin';
   const methods = [...series.values()].filter((s) => s.source === methodSource && s.key.startsWith('method/'));
-  curves('method-metrics', 'What the methods did', methods.slice(0, 12), `The methods' own counters, ${methodSource === 'task' ? 'per task' : 'per bin'}.`, { columns: Math.min(methods.length, 4) });
+  const shown = methods.slice(0, 12);
+  curves('method-metrics', 'What the methods did', shown, `The methods' own counters, ${methodSource === 'task' ? 'per task' : 'per bin'}${shown.length < methods.length ? ` (the first ${shown.length} of ${methods.length}; series.csv has all)` : ''}.`, { columns: balancedColumns(shown.length, 4) });
 
   const steps = get(`task:${STEPS_PER_TASK}`);
   if (steps && new Set(steps.curves.flatMap((c) => c.curve.points.map((p) => p.mean))).size > 1) {
@@ -123,7 +124,7 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
       name: 'final',
       title: 'Final performance',
       caption: `Each seed's mean over the last ${Math.round(o.finalFraction * 100)}% of its curve (the x values all seeds of the condition reached), then the mean over seeds; bars: ±1 standard error.`,
-      spec: dotFigure(panels, swatches, { columns: Math.min(panels.length, 4) }),
+      spec: dotFigure(panels, swatches, { columns: balancedColumns(panels.length, 4) }),
     });
   }
   return figures;
@@ -172,6 +173,11 @@ function binSizeText(s: MetricSeries): string {
   const diffs = xs.slice(1).map((x, i) => x - xs[i]!).sort((a, b) => a - b);
   const size = diffs[Math.floor(diffs.length / 2)]! / group;
   return Math.round(size).toLocaleString('en-US');
+}
+
+/** Columns for n panels, at most `max` per row, rows as even as they can be (5 -> 3 + 2, not 4 + 1). */
+export function balancedColumns(n: number, max: number): number {
+  return n <= max ? Math.max(1, n) : Math.ceil(n / Math.ceil(n / max));
 }
 
 function slug(s: string): string {

@@ -98,7 +98,10 @@ export function curveFigure(panels: readonly CurvePanel[], swatches: readonly Sw
     const x = {
       field: 'x', type: 'quantitative', title: p.xTitle,
       // SI prefixes for large counts (2M examples), but a bare 0 at the origin rather than "0M".
-      axis: p.xFormat === 'd' ? { format: 'd', tickMinStep: 1 } : { labelExpr: `datum.value === 0 ? '0' : format(datum.value, '${p.xFormat}')` },
+      axis: {
+        ...(p.xFormat === 'd' ? { format: 'd', tickMinStep: 1 } : { labelExpr: `datum.value === 0 ? '0' : format(datum.value, '${p.xFormat}')` }),
+        ...(single ? {} : { tickCount: 5 }),
+      },
       scale: { zero: false, nice: true },
     };
     const color = colorEncoding(present, legend);
@@ -122,7 +125,7 @@ export function curveFigure(panels: readonly CurvePanel[], swatches: readonly Sw
     concat: panels.map(panel),
     // Align the plot areas (not the axis labels, whose extent varies) so that panel titles line up.
     bounds: 'flush',
-    spacing: { row: 40, column: 52 },
+    spacing: { row: 64, column: 52 },
     resolve: { scale: { color: 'shared', fill: 'shared', x: 'independent', y: 'independent' }, legend: { color: 'shared' } },
   };
 }

@@ -69,7 +69,8 @@ export function groupConditions(runs: readonly RunData[], warnings: string[] = [
     const label = explicit ?? (parts.length ? `${base} (${parts.join(', ')})` : base);
     const settings: Record<string, string> = {};
     for (const k of tableKeys) settings[k] = k === 'methods' ? methodLists[i]! : formatValue(f.get(k));
-    const sortKey: unknown[] = [explicit ?? base, ...ordered.map((k) => f.get(k))];
+    // The baseline (plain backprop) first, as the papers draw it; then by name and the values that differ.
+    const sortKey: unknown[] = [explicit === null && base === 'bp' ? 0 : 1, explicit ?? base, ...ordered.map((k) => f.get(k))];
     return { ...c, label, settings, sortKey };
   });
   labelled.sort((a, b) => compareKeys(a.sortKey, b.sortKey));

@@ -8,7 +8,7 @@ export const reportOptionsSchema = z.strictObject({
     .describe('all-seeds: plot only the x values every seed of a condition reached; any-seed: every x, averaged over the seeds that have it'),
   finalFraction: z.number().gt(0).max(1).default(0.1)
     .describe('final numbers per condition are the mean over this last fraction of each curve (at least one point)'),
-  maxPoints: z.number().int().min(10).default(1000)
+  maxPoints: z.number().int().min(10).default(400)
     .describe('curves longer than this are averaged over consecutive points to at most this many (readability, file size)'),
   layers: z.boolean().default(true)
     .describe('also draw one figure per diagnostic with a panel per layer (the overview averages over layers)'),
