@@ -27,6 +27,8 @@ export async function loadRuns(paths: readonly string[]): Promise<LoadedRuns> {
     warnings.push(...r.warnings);
   }
   const conditions = groupConditions(runs, warnings);
+  const benchmarks = [...new Set(runs.map((r) => JSON.stringify((r.config.benchmark as { name?: unknown } | undefined)?.name ?? null)))];
+  if (benchmarks.length > 1) warnings.push(`the runs come from ${benchmarks.length} benchmarks (${benchmarks.join(', ')}): their curves share figures; report them separately to compare like with like`);
   for (const c of conditions) {
     const open = c.runs.filter((r) => r.summary?.status !== 'complete');
     if (open.length) warnings.push(`${c.label}: ${open.length} of ${c.runs.length} runs have no complete summary.json (still running, stopped or killed): ${open.map((r) => r.path).join(', ')}`);
