@@ -69,3 +69,10 @@ export { locateDataset, MissingDataError } from './benchmarks/data/locateDataset
 export { parseIdx } from './benchmarks/data/idx.js';
 export { parseNpy } from './benchmarks/data/npy.js';
 export { parseMat5 } from './benchmarks/data/mat5.js';
+// Report
+export { writeReport, type ReportResult, type WrittenFigure } from './report/writeReport.js';
+export { loadRuns, findRunFolders, type LoadedRuns } from './report/loadRuns.js';
+export { readRunFolder, type RunData, type RunRecord, type RunSummary } from './report/RunFolder.js';
+export type { Condition } from './report/groupConditions.js';
+export { reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './report/reportOptions.js';
+export type { ConditionSummary, FinalMetric, MeanSe } from './report/summarizeConditions.js';
