@@ -10,6 +10,7 @@ import { version } from '../version.js';
 import { runCommand, runUsage } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { dataCommand } from './dataCommand.js';
+import { reportCommand } from './reportCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -45,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
       return sweepCommand(rest, catalog);
     case 'data':
       return dataCommand(rest);
+    case 'report':
+      return reportCommand(rest);
     default:
       throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
   }

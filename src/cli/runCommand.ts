@@ -24,6 +24,7 @@ Options:
   --resume DIR        continue a stopped or crashed run exactly where its last checkpoint left it
   --label TEXT        a name for this run in reports
   --quiet             plain progress lines instead of a progress bar
+  --no-report         do not write the run's report (<out>/report/index.html) at the end
   --help              this text; 'supple run <benchmark> --help' lists that benchmark's options
 
 Ctrl-C stops cleanly: what was recorded stays and --resume continues.`;
@@ -44,6 +45,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       resume: { type: 'string' },
       label: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'no-report': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -114,7 +116,17 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       });
     }
     bar.clear();
-    printSummary(summary, out);
+    let report: string | null = null;
+    if (summary.status === 'complete' && !values['no-report']) {
+      try {
+        const { writeReport } = await import('../report/writeReport.js');
+        report = (await writeReport([out], join(out, 'report'), { title: `supple run ${out}` })).html;
+      } catch (e) {
+        process.stderr.write(`warning: the report could not be written: ${(e as Error).message}
+`);
+      }
+    }
+    printSummary(summary, out, report);
     return summary.status === 'complete' ? 0 : 130;
   } finally {
     process.off('SIGINT', onSigint);
@@ -122,7 +134,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
   }
 }
 
-function printSummary(s: RunSummary, out: string): void {
+function printSummary(s: RunSummary, out: string, report: string | null): void {
   const f = s.final;
   const lines = [
     `${s.status === 'complete' ? 'done' : 'stopped'}: ${s.steps.toLocaleString('en-US')} steps, ${s.examples.toLocaleString('en-US')} examples in ${duration(s.seconds)} (${Math.round(s.examplesPerSecond).toLocaleString('en-US')} examples/s)`,
@@ -134,6 +146,7 @@ function printSummary(s: RunSummary, out: string): void {
   const rel = r.startsWith('..') ? resolve(out) : r;
   lines.push(`results: ${join(rel, 'metrics.jsonl')} (summary: ${join(rel, 'summary.json')})`);
   if (s.status !== 'complete') lines.push(`continue with: supple run --resume ${rel}`);
+  else if (report) lines.push(`report: ${join(rel, 'report', 'index.html')}`);
   else lines.push(`report: supple report ${rel} --out ${join(rel, 'report')}`);
   console.log(lines.join('\n'));
 }

@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+import { relative, resolve } from 'node:path';
+import { reportOptionsSchema } from '../report/reportOptions.js';
+import { schemaFlags } from './schemaFlags.js';
+
+const flags = schemaFlags(reportOptionsSchema);
+
+export const reportUsage = `supple report <run or sweep folders...> --out DIR [options]
+
+Aggregates runs over seeds (runs that differ only in seed form a condition), draws the papers' figures
+(online accuracy per task per method, the correlates of plasticity loss, error per bin, evaluation per task)
+as SVG and PNG, and gathers them in one self-contained HTML page, with summary.csv/json of final numbers.
+
+Options:
+${flags.help}`;
+
+export async function reportCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...flags.options, out: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  if (values.help) {
+    console.log(reportUsage);
+    return 0;
+  }
+  if (positionals.length === 0) throw new Error('supple report: which runs? give run folders or sweep folders');
+  if (!values.out) throw new Error('supple report: --out DIR is required (where the figures and index.html go)');
+  const { writeReport } = await import('../report/writeReport.js');
+  const r = await writeReport(positionals, values.out as string, flags.read(values));
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+  const show = (p: string) => {
+    const rel = relative(process.cwd(), p);
+    return rel.startsWith('..') ? resolve(p) : rel;
+  };
+  console.log(`report: ${show(r.html)} (${r.figures.length} figures, ${r.conditions.length} conditions)`);
+  return 0;
+}
