@@ -46,3 +46,16 @@ export type { Method, MethodInstance, MethodContext, StepInfo, BoundaryInfo, Gro
 export type { Benchmark, Stream, Task, Batch, EvalSet, DataSource } from './benchmarks/Benchmark.js';
 export type { Diagnostic, DiagnosticContext, Tracker } from './diagnostics/Diagnostic.js';
 export { parseConfig, ConfigError } from './config/parseConfig.js';
+
+// Diagnostics
+export type { TrackerDefinition, TrackerContext } from './diagnostics/Diagnostic.js';
+export { registerDiagnostic, registeredDiagnostics, diagnosticNames, getDiagnostic, defaultDiagnostics, isTracker, type ProbeDefinition } from './diagnostics/index.js';
+export { createProbeRunner, probeSchema, buildProbeSchema, type ProbeConfig, type Probes, type ProbeRunnerOptions } from './diagnostics/ProbeRunner.js';
+export { deadFraction, dormantFraction, linearFraction, featureNorm, deadUnits, dormantUnits, linearUnits } from './diagnostics/unitActivity.js';
+export { effectiveRank, stableRank, approxRank } from './diagnostics/featureRank.js';
+export { weightMagnitude, distanceFromInit } from './diagnostics/weightStats.js';
+export { gradientNorm, ntkRank } from './diagnostics/gradientStats.js';
+export { plasticityProbe, type PlasticityProbeConfig } from './diagnostics/plasticityProbe.js';
+export { updateSize } from './diagnostics/updateSize.js';
+export { singularValues, symmetricEigenvalues, useSymmetricEigenvalues, type SymmetricEigenvalues } from './diagnostics/singularValues.js';
+export { effectiveRankOf, stableRankOf, approxRankOf } from './diagnostics/spectrum.js';

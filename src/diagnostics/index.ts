@@ -72,9 +72,10 @@ for (const d of [
 }
 
 /**
- * The probes of a run unless it says otherwise: everything Dohare et al. and Sokar et al. plot that one forward
- * pass (plus one backward pass on a copy) can tell. Left out because they cost: updateSize (every step),
- * plasticity (trains copies), ntkRank (a backward pass per example and output).
+ * The probes of a run unless it says otherwise: what Dohare et al. and Sokar et al. plot that one evaluation-mode
+ * forward pass over the probe batch can tell, plus weight statistics. Left out because they cost: gradientNorm (a
+ * forward and backward pass over the probe batch, ~3x the rest on an MLP), updateSize (passes over the weights
+ * at every step), plasticity (trains copies of the network), ntkRank (a backward pass per example and output).
  */
 export const defaultDiagnostics: readonly string[] = [
   'deadFraction',
@@ -86,5 +87,4 @@ export const defaultDiagnostics: readonly string[] = [
   'approxRank',
   'weightMagnitude',
   'distanceFromInit',
-  'gradientNorm',
 ];
