@@ -13,6 +13,8 @@ export interface DiagnosticContext {
   readonly backend: Backend;
   /** N examples of the current task (2000 by default); the model has NOT run on it yet. */
   readonly probe: Batch;
+  /** Examples per forward pass over the probe batch for networks with convolutions (default 128). */
+  readonly chunk?: number;
   /** Parameters at step 0, by parameter index (distance from init, L2-Init). */
   readonly initial: readonly FloatArray[];
   /**

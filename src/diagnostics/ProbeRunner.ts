@@ -33,6 +33,7 @@ export function buildProbeSchema(defs: readonly ProbeDefinition[] = registeredDi
     everySteps: z.number().int().min(0).default(0).describe('run the probes every N steps (0: never)'),
     everyTasks: z.number().int().min(0).default(1).describe('run the probes at the end of every k-th task (1: each task; 0: never)'),
     batchSize: z.number().int().min(1).default(2000).describe('probe examples drawn from the current task'),
+    chunk: z.number().int().min(1).default(128).describe('examples per forward pass over the probe batch in networks with convolutions (memory)'),
     ...options,
   });
 }
@@ -109,6 +110,7 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
       get probe() {
         return (probe ??= task.probe(config.batchSize, eventRng.split('batch')));
       },
+      chunk: config.chunk,
       initial,
       rng: eventRng,
     };

@@ -15,7 +15,7 @@ export function isTracker(d: ProbeDefinition): d is TrackerDefinition {
 }
 
 /** Keys of the probe config that are not diagnostic names, and options that every diagnostic's config gets. */
-export const reservedProbeKeys: readonly string[] = ['diagnostics', 'everySteps', 'everyTasks', 'batchSize'];
+export const reservedProbeKeys: readonly string[] = ['diagnostics', 'everySteps', 'everyTasks', 'batchSize', 'chunk'];
 export const cadenceKeys: readonly string[] = ['everySteps', 'everyTasks'];
 
 const registry = new Map<string, ProbeDefinition>();

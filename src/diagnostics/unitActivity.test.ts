@@ -104,3 +104,25 @@ test('a CReLU unit is dead only when both of its features are zero', () => {
   // mean|h| over both features: 0, 1, 0.5.
   assert.equal(dormantFraction.compute(ctx, { tau: 0 })['diag/dormantFraction'], 1 / 3);
 });
+
+test('a conv net probed in chunks gives the values of one pass over the whole batch', async () => {
+  const { convNet } = await import('../nn/models/convNet.js');
+  const { effectiveRank } = await import('./featureRank.js');
+  const model = Model.build(convNet({ outputs: 3, channels: [4, 5], kernels: [3, 3], dense: [6] }), { inputShape: [2, 12, 12], backend, rng: Rng.seeded(3) });
+  const n = 30;
+  const x = backend.alloc(n * 288);
+  Rng.seeded(4).fillUniform(x, -1, 1);
+  const learner = new Learner({ model, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy });
+  const ctx = (chunk: number): DiagnosticContext => ({ model, learner, backend, probe: { x: new Tensor(x, [n, 2, 12, 12]), y: backend.alloc(n) }, chunk, initial: [], rng: Rng.seeded(2) });
+  const all = (c: DiagnosticContext) => ({
+    ...deadFraction.compute(c, { eps: 0.01 }),
+    ...dormantFraction.compute(c, { tau: 0.5 }),
+    ...linearFraction.compute(c, {}),
+    ...featureNorm.compute(c, {}),
+    ...effectiveRank.compute(c, {}),
+  });
+  const whole = all(ctx(1000)), chunked = all(ctx(7));
+  assert.deepEqual(Object.keys(chunked), Object.keys(whole));
+  for (const k of Object.keys(whole)) assert.ok(Math.abs(chunked[k]! - whole[k]!) <= 1e-5 * Math.max(1, Math.abs(whole[k]!)), `${k}: ${chunked[k]} vs ${whole[k]}`);
+  assert.ok(whole['diag/effectiveRank/h1']! > 1 && whole['diag/effectiveRank/h3']! > 1);
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { UnitGroup } from '../nn/UnitGroup.js';
 import type { Diagnostic, DiagnosticContext } from './Diagnostic.js';
-import { groupLayout, unitStats } from './probeFeatures.js';
+import { groupSummary } from './probeFeatures.js';
 
 /**
  * Unit activity on the probe batch: dead, dormant and linear units, and the size of the features. A unit is a
@@ -10,61 +10,21 @@ import { groupLayout, unitStats } from './probeFeatures.js';
  * (`diag/<name>/h1`, ...).
  */
 
-/** Whether a unit is dead, judged value by value: on the activation ('act') or on the pre-activation ('pre'). */
-type DeadTest = { on: 'act' | 'pre'; dead: (v: number) => boolean };
-
 /**
- * The dead test of a group's nonlinearity, or null when the notion does not apply (identity, unknown layers).
- * ReLU and CReLU: the activation is exactly 0 (Dohare et al.). LeakyReLU never outputs exactly 0; its dead units
- * are those whose pre-activation is <= 0 on every input (the ReLU part is exactly 0). Saturating nonlinearities:
- * within eps of an extreme (tanh: -1 or 1; sigmoid: 0 or 1; ELU: its floor -alpha; Swish: 0, which it approaches
- * for large negative inputs); a unit whose inputs land at either extreme passes no gradient.
+ * dead[u] = 1 if unit u is dead on every probe example and position, or null when the notion does not apply
+ * (identity, unknown layers). ReLU and CReLU: the activation is exactly 0 (Dohare et al.; CReLU: both of the
+ * unit's features). LeakyReLU never outputs exactly 0; its dead units are those whose pre-activation is <= 0 on
+ * every input (the ReLU part is exactly 0). Saturating nonlinearities: within eps of an extreme (tanh: -1 or 1;
+ * sigmoid: 0 or 1; ELU: its floor -alpha; Swish: 0, which it approaches for large negative inputs); a unit whose
+ * inputs land at either extreme passes no gradient.
  */
-function deadTest(g: UnitGroup, eps: number): DeadTest | null {
-  const layer = g.features as { type: string; param?: number };
-  switch (layer.type) {
-    case 'relu':
-    case 'crelu':
-      return { on: 'act', dead: (v) => v === 0 };
-    case 'leakyRelu':
-      return { on: 'pre', dead: (v) => v <= 0 };
-    case 'tanh':
-      return { on: 'act', dead: (v) => Math.abs(v) >= 1 - eps };
-    case 'sigmoid':
-      return { on: 'act', dead: (v) => v <= eps || v >= 1 - eps };
-    case 'elu': {
-      const floor = -(layer.param ?? 1);
-      return { on: 'act', dead: (v) => v <= floor + eps };
-    }
-    case 'swish':
-      return { on: 'act', dead: (v) => Math.abs(v) <= eps };
-    default:
-      return null;
-  }
-}
-
-/** dead[u] = 1 if every value of unit u on the probe batch passes the test. */
 export function deadUnits(ctx: DiagnosticContext, g: UnitGroup, eps: number): Uint8Array | null {
-  const test = deadTest(g, eps);
-  if (!test) return null;
-  const { n, units, perUnit, spatial, features, pre } = groupLayout(ctx, g);
-  const dead = new Uint8Array(units).fill(1);
-  const data = test.on === 'act' ? features : pre;
-  const channels = test.on === 'act' ? units * perUnit : units;
-  for (let e = 0; e < n; e++) {
-    for (let c = 0; c < channels; c++) {
-      const u = c % units;
-      if (!dead[u]) continue;
-      const o = (e * channels + c) * spatial;
-      for (let k = 0; k < spatial; k++) {
-        if (!test.dead(data[o + k]!)) {
-          dead[u] = 0;
-          break;
-        }
-      }
-    }
-  }
-  return dead;
+  const s = groupSummary(ctx, g);
+  const type = g.features.type;
+  if (type === 'leakyRelu') return Uint8Array.from(s.maxPre, (m) => (m <= 0 ? 1 : 0));
+  if (!s.maxDistance) return null;
+  const limit = type === 'relu' || type === 'crelu' ? 0 : eps;
+  return Uint8Array.from(s.maxDistance, (d) => (d <= limit ? 1 : 0));
 }
 
 /**
@@ -72,7 +32,7 @@ export function deadUnits(ctx: DiagnosticContext, g: UnitGroup, eps: number): Ui
  * (tau = 0: exactly zero). When every unit of a layer is silent, all are dormant.
  */
 export function dormantUnits(ctx: DiagnosticContext, g: UnitGroup, tau: number): Uint8Array {
-  const { meanAbs } = unitStats(ctx, g);
+  const { meanAbs } = groupSummary(ctx, g);
   let mean = 0;
   for (let u = 0; u < meanAbs.length; u++) mean += meanAbs[u]!;
   mean /= meanAbs.length;
@@ -86,7 +46,7 @@ export function dormantUnits(ctx: DiagnosticContext, g: UnitGroup, tau: number):
 
 /** Units whose pre-activation is > 0 on every example and position: a ReLU-family unit there acts linearly. */
 export function linearUnits(ctx: DiagnosticContext, g: UnitGroup): Uint8Array {
-  const { minPre } = unitStats(ctx, g);
+  const { minPre } = groupSummary(ctx, g);
   return Uint8Array.from(minPre, (m) => (m > 0 ? 1 : 0));
 }
 
@@ -144,7 +104,7 @@ export const featureNorm: Diagnostic<typeof noOptions> = {
   schema: noOptions,
   compute(ctx) {
     const out: Record<string, number> = {};
-    for (const g of ctx.model.unitGroups) out[`diag/featureNorm/${g.name}`] = unitStats(ctx, g).featureNorm;
+    for (const g of ctx.model.unitGroups) out[`diag/featureNorm/${g.name}`] = groupSummary(ctx, g).featureNorm;
     return out;
   },
 };
