@@ -15,7 +15,7 @@ import { getBackend } from '../src/backend/selectBackend.js';
 import type { Batch, BatchCursor, Stream, Task } from '../src/benchmarks/Benchmark.js';
 import { parseConfig } from '../src/config/parseConfig.js';
 import { createProbeRunner, probeSchema } from '../src/diagnostics/ProbeRunner.js';
-import { singularValues } from '../src/diagnostics/singularValues.js';
+import { singularValues, symmetricEigenvalues } from '../src/diagnostics/singularValues.js';
 import { Learner } from '../src/experiment/Learner.js';
 import { trainLoop } from '../src/experiment/trainLoop.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
@@ -127,18 +127,26 @@ function median(a: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function svdTime(backend: Backend): { ms: number } {
+/** Singular values of a 2000 x 100 ReLU-like feature matrix: the whole call, and its float64 Gram and eigensolver parts. */
+function svdTime(backend: Backend): { ms: number; gramMs: number; eigMs: number } {
   const a = backend.alloc(2000 * 100);
   const rng = Rng.seeded(5);
-  for (let i = 0; i < a.length; i++) a[i] = Math.max(0, rng.normal()); // ReLU-like features
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
+  for (let i = 0; i < a.length; i++) a[i] = Math.max(0, rng.normal());
+  const g = new Float64Array(100 * 100);
+  const total: number[] = [], gram: number[] = [], eig: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    let t0 = performance.now();
     singularValues(backend, a, 2000, 100);
-    times.push(performance.now() - t0);
+    total.push(performance.now() - t0);
+    t0 = performance.now();
+    backend.gram(a, 2000, 100, g);
+    gram.push(performance.now() - t0);
+    t0 = performance.now();
+    symmetricEigenvalues(g, 100);
+    eig.push(performance.now() - t0);
   }
   backend.free(a);
-  return { ms: median(times.slice(1)) };
+  return { ms: median(total.slice(2)), gramMs: median(gram.slice(2)), eigMs: median(eig.slice(2)) };
 }
 
 /** Median seconds per call of `fn` over blocks of `block` calls. */
@@ -189,6 +197,8 @@ export interface DiagnosticsBench {
   /** Per-step cost of the updateSize tracker relative to a training step. */
   updateSizeOverhead: number;
   svd2000x100Ms: number;
+  gram2000x100Ms: number;
+  eig100Ms: number;
 }
 
 export function benchDiagnostics(backendName = 'auto', taskSteps = 60000, ab = false): DiagnosticsBench {
@@ -209,7 +219,7 @@ export function benchDiagnostics(backendName = 'auto', taskSteps = 60000, ab = f
     overhead: probeSeconds / (taskSteps * step),
     overheadAB,
     updateSizeOverhead: tracker / step,
-    svd2000x100Ms: svdTime(backend).ms,
+    ...(({ ms, gramMs, eigMs }) => ({ svd2000x100Ms: ms, gram2000x100Ms: gramMs, eig100Ms: eigMs }))(svdTime(backend)),
   };
 }
 
@@ -226,7 +236,7 @@ function main(): void {
   console.log(`  one default probe (N=2000):  ${(r.probeSeconds * 1000).toFixed(0)} ms`);
   console.log(`  default probes at task ends: ${pct(r.overhead)} of the training time (target < 10%)${r.overheadAB === null ? '' : `; A/B over a whole task: ${pct(r.overheadAB)}`}`);
   console.log(`  updateSize tracker:          ${pct(r.updateSizeOverhead)} per step (opt-in)`);
-  console.log(`  singular values 2000 x 100:  ${r.svd2000x100Ms.toFixed(1)} ms (Gram + ml-matrix eigensolver)`);
+  console.log(`  singular values 2000 x 100:  ${r.svd2000x100Ms.toFixed(1)} ms (float64 Gram ${r.gram2000x100Ms.toFixed(1)} ms + 100 x 100 eigensolver ${r.eig100Ms.toFixed(1)} ms)`);
   const out = arg('json');
   if (out) writeFileSync(out, JSON.stringify(r, null, 2));
 }

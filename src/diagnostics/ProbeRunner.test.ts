@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend } from '../backend/selectBackend.js';
+import { availableBackends, getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
-import { Model } from '../nn/Model.js';
+import { Model, type ModelState } from '../nn/Model.js';
 import { mlp } from '../nn/models/mlp.js';
 import { activation, batchNorm, linear, type LayerSpec } from '../nn/LayerSpec.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { adam, sgd } from '../optim/optimizers.js';
 import type { Transform } from '../optim/Transform.js';
 import { Learner } from '../experiment/Learner.js';
-import { trainLoop, type MetricRecord } from '../experiment/trainLoop.js';
+import { trainLoop, type LoopState, type MetricRecord } from '../experiment/trainLoop.js';
 import { parseConfig } from '../config/parseConfig.js';
 import { tinyStream } from '../../test/helpers/tinyStream.js';
 import { createProbeRunner, probeSchema } from './ProbeRunner.js';
@@ -17,7 +17,7 @@ import { diagnosticNames } from './index.js';
 
 const backend = getBackend('ts');
 
-function run(spec: LayerSpec, optimizer: () => Transform, probes: unknown | null) {
+function run(spec: LayerSpec, optimizer: () => Transform, probes: unknown | null, backend = getBackend('ts')) {
   const stream = tinyStream(backend, { inputShape: [5], classes: 3, tasks: 3, examplesPerTask: 40, batchSize: 4, epochs: 2, start: (t) => (t === 2 ? { growHead: 2 } : {}) });
   const model = Model.build(spec, { inputShape: [5], backend, rng: Rng.seeded(1) });
   const learner = new Learner({ model, optimizer: optimizer(), loss: crossEntropy });
@@ -65,6 +65,12 @@ test('probes never change the training run: bit-identical parameters, metrics, d
   assert.ok(diag.some((r) => 'diag/ntkRank' in r && 'diag/gradientNorm/fc1' in r && 'diag/distanceFromInit/fc3' in r));
 });
 
+test('probes never change the training run on the wasm backend either', { skip: !availableBackends().includes('wasm') }, () => {
+  const wasm = getBackend('wasm');
+  const spec = mlp({ hidden: [8, 8], outputs: 3, dropout: 0.25 });
+  assertSameRun(run(spec, () => sgd({ lr: 0.05 }), null, wasm), run(spec, () => sgd({ lr: 0.05 }), everything(diagnosticNames()), wasm));
+});
+
 test('probes never change the training run: Adam, BatchNorm running statistics, unfused updates', () => {
   const spec: LayerSpec = { type: 'sequential', layers: [linear(8), batchNorm(), activation('relu'), linear(3)] };
   const names = diagnosticNames().filter((n) => n !== 'ntkRank');
@@ -103,4 +109,36 @@ test('a diagnostic with its own cadence runs on it; a step probe is not repeated
   // 5 steps per task: weightMagnitude every 5 steps (= every task end, not repeated there).
   assert.deepEqual(at('diag/weightMagnitude'), [5, 10, 15, 20]);
   assert.deepEqual(at('diag/effectiveRank/h1'), [10, 20]);
+});
+
+test('a resumed run records the same probe values (batches are drawn by step; theta_0 is rebuilt from the seed)', () => {
+  const probes = { ...everything(diagnosticNames().filter((n) => n !== 'updateSize')), everySteps: 5 };
+  const make = () => {
+    const stream = tinyStream(backend, { inputShape: [5], classes: 3, tasks: 3, examplesPerTask: 40, batchSize: 4, epochs: 2 });
+    const model = Model.build(mlp({ hidden: [8], outputs: 3 }), { inputShape: [5], backend, rng: Rng.seeded(1) });
+    const learner = new Learner({ model, optimizer: sgd({ lr: 0.05 }), loss: crossEntropy });
+    const theta0 = Model.build(mlp({ hidden: [8], outputs: 3 }), { inputShape: [5], backend, rng: Rng.seeded(1) }).params.map((p) => p.data.slice());
+    const runner = createProbeRunner(parseConfig(probeSchema, probes, 'probes'), { learner, rng: Rng.seeded(9), initial: theta0 });
+    return { stream, model, learner, runner };
+  };
+  const full: MetricRecord[] = [];
+  {
+    const { stream, learner, runner } = make();
+    trainLoop({ stream, learner, methods: [], rng: Rng.seeded(3), record: (r) => full.push(r), probes: runner });
+  }
+  const parts: MetricRecord[] = [];
+  const first = make();
+  let saved: { loop: LoopState; model: ModelState; step: number } | null = null;
+  let n = 0;
+  trainLoop({
+    stream: first.stream, learner: first.learner, methods: [], rng: Rng.seeded(3), record: (r) => parts.push(r), probes: first.runner,
+    checkpoint: (s) => { saved = { loop: structuredClone(s), model: first.model.getState(), step: first.learner.step }; },
+    shouldStop: () => ++n === 27,
+  });
+  const again = make();
+  again.model.setState(saved!.model);
+  again.learner.step = saved!.step;
+  trainLoop({ stream: again.stream, learner: again.learner, methods: [], rng: Rng.seeded(3), record: (r) => parts.push(r), probes: again.runner }, saved!.loop);
+  assert.ok(full.some((r) => 'diag/plasticity' in r) && full.some((r) => 'diag/distanceFromInit' in r));
+  assert.deepEqual(parts, full);
 });
