@@ -76,3 +76,15 @@ export { readRunFolder, type RunData, type RunRecord, type RunSummary } from './
 export type { Condition } from './report/groupConditions.js';
 export { reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './report/reportOptions.js';
 export type { ConditionSummary, FinalMetric, MeanSe } from './report/summarizeConditions.js';
+// Diagnostics
+export type { TrackerDefinition, TrackerContext } from './diagnostics/Diagnostic.js';
+export { registerDiagnostic, registeredDiagnostics, diagnosticNames, getDiagnostic, defaultDiagnostics, isTracker, type ProbeDefinition } from './diagnostics/index.js';
+export { createProbeRunner, probeSchema, buildProbeSchema, type ProbeConfig, type Probes, type ProbeRunnerOptions } from './diagnostics/ProbeRunner.js';
+export { deadFraction, dormantFraction, linearFraction, featureNorm, deadUnits, dormantUnits, linearUnits } from './diagnostics/unitActivity.js';
+export { effectiveRank, stableRank, approxRank } from './diagnostics/featureRank.js';
+export { weightMagnitude, distanceFromInit } from './diagnostics/weightStats.js';
+export { gradientNorm, ntkRank } from './diagnostics/gradientStats.js';
+export { plasticityProbe, type PlasticityProbeConfig } from './diagnostics/plasticityProbe.js';
+export { updateSize } from './diagnostics/updateSize.js';
+export { singularValues, symmetricEigenvalues, useSymmetricEigenvalues, type SymmetricEigenvalues } from './diagnostics/singularValues.js';
+export { effectiveRankOf, stableRankOf, approxRankOf } from './diagnostics/spectrum.js';

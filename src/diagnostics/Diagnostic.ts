@@ -13,9 +13,14 @@ export interface DiagnosticContext {
   readonly backend: Backend;
   /** N examples of the current task (2000 by default); the model has NOT run on it yet. */
   readonly probe: Batch;
+  /** Examples per forward pass over the probe batch for networks with convolutions (default 128). */
+  readonly chunk?: number;
   /** Parameters at step 0, by parameter index (distance from init, L2-Init). */
   readonly initial: readonly FloatArray[];
-  /** The diagnostic's own stream (plasticity probes draw random targets from it). */
+  /**
+   * A random stream of this probe (never the run's): the diagnostics of one probe share it, so each splits off
+   * its own by name (`ctx.rng.split('plasticity')`; draws from a split never shift another's).
+   */
   readonly rng: Rng;
 }
 
@@ -29,6 +34,8 @@ export interface Diagnostic<S extends z.ZodType = z.ZodType> {
   readonly description: string;
   readonly schema: S;
   compute(ctx: DiagnosticContext, config: z.output<S>): Record<string, number>;
+  /** Throws a clear error when this diagnostic cannot run on the model (called before the run starts). */
+  validate?(model: Model, config: z.output<S>): void;
 }
 
 /**
@@ -40,4 +47,19 @@ export interface Tracker {
   afterStep(learner: Learner): void;
   /** Values since the last report; resets the window. */
   report(): Record<string, number>;
+}
+
+/** What a tracker is made from. */
+export interface TrackerContext {
+  readonly model: Model;
+  readonly learner: Learner;
+  readonly backend: Backend;
+}
+
+/** A tracker in the registry: a config schema and a factory (probes create one per run). */
+export interface TrackerDefinition<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: S;
+  create(config: z.output<S>, ctx: TrackerContext): Tracker;
 }

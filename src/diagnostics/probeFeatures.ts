@@ -1,0 +1,219 @@
+import { Tensor } from '../tensor/Tensor.js';
+import type { FloatArray } from '../tensor/FloatArray.js';
+import type { Model } from '../nn/Model.js';
+import type { UnitGroup } from '../nn/UnitGroup.js';
+import type { DiagnosticContext } from './Diagnostic.js';
+import { singularValues } from './singularValues.js';
+
+/**
+ * What the diagnostics read of each unit group on a probe batch, gathered in one forward pass and shared by the
+ * diagnostics of one probe (one singular-value decomposition per group however many rank measures read it).
+ *
+ * The forward pass runs in evaluation mode: dropout draws nothing and BatchNorm uses its running statistics, so
+ * the training run is not changed; layers keep separate buffers per batch size, so the training step's buffers
+ * are not touched either. Networks with convolutions are run in chunks of at most `ctx.chunk` examples, and
+ * only per-unit reductions and the spatially averaged features are kept, so a 2000-example probe of a conv net
+ * needs no more memory than a training batch of that size.
+ */
+export interface GroupSummary {
+  readonly n: number;
+  readonly units: number;
+  readonly perUnit: number;
+  readonly spatial: number;
+  /** The N x F matrix of the rank measures (F = units * perUnit): the activations; conv: averaged over space. */
+  readonly rankMatrix: Float64Array;
+  /** mean |h| of each unit over examples, positions and its features (ReDo's activity, unnormalized). */
+  readonly meanAbs: Float64Array;
+  /** Smallest and largest pre-activation of each unit over examples and positions. */
+  readonly minPre: Float64Array;
+  readonly maxPre: Float64Array;
+  /**
+   * Largest distance of the unit's activations from the nearest extreme of its nonlinearity (ReLU: 0; tanh:
+   * -1, 1; sigmoid: 0, 1; ELU: -alpha; Swish: 0); null when the nonlinearity has no such extreme.
+   */
+  readonly maxDistance: Float64Array | null;
+  /** Mean over examples of the L2 norm of the group's whole feature vector. */
+  readonly featureNorm: number;
+}
+
+/** Default examples per forward pass for networks with convolutions (their im2col buffers grow with the batch). */
+export const convChunk = 128;
+
+interface ProbeWork {
+  summaries: Map<string, GroupSummary> | null;
+  singular: Map<string, Float64Array>;
+}
+
+const memo = new WeakMap<DiagnosticContext, ProbeWork>();
+
+function workOf(ctx: DiagnosticContext): ProbeWork {
+  let w = memo.get(ctx);
+  if (!w) memo.set(ctx, (w = { summaries: null, singular: new Map() }));
+  return w;
+}
+
+/** The distance of an activation value from the nearest extreme of the group's nonlinearity, or null. */
+function distanceOf(g: UnitGroup): ((v: number) => number) | null {
+  const layer = g.features as { type: string; param?: number };
+  switch (layer.type) {
+    case 'relu':
+    case 'crelu':
+    case 'swish':
+      return Math.abs;
+    case 'tanh':
+      return (v) => 1 - Math.abs(v);
+    case 'sigmoid':
+      return (v) => Math.min(v, 1 - v);
+    case 'elu': {
+      const floor = -(layer.param ?? 1);
+      return (v) => v - floor;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Equal chunks of at most `max` examples (so that few batch sizes meet the layers' buffer caches). */
+export function chunkSize(model: Model, n: number, max = convChunk): number {
+  if (!(Number.isInteger(max) && max >= 1)) throw new Error(`diagnostics: chunk = ${max} is not allowed; it is a positive integer`);
+  if (!model.layers.some((l) => l.type === 'conv2d')) return n;
+  return Math.ceil(n / Math.ceil(n / max));
+}
+
+class Accumulator {
+  readonly channels: number;
+  readonly rankMatrix: Float64Array;
+  readonly sumAbs: Float64Array;
+  readonly minPre: Float64Array;
+  readonly maxPre: Float64Array;
+  readonly maxDistance: Float64Array | null;
+  readonly distance: ((v: number) => number) | null;
+  normSum = 0;
+
+  constructor(readonly g: UnitGroup, readonly n: number) {
+    this.channels = g.size * g.featuresPerUnit;
+    this.rankMatrix = new Float64Array(n * this.channels);
+    this.sumAbs = new Float64Array(this.channels);
+    this.minPre = new Float64Array(g.size).fill(Infinity);
+    this.maxPre = new Float64Array(g.size).fill(-Infinity);
+    this.distance = distanceOf(g);
+    this.maxDistance = this.distance ? new Float64Array(g.size) : null;
+  }
+
+  /** Add examples [from, from + count) from the layers' outputs of the last forward. */
+  add(from: number, count: number): void {
+    const { g, channels } = this;
+    const S = g.spatial, units = g.size;
+    const f = g.features.output?.data, p = g.preActivation.output?.data;
+    if (!f || !p || f.length !== count * channels * S || p.length !== count * units * S) {
+      throw new Error(`diagnostics: unit group ${g.name} has outputs of unexpected size (features ${f?.length}, pre-activation ${p?.length}; ${count} examples, ${units} units x ${g.featuresPerUnit} x ${S})`);
+    }
+    const dist = this.distance, maxD = this.maxDistance;
+    for (let e = 0; e < count; e++) {
+      let sq = 0;
+      const row = (from + e) * channels;
+      for (let c = 0; c < channels; c++) {
+        const o = (e * channels + c) * S;
+        const u = c % units;
+        let s = 0, a = 0, d = maxD ? maxD[u]! : 0;
+        for (let k = 0; k < S; k++) {
+          const v = f[o + k]!;
+          s += v;
+          a += Math.abs(v);
+          sq += v * v;
+          if (dist) {
+            const x = dist(v);
+            if (!(x <= d)) d = x; // NaN is as far as can be
+          }
+        }
+        this.rankMatrix[row + c] = s / S;
+        this.sumAbs[c]! += a;
+        if (maxD) maxD[u] = d;
+      }
+      this.normSum += Math.sqrt(sq);
+      for (let u = 0; u < units; u++) {
+        const o = (e * units + u) * S;
+        let lo = this.minPre[u]!, hi = this.maxPre[u]!;
+        for (let k = 0; k < S; k++) {
+          const v = p[o + k]!;
+          if (!(v >= lo)) lo = v; // NaN counts as the minimum: a unit with NaN is not linear
+          if (v > hi) hi = v;
+        }
+        this.minPre[u] = lo;
+        this.maxPre[u] = hi;
+      }
+    }
+  }
+
+  summary(): GroupSummary {
+    const { g, n, channels } = this;
+    const meanAbs = new Float64Array(g.size);
+    for (let u = 0; u < g.size; u++) {
+      let s = 0;
+      for (let c = u; c < channels; c += g.size) s += this.sumAbs[c]!;
+      meanAbs[u] = s / (n * g.spatial * g.featuresPerUnit);
+    }
+    return {
+      n,
+      units: g.size,
+      perUnit: g.featuresPerUnit,
+      spatial: g.spatial,
+      rankMatrix: this.rankMatrix,
+      meanAbs,
+      minPre: this.minPre,
+      maxPre: this.maxPre,
+      maxDistance: this.maxDistance,
+      featureNorm: this.normSum / n,
+    };
+  }
+}
+
+/** Every group's summary on the probe batch (one chunked forward pass per context). */
+export function groupSummaries(ctx: DiagnosticContext): Map<string, GroupSummary> {
+  const w = workOf(ctx);
+  if (w.summaries) return w.summaries;
+  const { model, probe } = ctx;
+  const n = probe.x.shape[0]!;
+  if (!(n >= 1)) throw new Error('diagnostics: the probe batch is empty');
+  const per = probe.x.perExample;
+  const acc = model.unitGroups.map((g) => new Accumulator(g, n));
+  const chunk = chunkSize(model, n, ctx.chunk ?? convChunk);
+  for (let from = 0; from < n; from += chunk) {
+    const count = Math.min(chunk, n - from);
+    const x = count === n ? probe.x : new Tensor(probe.x.data.subarray(from * per, (from + count) * per), [count, ...probe.x.shape.slice(1)]);
+    model.forward(x, false);
+    for (const a of acc) a.add(from, count);
+  }
+  w.summaries = new Map(acc.map((a) => [a.g.name, a.summary()]));
+  return w.summaries;
+}
+
+export function groupSummary(ctx: DiagnosticContext, g: UnitGroup): GroupSummary {
+  const s = groupSummaries(ctx).get(g.name);
+  if (!s) throw new Error(`diagnostics: no unit group named ${g.name} in this model`);
+  return s;
+}
+
+/**
+ * Singular values of a group's N x F feature matrix. Dense groups: the activations, one row per example, one
+ * column per feature (2 per unit with CReLU). Conv groups: each channel averaged over space (N x channels), the
+ * representation that global average pooling hands on and that Dohare et al. measure on ResNet-18; the
+ * per-position matrix would count spatial correlations as rank.
+ */
+export function groupSingularValues(ctx: DiagnosticContext, g: UnitGroup): Float64Array {
+  const w = workOf(ctx);
+  const hit = w.singular.get(g.name);
+  if (hit) return hit;
+  const s = groupSummary(ctx, g);
+  const cols = s.units * s.perUnit;
+  const a: FloatArray = ctx.backend.alloc(s.n * cols);
+  let sv: Float64Array;
+  try {
+    a.set(s.rankMatrix);
+    sv = singularValues(ctx.backend, a, s.n, cols);
+  } finally {
+    ctx.backend.free(a);
+  }
+  w.singular.set(g.name, sv);
+  return sv;
+}
