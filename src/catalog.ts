@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Registry } from './config/Registry.js';
 import type { Benchmark } from './benchmarks/Benchmark.js';
 import { allBenchmarks } from './benchmarks/index.js';
+import { createProbeRunner, probeSchema, type ProbeConfig } from './diagnostics/ProbeRunner.js';
 import type { Method } from './methods/Method.js';
 import type { Preset } from './experiment/Preset.js';
 import type { Catalog } from './experiment/runConfig.js';
@@ -16,6 +17,6 @@ export function catalog(): Catalog {
     benchmarks,
     methods,
     presets: new Registry<Preset>('preset'),
-    probes: { schema: z.strictObject({}), create: () => ({ afterStep: () => null, atTaskEnd: () => null }) },
+    probes: { schema: probeSchema, create: (config, ctx) => createProbeRunner(config as ProbeConfig, { learner: ctx.learner, rng: ctx.rng }) },
   };
 }

@@ -112,6 +112,8 @@ export interface DataSource {
 export interface LearnerDefaults {
   readonly model: Partial<ModelConfig>;
   readonly optimizer: Partial<OptimizerConfig>;
+  /** Probe settings that suit the stream (e.g. a cadence in steps for a stream of one long task). */
+  readonly probes?: Record<string, unknown>;
 }
 
 export interface BenchmarkContext {

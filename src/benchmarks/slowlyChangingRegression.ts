@@ -86,6 +86,8 @@ export const slowlyChangingRegression: Benchmark<typeof slowlyChangingRegression
   defaults: () => ({
     model: { arch: 'mlp', hidden: [5], activation: 'relu' },
     optimizer: { name: 'sgd', lr: 0.01 },
+    // A probe per bin of 40000 examples (4 flip periods), not one per period.
+    probes: { everyTasks: 4 },
   }),
   async create(config, ctx): Promise<Stream> {
     const m = config.inputBits, f = config.slowBits, T = config.examplesPerTask;

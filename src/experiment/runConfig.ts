@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Benchmark } from '../benchmarks/Benchmark.js';
+import type { Benchmark, LearnerDefaults } from '../benchmarks/Benchmark.js';
 import type { Method } from '../methods/Method.js';
 import { backendChoices } from '../backend/selectBackend.js';
 import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
@@ -141,11 +141,11 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
     }
   };
   const benchConfig = attempt(() => parseConfig(benchmark.schema, raw.benchmark, `benchmark ${benchmark.name}`)) as Record<string, unknown> | undefined;
-  const defaults = benchConfig ? benchmark.defaults(benchConfig) : { model: {}, optimizer: {} };
+  const defaults: LearnerDefaults = benchConfig ? benchmark.defaults(benchConfig) : { model: {}, optimizer: {} };
   const model = attempt(() => parseConfig(modelSchema, { ...defaults.model, ...raw.model }, 'model'));
   const optimizer = attempt(() => parseConfig(optimizerSchema, { ...defaults.optimizer, ...raw.optimizer }, 'optimizer'));
   const methodConfigs = methods.map((m) => attempt(() => parseConfig(m.schema, perMethod[m.name], `method ${m.name}`)) as Record<string, unknown> | undefined);
-  const probes = attempt(() => parseConfig(catalog.probes.schema, raw.probes, 'probes')) as Record<string, unknown> | undefined;
+  const probes = attempt(() => parseConfig(catalog.probes.schema, { ...(defaults.probes ?? {}), ...raw.probes }, 'probes')) as Record<string, unknown> | undefined;
   const run = attempt(() => parseConfig(runOptionsSchema, raw.run, 'run'));
   const seed = req.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) problems.push(`seed = ${seed} is not allowed: an integer >= 0`);
