@@ -46,3 +46,17 @@ export type { Method, MethodInstance, MethodContext, StepInfo, BoundaryInfo, Gro
 export type { Benchmark, Stream, Task, Batch, EvalSet, DataSource } from './benchmarks/Benchmark.js';
 export type { Diagnostic, DiagnosticContext, Tracker } from './diagnostics/Diagnostic.js';
 export { parseConfig, ConfigError } from './config/parseConfig.js';
+
+// Methods
+export {
+  registerMethod, getMethod, methodNames, allMethods, parseMethodList, splitMethodConfig, configureMethod, createMethods, type MethodSetup,
+  bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection,
+} from './methods/index.js';
+export type { CbpConfig, CbpState } from './methods/cbp.js';
+export type { RedoConfig, RedoState } from './methods/redo.js';
+export type { ShrinkPerturbConfig, ShrinkPerturbState } from './methods/shrinkPerturb.js';
+export type { DashConfig, DashState } from './methods/dash.js';
+export { spectralNormModes, type SpectralNormMode } from './nn/models/mlp.js';
+export { SpectralLinear, SpectralConv2d, type SpectralNormOptions } from './nn/layers/SpectralNorm.js';
+export { OnlineNorm, type OnlineNormOptions } from './nn/layers/OnlineNorm.js';
+export { Injection } from './nn/layers/Injection.js';

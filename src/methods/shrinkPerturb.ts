@@ -20,7 +20,7 @@ export const shrinkPerturbSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['shrink'],
-        message: 'with schedule every-step the parameters are multiplied by shrink after every update; use 1 - lr * weight decay (Dohare et al.: 1 - 0.003 * 1e-4 = 0.9999997), >= 0.99',
+        message: `with schedule every-step the parameters are multiplied by shrink (here ${c.shrink}) after every update; use 1 - lr * weight decay (Dohare et al.: 1 - 0.003 * 1e-4 = 0.9999997), >= 0.99`,
       });
     }
   });
