@@ -294,3 +294,14 @@ test('cbp groups option picks layers and names the known ones on a typo', () => 
   assert.deepEqual(Object.keys((make(['h2']).state as CbpState).age.arrays), ['h2']);
   assert.throws(() => make(['h3']), /no unit group named 'h3'; groups: h1, h2/);
 });
+
+test('a CReLU unit has two features (relu(z), relu(-z)): its contribution sums both, each with its own outgoing column', () => {
+  const { model, inst, state } = setup(sequential(linear(2, { bias: false }), { type: 'crelu' }, linear(1, { bias: false })), [1], { rate: 1e-9, decay: 0 });
+  model.param('fc1.weight').data.set([1, -2]); // z = [1, -2] for x = 1: features [relu(z), relu(-z)] = [1, 0, 0, 2]
+  model.param('fc2.weight').data.set([0.5, -3, 7, -0.25]);
+  model.forward(input([1], [1, 1]), true);
+  inst.afterUpdate!(info(1));
+  const u = state.utility.arrays['h1']!;
+  assert.ok(Math.abs(u[0]! - (1 * 0.5 + 0 * 7)) < 1e-12, `${u[0]}`);
+  assert.ok(Math.abs(u[1]! - (0 * 3 + 2 * 0.25)) < 1e-12, `${u[1]}`);
+});
