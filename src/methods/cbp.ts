@@ -103,6 +103,17 @@ class GroupPlan {
  * redrawn from their init distribution, bias 0, normalization entries reset, outgoing weights 0, its utility,
  * age and mean 0, and its optimizer slots (Adam moments and per-element counts) reset, all by `reinitUnits`.
  * Conv units are channels; their activations are averaged over batch and space.
+ *
+ * Where the reference code (lop/algos/gnt.py, convGnT.py) differs, this follows Algorithm 1 and DESIGN.md:
+ * - the accumulator grows by rate * (mature units) (convGnT adds rate * (all units) once any unit is mature);
+ * - contribution sums |w_out| over the next layer's units (the code averages: a constant factor per layer, the
+ *   same ranking);
+ * - the accumulator is kept as rate * E - R with integer counts E and R, so that 0.1 added ten times is 1;
+ * - bias compensation uses the unit's mean before the reset (gnt.py zeroes the mean first, so it adds nothing).
+ *   For a conv consumer it assumes every tap sees the mean (exact away from the padding); after flattening, the
+ *   channel mean stands for every position.
+ * As the code, conv units are scored on what the next layer reads (after max pooling), each position of a
+ * flattened channel paired with its own outgoing column.
  */
 export const cbp: Method<typeof cbpSchema> = {
   name: 'cbp',
