@@ -88,3 +88,16 @@ export { plasticityProbe, type PlasticityProbeConfig } from './diagnostics/plast
 export { updateSize } from './diagnostics/updateSize.js';
 export { singularValues, symmetricEigenvalues, useSymmetricEigenvalues, type SymmetricEigenvalues } from './diagnostics/singularValues.js';
 export { effectiveRankOf, stableRankOf, approxRankOf } from './diagnostics/spectrum.js';
+// Methods
+export {
+  registerMethod, getMethod, methodNames, allMethods, parseMethodList, splitMethodConfig, configureMethod, createMethods, type MethodSetup,
+  bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection,
+} from './methods/index.js';
+export type { CbpConfig, CbpState } from './methods/cbp.js';
+export type { RedoConfig, RedoState } from './methods/redo.js';
+export type { ShrinkPerturbConfig, ShrinkPerturbState } from './methods/shrinkPerturb.js';
+export type { DashConfig, DashState } from './methods/dash.js';
+export { spectralNormModes, type SpectralNormMode } from './nn/models/mlp.js';
+export { SpectralLinear, SpectralConv2d, type SpectralNormOptions } from './nn/layers/SpectralNorm.js';
+export { OnlineNorm, type OnlineNormOptions } from './nn/layers/OnlineNorm.js';
+export { Injection } from './nn/layers/Injection.js';

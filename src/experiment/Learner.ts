@@ -157,7 +157,8 @@ class GradientSink implements GradSink {
   }
   target(p: Param): GradTarget | null {
     if (!p.trainable) return null;
-    const t = this.targets[p.index]!;
+    // Parameters added after construction (plasticity injection) get their target on first use.
+    const t = (this.targets[p.index] ??= { buf: p.grad, alpha: 1, beta: 0 });
     t.buf = p.grad;
     return t;
   }
@@ -169,7 +170,7 @@ class GradientSink implements GradSink {
  */
 class FusedSink implements GradSink {
   private readonly targets: GradTarget[];
-  private readonly alphas: Float64Array;
+  private alphas: Float64Array;
   private readonly coef: Affine = { a: 0, b: 0 };
   constructor(private readonly params: readonly Param[]) {
     this.targets = params.map((p) => ({ buf: p.data, alpha: 0, beta: 1 }));
@@ -178,6 +179,11 @@ class FusedSink implements GradSink {
 
   /** Coefficients for this step; false if the optimizer is not affine at this step. */
   prepare(opt: Transform, clock: StepClock, regs: readonly LinearRegularizer[]): boolean {
+    // The model's parameter list can grow (plasticity injection appends parameters): extend the targets.
+    if (this.alphas.length < this.params.length) {
+      for (let i = this.targets.length; i < this.params.length; i++) this.targets.push({ buf: this.params[i]!.data, alpha: 0, beta: 1 });
+      this.alphas = new Float64Array(this.params.length);
+    }
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i]!;
       const c = this.coef;

@@ -99,7 +99,9 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
   const states = () => [learner.optState, ...methods.map((m) => m.instance.state)];
   const edit = (m: RunMethod | null, edits: readonly Edit[] | undefined, rng: Rng) => {
     if (!edits || edits.length === 0) return;
-    const records = applyEdits(edits, { model, states: states() }, rng);
+    // Routine edits (a shrink-and-perturb step after every update) are counted by their method, not logged one by one.
+    const records = applyEdits(edits, { model, states: states() }, rng).filter((r) => !r.routine);
+    if (records.length === 0) return;
     parts.recordEdits?.(learner.step, state.task, m ? records.map((r) => ({ ...r, reason: r.reason ?? m.name })) : records);
   };
 
@@ -133,7 +135,7 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
         const loss = learner.trainStep(batch.x, batch.y);
         const step = learner.step;
         accumulate(state, loss);
-        for (const m of methods) edit(m, m.instance.afterUpdate?.({ step, task: state.task, batch, loss }), m.rng);
+        for (const m of methods) edit(m, m.instance.afterUpdate?.({ step, task: state.task, batch, loss, taskData: task }), m.rng);
         const probe = parts.probes?.afterStep(step, task);
         if (probe) parts.record({ step, task: state.task, ...probe });
         if (stream.bin && state.binCount >= stream.bin) recordBin(parts, state, step, classification, methods);

@@ -23,6 +23,8 @@ export interface StepInfo {
   readonly task: number;
   readonly batch: Batch;
   readonly loss: LossValue;
+  /** The task being trained: methods that score units on a batch of their own draw it with `taskData.probe`. */
+  readonly taskData: Task;
 }
 
 /** At a task boundary (before the first step of `task`), when the stream gives a task signal. */

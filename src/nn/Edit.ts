@@ -10,7 +10,10 @@ export type Edit =
   | ReinitParams
   | AddToParam
   | GrowHead
-  | ResetOptimizer;
+  | ResetOptimizer
+  | ScaleBlocks
+  | ResetBuffers
+  | InjectHead;
 
 /**
  * Reinitialize units of a group: incoming weights redrawn from the init distribution, bias 0, normalization
@@ -46,6 +49,8 @@ export interface ShrinkPerturb {
   readonly noise: number;
   readonly noiseFrom?: 'normal' | 'init';
   readonly anchor?: ReadonlyArray<Float32Array | Float64Array | null>;
+  /** Applied after every update (shrink and perturb every step): counted by its method, not logged line by line. */
+  readonly routine?: boolean;
   readonly reason?: string;
 }
 
@@ -83,6 +88,37 @@ export interface ResetOptimizer {
   readonly reason?: string;
 }
 
+/**
+ * Multiply block b of a parameter (values [b * blockSize, (b + 1) * blockSize)) by factors[b]: DASH's shrink
+ * per conv kernel (blockSize = kH * kW) or per unit row (blockSize = the row size).
+ */
+export interface ScaleBlocks {
+  readonly kind: 'scaleBlocks';
+  readonly param: string;
+  readonly blockSize: number;
+  readonly factors: readonly number[] | Float64Array;
+  readonly reason?: string;
+}
+
+/** Reset layer state buffers (normalization running statistics) to their reset values; all buffers if absent. */
+export interface ResetBuffers {
+  readonly kind: 'resetBuffers';
+  readonly buffers?: readonly string[];
+  readonly reason?: string;
+}
+
+/**
+ * Plasticity injection (Nikishin et al. 2023): the last `layers` linear layers of the top-level chain (with
+ * everything after the first of them) form the head h. It is frozen and replaced by h(x) + h'(x) - h''(x),
+ * h' freshly initialized and trainable, h'' a frozen copy of h' (so the output is unchanged at injection).
+ * Optimizer and method slots are extended for the new parameters. Injecting again freezes the whole block.
+ */
+export interface InjectHead {
+  readonly kind: 'injectHead';
+  readonly layers: number;
+  readonly reason?: string;
+}
+
 /** The log line of an applied edit (edits.jsonl). */
 export interface EditRecord {
   readonly kind: Edit['kind'];
@@ -93,4 +129,5 @@ export interface EditRecord {
   readonly k?: number;
   readonly shrink?: number;
   readonly noise?: number;
+  readonly routine?: boolean;
 }

@@ -13,6 +13,7 @@ export type LayerSpec =
   | { readonly type: 'flatten'; readonly name?: string }
   | { readonly type: 'batchnorm'; readonly eps?: number; readonly momentum?: number; readonly name?: string }
   | { readonly type: 'layernorm'; readonly eps?: number; readonly name?: string }
+  | OnlineNormSpec
   | { readonly type: 'dropout'; readonly p: number; readonly name?: string }
   | { readonly type: 'activation'; readonly fn: ActivationName; readonly param?: number; readonly name?: string }
   | { readonly type: 'crelu'; readonly name?: string }
@@ -28,10 +29,14 @@ export interface InitOptions {
   readonly biasInit?: BiasInitScheme;
 }
 
+/** Spectral normalization of a layer's weight (Miyato et al. 2018): true for the defaults (1 power iteration). */
+export type SpectralNormSpec = boolean | { readonly iterations?: number; readonly eps?: number };
+
 export interface LinearSpec extends InitOptions {
   readonly type: 'linear';
   readonly out: number;
   readonly bias?: boolean;
+  readonly spectralNorm?: SpectralNormSpec;
   readonly name?: string;
 }
 
@@ -42,6 +47,19 @@ export interface Conv2dSpec extends InitOptions {
   readonly stride?: number;
   readonly padding?: number;
   readonly bias?: boolean;
+  readonly spectralNorm?: SpectralNormSpec;
+  readonly name?: string;
+}
+
+/** Online normalization (Chiley et al. 2019) per channel / feature; defaults as the authors' implementation. */
+export interface OnlineNormSpec {
+  readonly type: 'online-norm';
+  readonly alphaForward?: number;
+  readonly alphaBackward?: number;
+  readonly eps?: number;
+  readonly ecm?: 'clamp' | 'layer-scaling' | 'none';
+  readonly clamp?: number;
+  readonly lsEps?: number;
   readonly name?: string;
 }
 
@@ -53,6 +71,7 @@ export const globalAvgPool = (): LayerSpec => ({ type: 'global-avg-pool' });
 export const flatten = (): LayerSpec => ({ type: 'flatten' });
 export const batchNorm = (opts: { eps?: number; momentum?: number } = {}): LayerSpec => ({ type: 'batchnorm', ...opts });
 export const layerNorm = (opts: { eps?: number } = {}): LayerSpec => ({ type: 'layernorm', ...opts });
+export const onlineNorm = (opts: Omit<OnlineNormSpec, 'type'> = {}): LayerSpec => ({ type: 'online-norm', ...opts });
 export const dropout = (p: number): LayerSpec => ({ type: 'dropout', p });
 export const activation = (fn: ActivationName, param?: number): LayerSpec => ({ type: 'activation', fn, ...(param !== undefined ? { param } : {}) });
 export const relu = (): LayerSpec => activation('relu');

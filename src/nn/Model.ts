@@ -36,7 +36,7 @@ export class Model {
   readonly params: Param[];
   readonly buffers: StateBuffer[];
   readonly unitGroups: UnitGroup[];
-  private readonly headLayer: Linear | null;
+  private headLayer: Linear | null;
   /** Every layer, depth first. */
   readonly layers: Layer[];
   checkFinite: boolean;
@@ -75,8 +75,48 @@ export class Model {
 
   /** The output layer: the last layer of the top-level chain, when it is linear (it is in every builder). */
   get head(): Linear {
-    if (!this.headLayer) throw new Error('model: this model has no head (its last layer is not linear)');
+    if (!this.headLayer) {
+      const last = this.root.children[this.root.children.length - 1];
+      if (last?.type === 'injection') throw new Error('model: the head was replaced by plasticity injection (frozen head + new head - frozen copy); it has no single head layer');
+      throw new Error('model: this model has no head (its last layer is not linear)');
+    }
     return this.headLayer;
+  }
+
+  /**
+   * Replace the top-level layers from index `from` on by `layer`, which must contain every parameter of the
+   * replaced layers (plasticity injection wraps them). Existing parameters keep their index; the new ones get
+   * the next indices, in the order of `layer.params`. Unit groups that touch a replaced layer are dropped.
+   * Returns the new parameters (optimizer and method state must be extended for them: applyEdits does it).
+   */
+  replaceTail(from: number, layer: Layer): Param[] {
+    const replaced = new Set<Layer>();
+    for (const top of this.root.children.slice(from)) for (const l of allLayers(top)) replaced.add(l);
+    const kept = new Set(layer.params);
+    const lost = this.root.children.slice(from).flatMap((l) => l.params).filter((p) => !kept.has(p));
+    if (lost.length) throw new Error(`model: replacing the tail would drop parameters ${lost.map((p) => p.name).join(', ')}`);
+    const before = this.params.length;
+    const known = new Set(this.params);
+    const added = layer.params.filter((p) => !known.has(p));
+    for (const p of added) {
+      if (this.byName.has(p.name)) throw new Error(`model: two parameters are named '${p.name}'`);
+    }
+    this.root.replaceFrom(from, layer);
+    // The old parameters must keep their positions (optimizer slots are indexed by them).
+    this.params.forEach((p, i) => {
+      if (i < before && p.index !== i) throw new Error(`model: replacing the tail moved parameter '${p.name}' from ${p.index} to ${i}`);
+      if (i >= before) {
+        p.index = i;
+        this.byName.set(p.name, p);
+      }
+    });
+    this.layers.splice(0, this.layers.length, ...allLayers(this.root));
+    const groups = this.unitGroups.filter((g) => ![g.producer, g.consumer, g.features, ...g.norms.map((n) => n.layer)].some((l) => replaced.has(l)));
+    this.unitGroups.splice(0, this.unitGroups.length, ...groups);
+    this.rngLayers.splice(0, this.rngLayers.length, ...this.layers.filter((l): l is Layer & { rng: Rng } => 'rng' in l && (l as { rng?: unknown }).rng !== undefined));
+    const last = this.root.children[this.root.children.length - 1];
+    this.headLayer = last && last.type === 'linear' ? (last as Linear) : null;
+    return added;
   }
 
   /** Output shape of one example ([classes] or [outputs]). */

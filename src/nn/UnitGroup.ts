@@ -6,8 +6,9 @@ import type { Conv2d } from './layers/Conv2d.js';
 /**
  * The hidden units between two layers, and everywhere a unit lives:
  * - incoming: row i of the producer's weight (dense: [out, in]; conv: [outC, inC*k*k]) and entry i of its bias;
- * - norms: entries of the normalization layers between producer and activation (BatchNorm gain/shift/running
- *   stats: entry i; LayerNorm over a dense layer: entry i; over a conv output: the block of channel i);
+ * - norms: entries of the normalization layers between producer and activation (BatchNorm and online
+ *   normalization gain/shift/running statistics: entry i; LayerNorm over a dense layer: entry i; over a conv
+ *   output: the block of channel i);
  * - features: the activation layer whose output holds the unit's values (CReLU: two features per unit);
  * - outgoing: the columns of the consumer's weight (viewed as [out, inFeatures]) that read the unit:
  *   dense -> column i; conv -> conv: the block [i*k*k, (i+1)*k*k); conv -> flatten -> dense: [i*P, (i+1)*P).
@@ -91,6 +92,7 @@ function follow(layers: readonly Layer[], at: number): Draft | null {
     const l = layers[j]!;
     switch (l.type) {
       case 'batchnorm':
+      case 'online-norm':
         if (features) return null; // normalization after the activation mixes nothing per unit, but is unusual: skip
         norms.push({ layer: l, params: l.params, buffers: l.buffers, per: 1 });
         preActivation = l;

@@ -2,6 +2,7 @@ import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Rng } from '../tensor/Rng.js';
 import type { Edit, EditRecord } from './Edit.js';
 import { drawInit } from './init.js';
+import { injectHead } from './injectHead.js';
 import type { Model } from './Model.js';
 import type { Param } from './Param.js';
 import { collectSlots, type ParamSlots, type UnitSlots } from './Slots.js';
@@ -52,16 +53,17 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
       }
       case 'shrinkPerturb': {
         const ps = e.params ? e.params.map((n) => model.param(n)) : model.params.filter((p) => p.trainable);
-        const noiseRng = rng.split('shrinkPerturb');
+        const noiseRng = e.noise === 0 ? rng : freshStream(rng, 'shrinkPerturb');
         for (const p of ps) shrinkPerturb(p, e.shrink, e.noise, e.noiseFrom ?? 'normal', e.anchor?.[p.index] ?? null, noiseRng);
-        records.push({ kind: e.kind, params: ps.map((p) => p.name), shrink: e.shrink, noise: e.noise, ...(e.reason ? { reason: e.reason } : {}) });
+        records.push({ kind: e.kind, params: ps.map((p) => p.name), shrink: e.shrink, noise: e.noise, ...(e.routine ? { routine: true } : {}), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
       case 'reinitParams': {
         const ps = e.params.map((n) => model.param(n));
+        const drawRng = freshStream(rng, 'reinitParams');
         for (const p of ps) {
           if (e.value === 'zero') p.data.fill(0);
-          else drawInit(p.init, rng.split(p.name), p.data);
+          else drawInit(p.init, drawRng.split(p.name), p.data);
           if (e.resetOptimizer ?? true) for (const s of slots.params) resetSlot(s, p, 0, p.data.length);
         }
         // Units whose incoming weights were redrawn start over in every unit-shaped state.
@@ -85,7 +87,7 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
       case 'growHead': {
         const head = model.head;
         const old = head.params.map((p) => p.data.length);
-        head.grow(e.k, rng.split('growHead'));
+        head.grow(e.k, freshStream(rng, 'growHead'));
         head.params.forEach((p, j) => {
           for (const s of slots.params) growSlot(s, p, old[j]!, model);
         });
@@ -96,6 +98,39 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         const ps = e.params ? e.params.map((n) => model.param(n)) : model.params;
         for (const p of ps) for (const s of slots.params) resetSlot(s, p, 0, p.data.length);
         records.push({ kind: e.kind, params: ps.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'scaleBlocks': {
+        const p = model.param(e.param);
+        const bs = e.blockSize;
+        if (!(Number.isInteger(bs) && bs >= 1 && p.data.length % bs === 0)) throw new Error(`scaleBlocks: block size ${bs} does not divide the ${p.data.length} values of '${p.name}'`);
+        const blocks = p.data.length / bs;
+        if (e.factors.length !== blocks) throw new Error(`scaleBlocks: ${e.factors.length} factors for ${blocks} blocks of '${p.name}'`);
+        const d = p.data;
+        for (let b = 0; b < blocks; b++) {
+          const f = e.factors[b]!;
+          for (let i = b * bs; i < (b + 1) * bs; i++) d[i] = d[i]! * f;
+        }
+        records.push({ kind: e.kind, params: [p.name], ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'resetBuffers': {
+        const known = new Map(model.buffers.map((b) => [b.name, b]));
+        const bs = e.buffers
+          ? e.buffers.map((n) => {
+              const b = known.get(n);
+              if (!b) throw new Error(`resetBuffers: no buffer named '${n}'; buffers: ${[...known.keys()].join(', ') || '(none)'}`);
+              return b;
+            })
+          : model.buffers;
+        for (const b of bs) b.data.fill(b.resetValue);
+        records.push({ kind: e.kind, ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
+      case 'injectHead': {
+        const added = injectHead(model, e.layers, freshStream(rng, 'injectHead'));
+        for (const p of added) for (const s of slots.params) extendSlot(s, p, model);
+        records.push({ kind: e.kind, params: added.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
       default: {
@@ -164,6 +199,28 @@ function growSlot(s: ParamSlots, p: Param, oldLength: number, model: Model): voi
   else grown.fill(s.reset, oldLength);
   model.backend.free(a);
   s.arrays[p.index] = grown;
+}
+
+/**
+ * A stream for one edit's draws that differs from the last edit's: Rng.split derives a child from the key only,
+ * so splitting by a fixed label would draw the same numbers at every edit (the same "noise" every step, the
+ * same "fresh" head at every reset). Drawing the label's suffix from `rng` advances it.
+ */
+function freshStream(rng: Rng, label: string): Rng {
+  return rng.split(`${label}:${rng.nextU32()}`);
+}
+
+/** Add an entry for a parameter the model gained (plasticity injection) to a parameter-shaped slot. */
+function extendSlot(s: ParamSlots, p: Param, model: Model): void {
+  if (s.arrays.length !== p.index) throw new Error(`applyEdits: slots '${s.name}' hold ${s.arrays.length} parameters but the new parameter '${p.name}' has index ${p.index}`);
+  if (!p.trainable) {
+    s.arrays.push(null);
+    return;
+  }
+  const a: FloatArray = model.backend.alloc(p.data.length);
+  if (s.reset === 'param' || s.reset === 'keep') a.set(p.data);
+  else if (s.reset !== 0) a.fill(s.reset);
+  s.arrays.push(a);
 }
 
 function shrinkPerturb(p: Param, shrink: number, noise: number, from: 'normal' | 'init', anchor: FloatArray | null, rng: Rng): void {

@@ -13,6 +13,9 @@ import { GlobalAvgPool } from './layers/GlobalAvgPool.js';
 import { LayerNorm } from './layers/LayerNorm.js';
 import { Linear } from './layers/Linear.js';
 import { MaxPool2d } from './layers/MaxPool2d.js';
+import { OnlineNorm, onlineNormDefaults } from './layers/OnlineNorm.js';
+import { SpectralConv2d, SpectralLinear, spectralNormDefaults, type SpectralNormOptions } from './layers/SpectralNorm.js';
+import type { SpectralNormSpec } from './LayerSpec.js';
 import { Residual } from './layers/Residual.js';
 import { Sequential } from './layers/Sequential.js';
 
@@ -24,6 +27,7 @@ const prefixes: Record<LayerSpec['type'], string> = {
   flatten: 'flatten',
   batchnorm: 'bn',
   layernorm: 'ln',
+  'online-norm': 'onorm',
   dropout: 'dropout',
   activation: 'act',
   crelu: 'crelu',
@@ -88,14 +92,18 @@ function build(spec: LayerSpec, inShape: readonly number[], ctx: BuildContext, s
       if (inShape.length !== 1) throw new Error(`${name} (linear): input must be [features] per example, got [${inShape.join(', ')}]; add a flatten layer`);
       const out = positiveInt(spec.out, `${name}.out`);
       const inits = initsFor(spec, per, out);
-      return new Linear(name, per, out, { weightInit: inits.weight, biasInit: spec.bias === false ? null : inits.bias }, backend, rng);
+      const opts = { weightInit: inits.weight, biasInit: spec.bias === false ? null : inits.bias };
+      const sn = spectralOptions(spec.spectralNorm);
+      return sn ? new SpectralLinear(name, per, out, opts, sn, backend, rng) : new Linear(name, per, out, opts, backend, rng);
     }
     case 'conv2d': {
       const out = positiveInt(spec.out, `${name}.out`);
       const k = positiveInt(spec.kernel, `${name}.kernel`);
       const fanIn = (inShape[0] ?? 1) * k * k;
       const inits = initsFor(spec, fanIn, out * k * k);
-      return new Conv2d(name, inShape, out, { kernel: k, stride: spec.stride ?? 1, padding: spec.padding ?? 0, weightInit: inits.weight, biasInit: spec.bias === false ? null : inits.bias }, backend, rng);
+      const opts = { kernel: k, stride: spec.stride ?? 1, padding: spec.padding ?? 0, weightInit: inits.weight, biasInit: spec.bias === false ? null : inits.bias };
+      const sn = spectralOptions(spec.spectralNorm);
+      return sn ? new SpectralConv2d(name, inShape, out, opts, sn, backend, rng) : new Conv2d(name, inShape, out, opts, backend, rng);
     }
     case 'maxpool2d':
       return new MaxPool2d(name, inShape, positiveInt(spec.kernel, `${name}.kernel`), spec.stride ?? spec.kernel, backend);
@@ -107,6 +115,11 @@ function build(spec: LayerSpec, inShape: readonly number[], ctx: BuildContext, s
       return new BatchNorm(name, inShape, spec.eps ?? 1e-5, spec.momentum ?? 0.1, backend, rng);
     case 'layernorm':
       return new LayerNorm(name, inShape, spec.eps ?? 1e-5, backend, rng);
+    case 'online-norm': {
+      const { type: _type, name: _name, ...given } = spec;
+      const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+      return new OnlineNorm(name, inShape, { ...onlineNormDefaults, ...defined }, backend, rng);
+    }
     case 'dropout':
       return new Dropout(name, inShape, spec.p, backend, rng);
     case 'activation': {
@@ -144,6 +157,12 @@ function initsFor(spec: InitOptions, fanIn: number, fanOut: number) {
   const scheme = spec.init ?? 'torch-default';
   const gain = typeof spec.gain === 'number' ? spec.gain : gainOf((spec.gain ?? 'linear') as GainName, spec.gainSlope ?? 0.01);
   return { weight: weightInit(scheme, fanIn, fanOut, gain), bias: biasInit(spec.biasInit ?? (scheme === 'torch-default' ? 'torch-default' : 'zero'), fanIn) };
+}
+
+function spectralOptions(s: SpectralNormSpec | undefined): SpectralNormOptions | null {
+  if (!s) return null;
+  if (s === true) return spectralNormDefaults;
+  return { iterations: s.iterations ?? spectralNormDefaults.iterations, eps: s.eps ?? spectralNormDefaults.eps };
 }
 
 function positiveInt(v: number, field: string): number {

@@ -31,7 +31,8 @@ export interface GradCheckResult {
 /**
  * Check a model's backward on `backend` against central finite differences computed in float64 by the
  * reference backend, for every parameter and for the input. The loss is L = sum(r * y) with a fixed random r,
- * so dL/dy = r. Layers with randomness (dropout) see the same random draws in every evaluation.
+ * so dL/dy = r. Layers with randomness (dropout) see the same random draws, and layers with running state the
+ * same state, in every evaluation.
  */
 export function gradCheck(spec: LayerSpec, inputShape: readonly number[], backend: Backend, opts: GradCheckOptions = {}): GradCheckResult {
   const batch = opts.batch ?? 3;
@@ -66,9 +67,10 @@ export function gradCheck(spec: LayerSpec, inputShape: readonly number[], backen
   };
   const dx = model.root.backward(dy, sink, true)!;
 
-  // L(theta) in float64 with the random streams of the first forward replayed.
+  // L(theta) in float64 with the random streams and running state (online normalization statistics, spectral
+  // norm vectors) of the first forward replayed, so every evaluation computes the same function.
   const loss = (): number => {
-    oracle.setState({ ...oracle.getState(), rngs: startState.rngs });
+    oracle.setState({ ...oracle.getState(), buffers: startState.buffers, rngs: startState.rngs });
     const out = oracle.forward(x64, true);
     let s = 0;
     for (let i = 0; i < out.data.length; i++) s += r[i]! * out.data[i]!;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { weightInitSchemes, biasInitSchemes } from './init.js';
 import { flatten, type LayerSpec } from './LayerSpec.js';
-import { mlp } from './models/mlp.js';
+import { mlp, spectralNormModes } from './models/mlp.js';
 import { convNet } from './models/convNet.js';
 import { resnet18 } from './models/resnet18.js';
 
@@ -22,6 +22,8 @@ export const modelSchema = z.strictObject({
   biasInit: z.enum(biasInitSchemes).default('zero').describe('mlp bias init'),
   layerNorm: z.boolean().default(false).describe('LayerNorm before each hidden nonlinearity'),
   dropout: z.number().min(0).lt(1).default(0).describe('dropout probability after each hidden nonlinearity'),
+  onlineNorm: z.boolean().default(false).describe('online normalization (Chiley et al. 2019) before each hidden nonlinearity'),
+  spectralNorm: z.enum(spectralNormModes).default('none').describe('spectral normalization (Miyato et al. 2018) of none, all, hidden or the penultimate layer weights'),
 });
 export type ModelConfig = z.output<typeof modelSchema>;
 
@@ -29,13 +31,14 @@ export type ModelConfig = z.output<typeof modelSchema>;
 export function buildModelSpec(c: ModelConfig, inputShape: readonly number[], outputs: number): LayerSpec {
   switch (c.arch) {
     case 'mlp': {
-      const net = mlp({ hidden: c.hidden, outputs, activation: c.activation, init: c.init, biasInit: c.biasInit, layerNorm: c.layerNorm, dropout: c.dropout });
+      const net = mlp({ hidden: c.hidden, outputs, activation: c.activation, init: c.init, biasInit: c.biasInit, layerNorm: c.layerNorm, dropout: c.dropout, onlineNorm: c.onlineNorm, spectralNorm: c.spectralNorm });
       // Images go through a flatten first.
       return inputShape.length === 1 || net.type !== 'sequential' ? net : { type: 'sequential', layers: [flatten(), ...net.layers] };
     }
     case 'conv-net':
-      return convNet({ outputs, channels: c.channels, dense: c.hidden, activation: c.activation, layerNorm: c.layerNorm, dropout: c.dropout });
+      return convNet({ outputs, channels: c.channels, dense: c.hidden, activation: c.activation, layerNorm: c.layerNorm, dropout: c.dropout, onlineNorm: c.onlineNorm, spectralNorm: c.spectralNorm });
     case 'resnet18':
+      if (c.onlineNorm || c.spectralNorm !== 'none') throw new Error(`model: onlineNorm and spectralNorm are options of mlp and conv-net, not of resnet18 (onlineNorm = ${c.onlineNorm}, spectralNorm = ${c.spectralNorm})`);
       return resnet18({ outputs, width: c.width });
   }
 }

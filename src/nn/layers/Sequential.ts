@@ -10,25 +10,45 @@ export class Sequential implements Layer {
   readonly buffers: StateBuffer[];
   output: Tensor | null = null;
 
+  private layers: Layer[];
+
   constructor(
     readonly name: string,
-    readonly children: readonly Layer[],
+    children: readonly Layer[],
     inShape: readonly number[],
   ) {
     this.inShape = inShape;
+    this.layers = [...children];
     this.params = children.flatMap((c) => c.params);
     this.buffers = children.flatMap((c) => c.buffers);
   }
 
+  get children(): readonly Layer[] {
+    return this.layers;
+  }
+
+  /**
+   * Replace the layers from index `from` on by `layer` (plasticity injection). `params` and `buffers` are
+   * updated in place (the same arrays), so whoever holds them sees the change.
+   */
+  replaceFrom(from: number, layer: Layer): void {
+    if (!(Number.isInteger(from) && from >= 0 && from < this.layers.length)) {
+      throw new Error(`${this.name} (sequential): cannot replace from layer ${from} of ${this.layers.length}`);
+    }
+    this.layers.splice(from, this.layers.length - from, layer);
+    this.params.splice(0, this.params.length, ...this.layers.flatMap((c) => c.params));
+    this.buffers.splice(0, this.buffers.length, ...this.layers.flatMap((c) => c.buffers));
+  }
+
   /** The last child's output shape (a growing head changes it). */
   get outShape(): readonly number[] {
-    const cs = this.children;
+    const cs = this.layers;
     return cs.length ? cs[cs.length - 1]!.outShape : this.inShape;
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     let h = x;
-    const cs = this.children;
+    const cs = this.layers;
     for (let i = 0; i < cs.length; i++) h = cs[i]!.forward(h, ctx);
     this.output = h;
     return h;
@@ -36,7 +56,7 @@ export class Sequential implements Layer {
 
   backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
     let g: Tensor | null = dy;
-    const cs = this.children;
+    const cs = this.layers;
     for (let i = cs.length - 1; i >= 0; i--) {
       g = cs[i]!.backward(g!, sink, i > 0 || needInputGrad);
       if (g === null) return null;

@@ -1,5 +1,5 @@
-import { activation, conv2d, crelu, dropout, flatten, layerNorm, linear, maxPool2d, type LayerSpec } from '../LayerSpec.js';
-import type { HiddenActivation } from './mlp.js';
+import { activation, conv2d, crelu, dropout, flatten, layerNorm, linear, maxPool2d, onlineNorm, type LayerSpec } from '../LayerSpec.js';
+import { spectralAt, type HiddenActivation, type SpectralNormMode } from './mlp.js';
 
 export interface ConvNetOptions {
   readonly outputs: number;
@@ -11,6 +11,10 @@ export interface ConvNetOptions {
   readonly activation?: HiddenActivation;
   readonly layerNorm?: boolean;
   readonly dropout?: number;
+  /** Online normalization after each conv and hidden dense layer, before the activation. */
+  readonly onlineNorm?: boolean;
+  /** Spectral normalization of weights (conv and dense layers count together; default 'none'). */
+  readonly spectralNorm?: SpectralNormMode;
 }
 
 /**
@@ -25,18 +29,26 @@ export function convNet(opts: ConvNetOptions): LayerSpec {
   const act = opts.activation ?? 'relu';
   const nonlin = (): LayerSpec => (act === 'crelu' ? crelu() : activation(act));
   const layers: LayerSpec[] = [];
-  channels.forEach((c, i) => {
-    layers.push(conv2d(c, kernels[i]!));
+  if (opts.layerNorm && opts.onlineNorm) throw new Error('convNet: layerNorm and onlineNorm are both set; choose one normalization');
+  const dense = opts.dense ?? [128, 128];
+  const hidden = channels.length + dense.length;
+  const sn = (i: number) => (spectralAt(opts.spectralNorm, i, hidden) ? { spectralNorm: true } : {});
+  const norm = () => {
     if (opts.layerNorm) layers.push(layerNorm());
+    if (opts.onlineNorm) layers.push(onlineNorm());
+  };
+  channels.forEach((c, i) => {
+    layers.push(conv2d(c, kernels[i]!, sn(i)));
+    norm();
     layers.push(nonlin(), maxPool2d(2, 2));
   });
   layers.push(flatten());
-  for (const w of opts.dense ?? [128, 128]) {
-    layers.push(linear(w));
-    if (opts.layerNorm) layers.push(layerNorm());
+  dense.forEach((w, j) => {
+    layers.push(linear(w, sn(channels.length + j)));
+    norm();
     layers.push(nonlin());
     if (opts.dropout) layers.push(dropout(opts.dropout));
-  }
-  layers.push(linear(opts.outputs));
+  });
+  layers.push(linear(opts.outputs, sn(hidden)));
   return { type: 'sequential', layers };
 }

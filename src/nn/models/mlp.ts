@@ -1,8 +1,29 @@
 import type { ActivationName } from '../../backend/Backend.js';
 import type { BiasInitScheme, GainName, WeightInitScheme } from '../init.js';
-import { activation, crelu, dropout, layerNorm, linear, type LayerSpec } from '../LayerSpec.js';
+import { activation, crelu, dropout, layerNorm, linear, onlineNorm, type LayerSpec } from '../LayerSpec.js';
 
 export type HiddenActivation = ActivationName | 'crelu';
+
+/**
+ * Which weights are spectrally normalized: none, every layer ('all', Miyato et al. 2018), the hidden layers, or
+ * only the last hidden layer ('penultimate', as Gogianu et al. 2021 in deep RL).
+ */
+export const spectralNormModes = ['none', 'all', 'hidden', 'penultimate'] as const;
+export type SpectralNormMode = (typeof spectralNormModes)[number];
+
+/** Whether hidden layer i of n (or the output layer, i = n) is spectrally normalized under a mode. */
+export function spectralAt(mode: SpectralNormMode | undefined, i: number, n: number): boolean {
+  switch (mode ?? 'none') {
+    case 'none':
+      return false;
+    case 'all':
+      return true;
+    case 'hidden':
+      return i < n;
+    case 'penultimate':
+      return i === n - 1;
+  }
+}
 
 export interface MlpOptions {
   /** Hidden widths, e.g. [100, 100, 100]. */
@@ -17,6 +38,10 @@ export interface MlpOptions {
   readonly layerNorm?: boolean;
   /** Dropout probability after each hidden activation (0: none). */
   readonly dropout?: number;
+  /** Online normalization (Chiley et al. 2019) after each hidden linear layer, before the activation. */
+  readonly onlineNorm?: boolean;
+  /** Spectral normalization of weights (default 'none'). */
+  readonly spectralNorm?: SpectralNormMode;
 }
 
 const gains: Record<HiddenActivation, GainName> = {
@@ -39,12 +64,16 @@ export function mlp(opts: MlpOptions): LayerSpec {
   const init = opts.init ?? 'kaiming-uniform';
   const biasInit = opts.biasInit ?? 'zero';
   const layers: LayerSpec[] = [];
-  for (const width of opts.hidden) {
-    layers.push(linear(width, { init, gain: gains[act], biasInit }));
+  if (opts.layerNorm && opts.onlineNorm) throw new Error('mlp: layerNorm and onlineNorm are both set; choose one normalization');
+  const n = opts.hidden.length;
+  const sn = (i: number) => (spectralAt(opts.spectralNorm, i, n) ? { spectralNorm: true } : {});
+  opts.hidden.forEach((width, i) => {
+    layers.push(linear(width, { init, gain: gains[act], biasInit, ...sn(i) }));
     if (opts.layerNorm) layers.push(layerNorm());
+    if (opts.onlineNorm) layers.push(onlineNorm());
     layers.push(act === 'crelu' ? crelu() : activation(act));
     if (opts.dropout) layers.push(dropout(opts.dropout));
-  }
-  layers.push(linear(opts.outputs, { init, gain: 'linear', biasInit }));
+  });
+  layers.push(linear(opts.outputs, { init, gain: 'linear', biasInit, ...sn(n) }));
   return { type: 'sequential', layers };
 }
