@@ -1,0 +1,179 @@
+// Matrix-vector products and the rank-1 update: the batch-1 (online learning) paths of gemm. No packing,
+// no scratch, no threads: for one example these are bound by reading the weights once.
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// @ts-ignore: decorator
+@inline function put(y: usize, s: f32, alpha: f32, beta: f32, betaZero: bool): void {
+  store<f32>(y, betaZero ? alpha * s : alpha * s + beta * load<f32>(y));
+}
+
+/**
+ * y[j] = alpha dot(x, W[j, 0:len]) + beta y[j] for j < rows, W with row stride ldw.
+ * (y = x W^T for one example: the forward pass of a linear layer.) Four rows at a time share each load of x.
+ * One accumulator per row, fed the sum of two products, and pointers bumped rather than indexed: V8 keeps
+ * everything in registers this way (eight accumulators plus the hoisted loads spill on x64).
+ */
+export function gemvT(rows: i32, len: i32, alpha: f64, x: usize, w: usize, ldw: i32, beta: f64, y: usize): void {
+  const al = <f32>alpha, bt = <f32>beta, bz = beta == 0;
+  const ld = <usize>ldw << 2;
+  const len8 = len & ~7;
+  const xEnd = x + (<usize>len8 << 2);
+  let j = 0;
+  for (; j + 4 <= rows; j += 4) {
+    let w0 = w + <usize>j * ld;
+    let xp = x;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    while (xp < xEnd) {
+      const x0 = v128.load(xp), x1 = v128.load(xp, 16);
+      const w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+      a0 = f32x4.add(a0, f32x4.add(f32x4.mul(x0, v128.load(w0)), f32x4.mul(x1, v128.load(w0, 16))));
+      a1 = f32x4.add(a1, f32x4.add(f32x4.mul(x0, v128.load(w1)), f32x4.mul(x1, v128.load(w1, 16))));
+      a2 = f32x4.add(a2, f32x4.add(f32x4.mul(x0, v128.load(w2)), f32x4.mul(x1, v128.load(w2, 16))));
+      a3 = f32x4.add(a3, f32x4.add(f32x4.mul(x0, v128.load(w3)), f32x4.mul(x1, v128.load(w3, 16))));
+      xp += 32;
+      w0 += 32;
+    }
+    let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+    const r0 = w + <usize>j * ld;
+    for (let p = len8; p < len; p++) {
+      const o = <usize>p << 2;
+      const xv = load<f32>(x + o);
+      s0 += xv * load<f32>(r0 + o);
+      s1 += xv * load<f32>(r0 + ld + o);
+      s2 += xv * load<f32>(r0 + 2 * ld + o);
+      s3 += xv * load<f32>(r0 + 3 * ld + o);
+    }
+    const yo = y + (<usize>j << 2);
+    put(yo, s0, al, bt, bz);
+    put(yo + 4, s1, al, bt, bz);
+    put(yo + 8, s2, al, bt, bz);
+    put(yo + 12, s3, al, bt, bz);
+  }
+  for (; j < rows; j++) {
+    let w0 = w + <usize>j * ld;
+    let xp = x;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+    while (xp < xEnd) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(xp), v128.load(w0)));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(xp, 16), v128.load(w0, 16)));
+      xp += 32;
+      w0 += 32;
+    }
+    let s = hsum(f32x4.add(a0, a1));
+    const r0 = w + <usize>j * ld;
+    for (let p = len8; p < len; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(r0 + (<usize>p << 2));
+    put(y + (<usize>j << 2), s, al, bt, bz);
+  }
+}
+
+/**
+ * y[0:cols] = alpha sum_p x[p] W[p, 0:cols] + beta y, W with row stride ldw (y = x W for one example: the
+ * input gradient of a linear layer). Columns go 16 at a time in four registers while p walks down W; rows
+ * with x[p] = 0 are skipped (ReLU gradients are mostly zeros), as the reference skips them.
+ */
+export function gemvN(cols: i32, len: i32, alpha: f64, x: usize, w: usize, ldw: i32, beta: f64, y: usize): void {
+  const al = <f32>alpha, bt = <f32>beta, bz = beta == 0;
+  const va = f32x4.splat(al), vb = f32x4.splat(bt);
+  const ld = <usize>ldw << 2;
+  const xEnd = x + (<usize>len << 2);
+  let j = 0;
+  for (; j + 16 <= cols; j += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let row = w + (<usize>j << 2);
+    for (let xp = x; xp < xEnd; xp += 4, row += ld) {
+      const xv = load<f32>(xp);
+      if (xv == 0) continue;
+      const s = f32x4.splat(xv);
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
+      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
+    }
+    const yo = y + (<usize>j << 2);
+    if (bz) {
+      v128.store(yo, f32x4.mul(va, a0));
+      v128.store(yo, f32x4.mul(va, a1), 16);
+      v128.store(yo, f32x4.mul(va, a2), 32);
+      v128.store(yo, f32x4.mul(va, a3), 48);
+    } else {
+      v128.store(yo, f32x4.add(f32x4.mul(va, a0), f32x4.mul(vb, v128.load(yo))));
+      v128.store(yo, f32x4.add(f32x4.mul(va, a1), f32x4.mul(vb, v128.load(yo, 16))), 16);
+      v128.store(yo, f32x4.add(f32x4.mul(va, a2), f32x4.mul(vb, v128.load(yo, 32))), 32);
+      v128.store(yo, f32x4.add(f32x4.mul(va, a3), f32x4.mul(vb, v128.load(yo, 48))), 48);
+    }
+  }
+  for (; j + 4 <= cols; j += 4) {
+    let a0 = f32x4.splat(0);
+    let row = w + (<usize>j << 2);
+    for (let xp = x; xp < xEnd; xp += 4, row += ld) {
+      const xv = load<f32>(xp);
+      if (xv == 0) continue;
+      a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(xv), v128.load(row)));
+    }
+    const yo = y + (<usize>j << 2);
+    v128.store(yo, bz ? f32x4.mul(va, a0) : f32x4.add(f32x4.mul(va, a0), f32x4.mul(vb, v128.load(yo))));
+  }
+  for (; j < cols; j++) {
+    let s: f32 = 0;
+    let e = w + (<usize>j << 2);
+    for (let xp = x; xp < xEnd; xp += 4, e += ld) {
+      const xv = load<f32>(xp);
+      if (xv == 0) continue;
+      s += xv * load<f32>(e);
+    }
+    put(y + (<usize>j << 2), s, al, bt, bz);
+  }
+}
+
+/**
+ * C[i, :] = alpha x[i] v + beta C[i, :] for C [m, n] (gemm with k = 1: the weight gradient of one example,
+ * or SGD applied straight to the weights with beta = 1). Rows with x[i] = 0 need no product: with beta = 1
+ * they are skipped entirely.
+ */
+export function ger(m: i32, n: i32, alpha: f64, x: usize, v: usize, beta: f64, c: usize): void {
+  const al = <f32>alpha, bt = <f32>beta, bz = beta == 0;
+  const vb = f32x4.splat(bt);
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < m; i++) {
+    const xi = load<f32>(x + (<usize>i << 2));
+    const row = c + (<usize>i * <usize>n << 2);
+    let j = 0;
+    if (xi == 0) {
+      if (bz) {
+        for (; j + 4 <= n; j += 4) v128.store(row + (<usize>j << 2), zero);
+        for (; j < n; j++) store<f32>(row + (<usize>j << 2), 0);
+      } else if (bt != 1) {
+        for (; j + 4 <= n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(vb, v128.load(row + (<usize>j << 2))));
+        for (; j < n; j++) store<f32>(row + (<usize>j << 2), bt * load<f32>(row + (<usize>j << 2)));
+      }
+      continue;
+    }
+    const s = al * xi;
+    const vs = f32x4.splat(s);
+    if (bz) {
+      for (; j + 4 <= n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(vs, v128.load(v + (<usize>j << 2))));
+      for (; j < n; j++) store<f32>(row + (<usize>j << 2), s * load<f32>(v + (<usize>j << 2)));
+    } else if (bt == 1) {
+      // The SGD-fused case: W[i, :] += s v.
+      let q = row, vp = v;
+      const end = row + (<usize>(n & ~7) << 2);
+      while (q < end) {
+        v128.store(q, f32x4.add(v128.load(q), f32x4.mul(vs, v128.load(vp))));
+        v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(vs, v128.load(vp, 16))), 16);
+        q += 32;
+        vp += 32;
+      }
+      for (j = n & ~7; j < n; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) + s * load<f32>(v + (<usize>j << 2)));
+    } else {
+      for (; j + 4 <= n; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(row + o, f32x4.add(f32x4.mul(vs, v128.load(v + o)), f32x4.mul(vb, v128.load(row + o))));
+      }
+      for (; j < n; j++) store<f32>(row + (<usize>j << 2), s * load<f32>(v + (<usize>j << 2)) + bt * load<f32>(row + (<usize>j << 2)));
+    }
+  }
+}
