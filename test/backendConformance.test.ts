@@ -21,6 +21,7 @@ type Gen =
   | 'u' // uniform in [-1, 1]
   | 'pos' // uniform in [0.1, 2] (variances, scales)
   | 'wide' // uniform in [-30, 30], plus a few large, tiny and exactly-zero values (activations)
+  | 'grid' // +-10^e for e uniform in [-8, 2.2]: every magnitude an approximation must cover
   | 'sparse' // 70% exact zeros (ReLU gradients), else uniform
   | 'ties' // quarters in [-2, 2] (many ties), a few NaN
   | 'nan' // uniform with NaN, +-Infinity sprinkled in
@@ -61,6 +62,7 @@ function draw(rng: Rng, spec: Spec): Float64Array {
     else if (g === 'pos') v = rng.uniform(0.1, 2);
     else if (g === 'offset') v = 100 + rng.uniform(-1, 1);
     else if (g === 'nanfill') v = NaN;
+    else if (g === 'grid') v = (rng.float() < 0.5 ? -1 : 1) * 10 ** rng.uniform(-8, 2.2);
     else if (g === 'sparse') v = rng.float() < 0.7 ? 0 : rng.uniform(-1, 1);
     else if (g === 'ties') v = rng.float() < 0.05 ? NaN : Math.round(rng.uniform(-2, 2) * 4) / 4;
     else if (g === 'nan') {
@@ -283,7 +285,9 @@ function cases(): Case[] {
   for (const n of [1, 3, 8, 37, 1000])
     for (const [name, kind] of actKinds) {
       const param = name === 'elu' ? 1.3 : 0.01;
-      add({ kernel: 'activation', label: `${name} n=${n}`, arrays: { x: { n, gen: 'wide' }, y: { n } }, run: (b, a) => b.activation(kind, a.x!, a.y!, param), rtol: 2e-6, atol: 1e-7, checked: ['y'] });
+      add({ kernel: 'activation', label: `${name} n=${n}`, arrays: { x: { n, gen: 'wide' }, y: { n } }, run: (b, a) => b.activation(kind, a.x!, a.y!, param), rtol: 1e-6, atol: 1e-7, checked: ['y'] });
+      // pointwise relative error (no scale floor) over every magnitude
+      add({ kernel: 'activation', label: `${name} n=${n} magnitudes`, arrays: { x: { n, gen: 'grid' }, y: { n } }, run: (b, a) => b.activation(kind, a.x!, a.y!, param), rtol: 1e-6, atol: 0, abs: 1e-37 });
       add({ kernel: 'activation', label: `${name} n=${n} NaN/Inf in place`, arrays: { x: { n, gen: 'nan' } }, run: (b, a) => b.activation(kind, a.x!, a.x!, param), rtol: 2e-6, atol: 1e-7 });
       add({
         kernel: 'activationBackward',
@@ -297,6 +301,17 @@ function cases(): Case[] {
         rtol: 1e-5,
         atol: 1e-6,
         checked: ['x', 'y', 'dx'],
+      });
+      add({
+        kernel: 'activationBackward',
+        label: `${name} n=${n} NaN/Inf in dy, in place`,
+        arrays: { x: { n, gen: 'ties' }, y: { n }, dy: { n, gen: 'nan' } },
+        run: (b, a) => {
+          b.activation(kind, a.x!, a.y!, param);
+          b.activationBackward(kind, a.x!, a.y!, a.dy!, a.dy!, param);
+        },
+        rtol: 1e-5,
+        atol: 1e-6,
       });
     }
 
