@@ -54,7 +54,8 @@ export class ThreadPool {
     for (let w = 1; w < this.threads; w++) {
       const scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
       const data: WorkerData = { module, memory: mem.memory, ctrl: block.byteOffset, slot: w, scratch };
-      const worker = new Worker(url, { workerData: data });
+      // No inherited execArgv: the worker only runs kernels, and flags such as --input-type break its start.
+      const worker = new Worker(url, { workerData: data, execArgv: [] });
       worker.unref();
       worker.once('error', (e) => {
         this.failed = e instanceof Error ? e : new Error(String(e));
