@@ -2,12 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { WasmMemory } from './WasmMemory.js';
 
 /**
- * Worker threads that run kernel parts on the backend's shared memory. Each worker instantiates the same
+ * Worker threads that run kernel chunks on the backend's shared memory. Each worker instantiates the same
  * module on the same memory and sleeps in Atomics.wait on its own word of a control block (also in that
  * memory). A job is a few numbers written to the block; the caller wakes the workers it needs with
- * Atomics.notify, runs part 0 itself, then sleeps until the pending count drops to 0. No message passing per
- * call, no allocation. Workers start asynchronously: until a worker reports ready, jobs simply use fewer
- * parts (results never depend on the number of parts). Workers are unref()ed: they never keep a process alive.
+ * Atomics.notify, then every thread, the caller included, takes chunks of the output from an atomic counter
+ * until none is left, and the caller sleeps until the pending count drops to 0. No message passing per call,
+ * no allocation. Taking chunks rather than fixed parts keeps a descheduled or slower thread from holding up
+ * the others. Workers start asynchronously: until a worker reports ready, jobs use fewer threads (results
+ * never depend on how the chunks are shared out). Workers are unref()ed: they never keep a process alive.
  */
 
 /** Job kinds (args[0]). */
@@ -17,6 +19,7 @@ export const Job = { gemm: 1, im2col: 2, col2im: 3 } as const;
 export const CTRL = {
   pending: 0,
   error: 1,
+  counter: 8, // the next chunk to take (on its own half of the first line)
   slotInts: 16,
   seq: 0, // + slot base: bumped to start a job
   ready: 1, // + slot base: 1 once the worker has instantiated the module
@@ -37,8 +40,10 @@ export interface WorkerData {
 export class ThreadPool {
   /** Threads a job can use, the calling one included. */
   readonly threads: number;
-  /** Job arguments: args[0] = Job kind, args[1] = parts, then the kernel's arguments. */
+  /** Job arguments: args[0] = Job kind, args[1] = chunks, then the kernel's arguments. */
   readonly args: Float64Array;
+  /** Byte address of the chunk counter, for the *Chunks kernels. */
+  readonly counter: number;
   private readonly ctrl: Int32Array;
   private readonly workers: Worker[] = [];
   private ready = 0;
@@ -50,6 +55,7 @@ export class ThreadPool {
     const buffer = block.buffer as SharedArrayBuffer;
     this.ctrl = new Int32Array(buffer, block.byteOffset, CTRL.argsByte / 4);
     this.args = new Float64Array(buffer, block.byteOffset + CTRL.argsByte, CTRL.args);
+    this.counter = block.byteOffset + CTRL.counter * 4;
     const url = new URL('./kernelWorker.js', import.meta.url);
     for (let w = 1; w < this.threads; w++) {
       const scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
@@ -86,22 +92,23 @@ export class ThreadPool {
     return this.ready + 1;
   }
 
-  /** Starts parts 1 .. parts - 1 of the job in `args` (args[1] = parts) on workers 1 .. parts - 1. */
-  dispatch(parts: number): void {
+  /** Wakes workers 1 .. threads - 1 on the job in `args`, with the chunk counter at 0. */
+  dispatch(threads: number): void {
     const c = this.ctrl;
     Atomics.store(c, CTRL.error, 0);
-    Atomics.store(c, CTRL.pending, parts - 1);
-    for (let w = 1; w < parts; w++) {
+    Atomics.store(c, CTRL.counter, 0);
+    Atomics.store(c, CTRL.pending, threads - 1);
+    for (let w = 1; w < threads; w++) {
       const at = w * CTRL.slotInts + CTRL.seq;
       Atomics.add(c, at, 1);
       Atomics.notify(c, at, 1);
     }
   }
 
-  /** Blocks until every dispatched part is done; rethrows a worker's failure. */
+  /** Blocks until every woken worker is done; rethrows a worker's failure. */
   wait(): void {
     const c = this.ctrl;
-    // A short spin first: the caller's own part usually ends close to the workers'.
+    // A short spin first: the caller runs out of chunks close to when the workers do.
     for (let i = 0; i < 20000; i++) if (Atomics.load(c, CTRL.pending) === 0) break;
     for (;;) {
       const v = Atomics.load(c, CTRL.pending);

@@ -1,4 +1,4 @@
-// A worker of ThreadPool: instantiates the kernels on the shared memory, then runs its part of each job.
+// A worker of ThreadPool: instantiates the kernels on the shared memory, then takes chunks of each job.
 import { workerData } from 'node:worker_threads';
 import { instantiateKernels } from './kernels.js';
 import { CTRL, Job, type WorkerData } from './ThreadPool.js';
@@ -10,17 +10,19 @@ const ctrl = new Int32Array(buffer, at, CTRL.argsByte / 4);
 const a = new Float64Array(buffer, at + CTRL.argsByte, CTRL.args);
 const seqAt = slot * CTRL.slotInts + CTRL.seq;
 
+const counter = at + CTRL.counter * 4;
+
 function run(): void {
-  const parts = a[1]!;
+  const chunks = a[1]!;
   switch (a[0]) {
     case Job.gemm:
-      k.gemmPart(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, slot, parts, scratch);
+      k.gemmChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, chunks, counter, scratch);
       break;
     case Job.im2col:
-      k.im2col(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, slot, parts);
+      k.im2colChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, chunks, counter);
       break;
     case Job.col2im:
-      k.col2im(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, slot, parts);
+      k.col2imChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, chunks, counter);
       break;
     default:
       throw new Error(`unknown job ${a[0]}`);

@@ -33,6 +33,8 @@ export interface Kernels {
 
   gemmScratchBytes(): number;
   gemmPart(transA: I, transB: I, m: I, n: I, k: I, alpha: number, a: P, b: P, beta: number, c: P, part: I, parts: I, scratch: P): void;
+  gemmUnits(m: I, n: I): I;
+  gemmChunks(transA: I, transB: I, m: I, n: I, k: I, alpha: number, a: P, b: P, beta: number, c: P, chunks: I, counter: P, scratch: P): void;
   gemvT(rows: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
   gemvN(cols: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
   ger(m: I, n: I, alpha: number, x: P, v: P, beta: number, c: P): void;
@@ -44,6 +46,8 @@ export interface Kernels {
 
   im2col(x: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, cols: P, part: I, parts: I): void;
   col2im(cols: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, x: P, part: I, parts: I): void;
+  im2colChunks(x: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, cols: P, chunks: I, counter: P): void;
+  col2imChunks(cols: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, x: P, chunks: I, counter: P): void;
   maxPool(x: P, n: I, c: I, h: I, w: I, k: I, stride: I, oh: I, ow: I, y: P, argmax: P): void;
   maxPoolBackward(dy: P, argmax: P, n: I, c: I, h: I, w: I, oh: I, ow: I, dx: P): I;
   globalAvgPool(x: P, n: I, c: I, hw: I, y: P): void;

@@ -32,10 +32,15 @@ export interface WasmBackend extends Backend {
   close(): Promise<void>;
 }
 
-// Measured on a 2-core x64 laptop-class CPU (bench/kernels.ts): waking a worker costs ~20-50 us, so a gemm
-// pays from ~1M multiply-adds (~60 us single-threaded); im2col/col2im are memory-bound and pay later.
-const GEMM_THREAD_WORK = 1 << 20;
-const CONV_THREAD_WORK = 1 << 20;
+// Waking the workers and waiting for the last one costs ~15-20 us (measured on a 2-vCPU x64 VM, /tmp-free
+// bench in bench/kernels.ts), so a product needs ~4x that single-threaded (~2M multiply-adds at ~33 GFLOP/s)
+// before a second thread can pay. im2col/col2im move memory: split from ~2M output values.
+const GEMM_THREAD_WORK = 1 << 21;
+const CONV_THREAD_WORK = 1 << 21;
+/** Chunks per thread: enough to even out a thread that gets less CPU, few enough to keep packing amortized. */
+const CHUNKS_PER_THREAD = 4;
+/** Columns (or rows) a gemm chunk should at least have. */
+const MIN_CHUNK = 64;
 
 /** Threads requested by SUPPLE_THREADS, else the machine's parallelism. */
 export function defaultThreads(): number {
@@ -87,21 +92,24 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 
   const p = (a: Float32Array | Float64Array): number => mem.ptr(a);
   const getPool = (): ThreadPool => (pool ??= new ThreadPool(module, mem, threads, scratchBytes));
-  /** Parts for a job of `work` units: 1 below the threshold, else the threads ready now. */
+  /** Threads for a job of `work` units: 1 below the threshold, else the threads ready now. */
   const partsFor = (work: number, threshold: number): number => (threads > 1 && work >= threshold ? getPool().available() : 1);
 
   function gemmBlocked(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
     if (scratch < 0) scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
-    const parts = partsFor(m * n * k, gemmWork);
     const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
-    if (parts <= 1) {
+    const workers = Math.min(partsFor(m * n * k, gemmWork), K.gemmUnits(m, n));
+    if (workers <= 1) {
       K.gemmPart(tA, tB, m, n, k, alpha, a, b, beta, c, 0, 1, scratch);
       return;
     }
+    // Each chunk packs the whole other operand again: keep chunks at least MIN_CHUNK wide unless that would
+    // leave a thread idle.
+    const chunks = Math.min(K.gemmUnits(m, n), workers * CHUNKS_PER_THREAD, Math.max(workers, Math.floor(Math.max(m, n) / MIN_CHUNK)));
     const pl = pool!;
     const g = pl.args;
     g[0] = Job.gemm;
-    g[1] = parts;
+    g[1] = chunks;
     g[2] = tA;
     g[3] = tB;
     g[4] = m;
@@ -112,25 +120,25 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     g[9] = b;
     g[10] = beta;
     g[11] = c;
-    pl.dispatch(parts);
+    pl.dispatch(workers);
     try {
-      K.gemmPart(tA, tB, m, n, k, alpha, a, b, beta, c, 0, parts, scratch);
+      K.gemmChunks(tA, tB, m, n, k, alpha, a, b, beta, c, chunks, pl.counter, scratch);
     } finally {
       pl.wait();
     }
   }
 
   function convJob(job: number, src: number, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, oh: number, ow: number, dst: number): void {
-    const parts = Math.min(c, partsFor(c * kh * kw * n * oh * ow, convWork));
-    const run = job === Job.im2col ? K.im2col : K.col2im;
-    if (parts <= 1) {
-      run(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, 0, 1);
+    const workers = Math.min(c, partsFor(c * kh * kw * n * oh * ow, convWork));
+    if (workers <= 1) {
+      (job === Job.im2col ? K.im2col : K.col2im)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, 0, 1);
       return;
     }
+    const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
     const pl = pool!;
     const g = pl.args;
     g[0] = job;
-    g[1] = parts;
+    g[1] = chunks;
     g[2] = src;
     g[3] = n;
     g[4] = c;
@@ -143,9 +151,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     g[11] = oh;
     g[12] = ow;
     g[13] = dst;
-    pl.dispatch(parts);
+    pl.dispatch(workers);
     try {
-      run(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, 0, parts);
+      (job === Job.im2col ? K.im2colChunks : K.col2imChunks)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, chunks, pl.counter);
     } finally {
       pl.wait();
     }

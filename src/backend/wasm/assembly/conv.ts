@@ -111,3 +111,21 @@ export function col2im(cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw:
         }
       }
 }
+
+/** im2col with the channels cut into `chunks` parts taken from the shared counter (see gemmChunks). */
+export function im2colChunks(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, cols: usize, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    im2col(x, n, c, h, w, kh, kw, stride, pad, oh, ow, cols, part, chunks);
+  }
+}
+
+/** col2im with the channels cut into `chunks` parts taken from the shared counter. */
+export function col2imChunks(cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, x: usize, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    col2im(cols, n, c, h, w, kh, kw, stride, pad, oh, ow, x, part, chunks);
+  }
+}

@@ -285,3 +285,21 @@ export function gemmPart(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha
     blocked(transA, transB, i1 - i0, n, k, al, a + (ao << 2), lda, b, ldb, bt, bz, c + ((<usize>i0 * <usize>n) << 2), n, scratch);
   }
 }
+
+/** How many chunks a product of this shape can be cut into (micro-tile panels of the split dimension). */
+export function gemmUnits(m: i32, n: i32): i32 {
+  return n >= m ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+}
+
+/**
+ * The threaded form: C is cut into `chunks` parts as gemmPart does, and each calling thread takes the next
+ * chunk from the shared counter at `counter` (atomic) until none is left. A thread that is descheduled or on
+ * a slower core simply takes fewer chunks; which thread computes a chunk never changes its values.
+ */
+export function gemmChunks(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64, a: usize, b: usize, beta: f64, c: usize, chunks: i32, counter: usize, scratch: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    gemmPart(transA, transB, m, n, k, alpha, a, b, beta, c, part, chunks, scratch);
+  }
+}

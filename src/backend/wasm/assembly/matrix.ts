@@ -70,6 +70,25 @@ export function addRowVector(a: usize, rows: i32, cols: i32, v: usize): void {
 }
 
 export function sumRows(a: usize, rows: i32, cols: i32, alpha: f64, beta: f64, out: usize): void {
+  if (rows == 1) {
+    // One example (the bias gradient at batch 1): out = alpha a + beta out, in f64 lanes like the column sums.
+    const va = f64x2.splat(alpha), vb = f64x2.splat(beta);
+    const bz = beta == 0;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      const v = v128.load(a + o);
+      let l = f64x2.mul(va, lo64(v)), h = f64x2.mul(va, hi64(v));
+      if (!bz) {
+        const w = v128.load(out + o);
+        l = f64x2.add(l, f64x2.mul(vb, lo64(w)));
+        h = f64x2.add(h, f64x2.mul(vb, hi64(w)));
+      }
+      v128.store(out + o, f32x4.shuffle(f32x4.demote_f64x2_zero(l), f32x4.demote_f64x2_zero(h), 0, 1, 4, 5));
+    }
+    for (; j < cols; j++) storeScaled(out + (<usize>j << 2), <f64>load<f32>(a + (<usize>j << 2)), alpha, beta);
+    return;
+  }
   colSums(a, rows, cols, <usize>cols << 2, 0, alpha, beta, out);
 }
 

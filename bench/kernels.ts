@@ -1,0 +1,187 @@
+// Kernel micro-benchmark: GFLOP/s of gemm shapes that matter to supple, per available backend and thread
+// count, and the batch-1 training step of a 784-100-100-100-10 MLP (the online-learning workload).
+//
+//   node dist/bench/kernels.js [--backends=wasm,ts] [--threads=1,2] [--quick]
+//
+// Each measurement first runs for a while (V8 starts WebAssembly in its baseline compiler and tiers hot
+// functions up later), then reports the best and the median of repeated timings. Nothing here is asserted.
+
+import { availableParallelism } from 'node:os';
+import type { Backend, BackendName } from '../src/backend/Backend.js';
+import { Activation } from '../src/backend/Backend.js';
+import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
+import { createWasmBackend } from '../src/backend/wasm/wasmBackend.js';
+import type { FloatArray } from '../src/tensor/FloatArray.js';
+import { Rng } from '../src/tensor/Rng.js';
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
+const quick = args.has('quick');
+const rng = Rng.seeded(1);
+
+interface Timing {
+  best: number;
+  median: number;
+}
+
+/** Seconds per call: warm up for `warm` s, then time `reps` calls (or batches of calls for short ones). */
+function time(fn: () => void, warm = quick ? 0.1 : 0.4, reps = quick ? 5 : 15): Timing {
+  let t0 = performance.now();
+  let calls = 0;
+  while (performance.now() - t0 < warm * 1000 || calls < 2) {
+    fn();
+    calls++;
+  }
+  // Batch short calls so each timing covers at least ~5 ms.
+  const per = (performance.now() - t0) / calls;
+  const batch = Math.max(1, Math.ceil(5 / per));
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    t0 = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    samples.push((performance.now() - t0) / batch / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  return { best: samples[0]!, median: samples[samples.length >> 1]! };
+}
+
+function filled(b: Backend, n: number, zeroFraction = 0): FloatArray {
+  const a = b.alloc(n);
+  for (let i = 0; i < n; i++) a[i] = rng.float() < zeroFraction ? 0 : rng.uniform(-1, 1);
+  return a;
+}
+
+interface Shape {
+  label: string;
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  beta: number;
+  /** Fraction of zeros in A (ReLU gradients; the batch-1 paths skip them). */
+  zerosA?: number;
+  /** Too slow for the plain-TypeScript backends. */
+  large?: boolean;
+}
+
+const shapes: Shape[] = [
+  { label: 'batch-1 forward  y = x W^T   1x100x784 (NT)', transA: false, transB: true, m: 1, n: 100, k: 784, beta: 0 },
+  { label: 'batch-1 input grad dx = dy W 1x784x100 (NN)', transA: false, transB: false, m: 1, n: 784, k: 100, beta: 0 },
+  { label: 'batch-1 SGD ger W += a dy x^T 100x784x1 (TN)', transA: true, transB: false, m: 100, n: 784, k: 1, beta: 1 },
+  { label: 'batch-1 SGD ger, 70% of dy zero', transA: true, transB: false, m: 100, n: 784, k: 1, beta: 1, zerosA: 0.7 },
+  { label: 'mini-batch 64x100x784 (NT)', transA: false, transB: true, m: 64, n: 100, k: 784, beta: 0 },
+  { label: 'linear fwd 256x2000x2000 (NT)', transA: false, transB: true, m: 256, n: 2000, k: 2000, beta: 0, large: true },
+  { label: 'linear dx  256x2000x2000 (NN)', transA: false, transB: false, m: 256, n: 2000, k: 2000, beta: 0, large: true },
+  { label: 'linear dW  2000x2000x256 (TN)', transA: true, transB: false, m: 2000, n: 2000, k: 256, beta: 1, large: true },
+  { label: 'conv fwd   32x(128*784)x75 (NN)', transA: false, transB: false, m: 32, n: 128 * 784, k: 75, beta: 0, large: true },
+  { label: 'conv dW    32x75x(128*784) (NT)', transA: false, transB: true, m: 32, n: 75, k: 128 * 784, beta: 0, large: true },
+  { label: 'conv dcols 75x(128*784)x32 (TN)', transA: true, transB: false, m: 75, n: 128 * 784, k: 32, beta: 0, large: true },
+];
+
+function benchGemm(b: Backend, s: Shape): Timing {
+  const { transA, transB, m, n, k, beta } = s;
+  const A = filled(b, m * k, s.zerosA ?? 0), B = filled(b, k * n), C = filled(b, m * n);
+  // alpha tiny so repeated ger updates do not blow up C
+  const t = time(() => b.gemm(transA, transB, m, n, k, 1e-6, A, B, beta, C));
+  b.free(A);
+  b.free(B);
+  b.free(C);
+  return t;
+}
+
+/** One SGD step at batch 1 of a 784-100-100-100-10 ReLU MLP with softmax cross-entropy, SGD fused into gemm. */
+function benchMlp(b: Backend): Timing {
+  const sizes = [784, 100, 100, 100, 10];
+  const L = sizes.length - 1;
+  const W: FloatArray[] = [], bias: FloatArray[] = [], z: FloatArray[] = [], h: FloatArray[] = [], d: FloatArray[] = [];
+  for (let l = 0; l < L; l++) {
+    const fi = sizes[l]!, fo = sizes[l + 1]!;
+    const w = b.alloc(fo * fi);
+    for (let i = 0; i < w.length; i++) w[i] = rng.uniform(-1, 1) * Math.sqrt(6 / fi);
+    W.push(w);
+    bias.push(b.alloc(fo));
+    z.push(b.alloc(fo));
+    h.push(b.alloc(fo));
+    d.push(b.alloc(fo));
+  }
+  // MNIST-like inputs: ~19% of pixels nonzero.
+  const xs: FloatArray[] = [];
+  for (let s = 0; s < 64; s++) xs.push(filled(b, 784, 0.81).map(Math.abs) as FloatArray);
+  const inputs = xs.map((x) => {
+    const a = b.alloc(784);
+    a.set(x);
+    return a;
+  });
+  const label = b.alloc(1), dout = b.alloc(10);
+  const lr = 0.01;
+  let step = 0;
+  return time(() => {
+    const x = inputs[step & 63]!;
+    label[0] = step % 10;
+    step++;
+    let input = x;
+    for (let l = 0; l < L; l++) {
+      b.gemm(false, true, 1, sizes[l + 1]!, sizes[l]!, 1, input, W[l]!, 0, z[l]!);
+      b.addRowVector(z[l]!, 1, sizes[l + 1]!, bias[l]!);
+      if (l < L - 1) {
+        b.activation(Activation.relu, z[l]!, h[l]!, 0);
+        input = h[l]!;
+      }
+    }
+    b.softmaxCrossEntropy(z[L - 1]!, label, 1, 10, 10, 1, dout);
+    let dy = dout;
+    for (let l = L - 1; l >= 0; l--) {
+      const xin = l === 0 ? x : h[l - 1]!;
+      if (l > 0) b.gemm(false, false, 1, sizes[l]!, sizes[l + 1]!, 1, dy, W[l]!, 0, d[l - 1]!);
+      b.gemm(true, false, sizes[l + 1]!, sizes[l]!, 1, -lr, dy, xin, 1, W[l]!);
+      b.sumRows(dy, 1, sizes[l + 1]!, -lr, 1, bias[l]!);
+      if (l > 0) {
+        b.activationBackward(Activation.relu, z[l - 1]!, h[l - 1]!, d[l - 1]!, d[l - 1]!, 0);
+        dy = d[l - 1]!;
+      }
+    }
+  });
+}
+
+const fmt = (x: number, w = 7): string => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2).padStart(w);
+
+async function main(): Promise<void> {
+  const wanted = args.get('backends')?.split(',') as BackendName[] | undefined;
+  const names = availableBackends().filter((n) => !wanted || wanted.includes(n));
+  const threadCounts = (args.get('threads')?.split(',').map(Number) ?? [...new Set([1, availableParallelism()])]).filter((t) => t >= 1);
+  console.log(`supple kernel benchmark (node ${process.version}, ${availableParallelism()} CPUs${quick ? ', quick' : ''})`);
+  console.log('GFLOP/s = 2 m n k / time: best of the timed runs (median in parentheses)\n');
+
+  const runs: { label: string; backend: Backend; close?: () => Promise<void> }[] = [];
+  for (const name of names) {
+    if (name === 'wasm') {
+      for (const t of threadCounts) {
+        const b = createWasmBackend({ threads: t });
+        await b.startThreads();
+        runs.push({ label: `wasm ${t} thread${t === 1 ? '' : 's'}`, backend: b, close: () => b.close() });
+      }
+    } else runs.push({ label: name, backend: getBackend(name) });
+  }
+
+  for (const run of runs) {
+    const b = run.backend;
+    const slow = b.name === 'ts' || b.name === 'ts64';
+    console.log(`${run.label}: ${b.description}`);
+    for (const s of shapes) {
+      if (s.large && slow && !args.has('all')) continue;
+      const t = benchGemm(b, s);
+      const flop = 2 * s.m * s.n * s.k;
+      console.log(`  ${s.label.padEnd(46)} ${fmt(flop / t.best / 1e9)} (${fmt(flop / t.median / 1e9, 0)}) GFLOP/s  ${fmt(t.best * 1e6, 9)} us`);
+    }
+    const step = benchMlp(b);
+    console.log(`  ${'batch-1 MLP step 784-100-100-100-10 (SGD)'.padEnd(46)} ${fmt(1 / step.best / 1000)} (${fmt(1 / step.median / 1000, 0)}) k steps/s ${fmt(step.best * 1e6, 8)} us/step\n`);
+    if (run.close) await run.close();
+  }
+}
+
+await main();
