@@ -113,7 +113,10 @@ function compareResult(what: string, got: unknown, ref: unknown, rtol: number, a
 // --- the table ---
 
 const gemmShapes: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 5], [3, 1, 9], [5, 9, 1], [1, 100, 77], [2, 3, 4], [4, 8, 16], [13, 17, 19], [5, 33, 257], [130, 9, 11], [7, 2055, 3], [33, 65, 70],
+  // batch 1 (gemv, ger), a few examples (small m), rank-few updates (small k), then the blocked path around
+  // its 4x8 tiles, 256-deep K slices, 128-row blocks and 2048-column panels
+  [1, 1, 1], [1, 7, 5], [3, 1, 9], [5, 9, 1], [1, 100, 77], [2, 3, 4], [2, 37, 100], [8, 19, 33], [6, 70, 5],
+  [50, 33, 3], [40, 21, 8], [4, 8, 16], [9, 12, 9], [13, 17, 19], [5, 33, 257], [130, 9, 11], [12, 2055, 9], [33, 65, 70],
 ];
 const alphaBeta: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25]];
 const actKinds = Object.entries(Activation) as [string, ActivationCode][];

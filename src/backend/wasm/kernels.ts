@@ -38,6 +38,9 @@ export interface Kernels {
   gemvT(rows: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
   gemvN(cols: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
   ger(m: I, n: I, alpha: number, x: P, v: P, beta: number, c: P): void;
+  gemmSmallNT(m: I, n: I, k: I, alpha: number, a: P, lda: I, w: P, ldw: I, beta: number, c: P): void;
+  gemmSmallNN(m: I, n: I, k: I, alpha: number, a: P, ars: I, aps: I, w: P, ldw: I, beta: number, c: P, rowsOuter: I): void;
+  transposeInto(src: P, rows: I, cols: I, dst: P): void;
 
   activation(kind: I, x: P, y: P, n: I, param: number): void;
   activationBackward(kind: I, x: P, y: P, dy: P, dx: P, n: I, param: number): void;

@@ -39,6 +39,10 @@ const GEMM_THREAD_WORK = 1 << 21;
 const CONV_THREAD_WORK = 1 << 21;
 /** Chunks per thread: enough to even out a thread that gets less CPU, few enough to keep packing amortized. */
 const CHUNKS_PER_THREAD = 4;
+/** Up to this many rows of C (examples), gemm streams the weights rather than packing them (measured). */
+const SMALL_M = 8;
+/** Up to this depth (examples in a weight gradient), gemm is a rank-k update without packing (measured). */
+const SMALL_K = 8;
 /** Columns (or rows) a gemm chunk should at least have. */
 const MIN_CHUNK = 64;
 
@@ -94,6 +98,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const getPool = (): ThreadPool => (pool ??= new ThreadPool(module, mem, threads, scratchBytes));
   /** Threads for a job of `work` units: 1 below the threshold, else the threads ready now. */
   const partsFor = (work: number, threshold: number): number => (threads > 1 && work >= threshold ? getPool().available() : 1);
+
+  /** Floats of the calling thread's scratch (allocated on first use). */
+  function scratchFloats(): number {
+    if (scratch < 0) scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
+    return scratchBytes >> 2;
+  }
 
   function gemmBlocked(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
     if (scratch < 0) scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
@@ -227,6 +237,22 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       } else if (n === 1) {
         if (transA) K.gemvN(m, k, alpha, pb, pa, m, beta, pc);
         else K.gemvT(m, k, alpha, pb, pa, k, beta, pc);
+      } else if (m <= SMALL_M && m * k <= scratchFloats()) {
+        // A few examples: the weights are read once, a block at a time, for all of them.
+        if (!transB) K.gemmSmallNN(m, n, k, alpha, pa, transA ? 4 : 4 * k, transA ? 4 * m : 4, pb, n, beta, pc, 0);
+        else if (!transA) K.gemmSmallNT(m, n, k, alpha, pa, k, pb, k, beta, pc);
+        else {
+          K.transposeInto(pa, k, m, scratch); // op(A) rows made contiguous for the dot products
+          K.gemmSmallNT(m, n, k, alpha, scratch, k, pb, k, beta, pc);
+        }
+      } else if (k <= SMALL_K && k * n <= scratchFloats()) {
+        // A rank-k update (the weight gradient of a few examples): every row of C once, op(B) stays in cache.
+        let w = pb;
+        if (transB) {
+          K.transposeInto(pb, n, k, scratch);
+          w = scratch;
+        }
+        K.gemmSmallNN(m, n, k, alpha, pa, transA ? 4 : 4 * k, transA ? 4 * m : 4, w, n, beta, pc, 1);
       } else gemmBlocked(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
     },
     addRowVector(a, rows, cols, v) {

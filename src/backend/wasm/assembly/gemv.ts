@@ -1,5 +1,6 @@
-// Matrix-vector products and the rank-1 update: the batch-1 (online learning) paths of gemm. No packing,
-// no scratch, no threads: for one example these are bound by reading the weights once.
+// Matrix-vector products and the rank-1 update: the batch-1 (online learning) paths of gemm, plus the
+// small-batch forms built from the same inner loops (small.ts). No packing, no threads: for one example these
+// are bound by reading the weights once.
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
@@ -11,122 +12,145 @@
   store<f32>(y, betaZero ? alpha * s : alpha * s + beta * load<f32>(y));
 }
 
+// @ts-ignore: decorator
+@inline function putV(y: usize, acc: v128, va: v128, vb: v128, betaZero: bool): void {
+  v128.store(y, betaZero ? f32x4.mul(va, acc) : f32x4.add(f32x4.mul(va, acc), f32x4.mul(vb, v128.load(y))));
+}
+
+/**
+ * Four dot products of x[0:len] with the rows w, w + ld, w + 2 ld, w + 3 ld (ld in bytes), scaled into
+ * y, y + ys, y + 2 ys, y + 3 ys. Four rows share each load of x. One accumulator per row, fed the sum of two
+ * products, and pointers bumped rather than indexed: V8 keeps everything in registers this way (eight
+ * accumulators plus the hoisted loads spill on x64).
+ */
+// @ts-ignore: decorator
+@inline export function dot4(len: i32, x: usize, w: usize, ld: usize, alpha: f32, beta: f32, bz: bool, y: usize, ys: usize): void {
+  const len8 = len & ~7;
+  const xEnd = x + (<usize>len8 << 2);
+  let w0 = w;
+  let xp = x;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  while (xp < xEnd) {
+    const x0 = v128.load(xp), x1 = v128.load(xp, 16);
+    const w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+    a0 = f32x4.add(a0, f32x4.add(f32x4.mul(x0, v128.load(w0)), f32x4.mul(x1, v128.load(w0, 16))));
+    a1 = f32x4.add(a1, f32x4.add(f32x4.mul(x0, v128.load(w1)), f32x4.mul(x1, v128.load(w1, 16))));
+    a2 = f32x4.add(a2, f32x4.add(f32x4.mul(x0, v128.load(w2)), f32x4.mul(x1, v128.load(w2, 16))));
+    a3 = f32x4.add(a3, f32x4.add(f32x4.mul(x0, v128.load(w3)), f32x4.mul(x1, v128.load(w3, 16))));
+    xp += 32;
+    w0 += 32;
+  }
+  let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+  for (let p = len8; p < len; p++) {
+    const o = <usize>p << 2;
+    const xv = load<f32>(x + o);
+    s0 += xv * load<f32>(w + o);
+    s1 += xv * load<f32>(w + ld + o);
+    s2 += xv * load<f32>(w + 2 * ld + o);
+    s3 += xv * load<f32>(w + 3 * ld + o);
+  }
+  put(y, s0, alpha, beta, bz);
+  put(y + ys, s1, alpha, beta, bz);
+  put(y + 2 * ys, s2, alpha, beta, bz);
+  put(y + 3 * ys, s3, alpha, beta, bz);
+}
+
+/** One dot product of x[0:len] with w[0:len], scaled into y. */
+// @ts-ignore: decorator
+@inline export function dot1(len: i32, x: usize, w: usize, alpha: f32, beta: f32, bz: bool, y: usize): void {
+  const len8 = len & ~7;
+  const xEnd = x + (<usize>len8 << 2);
+  let w0 = w;
+  let xp = x;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  while (xp < xEnd) {
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(xp), v128.load(w0)));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(xp, 16), v128.load(w0, 16)));
+    xp += 32;
+    w0 += 32;
+  }
+  let s = hsum(f32x4.add(a0, a1));
+  for (let p = len8; p < len; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(w + (<usize>p << 2));
+  put(y, s, alpha, beta, bz);
+}
+
+/**
+ * y[0:16] = alpha sum_p x[p] W[p, 0:16] + beta y[0:16] for p < len, x with stride xs and W with row stride ld
+ * (bytes): one 16-column chunk of a vector-matrix product, in four registers while p walks down W. Terms with
+ * x[p] = 0 are skipped (ReLU gradients are mostly zeros), as the reference skips them.
+ */
+// @ts-ignore: decorator
+@inline export function combine16(len: i32, x: usize, xs: usize, w: usize, ld: usize, va: v128, vb: v128, bz: bool, y: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let row = w;
+  const xEnd = x + <usize>len * xs;
+  for (let xp = x; xp < xEnd; xp += xs, row += ld) {
+    const xv = load<f32>(xp);
+    if (xv == 0) continue;
+    const s = f32x4.splat(xv);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
+  }
+  putV(y, a0, va, vb, bz);
+  putV(y + 16, a1, va, vb, bz);
+  putV(y + 32, a2, va, vb, bz);
+  putV(y + 48, a3, va, vb, bz);
+}
+
+/** combine16 for 4 columns. */
+// @ts-ignore: decorator
+@inline export function combine4(len: i32, x: usize, xs: usize, w: usize, ld: usize, va: v128, vb: v128, bz: bool, y: usize): void {
+  let a0 = f32x4.splat(0);
+  let row = w;
+  const xEnd = x + <usize>len * xs;
+  for (let xp = x; xp < xEnd; xp += xs, row += ld) {
+    const xv = load<f32>(xp);
+    if (xv == 0) continue;
+    a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(xv), v128.load(row)));
+  }
+  putV(y, a0, va, vb, bz);
+}
+
+/** combine16 for one column. */
+// @ts-ignore: decorator
+@inline export function combine1(len: i32, x: usize, xs: usize, w: usize, ld: usize, alpha: f32, beta: f32, bz: bool, y: usize): void {
+  let s: f32 = 0;
+  let e = w;
+  const xEnd = x + <usize>len * xs;
+  for (let xp = x; xp < xEnd; xp += xs, e += ld) {
+    const xv = load<f32>(xp);
+    if (xv == 0) continue;
+    s += xv * load<f32>(e);
+  }
+  put(y, s, alpha, beta, bz);
+}
+
 /**
  * y[j] = alpha dot(x, W[j, 0:len]) + beta y[j] for j < rows, W with row stride ldw.
- * (y = x W^T for one example: the forward pass of a linear layer.) Four rows at a time share each load of x.
- * One accumulator per row, fed the sum of two products, and pointers bumped rather than indexed: V8 keeps
- * everything in registers this way (eight accumulators plus the hoisted loads spill on x64).
+ * (y = x W^T for one example: the forward pass of a linear layer.)
  */
 export function gemvT(rows: i32, len: i32, alpha: f64, x: usize, w: usize, ldw: i32, beta: f64, y: usize): void {
   const al = <f32>alpha, bt = <f32>beta, bz = beta == 0;
   const ld = <usize>ldw << 2;
-  const len8 = len & ~7;
-  const xEnd = x + (<usize>len8 << 2);
   let j = 0;
-  for (; j + 4 <= rows; j += 4) {
-    let w0 = w + <usize>j * ld;
-    let xp = x;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    while (xp < xEnd) {
-      const x0 = v128.load(xp), x1 = v128.load(xp, 16);
-      const w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
-      a0 = f32x4.add(a0, f32x4.add(f32x4.mul(x0, v128.load(w0)), f32x4.mul(x1, v128.load(w0, 16))));
-      a1 = f32x4.add(a1, f32x4.add(f32x4.mul(x0, v128.load(w1)), f32x4.mul(x1, v128.load(w1, 16))));
-      a2 = f32x4.add(a2, f32x4.add(f32x4.mul(x0, v128.load(w2)), f32x4.mul(x1, v128.load(w2, 16))));
-      a3 = f32x4.add(a3, f32x4.add(f32x4.mul(x0, v128.load(w3)), f32x4.mul(x1, v128.load(w3, 16))));
-      xp += 32;
-      w0 += 32;
-    }
-    let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-    const r0 = w + <usize>j * ld;
-    for (let p = len8; p < len; p++) {
-      const o = <usize>p << 2;
-      const xv = load<f32>(x + o);
-      s0 += xv * load<f32>(r0 + o);
-      s1 += xv * load<f32>(r0 + ld + o);
-      s2 += xv * load<f32>(r0 + 2 * ld + o);
-      s3 += xv * load<f32>(r0 + 3 * ld + o);
-    }
-    const yo = y + (<usize>j << 2);
-    put(yo, s0, al, bt, bz);
-    put(yo + 4, s1, al, bt, bz);
-    put(yo + 8, s2, al, bt, bz);
-    put(yo + 12, s3, al, bt, bz);
-  }
-  for (; j < rows; j++) {
-    let w0 = w + <usize>j * ld;
-    let xp = x;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
-    while (xp < xEnd) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(xp), v128.load(w0)));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(xp, 16), v128.load(w0, 16)));
-      xp += 32;
-      w0 += 32;
-    }
-    let s = hsum(f32x4.add(a0, a1));
-    const r0 = w + <usize>j * ld;
-    for (let p = len8; p < len; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(r0 + (<usize>p << 2));
-    put(y + (<usize>j << 2), s, al, bt, bz);
-  }
+  for (; j + 4 <= rows; j += 4) dot4(len, x, w + <usize>j * ld, ld, al, bt, bz, y + (<usize>j << 2), 4);
+  for (; j < rows; j++) dot1(len, x, w + <usize>j * ld, al, bt, bz, y + (<usize>j << 2));
 }
 
 /**
  * y[0:cols] = alpha sum_p x[p] W[p, 0:cols] + beta y, W with row stride ldw (y = x W for one example: the
- * input gradient of a linear layer). Columns go 16 at a time in four registers while p walks down W; rows
- * with x[p] = 0 are skipped (ReLU gradients are mostly zeros), as the reference skips them.
+ * input gradient of a linear layer). Columns go 16 at a time while p walks down W.
  */
 export function gemvN(cols: i32, len: i32, alpha: f64, x: usize, w: usize, ldw: i32, beta: f64, y: usize): void {
   const al = <f32>alpha, bt = <f32>beta, bz = beta == 0;
   const va = f32x4.splat(al), vb = f32x4.splat(bt);
   const ld = <usize>ldw << 2;
-  const xEnd = x + (<usize>len << 2);
   let j = 0;
-  for (; j + 16 <= cols; j += 16) {
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    let row = w + (<usize>j << 2);
-    for (let xp = x; xp < xEnd; xp += 4, row += ld) {
-      const xv = load<f32>(xp);
-      if (xv == 0) continue;
-      const s = f32x4.splat(xv);
-      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
-      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
-    }
-    const yo = y + (<usize>j << 2);
-    if (bz) {
-      v128.store(yo, f32x4.mul(va, a0));
-      v128.store(yo, f32x4.mul(va, a1), 16);
-      v128.store(yo, f32x4.mul(va, a2), 32);
-      v128.store(yo, f32x4.mul(va, a3), 48);
-    } else {
-      v128.store(yo, f32x4.add(f32x4.mul(va, a0), f32x4.mul(vb, v128.load(yo))));
-      v128.store(yo, f32x4.add(f32x4.mul(va, a1), f32x4.mul(vb, v128.load(yo, 16))), 16);
-      v128.store(yo, f32x4.add(f32x4.mul(va, a2), f32x4.mul(vb, v128.load(yo, 32))), 32);
-      v128.store(yo, f32x4.add(f32x4.mul(va, a3), f32x4.mul(vb, v128.load(yo, 48))), 48);
-    }
-  }
-  for (; j + 4 <= cols; j += 4) {
-    let a0 = f32x4.splat(0);
-    let row = w + (<usize>j << 2);
-    for (let xp = x; xp < xEnd; xp += 4, row += ld) {
-      const xv = load<f32>(xp);
-      if (xv == 0) continue;
-      a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(xv), v128.load(row)));
-    }
-    const yo = y + (<usize>j << 2);
-    v128.store(yo, bz ? f32x4.mul(va, a0) : f32x4.add(f32x4.mul(va, a0), f32x4.mul(vb, v128.load(yo))));
-  }
-  for (; j < cols; j++) {
-    let s: f32 = 0;
-    let e = w + (<usize>j << 2);
-    for (let xp = x; xp < xEnd; xp += 4, e += ld) {
-      const xv = load<f32>(xp);
-      if (xv == 0) continue;
-      s += xv * load<f32>(e);
-    }
-    put(y + (<usize>j << 2), s, al, bt, bz);
-  }
+  for (; j + 16 <= cols; j += 16) combine16(len, x, 4, w + (<usize>j << 2), ld, va, vb, bz, y + (<usize>j << 2));
+  for (; j + 4 <= cols; j += 4) combine4(len, x, 4, w + (<usize>j << 2), ld, va, vb, bz, y + (<usize>j << 2));
+  for (; j < cols; j++) combine1(len, x, 4, w + (<usize>j << 2), ld, al, bt, bz, y + (<usize>j << 2));
 }
 
 /**

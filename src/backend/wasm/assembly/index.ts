@@ -5,7 +5,8 @@
 export * from './vector';
 export * from './matrix';
 export * from './gemm';
-export * from './gemv';
+export { gemvT, gemvN, ger } from './gemv';
+export { gemmSmallNT, gemmSmallNN, transposeInto } from './small';
 export * from './activations';
 export * from './conv';
 export * from './pool';
