@@ -148,6 +148,17 @@ function benchMlp(b: Backend): Timing {
   });
 }
 
+/** im2col then col2im of a conv layer's input (128 images, 32 channels 28x28, 3x3 kernel, pad 1): memory-bound. */
+function benchIm2col(b: Backend): { im2col: Timing; col2im: Timing; bytes: number } {
+  const [n, c, h, w, k] = [128, 32, 28, 28, 3];
+  const x = filled(b, n * c * h * w), cols = b.alloc(c * k * k * n * h * w);
+  const im2col = time(() => b.im2col(x, n, c, h, w, k, k, 1, 1, cols));
+  const col2im = time(() => b.col2im(cols, n, c, h, w, k, k, 1, 1, x));
+  b.free(x);
+  b.free(cols);
+  return { im2col, col2im, bytes: 4 * (cols.length + x.length) };
+}
+
 const fmt = (x: number, w = 7): string => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2).padStart(w);
 
 async function main(): Promise<void> {
@@ -177,6 +188,12 @@ async function main(): Promise<void> {
       const t = benchGemm(b, s);
       const flop = 2 * s.m * s.n * s.k;
       console.log(`  ${s.label.padEnd(46)} ${fmt(flop / t.best / 1e9)} (${fmt(flop / t.median / 1e9, 0)}) GFLOP/s  ${fmt(t.best * 1e6, 9)} us`);
+    }
+    if (!slow || args.has('all')) {
+      const r = benchIm2col(b);
+      const gbs = (t: Timing): string => `${fmt(r.bytes / t.best / 1e9)} (${fmt(r.bytes / t.median / 1e9, 0)}) GB/s  ${fmt(t.best * 1e6, 9)} us`;
+      console.log(`  ${'im2col 128x32x28x28, 3x3 pad 1'.padEnd(46)} ${gbs(r.im2col)}`);
+      console.log(`  ${'col2im 128x32x28x28, 3x3 pad 1'.padEnd(46)} ${gbs(r.col2im)}`);
     }
     const step = benchMlp(b);
     console.log(`  ${'batch-1 MLP step 784-100-100-100-10 (SGD)'.padEnd(46)} ${fmt(1 / step.best / 1000)} (${fmt(1 / step.median / 1000, 0)}) k steps/s ${fmt(step.best * 1e6, 8)} us/step\n`);
