@@ -15,11 +15,12 @@ import type { WasmMemory } from './WasmMemory.js';
 /** Job kinds (args[0]). */
 export const Job = { gemm: 1, im2col: 2, col2im: 3 } as const;
 
-// Control block layout, in Int32 units. Word 0 and each worker's slot sit on their own 64-byte line.
+// Control block layout, in Int32 units. The shared words (pending, error, counter) share the first 64-byte
+// line, touched once per job or chunk; each worker's slot sits on its own line.
 export const CTRL = {
   pending: 0,
   error: 1,
-  counter: 8, // the next chunk to take (on its own half of the first line)
+  counter: 8, // the next chunk to take
   slotInts: 16,
   seq: 0, // + slot base: bumped to start a job
   ready: 1, // + slot base: 1 once the worker has instantiated the module

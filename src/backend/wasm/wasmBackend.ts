@@ -3,7 +3,7 @@ import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { checkBatch, checkGemm, checkLength } from '../checks.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
-import { Job, ThreadPool } from './ThreadPool.js';
+import { CTRL, Job, ThreadPool } from './ThreadPool.js';
 
 export { wasmAvailable, wasmPath };
 
@@ -13,9 +13,9 @@ export interface WasmBackendOptions {
    * os.availableParallelism(). 1 disables worker threads.
    */
   threads?: number;
-  /** Multiply-adds (m n k) from which a gemm is split between threads (default: measured, see below). */
+  /** Multiply-adds (m n k) from which a gemm is split between threads (default 2^21, measured). */
   gemmThreadWork?: number;
-  /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads. */
+  /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads (default 2^21). */
   convThreadWork?: number;
 }
 
@@ -32,9 +32,9 @@ export interface WasmBackend extends Backend {
   close(): Promise<void>;
 }
 
-// Waking the workers and waiting for the last one costs ~15-20 us (measured on a 2-vCPU x64 VM, /tmp-free
-// bench in bench/kernels.ts), so a product needs ~4x that single-threaded (~2M multiply-adds at ~33 GFLOP/s)
-// before a second thread can pay. im2col/col2im move memory: split from ~2M output values.
+// Waking the workers and waiting for the last one costs ~15-20 us (measured with a 16^3 product on a 2-vCPU
+// x64 VM), so a product needs ~4x that single-threaded (~2M multiply-adds at ~33 GFLOP/s) before a second
+// thread can pay. im2col/col2im move memory: split from ~2M output values.
 const GEMM_THREAD_WORK = 1 << 21;
 const CONV_THREAD_WORK = 1 << 21;
 /** Chunks per thread: enough to even out a thread that gets less CPU, few enough to keep packing amortized. */
@@ -82,11 +82,12 @@ function checkKind(kind: ActivationCode): void {
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   if (!wasmAvailable()) throw new Error(`wasm backend: ${wasmPath} is missing; run \`npm run build\``);
   const module = kernelModule();
-  // The module has no static data (heapBase is where its memory use would end); start allocating above it.
-  const probe = instantiateKernels(module, new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true }));
-  const mem = new WasmMemory(4096, 65536, probe.heapBase());
+  const mem = new WasmMemory(4096, 65536, 0);
   const K = instantiateKernels(module, mem.memory);
-  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  // The allocator starts at 1 KiB; the module has no static data (workers re-instantiating it must not write
+  // to memory in use), so its heap base must lie below that.
+  if (K.heapBase() > 1024) throw new Error(`wasm backend: kernels.wasm has static data up to ${K.heapBase()}; kernels must keep none`);
+  const threads = Math.max(1, Math.min(CTRL.maxThreads, Math.floor(options.threads ?? defaultThreads())));
   const gemmWork = options.gemmThreadWork ?? GEMM_THREAD_WORK;
   const convWork = options.convThreadWork ?? CONV_THREAD_WORK;
   const scratchBytes = K.gemmScratchBytes();
@@ -106,7 +107,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
 
   function gemmBlocked(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
-    if (scratch < 0) scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
+    scratchFloats();
     const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
     const workers = Math.min(partsFor(m * n * k, gemmWork), K.gemmUnits(m, n));
     if (workers <= 1) {
