@@ -23,6 +23,7 @@ type Gen =
   | 'wide' // uniform in [-30, 30], plus a few large, tiny and exactly-zero values (activations)
   | 'grid' // +-10^e for e uniform in [-8, 2.2]: every magnitude an approximation must cover
   | 'sparse' // 70% exact zeros (ReLU gradients), else uniform
+  | 'runs' // runs of 24 zeros between runs of 12 uniform values (image borders: the zero-run skips)
   | 'ties' // quarters in [-2, 2] (many ties), a few NaN
   | 'nan' // uniform with NaN, +-Infinity sprinkled in
   | 'offset' // 100 + uniform (a large mean for normalization)
@@ -64,6 +65,7 @@ function draw(rng: Rng, spec: Spec): Float64Array {
     else if (g === 'nanfill') v = NaN;
     else if (g === 'grid') v = (rng.float() < 0.5 ? -1 : 1) * 10 ** rng.uniform(-8, 2.2);
     else if (g === 'sparse') v = rng.float() < 0.7 ? 0 : rng.uniform(-1, 1);
+    else if (g === 'runs') v = Math.floor(i / 12) % 3 === 0 ? rng.uniform(-1, 1) : 0;
     else if (g === 'ties') v = rng.float() < 0.05 ? NaN : Math.round(rng.uniform(-2, 2) * 4) / 4;
     else if (g === 'nan') {
       const r = rng.float();
@@ -156,11 +158,13 @@ function cases(): Case[] {
   for (const [m, n, k] of gemmShapes)
     for (const tA of [false, true])
       for (const tB of [false, true])
-        for (const [alpha, beta] of alphaBeta) {
+        for (const [ab, [alpha, beta]] of alphaBeta.entries()) {
+          // A dense, with ReLU-like zeros, or with runs of zeros: every skip path of the batch-1 kernels
+          const gen: Gen = (['runs', 'sparse', 'u'] as const)[ab]!;
           add({
             kernel: 'gemm',
-            label: `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} m=${m} n=${n} k=${k} alpha=${alpha} beta=${beta}`,
-            arrays: { a: { n: m * k, gen: m === 1 || k === 1 ? 'sparse' : 'u' }, b: { n: k * n }, c: { n: m * n, gen: beta === 0 ? 'nanfill' : 'u' } },
+            label: `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} m=${m} n=${n} k=${k} alpha=${alpha} beta=${beta} A ${gen}`,
+            arrays: { a: { n: m * k, gen }, b: { n: k * n }, c: { n: m * n, gen: beta === 0 ? 'nanfill' : 'u' } },
             run: (b, a) => b.gemm(tA, tB, m, n, k, alpha, a.a!, a.b!, beta, a.c!),
             rtol: 1e-5,
             atol: 1e-5,

@@ -2,7 +2,7 @@
 // looped so that a block of the weights stays in L1 while every example uses it. For these shapes packing the
 // weights (gemm.ts) costs more than the product itself.
 
-import { combine1, combine16, combine4, dot1, dot4 } from './gemv';
+import { combine1, combine16, combine4, dot1, dot4, worthSkipping } from './gemv';
 
 /**
  * C = alpha A W^T + beta C for A [m, k] (row stride lda), W [n, k] (row stride ldw), C [m, n]: for each group
@@ -11,10 +11,13 @@ import { combine1, combine16, combine4, dot1, dot4 } from './gemv';
 export function gemmSmallNT(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: i32, w: usize, ldw: i32, beta: f64, c: usize): void {
   const al = <f32>alpha, bt = <f32>beta, bz = beta == 0;
   const la = <usize>lda << 2, lw = <usize>ldw << 2, lc = <usize>n << 2;
+  // One bit per row of A (the first 32): mostly-zero rows skip the weights their zero runs multiply.
+  let sparse: u32 = 0;
+  if (n >= 8) for (let i = 0; i < min(m, 32); i++) if (worthSkipping(k, a + <usize>i * la)) sparse |= 1 << i;
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const wj = w + <usize>j * lw;
-    for (let i = 0; i < m; i++) dot4(k, a + <usize>i * la, wj, lw, al, bt, bz, c + <usize>i * lc + (<usize>j << 2), 4);
+    for (let i = 0; i < m; i++) dot4(k, a + <usize>i * la, wj, lw, al, bt, bz, c + <usize>i * lc + (<usize>j << 2), 4, ((sparse >>> i) & 1) != 0);
   }
   for (; j < n; j++) {
     const wj = w + <usize>j * lw;
