@@ -13,7 +13,7 @@ export interface WasmBackendOptions {
    * os.availableParallelism(). 1 disables worker threads.
    */
   threads?: number;
-  /** Multiply-adds (m n k) from which a gemm is split between threads (default 2^21, measured). */
+  /** Multiply-adds (m n k) from which a gemm is split between threads (default 2^23, measured). */
   gemmThreadWork?: number;
   /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads (default 2^21). */
   convThreadWork?: number;
@@ -32,10 +32,11 @@ export interface WasmBackend extends Backend {
   close(): Promise<void>;
 }
 
-// Waking the workers and waiting for the last one costs ~15-20 us (measured with a 16^3 product on a 2-vCPU
-// x64 VM), so a product needs ~4x that single-threaded (~2M multiply-adds at ~33 GFLOP/s) before a second
-// thread can pay. im2col/col2im move memory: split from ~2M output values.
-const GEMM_THREAD_WORK = 1 << 21;
+// Measured on a 2-vCPU x64 VM (bench/kernels.ts): waking the workers and waiting for the last one costs
+// ~15-20 us, and each chunk packs the other operand again, so a 64x100x784 product (5M multiply-adds,
+// 0.29 ms) still ran 20% slower on 2 threads while 256x2000x2000 and the conv shapes ran 1.5-1.8x faster.
+// Threads start at 8M multiply-adds (~0.5 ms single-threaded). im2col/col2im move memory: ~2M values.
+const GEMM_THREAD_WORK = 1 << 23;
 const CONV_THREAD_WORK = 1 << 21;
 /** Chunks per thread: enough to even out a thread that gets less CPU, few enough to keep packing amortized. */
 const CHUNKS_PER_THREAD = 4;
