@@ -286,10 +286,21 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
       checkBatch('maxPoolBackward', n);
       checkLength('maxPoolBackward', 'dy', dy, n * c * oh * ow);
+      checkLength('maxPoolBackward', 'argmax', argmax, n * c * oh * ow);
       checkLength('maxPoolBackward', 'dx', dx, n * c * h * w);
       dx.fill(0, 0, n * c * h * w);
+      let bad = 0;
       for (let p = 0; p < n * c; p++)
-        for (let o = 0; o < oh * ow; o++) dx[p * h * w + argmax[p * oh * ow + o]!] += dy[p * oh * ow + o]!;
+        for (let o = 0; o < oh * ow; o++) {
+          const at = argmax[p * oh * ow + o]!;
+          // An index outside the plane would write into another plane (or past the array in WASM).
+          if (!(at >= 0 && at < h * w && Number.isInteger(at))) {
+            bad++;
+            continue;
+          }
+          dx[p * h * w + at] += dy[p * oh * ow + o]!;
+        }
+      if (bad !== 0) throw new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
     },
     globalAvgPool(x, n, c, hw, y) {
       checkBatch('globalAvgPool', n);
@@ -303,6 +314,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
     globalAvgPoolBackward(dy, n, c, hw, dx) {
       checkBatch('globalAvgPoolBackward', n);
+      checkLength('globalAvgPoolBackward', 'dy', dy, n * c);
       checkLength('globalAvgPoolBackward', 'dx', dx, n * c * hw);
       for (let p = 0; p < n * c; p++) {
         const v = dy[p]! / hw;
@@ -314,6 +326,12 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       checkBatch('batchNormTrain', n);
       checkLength('batchNormTrain', 'x', x, n * c * hw);
       checkLength('batchNormTrain', 'y', y, n * c * hw);
+      checkLength('batchNormTrain', 'gamma', gamma, c);
+      checkLength('batchNormTrain', 'beta', beta, c);
+      checkLength('batchNormTrain', 'mean', mean, c);
+      checkLength('batchNormTrain', 'invStd', invStd, c);
+      checkLength('batchNormTrain', 'runMean', runMean, c);
+      checkLength('batchNormTrain', 'runVar', runVar, c);
       const count = n * hw;
       for (let ch = 0; ch < c; ch++) {
         let s = 0;
@@ -344,6 +362,10 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       checkBatch('batchNormEval', n);
       checkLength('batchNormEval', 'x', x, n * c * hw);
       checkLength('batchNormEval', 'y', y, n * c * hw);
+      checkLength('batchNormEval', 'gamma', gamma, c);
+      checkLength('batchNormEval', 'beta', beta, c);
+      checkLength('batchNormEval', 'runMean', runMean, c);
+      checkLength('batchNormEval', 'runVar', runVar, c);
       for (let ch = 0; ch < c; ch++) {
         const is = 1 / Math.sqrt(runVar[ch]! + eps);
         const g = gamma[ch]! * is;
@@ -357,7 +379,14 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
     batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta) {
       checkBatch('batchNormBackward', n);
+      checkLength('batchNormBackward', 'x', x, n * c * hw);
+      checkLength('batchNormBackward', 'dy', dy, n * c * hw);
       checkLength('batchNormBackward', 'dx', dx, n * c * hw);
+      checkLength('batchNormBackward', 'gamma', gamma, c);
+      checkLength('batchNormBackward', 'mean', mean, c);
+      checkLength('batchNormBackward', 'invStd', invStd, c);
+      checkLength('batchNormBackward', 'dgamma', dgamma, c);
+      checkLength('batchNormBackward', 'dbeta', dbeta, c);
       const count = n * hw;
       for (let ch = 0; ch < c; ch++) {
         const mu = mean[ch]!, is = invStd[ch]!;
@@ -383,6 +412,10 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       checkBatch('layerNorm', rows);
       checkLength('layerNorm', 'x', x, rows * cols);
       checkLength('layerNorm', 'y', y, rows * cols);
+      checkLength('layerNorm', 'gamma', gamma, cols);
+      checkLength('layerNorm', 'beta', beta, cols);
+      checkLength('layerNorm', 'mean', mean, rows);
+      checkLength('layerNorm', 'invStd', invStd, rows);
       for (let r = 0; r < rows; r++) {
         const o = r * cols;
         let s = 0;
@@ -401,7 +434,14 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
     layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta) {
       checkBatch('layerNormBackward', rows);
+      checkLength('layerNormBackward', 'x', x, rows * cols);
+      checkLength('layerNormBackward', 'dy', dy, rows * cols);
       checkLength('layerNormBackward', 'dx', dx, rows * cols);
+      checkLength('layerNormBackward', 'gamma', gamma, cols);
+      checkLength('layerNormBackward', 'mean', mean, rows);
+      checkLength('layerNormBackward', 'invStd', invStd, rows);
+      checkLength('layerNormBackward', 'dgamma', dgamma, cols);
+      checkLength('layerNormBackward', 'dbeta', dbeta, cols);
       dgamma.fill(0, 0, cols);
       dbeta.fill(0, 0, cols);
       for (let r = 0; r < rows; r++) {
@@ -462,6 +502,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     argmaxRows(a, rows, cols, ld, out) {
       checkLength('argmaxRows', 'a', a, rows * ld);
       checkLength('argmaxRows', 'out', out, rows);
+      if (cols > ld) throw new Error(`argmaxRows: cols = ${cols} must be at most ld = ${ld}`);
       for (let r = 0; r < rows; r++) {
         let best = -Infinity, at = 0;
         for (let j = 0; j < cols; j++) {

@@ -1,56 +1,515 @@
-import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Backend } from '../Backend.js';
-import { createTsBackend } from '../ts/tsBackend.js';
-import { checkLength } from '../checks.js';
+import { availableParallelism } from 'node:os';
+import { Activation, type ActivationCode, type Backend } from '../Backend.js';
+import { checkBatch, checkGemm, checkLength } from '../checks.js';
 import { WasmMemory } from './WasmMemory.js';
+import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
+import { CTRL, Job, ThreadPool } from './ThreadPool.js';
 
-/** Where `npm run build` writes the compiled kernels. */
-export const wasmPath = fileURLToPath(new URL('../../../wasm/kernels.wasm', import.meta.url));
+export { wasmAvailable, wasmPath };
 
-interface Kernels {
-  fill(y: number, n: number, value: number): void;
-  axpy(n: number, alpha: number, x: number, y: number): void;
-  [name: string]: unknown;
+export interface WasmBackendOptions {
+  /**
+   * Threads for large products, the calling one included. Default: SUPPLE_THREADS, else
+   * os.availableParallelism(). 1 disables worker threads.
+   */
+  threads?: number;
+  /** Multiply-adds (m n k) from which a gemm is split between threads (default 2^23, measured). */
+  gemmThreadWork?: number;
+  /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads (default 2^21). */
+  convThreadWork?: number;
 }
 
-/** Is the compiled module present? */
-export function wasmAvailable(): boolean {
-  return existsSync(wasmPath);
+/** The wasm backend: the Backend kernels plus its memory and thread controls. */
+export interface WasmBackend extends Backend {
+  readonly memory: WasmMemory;
+  /** Threads large products may use (the calling one included). */
+  readonly threads: number;
+  /** Starts the worker threads now (they otherwise start on the first large product) and waits until ready. */
+  startThreads(): Promise<void>;
+  /** Threads usable right now (workers still starting are not). */
+  threadsReady(): number;
+  /** Ends the worker threads (they never keep a process alive; this is for tests). */
+  close(): Promise<void>;
+}
+
+// Measured on a 2-vCPU x64 VM (bench/kernels.ts): waking the workers and waiting for the last one costs
+// ~15-20 us, and each chunk packs the other operand again, so a 64x100x784 product (5M multiply-adds,
+// 0.29 ms) still ran 20% slower on 2 threads while 256x2000x2000 and the conv shapes ran 1.5-1.8x faster.
+// Threads start at 8M multiply-adds (~0.5 ms single-threaded). im2col/col2im move memory: ~2M values.
+const GEMM_THREAD_WORK = 1 << 23;
+const CONV_THREAD_WORK = 1 << 21;
+/** Chunks per thread: enough to even out a thread that gets less CPU, few enough to keep packing amortized. */
+const CHUNKS_PER_THREAD = 4;
+/** Up to this many rows of C (examples), gemm streams the weights rather than packing them (measured). */
+const SMALL_M = 8;
+/** Up to this depth (examples in a weight gradient), gemm is a rank-k update without packing (measured). */
+const SMALL_K = 8;
+/** Columns (or rows) a gemm chunk should at least have. */
+const MIN_CHUNK = 64;
+
+/** Threads requested by SUPPLE_THREADS, else the machine's parallelism. */
+export function defaultThreads(): number {
+  const env = process.env.SUPPLE_THREADS;
+  if (env !== undefined && env !== '') {
+    const t = Number(env);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`SUPPLE_THREADS = '${env}' must be a positive integer (1 disables worker threads)`);
+    return t;
+  }
+  return Math.max(1, availableParallelism());
+}
+
+function isSize(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
+}
+
+/** Sizes go to wasm as i32: reject what would wrap or truncate (cheap, and only the failure path allocates). */
+function sizes(kernel: string, a: number, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0): void {
+  if (isSize(a) && isSize(b) && isSize(c) && isSize(d) && isSize(e) && isSize(f) && isSize(g) && isSize(h)) return;
+  throw new Error(`${kernel}: sizes must be non-negative integers below 2^31 (got ${[a, b, c, d, e, f, g, h].join(', ')})`);
+}
+
+function positive(kernel: string, name: string, v: number): void {
+  if (!(v >= 1)) throw new Error(`${kernel}: ${name} = ${v} must be at least 1`);
+}
+
+function checkKind(kind: ActivationCode): void {
+  if (!(Number.isInteger(kind) && kind >= Activation.identity && kind <= Activation.swish)) throw new Error(`activation: unknown kind ${kind as number}`);
 }
 
 /**
- * The default backend: AssemblyScript kernels compiled to WebAssembly with SIMD, on a shared memory.
- * Kernels not yet ported to WASM run the reference loops on the same memory (they are correct, only slower).
+ * The default backend: AssemblyScript kernels compiled to WebAssembly SIMD on a shared memory, with worker
+ * threads over the same memory for large matrix products and im2col/col2im.
  */
-export function createWasmBackend(): Backend & { readonly memory: WasmMemory } {
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   if (!wasmAvailable()) throw new Error(`wasm backend: ${wasmPath} is missing; run \`npm run build\``);
-  const module = new WebAssembly.Module(readFileSync(wasmPath));
+  const module = kernelModule();
   const mem = new WasmMemory(4096, 65536, 0);
-  const instance = new WebAssembly.Instance(module, {
-    env: {
-      memory: mem.memory,
-      abort: () => {
-        throw new Error('wasm kernel aborted');
-      },
-    },
-  });
-  const k = instance.exports as unknown as Kernels;
-  const ts = createTsBackend(32);
-  const p = (a: Float32Array | Float64Array) => mem.ptr(a);
+  const K = instantiateKernels(module, mem.memory);
+  // The allocator starts at 1 KiB; the module has no static data (workers re-instantiating it must not write
+  // to memory in use), so its heap base must lie below that.
+  if (K.heapBase() > 1024) throw new Error(`wasm backend: kernels.wasm has static data up to ${K.heapBase()}; kernels must keep none`);
+  const threads = Math.max(1, Math.min(CTRL.maxThreads, Math.floor(options.threads ?? defaultThreads())));
+  const gemmWork = options.gemmThreadWork ?? GEMM_THREAD_WORK;
+  const convWork = options.convThreadWork ?? CONV_THREAD_WORK;
+  const scratchBytes = K.gemmScratchBytes();
+  let scratch = -1; // the calling thread's gemm packing buffers, allocated on first use
+  let pool: ThreadPool | null = null;
+  let gramOut: Float32Array | null = null; // f64 staging for gram when `out` is not in wasm memory
+
+  const p = (a: Float32Array | Float64Array): number => mem.ptr(a);
+  const getPool = (): ThreadPool => (pool ??= new ThreadPool(module, mem, threads, scratchBytes));
+  /** Threads for a job of `work` units: 1 below the threshold, else the threads ready now. */
+  const partsFor = (work: number, threshold: number): number => (threads > 1 && work >= threshold ? getPool().available() : 1);
+
+  /** Floats of the calling thread's scratch (allocated on first use). */
+  function scratchFloats(): number {
+    if (scratch < 0) scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
+    return scratchBytes >> 2;
+  }
+
+  function gemmBlocked(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
+    scratchFloats();
+    const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
+    const workers = Math.min(partsFor(m * n * k, gemmWork), K.gemmUnits(m, n));
+    if (workers <= 1) {
+      K.gemmPart(tA, tB, m, n, k, alpha, a, b, beta, c, 0, 1, scratch);
+      return;
+    }
+    // Each chunk packs the whole other operand again: keep chunks at least MIN_CHUNK wide unless that would
+    // leave a thread idle.
+    const chunks = Math.min(K.gemmUnits(m, n), workers * CHUNKS_PER_THREAD, Math.max(workers, Math.floor(Math.max(m, n) / MIN_CHUNK)));
+    const pl = pool!;
+    const g = pl.args;
+    g[0] = Job.gemm;
+    g[1] = chunks;
+    g[2] = tA;
+    g[3] = tB;
+    g[4] = m;
+    g[5] = n;
+    g[6] = k;
+    g[7] = alpha;
+    g[8] = a;
+    g[9] = b;
+    g[10] = beta;
+    g[11] = c;
+    pl.dispatch(workers);
+    try {
+      K.gemmChunks(tA, tB, m, n, k, alpha, a, b, beta, c, chunks, pl.counter, scratch);
+    } finally {
+      pl.wait();
+    }
+  }
+
+  function convJob(job: number, src: number, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, oh: number, ow: number, dst: number): void {
+    const workers = Math.min(c, partsFor(c * kh * kw * n * oh * ow, convWork));
+    if (workers <= 1) {
+      (job === Job.im2col ? K.im2col : K.col2im)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, 0, 1);
+      return;
+    }
+    const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+    const pl = pool!;
+    const g = pl.args;
+    g[0] = job;
+    g[1] = chunks;
+    g[2] = src;
+    g[3] = n;
+    g[4] = c;
+    g[5] = h;
+    g[6] = w;
+    g[7] = kh;
+    g[8] = kw;
+    g[9] = stride;
+    g[10] = pad;
+    g[11] = oh;
+    g[12] = ow;
+    g[13] = dst;
+    pl.dispatch(workers);
+    try {
+      (job === Job.im2col ? K.im2colChunks : K.col2imChunks)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, chunks, pl.counter);
+    } finally {
+      pl.wait();
+    }
+  }
+
+  function convShape(kernel: string, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number): void {
+    sizes(kernel, n, c, h, w, kh, kw, stride, pad);
+    positive(kernel, 'stride', stride);
+    positive(kernel, 'kh', kh);
+    positive(kernel, 'kw', kw);
+  }
+
   return {
-    ...ts,
     name: 'wasm',
-    description: 'WebAssembly SIMD (AssemblyScript)',
+    description: `WebAssembly SIMD (AssemblyScript), ${threads} thread${threads === 1 ? '' : 's'} for large products`,
     memory: mem,
+    threads,
+    async startThreads() {
+      if (threads > 1) await getPool().whenReady();
+    },
+    threadsReady: () => (pool ? pool.available() : 1),
+    async close() {
+      if (pool) await pool.close();
+    },
+
     alloc: (n) => mem.alloc(n),
     free: (a) => mem.free(a),
+
     fill(y, value) {
-      k.fill(p(y), y.length, value);
+      K.fill(p(y), y.length, value);
+    },
+    copy(x, y) {
+      checkLength('copy', 'y', y, x.length);
+      K.copy(p(x), p(y), x.length);
+    },
+    scale(y, alpha) {
+      K.scale(p(y), y.length, alpha);
     },
     axpy(alpha, x, y) {
       checkLength('axpy', 'y', y, x.length);
-      k.axpy(x.length, alpha, p(x), p(y));
+      K.axpy(x.length, alpha, p(x), p(y));
+    },
+    axpby(alpha, x, beta, y) {
+      checkLength('axpby', 'y', y, x.length);
+      K.axpby(x.length, alpha, p(x), beta, beta === 0 ? 1 : 0, p(y));
+    },
+    mul(x, y, out) {
+      checkLength('mul', 'y', y, x.length);
+      checkLength('mul', 'out', out, x.length);
+      K.mul(p(x), p(y), p(out), x.length);
+    },
+    sum: (x) => K.sum(p(x), x.length),
+    sumAbs: (x) => K.sumAbs(p(x), x.length),
+    sumSquares: (x) => K.sumSquares(p(x), x.length),
+    dot(x, y) {
+      checkLength('dot', 'y', y, x.length);
+      return K.dot(p(x), p(y), x.length);
+    },
+    hasNonFinite: (x) => K.hasNonFinite(p(x), x.length) !== 0,
+
+    gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+      checkGemm(transA, transB, m, n, k, a, b, c);
+      sizes('gemm', m, n, k);
+      const pa = p(a), pb = p(b), pc = p(c);
+      // Batch-1 shapes go to the matrix-vector kernels (op(A) with one row or op(B) with one column is a
+      // plain vector whatever the transpose flag), k = 1 to the rank-1 update.
+      if (k === 1) K.ger(m, n, alpha, pa, pb, beta, pc);
+      else if (m === 1) {
+        if (transB) K.gemvT(n, k, alpha, pa, pb, k, beta, pc);
+        else K.gemvN(n, k, alpha, pa, pb, n, beta, pc);
+      } else if (n === 1) {
+        if (transA) K.gemvN(m, k, alpha, pb, pa, m, beta, pc);
+        else K.gemvT(m, k, alpha, pb, pa, k, beta, pc);
+      } else if (m <= SMALL_M && m * k <= scratchFloats()) {
+        // A few examples: the weights are read once, a block at a time, for all of them.
+        if (!transB) K.gemmSmallNN(m, n, k, alpha, pa, transA ? 4 : 4 * k, transA ? 4 * m : 4, pb, n, beta, pc, 0);
+        else if (!transA) K.gemmSmallNT(m, n, k, alpha, pa, k, pb, k, beta, pc);
+        else {
+          K.transposeInto(pa, k, m, scratch); // op(A) rows made contiguous for the dot products
+          K.gemmSmallNT(m, n, k, alpha, scratch, k, pb, k, beta, pc);
+        }
+      } else if (k <= SMALL_K && k * n <= scratchFloats()) {
+        // A rank-k update (the weight gradient of a few examples): every row of C once, op(B) stays in cache.
+        let w = pb;
+        if (transB) {
+          K.transposeInto(pb, n, k, scratch);
+          w = scratch;
+        }
+        K.gemmSmallNN(m, n, k, alpha, pa, transA ? 4 : 4 * k, transA ? 4 * m : 4, w, n, beta, pc, 1);
+      } else gemmBlocked(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+    },
+    addRowVector(a, rows, cols, v) {
+      checkLength('addRowVector', 'a', a, rows * cols);
+      checkLength('addRowVector', 'v', v, cols);
+      sizes('addRowVector', rows, cols);
+      K.addRowVector(p(a), rows, cols, p(v));
+    },
+    sumRows(a, rows, cols, alpha, beta, out) {
+      checkLength('sumRows', 'a', a, rows * cols);
+      checkLength('sumRows', 'out', out, cols);
+      sizes('sumRows', rows, cols);
+      K.sumRows(p(a), rows, cols, alpha, beta, p(out));
+    },
+    colSumsAbs(a, rows, cols, out) {
+      checkLength('colSumsAbs', 'a', a, rows * cols);
+      checkLength('colSumsAbs', 'out', out, cols);
+      sizes('colSumsAbs', rows, cols);
+      K.colSumsAbs(p(a), rows, cols, p(out));
+    },
+    rowSumsAbs(a, rows, cols, out) {
+      checkLength('rowSumsAbs', 'a', a, rows * cols);
+      checkLength('rowSumsAbs', 'out', out, rows);
+      sizes('rowSumsAbs', rows, cols);
+      K.rowSumsAbs(p(a), rows, cols, p(out));
+    },
+    gram(a, rows, cols, out) {
+      checkLength('gram', 'a', a, rows * cols);
+      checkLength('gram', 'out', out, cols * cols);
+      sizes('gram', rows, cols, cols * cols);
+      const pa = p(a);
+      if (cols === 0) return;
+      if (mem.owns(out) && out.byteOffset % 8 === 0 && out instanceof Float64Array) {
+        K.gram(pa, rows, cols, out.byteOffset);
+        return;
+      }
+      // out is a plain Float64Array (alloc only makes float32): compute into staging memory, then copy.
+      const need = 2 * cols * cols;
+      if (!gramOut || gramOut.length < need) {
+        if (gramOut) mem.free(gramOut);
+        gramOut = mem.alloc(need);
+      }
+      K.gram(pa, rows, cols, gramOut.byteOffset);
+      const src = new Float64Array(gramOut.buffer, gramOut.byteOffset, cols * cols);
+      for (let i = 0; i < cols * cols; i++) out[i] = src[i]!;
+    },
+    transpose01(a, d0, d1, inner, out) {
+      checkLength('transpose01', 'a', a, d0 * d1 * inner);
+      checkLength('transpose01', 'out', out, d0 * d1 * inner);
+      sizes('transpose01', d0, d1, inner);
+      K.transpose01(p(a), d0, d1, inner, p(out));
+    },
+
+    addChannelBias(a, n, c, hw, bias) {
+      checkBatch('addChannelBias', n);
+      checkLength('addChannelBias', 'a', a, n * c * hw);
+      checkLength('addChannelBias', 'bias', bias, c);
+      sizes('addChannelBias', n, c, hw);
+      K.addChannelBias(p(a), n, c, hw, p(bias));
+    },
+    sumChannels(a, n, c, hw, alpha, beta, out) {
+      checkBatch('sumChannels', n);
+      checkLength('sumChannels', 'a', a, n * c * hw);
+      checkLength('sumChannels', 'out', out, c);
+      sizes('sumChannels', n, c, hw);
+      K.sumChannels(p(a), n, c, hw, alpha, beta, p(out));
+    },
+
+    activation(kind, x, y, param) {
+      checkLength('activation', 'y', y, x.length);
+      checkKind(kind);
+      K.activation(kind, p(x), p(y), x.length, param);
+    },
+    activationBackward(kind, x, y, dy, dx, param) {
+      const n = dy.length;
+      checkLength('activationBackward', 'x', x, n);
+      checkLength('activationBackward', 'y', y, n);
+      checkLength('activationBackward', 'dx', dx, n);
+      checkKind(kind);
+      K.activationBackward(kind, p(x), p(y), p(dy), p(dx), n, param);
+    },
+    crelu(x, n, c, hw, y) {
+      checkBatch('crelu', n);
+      checkLength('crelu', 'x', x, n * c * hw);
+      checkLength('crelu', 'y', y, 2 * n * c * hw);
+      sizes('crelu', n, c, hw);
+      K.crelu(p(x), n, c, hw, p(y));
+    },
+    creluBackward(x, dy, n, c, hw, dx) {
+      checkBatch('creluBackward', n);
+      checkLength('creluBackward', 'x', x, n * c * hw);
+      checkLength('creluBackward', 'dy', dy, 2 * n * c * hw);
+      checkLength('creluBackward', 'dx', dx, n * c * hw);
+      sizes('creluBackward', n, c, hw);
+      K.creluBackward(p(x), p(dy), n, c, hw, p(dx));
+    },
+
+    im2col(x, n, c, h, w, kh, kw, stride, pad, cols) {
+      checkBatch('im2col', n);
+      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
+      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
+      checkLength('im2col', 'x', x, n * c * h * w);
+      checkLength('im2col', 'cols', cols, c * kh * kw * n * oh * ow);
+      convShape('im2col', n, c, h, w, kh, kw, stride, pad);
+      if (oh <= 0 || ow <= 0) return;
+      convJob(Job.im2col, p(x), n, c, h, w, kh, kw, stride, pad, oh, ow, p(cols));
+    },
+    col2im(cols, n, c, h, w, kh, kw, stride, pad, x) {
+      checkBatch('col2im', n);
+      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
+      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
+      checkLength('col2im', 'x', x, n * c * h * w);
+      checkLength('col2im', 'cols', cols, c * kh * kw * n * oh * ow);
+      convShape('col2im', n, c, h, w, kh, kw, stride, pad);
+      convJob(Job.col2im, p(cols), n, c, h, w, kh, kw, stride, pad, Math.max(0, oh), Math.max(0, ow), p(x));
+    },
+    maxPool(x, n, c, h, w, k, stride, y, argmax) {
+      checkBatch('maxPool', n);
+      const oh = Math.floor((h - k) / stride) + 1;
+      const ow = Math.floor((w - k) / stride) + 1;
+      checkLength('maxPool', 'x', x, n * c * h * w);
+      checkLength('maxPool', 'y', y, n * c * oh * ow);
+      checkLength('maxPool', 'argmax', argmax, n * c * oh * ow);
+      sizes('maxPool', n, c, h, w, k, stride);
+      positive('maxPool', 'stride', stride);
+      positive('maxPool', 'k', k);
+      if (oh <= 0 || ow <= 0) return;
+      K.maxPool(p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax));
+    },
+    maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
+      checkBatch('maxPoolBackward', n);
+      checkLength('maxPoolBackward', 'dy', dy, n * c * oh * ow);
+      checkLength('maxPoolBackward', 'argmax', argmax, n * c * oh * ow);
+      checkLength('maxPoolBackward', 'dx', dx, n * c * h * w);
+      sizes('maxPoolBackward', n, c, h, w, oh, ow);
+      const bad = K.maxPoolBackward(p(dy), p(argmax), n, c, h, w, oh, ow, p(dx));
+      if (bad !== 0) throw new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
+    },
+    globalAvgPool(x, n, c, hw, y) {
+      checkBatch('globalAvgPool', n);
+      checkLength('globalAvgPool', 'x', x, n * c * hw);
+      checkLength('globalAvgPool', 'y', y, n * c);
+      sizes('globalAvgPool', n, c, hw);
+      K.globalAvgPool(p(x), n, c, hw, p(y));
+    },
+    globalAvgPoolBackward(dy, n, c, hw, dx) {
+      checkBatch('globalAvgPoolBackward', n);
+      checkLength('globalAvgPoolBackward', 'dy', dy, n * c);
+      checkLength('globalAvgPoolBackward', 'dx', dx, n * c * hw);
+      sizes('globalAvgPoolBackward', n, c, hw);
+      K.globalAvgPoolBackward(p(dy), n, c, hw, p(dx));
+    },
+
+    batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar) {
+      checkBatch('batchNormTrain', n);
+      checkLength('batchNormTrain', 'x', x, n * c * hw);
+      checkLength('batchNormTrain', 'y', y, n * c * hw);
+      checkLength('batchNormTrain', 'gamma', gamma, c);
+      checkLength('batchNormTrain', 'beta', beta, c);
+      checkLength('batchNormTrain', 'mean', mean, c);
+      checkLength('batchNormTrain', 'invStd', invStd, c);
+      checkLength('batchNormTrain', 'runMean', runMean, c);
+      checkLength('batchNormTrain', 'runVar', runVar, c);
+      sizes('batchNormTrain', n, c, hw);
+      K.batchNormTrain(p(x), n, c, hw, p(gamma), p(beta), eps, momentum, p(y), p(mean), p(invStd), p(runMean), p(runVar));
+    },
+    batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y) {
+      checkBatch('batchNormEval', n);
+      checkLength('batchNormEval', 'x', x, n * c * hw);
+      checkLength('batchNormEval', 'y', y, n * c * hw);
+      checkLength('batchNormEval', 'gamma', gamma, c);
+      checkLength('batchNormEval', 'beta', beta, c);
+      checkLength('batchNormEval', 'runMean', runMean, c);
+      checkLength('batchNormEval', 'runVar', runVar, c);
+      sizes('batchNormEval', n, c, hw);
+      K.batchNormEval(p(x), n, c, hw, p(gamma), p(beta), p(runMean), p(runVar), eps, p(y));
+    },
+    batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta) {
+      checkBatch('batchNormBackward', n);
+      checkLength('batchNormBackward', 'x', x, n * c * hw);
+      checkLength('batchNormBackward', 'dy', dy, n * c * hw);
+      checkLength('batchNormBackward', 'dx', dx, n * c * hw);
+      checkLength('batchNormBackward', 'gamma', gamma, c);
+      checkLength('batchNormBackward', 'mean', mean, c);
+      checkLength('batchNormBackward', 'invStd', invStd, c);
+      checkLength('batchNormBackward', 'dgamma', dgamma, c);
+      checkLength('batchNormBackward', 'dbeta', dbeta, c);
+      sizes('batchNormBackward', n, c, hw);
+      K.batchNormBackward(p(x), p(dy), n, c, hw, p(gamma), p(mean), p(invStd), p(dx), p(dgamma), p(dbeta));
+    },
+    layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd) {
+      checkBatch('layerNorm', rows);
+      checkLength('layerNorm', 'x', x, rows * cols);
+      checkLength('layerNorm', 'y', y, rows * cols);
+      checkLength('layerNorm', 'gamma', gamma, cols);
+      checkLength('layerNorm', 'beta', beta, cols);
+      checkLength('layerNorm', 'mean', mean, rows);
+      checkLength('layerNorm', 'invStd', invStd, rows);
+      sizes('layerNorm', rows, cols);
+      K.layerNorm(p(x), rows, cols, p(gamma), p(beta), eps, p(y), p(mean), p(invStd));
+    },
+    layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta) {
+      checkBatch('layerNormBackward', rows);
+      checkLength('layerNormBackward', 'x', x, rows * cols);
+      checkLength('layerNormBackward', 'dy', dy, rows * cols);
+      checkLength('layerNormBackward', 'dx', dx, rows * cols);
+      checkLength('layerNormBackward', 'gamma', gamma, cols);
+      checkLength('layerNormBackward', 'mean', mean, rows);
+      checkLength('layerNormBackward', 'invStd', invStd, rows);
+      checkLength('layerNormBackward', 'dgamma', dgamma, cols);
+      checkLength('layerNormBackward', 'dbeta', dbeta, cols);
+      sizes('layerNormBackward', rows, cols);
+      K.layerNormBackward(p(x), p(dy), rows, cols, p(gamma), p(mean), p(invStd), p(dx), p(dgamma), p(dbeta));
+    },
+
+    softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits) {
+      checkBatch('softmaxCrossEntropy', rows);
+      if (cols < 1 || cols > ld) throw new Error(`softmaxCrossEntropy: cols = ${cols} must be in [1, ld = ${ld}]`);
+      checkLength('softmaxCrossEntropy', 'logits', logits, rows * ld);
+      checkLength('softmaxCrossEntropy', 'labels', labels, rows);
+      checkLength('softmaxCrossEntropy', 'dlogits', dlogits, rows * ld);
+      sizes('softmaxCrossEntropy', rows, cols, ld);
+      // The kernel reads labels as indices: validate them all first, as the reference does row by row.
+      for (let r = 0; r < rows; r++) {
+        const label = labels[r]!;
+        if (!(label >= 0 && label < cols && Number.isInteger(label))) {
+          throw new Error(`softmaxCrossEntropy: label ${label} of row ${r} is not a class index in [0, ${cols})`);
+        }
+      }
+      return K.softmaxCrossEntropy(p(logits), p(labels), rows, cols, ld, scale, p(dlogits));
+    },
+    squaredError(pred, target, scale, dpred) {
+      checkLength('squaredError', 'target', target, pred.length);
+      checkLength('squaredError', 'dpred', dpred, pred.length);
+      return K.squaredError(p(pred), p(target), pred.length, scale, p(dpred));
+    },
+    argmaxRows(a, rows, cols, ld, out) {
+      checkLength('argmaxRows', 'a', a, rows * ld);
+      checkLength('argmaxRows', 'out', out, rows);
+      if (cols > ld) throw new Error(`argmaxRows: cols = ${cols} must be at most ld = ${ld}`);
+      sizes('argmaxRows', rows, cols, ld);
+      K.argmaxRows(p(a), rows, cols, ld, p(out));
+    },
+
+    adam(g, m, v, p1, p2, b1, b2, eps) {
+      const n = g.length;
+      checkLength('adam', 'm', m, n);
+      checkLength('adam', 'v', v, n);
+      checkLength('adam', 'p1', p1, n);
+      checkLength('adam', 'p2', p2, n);
+      K.adam(p(g), p(m), p(v), p(p1), p(p2), n, b1, b2, eps);
+    },
+    momentum(g, buf, mu, nesterov) {
+      checkLength('momentum', 'buf', buf, g.length);
+      K.momentum(p(g), p(buf), g.length, mu, nesterov ? 1 : 0);
     },
   };
 }

@@ -1,22 +1,20 @@
 // WebAssembly SIMD kernels (AssemblyScript). Pointers are byte offsets into the shared linear memory that the
-// JavaScript side manages; kernels never allocate. Sizes are element counts.
+// JavaScript side manages; kernels never allocate and keep no state in memory (no static data, no globals
+// written), so worker threads can instantiate the same module on the same memory. Sizes are element counts.
 
-export function fill(y: usize, n: i32, value: f32): void {
-  const v = f32x4.splat(value);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v);
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), value);
-}
+export * from './vector';
+export * from './matrix';
+export * from './gemm';
+export { gemvT, gemvN, ger } from './gemv';
+export { gemmSmallNT, gemmSmallNN, transposeInto } from './small';
+export * from './activations';
+export * from './conv';
+export * from './pool';
+export * from './norm';
+export * from './loss';
+export * from './optim';
 
-export function axpy(n: i32, alpha: f32, x: usize, y: usize): void {
-  const a = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(a, v128.load(x + o))));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
-  }
+/** The end of the module's static data: the JavaScript allocator starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
 }

@@ -1,0 +1,219 @@
+// Row/column kernels on row-major matrices and NCHW channel kernels. Sums accumulate in f64 (f64x2 lanes).
+
+import { lo64, hi64, rowSum } from './simd';
+
+/** y[0:n] += v[0:n] */
+// @ts-ignore: decorator
+@inline function addInto(y: usize, v: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), v128.load(v + o)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(y + o, load<f32>(y + o) + load<f32>(v + o));
+  }
+}
+
+export function addRowVector(a: usize, rows: i32, cols: i32, v: usize): void {
+  for (let r = 0; r < rows; r++) addInto(a + (<usize>r * <usize>cols << 2), v, cols);
+}
+
+/**
+ * Column sums of [rows, cols] in f64, 8 columns at a time so each row contributes two vectors.
+ * mode 0: sums, 1: sums of |a|. Writes out[c] = alpha * s + beta * out[c] (beta = 0 ignores out).
+ */
+// @ts-ignore: decorator
+@inline function colSums(a: usize, rows: i32, cols: i32, ld: usize, mode: i32, alpha: f64, beta: f64, out: usize): void {
+  let j = 0;
+  for (; j + 8 <= cols; j += 8) {
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let p = a + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      let u = v128.load(p), v = v128.load(p, 16);
+      if (mode == 1) {
+        u = f32x4.abs(u);
+        v = f32x4.abs(v);
+      }
+      s0 = f64x2.add(s0, lo64(u));
+      s1 = f64x2.add(s1, hi64(u));
+      s2 = f64x2.add(s2, lo64(v));
+      s3 = f64x2.add(s3, hi64(v));
+      p += ld;
+    }
+    const o = out + (<usize>j << 2);
+    storeScaled(o, f64x2.extract_lane(s0, 0), alpha, beta);
+    storeScaled(o + 4, f64x2.extract_lane(s0, 1), alpha, beta);
+    storeScaled(o + 8, f64x2.extract_lane(s1, 0), alpha, beta);
+    storeScaled(o + 12, f64x2.extract_lane(s1, 1), alpha, beta);
+    storeScaled(o + 16, f64x2.extract_lane(s2, 0), alpha, beta);
+    storeScaled(o + 20, f64x2.extract_lane(s2, 1), alpha, beta);
+    storeScaled(o + 24, f64x2.extract_lane(s3, 0), alpha, beta);
+    storeScaled(o + 28, f64x2.extract_lane(s3, 1), alpha, beta);
+  }
+  for (; j < cols; j++) {
+    let s: f64 = 0;
+    let p = a + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      const v = <f64>load<f32>(p);
+      s += mode == 1 ? Math.abs(v) : v;
+      p += ld;
+    }
+    storeScaled(out + (<usize>j << 2), s, alpha, beta);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeScaled(o: usize, s: f64, alpha: f64, beta: f64): void {
+  store<f32>(o, <f32>(beta == 0 ? alpha * s : alpha * s + beta * <f64>load<f32>(o)));
+}
+
+export function sumRows(a: usize, rows: i32, cols: i32, alpha: f64, beta: f64, out: usize): void {
+  if (rows == 1) {
+    // One example (the bias gradient at batch 1): out = alpha a + beta out, in f64 lanes like the column sums.
+    const va = f64x2.splat(alpha), vb = f64x2.splat(beta);
+    const bz = beta == 0;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      const v = v128.load(a + o);
+      let l = f64x2.mul(va, lo64(v)), h = f64x2.mul(va, hi64(v));
+      if (!bz) {
+        const w = v128.load(out + o);
+        l = f64x2.add(l, f64x2.mul(vb, lo64(w)));
+        h = f64x2.add(h, f64x2.mul(vb, hi64(w)));
+      }
+      v128.store(out + o, f32x4.shuffle(f32x4.demote_f64x2_zero(l), f32x4.demote_f64x2_zero(h), 0, 1, 4, 5));
+    }
+    for (; j < cols; j++) storeScaled(out + (<usize>j << 2), <f64>load<f32>(a + (<usize>j << 2)), alpha, beta);
+    return;
+  }
+  colSums(a, rows, cols, <usize>cols << 2, 0, alpha, beta, out);
+}
+
+export function colSumsAbs(a: usize, rows: i32, cols: i32, out: usize): void {
+  colSums(a, rows, cols, <usize>cols << 2, 1, 1, 0, out);
+}
+
+export function rowSumsAbs(a: usize, rows: i32, cols: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) store<f32>(out + (<usize>r << 2), <f32>rowSum(a + (<usize>r * <usize>cols << 2), cols, 1));
+}
+
+/**
+ * out[cols, cols] (f64) = a^T a in f64. The upper triangle is computed in 4x4 tiles held in eight f64x2
+ * registers while walking down the rows, then mirrored.
+ */
+export function gram(a: usize, rows: i32, cols: i32, out: usize): void {
+  const ld = <usize>cols << 2;
+  const c4 = cols & ~3;
+  for (let i = 0; i < c4; i += 4) {
+    for (let j = i; j < c4; j += 4) {
+      let t00 = f64x2.splat(0), t01 = f64x2.splat(0), t10 = f64x2.splat(0), t11 = f64x2.splat(0);
+      let t20 = f64x2.splat(0), t21 = f64x2.splat(0), t30 = f64x2.splat(0), t31 = f64x2.splat(0);
+      let pi = a + (<usize>i << 2), pj = a + (<usize>j << 2);
+      for (let r = 0; r < rows; r++) {
+        const vj = v128.load(pj);
+        const b0 = lo64(vj), b1 = hi64(vj);
+        const vi = v128.load(pi);
+        let s = f64x2.splat(<f64>f32x4.extract_lane(vi, 0));
+        t00 = f64x2.add(t00, f64x2.mul(s, b0));
+        t01 = f64x2.add(t01, f64x2.mul(s, b1));
+        s = f64x2.splat(<f64>f32x4.extract_lane(vi, 1));
+        t10 = f64x2.add(t10, f64x2.mul(s, b0));
+        t11 = f64x2.add(t11, f64x2.mul(s, b1));
+        s = f64x2.splat(<f64>f32x4.extract_lane(vi, 2));
+        t20 = f64x2.add(t20, f64x2.mul(s, b0));
+        t21 = f64x2.add(t21, f64x2.mul(s, b1));
+        s = f64x2.splat(<f64>f32x4.extract_lane(vi, 3));
+        t30 = f64x2.add(t30, f64x2.mul(s, b0));
+        t31 = f64x2.add(t31, f64x2.mul(s, b1));
+        pi += ld;
+        pj += ld;
+      }
+      const o = out + ((<usize>i * <usize>cols + <usize>j) << 3);
+      const ro = <usize>cols << 3;
+      v128.store(o, t00);
+      v128.store(o, t01, 16);
+      v128.store(o + ro, t10);
+      v128.store(o + ro, t11, 16);
+      v128.store(o + 2 * ro, t20);
+      v128.store(o + 2 * ro, t21, 16);
+      v128.store(o + 3 * ro, t30);
+      v128.store(o + 3 * ro, t31, 16);
+    }
+  }
+  // Columns past the last full tile: plain f64 dot products for i <= j, j >= c4.
+  for (let j = c4; j < cols; j++) {
+    for (let i = 0; i <= j; i++) {
+      let s: f64 = 0;
+      let pi = a + (<usize>i << 2), pj = a + (<usize>j << 2);
+      for (let r = 0; r < rows; r++) {
+        s += <f64>load<f32>(pi) * <f64>load<f32>(pj);
+        pi += ld;
+        pj += ld;
+      }
+      store<f64>(out + ((<usize>i * <usize>cols + <usize>j) << 3), s);
+    }
+  }
+  for (let i = 1; i < cols; i++)
+    for (let j = 0; j < i; j++) store<f64>(out + ((<usize>i * <usize>cols + <usize>j) << 3), load<f64>(out + ((<usize>j * <usize>cols + <usize>i) << 3)));
+}
+
+/** out[j, i, :] = a[i, j, :] for a [d0, d1, inner]. */
+export function transpose01(a: usize, d0: i32, d1: i32, inner: i32, out: usize): void {
+  const rowBytes = <usize>inner << 2;
+  if (inner >= 8) {
+    for (let i = 0; i < d0; i++)
+      for (let j = 0; j < d1; j++)
+        memory.copy(out + (<usize>j * <usize>d0 + <usize>i) * rowBytes, a + (<usize>i * <usize>d1 + <usize>j) * rowBytes, rowBytes);
+    return;
+  }
+  // Small inner: 8x8 blocks of (i, j) keep both sides in cache.
+  for (let i0 = 0; i0 < d0; i0 += 8) {
+    const i1 = min(d0, i0 + 8);
+    for (let j0 = 0; j0 < d1; j0 += 8) {
+      const j1 = min(d1, j0 + 8);
+      for (let i = i0; i < i1; i++)
+        for (let j = j0; j < j1; j++) {
+          const src = a + (<usize>i * <usize>d1 + <usize>j) * rowBytes;
+          const dst = out + (<usize>j * <usize>d0 + <usize>i) * rowBytes;
+          for (let s = 0; s < inner; s++) store<f32>(dst + (<usize>s << 2), load<f32>(src + (<usize>s << 2)));
+        }
+    }
+  }
+}
+
+export function addChannelBias(a: usize, n: i32, c: i32, hw: i32, bias: usize): void {
+  if (hw == 1) {
+    addRowVector(a, n, c, bias);
+    return;
+  }
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++) {
+      const o = a + ((<usize>b * <usize>c + <usize>ch) * <usize>hw << 2);
+      const s = load<f32>(bias + (<usize>ch << 2));
+      const v = f32x4.splat(s);
+      let k = 0;
+      for (; k + 4 <= hw; k += 4) {
+        const p = o + (<usize>k << 2);
+        v128.store(p, f32x4.add(v128.load(p), v));
+      }
+      for (; k < hw; k++) {
+        const p = o + (<usize>k << 2);
+        store<f32>(p, load<f32>(p) + s);
+      }
+    }
+}
+
+export function sumChannels(a: usize, n: i32, c: i32, hw: i32, alpha: f64, beta: f64, out: usize): void {
+  if (hw == 1) {
+    colSums(a, n, c, <usize>c << 2, 0, alpha, beta, out);
+    return;
+  }
+  for (let ch = 0; ch < c; ch++) {
+    let s: f64 = 0;
+    for (let b = 0; b < n; b++) s += rowSum(a + ((<usize>b * <usize>c + <usize>ch) * <usize>hw << 2), hw, 0);
+    storeScaled(out + (<usize>ch << 2), s, alpha, beta);
+  }
+}

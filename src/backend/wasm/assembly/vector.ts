@@ -1,0 +1,154 @@
+// Elementwise vector kernels and full-vector reductions. Elementwise work is f32x4 with a scalar tail;
+// reductions promote to f64x2 so they agree with the float64 reference to rounding of the result.
+
+import { lo64, hi64, hsum64 } from './simd';
+
+export function fill(y: usize, n: i32, value: f32): void {
+  const v = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v);
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), value);
+}
+
+export function copy(x: usize, y: usize, n: i32): void {
+  // memmove semantics, like TypedArray.set on overlapping views.
+  memory.copy(y, x, <usize>n << 2);
+}
+
+export function scale(y: usize, n: i32, alpha: f32): void {
+  const a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = y + (<usize>i << 2);
+    v128.store(o, f32x4.mul(a, v128.load(o)));
+  }
+  for (; i < n; i++) {
+    const o = y + (<usize>i << 2);
+    store<f32>(o, alpha * load<f32>(o));
+  }
+}
+
+export function axpy(n: i32, alpha: f32, x: usize, y: usize): void {
+  const a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(f32x4.mul(a, v128.load(x + o)), v128.load(y + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, alpha * load<f32>(x + o) + load<f32>(y + o));
+  }
+}
+
+/** y = alpha x + beta y; beta = 0 never reads y (NaN in y is ignored). */
+export function axpby(n: i32, alpha: f32, x: usize, beta: f32, betaZero: i32, y: usize): void {
+  const a = f32x4.splat(alpha);
+  const b = f32x4.splat(beta);
+  let i = 0;
+  if (betaZero) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(y + o, f32x4.mul(a, v128.load(x + o)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(y + o, alpha * load<f32>(x + o));
+    }
+    return;
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(f32x4.mul(a, v128.load(x + o)), f32x4.mul(b, v128.load(y + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, alpha * load<f32>(x + o) + beta * load<f32>(y + o));
+  }
+}
+
+export function mul(x: usize, y: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.mul(v128.load(x + o), v128.load(y + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(x + o) * load<f32>(y + o));
+  }
+}
+
+// mode: 0 sum, 1 sum of |x|, 2 sum of x^2
+// @ts-ignore: decorator
+@inline function reduce(x: usize, n: i32, mode: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    let u = v128.load(x + (<usize>i << 2));
+    let v = v128.load(x + (<usize>i << 2), 16);
+    if (mode == 1) {
+      u = f32x4.abs(u);
+      v = f32x4.abs(v);
+    }
+    let a = lo64(u), b = hi64(u), c = lo64(v), d = hi64(v);
+    if (mode == 2) {
+      a = f64x2.mul(a, a);
+      b = f64x2.mul(b, b);
+      c = f64x2.mul(c, c);
+      d = f64x2.mul(d, d);
+    }
+    s0 = f64x2.add(s0, a);
+    s1 = f64x2.add(s1, b);
+    s2 = f64x2.add(s2, c);
+    s3 = f64x2.add(s3, d);
+  }
+  let s = hsum64(f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3)));
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    s += mode == 0 ? v : mode == 1 ? Math.abs(v) : v * v;
+  }
+  return s;
+}
+
+export function sum(x: usize, n: i32): f64 {
+  return reduce(x, n, 0);
+}
+export function sumAbs(x: usize, n: i32): f64 {
+  return reduce(x, n, 1);
+}
+export function sumSquares(x: usize, n: i32): f64 {
+  return reduce(x, n, 2);
+}
+
+export function dot(x: usize, y: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const u = v128.load(x + (<usize>i << 2));
+    const v = v128.load(y + (<usize>i << 2));
+    s0 = f64x2.add(s0, f64x2.mul(lo64(u), lo64(v)));
+    s1 = f64x2.add(s1, f64x2.mul(hi64(u), hi64(v)));
+  }
+  let s = hsum64(f64x2.add(s0, s1));
+  for (; i < n; i++) s += <f64>load<f32>(x + (<usize>i << 2)) * <f64>load<f32>(y + (<usize>i << 2));
+  return s;
+}
+
+/** 1 if any value is NaN or infinite: x * 0 is NaN exactly for those. */
+export function hasNonFinite(x: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let acc = zero;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    acc = f32x4.add(acc, f32x4.mul(v128.load(x + (<usize>i << 2)), zero));
+    // Check now and then so a NaN early in a long vector returns early.
+    if ((i & 4095) == 0 && v128.any_true(f32x4.ne(acc, acc))) return 1;
+  }
+  if (v128.any_true(f32x4.ne(acc, acc))) return 1;
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v - v != 0) return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,45 @@
+// A worker of ThreadPool: instantiates the kernels on the shared memory, then takes chunks of each job.
+import { workerData } from 'node:worker_threads';
+import { instantiateKernels } from './kernels.js';
+import { CTRL, Job, type WorkerData } from './ThreadPool.js';
+
+const { module, memory, ctrl: at, slot, scratch } = workerData as WorkerData;
+const k = instantiateKernels(module, memory);
+const buffer = memory.buffer as SharedArrayBuffer;
+const ctrl = new Int32Array(buffer, at, CTRL.argsByte / 4);
+const a = new Float64Array(buffer, at + CTRL.argsByte, CTRL.args);
+const seqAt = slot * CTRL.slotInts + CTRL.seq;
+
+const counter = at + CTRL.counter * 4;
+
+function run(): void {
+  const chunks = a[1]!;
+  switch (a[0]) {
+    case Job.gemm:
+      k.gemmChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, chunks, counter, scratch);
+      break;
+    case Job.im2col:
+      k.im2colChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, chunks, counter);
+      break;
+    case Job.col2im:
+      k.col2imChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, chunks, counter);
+      break;
+    default:
+      throw new Error(`unknown job ${a[0]}`);
+  }
+}
+
+let seen = Atomics.load(ctrl, seqAt);
+Atomics.store(ctrl, slot * CTRL.slotInts + CTRL.ready, 1);
+for (;;) {
+  Atomics.wait(ctrl, seqAt, seen);
+  const s = Atomics.load(ctrl, seqAt);
+  if (s === seen) continue;
+  seen = s;
+  try {
+    run();
+  } catch {
+    Atomics.store(ctrl, CTRL.error, 1);
+  }
+  if (Atomics.sub(ctrl, CTRL.pending, 1) === 1) Atomics.notify(ctrl, CTRL.pending);
+}

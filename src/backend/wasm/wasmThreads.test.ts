@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../../tensor/Rng.js';
+import { createWasmBackend, defaultThreads, wasmAvailable, type WasmBackend } from './wasmBackend.js';
+
+// Worker threads split only the output, never a reduction: results must not depend on the thread count.
+
+const skip = !wasmAvailable();
+
+function filled(b: WasmBackend, values: Float32Array): Float32Array {
+  const a = b.alloc(values.length) as Float32Array;
+  a.set(values);
+  return a;
+}
+
+function random(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  rng.fillUniform(a, -1, 1);
+  return a;
+}
+
+function assertBitIdentical(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) assert.fail(`${what}: value ${i} is ${got[i]} with threads, ${want[i]} without`);
+}
+
+test('wasm gemm gives bit-identical results with 1, 2 and 3 threads', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const many = [createWasmBackend({ threads: 2, gemmThreadWork: 0 }), createWasmBackend({ threads: 3, gemmThreadWork: 0 })];
+  for (const b of many) await b.startThreads();
+  try {
+    for (const b of many) assert.equal(b.threadsReady(), b.threads);
+    const rng = Rng.seeded(7);
+    const shapes: [number, number, number][] = [[2, 3, 5], [37, 1001, 261], [300, 41, 70], [9, 9, 600], [64, 2100, 9]];
+    for (const [m, n, k] of shapes)
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          for (const beta of [0, 0.5]) {
+            const A = random(rng, m * k), B = random(rng, k * n), C = random(rng, m * n);
+            const c1 = filled(one, C);
+            one.gemm(tA, tB, m, n, k, 0.75, filled(one, A), filled(one, B), beta, c1);
+            for (const b of many) {
+              const c = filled(b, C);
+              b.gemm(tA, tB, m, n, k, 0.75, filled(b, A), filled(b, B), beta, c);
+              assertBitIdentical(c, c1, `${b.threads} threads, ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} beta=${beta}`);
+            }
+          }
+  } finally {
+    for (const b of many) await b.close();
+  }
+});
+
+test('wasm im2col and col2im give bit-identical results with threads', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const two = createWasmBackend({ threads: 2, convThreadWork: 0 });
+  await two.startThreads();
+  try {
+    const rng = Rng.seeded(8);
+    for (const [n, c, h, w, k, stride, pad] of [[2, 5, 9, 7, 3, 1, 1], [1, 3, 12, 12, 5, 2, 2], [3, 1, 4, 4, 3, 1, 0]] as number[][]) {
+      const oh = Math.floor((h! + 2 * pad! - k!) / stride!) + 1, ow = Math.floor((w! + 2 * pad! - k!) / stride!) + 1;
+      const X = random(rng, n! * c! * h! * w!), COLS = random(rng, c! * k! * k! * n! * oh * ow);
+      const cols1 = one.alloc(COLS.length) as Float32Array, cols2 = two.alloc(COLS.length) as Float32Array;
+      one.im2col(filled(one, X), n!, c!, h!, w!, k!, k!, stride!, pad!, cols1);
+      two.im2col(filled(two, X), n!, c!, h!, w!, k!, k!, stride!, pad!, cols2);
+      assertBitIdentical(cols2, cols1, 'im2col');
+      const x1 = one.alloc(X.length) as Float32Array, x2 = two.alloc(X.length) as Float32Array;
+      one.col2im(filled(one, COLS), n!, c!, h!, w!, k!, k!, stride!, pad!, x1);
+      two.col2im(filled(two, COLS), n!, c!, h!, w!, k!, k!, stride!, pad!, x2);
+      assertBitIdentical(x2, x1, 'col2im');
+    }
+  } finally {
+    await two.close();
+  }
+});
+
+test('workers see memory grown after they started', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const two = createWasmBackend({ threads: 2, gemmThreadWork: 0 });
+  await two.startThreads();
+  try {
+    const before = two.memory.memory.buffer.byteLength;
+    two.alloc(before / 4); // forces a grow: the next arrays live past the old end
+    assert.ok(two.memory.memory.buffer.byteLength > before);
+    const rng = Rng.seeded(9);
+    const m = 64, n = 96, k = 80;
+    const A = random(rng, m * k), B = random(rng, k * n);
+    const c1 = one.alloc(m * n) as Float32Array, c2 = two.alloc(m * n) as Float32Array;
+    assert.ok(c2.byteOffset > before);
+    one.gemm(false, false, m, n, k, 1, filled(one, A), filled(one, B), 0, c1);
+    two.gemm(false, false, m, n, k, 1, filled(two, A), filled(two, B), 0, c2);
+    assertBitIdentical(c2, c1, 'gemm on grown memory');
+  } finally {
+    await two.close();
+  }
+});
+
+test('a process using worker threads exits by itself', { skip }, () => {
+  const backend = fileURLToPath(new URL('./wasmBackend.js', import.meta.url));
+  const script = `
+    import { createWasmBackend } from ${JSON.stringify(backend)};
+    const b = createWasmBackend({ threads: 2, gemmThreadWork: 0 });
+    await b.startThreads();
+    const a = b.alloc(64 * 64), c = b.alloc(64 * 64);
+    a.fill(1);
+    b.gemm(false, false, 64, 64, 64, 1, a, a, 0, c);
+    if (b.threadsReady() !== 2 || c[0] !== 64) process.exit(3);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20000, encoding: 'utf8' });
+  assert.equal(r.error, undefined, 'the process did not exit within 20 s');
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('SUPPLE_THREADS sets the default thread count', () => {
+  const saved = process.env.SUPPLE_THREADS;
+  try {
+    process.env.SUPPLE_THREADS = '3';
+    assert.equal(defaultThreads(), 3);
+    process.env.SUPPLE_THREADS = '1';
+    assert.equal(defaultThreads(), 1);
+    process.env.SUPPLE_THREADS = 'zero';
+    assert.throws(() => defaultThreads(), /SUPPLE_THREADS/);
+    delete process.env.SUPPLE_THREADS;
+    assert.ok(defaultThreads() >= 1);
+  } finally {
+    if (saved === undefined) delete process.env.SUPPLE_THREADS;
+    else process.env.SUPPLE_THREADS = saved;
+  }
+});

@@ -1,0 +1,558 @@
+// Backend conformance: every kernel of every available backend against the float32 reference
+// (createTsBackend(32)), on random inputs and edge shapes, plus the argument checks every backend must share.
+//
+// The suite is a table of kernel cases. A case names its arrays (length and how to draw them) and calls one
+// kernel; the harness runs it on the reference and on each backend with the same values and compares every
+// array and the return value. A new backend is covered by appearing in availableBackends(); a new kernel by
+// adding its cases to `cases()` below.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Activation, type ActivationCode, type Backend, type BackendName } from '../src/backend/Backend.js';
+import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
+import { createTsBackend } from '../src/backend/ts/tsBackend.js';
+import type { FloatArray } from '../src/tensor/FloatArray.js';
+import { Rng } from '../src/tensor/Rng.js';
+
+// --- arrays ---
+
+/** How to draw an array's values. */
+type Gen =
+  | 'u' // uniform in [-1, 1]
+  | 'pos' // uniform in [0.1, 2] (variances, scales)
+  | 'wide' // uniform in [-30, 30], plus a few large, tiny and exactly-zero values (activations)
+  | 'grid' // +-10^e for e uniform in [-8, 2.2]: every magnitude an approximation must cover
+  | 'sparse' // 70% exact zeros (ReLU gradients), else uniform
+  | 'runs' // runs of 24 zeros between runs of 12 uniform values (image borders: the zero-run skips)
+  | 'ties' // quarters in [-2, 2] (many ties), a few NaN
+  | 'nan' // uniform with NaN, +-Infinity sprinkled in
+  | 'offset' // 100 + uniform (a large mean for normalization)
+  | 'nanfill' // all NaN (outputs that beta = 0 must ignore)
+  | { int: number } // integers in [0, int)
+  | { value: number };
+
+interface Spec {
+  n: number;
+  gen?: Gen;
+  /** A plain Float64Array rather than backend memory (gram's output). */
+  f64?: boolean;
+}
+
+type Arrays = Record<string, FloatArray>;
+
+interface Case {
+  kernel: string;
+  label: string;
+  arrays: Record<string, Spec>;
+  run(b: Backend, a: Arrays): unknown;
+  /** |got - ref| <= rtol |ref| + atol * max |ref of that array| + abs. */
+  rtol?: number;
+  atol?: number;
+  abs?: number;
+  /** Arrays that must be rejected when one value short. */
+  checked?: string[];
+}
+
+function draw(rng: Rng, spec: Spec): Float64Array {
+  const out = new Float64Array(spec.n);
+  const g = spec.gen ?? 'u';
+  for (let i = 0; i < spec.n; i++) {
+    let v: number;
+    if (typeof g === 'object') v = 'int' in g ? rng.int(g.int) : g.value;
+    else if (g === 'u') v = rng.uniform(-1, 1);
+    else if (g === 'pos') v = rng.uniform(0.1, 2);
+    else if (g === 'offset') v = 100 + rng.uniform(-1, 1);
+    else if (g === 'nanfill') v = NaN;
+    else if (g === 'grid') v = (rng.float() < 0.5 ? -1 : 1) * 10 ** rng.uniform(-8, 2.2);
+    else if (g === 'sparse') v = rng.float() < 0.7 ? 0 : rng.uniform(-1, 1);
+    else if (g === 'runs') v = Math.floor(i / 12) % 3 === 0 ? rng.uniform(-1, 1) : 0;
+    else if (g === 'ties') v = rng.float() < 0.05 ? NaN : Math.round(rng.uniform(-2, 2) * 4) / 4;
+    else if (g === 'nan') {
+      const r = rng.float();
+      v = r < 0.05 ? NaN : r < 0.08 ? Infinity : r < 0.11 ? -Infinity : rng.uniform(-1, 1);
+    } else {
+      const r = rng.float();
+      v = r < 0.03 ? 0 : r < 0.06 ? rng.uniform(-1e-6, 1e-6) : r < 0.09 ? rng.uniform(-100, 100) : rng.uniform(-30, 30) * rng.float();
+    }
+    out[i] = Math.fround(v);
+  }
+  return out;
+}
+
+function materialize(b: Backend, values: Record<string, Float64Array>, specs: Record<string, Spec>, shorten?: string): Arrays {
+  const out: Arrays = {};
+  for (const [name, v] of Object.entries(values)) {
+    const n = name === shorten ? v.length - 1 : v.length;
+    const a = specs[name]!.f64 ? new Float64Array(n) : b.alloc(n);
+    for (let i = 0; i < n; i++) a[i] = v[i]!;
+    out[name] = a;
+  }
+  return out;
+}
+
+function compare(what: string, got: ArrayLike<number>, ref: ArrayLike<number>, rtol: number, atol: number, abs = 0): void {
+  assert.equal(got.length, ref.length, `${what}: length`);
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) if (Number.isFinite(ref[i]!)) scale = Math.max(scale, Math.abs(ref[i]!));
+  const floor = atol * scale + abs + 1e-37;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i]!, g = got[i]!;
+    if (Number.isNaN(r) || !Number.isFinite(r)) {
+      if (!Object.is(g, r) && !(Number.isNaN(r) && Number.isNaN(g))) assert.fail(`${what}[${i}] = ${g}, reference ${r}`);
+      continue;
+    }
+    if (!(Math.abs(g - r) <= rtol * Math.abs(r) + floor)) {
+      assert.fail(`${what}[${i}] = ${g}, reference ${r} (|diff| ${Math.abs(g - r)} > ${rtol} |ref| + ${floor})`);
+    }
+  }
+}
+
+function compareResult(what: string, got: unknown, ref: unknown, rtol: number, atol: number, abs: number): void {
+  if (typeof ref === 'number') compare(what, [got as number], [ref], rtol, atol, abs);
+  else assert.deepEqual(got, ref, what);
+}
+
+// --- the table ---
+
+const gemmShapes: [number, number, number][] = [
+  // batch 1 (gemv, ger), a few examples (small m), rank-few updates (small k), then the blocked path around
+  // its 4x8 tiles, 256-deep K slices, 128-row blocks and 2048-column panels
+  [1, 1, 1], [1, 7, 5], [3, 1, 9], [5, 9, 1], [1, 100, 77], [2, 3, 4], [2, 37, 100], [8, 19, 33], [6, 70, 5],
+  [50, 33, 3], [40, 21, 8], [4, 8, 16], [9, 12, 9], [13, 17, 19], [5, 33, 257], [130, 9, 11], [12, 2055, 9], [33, 65, 70],
+];
+const alphaBeta: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25]];
+const actKinds = Object.entries(Activation) as [string, ActivationCode][];
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  const add = (c: Case): void => void out.push(c);
+
+  // vector ops
+  for (const n of [1, 3, 4, 7, 16, 33, 1001]) {
+    add({ kernel: 'fill', label: `n=${n}`, arrays: { y: { n } }, run: (b, a) => b.fill(a.y!, -0.75) });
+    add({ kernel: 'copy', label: `n=${n}`, arrays: { x: { n }, y: { n: n + 2 } }, run: (b, a) => b.copy(a.x!, a.y!), checked: [] });
+    add({ kernel: 'scale', label: `n=${n}`, arrays: { y: { n } }, run: (b, a) => b.scale(a.y!, -1.3) });
+    add({ kernel: 'axpy', label: `n=${n}`, arrays: { x: { n }, y: { n } }, run: (b, a) => b.axpy(0.7, a.x!, a.y!), checked: ['y'] });
+    add({ kernel: 'axpby', label: `n=${n}`, arrays: { x: { n }, y: { n } }, run: (b, a) => b.axpby(0.7, a.x!, -0.3, a.y!), checked: ['y'] });
+    add({ kernel: 'axpby', label: `n=${n} beta=0`, arrays: { x: { n }, y: { n, gen: 'nanfill' } }, run: (b, a) => b.axpby(2, a.x!, 0, a.y!) });
+    add({ kernel: 'mul', label: `n=${n}`, arrays: { x: { n }, y: { n }, out: { n } }, run: (b, a) => b.mul(a.x!, a.y!, a.out!), checked: ['y', 'out'] });
+    add({ kernel: 'mul', label: `n=${n} in place`, arrays: { x: { n }, y: { n } }, run: (b, a) => b.mul(a.x!, a.y!, a.x!) });
+    add({ kernel: 'sum', label: `n=${n}`, arrays: { x: { n } }, run: (b, a) => b.sum(a.x!), rtol: 1e-9, atol: 1e-9 });
+    add({ kernel: 'sumAbs', label: `n=${n}`, arrays: { x: { n } }, run: (b, a) => b.sumAbs(a.x!), rtol: 1e-9 });
+    add({ kernel: 'sumSquares', label: `n=${n}`, arrays: { x: { n } }, run: (b, a) => b.sumSquares(a.x!), rtol: 1e-9 });
+    add({ kernel: 'dot', label: `n=${n}`, arrays: { x: { n }, y: { n } }, run: (b, a) => b.dot(a.x!, a.y!), rtol: 1e-9, atol: 1e-9, checked: ['y'] });
+    add({ kernel: 'hasNonFinite', label: `n=${n} finite`, arrays: { x: { n } }, run: (b, a) => b.hasNonFinite(a.x!) });
+    add({ kernel: 'hasNonFinite', label: `n=${n} with NaN/Inf`, arrays: { x: { n, gen: 'nan' } }, run: (b, a) => b.hasNonFinite(a.x!) });
+    add({
+      kernel: 'hasNonFinite',
+      label: `n=${n} last is Inf`,
+      arrays: { x: { n } },
+      run: (b, a) => {
+        a.x![n - 1] = -Infinity;
+        return b.hasNonFinite(a.x!);
+      },
+    });
+  }
+
+  // gemm: every transpose, alpha/beta, shapes around the tile and block sizes; beta = 0 ignores a NaN C.
+  for (const [m, n, k] of gemmShapes)
+    for (const tA of [false, true])
+      for (const tB of [false, true])
+        for (const [ab, [alpha, beta]] of alphaBeta.entries()) {
+          // A dense, with ReLU-like zeros, or with runs of zeros: every skip path of the batch-1 kernels
+          const gen: Gen = (['runs', 'sparse', 'u'] as const)[ab]!;
+          add({
+            kernel: 'gemm',
+            label: `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} m=${m} n=${n} k=${k} alpha=${alpha} beta=${beta} A ${gen}`,
+            arrays: { a: { n: m * k, gen }, b: { n: k * n }, c: { n: m * n, gen: beta === 0 ? 'nanfill' : 'u' } },
+            run: (b, a) => b.gemm(tA, tB, m, n, k, alpha, a.a!, a.b!, beta, a.c!),
+            rtol: 1e-5,
+            atol: 1e-5,
+            checked: ['a', 'b', 'c'],
+          });
+        }
+
+  // row/column kernels
+  for (const [rows, cols] of [[1, 1], [1, 100], [3, 5], [7, 9], [16, 8], [33, 17]] as [number, number][]) {
+    const rc = `${rows}x${cols}`;
+    add({ kernel: 'addRowVector', label: rc, arrays: { a: { n: rows * cols }, v: { n: cols } }, run: (b, a) => b.addRowVector(a.a!, rows, cols, a.v!), checked: ['a', 'v'] });
+    for (const [alpha, beta] of alphaBeta)
+      add({
+        kernel: 'sumRows',
+        label: `${rc} alpha=${alpha} beta=${beta}`,
+        arrays: { a: { n: rows * cols }, out: { n: cols, gen: beta === 0 ? 'nanfill' : 'u' } },
+        run: (b, a) => b.sumRows(a.a!, rows, cols, alpha, beta, a.out!),
+        checked: ['a', 'out'],
+      });
+    add({ kernel: 'colSumsAbs', label: rc, arrays: { a: { n: rows * cols }, out: { n: cols } }, run: (b, a) => b.colSumsAbs(a.a!, rows, cols, a.out!), checked: ['a', 'out'] });
+    add({ kernel: 'rowSumsAbs', label: rc, arrays: { a: { n: rows * cols }, out: { n: rows } }, run: (b, a) => b.rowSumsAbs(a.a!, rows, cols, a.out!), checked: ['a', 'out'] });
+    add({
+      kernel: 'gram',
+      label: rc,
+      arrays: { a: { n: rows * cols }, out: { n: cols * cols, f64: true } },
+      run: (b, a) => b.gram(a.a!, rows, cols, a.out as Float64Array),
+      rtol: 1e-9,
+      atol: 1e-9,
+      checked: ['a', 'out'],
+    });
+  }
+  for (const [d0, d1, inner] of [[1, 1, 1], [2, 3, 1], [5, 7, 3], [3, 4, 16], [9, 10, 2]] as [number, number, number][])
+    add({
+      kernel: 'transpose01',
+      label: `${d0}x${d1}x${inner}`,
+      arrays: { a: { n: d0 * d1 * inner }, out: { n: d0 * d1 * inner } },
+      run: (b, a) => b.transpose01(a.a!, d0, d1, inner, a.out!),
+      checked: ['a', 'out'],
+    });
+
+  // channels, activations on images, pooling
+  for (const [n, c, hw] of [[1, 1, 1], [2, 3, 1], [1, 5, 7], [3, 4, 9], [2, 3, 16]] as [number, number, number][]) {
+    const nch = `n=${n} c=${c} hw=${hw}`;
+    const size = n * c * hw;
+    add({ kernel: 'addChannelBias', label: nch, arrays: { a: { n: size }, bias: { n: c } }, run: (b, a) => b.addChannelBias(a.a!, n, c, hw, a.bias!), checked: ['a', 'bias'] });
+    for (const [alpha, beta] of alphaBeta)
+      add({
+        kernel: 'sumChannels',
+        label: `${nch} alpha=${alpha} beta=${beta}`,
+        arrays: { a: { n: size }, out: { n: c, gen: beta === 0 ? 'nanfill' : 'u' } },
+        run: (b, a) => b.sumChannels(a.a!, n, c, hw, alpha, beta, a.out!),
+        checked: ['a', 'out'],
+      });
+    add({ kernel: 'crelu', label: nch, arrays: { x: { n: size, gen: 'ties' }, y: { n: 2 * size } }, run: (b, a) => b.crelu(a.x!, n, c, hw, a.y!), checked: ['x', 'y'] });
+    add({
+      kernel: 'creluBackward',
+      label: nch,
+      arrays: { x: { n: size, gen: 'ties' }, dy: { n: 2 * size }, dx: { n: size } },
+      run: (b, a) => b.creluBackward(a.x!, a.dy!, n, c, hw, a.dx!),
+      checked: ['x', 'dy', 'dx'],
+    });
+    add({ kernel: 'globalAvgPool', label: nch, arrays: { x: { n: size }, y: { n: n * c } }, run: (b, a) => b.globalAvgPool(a.x!, n, c, hw, a.y!), checked: ['x', 'y'] });
+    add({
+      kernel: 'globalAvgPoolBackward',
+      label: nch,
+      arrays: { dy: { n: n * c }, dx: { n: size } },
+      run: (b, a) => b.globalAvgPoolBackward(a.dy!, n, c, hw, a.dx!),
+      checked: ['dy', 'dx'],
+    });
+    for (const gen of ['u', 'offset'] as Gen[]) {
+      const g = `${nch}${gen === 'offset' ? ' mean 100' : ''}`;
+      add({
+        kernel: 'batchNormTrain',
+        label: g,
+        arrays: { x: { n: size, gen }, gamma: { n: c }, beta: { n: c }, y: { n: size }, mean: { n: c }, invStd: { n: c }, runMean: { n: c }, runVar: { n: c, gen: 'pos' } },
+        run: (b, a) => b.batchNormTrain(a.x!, n, c, hw, a.gamma!, a.beta!, 1e-5, 0.1, a.y!, a.mean!, a.invStd!, a.runMean!, a.runVar!),
+        rtol: 1e-5,
+        atol: 1e-5,
+        checked: ['x', 'y', 'gamma', 'beta', 'mean', 'invStd', 'runMean', 'runVar'],
+      });
+      add({
+        kernel: 'batchNormEval',
+        label: g,
+        arrays: { x: { n: size, gen }, gamma: { n: c }, beta: { n: c }, runMean: { n: c, gen }, runVar: { n: c, gen: 'pos' }, y: { n: size } },
+        run: (b, a) => b.batchNormEval(a.x!, n, c, hw, a.gamma!, a.beta!, a.runMean!, a.runVar!, 1e-5, a.y!),
+        rtol: 1e-5,
+        atol: 1e-5,
+        checked: ['x', 'y', 'gamma', 'beta', 'runMean', 'runVar'],
+      });
+      add({
+        kernel: 'batchNormBackward',
+        label: g,
+        arrays: { x: { n: size, gen }, dy: { n: size }, gamma: { n: c }, mean: { n: c, gen }, invStd: { n: c, gen: 'pos' }, dx: { n: size }, dgamma: { n: c }, dbeta: { n: c } },
+        run: (b, a) => b.batchNormBackward(a.x!, a.dy!, n, c, hw, a.gamma!, a.mean!, a.invStd!, a.dx!, a.dgamma!, a.dbeta!),
+        rtol: 1e-5,
+        atol: 1e-5,
+        checked: ['x', 'dy', 'dx', 'gamma', 'mean', 'invStd', 'dgamma', 'dbeta'],
+      });
+    }
+  }
+  for (const [rows, cols] of [[1, 1], [1, 10], [3, 7], [4, 16], [5, 33]] as [number, number][])
+    for (const gen of ['u', 'offset'] as Gen[]) {
+      const rc = `${rows}x${cols}${gen === 'offset' ? ' mean 100' : ''}`;
+      add({
+        kernel: 'layerNorm',
+        label: rc,
+        arrays: { x: { n: rows * cols, gen }, gamma: { n: cols }, beta: { n: cols }, y: { n: rows * cols }, mean: { n: rows }, invStd: { n: rows } },
+        run: (b, a) => b.layerNorm(a.x!, rows, cols, a.gamma!, a.beta!, 1e-5, a.y!, a.mean!, a.invStd!),
+        rtol: 1e-5,
+        atol: 1e-5,
+        checked: ['x', 'y', 'gamma', 'beta', 'mean', 'invStd'],
+      });
+      add({
+        kernel: 'layerNormBackward',
+        label: rc,
+        arrays: { x: { n: rows * cols, gen }, dy: { n: rows * cols }, gamma: { n: cols }, mean: { n: rows, gen }, invStd: { n: rows, gen: 'pos' }, dx: { n: rows * cols }, dgamma: { n: cols }, dbeta: { n: cols } },
+        run: (b, a) => b.layerNormBackward(a.x!, a.dy!, rows, cols, a.gamma!, a.mean!, a.invStd!, a.dx!, a.dgamma!, a.dbeta!),
+        rtol: 1e-5,
+        atol: 1e-5,
+        checked: ['x', 'dy', 'dx', 'gamma', 'mean', 'invStd', 'dgamma', 'dbeta'],
+      });
+    }
+
+  // activations: every kind on a wide range (exp-based ones checked to ~1e-6 relative)
+  for (const n of [1, 3, 8, 37, 1000])
+    for (const [name, kind] of actKinds) {
+      const param = name === 'elu' ? 1.3 : 0.01;
+      add({ kernel: 'activation', label: `${name} n=${n}`, arrays: { x: { n, gen: 'wide' }, y: { n } }, run: (b, a) => b.activation(kind, a.x!, a.y!, param), rtol: 1e-6, atol: 1e-7, checked: ['y'] });
+      // pointwise relative error (no scale floor) over every magnitude
+      add({ kernel: 'activation', label: `${name} n=${n} magnitudes`, arrays: { x: { n, gen: 'grid' }, y: { n } }, run: (b, a) => b.activation(kind, a.x!, a.y!, param), rtol: 1e-6, atol: 0, abs: 1e-37 });
+      add({ kernel: 'activation', label: `${name} n=${n} NaN/Inf in place`, arrays: { x: { n, gen: 'nan' } }, run: (b, a) => b.activation(kind, a.x!, a.x!, param), rtol: 2e-6, atol: 1e-7 });
+      add({
+        kernel: 'activationBackward',
+        label: `${name} n=${n}`,
+        arrays: { x: { n, gen: 'wide' }, y: { n }, dy: { n }, dx: { n } },
+        run: (b, a) => {
+          // y = f(x), as the layers call it; computed by the backend under test itself.
+          b.activation(kind, a.x!, a.y!, param);
+          b.activationBackward(kind, a.x!, a.y!, a.dy!, a.dx!, param);
+        },
+        rtol: 1e-5,
+        atol: 1e-6,
+        checked: ['x', 'y', 'dx'],
+      });
+      add({
+        kernel: 'activationBackward',
+        label: `${name} n=${n} NaN/Inf in dy, in place`,
+        arrays: { x: { n, gen: 'ties' }, y: { n }, dy: { n, gen: 'nan' } },
+        run: (b, a) => {
+          b.activation(kind, a.x!, a.y!, param);
+          b.activationBackward(kind, a.x!, a.y!, a.dy!, a.dy!, param);
+        },
+        rtol: 1e-5,
+        atol: 1e-6,
+      });
+    }
+
+  // convolution and pooling
+  for (const [n, c, h, w, kh, kw, stride, pad] of [
+    [1, 1, 1, 1, 1, 1, 1, 0],
+    [1, 1, 5, 5, 3, 3, 1, 1],
+    [2, 3, 7, 6, 3, 2, 1, 0],
+    [1, 2, 9, 9, 3, 3, 2, 1],
+    [2, 2, 8, 11, 5, 5, 1, 2],
+    [1, 3, 7, 7, 2, 2, 3, 0],
+    [1, 1, 4, 4, 3, 3, 1, 3],
+    [2, 1, 6, 6, 1, 1, 2, 0],
+  ] as number[][]) {
+    const oh = Math.floor((h! + 2 * pad! - kh!) / stride!) + 1, ow = Math.floor((w! + 2 * pad! - kw!) / stride!) + 1;
+    const colsN = c! * kh! * kw! * n! * oh * ow;
+    const lbl = `n=${n} c=${c} ${h}x${w} k=${kh}x${kw} stride=${stride} pad=${pad}`;
+    add({
+      kernel: 'im2col',
+      label: lbl,
+      arrays: { x: { n: n! * c! * h! * w! }, cols: { n: colsN } },
+      run: (b, a) => b.im2col(a.x!, n!, c!, h!, w!, kh!, kw!, stride!, pad!, a.cols!),
+      checked: ['x', 'cols'],
+    });
+    add({
+      kernel: 'col2im',
+      label: lbl,
+      arrays: { cols: { n: colsN }, x: { n: n! * c! * h! * w! } },
+      run: (b, a) => b.col2im(a.cols!, n!, c!, h!, w!, kh!, kw!, stride!, pad!, a.x!),
+      checked: ['x', 'cols'],
+    });
+  }
+  for (const [n, c, h, w, k, stride] of [
+    [1, 1, 1, 1, 1, 1],
+    [1, 1, 4, 4, 2, 2],
+    [2, 3, 7, 5, 3, 2],
+    [1, 2, 6, 6, 3, 1],
+    [2, 2, 9, 8, 2, 3],
+  ] as number[][]) {
+    const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
+    const lbl = `n=${n} c=${c} ${h}x${w} k=${k} stride=${stride}`;
+    for (const gen of ['u', 'ties', 'nan'] as Gen[])
+      add({
+        kernel: 'maxPool',
+        label: `${lbl} ${gen}`,
+        arrays: { x: { n: n! * c! * h! * w!, gen }, y: { n: n! * c! * oh * ow }, argmax: { n: n! * c! * oh * ow } },
+        run: (b, a) => b.maxPool(a.x!, n!, c!, h!, w!, k!, stride!, a.y!, a.argmax!),
+        checked: ['x', 'y', 'argmax'],
+      });
+    add({
+      kernel: 'maxPoolBackward',
+      label: lbl,
+      arrays: { dy: { n: n! * c! * oh * ow }, argmax: { n: n! * c! * oh * ow, gen: { int: h! * w! } }, dx: { n: n! * c! * h! * w! } },
+      run: (b, a) => b.maxPoolBackward(a.dy!, a.argmax!, n!, c!, h!, w!, oh, ow, a.dx!),
+      checked: ['dy', 'argmax', 'dx'],
+    });
+  }
+
+  // losses
+  for (const [rows, cols, ld] of [[1, 1, 1], [1, 10, 10], [3, 7, 8], [4, 5, 16], [9, 33, 40]] as [number, number, number][])
+    for (const gen of ['u', 'wide'] as Gen[]) {
+      add({
+        kernel: 'softmaxCrossEntropy',
+        label: `${rows}x${cols} ld=${ld} ${gen}`,
+        arrays: { logits: { n: rows * ld, gen }, labels: { n: rows, gen: { int: cols } }, dlogits: { n: rows * ld, gen: 'nanfill' } },
+        run: (b, a) => b.softmaxCrossEntropy(a.logits!, a.labels!, rows, cols, ld, 0.25, a.dlogits!),
+        rtol: 1e-5,
+        atol: 1e-6,
+        checked: ['logits', 'labels', 'dlogits'],
+      });
+      add({
+        kernel: 'argmaxRows',
+        label: `${rows}x${cols} ld=${ld} ties/NaN`,
+        arrays: { a: { n: rows * ld, gen: 'ties' }, out: { n: rows } },
+        run: (b, a) => b.argmaxRows(a.a!, rows, cols, ld, a.out!),
+        checked: ['a', 'out'],
+      });
+    }
+  for (const n of [1, 5, 64, 1001])
+    add({
+      kernel: 'squaredError',
+      label: `n=${n}`,
+      arrays: { pred: { n }, target: { n }, dpred: { n } },
+      run: (b, a) => b.squaredError(a.pred!, a.target!, 0.5, a.dpred!),
+      rtol: 1e-6,
+      checked: ['target', 'dpred'],
+    });
+
+  // optimizers
+  for (const n of [1, 3, 4, 9, 1001]) {
+    for (const p of [1, 0.9])
+      add({
+        kernel: 'adam',
+        label: `n=${n} p=${p}`,
+        arrays: { g: { n }, m: { n }, v: { n, gen: 'pos' }, p1: { n, gen: { value: p } }, p2: { n, gen: { value: p } } },
+        run: (b, a) => {
+          // three steps: the bias correction of the first ones is where precision matters
+          for (let s = 0; s < 3; s++) b.adam(a.g!, a.m!, a.v!, a.p1!, a.p2!, 0.9, 0.999, 1e-8);
+        },
+        rtol: 1e-5,
+        atol: 1e-6,
+        checked: ['m', 'v', 'p1', 'p2'],
+      });
+    for (const nesterov of [false, true])
+      add({
+        kernel: 'momentum',
+        label: `n=${n} nesterov=${nesterov}`,
+        arrays: { g: { n }, buf: { n } },
+        run: (b, a) => b.momentum(a.g!, a.buf!, 0.9, nesterov),
+        checked: ['buf'],
+      });
+  }
+  return out;
+}
+
+// --- checks every backend shares: empty batches, labels, bad indices ---
+
+interface Rejection {
+  label: string;
+  message: RegExp;
+  run(b: Backend): unknown;
+}
+
+function rejections(): Rejection[] {
+  const batch = /empty batches are rejected/;
+  const f = (b: Backend, n: number): FloatArray => b.alloc(n);
+  const labels = (b: Backend, v: number): FloatArray => {
+    const l = b.alloc(2);
+    l[1] = v;
+    return l;
+  };
+  return [
+    { label: 'gemm m = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, false, 0, 2, 2, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
+    { label: 'gemm k = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, true, 2, 2, 0, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
+    { label: 'addChannelBias n = 0', message: batch, run: (b) => b.addChannelBias(f(b, 4), 0, 2, 2, f(b, 2)) },
+    { label: 'sumChannels n = 0', message: batch, run: (b) => b.sumChannels(f(b, 4), 0, 2, 2, 1, 0, f(b, 2)) },
+    { label: 'crelu n = 0', message: batch, run: (b) => b.crelu(f(b, 4), 0, 2, 2, f(b, 8)) },
+    { label: 'creluBackward n = 0', message: batch, run: (b) => b.creluBackward(f(b, 4), f(b, 8), 0, 2, 2, f(b, 4)) },
+    { label: 'im2col n = 0', message: batch, run: (b) => b.im2col(f(b, 16), 0, 1, 4, 4, 3, 3, 1, 1, f(b, 144)) },
+    { label: 'col2im n = 0', message: batch, run: (b) => b.col2im(f(b, 144), 0, 1, 4, 4, 3, 3, 1, 1, f(b, 16)) },
+    { label: 'maxPool n = 0', message: batch, run: (b) => b.maxPool(f(b, 16), 0, 1, 4, 4, 2, 2, f(b, 4), f(b, 4)) },
+    { label: 'maxPoolBackward n = 0', message: batch, run: (b) => b.maxPoolBackward(f(b, 4), f(b, 4), 0, 1, 4, 4, 2, 2, f(b, 16)) },
+    { label: 'globalAvgPool n = 0', message: batch, run: (b) => b.globalAvgPool(f(b, 4), 0, 1, 4, f(b, 1)) },
+    { label: 'globalAvgPoolBackward n = 0', message: batch, run: (b) => b.globalAvgPoolBackward(f(b, 1), 0, 1, 4, f(b, 4)) },
+    { label: 'batchNormTrain n = 0', message: batch, run: (b) => b.batchNormTrain(f(b, 4), 0, 1, 4, f(b, 1), f(b, 1), 1e-5, 0.1, f(b, 4), f(b, 1), f(b, 1), f(b, 1), f(b, 1)) },
+    { label: 'batchNormEval n = 0', message: batch, run: (b) => b.batchNormEval(f(b, 4), 0, 1, 4, f(b, 1), f(b, 1), f(b, 1), f(b, 1), 1e-5, f(b, 4)) },
+    { label: 'batchNormBackward n = 0', message: batch, run: (b) => b.batchNormBackward(f(b, 4), f(b, 4), 0, 1, 4, f(b, 1), f(b, 1), f(b, 1), f(b, 4), f(b, 1), f(b, 1)) },
+    { label: 'layerNorm rows = 0', message: batch, run: (b) => b.layerNorm(f(b, 4), 0, 4, f(b, 4), f(b, 4), 1e-5, f(b, 4), f(b, 1), f(b, 1)) },
+    { label: 'layerNormBackward rows = 0', message: batch, run: (b) => b.layerNormBackward(f(b, 4), f(b, 4), 0, 4, f(b, 4), f(b, 1), f(b, 1), f(b, 4), f(b, 4), f(b, 4)) },
+    { label: 'softmaxCrossEntropy rows = 0', message: batch, run: (b) => b.softmaxCrossEntropy(f(b, 4), f(b, 1), 0, 4, 4, 1, f(b, 4)) },
+    { label: 'softmaxCrossEntropy label = cols', message: /label 3 of row 1 is not a class index in \[0, 3\)/, run: (b) => b.softmaxCrossEntropy(f(b, 6), labels(b, 3), 2, 3, 3, 1, f(b, 6)) },
+    { label: 'softmaxCrossEntropy label = -1', message: /not a class index/, run: (b) => b.softmaxCrossEntropy(f(b, 6), labels(b, -1), 2, 3, 3, 1, f(b, 6)) },
+    { label: 'softmaxCrossEntropy label = 1.5', message: /not a class index/, run: (b) => b.softmaxCrossEntropy(f(b, 6), labels(b, 1.5), 2, 3, 3, 1, f(b, 6)) },
+    { label: 'softmaxCrossEntropy label = NaN', message: /not a class index/, run: (b) => b.softmaxCrossEntropy(f(b, 6), labels(b, NaN), 2, 3, 3, 1, f(b, 6)) },
+    { label: 'softmaxCrossEntropy cols > ld', message: /must be in \[1, ld/, run: (b) => b.softmaxCrossEntropy(f(b, 6), f(b, 2), 2, 4, 3, 1, f(b, 6)) },
+    { label: 'argmaxRows cols > ld', message: /must be at most ld/, run: (b) => b.argmaxRows(f(b, 6), 2, 4, 3, f(b, 2)) },
+    {
+      label: 'maxPoolBackward argmax outside the plane',
+      message: /not an index of a 4x4 plane/,
+      run: (b) => {
+        const am = b.alloc(4);
+        am[2] = 16;
+        return b.maxPoolBackward(f(b, 4), am, 1, 1, 4, 4, 2, 2, f(b, 16));
+      },
+    },
+    { label: 'activation unknown kind', message: /unknown kind 9/, run: (b) => b.activation(9 as ActivationCode, f(b, 4), f(b, 4), 0) },
+  ];
+}
+
+// --- running ---
+
+const ref = createTsBackend(32);
+const tested: BackendName[] = availableBackends().filter((n) => n !== 'ts');
+const all = cases();
+const seedOf = (s: string): number => {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) >>> 0;
+  return h;
+};
+
+function runCase(name: BackendName, c: Case): void {
+  const b = getBackend(name);
+  const rng = Rng.seeded(seedOf(`${c.kernel} ${c.label}`));
+  const values: Record<string, Float64Array> = {};
+  for (const [k, spec] of Object.entries(c.arrays)) values[k] = draw(rng, spec);
+  const ra = materialize(ref, values, c.arrays);
+  const ba = materialize(b, values, c.arrays);
+  const rr = c.run(ref, ra);
+  const br = c.run(b, ba);
+  // ts64 keeps full float64 values: compare it at float32 resolution.
+  const rtol = Math.max(c.rtol ?? 1e-6, name === 'ts64' ? 2e-6 : 0);
+  const atol = Math.max(c.atol ?? 1e-7, name === 'ts64' ? 1e-6 : 0);
+  const what = `${name} ${c.kernel} (${c.label})`;
+  // ts64 does not round y = f(x) to float32 (1 - tanh^2 of a saturated tanh is 1e-10, not 0): a small floor.
+  const abs = Math.max(c.abs ?? 0, name === 'ts64' ? 1e-9 : 0);
+  compareResult(`${what} result`, br, rr, rtol, atol, abs);
+  for (const k of Object.keys(c.arrays)) compare(`${what} ${k}`, ba[k]!, ra[k]!, rtol, atol, abs);
+  for (const k of Object.keys(ba)) if (!c.arrays[k]!.f64) b.free(ba[k]!);
+}
+
+for (const name of tested) {
+  test(`${name}: every kernel matches the float32 reference`, () => {
+    const kernels = new Set<string>();
+    for (const c of all) {
+      runCase(name, c);
+      kernels.add(c.kernel);
+    }
+    // Every kernel of the interface has cases (a new kernel must add some).
+    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free');
+    assert.deepEqual(iface.filter((k) => !kernels.has(k)), [], 'kernels without conformance cases');
+  });
+}
+
+for (const name of ['ts', ...tested]) {
+  test(`${name}: arrays one value too short are rejected`, () => {
+    const b = getBackend(name);
+    for (const c of all) {
+      for (const short of c.checked ?? []) {
+        const rng = Rng.seeded(1);
+        const values: Record<string, Float64Array> = {};
+        for (const [k, spec] of Object.entries(c.arrays)) values[k] = draw(rng, spec);
+        const a = materialize(b, values, c.arrays, short);
+        assert.throws(() => c.run(b, a), /holds \d+ values but/, `${name} ${c.kernel} (${c.label}) with ${short} one value short`);
+      }
+    }
+  });
+
+  test(`${name}: empty batches, bad labels and bad indices are rejected`, () => {
+    const b = getBackend(name);
+    for (const r of rejections()) assert.throws(() => r.run(b), r.message, `${name}: ${r.label}`);
+  });
+}
+
+test('the conformance suite covers every available backend but the reference', () => {
+  assert.ok(tested.includes('ts64'));
+  assert.ok(!tested.includes('ts'));
+});
