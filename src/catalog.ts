@@ -1,16 +1,16 @@
-import { z } from 'zod';
 import { Registry } from './config/Registry.js';
 import type { Benchmark } from './benchmarks/Benchmark.js';
 import { allBenchmarks } from './benchmarks/index.js';
 import { createProbeRunner, probeSchema, type ProbeConfig } from './diagnostics/ProbeRunner.js';
 import type { Method } from './methods/Method.js';
+import { allMethods } from './methods/index.js';
 import type { Preset } from './experiment/Preset.js';
 import type { Catalog } from './experiment/runConfig.js';
 
-/** Everything registered: the benchmarks, methods, presets and probes the CLI offers. (Wired at merge.) */
+/** Everything registered: the benchmarks, methods, presets and probes the CLI offers. */
 export function catalog(): Catalog {
   const methods = new Registry<Method>('method');
-  methods.register({ name: 'bp', description: 'plain backprop', schema: z.strictObject({}), create: () => ({ state: {} }) });
+  for (const m of allMethods()) methods.register(m);
   const benchmarks = new Registry<Benchmark>('benchmark');
   for (const b of allBenchmarks()) benchmarks.register(b);
   return {
