@@ -527,7 +527,7 @@ for (const name of tested) {
       kernels.add(c.kernel);
     }
     // Every kernel of the interface has cases (a new kernel must add some).
-    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free');
+    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free' && k !== 'owns');
     assert.deepEqual(iface.filter((k) => !kernels.has(k)), [], 'kernels without conformance cases');
   });
 }
@@ -555,4 +555,19 @@ for (const name of ['ts', ...tested]) {
 test('the conformance suite covers every available backend but the reference', () => {
   assert.ok(tested.includes('ts64'));
   assert.ok(!tested.includes('ts'));
+});
+
+test('backends say which arrays they can read; a model rejects an input from elsewhere', async () => {
+  const { Model } = await import('../src/nn/Model.js');
+  const { mlp } = await import('../src/nn/models/mlp.js');
+  const { Rng } = await import('../src/tensor/Rng.js');
+  const { Tensor } = await import('../src/tensor/Tensor.js');
+  for (const name of availableBackends()) {
+    const b = getBackend(name);
+    assert.equal(b.owns(b.alloc(3)), true, name);
+    if (name === 'ts64' || name === 'ts') continue;
+    assert.equal(b.owns(new Float32Array(3)), false, name);
+    const m = Model.build(mlp({ hidden: [4], outputs: 2 }), { inputShape: [3], backend: b, rng: Rng.seeded(1) });
+    assert.throws(() => m.forward(new Tensor(new Float32Array(3), [1, 3]), true), /is not in (wasm|native) memory; allocate batches with backend.alloc/);
+  }
 });

@@ -35,6 +35,8 @@ export interface Backend {
   alloc(n: number): FloatArray;
   /** Give an array from alloc back. Using it afterwards is an error. */
   free(a: FloatArray): void;
+  /** True if this backend's kernels can read `a` (WASM: it lives in the backend's memory). */
+  owns(a: FloatArray): boolean;
 
   // --- vector ops ---
   fill(y: FloatArray, value: number): void;

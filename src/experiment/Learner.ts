@@ -93,6 +93,7 @@ export class Learner {
   trainStep(x: Tensor, target: FloatArray): LossValue {
     const { model } = this;
     const backend = model.backend;
+    if (!backend.owns(target)) throw new Error(`learner: the targets are not in ${backend.name} memory; allocate them with backend.alloc`);
     const out = model.forward(x, true);
     const dOut = this.gradBuffer(out);
     this.loss.compute(backend, out, target, dOut.data, this.result);

@@ -143,6 +143,9 @@ export class Model {
   }
 
   forward(x: Tensor, train: boolean): Tensor {
+    if (!this.backend.owns(x.data)) {
+      throw new Error(`model: the input ${shapeString(x.shape)} is not in ${this.backend.name} memory; allocate batches with backend.alloc`);
+    }
     if (this.checkFinite && this.backend.hasNonFinite(x.data)) {
       throw new Error(`model: the input ${shapeString(x.shape)} contains NaN or infinite values`);
     }

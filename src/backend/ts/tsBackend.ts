@@ -19,6 +19,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       return new Arr(n);
     },
     free() {},
+    owns: (a) => a instanceof Arr,
 
     fill(y, value) {
       y.fill(value);

@@ -192,6 +192,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
 
     alloc: (n) => mem.alloc(n),
+    owns: (a) => mem.owns(a),
     free: (a) => mem.free(a),
 
     fill(y, value) {
