@@ -8,7 +8,7 @@
  * the wasm gemm is the reference loop). Names pick sections (default all). Re-run after the wasm gemm changes: the
  * crossover moves with it. Timings are the best of 3 runs; on a loaded machine 2 threads can be slower than 1.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Backend } from '../src/backend/Backend.js';
 import { createWasmBackend } from '../src/backend/wasm/wasmBackend.js';
 import {
@@ -81,7 +81,7 @@ if (!nativeAvailable()) {
 const wasm = createWasmBackend();
 const blas = createNativeBackend({ gemmThreshold: 0 }); // every gemm through the addon
 const cores = availableParallelism();
-console.log(`${nativeInfo()!.config}; ${cores} cores; wasm gemm: ${wasm.description}`);
+console.log(`${nativeInfo()!.config}; ${cores} cores (1-min load average ${loadavg()[0]!.toFixed(2)}); wasm gemm: ${wasm.description}`);
 
 // 1. Per-call overhead: 1x1x1 products.
 if (section('overhead')) {

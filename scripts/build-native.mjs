@@ -19,6 +19,8 @@ const addon = join(nativeDir, 'build', 'Release', 'supple_native.node');
 const verbose = process.argv.includes('--verbose');
 
 function skip(why) {
+  // An addon left from an earlier build would contradict the message.
+  rmSync(addon, { force: true });
   console.log(`[native] skipped: ${why}; supple will use the wasm backend`);
   process.exit(0);
 }
@@ -46,7 +48,6 @@ function main() {
     env: { ...process.env, npm_config_nodedir: nodedir },
   });
   if (r.error || r.status !== 0) {
-    rmSync(addon, { force: true });
     const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
     const firstError = out.split('\n').find((l) => /error/i.test(l) && !/^gyp (ERR|info)/.test(l))?.trim();
     skip(`the build failed${firstError ? ` (${firstError.slice(0, 200)})` : r.error ? ` (${r.error.message})` : ''}; run npm run build:native to see the compiler output`);
@@ -55,7 +56,6 @@ function main() {
   // Load it in a child so a broken library cannot take this process down.
   const probe = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(addon)}); const i = a.info(); console.log(i.config + ', ' + i.threads + ' threads')`], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    rmSync(addon, { force: true });
     skip(`the addon was built but does not load (${(probe.stderr || '').trim().split('\n')[0]})`);
   }
   console.log(`[native] built native/build/Release/supple_native.node: ${probe.stdout.trim()}`);

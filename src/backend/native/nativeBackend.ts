@@ -51,7 +51,8 @@ function load(): { addon: Addon } | { error: string } {
   }
   try {
     const addon = createRequire(import.meta.url)(nativeAddonPath) as Addon;
-    addon.setThreads(defaultThreads());
+    const threads = defaultThreads();
+    if (threads !== undefined) addon.setThreads(threads);
     loaded = { addon };
   } catch (e) {
     loaded = { error: `${nativeAddonPath} does not load: ${e instanceof Error ? e.message : String(e)}` };
@@ -59,10 +60,14 @@ function load(): { addon: Addon } | { error: string } {
   return loaded;
 }
 
-/** SUPPLE_THREADS if it is a positive integer, else one thread per core. */
-function defaultThreads(): number {
+/**
+ * SUPPLE_THREADS if it is a positive integer; else undefined (OpenBLAS keeps its own setting) when
+ * OPENBLAS_NUM_THREADS is set; else one thread per core available to this process.
+ */
+function defaultThreads(): number | undefined {
   const t = Number(process.env.SUPPLE_THREADS);
-  return Number.isInteger(t) && t >= 1 ? t : availableParallelism();
+  if (Number.isInteger(t) && t >= 1) return t;
+  return process.env.OPENBLAS_NUM_THREADS ? undefined : availableParallelism();
 }
 
 function addonOrNull(): Addon | null {
