@@ -2,7 +2,7 @@
  * Measures the native backend: sgemm GFLOP/s through the addon (1 and 2 OpenBLAS threads), the per-call overhead
  * of tiny products against the wasm backend, and where BLAS starts to beat wasm (the gemm threshold).
  *
- *   npm run build && node dist/bench/native.js [--quick] [--wasm-large] [overhead small large lapack]
+ *   npm run bench:native -- [--quick] [--wasm-large] [overhead small large lapack]
  *
  * --quick: fewer shapes and shorter timings. --wasm-large: also time the wasm gemm on the large shapes (slow while
  * the wasm gemm is the reference loop). Names pick sections (default all). Re-run after the wasm gemm changes: the

@@ -35,9 +35,11 @@ export interface Addon {
 
 /**
  * Products with m*n*k below this many multiply-adds stay on the wasm kernels. An addon call costs ~0.3 us against
- * ~0.1 us for a wasm call (argument checks, N-API, BLAS dispatch); against a 4x8-blocked wasm SIMD gemm, BLAS
- * ties at 16^3 = 4096 and wins from ~1.6x at 32 x 16 x 16 = 8192 up to ~4x; vector shapes (gemv, ger) tie up to
- * ~16384. Measured with bench/native.ts on a 2-core Zen 4; re-measure when the wasm gemm changes.
+ * ~0.1 us for a wasm call (argument checks, N-API, BLAS dispatch). The wasm gemm of this branch is still the
+ * reference loop, which BLAS beats from 4x4x4 up; against a throwaway 4x8-register-blocked wasm SIMD gemm (the kind
+ * the SIMD kernels will have), BLAS is 0.4-0.6x at 8^3 = 512 and 1x32x32 = 1024, level at 16^3 = 4096, 1.5x at
+ * 32x16x16 = 8192 and 3-5x from 64^3; vector shapes (gemv, ger) are level up to ~16384. Measured on a 2-core
+ * Zen 4 (bench/native.ts); re-measure when the wasm gemm changes. SUPPLE_NATIVE_GEMM_THRESHOLD overrides it.
  */
 export const DEFAULT_GEMM_THRESHOLD = 8192;
 
