@@ -14,6 +14,7 @@ import { createWasmBackend } from '../src/backend/wasm/wasmBackend.js';
 import {
   createNativeBackend,
   DEFAULT_GEMM_THRESHOLD,
+  DEFAULT_VECTOR_THRESHOLD,
   nativeAddon,
   nativeAvailable,
   nativeInfo,
@@ -79,7 +80,7 @@ if (!nativeAvailable()) {
   process.exit(0);
 }
 const wasm = createWasmBackend();
-const blas = createNativeBackend({ gemmThreshold: 0 }); // every gemm through the addon
+const blas = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 }); // every gemm through the addon
 const cores = availableParallelism();
 console.log(`${nativeInfo()!.config}; ${cores} cores (1-min load average ${loadavg()[0]!.toFixed(2)}); wasm gemm: ${wasm.description}`);
 
@@ -107,16 +108,19 @@ for (const threads of section('small') ? [1, Math.min(2, cores)] : []) {
   setNativeThreads(threads);
   console.log(`\nsmall products, ${threads} OpenBLAS thread${threads === 1 ? '' : 's'} (time per call; ratio > 1: addon faster)`);
   console.log('  shape                                        m*n*k       wasm       addon   wasm/addon');
-  let firstWin = Infinity;
-  let lastLoss = 0;
+  // Per kind (matrix, vector): the smallest size where the addon won and the largest where wasm won.
+  const firstWin = [Infinity, Infinity], lastLoss = [0, 0];
   for (const s of small) {
     const tw = timeGemm(wasm, s), tn = timeGemm(blas, s);
     const mnk = s.m * s.n * s.k;
-    if (tw > tn) firstWin = Math.min(firstWin, mnk);
-    else lastLoss = Math.max(lastLoss, mnk);
+    const kind = s.m === 1 || s.n === 1 || s.k === 1 ? 1 : 0;
+    if (tw > tn) firstWin[kind] = Math.min(firstWin[kind]!, mnk);
+    else lastLoss[kind] = Math.max(lastLoss[kind]!, mnk);
     console.log(`  ${s.label.padEnd(40)} ${String(mnk).padStart(9)} ${fmtUs(tw).padStart(11)} ${fmtUs(tn).padStart(11)} ${(tw / tn).toFixed(2).padStart(8)}`);
   }
-  console.log(`  addon first faster at m*n*k = ${firstWin}; wasm last faster at m*n*k = ${lastLoss} (threshold in use: ${DEFAULT_GEMM_THRESHOLD})`);
+  for (const [kind, name, min] of [[0, 'matrix', DEFAULT_GEMM_THRESHOLD], [1, 'vector', DEFAULT_VECTOR_THRESHOLD]] as const) {
+    console.log(`  ${name} shapes: addon first faster at m*n*k = ${firstWin[kind]}, wasm last faster at ${lastLoss[kind]} (threshold in use: ${min})`);
+  }
   if (quick) break;
 }
 

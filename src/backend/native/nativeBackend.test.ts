@@ -7,6 +7,7 @@ import { createTsBackend } from '../ts/tsBackend.js';
 import {
   createNativeBackend,
   DEFAULT_GEMM_THRESHOLD,
+  DEFAULT_VECTOR_THRESHOLD,
   nativeAddon,
   nativeAvailable,
   nativeInfo,
@@ -50,8 +51,10 @@ function checkGemm(be: ReturnType<typeof createNativeBackend>, rng: Rng, tA: boo
 
 const shapes: [number, number, number][] = [
   [1, 1, 1], [1, 7, 5], [7, 1, 5], [5, 7, 1], [1, 1, 9], [3, 5, 7], [17, 33, 9], [16, 16, 16], [20, 20, 21],
-  [64, 64, 64], [1, 300, 257], [257, 1, 300], [1, 256, 1], [300, 200, 1], [130, 97, 211], [255, 3, 129], [2, 301, 2],
+  [64, 64, 64], [1, 300, 257], [257, 1, 300], [1, 256, 1], [300, 200, 1], [400, 200, 1], [1, 256, 256],
+  [130, 97, 211], [255, 3, 129], [2, 301, 2],
 ];
+const isVector = ([m, n, k]: [number, number, number]) => m === 1 || n === 1 || k === 1;
 const scalars: [number, number][] = [[1, 0], [0.5, -1.5], [-2, 1], [1, 1]];
 
 describe('native backend', { skip }, () => {
@@ -67,8 +70,11 @@ describe('native backend', { skip }, () => {
   test('gemm matches the reference: all transposes, alpha/beta, shapes across the threshold', () => {
     const rng = Rng.seeded(1);
     // The default threshold routes the small shapes to wasm and the rest to BLAS; 0 sends everything to BLAS.
-    const routes = [createNativeBackend(), createNativeBackend({ gemmThreshold: 0 })];
-    assert.ok(shapes.some(([m, n, k]) => m * n * k < DEFAULT_GEMM_THRESHOLD) && shapes.some(([m, n, k]) => m * n * k >= DEFAULT_GEMM_THRESHOLD));
+    const routes = [createNativeBackend(), createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 })];
+    for (const [vector, min] of [[false, DEFAULT_GEMM_THRESHOLD], [true, DEFAULT_VECTOR_THRESHOLD]] as const) {
+      const sizes = shapes.filter((s) => isVector(s) === vector).map(([m, n, k]) => m * n * k);
+      assert.ok(sizes.some((x) => x < min) && sizes.some((x) => x >= min), 'shapes on both sides of the thresholds');
+    }
     for (const be of routes)
       for (const [m, n, k] of shapes)
         for (const tA of [false, true])
@@ -77,7 +83,7 @@ describe('native backend', { skip }, () => {
   });
 
   test('gemm with 1 and 2 BLAS threads gives the same result', () => {
-    const be = createNativeBackend({ gemmThreshold: 0 });
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
     const rng = Rng.seeded(2);
     const before = nativeInfo()!.threads;
     try {
@@ -93,7 +99,7 @@ describe('native backend', { skip }, () => {
   });
 
   test('gemm works on arrays allocated after the shared memory grew', () => {
-    const be = createNativeBackend({ gemmThreshold: 0 });
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
     const rng = Rng.seeded(3);
     const before = be.memory.memory.buffer.byteLength;
     const big = be.alloc((before - be.memory.used) / 4 + 1024); // one past the end: forces memory.grow
@@ -105,7 +111,7 @@ describe('native backend', { skip }, () => {
 
   test('gram matches the reference', () => {
     const rng = Rng.seeded(4);
-    const be = createNativeBackend({ gemmThreshold: 0 });
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
     for (const [rows, cols] of [[1, 1], [5, 3], [3, 5], [100, 37], [300, 64]] as const) {
       const a = be.alloc(rows * cols);
       rng.fillUniform(a, -1, 1);
@@ -209,7 +215,7 @@ describe('native backend', { skip }, () => {
     ];
     for (const [run, message] of cases) assert.throws(run, message);
     // Through the backend, the shared checks speak first.
-    const be = createNativeBackend({ gemmThreshold: 0 });
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
     assert.throws(() => be.gemm(false, false, 2, 2, 2, 1, be.alloc(3), be.alloc(4), 0, be.alloc(4)), /gemm: A holds 3 values but op\(A\) is \[2, 2\]/);
     assert.throws(() => be.gemm(false, false, 0, 2, 2, 1, be.alloc(4), be.alloc(4), 0, be.alloc(4)), /gemm: m = 0/);
   });
