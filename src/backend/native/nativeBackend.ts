@@ -45,8 +45,9 @@ export const DEFAULT_GEMM_THRESHOLD = 8192;
 
 /**
  * The same for vector shapes (m, n or k = 1: batch-1 forward gemv, batch-1 weight gradient ger), which are
- * memory-bound: BLAS is level with wasm SIMD up to ~16384 and 2x faster from 256x256 = 65536, while OpenBLAS's
- * threaded gemv is erratic in between (1 x 128 x 128: 1.2 us with 1 thread, 1.8-4.5 us with 2 on a busy machine).
+ * memory-bound: against the wasm SIMD proxy, BLAS is level at 64x64 = 4096, 1.5-1.9x at 128x128 with 1 thread but
+ * erratic with 2 (OpenBLAS threads gemv from ~9216: 1 x 128 x 128 took 1.2 us with 1 thread, 1.8-4.5 us with 2 on
+ * a busy machine, against ~1.7-3 us in wasm), and 2x or more from 256x256 = 65536.
  */
 export const DEFAULT_VECTOR_THRESHOLD = 65536;
 
