@@ -1,10 +1,194 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Backend } from '../Backend.js';
+import type { FloatArray } from '../../tensor/FloatArray.js';
+import { checkGemm, checkLength } from '../checks.js';
+import { createWasmBackend } from '../wasm/wasmBackend.js';
+import type { WasmMemory } from '../wasm/WasmMemory.js';
 
-/** Is the OpenBLAS addon built and loadable? */
-export function nativeAvailable(): boolean {
-  return false;
+/** Where `npm ci` / `npm run build:native` (scripts/build-native.mjs) puts the addon. */
+export const nativeAddonPath = fileURLToPath(new URL('../../../../native/build/Release/supple_native.node', import.meta.url));
+
+/** What the BLAS library reports about itself. */
+export interface NativeInfo {
+  /** 'OpenBLAS', 'Accelerate', or 'BLAS' (another library). */
+  readonly library: string;
+  /** OpenBLAS's build string, e.g. 'OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64'. */
+  readonly config: string;
+  /** The CPU kernel set OpenBLAS picked ('' when unknown). */
+  readonly core: string;
+  /** BLAS threads in effect (0 when the library does not say, as Accelerate). */
+  readonly threads: number;
 }
 
-export function createNativeBackend(): Backend {
-  throw new Error('native backend: the OpenBLAS addon is not built (install libopenblas-dev, then `npm run build:native`)');
+/** native/supple_native.cc. Every function checks its arguments and throws on bad input. */
+export interface Addon {
+  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
+  gram(a: Float32Array, rows: number, cols: number, out: Float64Array): void;
+  dsyevd(a: Float64Array, n: number): Float64Array;
+  gesdd(a: Float32Array | Float64Array, m: number, n: number): Float64Array;
+  setThreads(n: number): number;
+  info(): NativeInfo;
+}
+
+/**
+ * Products with m*n*k below this many multiply-adds stay on the wasm kernels. An addon call costs ~0.3 us against
+ * ~0.1 us for a wasm call (argument checks, N-API, BLAS dispatch). The wasm gemm of this branch is still the
+ * reference loop, which BLAS beats from 4x4x4 up; against a throwaway 4x8-register-blocked wasm SIMD gemm (the kind
+ * the SIMD kernels will have), BLAS is 0.4-0.6x at 8^3 = 512 and 1x32x32 = 1024, level at 16^3 = 4096, 1.5x at
+ * 32x16x16 = 8192 and 3-5x from 64^3; vector shapes (gemv, ger) are level up to ~16384. Measured on a 2-core
+ * Zen 4 (bench/native.ts); re-measure when the wasm gemm changes. SUPPLE_NATIVE_GEMM_THRESHOLD overrides it.
+ */
+export const DEFAULT_GEMM_THRESHOLD = 8192;
+
+/**
+ * The same for vector shapes (m, n or k = 1: batch-1 forward gemv, batch-1 weight gradient ger), which are
+ * memory-bound: against the wasm SIMD proxy, BLAS is level at 64x64 = 4096, 1.5-1.9x at 128x128 with 1 thread but
+ * erratic with 2 (OpenBLAS threads gemv from ~9216: 1 x 128 x 128 took 1.2 us with 1 thread, 1.8-4.5 us with 2 on
+ * a busy machine, against ~1.7-3 us in wasm), and 2x or more from 256x256 = 65536.
+ */
+export const DEFAULT_VECTOR_THRESHOLD = 65536;
+
+let loaded: { addon: Addon } | { error: string } | undefined;
+
+function load(): { addon: Addon } | { error: string } {
+  if (loaded) return loaded;
+  if (process.env.SUPPLE_NATIVE === '0') return (loaded = { error: 'disabled by SUPPLE_NATIVE=0' });
+  if (!existsSync(nativeAddonPath)) {
+    return (loaded = { error: `${nativeAddonPath} is not built (install libopenblas-dev, then \`npm run build:native\`)` });
+  }
+  try {
+    const addon = createRequire(import.meta.url)(nativeAddonPath) as Addon;
+    const threads = defaultThreads();
+    if (threads !== undefined) addon.setThreads(threads);
+    loaded = { addon };
+  } catch (e) {
+    loaded = { error: `${nativeAddonPath} does not load: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return loaded;
+}
+
+/**
+ * SUPPLE_THREADS if it is a positive integer; else undefined (OpenBLAS keeps its own setting) when
+ * OPENBLAS_NUM_THREADS is set; else one thread per core available to this process.
+ */
+function defaultThreads(): number | undefined {
+  const t = Number(process.env.SUPPLE_THREADS);
+  if (Number.isInteger(t) && t >= 1) return t;
+  return process.env.OPENBLAS_NUM_THREADS ? undefined : availableParallelism();
+}
+
+function addonOrNull(): Addon | null {
+  const l = load();
+  return 'addon' in l ? l.addon : null;
+}
+
+function addonOrThrow(): Addon {
+  const l = load();
+  if ('error' in l) throw new Error(`native backend: ${l.error}`);
+  return l.addon;
+}
+
+/** The raw addon, or null when unavailable. For tests and benchmarks; library code uses the functions below. */
+export function nativeAddon(): Addon | null {
+  return addonOrNull();
+}
+
+/** Is the OpenBLAS/Accelerate addon built and loadable? (Cached: the first call loads it.) */
+export function nativeAvailable(): boolean {
+  return 'addon' in load();
+}
+
+/** Why the addon is not available, or null when it is. */
+export function nativeUnavailableReason(): string | null {
+  const l = load();
+  return 'error' in l ? l.error : null;
+}
+
+/** The BLAS library, its configuration and threads, or null when the addon is not available. */
+export function nativeInfo(): NativeInfo | null {
+  return addonOrNull()?.info() ?? null;
+}
+
+/** Set the number of BLAS threads (OpenBLAS only; the process-wide pool). Returns the number in effect, or null. */
+export function setNativeThreads(n: number): number | null {
+  return addonOrNull()?.setThreads(n) ?? null;
+}
+
+/**
+ * The eigenvalues, ascending, of the symmetric matrix a [n, n] (row-major; the lower triangle is read), by
+ * LAPACK dsyevd. a is not modified. Null when the addon is not available; throws on bad input (non-finite values
+ * included).
+ */
+export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array | null {
+  return addonOrNull()?.dsyevd(a, n) ?? null;
+}
+
+/**
+ * The min(m, n) singular values, descending, of a [m, n] (row-major), by LAPACK sgesdd (Float32Array) or dgesdd
+ * (Float64Array). a is not modified. Null when the addon is not available; throws on bad input.
+ */
+export function singularValues(a: FloatArray, m: number, n: number): Float64Array | null {
+  return addonOrNull()?.gesdd(a, m, n) ?? null;
+}
+
+export interface NativeBackendOptions {
+  /**
+   * Products with m*n*k below this stay on wasm: default SUPPLE_NATIVE_GEMM_THRESHOLD if set, else
+   * DEFAULT_GEMM_THRESHOLD; 0 sends every product to the addon.
+   */
+  gemmThreshold?: number;
+  /** The same for vector shapes (m, n or k = 1): SUPPLE_NATIVE_GEMV_THRESHOLD, else DEFAULT_VECTOR_THRESHOLD. */
+  vectorThreshold?: number;
+}
+
+function threshold(option: number | undefined, env: string, fallback: number): number {
+  const v = process.env[env];
+  const t = option ?? (v === undefined || v === '' ? fallback : Number(v));
+  if (!(t >= 0)) throw new Error(`native backend: ${option !== undefined ? 'the threshold' : env} = ${option ?? `'${v}'`} is not a non-negative number`);
+  return t;
+}
+
+/**
+ * The wasm backend with gemm (above a size threshold) and gram routed to BLAS. The BLAS kernels work in place on
+ * the wasm backend's shared memory, so tensors are never copied between the two.
+ */
+export function createNativeBackend(options: NativeBackendOptions = {}): Backend & { readonly memory: WasmMemory } {
+  const addon = addonOrThrow();
+  const matrixMin = threshold(options.gemmThreshold, 'SUPPLE_NATIVE_GEMM_THRESHOLD', DEFAULT_GEMM_THRESHOLD);
+  const vectorMin = threshold(options.vectorThreshold, 'SUPPLE_NATIVE_GEMV_THRESHOLD', DEFAULT_VECTOR_THRESHOLD);
+  const wasm = createWasmBackend();
+  const wasmGemm = wasm.gemm.bind(wasm);
+  const wasmGram = wasm.gram.bind(wasm);
+  const info = addon.info();
+  const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
+  const version = info.config.match(/OpenBLAS (\S+)/)?.[1];
+  const blas = `${info.library}${version ? ` ${version}` : ''}${info.core ? ` (${info.core}${threads})` : threads ? ` (${threads.slice(2)})` : ''}`;
+  return {
+    ...wasm,
+    name: 'native',
+    description: `${blas} for gemm from ${matrixMin} multiply-adds (vector shapes from ${vectorMin}), gram and LAPACK; ${wasm.description} otherwise`,
+    gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+      // NaN or negative sizes fail the comparison or checkGemm.
+      const min = m === 1 || n === 1 || k === 1 ? vectorMin : matrixMin;
+      if (m * n * k < min || !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
+        wasmGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        return;
+      }
+      checkGemm(transA, transB, m, n, k, a, b, c);
+      addon.sgemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    },
+    gram(a, rows, cols, out) {
+      // The float64 products are O(rows cols^2); small ones are cheaper in wasm than a call plus a float64 copy.
+      if (rows * cols * cols < matrixMin || !(a instanceof Float32Array)) {
+        wasmGram(a, rows, cols, out);
+        return;
+      }
+      checkLength('gram', 'a', a, rows * cols);
+      checkLength('gram', 'out', out, cols * cols);
+      addon.gram(a, rows, cols, out);
+    },
+  };
 }

@@ -1,0 +1,418 @@
+// supple's optional native backend: BLAS/LAPACK kernels for Node through N-API (C API only).
+//
+// Every function works in place on the caller's typed arrays, including Float32Arrays over the wasm backend's
+// SharedArrayBuffer: napi_get_typedarray_info returns a pointer into the backing store, so nothing is copied.
+// Arguments are checked here as well as in TypeScript: bad input throws a JS error, it never reaches BLAS.
+//
+// The BLAS/LAPACK symbols are declared here rather than taken from cblas.h/lapack.h, so that building needs only
+// the library (Debian: libopenblas-dev; macOS: Accelerate) and no LAPACKE or per-distribution header paths.
+
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern "C" {
+// CBLAS (enum arguments are ints in the C ABI).
+void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda,
+                 const float* b, int ldb, float beta, float* c, int ldc);
+void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float* a, int lda, const float* x, int incx,
+                 float beta, float* y, int incy);
+void cblas_sger(int order, int m, int n, float alpha, const float* x, int incx, const float* y, int incy, float* a,
+                int lda);
+void cblas_dsyrk(int order, int uplo, int trans, int n, int k, double alpha, const double* a, int lda, double beta,
+                 double* c, int ldc);
+// Fortran LAPACK (LP64). The trailing size_t are gfortran's hidden lengths of the CHARACTER arguments; other
+// ABIs (Accelerate's CLAPACK) ignore extra trailing arguments.
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w, double* work,
+             const int* lwork, int* iwork, const int* liwork, int* info, size_t, size_t);
+void sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s, float* u,
+             const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork, int* iwork, int* info, size_t);
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s, double* u,
+             const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork, int* iwork, int* info,
+             size_t);
+#ifndef __APPLE__
+// OpenBLAS extensions; weak so that the addon also links against another BLAS (they are then null).
+void openblas_set_num_threads(int) __attribute__((weak));
+int openblas_get_num_threads(void) __attribute__((weak));
+char* openblas_get_config(void) __attribute__((weak));
+char* openblas_get_corename(void) __attribute__((weak));
+#endif
+}
+
+enum { RowMajor = 101, NoTrans = 111, Trans = 112, Upper = 121 };
+
+// Fortran indexes with 32-bit ints, so a matrix passed to LAPACK must have fewer than 2^31 elements.
+static const double kMaxInt = 2147483647.0;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Argument helpers: each returns false after throwing a JS error.
+
+static bool fail(napi_env env, const char* fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, nullptr, msg);
+  return false;
+}
+
+static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value* argv, const char* fn) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return fail(env, "%s: cannot read arguments", fn);
+  if (argc < want) return fail(env, "%s: expected %zu arguments, got %zu", fn, want, argc);
+  return true;
+}
+
+static bool get_number(napi_env env, napi_value v, const char* fn, const char* name, double* out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return fail(env, "%s: %s must be a number", fn, name);
+  napi_get_value_double(env, v, out);
+  return true;
+}
+
+// An integer in [min, 2^31 - 1].
+static bool get_dim(napi_env env, napi_value v, const char* fn, const char* name, int min, int* out) {
+  double d;
+  if (!get_number(env, v, fn, name, &d)) return false;
+  if (!(d >= min && d <= kMaxInt && d == floor(d)))
+    return fail(env, "%s: %s = %g must be an integer in [%d, 2^31 - 1]", fn, name, d, min);
+  *out = (int)d;
+  return true;
+}
+
+static bool get_bool(napi_env env, napi_value v, const char* fn, const char* name, bool* out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_boolean) return fail(env, "%s: %s must be a boolean", fn, name);
+  napi_get_value_bool(env, v, out);
+  return true;
+}
+
+struct Array {
+  void* data;
+  size_t length;  // elements
+  napi_typedarray_type type;
+};
+
+static const char* type_name(napi_typedarray_type t) {
+  return t == napi_float32_array ? "Float32Array" : t == napi_float64_array ? "Float64Array" : "another typed array";
+}
+
+// A Float32Array or Float64Array (`want` = the one required, or -1 for either) with at least `needed` elements.
+static bool get_array(napi_env env, napi_value v, const char* fn, const char* name, int want, uint64_t needed, Array* out) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  if (!is)
+    return fail(env, "%s: %s must be a %s", fn, name,
+                want == napi_float64_array ? "Float64Array" : want == napi_float32_array ? "Float32Array" : "Float32Array or Float64Array");
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &buffer, &offset) != napi_ok)
+    return fail(env, "%s: cannot read %s", fn, name);
+  bool float_type = out->type == napi_float32_array || out->type == napi_float64_array;
+  if ((want >= 0 && out->type != want) || (want < 0 && !float_type))
+    return fail(env, "%s: %s must be a %s, got %s", fn, name,
+                want == napi_float64_array ? "Float64Array" : want == napi_float32_array ? "Float32Array" : "Float32Array or Float64Array",
+                type_name(out->type));
+  if ((uint64_t)out->length < needed)
+    return fail(env, "%s: %s holds %zu values but %llu are needed", fn, name, out->length, (unsigned long long)needed);
+  if (needed > 0 && out->data == nullptr) return fail(env, "%s: %s has no data (detached buffer?)", fn, name);
+  return true;
+}
+
+static bool overlaps(const void* p, size_t pbytes, const void* q, size_t qbytes) {
+  uintptr_t a = (uintptr_t)p, b = (uintptr_t)q;
+  return a < b + qbytes && b < a + pbytes;
+}
+
+static size_t elem_size(const Array& a) { return a.type == napi_float64_array ? 8 : 4; }
+
+// A new Float64Array of n values; *data points at its storage.
+static napi_value new_f64(napi_env env, size_t n, double** data) {
+  napi_value ab, ta;
+  void* p = nullptr;
+  if (napi_create_arraybuffer(env, n * sizeof(double), &p, &ab) != napi_ok) return nullptr;
+  if (napi_create_typedarray(env, napi_float64_array, n, ab, 0, &ta) != napi_ok) return nullptr;
+  *data = (double*)p;
+  return ta;
+}
+
+static bool all_finite_f64(const double* a, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(a[i])) return false;
+  return true;
+}
+
+static bool all_finite_f32(const float* a, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(a[i])) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+// sgemm(transA, transB, m, n, k, alpha, a, b, beta, c): C[m, n] = alpha op(A) op(B) + beta C, row-major Float32Arrays.
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  const char* fn = "sgemm";
+  if (!get_args(env, info, 10, argv, fn)) return nullptr;
+  bool ta, tb;
+  int m, n, k;
+  double alpha, beta;
+  Array a, b, c;
+  if (!get_bool(env, argv[0], fn, "transA", &ta) || !get_bool(env, argv[1], fn, "transB", &tb) ||
+      !get_dim(env, argv[2], fn, "m", 1, &m) || !get_dim(env, argv[3], fn, "n", 1, &n) ||
+      !get_dim(env, argv[4], fn, "k", 1, &k) || !get_number(env, argv[5], fn, "alpha", &alpha) ||
+      !get_array(env, argv[6], fn, "A", napi_float32_array, (uint64_t)m * k, &a) ||
+      !get_array(env, argv[7], fn, "B", napi_float32_array, (uint64_t)k * n, &b) ||
+      !get_number(env, argv[8], fn, "beta", &beta) ||
+      !get_array(env, argv[9], fn, "C", napi_float32_array, (uint64_t)m * n, &c))
+    return nullptr;
+  // BLAS gives no result for an output that overlaps an input.
+  size_t cb = (size_t)m * n * 4;
+  if (overlaps(c.data, cb, a.data, (size_t)m * k * 4)) return fail(env, "sgemm: C overlaps A"), nullptr;
+  if (overlaps(c.data, cb, b.data, (size_t)k * n * 4)) return fail(env, "sgemm: C overlaps B"), nullptr;
+  const float* A = (const float*)a.data;
+  const float* B = (const float*)b.data;
+  float* C = (float*)c.data;
+  // OpenBLAS's sgemm packs op(B) (or op(A)) on every call, which costs more than the product when the other side is
+  // one row or column (1 x 1024 x 1024: 270-930 us in sgemm, 67 us in sgemv), so vector shapes avoid sgemm.
+  // beta = 0 must ignore the old C (NaN included): zero it ourselves rather than rely on how a BLAS version scales by 0.
+  if (m == 1 || n == 1) {
+    if (beta == 0) memset(C, 0, (size_t)m * n * 4);
+    if (m == 1) {
+      // c[1, n] = alpha a[1, k] op(B) + beta c: y = op(B)^T x; A is contiguous whether transposed or not.
+      if (tb) cblas_sgemv(RowMajor, NoTrans, n, k, (float)alpha, B, k, A, 1, (float)beta, C, 1);
+      else cblas_sgemv(RowMajor, Trans, k, n, (float)alpha, B, n, A, 1, (float)beta, C, 1);
+    } else {
+      // c[m, 1] = alpha op(A) b[k, 1] + beta c.
+      if (ta) cblas_sgemv(RowMajor, Trans, k, m, (float)alpha, A, m, B, 1, (float)beta, C, 1);
+      else cblas_sgemv(RowMajor, NoTrans, m, k, (float)alpha, A, k, B, 1, (float)beta, C, 1);
+    }
+    return nullptr;
+  }
+  if (k == 1) {
+    // Outer product C = alpha a b^T + beta C (both operands are contiguous vectors). sgemm packs; beta = 0 is one
+    // write pass here (sger would need C zeroed first), otherwise C is scaled by beta (if not 1) and sger adds.
+    if (beta == 0) {
+      for (int i = 0; i < m; i++) {
+        float ai = (float)alpha * A[i];
+        float* __restrict ci = C + (size_t)i * n;
+        for (int j = 0; j < n; j++) ci[j] = ai * B[j];
+      }
+    } else {
+      if (beta != 1) {
+        size_t mn = (size_t)m * n;
+        float fb = (float)beta;
+        for (size_t i = 0; i < mn; i++) C[i] *= fb;
+      }
+      cblas_sger(RowMajor, m, n, (float)alpha, A, 1, B, 1, C, n);
+    }
+    return nullptr;
+  }
+  cblas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k, (float)alpha, A, ta ? m : k, B,
+              tb ? k : n, (float)beta, C, n);
+  return nullptr;
+}
+
+// gram(a, rows, cols, out): out[cols, cols] = a^T a for a Float32Array [rows, cols], in float64 (dsyrk on
+// float64 copies of blocks of rows, so the products are exact as in the reference and memory stays bounded).
+static napi_value Gram(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  const char* fn = "gram";
+  if (!get_args(env, info, 4, argv, fn)) return nullptr;
+  int rows, cols;
+  Array a, out;
+  if (!get_dim(env, argv[1], fn, "rows", 0, &rows) || !get_dim(env, argv[2], fn, "cols", 0, &cols) ||
+      !get_array(env, argv[0], fn, "a", napi_float32_array, (uint64_t)rows * cols, &a) ||
+      !get_array(env, argv[3], fn, "out", napi_float64_array, (uint64_t)cols * cols, &out))
+    return nullptr;
+  if (cols == 0) return nullptr;
+  double* o = (double*)out.data;
+  if (overlaps(o, (size_t)cols * cols * 8, a.data, (size_t)rows * cols * 4)) return fail(env, "gram: out overlaps a"), nullptr;
+  if (rows == 0) {
+    memset(o, 0, (size_t)cols * cols * 8);
+    return nullptr;
+  }
+  // About 8 MB of float64 per block.
+  int block = (int)((1 << 20) / cols);
+  if (block < 1) block = 1;
+  if (block > rows) block = rows;
+  double* tmp = (double*)malloc((size_t)block * cols * sizeof(double));
+  if (!tmp) return fail(env, "gram: out of memory for a %d x %d block", block, cols), nullptr;
+  const float* src = (const float*)a.data;
+  for (int r0 = 0; r0 < rows; r0 += block) {
+    int nr = rows - r0 < block ? rows - r0 : block;
+    size_t cnt = (size_t)nr * cols;
+    const float* s = src + (size_t)r0 * cols;
+    for (size_t i = 0; i < cnt; i++) tmp[i] = s[i];
+    cblas_dsyrk(RowMajor, Upper, Trans, cols, nr, 1.0, tmp, cols, r0 == 0 ? 0.0 : 1.0, o, cols);
+  }
+  free(tmp);
+  for (size_t i = 0; i < (size_t)cols; i++)
+    for (size_t j = 0; j < i; j++) o[i * cols + j] = o[j * cols + i];
+  return nullptr;
+}
+
+// dsyevd(a, n): the eigenvalues (ascending, a new Float64Array) of the symmetric Float64Array a [n, n].
+// Reads the lower triangle (row-major); a is not modified.
+static napi_value Dsyevd(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  const char* fn = "dsyevd";
+  if (!get_args(env, info, 2, argv, fn)) return nullptr;
+  int n;
+  Array a;
+  if (!get_dim(env, argv[1], fn, "n", 1, &n)) return nullptr;
+  if ((double)n * n > kMaxInt) return fail(env, "dsyevd: n = %d is too large (n^2 must be below 2^31)", n), nullptr;
+  if (!get_array(env, argv[0], fn, "a", napi_float64_array, (uint64_t)n * n, &a)) return nullptr;
+  size_t nn = (size_t)n * n;
+  if (!all_finite_f64((const double*)a.data, nn)) return fail(env, "dsyevd: a contains NaN or infinite values"), nullptr;
+  double* w;
+  napi_value result = new_f64(env, n, &w);
+  if (!result) return fail(env, "dsyevd: cannot allocate the result"), nullptr;
+  double* copy = (double*)malloc(nn * sizeof(double));
+  if (!copy) return fail(env, "dsyevd: out of memory for a %d x %d matrix", n, n), nullptr;
+  memcpy(copy, a.data, nn * sizeof(double));
+  // Column-major upper triangle = row-major lower triangle.
+  const char jobz = 'N', uplo = 'U';
+  int lwork = -1, liwork = -1, iwq = 0, infoq = 0;
+  double wq = 0;
+  dsyevd_(&jobz, &uplo, &n, copy, &n, w, &wq, &lwork, &iwq, &liwork, &infoq, 1, 1);
+  lwork = infoq == 0 ? (int)wq : 2 * n + 1;
+  liwork = infoq == 0 && iwq > 0 ? iwq : 1;
+  double* work = (double*)malloc((size_t)lwork * sizeof(double));
+  int* iwork = (int*)malloc((size_t)liwork * sizeof(int));
+  int inf = 0;
+  if (work && iwork) dsyevd_(&jobz, &uplo, &n, copy, &n, w, work, &lwork, iwork, &liwork, &inf, 1, 1);
+  bool oom = !work || !iwork;
+  free(work);
+  free(iwork);
+  free(copy);
+  if (oom) return fail(env, "dsyevd: out of memory for the workspace"), nullptr;
+  if (inf != 0) return fail(env, "dsyevd: LAPACK failed (info = %d%s)", inf, inf > 0 ? ", no convergence" : ""), nullptr;
+  return result;
+}
+
+// gesdd(a, m, n): the singular values (descending, a new Float64Array of min(m, n)) of a [m, n], a Float32Array
+// (sgesdd) or Float64Array (dgesdd); a is not modified.
+static napi_value Gesdd(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  const char* fn = "gesdd";
+  if (!get_args(env, info, 3, argv, fn)) return nullptr;
+  int m, n;
+  Array a;
+  if (!get_dim(env, argv[1], fn, "m", 1, &m) || !get_dim(env, argv[2], fn, "n", 1, &n)) return nullptr;
+  if ((double)m * n > kMaxInt) return fail(env, "gesdd: m * n = %.0f is too large (must be below 2^31)", (double)m * n), nullptr;
+  if (!get_array(env, argv[0], fn, "a", -1, (uint64_t)m * n, &a)) return nullptr;
+  size_t mn = (size_t)m * n;
+  bool f64 = a.type == napi_float64_array;
+  if (!(f64 ? all_finite_f64((const double*)a.data, mn) : all_finite_f32((const float*)a.data, mn)))
+    return fail(env, "gesdd: a contains NaN or infinite values"), nullptr;
+  int mins = m < n ? m : n;
+  double* s;
+  napi_value result = new_f64(env, mins, &s);
+  if (!result) return fail(env, "gesdd: cannot allocate the result"), nullptr;
+  // Row-major [m, n] is column-major [n, m] with the same singular values.
+  int M = n, N = m, lda = n, one = 1, lwork = -1, inf = 0;
+  const char jobz = 'N';
+  void* copy = malloc(mn * elem_size(a));
+  int* iwork = (int*)malloc((size_t)8 * mins * sizeof(int));
+  void* work = nullptr;
+  float* s32 = f64 ? nullptr : (float*)malloc((size_t)mins * sizeof(float));
+  bool oom = !copy || !iwork || (!f64 && !s32);
+  if (!oom) {
+    memcpy(copy, a.data, mn * elem_size(a));
+    if (f64) {
+      double wq = 0, du = 0;
+      dgesdd_(&jobz, &M, &N, (double*)copy, &lda, s, &du, &one, &du, &one, &wq, &lwork, iwork, &inf, 1);
+      lwork = inf == 0 ? (int)wq : 1;
+      work = malloc((size_t)lwork * sizeof(double));
+      if (work) dgesdd_(&jobz, &M, &N, (double*)copy, &lda, s, &du, &one, &du, &one, (double*)work, &lwork, iwork, &inf, 1);
+    } else {
+      float wq = 0, du = 0;
+      sgesdd_(&jobz, &M, &N, (float*)copy, &lda, s32, &du, &one, &du, &one, &wq, &lwork, iwork, &inf, 1);
+      lwork = inf == 0 ? (int)wq : 1;
+      work = malloc((size_t)lwork * sizeof(float));
+      if (work) {
+        sgesdd_(&jobz, &M, &N, (float*)copy, &lda, s32, &du, &one, &du, &one, (float*)work, &lwork, iwork, &inf, 1);
+        for (int i = 0; i < mins; i++) s[i] = s32[i];
+      }
+    }
+    oom = !work;
+  }
+  free(copy);
+  free(iwork);
+  free(work);
+  free(s32);
+  if (oom) return fail(env, "gesdd: out of memory for a %d x %d matrix", m, n), nullptr;
+  if (inf != 0) return fail(env, "gesdd: LAPACK failed (info = %d%s)", inf, inf > 0 ? ", no convergence" : ""), nullptr;
+  return result;
+}
+
+// setThreads(n): the number of BLAS threads (OpenBLAS only); returns the number in effect.
+static int current_threads() {
+#ifndef __APPLE__
+  if (openblas_get_num_threads) return openblas_get_num_threads();
+#endif
+  return 0;  // unknown: Accelerate manages its own threads
+}
+
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int n;
+  if (!get_args(env, info, 1, argv, "setThreads") || !get_dim(env, argv[0], "setThreads", "n", 1, &n)) return nullptr;
+#ifndef __APPLE__
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
+#endif
+  napi_value r;
+  napi_create_int32(env, current_threads(), &r);
+  return r;
+}
+
+static void set_string(napi_env env, napi_value obj, const char* key, const char* value) {
+  napi_value v;
+  napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, key, v);
+}
+
+// info(): { library, config, core, threads } of the BLAS in use.
+static napi_value Info(napi_env env, napi_callback_info info) {
+  napi_value obj, t;
+  napi_create_object(env, &obj);
+#ifdef __APPLE__
+  set_string(env, obj, "library", "Accelerate");
+  set_string(env, obj, "config", "Apple Accelerate");
+  set_string(env, obj, "core", "");
+#else
+  bool openblas = openblas_get_config != nullptr;
+  set_string(env, obj, "library", openblas ? "OpenBLAS" : "BLAS");
+  set_string(env, obj, "config", openblas ? openblas_get_config() : "unknown BLAS");
+  set_string(env, obj, "core", openblas_get_corename ? openblas_get_corename() : "");
+#endif
+  napi_create_int32(env, current_threads(), &t);
+  napi_set_named_property(env, obj, "threads", t);
+  return obj;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gram", nullptr, Gram, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dsyevd", nullptr, Dsyevd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gesdd", nullptr, Gesdd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

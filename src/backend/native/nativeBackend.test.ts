@@ -1,0 +1,266 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../../tensor/Rng.js';
+import { createTsBackend } from '../ts/tsBackend.js';
+import {
+  createNativeBackend,
+  DEFAULT_GEMM_THRESHOLD,
+  DEFAULT_VECTOR_THRESHOLD,
+  nativeAddon,
+  nativeAvailable,
+  nativeInfo,
+  nativeUnavailableReason,
+  setNativeThreads,
+  singularValues,
+  symmetricEigenvalues,
+} from './nativeBackend.js';
+
+const skip = nativeAvailable() ? false : `the native addon is not available (${nativeUnavailableReason()})`;
+if (skip) console.log(`native backend tests skipped: ${skip}`);
+
+const ts = createTsBackend(32);
+
+/** C = alpha op(A) op(B) + beta C on `be` against the reference, with a float32 error bound per element. */
+function checkGemm(be: ReturnType<typeof createNativeBackend>, rng: Rng, tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, beta: number): void {
+  const a = be.alloc(m * k), b = be.alloc(k * n), c = be.alloc(m * n);
+  rng.fillUniform(a, -1, 1);
+  rng.fillUniform(b, -1, 1);
+  rng.fillUniform(c, -1, 1);
+  // beta = 0 must ignore the old contents, NaN included.
+  if (beta === 0) c.fill(NaN);
+  const ref = Float32Array.from(c);
+  ts.gemm(tA, tB, m, n, k, alpha, a, b, beta, ref);
+  // |error| <= (k + 2) eps (|alpha| |op(A)| |op(B)| + |beta| |C0|) covers any summation order.
+  const bound = new Float32Array(m * n);
+  if (beta !== 0) for (let i = 0; i < m * n; i++) bound[i] = Math.abs(c[i]!);
+  ts.gemm(tA, tB, m, n, k, Math.abs(alpha), a.map(Math.abs), b.map(Math.abs), Math.abs(beta), bound);
+  be.gemm(tA, tB, m, n, k, alpha, a, b, beta, c);
+  const eps = 1.2e-7 * (k + 2);
+  for (let i = 0; i < m * n; i++) {
+    const err = Math.abs(c[i]! - ref[i]!);
+    if (!(err <= eps * bound[i]! + 1e-30)) {
+      assert.fail(`gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} alpha=${alpha} beta=${beta}: C[${i}] = ${c[i]}, reference ${ref[i]} (bound ${eps * bound[i]!})`);
+    }
+  }
+  be.free(a);
+  be.free(b);
+  be.free(c);
+}
+
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 5], [7, 1, 5], [5, 7, 1], [1, 1, 9], [3, 5, 7], [17, 33, 9], [16, 16, 16], [20, 20, 21],
+  [64, 64, 64], [1, 300, 257], [257, 1, 300], [1, 256, 1], [300, 200, 1], [400, 200, 1], [1, 256, 256],
+  [130, 97, 211], [255, 3, 129], [2, 301, 2],
+];
+const isVector = ([m, n, k]: [number, number, number]) => m === 1 || n === 1 || k === 1;
+const scalars: [number, number][] = [[1, 0], [0.5, -1.5], [-2, 1], [1, 1]];
+
+describe('native backend', { skip }, () => {
+  test('name, description and info', () => {
+    const be = createNativeBackend();
+    assert.equal(be.name, 'native');
+    assert.match(be.description, /OpenBLAS|Accelerate|BLAS/);
+    const info = nativeInfo()!;
+    assert.ok(info.library.length > 0 && info.config.length > 0);
+    assert.ok(info.threads >= 0);
+  });
+
+  test('gemm matches the reference: all transposes, alpha/beta, shapes across the threshold', () => {
+    const rng = Rng.seeded(1);
+    // The default threshold routes the small shapes to wasm and the rest to BLAS; 0 sends everything to BLAS.
+    const routes = [createNativeBackend(), createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 })];
+    for (const [vector, min] of [[false, DEFAULT_GEMM_THRESHOLD], [true, DEFAULT_VECTOR_THRESHOLD]] as const) {
+      const sizes = shapes.filter((s) => isVector(s) === vector).map(([m, n, k]) => m * n * k);
+      assert.ok(sizes.some((x) => x < min) && sizes.some((x) => x >= min), 'shapes on both sides of the thresholds');
+    }
+    for (const be of routes)
+      for (const [m, n, k] of shapes)
+        for (const tA of [false, true])
+          for (const tB of [false, true])
+            for (const [alpha, beta] of scalars) checkGemm(be, rng, tA, tB, m, n, k, alpha, beta);
+  });
+
+  test('gemm with 1 and 2 BLAS threads gives the same result', () => {
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
+    const rng = Rng.seeded(2);
+    const before = nativeInfo()!.threads;
+    try {
+      for (const threads of [1, 2]) {
+        const got = setNativeThreads(threads);
+        if (nativeInfo()!.library === 'OpenBLAS') assert.equal(got, threads);
+        checkGemm(be, rng, false, true, 96, 200, 150, 1, 0);
+        checkGemm(be, rng, true, false, 200, 150, 96, 0.5, 1);
+      }
+    } finally {
+      if (before > 0) setNativeThreads(before);
+    }
+  });
+
+  test('gemm works on arrays allocated after the shared memory grew', () => {
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
+    const rng = Rng.seeded(3);
+    const before = be.memory.memory.buffer.byteLength;
+    const big = be.alloc((before - be.memory.used) / 4 + 1024); // one past the end: forces memory.grow
+    assert.ok(be.memory.memory.buffer.byteLength > before);
+    checkGemm(be, rng, false, false, 33, 17, 9, 1, 0);
+    checkGemm(be, rng, true, true, 40, 50, 60, 1, 1);
+    be.free(big);
+  });
+
+  test('gram matches the reference', () => {
+    const rng = Rng.seeded(4);
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
+    for (const [rows, cols] of [[1, 1], [5, 3], [3, 5], [100, 37], [300, 64]] as const) {
+      const a = be.alloc(rows * cols);
+      rng.fillUniform(a, -1, 1);
+      const want = new Float64Array(cols * cols), got = new Float64Array(cols * cols).fill(NaN);
+      ts.gram(a, rows, cols, want);
+      be.gram(a, rows, cols, got);
+      for (let i = 0; i < cols * cols; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-12 * rows, `gram ${rows}x${cols}[${i}]: ${got[i]} vs ${want[i]}`);
+      be.free(a);
+    }
+  });
+
+  test('eigenvalues of a diagonal matrix, ascending', () => {
+    const d = [3, -1, 0, 2.5, 1e-3, -7];
+    const n = d.length;
+    const a = new Float64Array(n * n);
+    d.forEach((v, i) => (a[i * n + i] = v));
+    const copy = Float64Array.from(a);
+    const w = symmetricEigenvalues(a, n)!;
+    assert.deepEqual([...w], [...d].sort((x, y) => x - y));
+    assert.deepEqual(a, copy, 'the input is not modified');
+  });
+
+  test('eigenvalues of Q D Q^T with a random orthogonal Q', () => {
+    const rng = Rng.seeded(5);
+    const n = 40;
+    const q = randomOrthogonal(rng, n);
+    const d = Array.from({ length: n }, (_, i) => (i - 10) * 0.75 + rng.uniform(0, 0.1));
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < n; p++) s += q[i * n + p]! * d[p]! * q[j * n + p]!;
+        a[i * n + j] = s;
+      }
+    const w = symmetricEigenvalues(a, n)!;
+    const want = [...d].sort((x, y) => x - y);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(w[i]! - want[i]!) < 1e-10, `eigenvalue ${i}: ${w[i]} vs ${want[i]}`);
+  });
+
+  test('eigenvalues of a rank-deficient Gram matrix, and singular values agree', () => {
+    const rng = Rng.seeded(6);
+    const n = 30, r = 7;
+    const x = new Float64Array(r * n);
+    rng.fillNormal(x, 0, 1);
+    // g = x^T x [n, n] has rank r.
+    const g = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < r; p++) s += x[p * n + i]! * x[p * n + j]!;
+        g[i * n + j] = s;
+      }
+    const w = symmetricEigenvalues(g, n)!;
+    for (let i = 1; i < n; i++) assert.ok(w[i]! >= w[i - 1]!, 'ascending');
+    const top = w[n - 1]!;
+    for (let i = 0; i < n - r; i++) assert.ok(Math.abs(w[i]!) < 1e-12 * top, `eigenvalue ${i} = ${w[i]} should be 0`);
+    assert.ok(w[n - r]! > 1e-3 * top, 'the rank is r');
+    // The singular values of x are the square roots of the nonzero eigenvalues, descending.
+    for (const arr of [x, Float32Array.from(x)]) {
+      const s = singularValues(arr, r, n)!;
+      assert.equal(s.length, r);
+      const tol = arr instanceof Float64Array ? 1e-10 : 1e-4;
+      for (let i = 0; i < r; i++) assert.ok(Math.abs(s[i]! - Math.sqrt(w[n - 1 - i]!)) < tol * s[0]!, `singular value ${i}: ${s[i]} vs ${Math.sqrt(w[n - 1 - i]!)}`);
+    }
+  });
+
+  test('singular values of a known matrix, both orientations', () => {
+    // [[3, 0], [0, -4], [0, 0]] has singular values 4, 3.
+    const a = new Float64Array([3, 0, 0, -4, 0, 0]);
+    assert.deepEqual([...singularValues(a, 3, 2)!], [4, 3]);
+    assert.deepEqual([...singularValues(new Float32Array([3, 0, 0, 0, -4, 0]), 2, 3)!], [4, 3]);
+    assert.deepEqual([...a], [3, 0, 0, -4, 0, 0], 'the input is not modified');
+  });
+
+  test('bad input throws clear errors and never crashes', () => {
+    const addon = nativeAddon()!;
+    const f = (n: number) => new Float32Array(n);
+    const cases: [() => unknown, RegExp][] = [
+      [() => (addon.sgemm as (...a: unknown[]) => void)(), /sgemm: expected 10 arguments, got 0/],
+      [() => addon.sgemm(0 as unknown as boolean, false, 1, 1, 1, 1, f(1), f(1), 0, f(1)), /sgemm: transA must be a boolean/],
+      [() => addon.sgemm(false, false, 2.5, 1, 1, 1, f(4), f(4), 0, f(4)), /sgemm: m = 2.5 must be an integer/],
+      [() => addon.sgemm(false, false, 1, -3, 1, 1, f(4), f(4), 0, f(4)), /sgemm: n = -3 must be an integer/],
+      [() => addon.sgemm(false, false, 1, 1, 2 ** 40, 1, f(4), f(4), 0, f(4)), /sgemm: k = .* must be an integer in \[1, 2\^31 - 1\]/],
+      [() => addon.sgemm(false, false, 1, 1, 1, '1' as unknown as number, f(1), f(1), 0, f(1)), /sgemm: alpha must be a number/],
+      [() => addon.sgemm(false, false, 2, 2, 2, 1, f(3), f(4), 0, f(4)), /sgemm: A holds 3 values but 4 are needed/],
+      [() => addon.sgemm(false, false, 2, 2, 2, 1, f(4), f(4), 0, f(3)), /sgemm: C holds 3 values but 4 are needed/],
+      [() => addon.sgemm(false, false, 1, 1, 1, 1, new Float64Array(1) as unknown as Float32Array, f(1), 0, f(1)), /sgemm: A must be a Float32Array, got Float64Array/],
+      [() => addon.sgemm(false, false, 1, 1, 1, 1, [1] as unknown as Float32Array, f(1), 0, f(1)), /sgemm: A must be a Float32Array/],
+      [() => { const x = f(8); addon.sgemm(false, false, 2, 2, 2, 1, x, f(4), 0, x.subarray(2)); }, /sgemm: C overlaps A/],
+      [() => addon.gram(f(6), 2, 3, new Float64Array(8)), /gram: out holds 8 values but 9 are needed/],
+      [() => addon.dsyevd(new Float64Array(3), 2), /dsyevd: a holds 3 values but 4 are needed/],
+      [() => addon.dsyevd(new Float64Array([1, NaN, NaN, 1]), 2), /dsyevd: a contains NaN or infinite values/],
+      [() => addon.dsyevd(new Float64Array(1), 0), /dsyevd: n = 0 must be an integer/],
+      [() => addon.dsyevd(new Float64Array(4), 50000), /dsyevd: n = 50000 is too large/],
+      [() => addon.dsyevd(f(4) as unknown as Float64Array, 2), /dsyevd: a must be a Float64Array, got Float32Array/],
+      [() => addon.gesdd([1, 2] as unknown as Float32Array, 1, 2), /gesdd: a must be a Float32Array or Float64Array/],
+      [() => addon.gesdd(new Int32Array(2) as unknown as Float32Array, 1, 2), /gesdd: a must be a Float32Array or Float64Array/],
+      [() => addon.gesdd(f(2), 2, 2 ** 30), /gesdd: m \* n = .* is too large/],
+      [() => addon.gesdd(new Float64Array([1, Infinity]), 1, 2), /gesdd: a contains NaN or infinite values/],
+      [() => addon.setThreads(0), /setThreads: n = 0 must be an integer/],
+    ];
+    for (const [run, message] of cases) assert.throws(run, message);
+    // Through the backend, the shared checks speak first.
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
+    assert.throws(() => be.gemm(false, false, 2, 2, 2, 1, be.alloc(3), be.alloc(4), 0, be.alloc(4)), /gemm: A holds 3 values but op\(A\) is \[2, 2\]/);
+    assert.throws(() => be.gemm(false, false, 0, 2, 2, 1, be.alloc(4), be.alloc(4), 0, be.alloc(4)), /gemm: m = 0/);
+  });
+});
+
+test('without the addon, native is unavailable and auto picks another backend', () => {
+  // SUPPLE_NATIVE=0 makes the loader behave as if the addon were missing.
+  const selectUrl = new URL('../selectBackend.js', import.meta.url).href;
+  const nativeUrl = new URL('./nativeBackend.js', import.meta.url).href;
+  const script = `
+    const { availableBackends, getBackend } = await import(${JSON.stringify(selectUrl)});
+    const n = await import(${JSON.stringify(nativeUrl)});
+    let threw = '';
+    try { getBackend('native'); } catch (e) { threw = e.message; }
+    console.log(JSON.stringify({ available: n.nativeAvailable(), list: availableBackends(), auto: getBackend('auto').name,
+      eig: n.symmetricEigenvalues(new Float64Array([1]), 1), sv: n.singularValues(new Float32Array([1]), 1, 1), threw }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, SUPPLE_NATIVE: '0', SUPPLE_BACKEND: '' },
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.available, false);
+  assert.ok(!out.list.includes('native'));
+  assert.notEqual(out.auto, 'native');
+  assert.equal(out.eig, null);
+  assert.equal(out.sv, null);
+  assert.match(out.threw, /native backend: disabled by SUPPLE_NATIVE=0/);
+});
+
+/** A random orthogonal [n, n] matrix: modified Gram-Schmidt on Gaussian rows. */
+function randomOrthogonal(rng: Rng, n: number): Float64Array {
+  const q = new Float64Array(n * n);
+  rng.fillNormal(q, 0, 1);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      let d = 0;
+      for (let p = 0; p < n; p++) d += q[i * n + p]! * q[j * n + p]!;
+      for (let p = 0; p < n; p++) q[i * n + p] -= d * q[j * n + p]!;
+    }
+    let s = 0;
+    for (let p = 0; p < n; p++) s += q[i * n + p]! ** 2;
+    s = Math.sqrt(s);
+    for (let p = 0; p < n; p++) q[i * n + p] /= s;
+  }
+  return q;
+}
