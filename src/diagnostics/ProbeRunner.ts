@@ -1,3 +1,5 @@
+import { useSymmetricEigenvalues } from './singularValues.js';
+import { symmetricEigenvalues as nativeSymmetricEigenvalues } from '../backend/native/nativeBackend.js';
 import { z } from 'zod';
 import type { Batch, Task } from '../benchmarks/Benchmark.js';
 import type { Learner } from '../experiment/Learner.js';
@@ -82,6 +84,8 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
   const model = learner.model;
   const backend = model.backend;
   const initial = opts.initial ?? model.params.map((p) => p.data.slice());
+  // On the native backend, singular values come from LAPACK (dsyevd); elsewhere from ml-matrix.
+  if (backend.name === 'native') useSymmetricEigenvalues(nativeSymmetricEigenvalues);
   const all = new Map(registeredDiagnostics().map((d) => [d.name, d]));
   const cfg = config as unknown as Record<string, Record<string, unknown>>;
   const entries: Entry[] = config.diagnostics.map((name) => {
