@@ -39,6 +39,8 @@ if (existsSync(asDir)) {
     run(process.execPath, [
       asc, join(asDir, 'index.ts'),
       '-O3', '--noAssert',
+      // Function names in the binary (a few KiB) so that profiles name the kernels.
+      '--debug',
       '--enable', 'simd,threads',
       '--runtime', 'stub',
       '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '65536',

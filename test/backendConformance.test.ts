@@ -357,6 +357,8 @@ function cases(): Case[] {
     [2, 3, 7, 5, 3, 2],
     [1, 2, 6, 6, 3, 1],
     [2, 2, 9, 8, 2, 3],
+    [2, 3, 9, 17, 2, 2], // the vectorized 2x2 path: two quads per row, odd height and width
+    [1, 2, 8, 10, 2, 2], // a quad and a remainder column
   ] as number[][]) {
     const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
     const lbl = `n=${n} c=${c} ${h}x${w} k=${k} stride=${stride}`;
@@ -375,6 +377,18 @@ function cases(): Case[] {
       run: (b, a) => b.maxPoolBackward(a.dy!, a.argmax!, n!, c!, h!, w!, oh, ow, a.dx!),
       checked: ['dy', 'argmax', 'dx'],
     });
+    // The backward of a real forward pass (argmax inside each window: the fast 2x2 path where it applies).
+    for (const gen of ['u', 'ties', 'nan'] as Gen[])
+      add({
+        kernel: 'maxPoolBackward',
+        label: `${lbl} after a forward, ${gen}`,
+        arrays: { x: { n: n! * c! * h! * w!, gen }, y: { n: n! * c! * oh * ow }, argmax: { n: n! * c! * oh * ow }, dy: { n: n! * c! * oh * ow }, dx: { n: n! * c! * h! * w! } },
+        run: (b, a) => {
+          b.maxPool(a.x!, n!, c!, h!, w!, k!, stride!, a.y!, a.argmax!);
+          b.maxPoolBackward(a.dy!, a.argmax!, n!, c!, h!, w!, oh, ow, a.dx!);
+        },
+        checked: ['y', 'argmax', 'dx'],
+      });
   }
 
   // losses

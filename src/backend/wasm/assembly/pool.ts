@@ -7,8 +7,14 @@ export function maxPool(x: usize, n: i32, c: i32, h: i32, w: i32, k: i32, stride
   const planes = n * c;
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>p * <usize>hw << 2);
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++) {
+    const yp = y + (<usize>p * <usize>oh * <usize>ow << 2);
+    const ap = argmax + (<usize>p * <usize>oh * <usize>ow << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      let ox = 0;
+      // The common 2x2 window with step 2, four outputs at a time without branches (comparisons are data-
+      // dependent and mispredict half the time in the scalar loop).
+      if (k == 2 && stride == 2) ox = maxPool2x2Row(xp, w, oy, ow, yp + (<usize>oy * <usize>ow << 2), ap + (<usize>oy * <usize>ow << 2));
+      for (; ox < ow; ox++) {
         let best: f32 = -Infinity;
         let at = oy * stride * w + ox * stride;
         for (let ky = 0; ky < k; ky++) {
@@ -23,15 +29,60 @@ export function maxPool(x: usize, n: i32, c: i32, h: i32, w: i32, k: i32, stride
             }
           }
         }
-        const o = (<usize>p * <usize>oh + <usize>oy) * <usize>ow + <usize>ox;
-        store<f32>(y + (o << 2), best);
-        store<f32>(argmax + (o << 2), <f32>at);
+        const o = <usize>oy * <usize>ow + <usize>ox;
+        store<f32>(yp + (o << 2), best);
+        store<f32>(ap + (o << 2), <f32>at);
       }
+    }
   }
+}
+
+/** Candidate v replaces the best so far when greater, or when it is the first NaN (the scalar rule, per lane). */
+@inline
+function takes(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+}
+
+/** Outputs of row oy of a 2x2 / step-2 pooling, four at a time; returns the first column left to do. */
+function maxPool2x2Row(xp: usize, w: i32, oy: i32, ow: i32, yRow: usize, aRow: usize): i32 {
+  const r0 = xp + (<usize>(2 * oy) * <usize>w << 2);
+  const r1 = r0 + (<usize>w << 2);
+  const rowBase = 2 * oy * w;
+  let ox = 0;
+  for (; ox + 4 <= ow; ox += 4) {
+    const off = <usize>(2 * ox) << 2;
+    const a0 = v128.load(r0 + off), b0 = v128.load(r0 + off + 16);
+    const a1 = v128.load(r1 + off), b1 = v128.load(r1 + off + 16);
+    // Window order as the scalar loop: (row 0, col 0), (row 0, col 1), (row 1, col 0), (row 1, col 1).
+    let best = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
+    const i0 = i32x4.add(i32x4.splat(rowBase + 2 * ox), i32x4(0, 2, 4, 6));
+    let at = i0;
+    let v = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+    let t = takes(v, best);
+    best = v128.bitselect(v, best, t);
+    at = v128.bitselect(i32x4.add(i0, i32x4.splat(1)), at, t);
+    v = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
+    t = takes(v, best);
+    best = v128.bitselect(v, best, t);
+    at = v128.bitselect(i32x4.add(i0, i32x4.splat(w)), at, t);
+    v = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+    t = takes(v, best);
+    best = v128.bitselect(v, best, t);
+    at = v128.bitselect(i32x4.add(i0, i32x4.splat(w + 1)), at, t);
+    v128.store(yRow + (<usize>ox << 2), best);
+    v128.store(aRow + (<usize>ox << 2), f32x4.convert_i32x4_s(at));
+  }
+  return ox;
 }
 
 /** dx = 0, dx[argmax] += dy. Returns how many argmax values were not an index of the plane (those are skipped). */
 export function maxPoolBackward(dy: usize, argmax: usize, n: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize): i32 {
+  // 2x2 windows with step 2 (the usual pooling): each window's four gradients written at once, no scatter.
+  if (oh == h >> 1 && ow == w >> 1 && maxPoolBackward2x2(dy, argmax, n * c, h, w, oh, ow, dx)) return 0;
+  return maxPoolBackwardScatter(dy, argmax, n, c, h, w, oh, ow, dx);
+}
+
+function maxPoolBackwardScatter(dy: usize, argmax: usize, n: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize): i32 {
   const hw = h * w;
   const ohw = oh * ow;
   const planes = n * c;
@@ -51,6 +102,64 @@ export function maxPoolBackward(dy: usize, argmax: usize, n: i32, c: i32, h: i32
     }
   }
   return bad;
+}
+
+/**
+ * The backward of a 2x2 / step-2 pooling, assuming every argmax lies in its own 2x2 block; returns false as
+ * soon as one does not (another window shape), and the caller redoes the whole thing by scattering.
+ */
+function maxPoolBackward2x2(dy: usize, argmax: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize): bool {
+  const hw = h * w;
+  const ohw = oh * ow;
+  const zero = f32x4.splat(0);
+  for (let p = 0; p < planes; p++) {
+    const dp = dx + (<usize>p * <usize>hw << 2);
+    const gp = dy + (<usize>p * <usize>ohw << 2);
+    const ap = argmax + (<usize>p * <usize>ohw << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = dp + (<usize>(2 * oy) * <usize>w << 2);
+      const r1 = r0 + (<usize>w << 2);
+      const rowBase = 2 * oy * w;
+      let ox = 0;
+      for (; ox + 4 <= ow; ox += 4) {
+        const o = <usize>(oy * ow + ox) << 2;
+        const g = v128.load(gp + o);
+        const a = i32x4.trunc_sat_f32x4_s(v128.load(ap + o));
+        const i0 = i32x4.add(i32x4.splat(rowBase + 2 * ox), i32x4(0, 2, 4, 6));
+        const m00 = i32x4.eq(a, i0), m01 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(1)));
+        const m10 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(w))), m11 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(w + 1)));
+        if (!v128.all_true<i32>(v128.or(v128.or(m00, m01), v128.or(m10, m11)))) return false;
+        const e0 = v128.bitselect(g, zero, m00), o0 = v128.bitselect(g, zero, m01);
+        const e1 = v128.bitselect(g, zero, m10), o1 = v128.bitselect(g, zero, m11);
+        const off = <usize>(2 * ox) << 2;
+        v128.store(r0 + off, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
+        v128.store(r0 + off + 16, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7));
+        v128.store(r1 + off, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5));
+        v128.store(r1 + off + 16, v128.shuffle<f32>(e1, o1, 2, 6, 3, 7));
+      }
+      for (; ox < ow; ox++) {
+        const o = <usize>(oy * ow + ox) << 2;
+        const g = load<f32>(gp + o);
+        const f = load<f32>(ap + o);
+        const i0 = rowBase + 2 * ox;
+        const ai = <i32>f;
+        if (<f32>ai != f || !(ai == i0 || ai == i0 + 1 || ai == i0 + w || ai == i0 + w + 1)) return false;
+        const q0 = r0 + (<usize>(2 * ox) << 2), q1 = r1 + (<usize>(2 * ox) << 2);
+        store<f32>(q0, ai == i0 ? g : 0);
+        store<f32>(q0 + 4, ai == i0 + 1 ? g : 0);
+        store<f32>(q1, ai == i0 + w ? g : 0);
+        store<f32>(q1 + 4, ai == i0 + w + 1 ? g : 0);
+      }
+      // An odd width leaves a last column no window reads.
+      if (w & 1) {
+        store<f32>(r0 + (<usize>(w - 1) << 2), 0);
+        store<f32>(r1 + (<usize>(w - 1) << 2), 0);
+      }
+    }
+    // An odd height leaves a last row no window reads.
+    if (h & 1) memory.fill(dp + (<usize>((h - 1) * w) << 2), 0, <usize>w << 2);
+  }
+  return true;
 }
 
 export function globalAvgPool(x: usize, n: i32, c: i32, hw: i32, y: usize): void {
