@@ -173,7 +173,7 @@ function cases(): Case[] {
         }
 
   // row/column kernels
-  for (const [rows, cols] of [[1, 1], [1, 100], [3, 5], [7, 9], [16, 8], [33, 17]] as [number, number][]) {
+  for (const [rows, cols] of [[1, 1], [1, 100], [3, 5], [7, 9], [16, 8], [33, 17], [20, 100], [9, 213]] as [number, number][]) {
     const rc = `${rows}x${cols}`;
     add({ kernel: 'addRowVector', label: rc, arrays: { a: { n: rows * cols }, v: { n: cols } }, run: (b, a) => b.addRowVector(a.a!, rows, cols, a.v!), checked: ['a', 'v'] });
     for (const [alpha, beta] of alphaBeta)

@@ -70,6 +70,8 @@ class GroupPlan {
   readonly deviation: Float64Array | null;
   readonly corrected: Float64Array;
   readonly value: Float64Array;
+  /** Units older than the maturity threshold, counted by this step's measure. */
+  mature = 0;
 
   constructor(readonly group: UnitGroup, model: Model, backend: Backend, adaptable: boolean, trackMean: boolean) {
     const g = group;
@@ -149,10 +151,15 @@ export const cbp: Method<typeof cbpSchema> = {
       const rowsC = wc.shape[0]!;
       backend.colSumsAbs(wc.data, rowsC, wc.data.length / rowsC, p.colSum);
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!;
+      const maturity = c.maturity;
+      let mature = 0;
       for (let i = 0; i < C; i++) {
-        age[i] = age[i]! + 1;
+        const a = age[i]! + 1;
+        age[i] = a;
         power[i] = power[i]! * eta;
+        if (a > maturity) mature++;
       }
+      p.mature = mature;
       if (p.featureMean) {
         backend.sumChannels(r.data, n, C * K, S, 1 / (n * S), 0, p.featureMean);
         for (let k = 0; k < K; k++) {
@@ -165,7 +172,17 @@ export const cbp: Method<typeof cbpSchema> = {
       }
       const y = p.value;
       const col = p.colSum;
-      if (!adaptable) {
+      if (!adaptable && K === 1 && S === 1 && !p.consumerConv) {
+        // The dense case (every MLP layer): one pass over the units, |h| straight from the batch-1 activations.
+        const a = p.absSum;
+        if (n === 1) {
+          for (let i = 0; i < C; i++) y[i] = Math.abs(r.data[i]!) * col[i]!;
+        } else {
+          backend.colSumsAbs(r.data, n, F, a);
+          const inv = 1 / n;
+          for (let i = 0; i < C; i++) y[i] = a[i]! * col[i]! * inv;
+        }
+      } else if (!adaptable) {
         // contribution: mean over batch (and positions) of |h| times the summed |outgoing weights|.
         backend.colSumsAbs(r.data, n, F, p.absSum);
         const a = p.absSum;
@@ -228,8 +245,7 @@ export const cbp: Method<typeof cbpSchema> = {
     const choose = (p: GroupPlan): number[] | null => {
       const name = p.group.name;
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
-      let mature = 0;
-      for (let i = 0; i < p.units; i++) if (age[i]! > c.maturity) mature++;
+      const mature = p.mature;
       state.matureSum[name] = state.matureSum[name]! + mature;
       const due = Math.floor(c.rate * state.matureSum[name]! - state.replaced[name]!);
       const k = Math.min(due, mature);

