@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     const r = Rng.seeded(2);
     for (let i = 0; i < images.length; i++) images[i] = r.int(256);
     const set: ImageSet = { name: 'synthetic', shape: [3, 32, 32], classes: 10, maxValue: 255, train: { images, labels: new Int32Array(count), count }, test: { images, labels: new Int32Array(count), count }, provenance: {} };
-    const encoder = new ImageEncoder(set, 'standardize');
+    const encoder = new ImageEncoder(set, 'standardize', backend);
     for (const augment of [false, true]) {
       const task = imageTask({
         index: 0, label: 'bench', batchSize: 90, schedule: { kind: 'epochs', epochs: 1 }, start: {}, encoder, pools: streamPools(backend, set.shape), rng: Rng.seeded(3),

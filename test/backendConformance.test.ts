@@ -541,7 +541,7 @@ for (const name of tested) {
       kernels.add(c.kernel);
     }
     // Every kernel of the interface has cases (a new kernel must add some).
-    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free' && k !== 'owns');
+    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free' && k !== 'owns' && k !== 'allocBytes' && k !== 'allocInt32' && k !== 'encodeBytes');
     assert.deepEqual(iface.filter((k) => !kernels.has(k)), [], 'kernels without conformance cases');
   });
 }
@@ -583,5 +583,33 @@ test('backends say which arrays they can read; a model rejects an input from els
     assert.equal(b.owns(new Float32Array(3)), false, name);
     const m = Model.build(mlp({ hidden: [4], outputs: 2 }), { inputShape: [3], backend: b, rng: Rng.seeded(1) });
     assert.throws(() => m.forward(new Tensor(new Float32Array(3), [1, 3]), true), /is not in (wasm|native) memory; allocate batches with backend.alloc/);
+  }
+});
+
+test('encodeBytes: pixel bytes through a per-channel table, permuted or not, on every backend as the reference', () => {
+  const ref = createTsBackend(32);
+  const rng = Rng.seeded(11);
+  for (const name of availableBackends()) {
+    const b = getBackend(name);
+    for (const [n, plane, permuted, srcOffset, outOffset] of [[784, 784, true, 784 * 3, 0], [784, 784, false, 0, 5], [3 * 35, 35, true, 7, 2], [3 * 35, 35, false, 0, 0], [1, 1, true, 0, 0]] as [number, number, boolean, number, number][]) {
+      const channels = Math.ceil(n / plane);
+      const src = b.allocBytes(srcOffset + n), srcR = ref.allocBytes(srcOffset + n);
+      for (let i = 0; i < src.length; i++) src[i] = srcR[i] = rng.int(256);
+      const lut = b.alloc(channels * 256), lutR = ref.alloc(channels * 256);
+      for (let i = 0; i < lut.length; i++) lut[i] = lutR[i] = Math.fround(rng.normal());
+      const p = permuted ? rng.permutation(n) : null;
+      const perm = p ? b.allocInt32(n) : null, permR = p ? ref.allocInt32(n) : null;
+      if (p) { perm!.set(p); permR!.set(p); }
+      const out = b.alloc(outOffset + n + 3), outR = ref.alloc(outOffset + n + 3);
+      out.fill(-7); outR.fill(-7);
+      b.encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset);
+      ref.encodeBytes(srcR, srcOffset, n, plane, lutR, permR, outR, outOffset);
+      assert.deepEqual([...out], [...outR], `${name} n=${n} plane=${plane} permuted=${permuted}`);
+    }
+    const bad = b.allocInt32(4);
+    bad.set([0, 1, 4, 2]);
+    assert.throws(() => b.encodeBytes(b.allocBytes(4), 0, 4, 4, b.alloc(256), bad, b.alloc(4), 0), /permutation has an entry outside \[0, 4\)/, name);
+    assert.throws(() => b.encodeBytes(b.allocBytes(3), 0, 4, 4, b.alloc(256), null, b.alloc(4), 0), /src holds 3 values but 4 are needed/, name);
+    if (name !== 'ts' && name !== 'ts64') assert.throws(() => b.encodeBytes(new Uint8Array(4), 0, 4, 4, b.alloc(256), null, b.alloc(4), 0), /not in wasm memory/, name);
   }
 });

@@ -33,10 +33,14 @@ export interface Backend {
   // --- memory ---
   /** A zero-filled array of n values in this backend's memory. */
   alloc(n: number): FloatArray;
-  /** Give an array from alloc back. Using it afterwards is an error. */
-  free(a: FloatArray): void;
+  /** n zero bytes in this backend's memory (image pixels that encodeBytes reads). */
+  allocBytes(n: number): Uint8Array;
+  /** n zero 32-bit integers in this backend's memory (permutations that encodeBytes reads). */
+  allocInt32(n: number): Int32Array;
+  /** Give an array from alloc, allocBytes or allocInt32 back. Using it afterwards is an error. */
+  free(a: FloatArray | Uint8Array | Int32Array): void;
   /** True if this backend's kernels can read `a` (WASM: it lives in the backend's memory). */
-  owns(a: FloatArray): boolean;
+  owns(a: FloatArray | Uint8Array | Int32Array): boolean;
 
   // --- vector ops ---
   fill(y: FloatArray, value: number): void;
@@ -142,6 +146,14 @@ export interface Backend {
   squaredError(pred: FloatArray, target: FloatArray, scale: number, dpred: FloatArray): number;
   /** out[r] = index of the largest of the first `cols` values of row r of a [rows, ld]. */
   argmaxRows(a: FloatArray, rows: number, cols: number, ld: number, out: FloatArray): void;
+
+  // --- data ---
+  /**
+   * Pixel bytes to inputs: out[outOffset + j] = lut[c * 256 + src[srcOffset + s]] for j < n, with s = perm[j]
+   * (or j without a permutation) and c = floor(s / plane) the channel of s. Normalizes (through the table) and
+   * permutes (online permuted MNIST) in one pass.
+   */
+  encodeBytes(src: Uint8Array, srcOffset: number, n: number, plane: number, lut: FloatArray, perm: Int32Array | null, out: FloatArray, outOffset: number): void;
 
   // --- optimizer kernels (fused passes) ---
   /**

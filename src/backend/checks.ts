@@ -22,3 +22,19 @@ export function checkGemm(transA: boolean, transB: boolean, m: number, n: number
   if (b.length < k * n) throw new Error(`gemm: B holds ${b.length} values but op(B) is [${k}, ${n}]${transB ? ' (transposed)' : ''}`);
   if (c.length < m * n) throw new Error(`gemm: C holds ${c.length} values but C is [${m}, ${n}]`);
 }
+
+/** encodeBytes reads src[srcOffset + s] for s < n, lut[c * 256 + byte] for the channels c < ceil(n / plane). */
+export function checkEncode(src: Uint8Array, srcOffset: number, n: number, plane: number, lut: FloatArray, perm: Int32Array | null, out: FloatArray, outOffset: number): void {
+  if (!(Number.isInteger(n) && n >= 0 && Number.isInteger(srcOffset) && srcOffset >= 0 && Number.isInteger(outOffset) && outOffset >= 0 && Number.isInteger(plane) && plane >= 1)) {
+    throw new Error(`encodeBytes: n = ${n}, plane = ${plane}, offsets ${srcOffset}, ${outOffset} must be non-negative integers (plane >= 1)`);
+  }
+  checkLength('encodeBytes', 'src', src, srcOffset + n);
+  checkLength('encodeBytes', 'out', out, outOffset + n);
+  checkLength('encodeBytes', 'lut', lut, Math.ceil(n / plane) * 256);
+  if (perm) checkLength('encodeBytes', 'perm', perm, n);
+}
+
+/** The error for a permutation entry outside [0, n) (kernels check every entry as they read it). */
+export function badPermutation(n: number): Error {
+  return new Error(`encodeBytes: the permutation has an entry outside [0, ${n})`);
+}

@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/Backend.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import { channelStats, imageSize, type ImageSet } from './data/ImageSet.js';
 
@@ -17,7 +18,13 @@ export class ImageEncoder {
   readonly lut: Float32Array;
   readonly stats: { mean: number[]; std: number[] } | null;
 
-  constructor(set: ImageSet, readonly normalization: Normalization) {
+  private readonly lutResident: FloatArray;
+  private readonly images = new Map<Uint8Array, Uint8Array>();
+  private readonly perms = new WeakMap<Int32Array, Int32Array>();
+  private lastPerm: Int32Array | null = null;
+  private lastResident: Int32Array | null = null;
+
+  constructor(set: ImageSet, readonly normalization: Normalization, private readonly backend: Backend) {
     this.size = imageSize(set);
     this.channels = set.shape[0];
     this.plane = set.shape[1] * set.shape[2];
@@ -29,31 +36,41 @@ export class ImageEncoder {
         this.lut[c * 256 + v] = normalization === 'none' ? v : normalization === 'unit' ? unit : (unit - this.stats!.mean[c]!) / (this.stats!.std[c]! || 1);
       }
     }
+    this.lutResident = backend.alloc(this.lut.length);
+    this.lutResident.set(this.lut);
   }
 
-  /** Write image `index` of `images` at out[offset ..], permuted by `perm` when given. */
+  /**
+   * Write image `index` of `images` at out[offset ..], permuted by `perm` when given, with the backend's
+   * encodeBytes kernel. The pixels and permutations are copied into backend memory once (on first use) so
+   * the kernel reads them where it runs: a JavaScript loop spent ~2.5 us per 784-pixel image, a sixth of an
+   * online training step.
+   */
   write(images: Uint8Array, index: number, out: FloatArray, offset: number, perm: Int32Array | null): void {
     const n = this.size;
-    const base = index * n;
-    const lut = this.lut;
-    if (this.channels === 1) {
-      if (perm) for (let j = 0; j < n; j++) out[offset + j] = lut[images[base + perm[j]!]!]!;
-      else for (let j = 0; j < n; j++) out[offset + j] = lut[images[base + j]!]!;
-      return;
+    this.backend.encodeBytes(this.resident(images), index * n, n, this.plane, this.lutResident, perm ? this.residentPerm(perm) : null, out, offset);
+  }
+
+  private resident(images: Uint8Array): Uint8Array {
+    let r = this.images.get(images);
+    if (!r) {
+      r = this.backend.owns(images) ? images : this.backend.allocBytes(images.length);
+      if (r !== images) r.set(images);
+      this.images.set(images, r);
     }
-    const plane = this.plane;
-    if (perm) {
-      for (let j = 0; j < n; j++) {
-        const s = perm[j]!;
-        out[offset + j] = lut[((s / plane) | 0) * 256 + images[base + s]!]!;
-      }
-      return;
+    return r;
+  }
+
+  private residentPerm(perm: Int32Array): Int32Array {
+    if (perm === this.lastPerm) return this.lastResident!;
+    let r = this.perms.get(perm);
+    if (!r) {
+      r = this.backend.owns(perm) ? perm : this.backend.allocInt32(perm.length);
+      if (r !== perm) r.set(perm);
+      this.perms.set(perm, r);
     }
-    for (let c = 0; c < this.channels; c++) {
-      const l = c * 256;
-      const o = offset + c * plane;
-      const b = base + c * plane;
-      for (let k = 0; k < plane; k++) out[o + k] = lut[l + images[b + k]!]!;
-    }
+    this.lastPerm = perm;
+    this.lastResident = r;
+    return r;
   }
 }

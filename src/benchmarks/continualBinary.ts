@@ -58,7 +58,7 @@ export const continualBinary: Benchmark<typeof continualBinarySchema> = {
       if (perClass > 0 && splits.train[c]!.length < perClass) throw new Error(`examplesPerTask = ${perClass} is not allowed: class ${c} of ${config.dataset} has ${splits.train[c]!.length} training images available`);
       if (config.testFromTrain > 0 && splits.test[c]!.length < config.testFromTrain) throw new Error(`testFromTrain = ${config.testFromTrain} is not allowed: class ${c} of ${config.dataset} has only ${splits.test[c]!.length} images left for testing`);
     }
-    const encoder = new ImageEncoder(set, config.normalize);
+    const encoder = new ImageEncoder(set, config.normalize, ctx.backend);
     const augment = new Augmenter(set.shape, config.augment);
     const pools = streamPools(ctx.backend, set.shape);
     const testSplit = splits.testFrom === 'train' ? set.train : set.test;

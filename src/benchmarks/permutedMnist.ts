@@ -40,7 +40,7 @@ export const permutedMnist: Benchmark<typeof permutedMnistSchema> = {
   }),
   async create(config, ctx): Promise<Stream> {
     const set = await loadImageSet(config.dataset, { source: ctx.data });
-    const encoder = new ImageEncoder(set, config.normalize);
+    const encoder = new ImageEncoder(set, config.normalize, ctx.backend);
     const total = set.train.count;
     const perTask = config.examplesPerTask || total;
     if (perTask > total) throw new Error(`examplesPerTask = ${perTask} is not allowed: ${config.dataset} has ${total} training images`);

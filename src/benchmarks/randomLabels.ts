@@ -35,7 +35,7 @@ export const randomLabels: Benchmark<typeof randomLabelsSchema> = {
     const set = await loadImageSet(config.dataset, { source: ctx.data });
     const n = config.examplesPerTask;
     if (n > set.train.count) throw new Error(`examplesPerTask = ${n} is not allowed: ${config.dataset} has ${set.train.count} training images`);
-    const encoder = new ImageEncoder(set, config.normalize);
+    const encoder = new ImageEncoder(set, config.normalize, ctx.backend);
     const indices = Int32Array.from({ length: n }, (_, i) => i);
     const perTask = config.stepsPerTask * config.batchSize;
     const numTasks = config.steps > 0 ? Math.min(config.tasks, Math.ceil(config.steps / perTask)) : config.tasks;

@@ -42,7 +42,7 @@ export const warmStart: Benchmark<typeof warmStartSchema> = {
       throw new Error(`examplesPerTask = ${config.examplesPerTask} is not allowed: ${config.tasks} chunks of ${chunk} need ${chunk * config.tasks} examples, ${config.dataset} has ${set.train.count}`);
     }
     const order = ctx.rng.split('chunks').permutation(set.train.count);
-    const encoder = new ImageEncoder(set, config.normalize);
+    const encoder = new ImageEncoder(set, config.normalize, ctx.backend);
     const augment = new Augmenter(set.shape, config.augment);
     const pools = streamPools(ctx.backend, set.shape);
     const testIdx = Int32Array.from({ length: set.test.count }, (_, i) => i);

@@ -72,7 +72,6 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       catalog,
       shouldStop: () => stopRequested,
       onProgress: (p: Parameters<ProgressBar['update']>[0]) => bar.update(p),
-      progressEvery: 64,
     };
     if (values.resume) {
       const given = ['method', 'set', 'preset', 'seed', 'out', 'backend', 'data-dir', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);

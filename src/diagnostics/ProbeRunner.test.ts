@@ -24,7 +24,9 @@ function run(spec: LayerSpec, optimizer: () => Transform, probes: unknown | null
   const records: MetricRecord[] = [];
   const runner = probes === null ? undefined : createProbeRunner(parseConfig(probeSchema, probes, 'probes'), { learner, rng: Rng.seeded(9).split('probes') });
   const fused: boolean[] = [];
-  trainLoop({ stream, learner, methods: [], rng: Rng.seeded(3), record: (r) => records.push(r), ...(runner ? { probes: runner } : {}), onStep: () => fused.push(learner.fused) });
+  // A watcher method sees every step: whether the learner fused that update.
+  const watch = { name: 'watch', instance: { state: {}, afterUpdate: () => (fused.push(learner.fused), []) }, rng: Rng.seeded(9) };
+  trainLoop({ stream, learner, methods: [watch], rng: Rng.seeded(3), record: (r) => records.push(r), ...(runner ? { probes: runner } : {}) });
   return { model, learner, records, fused };
 }
 

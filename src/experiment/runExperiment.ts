@@ -53,9 +53,8 @@ export interface RunSummary {
 export interface ExperimentOptions {
   readonly out: string;
   readonly catalog: Catalog;
-  /** Called every `progressEvery` steps. */
+  /** Called every 64 steps. */
   readonly onProgress?: (p: Progress) => void;
-  readonly progressEvery?: number;
   /** Polled between steps; true stops cleanly (a checkpoint is written). */
   readonly shouldStop?: () => boolean;
   /** Called once the run is set up (stream loaded, model built). */
@@ -174,7 +173,6 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     lastCheckpoint = performance.now();
   };
   const every = config.run.checkpointSeconds * 1000;
-  const progressEvery = opts.progressEvery ?? 1000;
   const first = stream.task(0);
   const totalExamples = first.schedule.kind === 'epochs' ? stream.numTasks * first.size * first.schedule.epochs : null;
   let taskLabel = '';
@@ -193,14 +191,14 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
       checkpoint: (state) => {
         if (state.done || performance.now() - lastCheckpoint >= every) checkpoint(state);
       },
+      checkpointDue: () => every > 0 && performance.now() - lastCheckpoint >= every,
       shouldStop: () => {
         stopped = opts.shouldStop?.() ?? false;
         return stopped;
       },
       onStep: (state) => {
         const step = learner.step;
-        if (every > 0 && step % 256 === 0 && performance.now() - lastCheckpoint >= every) checkpoint(state);
-        if (opts.onProgress && step % progressEvery === 0) {
+        if (opts.onProgress) {
           if (labelTask !== state.task) {
             taskLabel = stream.task(state.task).label;
             labelTask = state.task;

@@ -61,12 +61,13 @@ export interface LoopParts {
   record(r: MetricRecord): void;
   /** Receives every applied edit. */
   recordEdits?(step: number, task: number, records: readonly EditRecord[]): void;
-  /** Called between steps every `checkpointEvery` steps and at task ends, with the state to save. */
+  /** Called with the state to save: at task starts, on stop, at the end, and when `checkpointDue` says so. */
   checkpoint?(state: LoopState): void;
-  readonly checkpointEvery?: number;
+  /** Polled every 256 steps: true writes a checkpoint (the runner checks the clock). */
+  checkpointDue?(): boolean;
   /** Polled between steps: true stops the loop cleanly (Ctrl-C); the state is checkpointed first. */
   shouldStop?(): boolean;
-  /** Called after every step with the step's loss (progress bars). */
+  /** Called every 64 steps with the loop state (progress bars); `state.cursor` is not current there. */
   onStep?(state: LoopState, loss: LossValue): void;
   /** Redraws of the benchmark's own edits (head growth, head reset) come from here. */
   readonly rng: Rng;
@@ -92,7 +93,6 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
   const { stream, learner, methods } = parts;
   const model = learner.model;
   const classification = stream.loss === 'cross-entropy';
-  const every = parts.checkpointEvery ?? 0;
   const regularizers: LinearRegularizer[] = methods.flatMap((m) => m.instance.regularizers ?? []);
   learner.regularizers = regularizers;
   learner.needGradients = methods.some((m) => m.instance.needsGradients);
@@ -139,10 +139,16 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
         const probe = parts.probes?.afterStep(step, task);
         if (probe) parts.record({ step, task: state.task, ...probe });
         if (stream.bin && state.binCount >= stream.bin) recordBin(parts, state, step, classification, methods);
-        state.cursor = cursor.getState();
-        parts.onStep?.(state, loss);
-        if (every > 0 && step % every === 0) parts.checkpoint?.(state);
+        // The cursor's state is taken only when it is saved (an object per step would be garbage per step).
+        if ((step & 63) === 0) {
+          parts.onStep?.(state, loss);
+          if ((step & 255) === 0 && parts.checkpointDue?.()) {
+            state.cursor = cursor.getState();
+            parts.checkpoint?.(state);
+          }
+        }
         if (parts.shouldStop?.()) {
+          state.cursor = cursor.getState();
           parts.checkpoint?.(state);
           return false;
         }

@@ -1,6 +1,6 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
-import { checkGemm, checkLength, checkBatch } from '../checks.js';
+import { badPermutation, checkGemm, checkLength, checkBatch, checkEncode } from '../checks.js';
 
 /**
  * The reference backend in plain TypeScript: simple loops, float64 accumulation, no tricks.
@@ -18,8 +18,16 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       if (!Number.isInteger(n) || n < 0) throw new Error(`alloc: n = ${n} is not a non-negative integer`);
       return new Arr(n);
     },
+    allocBytes(n) {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`allocBytes: n = ${n} is not a non-negative integer`);
+      return new Uint8Array(n);
+    },
+    allocInt32(n) {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`allocInt32: n = ${n} is not a non-negative integer`);
+      return new Int32Array(n);
+    },
     free() {},
-    owns: (a) => a instanceof Arr,
+    owns: (a) => a instanceof Arr || a instanceof Uint8Array || a instanceof Int32Array,
 
     fill(y, value) {
       y.fill(value);
@@ -514,6 +522,15 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           }
         }
         out[r] = at;
+      }
+    },
+
+    encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset) {
+      checkEncode(src, srcOffset, n, plane, lut, perm, out, outOffset);
+      for (let j = 0; j < n; j++) {
+        const s = perm ? perm[j]! : j;
+        if (!(s >= 0 && s < n)) throw badPermutation(n);
+        out[outOffset + j] = lut[Math.floor(s / plane) * 256 + src[srcOffset + s]!]!;
       }
     },
 

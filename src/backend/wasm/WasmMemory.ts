@@ -26,9 +26,28 @@ export class WasmMemory {
     return this.top;
   }
 
+  // The offset first: allocating may grow the memory and replace `current`.
   alloc(n: number): Float32Array {
+    const at = this.allocRaw(n, 4);
+    return new Float32Array(this.current, at, n);
+  }
+
+  /** n bytes (pixel data the kernels read). */
+  allocBytes(n: number): Uint8Array {
+    const at = this.allocRaw(n, 1);
+    return new Uint8Array(this.current, at, n);
+  }
+
+  /** n 32-bit integers (permutations the kernels read). */
+  allocInt32(n: number): Int32Array {
+    const at = this.allocRaw(n, 4);
+    return new Int32Array(this.current, at, n);
+  }
+
+  /** The offset of n zeroed elements of `size` bytes. */
+  private allocRaw(n: number, size: number): number {
     if (!Number.isInteger(n) || n < 0) throw new Error(`alloc: n = ${n} is not a non-negative integer`);
-    const bytes = align(Math.max(n, 1) * 4);
+    const bytes = align(Math.max(n * size, 1));
     const list = this.freeLists.get(bytes);
     let offset: number;
     if (list && list.length > 0) {
@@ -40,10 +59,10 @@ export class WasmMemory {
       this.ensure(this.top);
     }
     this.live.set(offset, bytes);
-    return new Float32Array(this.current, offset, n);
+    return offset;
   }
 
-  free(a: Float32Array | Float64Array): void {
+  free(a: Float32Array | Float64Array | Uint8Array | Int32Array): void {
     const bytes = this.live.get(a.byteOffset);
     if (bytes === undefined || !this.owns(a)) throw new Error('free: this array was not allocated by the wasm backend, or was freed already');
     this.live.delete(a.byteOffset);
@@ -53,7 +72,7 @@ export class WasmMemory {
   }
 
   /** True if the array is a view of this memory. */
-  owns(a: Float32Array | Float64Array): boolean {
+  owns(a: Float32Array | Float64Array | Uint8Array | Int32Array): boolean {
     return a.buffer === this.current || this.known.has(a.buffer);
   }
 
@@ -65,6 +84,12 @@ export class WasmMemory {
   ptr(a: Float32Array | Float64Array): number {
     if (this.strict) return this.checkedPtr(a);
     if (!(a instanceof Float32Array)) throw new Error('wasm backend: arrays are float32; allocate them with backend.alloc');
+    return a.byteOffset;
+  }
+
+  /** The pointer of a byte or integer view (allocBytes, allocInt32), after checking that it lives in this memory. */
+  rawPtr(a: Uint8Array | Int32Array): number {
+    if (!this.owns(a)) throw new Error(`wasm backend: an array of ${a.length} values is not in wasm memory; allocate it with backend.allocBytes / allocInt32`);
     return a.byteOffset;
   }
 

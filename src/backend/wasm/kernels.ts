@@ -21,6 +21,7 @@ export interface Kernels {
   sumSquares(x: P, n: I): number;
   dot(x: P, y: P, n: I): number;
   hasNonFinite(x: P, n: I): I;
+  encodeBytes(src: P, n: I, plane: I, lut: P, perm: P, out: P): I;
 
   addRowVector(a: P, rows: I, cols: I, v: P): void;
   sumRows(a: P, rows: I, cols: I, alpha: number, beta: number, out: P): void;

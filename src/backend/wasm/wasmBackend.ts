@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
-import { checkBatch, checkGemm, checkLength } from '../checks.js';
+import { badPermutation, checkBatch, checkEncode, checkGemm, checkLength } from '../checks.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
@@ -192,6 +192,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
 
     alloc: (n) => mem.alloc(n),
+    allocBytes: (n) => mem.allocBytes(n),
+    allocInt32: (n) => mem.allocInt32(n),
     owns: (a) => mem.owns(a),
     free: (a) => mem.free(a),
 
@@ -226,6 +228,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       return K.dot(p(x), p(y), x.length);
     },
     hasNonFinite: (x) => K.hasNonFinite(p(x), x.length) !== 0,
+    encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset) {
+      checkEncode(src, srcOffset, n, plane, lut, perm, out, outOffset);
+      if (n === 0) return;
+      const bad = K.encodeBytes(mem.rawPtr(src) + srcOffset, n, plane, p(lut), perm ? mem.rawPtr(perm) : 0, p(out) + 4 * outOffset);
+      if (bad) throw badPermutation(n);
+    },
 
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       checkGemm(transA, transB, m, n, k, a, b, c);

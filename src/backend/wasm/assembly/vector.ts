@@ -152,3 +152,44 @@ export function hasNonFinite(x: usize, n: i32): i32 {
   }
   return 0;
 }
+
+/**
+ * out[j] = lut[c * 256 + src[s]] with s = perm[j] (perm != 0) or j, c = s / plane: pixel bytes to inputs,
+ * normalized through the table and permuted, in one pass. Returns how many permutation entries were outside
+ * [0, n) (those outputs are left as they were).
+ */
+export function encodeBytes(src: usize, n: i32, plane: i32, lut: usize, perm: usize, out: usize): i32 {
+  let bad = 0;
+  if (perm == 0) {
+    if (plane >= n) {
+      for (let j = 0; j < n; j++) store<f32>(out + (<usize>j << 2), load<f32>(lut + (<usize>load<u8>(src + <usize>j) << 2)));
+    } else {
+      for (let j = 0; j < n; j++) {
+        const c = j / plane;
+        store<f32>(out + (<usize>j << 2), load<f32>(lut + ((<usize>c << 10) + (<usize>load<u8>(src + <usize>j) << 2))));
+      }
+    }
+    return 0;
+  }
+  if (plane >= n) {
+    for (let j = 0; j < n; j++) {
+      const s = load<i32>(perm + (<usize>j << 2));
+      if (<u32>s >= <u32>n) {
+        bad++;
+        continue;
+      }
+      store<f32>(out + (<usize>j << 2), load<f32>(lut + (<usize>load<u8>(src + <usize>s) << 2)));
+    }
+  } else {
+    for (let j = 0; j < n; j++) {
+      const s = load<i32>(perm + (<usize>j << 2));
+      if (<u32>s >= <u32>n) {
+        bad++;
+        continue;
+      }
+      const c = s / plane;
+      store<f32>(out + (<usize>j << 2), load<f32>(lut + ((<usize>c << 10) + (<usize>load<u8>(src + <usize>s) << 2))));
+    }
+  }
+  return bad;
+}
