@@ -1,6 +1,9 @@
-// `npm run bench`: supple's speed against PyTorch on this machine. Prints a table and writes bench/results.json.
-// Options: --seconds S (per workload, default 3), --only name[,name], --backends ts,wasm,native,
-// --resnet-width W (default 32), --no-torch.
+// `npm run bench`: supple's speed against PyTorch on this machine. Prints tables and writes bench/results.json.
+// Sections: engine (training steps vs PyTorch), methods (cost of plasticity methods), diagnostics (cost of
+// probes), streams (data), e2e (whole `supple run` processes).
+// Options: --sections engine,methods,diagnostics,streams,e2e (default all), --seconds S (per engine workload,
+// default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
+// --data-dir DIR (holding mnist/ for the stream and end-to-end sections).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -8,6 +11,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
 import { engineWorkloads, runEngineWorkload, type EngineResult } from './engine.js';
+import { runMethodsBench } from './methods.js';
+import { benchDiagnostics } from './diagnostics.js';
+import { benchStreams } from './streams.js';
+import { benchE2e } from './e2e.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -20,6 +27,9 @@ const resnetWidth = Number(opt('--resnet-width', '32'));
 const only = opt('--only', '').split(',').filter(Boolean);
 const backends = (opt('--backends', availableBackends().filter((b) => b !== 'ts64').join(','))).split(',');
 const useTorch = !args.includes('--no-torch');
+const sections = opt('--sections', 'engine,methods,diagnostics,streams,e2e').split(',');
+const known = ['engine', 'methods', 'diagnostics', 'streams', 'e2e'];
+for (const s of sections) if (!known.includes(s)) throw new Error(`--sections: '${s}' is not a section; sections: ${known.join(', ')}`);
 
 interface TorchResult {
   workload: string;
@@ -59,8 +69,9 @@ function runTorch(names: string[]): Map<string, TorchResult> {
   return out;
 }
 
-const workloads = engineWorkloads(resnetWidth).filter((w) => only.length === 0 || only.includes(w.name));
+const workloads = sections.includes('engine') ? engineWorkloads(resnetWidth).filter((w) => only.length === 0 || only.includes(w.name)) : [];
 console.log(`supple bench: ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, node ${process.version}; ${seconds} s per workload`);
+if (workloads.length) console.log('\nengine: training steps per second');
 const results: EngineResult[] = [];
 for (const w of workloads) {
   for (const b of backends) {
@@ -70,18 +81,43 @@ for (const w of workloads) {
     console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step  gc ${r.gcCount}`);
   }
 }
-const torch = runTorch(workloads.map((w) => w.name));
+const torch = workloads.length ? runTorch(workloads.map((w) => w.name)) : new Map<string, TorchResult>();
 const rows = results.map((r) => {
   const t = torch.get(r.workload);
   return { ...r, torchStepsPerSecond: t?.steps_per_s ?? null, ratio: t ? r.stepsPerSecond / t.steps_per_s : null };
 });
 
+if (rows.length) {
 console.log('\n| workload | backend | steps/s | PyTorch steps/s | supple/PyTorch | heap growth/step | GCs |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
+}
 for (const r of rows) {
   const f = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
   console.log(`| ${r.workload} | ${r.backend} | ${f(r.stepsPerSecond)} | ${r.torchStepsPerSecond === null ? '-' : f(r.torchStepsPerSecond)} | ${r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`} | ${r.heapGrowthPerStep.toFixed(1)} B | ${r.gcCount} |`);
 }
+let methods: unknown = null, diagnostics: unknown = null, streams: unknown = null, e2e: unknown = null;
+if (sections.includes('methods')) {
+  console.log('\nmethods: steps/s on the online permuted-MNIST workload (784-100-100-100-10, batch 1, SGD), wasm');
+  const r = runMethodsBench({ seconds: Math.max(1, seconds / 2) });
+  for (const m of r) console.log(`  ${m.label.padEnd(40)} ${Math.round(m.stepsPerSecond).toString().padStart(7)} steps/s  ${m.ratioToBp.toFixed(2)} x bp  (hooks and edits: ${(100 * m.overhead).toFixed(1)}% of a step)`);
+  methods = r;
+}
+if (sections.includes('diagnostics')) {
+  console.log('\ndiagnostics: cost of the default probes on online permuted MNIST (one probe of 2000 examples per task of 60000 steps)');
+  const d = benchDiagnostics('auto');
+  console.log(`  ${d.backend}: one probe ${(d.probeSeconds * 1000).toFixed(0)} ms; training ${Math.round(d.stepsPerSecond)} steps/s; probes add ${(100 * d.overhead).toFixed(1)}% (target < 10%)`);
+  console.log(`  singular values of a 2000 x 100 feature matrix: ${d.svd2000x100Ms.toFixed(1)} ms (Gram ${d.gram2000x100Ms.toFixed(1)} ms, eigenvalues ${d.eig100Ms.toFixed(1)} ms); updateSize tracker: +${(100 * d.updateSizeOverhead).toFixed(0)}% per step (opt-in)`);
+  diagnostics = d;
+}
+if (sections.includes('streams')) {
+  console.log('\nstreams');
+  streams = await benchStreams((l) => console.log(`  ${l}`));
+}
+if (sections.includes('e2e')) {
+  console.log('\nend to end: whole `supple run` processes, median of 3 (the paper\'s PyTorch code: ~2,600 / 1,400 / 6,000 examples/s on this machine, per the issue)');
+  e2e = benchE2e();
+}
+
 const meta = {
   date: new Date().toISOString(),
   cpu: cpus()[0]?.model,
@@ -94,5 +130,5 @@ const meta = {
 };
 const file = join(root, 'bench/results.json');
 mkdirSync(dirname(file), { recursive: true });
-writeFileSync(file, `${JSON.stringify({ meta, engine: rows }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ meta, engine: rows, methods, diagnostics, streams, e2e }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);

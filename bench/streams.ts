@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
 import { Rng } from '../src/tensor/Rng.js';
 import type { BenchmarkContext, DataSource } from '../src/benchmarks/Benchmark.js';
@@ -15,21 +16,29 @@ import { imageTask } from '../src/benchmarks/imageTask.js';
 import type { ImageSet } from '../src/benchmarks/data/ImageSet.js';
 import { packageRoot } from '../src/benchmarks/data/packageRoot.js';
 
-const arg = process.argv.indexOf('--data-dir');
-const candidates = [arg > 0 ? process.argv[arg + 1] : undefined, process.env.SUPPLE_DATA_DIR, join(packageRoot(), '..', 'shared', 'data'), '/work/shared/data'];
-const dataDir = candidates.find((d) => d && existsSync(join(d, 'mnist', 'train-images-idx3-ubyte.gz')));
-const cacheDir = mkdtempSync(join(tmpdir(), 'supple-bench-'));
+/** The folder holding mnist/ for benchmarks: --data-dir, SUPPLE_DATA_DIR, or ../shared/data beside the repo. */
+export function benchDataDir(argv: readonly string[] = process.argv): string | undefined {
+  const arg = argv.indexOf('--data-dir');
+  const candidates = [arg > 0 ? argv[arg + 1] : undefined, process.env.SUPPLE_DATA_DIR, join(packageRoot(), '..', 'shared', 'data')];
+  return candidates.find((d) => d && existsSync(join(d, 'mnist', 'train-images-idx3-ubyte.gz')));
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const time = async (f: () => unknown) => { const t = performance.now(); await f(); return performance.now() - t; };
 
-async function main(): Promise<void> {
-  console.log(`streams benchmark (node ${process.version}, backends: ${availableBackends().join(', ')})`);
+/** Stream timings: loading MNIST, building permuted examples, regression examples, augmented colour batches. */
+export async function benchStreams(log: (line: string) => void = console.log): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  const dataDir = benchDataDir();
+  const cacheDir = mkdtempSync(join(tmpdir(), 'supple-bench-'));
+  const console = { log: (line: string) => log(line) };
+  console.log(`streams (node ${process.version}, backends: ${availableBackends().join(', ')})`);
   if (dataDir) {
     for (const verify of [true, false]) {
       const source: DataSource = { dataDir, cacheDir, download: false, verify };
       const ms: number[] = [];
       for (let i = 0; i < 3; i++) ms.push(await time(() => loadImageSet('mnist', { source })));
       console.log(`load MNIST idx.gz (60000 + 10000 images)${verify ? ', sha256 checked' : ', no checksum'}: median ${median(ms).toFixed(0)} ms (runs ${ms.map((m) => m.toFixed(0)).join(', ')})`);
+      results[`loadMnistMs${verify ? 'Checked' : ''}`] = median(ms);
     }
   } else console.log('load MNIST: skipped (no mnist/ folder; pass --data-dir)');
 
@@ -46,6 +55,7 @@ async function main(): Promise<void> {
         for (let b; (b = c.next()); ) { n += b.x.batch; c.getState(); }
       });
       console.log(`[${name}] permuted-mnist on ${dataset}, task ${t}: ${n} examples (batch 1, new permutation and order included) in ${ms.toFixed(0)} ms = ${((ms * 1000) / n).toFixed(2)} us/example`);
+      results[`${name}.permutedPassMs`] = Math.min(results[`${name}.permutedPassMs`] ?? Infinity, ms);
     }
     const scr = (await createStream('slowly-changing-regression', { tasks: 10 }, ctx)).stream;
     let n = 0;
@@ -53,6 +63,7 @@ async function main(): Promise<void> {
       for (let t = 0; t < 10; t++) { const c = scr.task(t).epoch(0); while (c.next()) { n += 1; c.getState(); } }
     });
     console.log(`[${name}] slowly-changing-regression: ${n} examples in ${ms.toFixed(0)} ms = ${((ms * 1000) / n).toFixed(2)} us/example`);
+    results[`${name}.regressionUsPerExample`] = (ms * 1000) / n;
 
     // Augmented colour batches (incremental CIFAR-100 settings: batch 90, flip + 4-pixel reflect crop + rotation up to 15 degrees).
     const count = 4500;
@@ -70,8 +81,10 @@ async function main(): Promise<void> {
       let k = 0;
       const t = await time(() => { const c = task.epoch(0); for (let b; (b = c.next()); ) k += b.x.batch; });
       console.log(`[${name}] 3x32x32 batches of 90, standardized${augment ? ' + flip, crop, rotation' : ''}: ${((t * 1000) / k).toFixed(2)} us/example (${((t * 1000 * 90) / k).toFixed(0)} us/batch)`);
+      results[`${name}.cifarBatchUsPerExample${augment ? 'Augmented' : ''}`] = (t * 1000) / k;
     }
   }
+  return results;
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchStreams();
