@@ -109,3 +109,25 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
     fused: learner.fused,
   };
 }
+
+/** Microseconds per unit edit (reinitialize one unit: incoming row, bias, outgoing column, Adam slots) on a 784-2000-2000-2000-10 MLP. */
+export async function benchUnitEdit(backend: Backend): Promise<{ reinitUnitUs: number; copyLayerUs: number }> {
+  const { applyEdits } = await import('../src/nn/applyEdits.js');
+  const { adam } = await import('../src/optim/optimizers.js');
+  const model = Model.build(mlp({ hidden: [2000, 2000, 2000], outputs: 10 }), { inputShape: [784], backend, rng: Rng.seeded(0) });
+  const learner = new Learner({ model, optimizer: adam({ lr: 1e-3 }), loss: crossEntropy });
+  const rng = Rng.seeded(1);
+  const target = { model, states: [learner.optState] };
+  const n = 2000;
+  for (let i = 0; i < 50; i++) applyEdits([{ kind: 'reinitUnits', group: 'h2', units: [i] }], target, rng);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) applyEdits([{ kind: 'reinitUnits', group: 'h2', units: [i % 2000] }], target, rng);
+  const reinitUnitUs = ((performance.now() - t0) * 1000) / n;
+  // For scale: copying the 2000 x 2000 weight once.
+  const w = model.param('fc2.weight').data;
+  const copy = backend.alloc(w.length);
+  const t1 = performance.now();
+  for (let i = 0; i < 20; i++) backend.copy(w, copy);
+  const copyLayerUs = ((performance.now() - t1) * 1000) / 20;
+  return { reinitUnitUs, copyLayerUs };
+}

@@ -10,7 +10,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
-import { engineWorkloads, runEngineWorkload, type EngineResult } from './engine.js';
+import { benchUnitEdit, engineWorkloads, runEngineWorkload, type EngineResult } from './engine.js';
 import { runMethodsBench } from './methods.js';
 import { benchDiagnostics } from './diagnostics.js';
 import { benchStreams } from './streams.js';
@@ -81,6 +81,12 @@ for (const w of workloads) {
     console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step  gc ${r.gcCount}`);
   }
 }
+let unitEdit: unknown = null;
+if (sections.includes('engine')) {
+  const u = await benchUnitEdit(getBackend(backends.includes('wasm') ? 'wasm' : backends[0]!));
+  unitEdit = u;
+  console.log(`  unit edit on a 2000x2000 layer (Adam state): ${u.reinitUnitUs.toFixed(1)} us per reinitialized unit (copying the layer once: ${u.copyLayerUs.toFixed(0)} us)`);
+}
 const torch = workloads.length ? runTorch(workloads.map((w) => w.name)) : new Map<string, TorchResult>();
 const rows = results.map((r) => {
   const t = torch.get(r.workload);
@@ -130,5 +136,5 @@ const meta = {
 };
 const file = join(root, 'bench/results.json');
 mkdirSync(dirname(file), { recursive: true });
-writeFileSync(file, `${JSON.stringify({ meta, engine: rows, methods, diagnostics, streams, e2e }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ meta, engine: rows, unitEdit, methods, diagnostics, streams, e2e }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);

@@ -66,3 +66,11 @@ test('bad seeds are rejected with the allowed range', () => {
   assert.throws(() => Rng.seeded(-1), /seed: -1 is not allowed/);
   assert.throws(() => Rng.seeded(1.5), /integer in \[0, 2\^53\)/);
 });
+
+test('fillUniform gives exactly the numbers of uniform() one by one', () => {
+  const a = Rng.seeded(21), b = Rng.seeded(21);
+  const out = new Float64Array(1000);
+  a.fillUniform(out, -0.3, 0.7, 10, 990);
+  for (let i = 10; i < 990; i++) assert.equal(out[i], b.uniform(-0.3, 0.7));
+  assert.equal(a.nextU32(), b.nextU32());
+});
