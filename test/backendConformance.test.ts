@@ -541,7 +541,7 @@ for (const name of tested) {
       kernels.add(c.kernel);
     }
     // Every kernel of the interface has cases (a new kernel must add some).
-    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free' && k !== 'owns' && k !== 'allocBytes' && k !== 'allocInt32' && k !== 'encodeBytes');
+    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free' && k !== 'owns' && k !== 'allocBytes' && k !== 'allocInt32' && k !== 'encodeBytes' && k !== 'addNormal');
     assert.deepEqual(iface.filter((k) => !kernels.has(k)), [], 'kernels without conformance cases');
   });
 }
@@ -612,4 +612,35 @@ test('encodeBytes: pixel bytes through a per-channel table, permuted or not, on 
     assert.throws(() => b.encodeBytes(b.allocBytes(3), 0, 4, 4, b.alloc(256), null, b.alloc(4), 0), /src holds 3 values but 4 are needed/, name);
     if (name !== 'ts' && name !== 'ts64') assert.throws(() => b.encodeBytes(new Uint8Array(4), 0, 4, 4, b.alloc(256), null, b.alloc(4), 0), /not in wasm memory/, name);
   }
+});
+
+test('addNormal: standard normal noise, the same lane streams on every backend (to float rounding)', () => {
+  const ref = createTsBackend(64);
+  const seeds: [number, number, number, number] = [0x12345678, -5, 77, 0];
+  for (const n of [1, 7, 8, 13, 1000, 100003]) {
+    const r = ref.alloc(n);
+    ref.addNormal(r, 1, seeds);
+    if (n === 100003) {
+      let s = 0, ss = 0, s4 = 0;
+      for (const v of r) { s += v; ss += v * v; s4 += v ** 4; }
+      assert.ok(Math.abs(s / n) < 0.01, `mean ${s / n}`);
+      assert.ok(Math.abs(ss / n - 1) < 0.02, `variance ${ss / n}`);
+      assert.ok(Math.abs(s4 / n - 3) < 0.1, `fourth moment ${s4 / n}`);
+    }
+    for (const name of availableBackends()) {
+      const b = getBackend(name);
+      const y = b.alloc(n);
+      y.fill(0.25);
+      b.addNormal(y, 0.5, seeds);
+      for (let i = 0; i < n; i++) {
+        const want = 0.25 + 0.5 * r[i]!;
+        assert.ok(Math.abs(y[i]! - want) <= 2e-6 * (1 + Math.abs(r[i]!)), `${name} n=${n} [${i}]: ${y[i]} vs ${want}`);
+      }
+    }
+  }
+  const a = ref.alloc(16), b = ref.alloc(16);
+  ref.addNormal(a, 1, [1, 2, 3, 4]);
+  ref.addNormal(b, 1, [1, 2, 3, 5]);
+  assert.notDeepEqual([...a], [...b], 'other seeds, other noise');
+  for (const name of availableBackends()) assert.throws(() => getBackend(name).addNormal(getBackend(name).alloc(3), NaN, seeds), /sigma = NaN is not a finite number/);
 });

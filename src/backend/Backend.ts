@@ -155,6 +155,15 @@ export interface Backend {
    */
   encodeBytes(src: Uint8Array, srcOffset: number, n: number, plane: number, lut: FloatArray, perm: Int32Array | null, out: FloatArray, outOffset: number): void;
 
+  // --- randomness ---
+  /**
+   * y += sigma * z with z standard normal (shrink-and-perturb's noise over a whole parameter). Four lanes,
+   * each an xoshiro128** stream seeded by fmix32(seed_k + lane * 0x632be5ab), give per round the 8 values
+   * y[8r + lane] += sigma r cos t, y[8r + 4 + lane] += sigma r sin t (Box-Muller: r = sqrt(-2 ln u1),
+   * t = 2 pi (u2 - 1/2)). Backends agree to float rounding, not bit for bit.
+   */
+  addNormal(y: FloatArray, sigma: number, seeds: readonly [number, number, number, number]): void;
+
   // --- optimizer kernels (fused passes) ---
   /**
    * Adam with per-element bias correction: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p1 *= b1; p2 *= b2

@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/Backend.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Rng } from '../tensor/Rng.js';
 import type { Edit, EditRecord } from './Edit.js';
@@ -54,7 +55,7 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
       case 'shrinkPerturb': {
         const ps = e.params ? e.params.map((n) => model.param(n)) : model.params.filter((p) => p.trainable);
         const noiseRng = e.noise === 0 ? rng : freshStream(rng, 'shrinkPerturb');
-        for (const p of ps) shrinkPerturb(p, e.shrink, e.noise, e.noiseFrom ?? 'normal', e.anchor?.[p.index] ?? null, noiseRng);
+        for (const p of ps) shrinkPerturb(model.backend, p, e.shrink, e.noise, e.noiseFrom ?? 'normal', e.anchor?.[p.index] ?? null, noiseRng);
         records.push({ kind: e.kind, params: ps.map((p) => p.name), shrink: e.shrink, noise: e.noise, ...(e.routine ? { routine: true } : {}), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
@@ -222,17 +223,17 @@ function extendSlot(s: ParamSlots, p: Param, model: Model): void {
   s.arrays.push(a);
 }
 
-function shrinkPerturb(p: Param, shrink: number, noise: number, from: 'normal' | 'init', anchor: FloatArray | null, rng: Rng): void {
+function shrinkPerturb(backend: Backend, p: Param, shrink: number, noise: number, from: 'normal' | 'init', anchor: FloatArray | null, rng: Rng): void {
   const d = p.data;
-  const n = d.length;
-  if (anchor) for (let i = 0; i < n; i++) d[i] = shrink * d[i]! + (1 - shrink) * anchor[i]!;
-  else if (shrink !== 1) for (let i = 0; i < n; i++) d[i] = shrink * d[i]!;
+  // Backend kernels: every-step shrink-and-perturb does this for every parameter after every update.
+  if (anchor) backend.axpby(1 - shrink, anchor, shrink, d);
+  else if (shrink !== 1) backend.scale(d, shrink);
   if (noise === 0) return;
-  if (from === 'normal') for (let i = 0; i < n; i++) d[i] = d[i]! + noise * rng.normal();
+  if (from === 'normal') backend.addNormal(d, noise, [rng.nextU32(), rng.nextU32(), rng.nextU32(), rng.nextU32()]);
   else {
-    const fresh = new Float64Array(n);
+    const fresh = new Float64Array(d.length);
     drawInit(p.init, rng, fresh);
-    for (let i = 0; i < n; i++) d[i] = d[i]! + noise * fresh[i]!;
+    for (let i = 0; i < d.length; i++) d[i] = d[i]! + noise * fresh[i]!;
   }
 }
 

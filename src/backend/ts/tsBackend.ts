@@ -534,6 +534,37 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
 
+    addNormal(y, sigma, seeds) {
+      if (!Number.isFinite(sigma)) throw new Error(`addNormal: sigma = ${sigma} is not a finite number`);
+      // The four lane streams of the kernel, with float64 math.
+      const st = [0, 1, 2, 3].map((lane) => seeds.map((s) => fmix32(((s | 0) + Math.imul(lane, 0x632be5ab)) | 0)));
+      for (const w of st) if ((w[0]! | w[1]! | w[2]! | w[3]!) === 0) w[0] = 1;
+      const next = (w: number[]): number => {
+        const r = Math.imul(rotl32(Math.imul(w[1]!, 5), 7), 9) >>> 0;
+        const t = w[1]! << 9;
+        w[2]! ^= w[0]!;
+        w[3]! ^= w[1]!;
+        w[1]! ^= w[2]!;
+        w[0]! ^= w[3]!;
+        w[2]! ^= t;
+        w[3] = rotl32(w[3]!, 11);
+        return r;
+      };
+      const n = y.length;
+      for (let i = 0; i < n; i += 8) {
+        const a = st.map((w) => next(w));
+        const b = st.map((w) => next(w));
+        for (let lane = 0; lane < 4; lane++) {
+          const u1 = ((a[lane]! >>> 8) + 1) * 5.9604644775390625e-8;
+          const u2 = (b[lane]! >>> 8) * 5.9604644775390625e-8;
+          const r = Math.sqrt(-2 * Math.log(u1));
+          const t = 2 * Math.PI * (u2 - 0.5);
+          if (i + lane < n) y[i + lane] = y[i + lane]! + sigma * r * Math.cos(t);
+          if (i + 4 + lane < n) y[i + 4 + lane] = y[i + 4 + lane]! + sigma * r * Math.sin(t);
+        }
+      }
+    },
+
     adam(g, m, v, p1, p2, b1, b2, eps) {
       const n = g.length;
       for (const [nm, arr] of [['m', m], ['v', v], ['p1', p1], ['p2', p2]] as const) checkLength('adam', nm, arr, n);
@@ -606,6 +637,19 @@ export function derivativeFn(kind: ActivationCode, param: number): (x: number, y
     default:
       throw new Error(`activation: unknown kind ${kind as number}`);
   }
+}
+
+function rotl32(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
 }
 
 function sigmoid(x: number): number {

@@ -22,6 +22,7 @@ export interface Kernels {
   dot(x: P, y: P, n: I): number;
   hasNonFinite(x: P, n: I): I;
   encodeBytes(src: P, n: I, plane: I, lut: P, perm: P, out: P): I;
+  addNormal(y: P, n: I, sigma: number, s0: I, s1: I, s2: I, s3: I): void;
 
   addRowVector(a: P, rows: I, cols: I, v: P): void;
   sumRows(a: P, rows: I, cols: I, alpha: number, beta: number, out: P): void;

@@ -228,6 +228,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       return K.dot(p(x), p(y), x.length);
     },
     hasNonFinite: (x) => K.hasNonFinite(p(x), x.length) !== 0,
+    addNormal(y, sigma, seeds) {
+      if (!Number.isFinite(sigma)) throw new Error(`addNormal: sigma = ${sigma} is not a finite number`);
+      if (y.length > 0) K.addNormal(p(y), y.length, sigma, seeds[0] | 0, seeds[1] | 0, seeds[2] | 0, seeds[3] | 0);
+    },
     encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset) {
       checkEncode(src, srcOffset, n, plane, lut, perm, out, outOffset);
       if (n === 0) return;

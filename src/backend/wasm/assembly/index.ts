@@ -13,6 +13,7 @@ export * from './pool';
 export * from './norm';
 export * from './loss';
 export * from './optim';
+export * from './random';
 
 /** The end of the module's static data: the JavaScript allocator starts above it. */
 export function heapBase(): usize {
