@@ -4,7 +4,7 @@ import { allBenchmarks } from './benchmarks/index.js';
 import { createProbeRunner, probeSchema, type ProbeConfig } from './diagnostics/ProbeRunner.js';
 import type { Method } from './methods/Method.js';
 import { allMethods } from './methods/index.js';
-import type { Preset } from './experiment/Preset.js';
+import { presets } from './experiment/presets.js';
 import type { Catalog } from './experiment/runConfig.js';
 
 /** Everything registered: the benchmarks, methods, presets and probes the CLI offers. */
@@ -16,7 +16,7 @@ export function catalog(): Catalog {
   return {
     benchmarks,
     methods,
-    presets: new Registry<Preset>('preset'),
+    presets,
     probes: { schema: probeSchema, create: (config, ctx) => createProbeRunner(config as ProbeConfig, { learner: ctx.learner, rng: ctx.rng }) },
   };
 }

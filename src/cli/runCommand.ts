@@ -17,6 +17,7 @@ Options:
   --set key=value     a setting (repeatable): benchmark options (tasks=3), method.<field>,
                       method.<name>.<field>, model.<field>, optimizer.<field>, probes.<field>, run.<field>
   --preset NAME       start from a preset that reproduces a paper (supple list presets)
+  --condition LABEL   one arm of the preset's comparison (its methods and settings), e.g. cbp
   --seed N            random seed (default 0)
   --out DIR           run folder (default runs/<benchmark>-<methods>-s<seed>-<time>)
   --backend B         auto | wasm | native | ts (default: SUPPLE_BACKEND, else the fastest available)
@@ -38,6 +39,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       method: { type: 'string' },
       set: { type: 'string', multiple: true },
       preset: { type: 'string' },
+      condition: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
@@ -74,7 +76,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       onProgress: (p: Parameters<ProgressBar['update']>[0]) => bar.update(p),
     };
     if (values.resume) {
-      const given = ['method', 'set', 'preset', 'seed', 'out', 'backend', 'data-dir', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+      const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'data-dir', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
       if (given.length || positionals.length) throw new Error(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
       out = values.resume;
       process.stderr.write(`resuming ${out}\n`);
@@ -92,6 +94,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
           benchmark: positionals[0],
           methods: values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined,
           preset: values.preset,
+          ...(values.condition !== undefined ? { condition: values.condition } : {}),
           set,
           seed,
           backend: values.backend,

@@ -6,7 +6,7 @@ import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
 import type { Registry } from '../config/Registry.js';
 import { modelSchema, type ModelConfig } from '../nn/modelConfig.js';
 import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.js';
-import type { Preset } from './Preset.js';
+import type { Preset, PresetCondition } from './Preset.js';
 import { setPath, type Settings } from './settings.js';
 import type { ProbeFactory } from './ProbeFactory.js';
 
@@ -48,6 +48,8 @@ export interface RunRequest {
   readonly benchmark?: string;
   readonly methods?: readonly string[];
   readonly preset?: string;
+  /** A condition of the preset (its label): the methods and settings of one arm of the paper's comparison. */
+  readonly condition?: string;
   readonly set?: Settings;
   readonly seed?: number;
   readonly backend?: string;
@@ -78,7 +80,14 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
     throw new ConfigError('run', [`preset ${preset.name} is for benchmark ${preset.benchmark}, not ${req.benchmark}`]);
   }
   const benchmark = catalog.benchmarks.get(benchmarkName);
-  const methodNames = req.methods && req.methods.length ? [...req.methods] : preset ? [...preset.methods] : ['bp'];
+  let condition: PresetCondition | null = null;
+  if (req.condition !== undefined) {
+    if (!preset) throw new ConfigError('run', [`condition '${req.condition}' needs a preset (--preset)`]);
+    condition = preset.conditions?.find((c) => c.label === req.condition) ?? null;
+    if (!condition) throw new ConfigError('run', [`preset ${preset.name} has no condition '${req.condition}'; conditions: ${(preset.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
+    if (req.methods && req.methods.length) throw new ConfigError('run', [`--condition ${condition.label} sets the methods (${condition.methods.join('+')}); drop --method`]);
+  }
+  const methodNames = req.methods && req.methods.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const dup = methodNames.find((m, i) => methodNames.indexOf(m) !== i);
   if (dup) throw new ConfigError('run', [`method ${dup} is named twice`]);
   const methods = methodNames.map((n) => catalog.methods.get(n));
@@ -129,6 +138,7 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
     );
   };
   for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v, true);
+  for (const [k, v] of Object.entries(condition?.set ?? {})) route(k, v, true);
   for (const [k, v] of Object.entries(req.set ?? {})) route(k, v, false);
 
   const attempt = <T>(f: () => T): T | undefined => {
@@ -155,7 +165,7 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
   return {
     version,
     preset: preset?.name ?? null,
-    label: req.label ?? null,
+    label: req.label ?? condition?.label ?? null,
     seed,
     backendRequested: backend,
     backend,

@@ -16,7 +16,7 @@ import { Learner } from './Learner.js';
 import { Recorder, type RecorderPosition } from './Recorder.js';
 import type { Catalog, RunConfig } from './runConfig.js';
 import { restoreInto } from './stateTree.js';
-import { initialLoopState, trainLoop, type LoopState, type RunMethod } from './trainLoop.js';
+import { initialLoopState, trainLoopAsync, type LoopState, type RunMethod } from './trainLoop.js';
 
 /** What a progress display gets after each step (read it, don't keep it). */
 export interface Progress {
@@ -178,7 +178,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   let taskLabel = '';
   let labelTask = -1;
   let stopped = false;
-  const finished = trainLoop(
+  const finished = await trainLoopAsync(
     {
       stream,
       learner,

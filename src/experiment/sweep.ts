@@ -52,9 +52,9 @@ const methodList = (m: string | readonly string[] | undefined): string[] | undef
  */
 export function expandSweep(s: SweepFile, catalog: Catalog, version: string): SweepPoint[] {
   const preset = s.preset ? catalog.presets.get(s.preset) : null;
-  const conditions =
+  const conditions: Array<{ label: string; methods: string[] | undefined; set: Settings; preset?: boolean }> =
     s.conditions?.map((c) => ({ label: c.label, methods: methodList(c.methods), set: c.set as Settings })) ??
-    preset?.conditions?.map((c) => ({ label: c.label, methods: [...c.methods], set: { ...(c.set ?? {}) } })) ?? [{ label: '', methods: undefined, set: {} }];
+    preset?.conditions?.map((c) => ({ label: c.label, methods: [...c.methods], set: {}, preset: true })) ?? [{ label: '', methods: undefined, set: {} }];
   const keys = Object.keys(s.grid);
   const combos: Array<Array<[string, unknown]>> = [[]];
   for (const k of keys) {
@@ -83,7 +83,11 @@ export function expandSweep(s: SweepFile, catalog: Catalog, version: string): Sw
         if (!(k in set) && (!m || chosen.includes(m))) set[k] = v;
       }
       for (const seed of seeds) {
-        const request: RunRequest = { benchmark: s.benchmark, preset: s.preset, methods, set, seed, backend: s.backend, dataDir: s.dataDir, label };
+        // A preset's own condition is named (its methods and settings come with it); others are spelled out.
+        const byName = cond.preset && !combo.some(([k]) => k === 'method' || k === 'methods');
+        const request: RunRequest = {
+          benchmark: s.benchmark, preset: s.preset, ...(byName ? { condition: cond.label } : { methods }), set, seed, backend: s.backend, dataDir: s.dataDir, label,
+        };
         resolveRunConfig(request, catalog, version); // throws on any bad point before anything runs
         const dir = join(safeName(label), `s${seed}`);
         if (seen.has(dir)) throw new Error(`supple sweep: two runs would share the folder ${dir}; give the conditions distinct labels`);
@@ -104,6 +108,7 @@ export function runArgs(r: RunRequest, out: string): string[] {
   const a = ['run'];
   if (r.benchmark) a.push(r.benchmark);
   if (r.preset) a.push('--preset', r.preset);
+  if (r.condition !== undefined) a.push('--condition', r.condition);
   if (r.methods?.length) a.push('--method', r.methods.join('+'));
   for (const [k, v] of Object.entries(r.set ?? {})) a.push('--set', `${k}=${JSON.stringify(v)}`);
   if (r.seed !== undefined) a.push('--seed', String(r.seed));

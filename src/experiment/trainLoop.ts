@@ -90,6 +90,29 @@ export function initialLoopState(): LoopState {
  * Returns true when the stream is finished, false when stopped early.
  */
 export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState()): boolean {
+  const steps = loopSteps(parts, state);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same loop for a process that must stay responsive: it hands control back to the event loop about every
+ * 100 ms, so that signal handlers (Ctrl-C) and timers run while it trains.
+ */
+export async function trainLoopAsync(parts: LoopParts, state: LoopState = initialLoopState()): Promise<boolean> {
+  const steps = loopSteps(parts, state);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The loop as a generator: it yields (between two steps) whenever 100 ms have passed since the last yield. */
+function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean> {
+  let lastYield = performance.now();
   const { stream, learner, methods } = parts;
   const model = learner.model;
   const classification = stream.loss === 'cross-entropy';
@@ -146,6 +169,10 @@ export function trainLoop(parts: LoopParts, state: LoopState = initialLoopState(
             state.cursor = cursor.getState();
             parts.checkpoint?.(state);
           }
+        }
+        if ((step & 15) === 0 && performance.now() - lastYield > 100) {
+          yield;
+          lastYield = performance.now();
         }
         if (parts.shouldStop?.()) {
           state.cursor = cursor.getState();

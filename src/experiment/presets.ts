@@ -1,0 +1,218 @@
+import { Registry } from '../config/Registry.js';
+import type { Preset, PresetCondition } from './Preset.js';
+
+/**
+ * Presets that reproduce the seed papers. 'full' presets use the paper's settings (hours to days of compute);
+ * 'laptop' presets cut the same protocol down so that it runs in minutes on two cores and keeps the paper's
+ * direction (what they change is said in each description). Method settings are keyed by method name, so a
+ * preset can carry every condition's settings and each run takes only those of its methods.
+ */
+
+const DOHARE = 'Dohare, Hernandez-Garcia, Lan, Rahman, Mahmood, Sutton. Loss of plasticity in deep continual learning. Nature 632 (2024)';
+const LYLE = 'Lyle, Zheng, Nikishin, Avila Pires, Pascanu, Dabney. Understanding plasticity in neural networks. ICML 2023';
+const SHIN = 'Shin, Oh, Cho, Yun. DASH: Warm-Starting Neural Network Training in Stationary Settings without Loss of Plasticity. NeurIPS 2024';
+
+/** Dohare et al.'s online permuted MNIST conditions (lop/permuted_mnist/cfg): SGD lr 0.003 unless said. */
+function permutedMnistConditions(lr: number): PresetCondition[] {
+  return [
+    { label: 'bp', methods: ['bp'] },
+    { label: 'l2', methods: ['l2'], set: { 'l2.coef': 1e-4 } },
+    // The reference adds weight decay inside SGD and N(0, perturb_scale^2) noise after every step.
+    { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'every-step', 'shrink-perturb.shrink': 1 - lr * 1e-4, 'shrink-perturb.noise': 1e-5 } },
+    { label: 'cbp', methods: ['cbp'] },
+    { label: 'adam', methods: ['bp'], set: { 'optimizer.name': 'adam', 'optimizer.lr': 1e-4 } },
+    { label: 'dropout', methods: ['bp'], set: { 'model.dropout': 0.1 } },
+    { label: 'online-norm', methods: ['bp'], set: { 'model.onlineNorm': true } },
+  ];
+}
+const cbpPermutedMnist = { 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100, 'cbp.decay': 0.99 };
+
+const activations = ['relu', 'tanh', 'sigmoid', 'elu', 'leakyRelu', 'swish'] as const;
+
+export const presetList: Preset[] = [
+  {
+    name: 'dohare-permuted-mnist',
+    description: 'Online permuted MNIST, 800 tasks of 60000 images, 784-2000-2000-2000-10, SGD lr 0.003, batch 1 (Fig. 1 and Extended Data)',
+    paper: DOHARE,
+    scale: 'full',
+    benchmark: 'permuted-mnist',
+    methods: ['bp'],
+    set: { dataset: 'mnist', tasks: 800, 'model.hidden': [2000, 2000, 2000], 'optimizer.lr': 0.003, ...cbpPermutedMnist },
+    conditions: permutedMnistConditions(0.003),
+  },
+  {
+    name: 'dohare-permuted-mnist-small',
+    description: 'The same with 100-unit layers (784-100-100-100-10), as the small-net configs of the reference code',
+    paper: DOHARE,
+    scale: 'full',
+    benchmark: 'permuted-mnist',
+    methods: ['bp'],
+    set: { dataset: 'mnist', tasks: 800, 'model.hidden': [100, 100, 100], 'optimizer.lr': 0.003, ...cbpPermutedMnist },
+    conditions: permutedMnistConditions(0.003),
+  },
+  {
+    name: 'dohare-permuted-mnist-laptop',
+    description: 'Laptop scale: 100-unit layers, 100 tasks of 20000 images (a fixed random subset per task), SGD lr 0.01 (a step size of the paper\'s sweep, where loss of plasticity shows sooner); bp, cbp, shrink-perturb',
+    paper: DOHARE,
+    scale: 'laptop',
+    benchmark: 'permuted-mnist',
+    methods: ['bp'],
+    set: { dataset: 'mnist', tasks: 100, examplesPerTask: 20000, 'model.hidden': [100, 100, 100], 'optimizer.lr': 0.01, ...cbpPermutedMnist },
+    conditions: permutedMnistConditions(0.01).filter((c) => ['bp', 'cbp', 'shrink-perturb'].includes(c.label)),
+  },
+  {
+    name: 'dohare-slowly-changing-regression',
+    description: 'Slowly-changing regression, flip-one, 3M examples, 20-5-1 learner, SGD lr 0.01, batch 1: the six activations, bp and cbp (rho 1e-4, maturity 100)',
+    paper: DOHARE,
+    scale: 'full',
+    benchmark: 'slowly-changing-regression',
+    methods: ['bp'],
+    set: { variant: 'flip-one', 'optimizer.lr': 0.01, 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100 },
+    conditions: activations.flatMap((a) => [
+      { label: `bp ${a}`, methods: ['bp'], set: { 'model.activation': a } },
+      { label: `cbp ${a}`, methods: ['cbp'], set: { 'model.activation': a } },
+    ]),
+  },
+  {
+    name: 'dohare-slowly-changing-regression-laptop',
+    description: 'Laptop scale: the same protocol with ReLU only, 1M examples (100 flip periods); bp and cbp',
+    paper: DOHARE,
+    scale: 'laptop',
+    benchmark: 'slowly-changing-regression',
+    methods: ['bp'],
+    set: { variant: 'flip-one', tasks: 100, 'optimizer.lr': 0.01, 'model.activation': 'relu', 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100 },
+    conditions: [
+      { label: 'bp', methods: ['bp'] },
+      { label: 'cbp', methods: ['cbp'] },
+    ],
+  },
+  {
+    name: 'dohare-continual-imagenet',
+    description: 'Continual ImageNet (32x32): 2000 binary tasks of 600 + 100 images per class, 250 epochs, batch 100, the conv net, SGD lr 0.01 momentum 0.9, head set to zero per task',
+    paper: DOHARE,
+    scale: 'full',
+    benchmark: 'continual-binary',
+    methods: ['bp'],
+    set: { dataset: 'imagenet32', 'optimizer.lr': 0.01, 'optimizer.momentum': 0.9, 'l2.coef': 3e-6, 'cbp.utility': 'adaptable', 'cbp.rate': 3e-4, 'cbp.maturity': 100 },
+    conditions: [
+      { label: 'bp', methods: ['bp'] },
+      { label: 'l2', methods: ['l2'] },
+      { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'optimizer.weightDecay': 1e-5, 'shrink-perturb.schedule': 'every-step', 'shrink-perturb.shrink': 1, 'shrink-perturb.noise': 1e-5 } },
+      { label: 'cbp', methods: ['cbp'] },
+    ],
+  },
+  {
+    name: 'dohare-continual-imagenet-laptop',
+    description: 'Laptop scale: the Continual ImageNet protocol on Fashion-MNIST pairs (28x28 grey), 40 tasks, 600 + 100 images per class, 10 epochs',
+    paper: DOHARE,
+    scale: 'laptop',
+    benchmark: 'continual-binary',
+    methods: ['bp'],
+    set: { dataset: 'fashion-mnist', tasks: 40, epochs: 10, 'optimizer.lr': 0.01, 'optimizer.momentum': 0.9, 'l2.coef': 3e-6, 'cbp.utility': 'adaptable', 'cbp.rate': 3e-4, 'cbp.maturity': 100 },
+    conditions: [
+      { label: 'bp', methods: ['bp'] },
+      { label: 'l2', methods: ['l2'] },
+      { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'optimizer.weightDecay': 1e-5, 'shrink-perturb.schedule': 'every-step', 'shrink-perturb.shrink': 1, 'shrink-perturb.noise': 1e-5 } },
+      { label: 'cbp', methods: ['cbp'] },
+    ],
+  },
+  {
+    name: 'dohare-class-incremental-cifar100',
+    description: 'Class-incremental CIFAR-100: ResNet-18, +5 classes every 200 epochs, SGD lr 0.1 (x0.2 at epochs 60/120/160 of each increment) momentum 0.9 weight decay 5e-4, early stopping',
+    paper: DOHARE,
+    scale: 'full',
+    benchmark: 'class-incremental',
+    methods: ['bp'],
+    set: { dataset: 'cifar100', 'cbp.utility': 'contribution', 'cbp.rate': 1e-5, 'cbp.maturity': 1000 },
+    conditions: [
+      { label: 'bp', methods: ['bp'] },
+      { label: 'head-reset', methods: ['head-reset'] },
+      { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'every-step', 'shrink-perturb.shrink': 1, 'shrink-perturb.noise': 1e-5 } },
+      { label: 'cbp', methods: ['cbp'] },
+    ],
+  },
+  {
+    name: 'dohare-class-incremental-laptop',
+    description: 'Laptop scale: class-incremental MNIST with the conv net, +2 classes per increment (5 increments), 10 epochs each, the same optimizer schedule shape',
+    paper: DOHARE,
+    scale: 'laptop',
+    benchmark: 'class-incremental',
+    methods: ['bp'],
+    set: {
+      dataset: 'mnist', tasks: 5, classesPerTask: 2, epochs: 10, examplesPerTask: 1000,
+      'augment.flip': false, 'augment.cropPadding': 0, 'augment.rotateMax': 0,
+      'model.arch': 'conv-net',
+      'optimizer.lr': { kind: 'epochs', boundaries: [3, 6, 8], values: [0.1, 0.02, 0.004, 0.0008] },
+      'cbp.utility': 'contribution', 'cbp.rate': 1e-4, 'cbp.maturity': 100,
+    },
+    conditions: [
+      { label: 'bp', methods: ['bp'] },
+      { label: 'head-reset', methods: ['head-reset'] },
+      { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'every-step', 'shrink-perturb.shrink': 1, 'shrink-perturb.noise': 1e-5 } },
+      { label: 'cbp', methods: ['cbp'] },
+    ],
+  },
+  {
+    name: 'lyle-random-labels',
+    description: 'Random-label memorization of 1200 MNIST images, labels redrawn every 30000 updates (batch 16), MLP 100x3, Adam 1e-3: the interventions of Lyle et al. (reset last layer, weight decay, spectral norm, layernorm, shrink-perturb)',
+    paper: LYLE,
+    scale: 'full',
+    benchmark: 'random-labels',
+    methods: ['bp'],
+    set: { dataset: 'mnist', tasks: 50, taskSignal: true, 'optimizer.name': 'adam', 'optimizer.lr': 1e-3 },
+    conditions: lyleConditions(),
+  },
+  {
+    name: 'lyle-random-labels-laptop',
+    description: 'Laptop scale: the same with 12 label draws of 10000 updates each',
+    paper: LYLE,
+    scale: 'laptop',
+    benchmark: 'random-labels',
+    methods: ['bp'],
+    set: { dataset: 'mnist', tasks: 12, stepsPerTask: 10000, taskSignal: true, 'optimizer.name': 'adam', 'optimizer.lr': 1e-3 },
+    conditions: lyleConditions(),
+  },
+  {
+    name: 'shin-dash-warm-start',
+    description: 'Warm-starting CIFAR-10 in 50 chunks, each stage to 99.9% train accuracy, ResNet-18, SGD: cold (reset at each stage), warm, shrink-perturb, DASH',
+    paper: SHIN,
+    scale: 'full',
+    benchmark: 'warm-start',
+    methods: ['bp'],
+    set: { dataset: 'cifar10', 'model.arch': 'resnet18', 'optimizer.lr': 0.001, 'optimizer.momentum': 0.9 },
+    conditions: dashConditions(),
+  },
+  {
+    name: 'shin-dash-warm-start-laptop',
+    description: 'Laptop scale: warm-starting MNIST in 10 chunks of 600 images, each stage to 99.9% train accuracy (at most 100 epochs), the conv net',
+    paper: SHIN,
+    scale: 'laptop',
+    benchmark: 'warm-start',
+    methods: ['bp'],
+    set: { dataset: 'mnist', tasks: 10, examplesPerTask: 600, maxEpochs: 100, 'model.arch': 'conv-net', 'optimizer.lr': 0.01, 'optimizer.momentum': 0.9 },
+    conditions: dashConditions(),
+  },
+];
+
+function lyleConditions(): PresetCondition[] {
+  return [
+    { label: 'bp', methods: ['bp'] },
+    { label: 'reset last layer', methods: ['head-reset'] },
+    { label: 'weight decay', methods: ['l2'], set: { 'l2.coef': 1e-4 } },
+    { label: 'spectral norm', methods: ['bp'], set: { 'model.spectralNorm': 'all' } },
+    { label: 'layernorm', methods: ['bp'], set: { 'model.layerNorm': true } },
+    { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'at-boundary', 'shrink-perturb.shrink': 0.8, 'shrink-perturb.noise': 0.01 } },
+  ];
+}
+
+function dashConditions(): PresetCondition[] {
+  return [
+    { label: 'cold', methods: ['full-reset'] },
+    { label: 'warm', methods: ['bp'] },
+    { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'at-boundary', 'shrink-perturb.shrink': 0.3, 'shrink-perturb.noise': 0.01 } },
+    { label: 'dash', methods: ['dash'], set: { 'dash.alpha': 0.3, 'dash.lambda': 0.3 } },
+  ];
+}
+
+export const presets = new Registry<Preset>('preset');
+for (const p of presetList) presets.register(p);
