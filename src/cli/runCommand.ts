@@ -82,6 +82,10 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       process.stderr.write(`resuming ${out}\n`);
       summary = await resumeRun({ ...common, out });
     } else {
+      if (positionals.length === 0 && values.preset === undefined) {
+        values.preset = 'quickstart';
+        process.stderr.write('no benchmark given: running the quickstart preset (supple run --help for the options)\n');
+      }
       const set: Settings = {};
       for (const s of values.set ?? []) {
         const [k, v] = parseSetting(s);

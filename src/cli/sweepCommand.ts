@@ -5,16 +5,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Catalog } from '../experiment/runConfig.js';
-import { defaultSweepOut, expandSweep, readSweepFile, runArgs, type SweepPoint } from '../experiment/sweep.js';
+import { defaultSweepOut, expandSweep, readSweepFile, runArgs, sweepSchema, type SweepPoint } from '../experiment/sweep.js';
 import { writeFileAtomic } from '../experiment/atomicWrite.js';
 import { version } from '../version.js';
 import { duration } from './ProgressBar.js';
 
 export const sweepUsage = `supple sweep <file.yaml|json> [--workers N] [--dry-run] [--out DIR]
+supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR]
 
 Runs a grid over settings x seeds on a pool of worker processes (default: one per core). Runs already
 complete are skipped; stopped or crashed ones are resumed. Each run gets its folder <out>/<label>/s<seed>.
-Sweep file keys: benchmark, preset, methods, set, conditions, grid, seeds, backend, dataDir, workers, out.`;
+Sweep file keys: benchmark, preset, methods, set, conditions, grid, seeds, backend, dataDir, workers, out.
+With --preset and no file: every condition of the preset (the paper's comparison) x seeds.`;
 
 type Status = 'complete' | 'partial' | 'new';
 
@@ -34,28 +36,38 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { workers: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: {
+      workers: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', default: false },
+      preset: { type: 'string' }, seeds: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' },
+    },
   });
-  if (values.help || positionals.length !== 1) {
+  const fromPreset = values.preset !== undefined && positionals.length === 0;
+  if (values.help || (positionals.length !== 1 && !fromPreset)) {
     console.log(sweepUsage);
     return values.help ? 0 : 2;
   }
-  const file = readSweepFile(positionals[0]!);
-  const out = values.out ?? file.out ?? defaultSweepOut(positionals[0]!);
+  if (!fromPreset && (values.preset || values.seeds)) throw new Error('supple sweep: --preset and --seeds go without a file (the file says them)');
+  const seeds = values.seeds === undefined ? 3 : Number(values.seeds);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds ${values.seeds}: not allowed; a positive integer`);
+  const file = fromPreset
+    ? sweepSchema.parse({ preset: values.preset, seeds, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), ...(values.backend ? { backend: values.backend } : {}) })
+    : readSweepFile(positionals[0]!);
+  const source = fromPreset ? `preset ${values.preset}` : positionals[0]!;
+  const out = values.out ?? file.out ?? (fromPreset ? join('sweeps', values.preset!) : defaultSweepOut(positionals[0]!));
   const points = expandSweep(file, catalog, version);
   const workers = Math.max(1, Number(values.workers ?? file.workers ?? availableParallelism()));
   if (!Number.isInteger(workers)) throw new Error(`--workers ${values.workers}: not allowed; a positive integer`);
   const status = points.map((p) => statusOf(join(out, p.dir)));
   const counts = { complete: 0, partial: 0, new: 0 };
   status.forEach((s) => counts[s]++);
-  console.log(`sweep ${positionals[0]}: ${points.length} runs (${counts.complete} complete, ${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
+  console.log(`sweep ${source}: ${points.length} runs (${counts.complete} complete, ${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
   if (values['dry-run']) {
     points.forEach((p, i) => console.log(`  ${status[i]!.padEnd(8)} ${join(out, p.dir)}  ${runArgs(p.request, join(out, p.dir)).join(' ')}`));
     return 0;
   }
   mkdirSync(out, { recursive: true });
   const record = () =>
-    writeFileAtomic(join(out, 'sweep.json'), `${JSON.stringify({ version, file: positionals[0], sweep: file, runs: points.map((p, i) => ({ dir: p.dir, request: p.request, status: status[i] })) }, null, 2)}\n`);
+    writeFileAtomic(join(out, 'sweep.json'), `${JSON.stringify({ version, file: source, sweep: file, runs: points.map((p, i) => ({ dir: p.dir, request: p.request, status: status[i] })) }, null, 2)}\n`);
   record();
   const cli = fileURLToPath(new URL('./main.js', import.meta.url));
   const todo = points.map((p, i) => ({ p, i })).filter(({ i }) => status[i] !== 'complete');

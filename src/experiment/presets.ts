@@ -31,6 +31,16 @@ const activations = ['relu', 'tanh', 'sigmoid', 'elu', 'leakyRelu', 'swish'] as 
 
 export const presetList: Preset[] = [
   {
+    name: 'quickstart',
+    description: 'The default run: online permuted digits (the 8x8 scikit-learn digits shipped with supple), 64-100-100-100-10, SGD lr 0.03, 300 tasks of 1437 images; plain backprop loses half its online accuracy in about 15 seconds, continual backprop keeps it',
+    paper: DOHARE,
+    scale: 'laptop',
+    benchmark: 'permuted-mnist',
+    methods: ['bp'],
+    set: { dataset: 'digits', tasks: 300, 'optimizer.lr': 0.03, 'probes.everyTasks': 5, ...cbpPermutedMnist },
+    conditions: permutedMnistConditions(0.03).filter((c) => ['bp', 'cbp', 'shrink-perturb'].includes(c.label)),
+  },
+  {
     name: 'dohare-permuted-mnist',
     description: 'Online permuted MNIST, 800 tasks of 60000 images, 784-2000-2000-2000-10, SGD lr 0.003, batch 1 (Fig. 1 and Extended Data)',
     paper: DOHARE,
