@@ -101,3 +101,13 @@ export { spectralNormModes, type SpectralNormMode } from './nn/models/mlp.js';
 export { SpectralLinear, SpectralConv2d, type SpectralNormOptions } from './nn/layers/SpectralNorm.js';
 export { OnlineNorm, type OnlineNormOptions } from './nn/layers/OnlineNorm.js';
 export { Injection } from './nn/layers/Injection.js';
+// Experiments
+export { trainLoop, trainLoopAsync, initialLoopState, type LoopParts, type LoopState, type MetricRecord, type ProbeRunner, type RunMethod } from './experiment/trainLoop.js';
+export { startRun, resumeRun, type RunSummary as ExperimentSummary, type Progress, type ExperimentOptions } from './experiment/runExperiment.js';
+export { resolveRunConfig, runOptionsSchema, type RunConfig, type RunRequest, type Catalog } from './experiment/runConfig.js';
+export { catalog } from './catalog.js';
+export { presets, presetList } from './experiment/presets.js';
+export type { Preset, PresetCondition } from './experiment/Preset.js';
+export { expandSweep, readSweepFile, sweepSchema, type SweepFile, type SweepPoint } from './experiment/sweep.js';
+export { Registry } from './config/Registry.js';
+export { describeSchema, type OptionDoc } from './config/describeSchema.js';
