@@ -1,6 +1,6 @@
 import { Activation, type ActivationCode, type ActivationName, type Backend } from '../../backend/Backend.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
@@ -35,14 +35,7 @@ export class ActivationLayer implements Layer {
     this.code = Activation[fn];
     if (this.code === undefined) throw new Error(`${name}: unknown activation '${fn}'; allowed: ${Object.keys(Activation).join(', ')}`);
     this.outShape = inShape;
-    const per = inShape.reduce((a, b) => a * b, 1);
-    this.cache = new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(n * per), [n, ...inShape]), dx: new Tensor(backend.alloc(n * per), [n, ...inShape]) }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.dx.data);
-      },
-    );
+    this.cache = batchBuffers(backend, { y: inShape, dx: inShape });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

@@ -2,7 +2,7 @@ import type { Backend } from '../../backend/Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import type { Rng } from '../../tensor/Rng.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { makeParam } from './Linear.js';
@@ -62,14 +62,7 @@ export class BatchNorm implements Layer {
     this.invStd = backend.alloc(c);
     this.dgain = backend.alloc(c);
     this.dshift = backend.alloc(c);
-    const per = c * this.spatial;
-    this.cache = new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(n * per), [n, ...inShape]), dx: new Tensor(backend.alloc(n * per), [n, ...inShape]) }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.dx.data);
-      },
-    );
+    this.cache = batchBuffers(backend, { y: inShape, dx: inShape });
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {

@@ -1,6 +1,6 @@
 import type { Backend } from '../../backend/Backend.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
@@ -30,14 +30,7 @@ export class CReLU implements Layer {
     this.channels = inShape[0]!;
     this.spatial = inShape.slice(1).reduce((a, b) => a * b, 1);
     this.outShape = [2 * this.channels, ...inShape.slice(1)];
-    const per = this.channels * this.spatial;
-    this.cache = new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(2 * n * per), [n, ...this.outShape]), dx: new Tensor(backend.alloc(n * per), [n, ...inShape]) }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.dx.data);
-      },
-    );
+    this.cache = batchBuffers(backend, { y: this.outShape, dx: inShape });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

@@ -2,7 +2,7 @@ import type { Backend } from '../../backend/Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import type { Rng } from '../../tensor/Rng.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
@@ -34,15 +34,7 @@ export class Dropout implements Layer {
   ) {
     if (!(p >= 0 && p < 1)) throw new Error(`${name} (dropout): p = ${p} is not allowed; 0 <= p < 1`);
     this.outShape = inShape;
-    const per = inShape.reduce((a, b) => a * b, 1);
-    this.cache = new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(n * per), [n, ...inShape]), mask: backend.alloc(n * per), dx: new Tensor(backend.alloc(n * per), [n, ...inShape]) }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.mask);
-        backend.free(b.dx.data);
-      },
-    );
+    this.cache = batchBuffers(backend, { y: inShape, dx: inShape }, { mask: inShape.reduce((a, b) => a * b, 1) });
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {

@@ -1,6 +1,6 @@
 import type { Backend } from '../../backend/Backend.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
@@ -21,15 +21,8 @@ export class GlobalAvgPool implements Layer {
     private readonly backend: Backend,
   ) {
     if (inShape.length !== 3) throw new Error(`${name} (global-avg-pool): input must be [C, H, W] per example, got [${inShape.join(', ')}]`);
-    const [c, h, w] = inShape as [number, number, number];
-    this.outShape = [c];
-    this.cache = new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(n * c), [n, c]), dx: new Tensor(backend.alloc(n * c * h * w), [n, c, h, w]) }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.dx.data);
-      },
-    );
+    this.outShape = [inShape[0]!];
+    this.cache = batchBuffers(backend, { y: this.outShape, dx: inShape });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

@@ -2,7 +2,7 @@ import type { Backend } from '../../backend/Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import type { Rng } from '../../tensor/Rng.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { makeParam } from './Linear.js';
@@ -46,17 +46,7 @@ export class LayerNorm implements Layer {
     this.params = [this.gain, this.shift];
     this.dgain = backend.alloc(f);
     this.dshift = backend.alloc(f);
-    this.cache = new BatchCache(
-      (n) => ({
-        y: new Tensor(backend.alloc(n * f), [n, ...inShape]),
-        dx: new Tensor(backend.alloc(n * f), [n, ...inShape]),
-        mean: backend.alloc(n),
-        invStd: backend.alloc(n),
-      }),
-      (b) => {
-        for (const a of [b.y.data, b.dx.data, b.mean, b.invStd]) backend.free(a);
-      },
-    );
+    this.cache = batchBuffers(backend, { y: inShape, dx: inShape }, { mean: 1, invStd: 1 });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

@@ -2,7 +2,7 @@ import type { Backend } from '../../backend/Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import type { Rng } from '../../tensor/Rng.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import { drawInit, type InitSpec } from '../init.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
@@ -51,14 +51,7 @@ export class Linear implements Layer {
   }
 
   private makeCache(): BatchCache<Buffers> {
-    const backend = this.backend;
-    return new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(n * this.outFeatures), [n, this.outFeatures]), dx: new Tensor(backend.alloc(n * this.inFeatures), [n, this.inFeatures]) }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.dx.data);
-      },
-    );
+    return batchBuffers(this.backend, { y: [this.outFeatures], dx: [this.inFeatures] });
   }
 
   /**

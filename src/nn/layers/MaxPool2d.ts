@@ -1,7 +1,7 @@
 import type { Backend } from '../../backend/Backend.js';
 import { Tensor } from '../../tensor/Tensor.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
@@ -37,18 +37,7 @@ export class MaxPool2d implements Layer {
       throw new Error(`${name} (maxpool2d): kernel ${kernel}, stride ${stride} do not fit the ${h}x${w} input`);
     }
     this.outShape = [c, oh, ow];
-    this.cache = new BatchCache(
-      (n) => ({
-        y: new Tensor(backend.alloc(n * c * oh * ow), [n, c, oh, ow]),
-        argmax: backend.alloc(n * c * oh * ow),
-        dx: new Tensor(backend.alloc(n * c * h * w), [n, c, h, w]),
-      }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.argmax);
-        backend.free(b.dx.data);
-      },
-    );
+    this.cache = batchBuffers(backend, { y: this.outShape, dx: inShape }, { argmax: c * oh * ow });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

@@ -1,6 +1,6 @@
 import type { Backend } from '../../backend/Backend.js';
 import { Tensor, shapeString } from '../../tensor/Tensor.js';
-import { BatchCache } from '../BatchCache.js';
+import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 
@@ -30,15 +30,7 @@ export class Residual implements Layer {
     this.children = shortcut ? [main, shortcut] : [main];
     this.params = this.children.flatMap((c) => c.params);
     this.buffers = this.children.flatMap((c) => c.buffers);
-    const outPer = main.outShape.reduce((a, b) => a * b, 1);
-    const inPer = main.inShape.reduce((a, b) => a * b, 1);
-    this.cache = new BatchCache(
-      (n) => ({ y: new Tensor(backend.alloc(n * outPer), [n, ...main.outShape]), dx: new Tensor(backend.alloc(n * inPer), [n, ...main.inShape]) }),
-      (b) => {
-        backend.free(b.y.data);
-        backend.free(b.dx.data);
-      },
-    );
+    this.cache = batchBuffers(backend, { y: main.outShape, dx: main.inShape });
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
