@@ -20,6 +20,7 @@ Usage:
   supple sweep <file> [options]        a grid over settings x seeds on a pool of worker processes
   supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
   supple data fetch|list [<name>]      download data sets (checked, cached) or show where they are found
+  supple bench [options]               speed against PyTorch on this machine (npm run bench; a clone only)
   supple --version
 
 Environment: SUPPLE_BACKEND (auto|wasm|native|ts), SUPPLE_DATA_DIR, SUPPLE_CACHE_DIR, SUPPLE_THREADS.`;
@@ -48,9 +49,21 @@ export async function main(argv: string[]): Promise<number> {
       return dataCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
     default:
       throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
   }
+}
+
+/** `supple bench`: the benchmark scripts of a clone (they are not in the npm package). */
+async function benchCommand(args: string[]): Promise<number> {
+  const { existsSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
+  if (!existsSync(script)) throw new Error('supple bench: the benchmark scripts come with a clone of the repository (npm run bench there)');
+  return spawnSync(process.execPath, ['--expose-gc', script, ...args], { stdio: 'inherit' }).status ?? 1;
 }
 
 function describeBenchmark(catalog: Catalog, name: string): string {
