@@ -39,7 +39,7 @@ test('the settings of a preset condition reach the run (cbp adaptable, every-ste
   assert.equal(cbp.optimizer.lr, 0.01);
   const sp = resolveRunConfig({ preset: 'dohare-permuted-mnist-laptop', condition: 'shrink-perturb' }, cat, '0');
   assert.equal(sp.methods[0]!.schedule, 'every-step');
-  assert.ok(Math.abs((sp.methods[0]!.shrink as number) - (1 - 0.01 * 1e-4)) < 1e-12);
+  assert.ok(Math.abs((sp.methods[0]!.shrink as number) - (1 - 0.01 * 1e-3)) < 1e-12);
   const bp = resolveRunConfig({ preset: 'dohare-permuted-mnist-laptop', condition: 'bp' }, cat, '0');
   assert.deepEqual(bp.methods, [{ name: 'bp' }], 'cbp settings of the preset do not leak into a bp run');
 });
