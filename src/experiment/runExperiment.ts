@@ -147,7 +147,8 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     loop = saved.loop;
     secondsBefore = saved.seconds;
   }
-  const recorder = new Recorder(out, saved ? saved.recorder : saved === undefined ? { metrics: 0, edits: 0 } : undefined);
+  // A fresh run, or a resumed one that never wrote a checkpoint, starts its logs from empty.
+  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
   opts.onStart?.({ config, stream, model, resumed: saved !== null });
 
   const t0 = performance.now();
@@ -177,7 +178,6 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const totalExamples = first.schedule.kind === 'epochs' ? stream.numTasks * first.size * first.schedule.epochs : null;
   let taskLabel = '';
   let labelTask = -1;
-  let stopped = false;
   const finished = await trainLoopAsync(
     {
       stream,
@@ -192,10 +192,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
         if (state.done || performance.now() - lastCheckpoint >= every) checkpoint(state);
       },
       checkpointDue: () => every > 0 && performance.now() - lastCheckpoint >= every,
-      shouldStop: () => {
-        stopped = opts.shouldStop?.() ?? false;
-        return stopped;
-      },
+      shouldStop: () => opts.shouldStop?.() ?? false,
       onStep: (state) => {
         const step = learner.step;
         if (opts.onProgress) {
@@ -233,6 +230,5 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     finishedAt: new Date().toISOString(),
   };
   writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  void stopped;
   return summary;
 }
