@@ -41,7 +41,7 @@ export const presetList: Preset[] = [
     benchmark: 'permuted-mnist',
     methods: ['bp'],
     set: { dataset: 'digits', tasks: 300, 'optimizer.lr': 0.03, 'probes.everyTasks': 5, ...cbpPermutedMnist },
-    conditions: permutedMnistConditions(0.03).filter((c) => ['bp', 'cbp', 'shrink-perturb'].includes(c.label)),
+    conditions: permutedMnistConditions(0.03, 1e-3).filter((c) => ['bp', 'cbp', 'shrink-perturb'].includes(c.label)),
   },
   {
     name: 'dohare-permuted-mnist',
