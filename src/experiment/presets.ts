@@ -65,7 +65,7 @@ export const presetList: Preset[] = [
   },
   {
     name: 'dohare-permuted-mnist-laptop',
-    description: 'Laptop scale: 100-unit layers, 100 tasks of 20000 images (a fixed random subset per task), SGD lr 0.01 (a step size of the paper\'s sweep, where loss of plasticity shows sooner), shrink-perturb with decay 1e-3 (of the paper\'s sweep; 1e-4 only halves the loss at this step size); bp, cbp, shrink-perturb',
+    description: 'Laptop scale: 100-unit layers, 100 tasks, each one pass over the same random subset of 20000 training images under a new permutation, SGD lr 0.01 (a step size of the paper\'s sweep, where loss of plasticity shows sooner), shrink-perturb with decay 1e-3 (of the paper\'s sweep; 1e-4 only halves the loss at this step size); bp, cbp, shrink-perturb',
     paper: DOHARE,
     scale: 'laptop',
     benchmark: 'permuted-mnist',
