@@ -1,4 +1,5 @@
 import type { FloatArray } from '../tensor/FloatArray.js';
+import type { Backend } from './Backend.js';
 
 /** Argument checks shared by every backend: cheap comparisons, always on, so no kernel reads past an array. */
 
@@ -38,3 +39,134 @@ export function checkEncode(src: Uint8Array, srcOffset: number, n: number, plane
 export function badPermutation(n: number): Error {
   return new Error(`encodeBytes: the permutation has an entry outside [0, ${n})`);
 }
+
+/**
+ * The argument checks of each kernel, shared by every backend (the reference runs them before its loops, the
+ * wasm wrappers before they hand pointers to wasm): lengths against the sizes, empty batches rejected.
+ */
+export const kernelChecks = {
+  mul(...[x, y, out]: Parameters<Backend['mul']>): void {
+    checkLength('mul', 'y', y, x.length);
+    checkLength('mul', 'out', out, x.length);
+  },
+  addRowVector(...[a, rows, cols, v]: Parameters<Backend['addRowVector']>): void {
+    checkLength('addRowVector', 'a', a, rows * cols);
+    checkLength('addRowVector', 'v', v, cols);
+  },
+  sumRows(...[a, rows, cols, alpha, beta, out]: Parameters<Backend['sumRows']>): void {
+    checkLength('sumRows', 'a', a, rows * cols);
+    checkLength('sumRows', 'out', out, cols);
+  },
+  colSumsAbs(...[a, rows, cols, out]: Parameters<Backend['colSumsAbs']>): void {
+    checkLength('colSumsAbs', 'a', a, rows * cols);
+    checkLength('colSumsAbs', 'out', out, cols);
+  },
+  rowSumsAbs(...[a, rows, cols, out]: Parameters<Backend['rowSumsAbs']>): void {
+    checkLength('rowSumsAbs', 'a', a, rows * cols);
+    checkLength('rowSumsAbs', 'out', out, rows);
+  },
+  gram(...[a, rows, cols, out]: Parameters<Backend['gram']>): void {
+    checkLength('gram', 'a', a, rows * cols);
+    checkLength('gram', 'out', out, cols * cols);
+  },
+  transpose01(...[a, d0, d1, inner, out]: Parameters<Backend['transpose01']>): void {
+    checkLength('transpose01', 'a', a, d0 * d1 * inner);
+    checkLength('transpose01', 'out', out, d0 * d1 * inner);
+  },
+  addChannelBias(...[a, n, c, hw, bias]: Parameters<Backend['addChannelBias']>): void {
+    checkBatch('addChannelBias', n);
+    checkLength('addChannelBias', 'a', a, n * c * hw);
+    checkLength('addChannelBias', 'bias', bias, c);
+  },
+  sumChannels(...[a, n, c, hw, alpha, beta, out]: Parameters<Backend['sumChannels']>): void {
+    checkBatch('sumChannels', n);
+    checkLength('sumChannels', 'a', a, n * c * hw);
+    checkLength('sumChannels', 'out', out, c);
+  },
+  crelu(...[x, n, c, hw, y]: Parameters<Backend['crelu']>): void {
+    checkBatch('crelu', n);
+    checkLength('crelu', 'x', x, n * c * hw);
+    checkLength('crelu', 'y', y, 2 * n * c * hw);
+  },
+  creluBackward(...[x, dy, n, c, hw, dx]: Parameters<Backend['creluBackward']>): void {
+    checkBatch('creluBackward', n);
+    checkLength('creluBackward', 'x', x, n * c * hw);
+    checkLength('creluBackward', 'dy', dy, 2 * n * c * hw);
+    checkLength('creluBackward', 'dx', dx, n * c * hw);
+  },
+  maxPoolBackward(...[dy, argmax, n, c, h, w, oh, ow, dx]: Parameters<Backend['maxPoolBackward']>): void {
+    checkBatch('maxPoolBackward', n);
+    checkLength('maxPoolBackward', 'dy', dy, n * c * oh * ow);
+    checkLength('maxPoolBackward', 'argmax', argmax, n * c * oh * ow);
+    checkLength('maxPoolBackward', 'dx', dx, n * c * h * w);
+  },
+  globalAvgPool(...[x, n, c, hw, y]: Parameters<Backend['globalAvgPool']>): void {
+    checkBatch('globalAvgPool', n);
+    checkLength('globalAvgPool', 'x', x, n * c * hw);
+    checkLength('globalAvgPool', 'y', y, n * c);
+  },
+  globalAvgPoolBackward(...[dy, n, c, hw, dx]: Parameters<Backend['globalAvgPoolBackward']>): void {
+    checkBatch('globalAvgPoolBackward', n);
+    checkLength('globalAvgPoolBackward', 'dy', dy, n * c);
+    checkLength('globalAvgPoolBackward', 'dx', dx, n * c * hw);
+  },
+  batchNormTrain(...[x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar]: Parameters<Backend['batchNormTrain']>): void {
+    checkBatch('batchNormTrain', n);
+    checkLength('batchNormTrain', 'x', x, n * c * hw);
+    checkLength('batchNormTrain', 'y', y, n * c * hw);
+    checkLength('batchNormTrain', 'gamma', gamma, c);
+    checkLength('batchNormTrain', 'beta', beta, c);
+    checkLength('batchNormTrain', 'mean', mean, c);
+    checkLength('batchNormTrain', 'invStd', invStd, c);
+    checkLength('batchNormTrain', 'runMean', runMean, c);
+    checkLength('batchNormTrain', 'runVar', runVar, c);
+  },
+  batchNormEval(...[x, n, c, hw, gamma, beta, runMean, runVar, eps, y]: Parameters<Backend['batchNormEval']>): void {
+    checkBatch('batchNormEval', n);
+    checkLength('batchNormEval', 'x', x, n * c * hw);
+    checkLength('batchNormEval', 'y', y, n * c * hw);
+    checkLength('batchNormEval', 'gamma', gamma, c);
+    checkLength('batchNormEval', 'beta', beta, c);
+    checkLength('batchNormEval', 'runMean', runMean, c);
+    checkLength('batchNormEval', 'runVar', runVar, c);
+  },
+  batchNormBackward(...[x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta]: Parameters<Backend['batchNormBackward']>): void {
+    checkBatch('batchNormBackward', n);
+    checkLength('batchNormBackward', 'x', x, n * c * hw);
+    checkLength('batchNormBackward', 'dy', dy, n * c * hw);
+    checkLength('batchNormBackward', 'dx', dx, n * c * hw);
+    checkLength('batchNormBackward', 'gamma', gamma, c);
+    checkLength('batchNormBackward', 'mean', mean, c);
+    checkLength('batchNormBackward', 'invStd', invStd, c);
+    checkLength('batchNormBackward', 'dgamma', dgamma, c);
+    checkLength('batchNormBackward', 'dbeta', dbeta, c);
+  },
+  layerNorm(...[x, rows, cols, gamma, beta, eps, y, mean, invStd]: Parameters<Backend['layerNorm']>): void {
+    checkBatch('layerNorm', rows);
+    checkLength('layerNorm', 'x', x, rows * cols);
+    checkLength('layerNorm', 'y', y, rows * cols);
+    checkLength('layerNorm', 'gamma', gamma, cols);
+    checkLength('layerNorm', 'beta', beta, cols);
+    checkLength('layerNorm', 'mean', mean, rows);
+    checkLength('layerNorm', 'invStd', invStd, rows);
+  },
+  layerNormBackward(...[x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta]: Parameters<Backend['layerNormBackward']>): void {
+    checkBatch('layerNormBackward', rows);
+    checkLength('layerNormBackward', 'x', x, rows * cols);
+    checkLength('layerNormBackward', 'dy', dy, rows * cols);
+    checkLength('layerNormBackward', 'dx', dx, rows * cols);
+    checkLength('layerNormBackward', 'gamma', gamma, cols);
+    checkLength('layerNormBackward', 'mean', mean, rows);
+    checkLength('layerNormBackward', 'invStd', invStd, rows);
+    checkLength('layerNormBackward', 'dgamma', dgamma, cols);
+    checkLength('layerNormBackward', 'dbeta', dbeta, cols);
+  },
+  squaredError(...[pred, target, scale, dpred]: Parameters<Backend['squaredError']>): void {
+    checkLength('squaredError', 'target', target, pred.length);
+    checkLength('squaredError', 'dpred', dpred, pred.length);
+  },
+  argmaxRows(...[a, rows, cols, ld, out]: Parameters<Backend['argmaxRows']>): void {
+    checkLength('argmaxRows', 'a', a, rows * ld);
+    checkLength('argmaxRows', 'out', out, rows);
+  },
+};

@@ -1,6 +1,6 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
-import { badPermutation, checkGemm, checkLength, checkBatch, checkEncode } from '../checks.js';
+import { badPermutation, checkGemm, checkLength, checkBatch, checkEncode, kernelChecks } from '../checks.js';
 
 /**
  * The reference backend in plain TypeScript: simple loops, float64 accumulation, no tricks.
@@ -49,8 +49,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       else for (let i = 0; i < x.length; i++) y[i] = alpha * x[i]! + beta * y[i]!;
     },
     mul(x, y, out) {
-      checkLength('mul', 'y', y, x.length);
-      checkLength('mul', 'out', out, x.length);
+      kernelChecks.mul(x, y, out);
       for (let i = 0; i < x.length; i++) out[i] = x[i]! * y[i]!;
     },
     sum(x) {
@@ -99,13 +98,11 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     addRowVector(a, rows, cols, v) {
-      checkLength('addRowVector', 'a', a, rows * cols);
-      checkLength('addRowVector', 'v', v, cols);
+      kernelChecks.addRowVector(a, rows, cols, v);
       for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) a[r * cols + j] += v[j]!;
     },
     sumRows(a, rows, cols, alpha, beta, out) {
-      checkLength('sumRows', 'a', a, rows * cols);
-      checkLength('sumRows', 'out', out, cols);
+      kernelChecks.sumRows(a, rows, cols, alpha, beta, out);
       for (let j = 0; j < cols; j++) {
         let s = 0;
         for (let r = 0; r < rows; r++) s += a[r * cols + j]!;
@@ -113,8 +110,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     colSumsAbs(a, rows, cols, out) {
-      checkLength('colSumsAbs', 'a', a, rows * cols);
-      checkLength('colSumsAbs', 'out', out, cols);
+      kernelChecks.colSumsAbs(a, rows, cols, out);
       for (let j = 0; j < cols; j++) {
         let s = 0;
         for (let r = 0; r < rows; r++) s += Math.abs(a[r * cols + j]!);
@@ -122,8 +118,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     rowSumsAbs(a, rows, cols, out) {
-      checkLength('rowSumsAbs', 'a', a, rows * cols);
-      checkLength('rowSumsAbs', 'out', out, rows);
+      kernelChecks.rowSumsAbs(a, rows, cols, out);
       for (let r = 0; r < rows; r++) {
         let s = 0;
         for (let j = 0; j < cols; j++) s += Math.abs(a[r * cols + j]!);
@@ -131,8 +126,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     gram(a, rows, cols, out) {
-      checkLength('gram', 'a', a, rows * cols);
-      checkLength('gram', 'out', out, cols * cols);
+      kernelChecks.gram(a, rows, cols, out);
       out.fill(0);
       for (let r = 0; r < rows; r++) {
         const o = r * cols;
@@ -145,8 +139,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) out[i * cols + j] = out[j * cols + i]!;
     },
     transpose01(a, d0, d1, inner, out) {
-      checkLength('transpose01', 'a', a, d0 * d1 * inner);
-      checkLength('transpose01', 'out', out, d0 * d1 * inner);
+      kernelChecks.transpose01(a, d0, d1, inner, out);
       for (let i = 0; i < d0; i++)
         for (let j = 0; j < d1; j++) {
           const src = (i * d1 + j) * inner;
@@ -156,9 +149,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
 
     addChannelBias(a, n, c, hw, bias) {
-      checkBatch('addChannelBias', n);
-      checkLength('addChannelBias', 'a', a, n * c * hw);
-      checkLength('addChannelBias', 'bias', bias, c);
+      kernelChecks.addChannelBias(a, n, c, hw, bias);
       for (let b = 0; b < n; b++)
         for (let ch = 0; ch < c; ch++) {
           const o = (b * c + ch) * hw;
@@ -167,9 +158,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         }
     },
     sumChannels(a, n, c, hw, alpha, beta, out) {
-      checkBatch('sumChannels', n);
-      checkLength('sumChannels', 'a', a, n * c * hw);
-      checkLength('sumChannels', 'out', out, c);
+      kernelChecks.sumChannels(a, n, c, hw, alpha, beta, out);
       for (let ch = 0; ch < c; ch++) {
         let s = 0;
         for (let b = 0; b < n; b++) {
@@ -194,9 +183,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       for (let i = 0; i < n; i++) dx[i] = d(x[i]!, y[i]!) * dy[i]!;
     },
     crelu(x, n, c, hw, y) {
-      checkBatch('crelu', n);
-      checkLength('crelu', 'x', x, n * c * hw);
-      checkLength('crelu', 'y', y, 2 * n * c * hw);
+      kernelChecks.crelu(x, n, c, hw, y);
       for (let b = 0; b < n; b++)
         for (let k = 0; k < c; k++)
           for (let s = 0; s < hw; s++) {
@@ -206,10 +193,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           }
     },
     creluBackward(x, dy, n, c, hw, dx) {
-      checkBatch('creluBackward', n);
-      checkLength('creluBackward', 'x', x, n * c * hw);
-      checkLength('creluBackward', 'dy', dy, 2 * n * c * hw);
-      checkLength('creluBackward', 'dx', dx, n * c * hw);
+      kernelChecks.creluBackward(x, dy, n, c, hw, dx);
       for (let b = 0; b < n; b++)
         for (let k = 0; k < c; k++)
           for (let s = 0; s < hw; s++) {
@@ -293,10 +277,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           }
     },
     maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
-      checkBatch('maxPoolBackward', n);
-      checkLength('maxPoolBackward', 'dy', dy, n * c * oh * ow);
-      checkLength('maxPoolBackward', 'argmax', argmax, n * c * oh * ow);
-      checkLength('maxPoolBackward', 'dx', dx, n * c * h * w);
+      kernelChecks.maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx);
       dx.fill(0, 0, n * c * h * w);
       let bad = 0;
       for (let p = 0; p < n * c; p++)
@@ -312,9 +293,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       if (bad !== 0) throw new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
     },
     globalAvgPool(x, n, c, hw, y) {
-      checkBatch('globalAvgPool', n);
-      checkLength('globalAvgPool', 'x', x, n * c * hw);
-      checkLength('globalAvgPool', 'y', y, n * c);
+      kernelChecks.globalAvgPool(x, n, c, hw, y);
       for (let p = 0; p < n * c; p++) {
         let s = 0;
         for (let k = 0; k < hw; k++) s += x[p * hw + k]!;
@@ -322,9 +301,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     globalAvgPoolBackward(dy, n, c, hw, dx) {
-      checkBatch('globalAvgPoolBackward', n);
-      checkLength('globalAvgPoolBackward', 'dy', dy, n * c);
-      checkLength('globalAvgPoolBackward', 'dx', dx, n * c * hw);
+      kernelChecks.globalAvgPoolBackward(dy, n, c, hw, dx);
       for (let p = 0; p < n * c; p++) {
         const v = dy[p]! / hw;
         for (let k = 0; k < hw; k++) dx[p * hw + k] = v;
@@ -332,15 +309,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
 
     batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar) {
-      checkBatch('batchNormTrain', n);
-      checkLength('batchNormTrain', 'x', x, n * c * hw);
-      checkLength('batchNormTrain', 'y', y, n * c * hw);
-      checkLength('batchNormTrain', 'gamma', gamma, c);
-      checkLength('batchNormTrain', 'beta', beta, c);
-      checkLength('batchNormTrain', 'mean', mean, c);
-      checkLength('batchNormTrain', 'invStd', invStd, c);
-      checkLength('batchNormTrain', 'runMean', runMean, c);
-      checkLength('batchNormTrain', 'runVar', runVar, c);
+      kernelChecks.batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar);
       const count = n * hw;
       for (let ch = 0; ch < c; ch++) {
         let s = 0;
@@ -368,13 +337,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y) {
-      checkBatch('batchNormEval', n);
-      checkLength('batchNormEval', 'x', x, n * c * hw);
-      checkLength('batchNormEval', 'y', y, n * c * hw);
-      checkLength('batchNormEval', 'gamma', gamma, c);
-      checkLength('batchNormEval', 'beta', beta, c);
-      checkLength('batchNormEval', 'runMean', runMean, c);
-      checkLength('batchNormEval', 'runVar', runVar, c);
+      kernelChecks.batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y);
       for (let ch = 0; ch < c; ch++) {
         const is = 1 / Math.sqrt(runVar[ch]! + eps);
         const g = gamma[ch]! * is;
@@ -387,15 +350,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta) {
-      checkBatch('batchNormBackward', n);
-      checkLength('batchNormBackward', 'x', x, n * c * hw);
-      checkLength('batchNormBackward', 'dy', dy, n * c * hw);
-      checkLength('batchNormBackward', 'dx', dx, n * c * hw);
-      checkLength('batchNormBackward', 'gamma', gamma, c);
-      checkLength('batchNormBackward', 'mean', mean, c);
-      checkLength('batchNormBackward', 'invStd', invStd, c);
-      checkLength('batchNormBackward', 'dgamma', dgamma, c);
-      checkLength('batchNormBackward', 'dbeta', dbeta, c);
+      kernelChecks.batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta);
       const count = n * hw;
       for (let ch = 0; ch < c; ch++) {
         const mu = mean[ch]!, is = invStd[ch]!;
@@ -418,13 +373,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd) {
-      checkBatch('layerNorm', rows);
-      checkLength('layerNorm', 'x', x, rows * cols);
-      checkLength('layerNorm', 'y', y, rows * cols);
-      checkLength('layerNorm', 'gamma', gamma, cols);
-      checkLength('layerNorm', 'beta', beta, cols);
-      checkLength('layerNorm', 'mean', mean, rows);
-      checkLength('layerNorm', 'invStd', invStd, rows);
+      kernelChecks.layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd);
       for (let r = 0; r < rows; r++) {
         const o = r * cols;
         let s = 0;
@@ -442,15 +391,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
     layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta) {
-      checkBatch('layerNormBackward', rows);
-      checkLength('layerNormBackward', 'x', x, rows * cols);
-      checkLength('layerNormBackward', 'dy', dy, rows * cols);
-      checkLength('layerNormBackward', 'dx', dx, rows * cols);
-      checkLength('layerNormBackward', 'gamma', gamma, cols);
-      checkLength('layerNormBackward', 'mean', mean, rows);
-      checkLength('layerNormBackward', 'invStd', invStd, rows);
-      checkLength('layerNormBackward', 'dgamma', dgamma, cols);
-      checkLength('layerNormBackward', 'dbeta', dbeta, cols);
+      kernelChecks.layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta);
       dgamma.fill(0, 0, cols);
       dbeta.fill(0, 0, cols);
       for (let r = 0; r < rows; r++) {
@@ -498,8 +439,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       return total;
     },
     squaredError(pred, target, scale, dpred) {
-      checkLength('squaredError', 'target', target, pred.length);
-      checkLength('squaredError', 'dpred', dpred, pred.length);
+      kernelChecks.squaredError(pred, target, scale, dpred);
       let s = 0;
       for (let i = 0; i < pred.length; i++) {
         const d = pred[i]! - target[i]!;
@@ -509,8 +449,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       return s;
     },
     argmaxRows(a, rows, cols, ld, out) {
-      checkLength('argmaxRows', 'a', a, rows * ld);
-      checkLength('argmaxRows', 'out', out, rows);
+      kernelChecks.argmaxRows(a, rows, cols, ld, out);
       if (cols > ld) throw new Error(`argmaxRows: cols = ${cols} must be at most ld = ${ld}`);
       for (let r = 0; r < rows; r++) {
         let best = -Infinity, at = 0;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
-import { badPermutation, checkBatch, checkEncode, checkGemm, checkLength } from '../checks.js';
+import { badPermutation, checkBatch, checkEncode, checkGemm, checkLength, kernelChecks } from '../checks.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
@@ -216,8 +216,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       K.axpby(x.length, alpha, p(x), beta, beta === 0 ? 1 : 0, p(y));
     },
     mul(x, y, out) {
-      checkLength('mul', 'y', y, x.length);
-      checkLength('mul', 'out', out, x.length);
+      kernelChecks.mul(x, y, out);
       K.mul(p(x), p(y), p(out), x.length);
     },
     sum: (x) => K.sum(p(x), x.length),
@@ -271,32 +270,27 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       } else gemmBlocked(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
     },
     addRowVector(a, rows, cols, v) {
-      checkLength('addRowVector', 'a', a, rows * cols);
-      checkLength('addRowVector', 'v', v, cols);
+      kernelChecks.addRowVector(a, rows, cols, v);
       sizes('addRowVector', rows, cols);
       K.addRowVector(p(a), rows, cols, p(v));
     },
     sumRows(a, rows, cols, alpha, beta, out) {
-      checkLength('sumRows', 'a', a, rows * cols);
-      checkLength('sumRows', 'out', out, cols);
+      kernelChecks.sumRows(a, rows, cols, alpha, beta, out);
       sizes('sumRows', rows, cols);
       K.sumRows(p(a), rows, cols, alpha, beta, p(out));
     },
     colSumsAbs(a, rows, cols, out) {
-      checkLength('colSumsAbs', 'a', a, rows * cols);
-      checkLength('colSumsAbs', 'out', out, cols);
+      kernelChecks.colSumsAbs(a, rows, cols, out);
       sizes('colSumsAbs', rows, cols);
       K.colSumsAbs(p(a), rows, cols, p(out));
     },
     rowSumsAbs(a, rows, cols, out) {
-      checkLength('rowSumsAbs', 'a', a, rows * cols);
-      checkLength('rowSumsAbs', 'out', out, rows);
+      kernelChecks.rowSumsAbs(a, rows, cols, out);
       sizes('rowSumsAbs', rows, cols);
       K.rowSumsAbs(p(a), rows, cols, p(out));
     },
     gram(a, rows, cols, out) {
-      checkLength('gram', 'a', a, rows * cols);
-      checkLength('gram', 'out', out, cols * cols);
+      kernelChecks.gram(a, rows, cols, out);
       sizes('gram', rows, cols, cols * cols);
       const pa = p(a);
       if (cols === 0) return;
@@ -315,23 +309,18 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       for (let i = 0; i < cols * cols; i++) out[i] = src[i]!;
     },
     transpose01(a, d0, d1, inner, out) {
-      checkLength('transpose01', 'a', a, d0 * d1 * inner);
-      checkLength('transpose01', 'out', out, d0 * d1 * inner);
+      kernelChecks.transpose01(a, d0, d1, inner, out);
       sizes('transpose01', d0, d1, inner);
       K.transpose01(p(a), d0, d1, inner, p(out));
     },
 
     addChannelBias(a, n, c, hw, bias) {
-      checkBatch('addChannelBias', n);
-      checkLength('addChannelBias', 'a', a, n * c * hw);
-      checkLength('addChannelBias', 'bias', bias, c);
+      kernelChecks.addChannelBias(a, n, c, hw, bias);
       sizes('addChannelBias', n, c, hw);
       K.addChannelBias(p(a), n, c, hw, p(bias));
     },
     sumChannels(a, n, c, hw, alpha, beta, out) {
-      checkBatch('sumChannels', n);
-      checkLength('sumChannels', 'a', a, n * c * hw);
-      checkLength('sumChannels', 'out', out, c);
+      kernelChecks.sumChannels(a, n, c, hw, alpha, beta, out);
       sizes('sumChannels', n, c, hw);
       K.sumChannels(p(a), n, c, hw, alpha, beta, p(out));
     },
@@ -350,17 +339,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       K.activationBackward(kind, p(x), p(y), p(dy), p(dx), n, param);
     },
     crelu(x, n, c, hw, y) {
-      checkBatch('crelu', n);
-      checkLength('crelu', 'x', x, n * c * hw);
-      checkLength('crelu', 'y', y, 2 * n * c * hw);
+      kernelChecks.crelu(x, n, c, hw, y);
       sizes('crelu', n, c, hw);
       K.crelu(p(x), n, c, hw, p(y));
     },
     creluBackward(x, dy, n, c, hw, dx) {
-      checkBatch('creluBackward', n);
-      checkLength('creluBackward', 'x', x, n * c * hw);
-      checkLength('creluBackward', 'dy', dy, 2 * n * c * hw);
-      checkLength('creluBackward', 'dx', dx, n * c * hw);
+      kernelChecks.creluBackward(x, dy, n, c, hw, dx);
       sizes('creluBackward', n, c, hw);
       K.creluBackward(p(x), p(dy), n, c, hw, p(dx));
     },
@@ -398,87 +382,44 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       K.maxPool(p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax));
     },
     maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
-      checkBatch('maxPoolBackward', n);
-      checkLength('maxPoolBackward', 'dy', dy, n * c * oh * ow);
-      checkLength('maxPoolBackward', 'argmax', argmax, n * c * oh * ow);
-      checkLength('maxPoolBackward', 'dx', dx, n * c * h * w);
+      kernelChecks.maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx);
       sizes('maxPoolBackward', n, c, h, w, oh, ow);
       const bad = K.maxPoolBackward(p(dy), p(argmax), n, c, h, w, oh, ow, p(dx));
       if (bad !== 0) throw new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
     },
     globalAvgPool(x, n, c, hw, y) {
-      checkBatch('globalAvgPool', n);
-      checkLength('globalAvgPool', 'x', x, n * c * hw);
-      checkLength('globalAvgPool', 'y', y, n * c);
+      kernelChecks.globalAvgPool(x, n, c, hw, y);
       sizes('globalAvgPool', n, c, hw);
       K.globalAvgPool(p(x), n, c, hw, p(y));
     },
     globalAvgPoolBackward(dy, n, c, hw, dx) {
-      checkBatch('globalAvgPoolBackward', n);
-      checkLength('globalAvgPoolBackward', 'dy', dy, n * c);
-      checkLength('globalAvgPoolBackward', 'dx', dx, n * c * hw);
+      kernelChecks.globalAvgPoolBackward(dy, n, c, hw, dx);
       sizes('globalAvgPoolBackward', n, c, hw);
       K.globalAvgPoolBackward(p(dy), n, c, hw, p(dx));
     },
 
     batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar) {
-      checkBatch('batchNormTrain', n);
-      checkLength('batchNormTrain', 'x', x, n * c * hw);
-      checkLength('batchNormTrain', 'y', y, n * c * hw);
-      checkLength('batchNormTrain', 'gamma', gamma, c);
-      checkLength('batchNormTrain', 'beta', beta, c);
-      checkLength('batchNormTrain', 'mean', mean, c);
-      checkLength('batchNormTrain', 'invStd', invStd, c);
-      checkLength('batchNormTrain', 'runMean', runMean, c);
-      checkLength('batchNormTrain', 'runVar', runVar, c);
+      kernelChecks.batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar);
       sizes('batchNormTrain', n, c, hw);
       K.batchNormTrain(p(x), n, c, hw, p(gamma), p(beta), eps, momentum, p(y), p(mean), p(invStd), p(runMean), p(runVar));
     },
     batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y) {
-      checkBatch('batchNormEval', n);
-      checkLength('batchNormEval', 'x', x, n * c * hw);
-      checkLength('batchNormEval', 'y', y, n * c * hw);
-      checkLength('batchNormEval', 'gamma', gamma, c);
-      checkLength('batchNormEval', 'beta', beta, c);
-      checkLength('batchNormEval', 'runMean', runMean, c);
-      checkLength('batchNormEval', 'runVar', runVar, c);
+      kernelChecks.batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y);
       sizes('batchNormEval', n, c, hw);
       K.batchNormEval(p(x), n, c, hw, p(gamma), p(beta), p(runMean), p(runVar), eps, p(y));
     },
     batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta) {
-      checkBatch('batchNormBackward', n);
-      checkLength('batchNormBackward', 'x', x, n * c * hw);
-      checkLength('batchNormBackward', 'dy', dy, n * c * hw);
-      checkLength('batchNormBackward', 'dx', dx, n * c * hw);
-      checkLength('batchNormBackward', 'gamma', gamma, c);
-      checkLength('batchNormBackward', 'mean', mean, c);
-      checkLength('batchNormBackward', 'invStd', invStd, c);
-      checkLength('batchNormBackward', 'dgamma', dgamma, c);
-      checkLength('batchNormBackward', 'dbeta', dbeta, c);
+      kernelChecks.batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta);
       sizes('batchNormBackward', n, c, hw);
       K.batchNormBackward(p(x), p(dy), n, c, hw, p(gamma), p(mean), p(invStd), p(dx), p(dgamma), p(dbeta));
     },
     layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd) {
-      checkBatch('layerNorm', rows);
-      checkLength('layerNorm', 'x', x, rows * cols);
-      checkLength('layerNorm', 'y', y, rows * cols);
-      checkLength('layerNorm', 'gamma', gamma, cols);
-      checkLength('layerNorm', 'beta', beta, cols);
-      checkLength('layerNorm', 'mean', mean, rows);
-      checkLength('layerNorm', 'invStd', invStd, rows);
+      kernelChecks.layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd);
       sizes('layerNorm', rows, cols);
       K.layerNorm(p(x), rows, cols, p(gamma), p(beta), eps, p(y), p(mean), p(invStd));
     },
     layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta) {
-      checkBatch('layerNormBackward', rows);
-      checkLength('layerNormBackward', 'x', x, rows * cols);
-      checkLength('layerNormBackward', 'dy', dy, rows * cols);
-      checkLength('layerNormBackward', 'dx', dx, rows * cols);
-      checkLength('layerNormBackward', 'gamma', gamma, cols);
-      checkLength('layerNormBackward', 'mean', mean, rows);
-      checkLength('layerNormBackward', 'invStd', invStd, rows);
-      checkLength('layerNormBackward', 'dgamma', dgamma, cols);
-      checkLength('layerNormBackward', 'dbeta', dbeta, cols);
+      kernelChecks.layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta);
       sizes('layerNormBackward', rows, cols);
       K.layerNormBackward(p(x), p(dy), rows, cols, p(gamma), p(mean), p(invStd), p(dx), p(dgamma), p(dbeta));
     },
@@ -500,13 +441,11 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       return K.softmaxCrossEntropy(p(logits), p(labels), rows, cols, ld, scale, p(dlogits));
     },
     squaredError(pred, target, scale, dpred) {
-      checkLength('squaredError', 'target', target, pred.length);
-      checkLength('squaredError', 'dpred', dpred, pred.length);
+      kernelChecks.squaredError(pred, target, scale, dpred);
       return K.squaredError(p(pred), p(target), pred.length, scale, p(dpred));
     },
     argmaxRows(a, rows, cols, ld, out) {
-      checkLength('argmaxRows', 'a', a, rows * ld);
-      checkLength('argmaxRows', 'out', out, rows);
+      kernelChecks.argmaxRows(a, rows, cols, ld, out);
       if (cols > ld) throw new Error(`argmaxRows: cols = ${cols} must be at most ld = ${ld}`);
       sizes('argmaxRows', rows, cols, ld);
       K.argmaxRows(p(a), rows, cols, ld, p(out));
