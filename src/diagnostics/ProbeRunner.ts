@@ -103,6 +103,7 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
     };
   });
   const trackers = entries.filter((e) => e.tracker).map((e) => e.tracker!);
+  const stepEntries = entries.filter((e) => e.everySteps > 0);
 
   const run = (due: readonly Entry[], step: number, task: Task): Record<string, number> => {
     const eventRng = rng.split(`step${step}`);
@@ -131,8 +132,10 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
     config,
     afterStep(step, task) {
       for (let i = 0; i < trackers.length; i++) trackers[i]!.afterStep(learner);
+      // Called after every training step: nothing to look at when no probe has a step cadence.
+      if (stepEntries.length === 0) return null;
       let due: Entry[] | null = null;
-      for (const e of entries) if (e.everySteps > 0 && step % e.everySteps === 0) (due ??= []).push(e);
+      for (const e of stepEntries) if (step % e.everySteps === 0) (due ??= []).push(e);
       return due ? orNull(run(due, step, task)) : null;
     },
     atTaskEnd(step, task) {
