@@ -134,7 +134,9 @@ const meta = {
   torch: torch.size ? { version: [...torch.values()][0]!.torch, threads: [...torch.values()][0]!.threads } : null,
   backends: Object.fromEntries(backends.map((b) => [b, getBackend(b).description])),
 };
-const file = join(root, 'bench/results.json');
+// A partial run (some sections, workloads or backends) must not overwrite the full record.
+const partial = ['--sections', '--only', '--backends', '--seconds', '--resnet-width', '--no-torch'].some((a) => args.includes(a));
+const file = join(root, partial ? 'bench/results.local.json' : 'bench/results.json');
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, `${JSON.stringify({ meta, engine: rows, unitEdit, methods, diagnostics, streams, e2e }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
