@@ -169,4 +169,40 @@ export const kernelChecks = {
     checkLength('argmaxRows', 'a', a, rows * ld);
     checkLength('argmaxRows', 'out', out, rows);
   },
+  im2col(...[x, n, c, h, w, kh, kw, stride, pad, cols]: Parameters<Backend['im2col']>): void {
+    convChecks('im2col', x, n, c, h, w, kh, kw, stride, pad, cols);
+  },
+  col2im(...[cols, n, c, h, w, kh, kw, stride, pad, x]: Parameters<Backend['col2im']>): void {
+    convChecks('col2im', x, n, c, h, w, kh, kw, stride, pad, cols);
+  },
+  maxPool(...[x, n, c, h, w, k, stride, y, argmax]: Parameters<Backend['maxPool']>): void {
+    checkBatch('maxPool', n);
+    const outs = n * c * poolOut(h, k, stride) * poolOut(w, k, stride);
+    checkLength('maxPool', 'x', x, n * c * h * w);
+    checkLength('maxPool', 'y', y, outs);
+    checkLength('maxPool', 'argmax', argmax, outs);
+  },
+  softmaxCrossEntropy(...[logits, labels, rows, cols, ld, _scale, dlogits]: Parameters<Backend['softmaxCrossEntropy']>): void {
+    checkBatch('softmaxCrossEntropy', rows);
+    if (cols < 1 || cols > ld) throw new Error(`softmaxCrossEntropy: cols = ${cols} must be in [1, ld = ${ld}]`);
+    checkLength('softmaxCrossEntropy', 'logits', logits, rows * ld);
+    checkLength('softmaxCrossEntropy', 'labels', labels, rows);
+    checkLength('softmaxCrossEntropy', 'dlogits', dlogits, rows * ld);
+  },
 };
+
+/** Output size of a convolution along one axis (PyTorch's floor rule). */
+export function convOut(size: number, k: number, stride: number, pad: number): number {
+  return Math.floor((size + 2 * pad - k) / stride) + 1;
+}
+
+/** Output size of max pooling (no padding) along one axis. */
+export function poolOut(size: number, k: number, stride: number): number {
+  return Math.floor((size - k) / stride) + 1;
+}
+
+function convChecks(kernel: string, x: FloatArray, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, cols: FloatArray): void {
+  checkBatch(kernel, n);
+  checkLength(kernel, 'x', x, n * c * h * w);
+  checkLength(kernel, 'cols', cols, c * kh * kw * n * convOut(h, kh, stride, pad) * convOut(w, kw, stride, pad));
+}

@@ -1,6 +1,6 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
-import { badPermutation, checkGemm, checkLength, checkBatch, checkEncode, kernelChecks } from '../checks.js';
+import { badPermutation, checkGemm, checkLength, checkEncode, kernelChecks, convOut, poolOut } from '../checks.js';
 
 /**
  * The reference backend in plain TypeScript: simple loops, float64 accumulation, no tricks.
@@ -204,11 +204,9 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
 
     im2col(x, n, c, h, w, kh, kw, stride, pad, cols) {
-      checkBatch('im2col', n);
-      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
-      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
-      checkLength('im2col', 'x', x, n * c * h * w);
-      checkLength('im2col', 'cols', cols, c * kh * kw * n * oh * ow);
+      kernelChecks.im2col(x, n, c, h, w, kh, kw, stride, pad, cols);
+      const oh = convOut(h, kh, stride, pad);
+      const ow = convOut(w, kw, stride, pad);
       const ncol = n * oh * ow;
       for (let ch = 0; ch < c; ch++)
         for (let ky = 0; ky < kh; ky++)
@@ -226,11 +224,9 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           }
     },
     col2im(cols, n, c, h, w, kh, kw, stride, pad, x) {
-      checkBatch('col2im', n);
-      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
-      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
-      checkLength('col2im', 'x', x, n * c * h * w);
-      checkLength('col2im', 'cols', cols, c * kh * kw * n * oh * ow);
+      kernelChecks.col2im(cols, n, c, h, w, kh, kw, stride, pad, x);
+      const oh = convOut(h, kh, stride, pad);
+      const ow = convOut(w, kw, stride, pad);
       x.fill(0, 0, n * c * h * w);
       const ncol = n * oh * ow;
       for (let ch = 0; ch < c; ch++)
@@ -250,12 +246,9 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           }
     },
     maxPool(x, n, c, h, w, k, stride, y, argmax) {
-      checkBatch('maxPool', n);
-      const oh = Math.floor((h - k) / stride) + 1;
-      const ow = Math.floor((w - k) / stride) + 1;
-      checkLength('maxPool', 'x', x, n * c * h * w);
-      checkLength('maxPool', 'y', y, n * c * oh * ow);
-      checkLength('maxPool', 'argmax', argmax, n * c * oh * ow);
+      kernelChecks.maxPool(x, n, c, h, w, k, stride, y, argmax);
+      const oh = poolOut(h, k, stride);
+      const ow = poolOut(w, k, stride);
       for (let p = 0; p < n * c; p++)
         for (let oy = 0; oy < oh; oy++)
           for (let ox = 0; ox < ow; ox++) {
@@ -415,11 +408,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
 
     softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits) {
-      checkBatch('softmaxCrossEntropy', rows);
-      if (cols < 1 || cols > ld) throw new Error(`softmaxCrossEntropy: cols = ${cols} must be in [1, ld = ${ld}]`);
-      checkLength('softmaxCrossEntropy', 'logits', logits, rows * ld);
-      checkLength('softmaxCrossEntropy', 'labels', labels, rows);
-      checkLength('softmaxCrossEntropy', 'dlogits', dlogits, rows * ld);
+      kernelChecks.softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits);
       let total = 0;
       for (let r = 0; r < rows; r++) {
         const o = r * ld;

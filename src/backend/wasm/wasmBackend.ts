@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
-import { badPermutation, checkBatch, checkEncode, checkGemm, checkLength, kernelChecks } from '../checks.js';
+import { badPermutation, checkEncode, checkGemm, checkLength, kernelChecks, convOut, poolOut } from '../checks.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
@@ -350,31 +350,24 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
 
     im2col(x, n, c, h, w, kh, kw, stride, pad, cols) {
-      checkBatch('im2col', n);
-      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
-      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
-      checkLength('im2col', 'x', x, n * c * h * w);
-      checkLength('im2col', 'cols', cols, c * kh * kw * n * oh * ow);
+      kernelChecks.im2col(x, n, c, h, w, kh, kw, stride, pad, cols);
+      const oh = convOut(h, kh, stride, pad);
+      const ow = convOut(w, kw, stride, pad);
       convShape('im2col', n, c, h, w, kh, kw, stride, pad);
       if (oh <= 0 || ow <= 0) return;
       convJob(Job.im2col, p(x), n, c, h, w, kh, kw, stride, pad, oh, ow, p(cols));
     },
     col2im(cols, n, c, h, w, kh, kw, stride, pad, x) {
-      checkBatch('col2im', n);
-      const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
-      const ow = Math.floor((w + 2 * pad - kw) / stride) + 1;
-      checkLength('col2im', 'x', x, n * c * h * w);
-      checkLength('col2im', 'cols', cols, c * kh * kw * n * oh * ow);
+      kernelChecks.col2im(cols, n, c, h, w, kh, kw, stride, pad, x);
+      const oh = convOut(h, kh, stride, pad);
+      const ow = convOut(w, kw, stride, pad);
       convShape('col2im', n, c, h, w, kh, kw, stride, pad);
       convJob(Job.col2im, p(cols), n, c, h, w, kh, kw, stride, pad, Math.max(0, oh), Math.max(0, ow), p(x));
     },
     maxPool(x, n, c, h, w, k, stride, y, argmax) {
-      checkBatch('maxPool', n);
-      const oh = Math.floor((h - k) / stride) + 1;
-      const ow = Math.floor((w - k) / stride) + 1;
-      checkLength('maxPool', 'x', x, n * c * h * w);
-      checkLength('maxPool', 'y', y, n * c * oh * ow);
-      checkLength('maxPool', 'argmax', argmax, n * c * oh * ow);
+      kernelChecks.maxPool(x, n, c, h, w, k, stride, y, argmax);
+      const oh = poolOut(h, k, stride);
+      const ow = poolOut(w, k, stride);
       sizes('maxPool', n, c, h, w, k, stride);
       positive('maxPool', 'stride', stride);
       positive('maxPool', 'k', k);
@@ -425,11 +418,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
 
     softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits) {
-      checkBatch('softmaxCrossEntropy', rows);
-      if (cols < 1 || cols > ld) throw new Error(`softmaxCrossEntropy: cols = ${cols} must be in [1, ld = ${ld}]`);
-      checkLength('softmaxCrossEntropy', 'logits', logits, rows * ld);
-      checkLength('softmaxCrossEntropy', 'labels', labels, rows);
-      checkLength('softmaxCrossEntropy', 'dlogits', dlogits, rows * ld);
+      kernelChecks.softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits);
       sizes('softmaxCrossEntropy', rows, cols, ld);
       // The kernel reads labels as indices: validate them all first, as the reference does row by row.
       for (let r = 0; r < rows; r++) {

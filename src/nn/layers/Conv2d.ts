@@ -1,3 +1,4 @@
+import { convOut } from '../../backend/checks.js';
 import type { Backend } from '../../backend/Backend.js';
 import type { Rng } from '../../tensor/Rng.js';
 import { Tensor } from '../../tensor/Tensor.js';
@@ -61,8 +62,8 @@ export class Conv2d implements Layer {
     const [c, h, w] = inShape as [number, number, number];
     const { kernel: k, stride: s, padding: p } = opts;
     if (!(k >= 1 && s >= 1 && p >= 0)) throw new Error(`${name} (conv2d): kernel ${k}, stride ${s}, padding ${p} are not allowed (kernel >= 1, stride >= 1, padding >= 0)`);
-    this.oh = Math.floor((h + 2 * p - k) / s) + 1;
-    this.ow = Math.floor((w + 2 * p - k) / s) + 1;
+    this.oh = convOut(h, k, s, p);
+    this.ow = convOut(w, k, s, p);
     if (this.oh < 1 || this.ow < 1) throw new Error(`${name} (conv2d): a ${k}x${k} kernel does not fit the ${h}x${w} input (padding ${p})`);
     this.inShape = inShape;
     this.outShape = [outChannels, this.oh, this.ow];

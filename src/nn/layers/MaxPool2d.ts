@@ -1,3 +1,4 @@
+import { poolOut } from '../../backend/checks.js';
 import type { Backend } from '../../backend/Backend.js';
 import { Tensor } from '../../tensor/Tensor.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
@@ -31,8 +32,8 @@ export class MaxPool2d implements Layer {
   ) {
     if (inShape.length !== 3) throw new Error(`${name} (maxpool2d): input must be [C, H, W] per example, got [${inShape.join(', ')}]`);
     const [c, h, w] = inShape as [number, number, number];
-    const oh = Math.floor((h - kernel) / stride) + 1;
-    const ow = Math.floor((w - kernel) / stride) + 1;
+    const oh = poolOut(h, kernel, stride);
+    const ow = poolOut(w, kernel, stride);
     if (!(kernel >= 1 && stride >= 1) || oh < 1 || ow < 1) {
       throw new Error(`${name} (maxpool2d): kernel ${kernel}, stride ${stride} do not fit the ${h}x${w} input`);
     }
