@@ -159,6 +159,152 @@ static bool all_finite_f32(const float* a, size_t n) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------------------------
+// Vector kernels for one example (online learning): the forward product of a layer and its SGD-fused weight
+// update. They run on the calling thread: OpenBLAS's sgemv/sger wake its threads from ~9k elements, and on a
+// 2-core machine the hand-off cost more than it saved (and left its threads spinning). Each is compiled for
+// AVX-512 and AVX2 as well as the baseline and picked at run time, so the build never assumes its own machine's
+// CPU. On a 100 x 784 layer (Zen 4): dot_rows 2.9 us against sgemv's 3.4 on one thread; rank1_update on half the
+// rows 1.8 us against sger's 3.3-3.5 on two threads.
+
+// y[r] = alpha dot(w[r, :], x) + beta y[r] for r < rows (w [rows, n]); beta = 0 ignores y.
+typedef void (*DotRowsFn)(int rows, int n, float alpha, const float* w, const float* x, float beta, float* y);
+// c[i, :] += (alpha a[i]) b for c [m, n], skipping rows with a[i] = 0: with ReLU the gradient of every unit the
+// example switched off is exactly zero, and sger would still read and write its row.
+typedef void (*Rank1Fn)(int m, int n, float alpha, const float* a, const float* __restrict b, float* __restrict c);
+
+static inline void put_dot(float* y, float s, float alpha, float beta) { *y = beta == 0 ? alpha * s : alpha * s + beta * *y; }
+
+#define RANK1_BODY                                    \
+  for (int i = 0; i < m; i++) {                       \
+    if (a[i] == 0) continue;                          \
+    const float s = alpha * a[i];                     \
+    float* __restrict ci = c + (size_t)i * n;         \
+    for (int j = 0; j < n; j++) ci[j] += s * b[j];    \
+  }
+
+static void dot_rows_baseline(int rows, int n, float alpha, const float* w, const float* x, float beta, float* y) {
+  for (int r = 0; r < rows; r++) {
+    const float* wr = w + (size_t)r * n;
+    float s = 0;
+    for (int j = 0; j < n; j++) s += wr[j] * x[j];
+    put_dot(y + r, s, alpha, beta);
+  }
+}
+static void rank1_baseline(int m, int n, float alpha, const float* a, const float* __restrict b, float* __restrict c) {
+  RANK1_BODY
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// GCC 12 reports a false 'may be used uninitialized' inside _mm512_reduce_add_ps.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+// Four rows share each load of x; a 16-wide block of x that is all zero (image borders, dead units) skips the four
+// cache lines of w it would multiply.
+__attribute__((target("avx512f"))) static void dot_rows_avx512(int rows, int n, float alpha, const float* w,
+                                                               const float* x, float beta, float* y) {
+  const int n16 = n & ~15;
+  const __mmask16 tail = (__mmask16)((1u << (n & 15)) - 1);
+  const __m512 tx = _mm512_maskz_loadu_ps(tail, x + n16);
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float *w0 = w + (size_t)r * n, *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0; j < n16; j += 16) {
+      const __m512 xv = _mm512_loadu_ps(x + j);
+      if (_mm512_test_epi32_mask(_mm512_castps_si512(xv), _mm512_castps_si512(xv)) == 0) continue;
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + j), xv, a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + j), xv, a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + j), xv, a2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + j), xv, a3);
+    }
+    if (tail) {
+      a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + n16), tx, a0);
+      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w1 + n16), tx, a1);
+      a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w2 + n16), tx, a2);
+      a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w3 + n16), tx, a3);
+    }
+    put_dot(y + r, _mm512_reduce_add_ps(a0), alpha, beta);
+    put_dot(y + r + 1, _mm512_reduce_add_ps(a1), alpha, beta);
+    put_dot(y + r + 2, _mm512_reduce_add_ps(a2), alpha, beta);
+    put_dot(y + r + 3, _mm512_reduce_add_ps(a3), alpha, beta);
+  }
+  for (; r < rows; r++) {
+    const float* w0 = w + (size_t)r * n;
+    __m512 a0 = _mm512_setzero_ps();
+    for (int j = 0; j < n16; j += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + j), _mm512_loadu_ps(x + j), a0);
+    if (tail) a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + n16), tx, a0);
+    put_dot(y + r, _mm512_reduce_add_ps(a0), alpha, beta);
+  }
+}
+
+__attribute__((target("avx2,fma"))) static inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+__attribute__((target("avx2,fma"))) static void dot_rows_avx2(int rows, int n, float alpha, const float* w,
+                                                             const float* x, float beta, float* y) {
+  const int n8 = n & ~7;
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float *w0 = w + (size_t)r * n, *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0; j < n8; j += 8) {
+      const __m256 xv = _mm256_loadu_ps(x + j);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + j), xv, a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + j), xv, a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + j), xv, a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + j), xv, a3);
+    }
+    float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
+    for (int j = n8; j < n; j++) {
+      s0 += w0[j] * x[j];
+      s1 += w1[j] * x[j];
+      s2 += w2[j] * x[j];
+      s3 += w3[j] * x[j];
+    }
+    put_dot(y + r, s0, alpha, beta);
+    put_dot(y + r + 1, s1, alpha, beta);
+    put_dot(y + r + 2, s2, alpha, beta);
+    put_dot(y + r + 3, s3, alpha, beta);
+  }
+  if (r < rows) dot_rows_baseline(rows - r, n, alpha, w + (size_t)r * n, x, beta, y + r);
+}
+
+__attribute__((target("avx512f"))) static void rank1_avx512(int m, int n, float alpha, const float* a,
+                                                            const float* __restrict b, float* __restrict c) {
+  RANK1_BODY
+}
+__attribute__((target("avx2,fma"))) static void rank1_avx2(int m, int n, float alpha, const float* a,
+                                                           const float* __restrict b, float* __restrict c) {
+  RANK1_BODY
+}
+
+// SUPPLE_NATIVE_ISA=avx2|baseline caps the level (tests run every variant on one machine).
+static int cpu_level() {
+  __builtin_cpu_init();
+  const char* cap = getenv("SUPPLE_NATIVE_ISA");
+  const int max = cap && strcmp(cap, "baseline") == 0 ? 0 : cap && strcmp(cap, "avx2") == 0 ? 1 : 2;
+  if (max >= 2 && __builtin_cpu_supports("avx512f")) return 2;
+  if (max >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+  return 0;
+}
+static const int kCpuLevel = cpu_level();
+// Without AVX2 the BLAS's own sgemv is used (a scalar loop would be slower); the baseline dot is for the tail rows.
+static const DotRowsFn dot_rows = kCpuLevel == 2 ? dot_rows_avx512 : kCpuLevel == 1 ? dot_rows_avx2 : nullptr;
+static const Rank1Fn rank1_update = kCpuLevel == 2 ? rank1_avx512 : kCpuLevel == 1 ? rank1_avx2 : rank1_baseline;
+static const char* const kVectorKernels = kCpuLevel == 2 ? "AVX-512" : kCpuLevel == 1 ? "AVX2" : "baseline";
+#else
+static const DotRowsFn dot_rows = nullptr;
+static const Rank1Fn rank1_update = rank1_baseline;
+static const char* const kVectorKernels = "baseline";
+#endif
+
 // sgemm(transA, transB, m, n, k, alpha, a, b, beta, c): C[m, n] = alpha op(A) op(B) + beta C, row-major Float32Arrays.
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
   napi_value argv[10];
@@ -190,11 +336,13 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     if (beta == 0) memset(C, 0, (size_t)m * n * 4);
     if (m == 1) {
       // c[1, n] = alpha a[1, k] op(B) + beta c: y = op(B)^T x; A is contiguous whether transposed or not.
-      if (tb) cblas_sgemv(RowMajor, NoTrans, n, k, (float)alpha, B, k, A, 1, (float)beta, C, 1);
+      if (tb && dot_rows) dot_rows(n, k, (float)alpha, B, A, (float)beta, C);
+      else if (tb) cblas_sgemv(RowMajor, NoTrans, n, k, (float)alpha, B, k, A, 1, (float)beta, C, 1);
       else cblas_sgemv(RowMajor, Trans, k, n, (float)alpha, B, n, A, 1, (float)beta, C, 1);
     } else {
       // c[m, 1] = alpha op(A) b[k, 1] + beta c.
       if (ta) cblas_sgemv(RowMajor, Trans, k, m, (float)alpha, A, m, B, 1, (float)beta, C, 1);
+      else if (dot_rows) dot_rows(m, k, (float)alpha, A, B, (float)beta, C);
       else cblas_sgemv(RowMajor, NoTrans, m, k, (float)alpha, A, k, B, 1, (float)beta, C, 1);
     }
     return nullptr;
@@ -214,7 +362,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
         float fb = (float)beta;
         for (size_t i = 0; i < mn; i++) C[i] *= fb;
       }
-      cblas_sger(RowMajor, m, n, (float)alpha, A, 1, B, 1, C, n);
+      rank1_update(m, n, (float)alpha, A, B, C);
     }
     return nullptr;
   }
@@ -397,6 +545,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   set_string(env, obj, "config", openblas ? openblas_get_config() : "unknown BLAS");
   set_string(env, obj, "core", openblas_get_corename ? openblas_get_corename() : "");
 #endif
+  set_string(env, obj, "vectorKernels", kVectorKernels);
   napi_create_int32(env, current_threads(), &t);
   napi_set_named_property(env, obj, "threads", t);
   return obj;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../tensor/Rng.js';
+import { checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
 import { createTsBackend } from '../ts/tsBackend.js';
 import {
   createNativeBackend,
@@ -80,6 +81,29 @@ describe('native backend', { skip }, () => {
         for (const tA of [false, true])
           for (const tB of [false, true])
             for (const [alpha, beta] of scalars) checkGemm(be, rng, tA, tB, m, n, k, alpha, beta);
+  });
+
+  test('the batch-1 kernels of every instruction set match the reference, zero rows and blocks included', () => {
+    const info = nativeInfo()!;
+    assert.match(info.vectorKernels, /^(AVX-512|AVX2|baseline)$/);
+    assert.ok(checkVectorGemm(createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 })) > 0);
+    // SUPPLE_NATIVE_ISA caps the instruction set the addon picks when it loads: each variant runs in a child.
+    const helper = new URL('../../../test/helpers/vectorGemmCheck.js', import.meta.url).href;
+    const native = new URL('./nativeBackend.js', import.meta.url).href;
+    const levels = ['AVX-512', 'AVX2', 'baseline'];
+    for (const isa of ['avx2', 'baseline']) {
+      const script = `
+        const { checkVectorGemm } = await import(${JSON.stringify(helper)});
+        const n = await import(${JSON.stringify(native)});
+        const checked = checkVectorGemm(n.createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 }), 2);
+        console.log(JSON.stringify({ kernels: n.nativeInfo().vectorKernels, checked }));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, SUPPLE_NATIVE_ISA: isa }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { kernels: string; checked: number };
+      // Never above the cap, and never above what this CPU has.
+      assert.ok(levels.indexOf(out.kernels) >= Math.max(levels.indexOf(isa === 'avx2' ? 'AVX2' : 'baseline'), levels.indexOf(info.vectorKernels)), `${isa}: ${out.kernels}`);
+      assert.ok(out.checked > 0);
+    }
   });
 
   test('gemm with 1 and 2 BLAS threads gives the same result', () => {

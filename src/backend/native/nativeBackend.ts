@@ -21,6 +21,11 @@ export interface NativeInfo {
   readonly core: string;
   /** BLAS threads in effect (0 when the library does not say, as Accelerate). */
   readonly threads: number;
+  /**
+   * The instruction set of the addon's own batch-1 kernels (matrix-vector product, rank-1 update), picked when
+   * it loads: 'AVX-512', 'AVX2' or 'baseline' (then the BLAS's sgemv; SUPPLE_NATIVE_ISA=avx2|baseline caps it).
+   */
+  readonly vectorKernels: string;
 }
 
 /** native/supple_native.cc. Every function checks its arguments and throws on bad input. */
@@ -169,7 +174,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   return {
     ...wasm,
     name: 'native',
-    description: `${blas} for gemm from ${matrixMin} multiply-adds (vector shapes from ${vectorMin}), gram and LAPACK; ${wasm.description} otherwise`,
+    description: `${blas} for gemm from ${matrixMin} multiply-adds, ${info.vectorKernels} kernels for vector shapes from ${vectorMin}, gram and LAPACK; ${wasm.description} otherwise`,
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       // NaN or negative sizes fail the comparison or checkGemm.
       const min = m === 1 || n === 1 || k === 1 ? vectorMin : matrixMin;
