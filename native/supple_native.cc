@@ -195,6 +195,63 @@ static void rank1_baseline(int m, int n, float alpha, const float* a, const floa
   RANK1_BODY
 }
 
+// One example through a dense layer, y = W x + b with W [out, in], backward in one sweep over W:
+//   dx = dy W from W before the update (dx null: not wanted); wbuf = alpha dy x^T + beta wbuf (null: none; wbuf may
+//   be W, SGD fused into the backward pass); bb = balpha dy + bbeta bb (null: none). Rows with dy[i] = 0 are skipped
+//   when beta = 1. beta = 0 and bbeta = 0 ignore the old contents. The helpers are inlined into each instruction-set
+//   variant below and vectorized there.
+#define SUPPLE_INLINE static inline __attribute__((always_inline))
+SUPPLE_INLINE void fused_row(int n, float d, float s, const float* __restrict x, float* __restrict w, float* __restrict dx) {
+  for (int j = 0; j < n; j++) {
+    const float wv = w[j];
+    dx[j] += d * wv;
+    w[j] = wv + s * x[j];
+  }
+}
+SUPPLE_INLINE void axpy_row(int n, float d, const float* __restrict w, float* __restrict dx) {
+  for (int j = 0; j < n; j++) dx[j] += d * w[j];
+}
+SUPPLE_INLINE void update_row(int n, float s, const float* __restrict x, float beta, float* __restrict b) {
+  if (beta == 1)
+    for (int j = 0; j < n; j++) b[j] += s * x[j];
+  else if (beta == 0)
+    for (int j = 0; j < n; j++) b[j] = s * x[j];
+  else
+    for (int j = 0; j < n; j++) b[j] = s * x[j] + beta * b[j];
+}
+SUPPLE_INLINE void scale_row(int n, float beta, float* __restrict b) {
+  if (beta == 0)
+    memset(b, 0, (size_t)n * 4);
+  else
+    for (int j = 0; j < n; j++) b[j] *= beta;
+}
+#define LINEAR_BACKWARD_BODY                                                                  \
+  const bool fused = dx != nullptr && wbuf == w && beta == 1;                                 \
+  if (dx) memset(dx, 0, (size_t)in * 4);                                                      \
+  for (int i = 0; i < out; i++) {                                                             \
+    const float d = dy[i];                                                                    \
+    if (bb) bb[i] = bbeta == 0 ? balpha * d : balpha * d + bbeta * bb[i];                     \
+    float* wr = w + (size_t)i * in;                                                           \
+    float* br = wbuf ? wbuf + (size_t)i * in : nullptr;                                       \
+    if (d == 0) {                                                                             \
+      if (br && beta != 1) scale_row(in, beta, br);                                           \
+      continue;                                                                               \
+    }                                                                                         \
+    const float s = alpha * d;                                                                \
+    if (fused) {                                                                              \
+      fused_row(in, d, s, x, wr, dx);                                                         \
+      continue;                                                                               \
+    }                                                                                         \
+    if (dx) axpy_row(in, d, wr, dx);                                                          \
+    if (br) update_row(in, s, x, beta, br);                                                   \
+  }
+typedef void (*LinearBackwardFn)(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
+                                 float beta, float* wbuf, float balpha, float bbeta, float* bb);
+static void linear_backward_baseline(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
+                                     float beta, float* wbuf, float balpha, float bbeta, float* bb) {
+  LINEAR_BACKWARD_BODY
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // GCC 12 reports a false 'may be used uninitialized' inside _mm512_reduce_add_ps.
 #pragma GCC diagnostic push
@@ -285,6 +342,17 @@ __attribute__((target("avx2,fma"))) static void rank1_avx2(int m, int n, float a
   RANK1_BODY
 }
 
+__attribute__((target("avx512f"))) static void linear_backward_avx512(int out, int in, const float* dy, const float* x,
+                                                                      float* w, float* dx, float alpha, float beta,
+                                                                      float* wbuf, float balpha, float bbeta, float* bb) {
+  LINEAR_BACKWARD_BODY
+}
+__attribute__((target("avx2,fma"))) static void linear_backward_avx2(int out, int in, const float* dy, const float* x,
+                                                                     float* w, float* dx, float alpha, float beta,
+                                                                     float* wbuf, float balpha, float bbeta, float* bb) {
+  LINEAR_BACKWARD_BODY
+}
+
 // SUPPLE_NATIVE_ISA=avx2|baseline caps the level (tests run every variant on one machine).
 static int cpu_level() {
   __builtin_cpu_init();
@@ -299,11 +367,135 @@ static const int kCpuLevel = cpu_level();
 static const DotRowsFn dot_rows = kCpuLevel == 2 ? dot_rows_avx512 : kCpuLevel == 1 ? dot_rows_avx2 : nullptr;
 static const Rank1Fn rank1_update = kCpuLevel == 2 ? rank1_avx512 : kCpuLevel == 1 ? rank1_avx2 : rank1_baseline;
 static const char* const kVectorKernels = kCpuLevel == 2 ? "AVX-512" : kCpuLevel == 1 ? "AVX2" : "baseline";
+static const LinearBackwardFn linear_backward =
+    kCpuLevel == 2 ? linear_backward_avx512 : kCpuLevel == 1 ? linear_backward_avx2 : linear_backward_baseline;
 #else
 static const DotRowsFn dot_rows = nullptr;
 static const Rank1Fn rank1_update = rank1_baseline;
 static const char* const kVectorKernels = "baseline";
+static const LinearBackwardFn linear_backward = linear_backward_baseline;
 #endif
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kernels on a registered memory, taking byte offsets: for one example a layer's product takes 0.2-2 us, and
+// reading a typed array's address through N-API costs tens of ns per argument where an integer costs a few.
+// registerMemory(view, id) records the address and size of the wasm backend's shared memory (a shared
+// WebAssembly.Memory grows in place, so its address never changes; the backend re-registers the new size after
+// growing it). Every offset is checked against that size: a bad offset throws, it never reaches memory.
+
+struct Memory {
+  char* base;
+  size_t bytes;
+};
+static Memory* memories = nullptr;
+static int memory_count = 0;
+
+// registerMemory(view: Float32Array over the whole memory, id: number (-1: a new one)) -> id
+static napi_value RegisterMemory(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  const char* fn = "registerMemory";
+  if (!get_args(env, info, 2, argv, fn)) return nullptr;
+  Array a;
+  double id;
+  if (!get_array(env, argv[0], fn, "view", napi_float32_array, 0, &a) || !get_number(env, argv[1], fn, "id", &id)) return nullptr;
+  int slot;
+  if (id == -1) {
+    Memory* grown = (Memory*)realloc(memories, sizeof(Memory) * (memory_count + 1));
+    if (!grown) return fail(env, "%s: out of memory", fn), nullptr;
+    memories = grown;
+    slot = memory_count++;
+  } else {
+    if (!(id >= 0 && id < memory_count && id == floor(id))) return fail(env, "%s: id = %g is not a registered memory", fn, id), nullptr;
+    slot = (int)id;
+  }
+  memories[slot].base = (char*)a.data;
+  memories[slot].bytes = a.length * 4;
+  napi_value r;
+  napi_create_int32(env, slot, &r);
+  return r;
+}
+
+// Reads integer arguments without type checks first (napi_get_value_double fails on a non-number).
+struct OffsetArgs {
+  napi_env env;
+  const char* fn;
+  Memory mem;
+  bool ok = true;
+  bool number(napi_value v, const char* name, double* out) {
+    if (napi_get_value_double(env, v, out) != napi_ok) return ok = fail(env, "%s: %s must be a number", fn, name);
+    return true;
+  }
+  bool dim(napi_value v, const char* name, int* out) {
+    double d;
+    if (!number(v, name, &d)) return false;
+    if (!(d >= 1 && d <= kMaxInt && d == floor(d))) return ok = fail(env, "%s: %s = %g must be an integer in [1, 2^31 - 1]", fn, name, d);
+    *out = (int)d;
+    return true;
+  }
+  // A float array of n values at a byte offset (-1: none, when allowed).
+  bool array(napi_value v, const char* name, size_t n, bool optional, float** out) {
+    double off;
+    if (!number(v, name, &off)) return false;
+    if (optional && off == -1) {
+      *out = nullptr;
+      return true;
+    }
+    if (!(off >= 0 && off == floor(off) && fmod(off, 4) == 0 && off + (double)n * 4 <= (double)mem.bytes))
+      return ok = fail(env, "%s: %s at byte %g with %zu values is outside the registered memory (%zu bytes)", fn, name, off, n, mem.bytes);
+    *out = (float*)(mem.base + (size_t)off);
+    return true;
+  }
+};
+
+static bool get_memory(napi_env env, napi_value v, const char* fn, Memory* out) {
+  int32_t id;
+  if (napi_get_value_int32(env, v, &id) != napi_ok || id < 0 || id >= memory_count) return fail(env, "%s: not a registered memory", fn);
+  *out = memories[id];
+  return true;
+}
+
+// linearForward1(memory, out, in, x, w, bias (-1: none), y): y = W x + bias for one example (offsets in bytes).
+static napi_value LinearForward1(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  const char* fn = "linearForward1";
+  if (!get_args(env, info, 7, argv, fn)) return nullptr;
+  OffsetArgs g{env, fn, {}};
+  if (!get_memory(env, argv[0], fn, &g.mem)) return nullptr;
+  int out = 0, in = 0;
+  float *x = nullptr, *w = nullptr, *bias = nullptr, *y = nullptr;
+  if (!g.dim(argv[1], "out", &out) || !g.dim(argv[2], "in", &in) || !g.array(argv[3], "x", in, false, &x) ||
+      !g.array(argv[4], "w", (size_t)out * in, false, &w) || !g.array(argv[5], "bias", out, true, &bias) ||
+      !g.array(argv[6], "y", out, false, &y))
+    return nullptr;
+  if (bias) memmove(y, bias, (size_t)out * 4);
+  if (dot_rows) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
+  else cblas_sgemv(RowMajor, NoTrans, out, in, 1, w, in, x, 1, bias ? 1 : 0, y, 1);
+  return nullptr;
+}
+
+// linearBackward1(memory, out, in, dy, x, w, dx, alpha, beta, wbuf, balpha, bbeta, bb): the backward pass above
+// (offsets in bytes; -1 for a dx, wbuf or bb that is not wanted).
+static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
+  napi_value argv[13];
+  const char* fn = "linearBackward1";
+  if (!get_args(env, info, 13, argv, fn)) return nullptr;
+  OffsetArgs g{env, fn, {}};
+  if (!get_memory(env, argv[0], fn, &g.mem)) return nullptr;
+  int out = 0, in = 0;
+  float *dy = nullptr, *x = nullptr, *w = nullptr, *dx = nullptr, *wbuf = nullptr, *bb = nullptr;
+  double alpha = 0, beta = 0, balpha = 0, bbeta = 0;
+  if (!g.dim(argv[1], "out", &out) || !g.dim(argv[2], "in", &in) || !g.array(argv[3], "dy", out, false, &dy) ||
+      !g.array(argv[4], "x", in, false, &x) || !g.array(argv[5], "w", (size_t)out * in, false, &w) ||
+      !g.array(argv[6], "dx", in, true, &dx) || !g.number(argv[7], "alpha", &alpha) || !g.number(argv[8], "beta", &beta) ||
+      !g.array(argv[9], "wbuf", (size_t)out * in, true, &wbuf) || !g.number(argv[10], "balpha", &balpha) ||
+      !g.number(argv[11], "bbeta", &bbeta) || !g.array(argv[12], "bb", out, true, &bb))
+    return nullptr;
+  // dx must not overlap what the pass writes or reads after writing.
+  if (dx && (overlaps(dx, (size_t)in * 4, w, (size_t)out * in * 4) || (wbuf && overlaps(dx, (size_t)in * 4, wbuf, (size_t)out * in * 4))))
+    return fail(env, "%s: dx overlaps the weights", fn), nullptr;
+  linear_backward(out, in, dy, x, w, dx, (float)alpha, (float)beta, wbuf, (float)balpha, (float)bbeta, bb);
+  return nullptr;
+}
 
 // sgemm(transA, transB, m, n, k, alpha, a, b, beta, c): C[m, n] = alpha op(A) op(B) + beta C, row-major Float32Arrays.
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
@@ -554,6 +746,9 @@ static napi_value Info(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"registerMemory", nullptr, RegisterMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"linearForward1", nullptr, LinearForward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"linearBackward1", nullptr, LinearBackward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gram", nullptr, Gram, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"dsyevd", nullptr, Dsyevd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gesdd", nullptr, Gesdd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

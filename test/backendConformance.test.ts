@@ -172,6 +172,49 @@ function cases(): Case[] {
           });
         }
 
+  // dense layers: one example (the fused single-pass kernels; 100 x 784 crosses the native vector threshold) and
+  // batches; dx on and off; the weight gradient into W itself (SGD fused), into a buffer (beta = 0 ignores a NaN
+  // buffer; beta = -1.5 scales), or nowhere; the bias likewise.
+  for (const [n, out, inp] of [[1, 100, 784], [1, 100, 100], [1, 10, 100], [1, 7, 13], [1, 5, 3], [3, 7, 13], [4, 33, 20]] as [number, number, number][]) {
+    const shape = `n=${n} out=${out} in=${inp}`;
+    for (const withBias of [true, false])
+      add({
+        kernel: 'linearForward',
+        label: `${shape} bias=${withBias}`,
+        arrays: { x: { n: n * inp, gen: 'sparse' }, w: { n: out * inp }, bias: { n: out }, y: { n: n * out, gen: 'nanfill' } },
+        run: (b, a) => b.linearForward(n, out, inp, a.x!, a.w!, withBias ? a.bias! : null, a.y!),
+        rtol: 1e-5,
+        atol: 1e-5,
+        checked: withBias ? ['x', 'w', 'bias', 'y'] : ['x', 'w', 'y'],
+      });
+    const targets = [
+      { w: 'fused', alpha: -0.01, beta: 1, bias: 'separate', bAlpha: -0.01, bBeta: 1 },
+      { w: 'separate', alpha: 1, beta: 0, bias: 'separate', bAlpha: 1, bBeta: 0 },
+      { w: 'separate', alpha: 0.5, beta: -1.5, bias: 'none', bAlpha: 0, bBeta: 0 },
+      { w: 'none', alpha: 0, beta: 0, bias: 'separate', bAlpha: 2, bBeta: 0.5 },
+    ] as const;
+    for (const t of targets)
+      for (const withDx of [true, false])
+        for (const gen of ['sparse', 'u'] as Gen[])
+          add({
+            kernel: 'linearBackward',
+            label: `${shape} dx=${withDx} w->${t.w} alpha=${t.alpha} beta=${t.beta} bias->${t.bias} dy ${gen}`,
+            arrays: {
+              dy: { n: n * out, gen },
+              x: { n: n * inp, gen: 'sparse' },
+              w: { n: out * inp },
+              dx: { n: n * inp, gen: 'nanfill' },
+              wBuf: { n: out * inp, gen: t.beta === 0 ? 'nanfill' : 'u' },
+              biasBuf: { n: out, gen: t.bBeta === 0 ? 'nanfill' : 'u' },
+            },
+            run: (b, a) =>
+              b.linearBackward(n, out, inp, a.dy!, a.x!, a.w!, withDx ? a.dx! : null, t.alpha, t.beta, t.w === 'fused' ? a.w! : t.w === 'separate' ? a.wBuf! : null, t.bAlpha, t.bBeta, t.bias === 'separate' ? a.biasBuf! : null),
+            rtol: 1e-5,
+            atol: 1e-5,
+            checked: ['dy', 'x', 'w', ...(withDx ? ['dx'] : []), ...(t.w === 'separate' ? ['wBuf'] : []), ...(t.bias === 'separate' ? ['biasBuf'] : [])],
+          });
+  }
+
   // row/column kernels
   for (const [rows, cols] of [[1, 1], [1, 100], [3, 5], [7, 9], [16, 8], [33, 17], [20, 100], [9, 213]] as [number, number][]) {
     const rc = `${rows}x${cols}`;

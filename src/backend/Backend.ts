@@ -71,6 +71,20 @@ export interface Backend {
    * op(B) is [k, n]: B is [k, n], or [n, k] when transB.
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray): void;
+  /**
+   * The forward pass of a dense layer: y[n, out] = x[n, in] W^T + bias (W [out, in]; bias null: none).
+   * gemm then addRowVector, in one call (one example's product is a few microseconds, so calls count).
+   */
+  linearForward(n: number, outFeatures: number, inFeatures: number, x: FloatArray, w: FloatArray, bias: FloatArray | null, y: FloatArray): void;
+  /**
+   * The backward pass of that layer, given dy [n, out]:
+   *   dx = dy W (when dx is not null; computed from W before any update below);
+   *   wBuf = wAlpha dy^T x + wBeta wBuf (when wBuf is not null; wBuf may be W itself: SGD fused into backward);
+   *   biasBuf = biasAlpha sum_rows(dy) + biasBeta biasBuf (when biasBuf is not null).
+   * Equal to gemm, gemm and sumRows; for one example the fast backends do it in one pass over W, skipping the
+   * rows of units whose gradient is zero.
+   */
+  linearBackward(n: number, outFeatures: number, inFeatures: number, dy: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, wAlpha: number, wBeta: number, wBuf: FloatArray | null, biasAlpha: number, biasBeta: number, biasBuf: FloatArray | null): void;
   /** a[r, c] += v[c] for a [rows, cols]. */
   addRowVector(a: FloatArray, rows: number, cols: number, v: FloatArray): void;
   /** out[c] = alpha * sum_r a[r, c] + beta * out[c]. */

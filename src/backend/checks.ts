@@ -35,6 +35,13 @@ export function checkEncode(src: Uint8Array, srcOffset: number, n: number, plane
   if (perm) checkLength('encodeBytes', 'perm', perm, n);
 }
 
+function linearSizes(kernel: string, n: number, outFeatures: number, inFeatures: number): void {
+  checkBatch(kernel, n);
+  if (!(outFeatures >= 1 && inFeatures >= 1 && Number.isInteger(outFeatures) && Number.isInteger(inFeatures))) {
+    throw new Error(`${kernel}: outFeatures = ${outFeatures}, inFeatures = ${inFeatures} must be positive integers`);
+  }
+}
+
 /** The error for a permutation entry outside [0, n) (kernels check every entry as they read it). */
 export function badPermutation(n: number): Error {
   return new Error(`encodeBytes: the permutation has an entry outside [0, ${n})`);
@@ -45,6 +52,22 @@ export function badPermutation(n: number): Error {
  * wasm wrappers before they hand pointers to wasm): lengths against the sizes, empty batches rejected.
  */
 export const kernelChecks = {
+  linearForward(...[n, outFeatures, inFeatures, x, w, bias, y]: Parameters<Backend['linearForward']>): void {
+    linearSizes('linearForward', n, outFeatures, inFeatures);
+    checkLength('linearForward', 'x', x, n * inFeatures);
+    checkLength('linearForward', 'w', w, outFeatures * inFeatures);
+    if (bias) checkLength('linearForward', 'bias', bias, outFeatures);
+    checkLength('linearForward', 'y', y, n * outFeatures);
+  },
+  linearBackward(...[n, outFeatures, inFeatures, dy, x, w, dx, , , wBuf, , , biasBuf]: Parameters<Backend['linearBackward']>): void {
+    linearSizes('linearBackward', n, outFeatures, inFeatures);
+    checkLength('linearBackward', 'dy', dy, n * outFeatures);
+    checkLength('linearBackward', 'x', x, n * inFeatures);
+    checkLength('linearBackward', 'w', w, outFeatures * inFeatures);
+    if (dx) checkLength('linearBackward', 'dx', dx, n * inFeatures);
+    if (wBuf) checkLength('linearBackward', 'wBuf', wBuf, outFeatures * inFeatures);
+    if (biasBuf) checkLength('linearBackward', 'biasBuf', biasBuf, outFeatures);
+  },
   mul(...[x, y, out]: Parameters<Backend['mul']>): void {
     checkLength('mul', 'y', y, x.length);
     checkLength('mul', 'out', out, x.length);

@@ -54,3 +54,64 @@ function sparse(rng: Rng, a: FloatArray): void {
     a.fill(0, at, at + 16 + Math.floor(rng.uniform(0, 24)));
   }
 }
+
+/**
+ * One example through dense layers (linearForward, linearBackward) on `be` against the reference: sparse inputs
+ * and gradients, dx on and off, the weight gradient into W (fused SGD), into a buffer or nowhere. Returns the
+ * number of cases; throws on the first value outside a float32 bound for any summation order.
+ */
+export function checkSingleLayers(be: Backend, seed = 1): number {
+  const ts = createTsBackend(32);
+  const rng = Rng.seeded(seed);
+  let checked = 0;
+  const close = (what: string, got: FloatArray, want: FloatArray, bound: FloatArray, k: number) => {
+    for (let i = 0; i < want.length; i++)
+      if (!(Math.abs(got[i]! - want[i]!) <= 1.2e-7 * (k + 2) * bound[i]! + 1e-30)) throw new Error(`${what}[${i}] = ${got[i]}, reference ${want[i]}`);
+  };
+  for (const [out, inp] of [[100, 784], [100, 100], [33, 47], [5, 3], [16, 16]] as const) {
+    const x = be.alloc(inp), w = be.alloc(out * inp), bias = be.alloc(out), y = be.alloc(out), dy = be.alloc(out), dx = be.alloc(inp), buf = be.alloc(out * inp), bb = be.alloc(out);
+    sparse(rng, x);
+    rng.fillUniform(w, -1, 1);
+    rng.fillUniform(bias, -1, 1);
+    for (const withBias of [true, false]) {
+      y.fill(NaN);
+      be.linearForward(1, out, inp, x, w, withBias ? bias : null, y);
+      const want = new Float32Array(out), bound = new Float32Array(out);
+      ts.linearForward(1, out, inp, x, w, withBias ? bias : null, want);
+      ts.linearForward(1, out, inp, x.map(Math.abs), w.map(Math.abs), withBias ? bias.map(Math.abs) : null, bound);
+      close(`linearForward ${out}x${inp} bias=${withBias}: y`, y, want, bound, inp);
+      checked++;
+    }
+    for (const target of ['fused', 'buffer', 'none'] as const)
+      for (const withDx of [true, false]) {
+        sparse(rng, dy);
+        rng.fillUniform(buf, -1, 1);
+        rng.fillUniform(bb, -1, 1);
+        const [alpha, beta] = target === 'fused' ? [-0.01, 1] : [0.5, -1.5];
+        const state = [Float32Array.from(w), Float32Array.from(buf), Float32Array.from(bb)];
+        const run = (b: Backend, ww: FloatArray, bufw: FloatArray, bbw: FloatArray, dxw: FloatArray) =>
+          b.linearBackward(1, out, inp, dy, x, ww, withDx ? dxw : null, alpha, beta, target === 'fused' ? ww : target === 'buffer' ? bufw : null, -0.01, 1, bbw);
+        const ref = state.map((a) => Float32Array.from(a));
+        const refDx = new Float32Array(inp);
+        run(ts, ref[0]!, ref[1]!, ref[2]!, refDx);
+        dx.fill(NaN);
+        run(be, w, buf, bb, dx);
+        // Bounds from magnitudes: |dx| <= sum |dy| |W|, |update| <= |alpha| |dy| |x| + |beta| |old|.
+        const dxBound = new Float32Array(inp);
+        ts.gemm(false, false, 1, inp, out, 1, dy.map(Math.abs), state[0]!.map(Math.abs), 0, dxBound);
+        const wBound = (old: FloatArray) => {
+          const b = old.map(Math.abs);
+          ts.gemm(true, false, out, inp, 1, Math.abs(alpha), dy.map(Math.abs), x.map(Math.abs), Math.abs(beta), b);
+          return b;
+        };
+        const what = `linearBackward ${out}x${inp} ${target} dx=${withDx}`;
+        if (withDx) close(`${what}: dx`, dx, refDx, dxBound, out);
+        close(`${what}: w`, w, ref[0]!, target === 'fused' ? wBound(state[0]!) : state[0]!.map(Math.abs), 1);
+        close(`${what}: buffer`, buf, ref[1]!, target === 'buffer' ? wBound(state[1]!) : state[1]!.map(Math.abs), 1);
+        close(`${what}: bias`, bb, ref[2]!, state[2]!.map((v, i) => Math.abs(v) + 0.01 * Math.abs(dy[i]!)), 1);
+        checked++;
+      }
+    for (const a of [x, w, bias, y, dy, dx, buf, bb]) be.free(a);
+  }
+  return checked;
+}

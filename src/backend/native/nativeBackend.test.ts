@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../tensor/Rng.js';
-import { checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
+import { checkSingleLayers, checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
 import { createTsBackend } from '../ts/tsBackend.js';
 import {
   createNativeBackend,
@@ -86,16 +86,19 @@ describe('native backend', { skip }, () => {
   test('the batch-1 kernels of every instruction set match the reference, zero rows and blocks included', () => {
     const info = nativeInfo()!;
     assert.match(info.vectorKernels, /^(AVX-512|AVX2|baseline)$/);
-    assert.ok(checkVectorGemm(createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 })) > 0);
+    const all = { gemmThreshold: 0, vectorThreshold: 0, layerThreshold: 0 };
+    assert.ok(checkVectorGemm(createNativeBackend(all)) > 0);
+    assert.ok(checkSingleLayers(createNativeBackend(all)) > 0);
     // SUPPLE_NATIVE_ISA caps the instruction set the addon picks when it loads: each variant runs in a child.
     const helper = new URL('../../../test/helpers/vectorGemmCheck.js', import.meta.url).href;
     const native = new URL('./nativeBackend.js', import.meta.url).href;
     const levels = ['AVX-512', 'AVX2', 'baseline'];
     for (const isa of ['avx2', 'baseline']) {
       const script = `
-        const { checkVectorGemm } = await import(${JSON.stringify(helper)});
+        const { checkSingleLayers, checkVectorGemm } = await import(${JSON.stringify(helper)});
         const n = await import(${JSON.stringify(native)});
-        const checked = checkVectorGemm(n.createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 }), 2);
+        const be = n.createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0, layerThreshold: 0 });
+        const checked = checkVectorGemm(be, 2) + checkSingleLayers(be, 2);
         console.log(JSON.stringify({ kernels: n.nativeInfo().vectorKernels, checked }));`;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, SUPPLE_NATIVE_ISA: isa }, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -131,6 +134,24 @@ describe('native backend', { skip }, () => {
     checkGemm(be, rng, false, false, 33, 17, 9, 1, 0);
     checkGemm(be, rng, true, true, 40, 50, 60, 1, 1);
     be.free(big);
+  });
+
+  test('single-example layers read the registered memory after it grew, and reject offsets outside it', () => {
+    const be = createNativeBackend({ layerThreshold: 0 });
+    const before = be.memory.memory.buffer.byteLength;
+    const big = be.alloc((before - be.memory.used) / 4 + 1024); // forces memory.grow
+    assert.ok(be.memory.memory.buffer.byteLength > before);
+    assert.ok(checkSingleLayers(be, 3) > 0, 'arrays allocated after the growth');
+    be.free(big);
+    const addon = nativeAddon()!;
+    const id = addon.registerMemory(new Float32Array(64), -1);
+    assert.throws(() => addon.linearForward1(id, 4, 4, 0, 64, -1, 244), /linearForward1: y at byte 244 with 4 values is outside the registered memory \(256 bytes\)/);
+    assert.throws(() => addon.linearForward1(id, 4, 4, 2, 64, -1, 128), /linearForward1: x at byte 2 .* is outside/);
+    assert.throws(() => addon.linearForward1(id, 4, 4, 0, 64, -1, -1), /linearForward1: y at byte -1/);
+    assert.throws(() => addon.linearBackward1(id, 2, 2, 0, 16, 32, 36, 1, 1, 32, 1, 1, -1), /linearBackward1: dx overlaps the weights/);
+    assert.throws(() => addon.linearForward1(1e6, 4, 4, 0, 64, -1, 128), /linearForward1: not a registered memory/);
+    assert.throws(() => addon.linearForward1(id, 0, 4, 0, 64, -1, 128), /linearForward1: out = 0 must be an integer/);
+    assert.throws(() => addon.linearBackward1(id, 2, 2, 0, 16, 32, -1, 'a' as unknown as number, 1, 32, 1, 1, -1), /linearBackward1: alpha must be a number/);
   });
 
   test('gram matches the reference', () => {

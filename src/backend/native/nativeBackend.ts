@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
-import { checkGemm, checkLength } from '../checks.js';
+import { checkGemm, checkLength, kernelChecks } from '../checks.js';
+import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { createWasmBackend } from '../wasm/wasmBackend.js';
 import type { WasmMemory } from '../wasm/WasmMemory.js';
 
@@ -36,6 +37,11 @@ export interface Addon {
   gesdd(a: Float32Array | Float64Array, m: number, n: number): Float64Array;
   setThreads(n: number): number;
   info(): NativeInfo;
+  /** Record the address and size of a memory (a Float32Array over all of it); id -1 registers a new one. */
+  registerMemory(view: Float32Array, id: number): number;
+  /** One example through a dense layer, on a registered memory; arrays are byte offsets (-1: none). */
+  linearForward1(memory: number, out: number, inp: number, x: number, w: number, bias: number, y: number): void;
+  linearBackward1(memory: number, out: number, inp: number, dy: number, x: number, w: number, dx: number, alpha: number, beta: number, wBuf: number, biasAlpha: number, biasBeta: number, biasBuf: number): void;
 }
 
 /**
@@ -55,6 +61,14 @@ export const DEFAULT_GEMM_THRESHOLD = 8192;
  * a busy machine, against ~1.7-3 us in wasm), and 2x or more from 256x256 = 65536.
  */
 export const DEFAULT_VECTOR_THRESHOLD = 65536;
+
+/**
+ * One example through a dense layer of at least this many weights goes to the addon's single-pass kernels
+ * (linearForward / linearBackward); smaller layers stay on wasm's, where a call costs less. Measured on a 2-core
+ * Zen 4: at 100 x 100 the addon (AVX-512) takes about half wasm's time, at 10 x 100 the call cost dominates.
+ * SUPPLE_NATIVE_LAYER_THRESHOLD overrides it.
+ */
+export const DEFAULT_LAYER_THRESHOLD = 4096;
 
 let loaded: { addon: Addon } | { error: string } | undefined;
 
@@ -147,6 +161,8 @@ export interface NativeBackendOptions {
   gemmThreshold?: number;
   /** The same for vector shapes (m, n or k = 1): SUPPLE_NATIVE_GEMV_THRESHOLD, else DEFAULT_VECTOR_THRESHOLD. */
   vectorThreshold?: number;
+  /** Weights (out * in) from which one example's dense layer runs in the addon: SUPPLE_NATIVE_LAYER_THRESHOLD, else DEFAULT_LAYER_THRESHOLD. */
+  layerThreshold?: number;
 }
 
 function threshold(option: number | undefined, env: string, fallback: number): number {
@@ -164,8 +180,20 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   const addon = addonOrThrow();
   const matrixMin = threshold(options.gemmThreshold, 'SUPPLE_NATIVE_GEMM_THRESHOLD', DEFAULT_GEMM_THRESHOLD);
   const vectorMin = threshold(options.vectorThreshold, 'SUPPLE_NATIVE_GEMV_THRESHOLD', DEFAULT_VECTOR_THRESHOLD);
+  const layerMin = threshold(options.layerThreshold, 'SUPPLE_NATIVE_LAYER_THRESHOLD', DEFAULT_LAYER_THRESHOLD);
   const wasm = createWasmBackend();
   const wasmGemm = wasm.gemm.bind(wasm);
+  const mem = wasm.memory;
+  // The addon reads the shared memory at byte offsets; re-registered after the memory grows.
+  let registeredBytes = mem.byteLength;
+  const memoryId = addon.registerMemory(new Float32Array(mem.memory.buffer), -1);
+  const at = (a: FloatArray): number => {
+    if (mem.byteLength !== registeredBytes) {
+      addon.registerMemory(new Float32Array(mem.memory.buffer), memoryId);
+      registeredBytes = mem.byteLength;
+    }
+    return mem.ptr(a);
+  };
   const wasmGram = wasm.gram.bind(wasm);
   const info = addon.info();
   const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
@@ -174,7 +202,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   return {
     ...wasm,
     name: 'native',
-    description: `${blas} for gemm from ${matrixMin} multiply-adds, ${info.vectorKernels} kernels for vector shapes from ${vectorMin}, gram and LAPACK; ${wasm.description} otherwise`,
+    description: `${blas} for gemm from ${matrixMin} multiply-adds, ${info.vectorKernels} kernels for vector shapes from ${vectorMin} and one example's dense layers from ${layerMin} weights, gram and LAPACK; ${wasm.description} otherwise`,
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       // NaN or negative sizes fail the comparison or checkGemm.
       const min = m === 1 || n === 1 || k === 1 ? vectorMin : matrixMin;
@@ -184,6 +212,21 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       }
       checkGemm(transA, transB, m, n, k, a, b, c);
       addon.sgemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    },
+    // One example: the addon's single-pass kernels from layerMin weights, wasm's below; batches by parts (gemm).
+    linearForward(...args) {
+      const [n, outFeatures, inFeatures, x, w, bias, y] = args;
+      if (n === 1 && outFeatures * inFeatures < layerMin) return wasm.linearForward.apply(this, args);
+      kernelChecks.linearForward(...args);
+      if (n === 1) addon.linearForward1(memoryId, outFeatures, inFeatures, at(x), at(w), bias ? at(bias) : -1, at(y));
+      else linearForwardByParts(this, ...args);
+    },
+    linearBackward(...args) {
+      const [n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf] = args;
+      if (n === 1 && outFeatures * inFeatures < layerMin) return wasm.linearBackward.apply(this, args);
+      kernelChecks.linearBackward(...args);
+      if (n === 1) addon.linearBackward1(memoryId, outFeatures, inFeatures, at(dy), at(x), at(w), dx ? at(dx) : -1, wAlpha, wBeta, wBuf ? at(wBuf) : -1, biasAlpha, biasBeta, biasBuf ? at(biasBuf) : -1);
+      else linearBackwardByParts(this, ...args);
     },
     gram(a, rows, cols, out) {
       // The float64 products are O(rows cols^2); small ones are cheaper in wasm than a call plus a float64 copy.

@@ -1,5 +1,6 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
+import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { badPermutation, checkGemm, checkLength, checkEncode, kernelChecks, convOut, poolOut } from '../checks.js';
 
 /**
@@ -96,6 +97,14 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         if (beta === 0) for (let j = 0; j < n; j++) c[row + j] = alpha * acc[j]!;
         else for (let j = 0; j < n; j++) c[row + j] = alpha * acc[j]! + beta * c[row + j]!;
       }
+    },
+    linearForward(...args) {
+      kernelChecks.linearForward(...args);
+      linearForwardByParts(this, ...args);
+    },
+    linearBackward(...args) {
+      kernelChecks.linearBackward(...args);
+      linearBackwardByParts(this, ...args);
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);

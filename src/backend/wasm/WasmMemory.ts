@@ -18,8 +18,15 @@ export class WasmMemory {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages, shared: true });
     this.current = this.memory.buffer as unknown as SharedArrayBuffer;
     this.known.add(this.current);
+    this.size = this.current.byteLength;
     this.top = align(Math.max(heapBase, 1024));
   }
+
+  /** The memory's current size in bytes (it only grows, in place: a shared memory never moves). */
+  get byteLength(): number {
+    return this.size;
+  }
+  private size: number;
 
   /** Bytes handed out so far (high-water mark). */
   get used(): number {
@@ -118,6 +125,7 @@ export class WasmMemory {
     }
     this.current = this.memory.buffer as unknown as SharedArrayBuffer;
     this.known.add(this.current);
+    this.size = this.current.byteLength;
   }
 }
 

@@ -40,6 +40,8 @@ export interface Kernels {
   gemvT(rows: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
   gemvN(cols: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
   ger(m: I, n: I, alpha: number, x: P, v: P, beta: number, c: P): void;
+  linearForwardSingle(rows: I, len: I, x: P, w: P, bias: P, y: P): void;
+  linearBackwardSingle(out: I, inp: I, dy: P, x: P, w: P, dx: P, alpha: number, beta: number, buf: P, balpha: number, bbeta: number, bb: P): void;
   gemmSmallNT(m: I, n: I, k: I, alpha: number, a: P, lda: I, w: P, ldw: I, beta: number, c: P): void;
   gemmSmallNN(m: I, n: I, k: I, alpha: number, a: P, ars: I, aps: I, w: P, ldw: I, beta: number, c: P, rowsOuter: I): void;
   transposeInto(src: P, rows: I, cols: I, dst: P): void;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { badPermutation, checkEncode, checkGemm, checkLength, kernelChecks, convOut, poolOut } from '../checks.js';
+import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
@@ -268,6 +269,18 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
         }
         K.gemmSmallNN(m, n, k, alpha, pa, transA ? 4 : 4 * k, transA ? 4 * m : 4, w, n, beta, pc, 1);
       } else gemmBlocked(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+    },
+    linearForward(...args) {
+      kernelChecks.linearForward(...args);
+      const [n, outFeatures, inFeatures, x, w, bias, y] = args;
+      if (n === 1) K.linearForwardSingle(outFeatures, inFeatures, p(x), p(w), bias ? p(bias) : 0, p(y));
+      else linearForwardByParts(this, ...args);
+    },
+    linearBackward(...args) {
+      kernelChecks.linearBackward(...args);
+      const [n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf] = args;
+      if (n === 1) K.linearBackwardSingle(outFeatures, inFeatures, p(dy), p(x), p(w), dx ? p(dx) : 0, wAlpha, wBeta, wBuf ? p(wBuf) : 0, biasAlpha, biasBeta, biasBuf ? p(biasBuf) : 0);
+      else linearBackwardByParts(this, ...args);
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);

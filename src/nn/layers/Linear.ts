@@ -85,8 +85,7 @@ export class Linear implements Layer {
     checkInput(this, x);
     const n = x.shape[0]!;
     const { y } = this.cache.get(n);
-    this.backend.gemm(false, true, n, this.outFeatures, this.inFeatures, 1, x.data, this.weight.data, 0, y.data);
-    if (this.bias) this.backend.addRowVector(y.data, n, this.outFeatures, this.bias.data);
+    this.backend.linearForward(n, this.outFeatures, this.inFeatures, x.data, this.weight.data, this.bias?.data ?? null, y.data);
     this.input = x;
     this.output = y;
     return y;
@@ -96,19 +95,12 @@ export class Linear implements Layer {
     checkGrad(this, dy, this.output);
     const x = this.input!;
     const n = x.shape[0]!;
-    const b = this.backend;
-    let dx: Tensor | null = null;
-    // dx first: a fused optimizer overwrites W below.
-    if (needInputGrad) {
-      dx = this.cache.get(n).dx;
-      b.gemm(false, false, n, this.inFeatures, this.outFeatures, 1, dy.data, this.weight.data, 0, dx.data);
-    }
+    const dx = needInputGrad ? this.cache.get(n).dx : null;
+    // Where the gradients go (param.grad, or the weights themselves when SGD is fused), or null (frozen).
     const tw = sink.target(this.weight);
-    if (tw) b.gemm(true, false, this.outFeatures, this.inFeatures, n, tw.alpha, dy.data, x.data, tw.beta, tw.buf);
-    if (this.bias) {
-      const tb = sink.target(this.bias);
-      if (tb) b.sumRows(dy.data, n, this.outFeatures, tb.alpha, tb.beta, tb.buf);
-    }
+    const tb = this.bias ? sink.target(this.bias) : null;
+    this.backend.linearBackward(n, this.outFeatures, this.inFeatures, dy.data, x.data, this.weight.data, dx?.data ?? null,
+      tw?.alpha ?? 0, tw?.beta ?? 0, tw?.buf ?? null, tb?.alpha ?? 0, tb?.beta ?? 0, tb?.buf ?? null);
     return dx;
   }
 }

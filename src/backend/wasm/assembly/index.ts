@@ -6,6 +6,7 @@ export * from './vector';
 export * from './matrix';
 export * from './gemm';
 export { gemvT, gemvN, ger } from './gemv';
+export { linearForwardSingle, linearBackwardSingle } from './linear';
 export { gemmSmallNT, gemmSmallNN, transposeInto } from './small';
 export * from './activations';
 export * from './conv';
