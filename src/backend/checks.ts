@@ -52,14 +52,14 @@ export function badPermutation(n: number): Error {
  * wasm wrappers before they hand pointers to wasm): lengths against the sizes, empty batches rejected.
  */
 export const kernelChecks = {
-  linearForward(...[n, outFeatures, inFeatures, x, w, bias, y]: Parameters<Backend['linearForward']>): void {
+  linearForward(n: number, outFeatures: number, inFeatures: number, x: FloatArray, w: FloatArray, bias: FloatArray | null, y: FloatArray): void {
     linearSizes('linearForward', n, outFeatures, inFeatures);
     checkLength('linearForward', 'x', x, n * inFeatures);
     checkLength('linearForward', 'w', w, outFeatures * inFeatures);
     if (bias) checkLength('linearForward', 'bias', bias, outFeatures);
     checkLength('linearForward', 'y', y, n * outFeatures);
   },
-  linearBackward(...[n, outFeatures, inFeatures, dy, x, w, dx, , , wBuf, , , biasBuf]: Parameters<Backend['linearBackward']>): void {
+  linearBackward(n: number, outFeatures: number, inFeatures: number, dy: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, _wAlpha: number, _wBeta: number, wBuf: FloatArray | null, _biasAlpha: number, _biasBeta: number, biasBuf: FloatArray | null): void {
     linearSizes('linearBackward', n, outFeatures, inFeatures);
     checkLength('linearBackward', 'dy', dy, n * outFeatures);
     checkLength('linearBackward', 'x', x, n * inFeatures);

@@ -195,6 +195,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     return mem.ptr(a);
   };
   const wasmGram = wasm.gram.bind(wasm);
+  // One example: wasm's single-pass kernels need no gemm, so `this` need not be this backend.
+  const wasmLinearForward = wasm.linearForward.bind(wasm);
+  const wasmLinearBackward = wasm.linearBackward.bind(wasm);
   const info = addon.info();
   const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
   const version = info.config.match(/OpenBLAS (\S+)/)?.[1];
@@ -214,19 +217,17 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       addon.sgemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     },
     // One example: the addon's single-pass kernels from layerMin weights, wasm's below; batches by parts (gemm).
-    linearForward(...args) {
-      const [n, outFeatures, inFeatures, x, w, bias, y] = args;
-      if (n === 1 && outFeatures * inFeatures < layerMin) return wasm.linearForward.apply(this, args);
-      kernelChecks.linearForward(...args);
+    linearForward(n, outFeatures, inFeatures, x, w, bias, y) {
+      if (n === 1 && outFeatures * inFeatures < layerMin) return wasmLinearForward(n, outFeatures, inFeatures, x, w, bias, y);
+      kernelChecks.linearForward(n, outFeatures, inFeatures, x, w, bias, y);
       if (n === 1) addon.linearForward1(memoryId, outFeatures, inFeatures, at(x), at(w), bias ? at(bias) : -1, at(y));
-      else linearForwardByParts(this, ...args);
+      else linearForwardByParts(this, n, outFeatures, inFeatures, x, w, bias, y);
     },
-    linearBackward(...args) {
-      const [n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf] = args;
-      if (n === 1 && outFeatures * inFeatures < layerMin) return wasm.linearBackward.apply(this, args);
-      kernelChecks.linearBackward(...args);
+    linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
+      if (n === 1 && outFeatures * inFeatures < layerMin) return wasmLinearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
+      kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       if (n === 1) addon.linearBackward1(memoryId, outFeatures, inFeatures, at(dy), at(x), at(w), dx ? at(dx) : -1, wAlpha, wBeta, wBuf ? at(wBuf) : -1, biasAlpha, biasBeta, biasBuf ? at(biasBuf) : -1);
-      else linearBackwardByParts(this, ...args);
+      else linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
     },
     gram(a, rows, cols, out) {
       // The float64 products are O(rows cols^2); small ones are cheaper in wasm than a call plus a float64 copy.

@@ -270,17 +270,17 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
         K.gemmSmallNN(m, n, k, alpha, pa, transA ? 4 : 4 * k, transA ? 4 * m : 4, w, n, beta, pc, 1);
       } else gemmBlocked(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
     },
-    linearForward(...args) {
-      kernelChecks.linearForward(...args);
-      const [n, outFeatures, inFeatures, x, w, bias, y] = args;
+    // Explicit parameters, not rest arguments: these run a few times per online step, and a rest array each call
+    // was most of a step's garbage.
+    linearForward(n, outFeatures, inFeatures, x, w, bias, y) {
+      kernelChecks.linearForward(n, outFeatures, inFeatures, x, w, bias, y);
       if (n === 1) K.linearForwardSingle(outFeatures, inFeatures, p(x), p(w), bias ? p(bias) : 0, p(y));
-      else linearForwardByParts(this, ...args);
+      else linearForwardByParts(this, n, outFeatures, inFeatures, x, w, bias, y);
     },
-    linearBackward(...args) {
-      kernelChecks.linearBackward(...args);
-      const [n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf] = args;
+    linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
+      kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       if (n === 1) K.linearBackwardSingle(outFeatures, inFeatures, p(dy), p(x), p(w), dx ? p(dx) : 0, wAlpha, wBeta, wBuf ? p(wBuf) : 0, biasAlpha, biasBeta, biasBuf ? p(biasBuf) : 0);
-      else linearBackwardByParts(this, ...args);
+      else linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);
