@@ -245,6 +245,19 @@ SUPPLE_INLINE void scale_row(int n, float beta, float* __restrict b) {
     if (dx) axpy_row(in, d, wr, dx);                                                          \
     if (br) update_row(in, s, x, beta, br);                                                   \
   }
+// out[j] = sum_r |a[r, j]| for a [rows, cols], accumulated in float64 (continual backprop reads the outgoing weights'
+// column sums every step). Row by row, so the matrix streams through once; acc holds cols doubles.
+SUPPLE_INLINE void col_sums_abs_rows(int rows, int cols, const float* __restrict a, double* __restrict acc) {
+  for (int r = 0; r < rows; r++) {
+    const float* __restrict ar = a + (size_t)r * cols;
+    for (int j = 0; j < cols; j++) acc[j] += (double)fabsf(ar[j]);
+  }
+}
+typedef void (*ColSumsFn)(int rows, int cols, const float* __restrict a, double* __restrict acc);
+static void col_sums_abs_baseline(int rows, int cols, const float* __restrict a, double* __restrict acc) {
+  col_sums_abs_rows(rows, cols, a, acc);
+}
+
 typedef void (*LinearBackwardFn)(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
                                  float beta, float* wbuf, float balpha, float bbeta, float* bb);
 static void linear_backward_baseline(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
@@ -353,6 +366,15 @@ __attribute__((target("avx2,fma"))) static void linear_backward_avx2(int out, in
   LINEAR_BACKWARD_BODY
 }
 
+__attribute__((target("avx512f"))) static void col_sums_abs_avx512(int rows, int cols, const float* __restrict a,
+                                                                   double* __restrict acc) {
+  col_sums_abs_rows(rows, cols, a, acc);
+}
+__attribute__((target("avx2,fma"))) static void col_sums_abs_avx2(int rows, int cols, const float* __restrict a,
+                                                                  double* __restrict acc) {
+  col_sums_abs_rows(rows, cols, a, acc);
+}
+
 // SUPPLE_NATIVE_ISA=avx2|baseline caps the level (tests run every variant on one machine).
 static int cpu_level() {
   __builtin_cpu_init();
@@ -369,11 +391,14 @@ static const Rank1Fn rank1_update = kCpuLevel == 2 ? rank1_avx512 : kCpuLevel ==
 static const char* const kVectorKernels = kCpuLevel == 2 ? "AVX-512" : kCpuLevel == 1 ? "AVX2" : "baseline";
 static const LinearBackwardFn linear_backward =
     kCpuLevel == 2 ? linear_backward_avx512 : kCpuLevel == 1 ? linear_backward_avx2 : linear_backward_baseline;
+static const ColSumsFn col_sums_abs =
+    kCpuLevel == 2 ? col_sums_abs_avx512 : kCpuLevel == 1 ? col_sums_abs_avx2 : col_sums_abs_baseline;
 #else
 static const DotRowsFn dot_rows = nullptr;
 static const Rank1Fn rank1_update = rank1_baseline;
 static const char* const kVectorKernels = "baseline";
 static const LinearBackwardFn linear_backward = linear_backward_baseline;
+static const ColSumsFn col_sums_abs = col_sums_abs_baseline;
 #endif
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -494,6 +519,28 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
   if (dx && (overlaps(dx, (size_t)in * 4, w, (size_t)out * in * 4) || (wbuf && overlaps(dx, (size_t)in * 4, wbuf, (size_t)out * in * 4))))
     return fail(env, "%s: dx overlaps the weights", fn), nullptr;
   linear_backward(out, in, dy, x, w, dx, (float)alpha, (float)beta, wbuf, (float)balpha, (float)bbeta, bb);
+  return nullptr;
+}
+
+// colSumsAbs(memory, rows, cols, a, out): out[j] = sum_r |a[r, j]| (offsets in bytes).
+static napi_value ColSumsAbs(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  const char* fn = "colSumsAbs";
+  if (!get_args(env, info, 5, argv, fn)) return nullptr;
+  OffsetArgs g{env, fn, {}};
+  if (!get_memory(env, argv[0], fn, &g.mem)) return nullptr;
+  int rows = 0, cols = 0;
+  float *a = nullptr, *out = nullptr;
+  if (!g.dim(argv[1], "rows", &rows) || !g.dim(argv[2], "cols", &cols) ||
+      !g.array(argv[3], "a", (size_t)rows * cols, false, &a) || !g.array(argv[4], "out", cols, false, &out))
+    return nullptr;
+  double stack[1024];
+  double* acc = cols <= 1024 ? stack : (double*)malloc((size_t)cols * sizeof(double));
+  if (!acc) return fail(env, "%s: out of memory", fn), nullptr;
+  for (int j = 0; j < cols; j++) acc[j] = 0;
+  col_sums_abs(rows, cols, a, acc);
+  for (int j = 0; j < cols; j++) out[j] = (float)acc[j];
+  if (acc != stack) free(acc);
   return nullptr;
 }
 
@@ -749,6 +796,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"registerMemory", nullptr, RegisterMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"linearForward1", nullptr, LinearForward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"linearBackward1", nullptr, LinearBackward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"colSumsAbs", nullptr, ColSumsAbs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gram", nullptr, Gram, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"dsyevd", nullptr, Dsyevd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gesdd", nullptr, Gesdd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -239,6 +239,9 @@ function cases(): Case[] {
       checked: ['a', 'out'],
     });
   }
+  // Large enough for the native backend's own kernel (continual backprop's outgoing weights), wider than its stack buffer.
+  for (const [rows, cols] of [[100, 100], [10, 784], [3, 1500]] as [number, number][])
+    add({ kernel: 'colSumsAbs', label: `${rows}x${cols}`, arrays: { a: { n: rows * cols, gen: 'wide' }, out: { n: cols } }, run: (b, a) => b.colSumsAbs(a.a!, rows, cols, a.out!), checked: ['a', 'out'] });
   for (const [d0, d1, inner] of [[1, 1, 1], [2, 3, 1], [5, 7, 3], [3, 4, 16], [9, 10, 2]] as [number, number, number][])
     add({
       kernel: 'transpose01',

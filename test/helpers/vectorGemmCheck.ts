@@ -115,3 +115,21 @@ export function checkSingleLayers(be: Backend, seed = 1): number {
   }
   return checked;
 }
+
+/** Column sums of |a| on `be` against the reference (float64 accumulation on both sides). */
+export function checkColSumsAbs(be: Backend, seed = 1): number {
+  const ts = createTsBackend(32);
+  const rng = Rng.seeded(seed);
+  let checked = 0;
+  for (const [rows, cols] of [[100, 100], [7, 33], [2, 1500]] as const) {
+    const a = be.alloc(rows * cols), out = be.alloc(cols), want = new Float32Array(cols);
+    sparse(rng, a);
+    be.colSumsAbs(a, rows, cols, out);
+    ts.colSumsAbs(a, rows, cols, want);
+    for (let j = 0; j < cols; j++) if (!(Math.abs(out[j]! - want[j]!) <= 1e-6 * want[j]!)) throw new Error(`colSumsAbs ${rows}x${cols}: out[${j}] = ${out[j]}, reference ${want[j]}`);
+    checked++;
+    be.free(a);
+    be.free(out);
+  }
+  return checked;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../tensor/Rng.js';
-import { checkSingleLayers, checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
+import { checkColSumsAbs, checkSingleLayers, checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
 import { createTsBackend } from '../ts/tsBackend.js';
 import {
   createNativeBackend,
@@ -89,16 +89,17 @@ describe('native backend', { skip }, () => {
     const all = { gemmThreshold: 0, vectorThreshold: 0, layerThreshold: 0 };
     assert.ok(checkVectorGemm(createNativeBackend(all)) > 0);
     assert.ok(checkSingleLayers(createNativeBackend(all)) > 0);
+    assert.ok(checkColSumsAbs(createNativeBackend(all)) > 0);
     // SUPPLE_NATIVE_ISA caps the instruction set the addon picks when it loads: each variant runs in a child.
     const helper = new URL('../../../test/helpers/vectorGemmCheck.js', import.meta.url).href;
     const native = new URL('./nativeBackend.js', import.meta.url).href;
     const levels = ['AVX-512', 'AVX2', 'baseline'];
     for (const isa of ['avx2', 'baseline']) {
       const script = `
-        const { checkSingleLayers, checkVectorGemm } = await import(${JSON.stringify(helper)});
+        const { checkColSumsAbs, checkSingleLayers, checkVectorGemm } = await import(${JSON.stringify(helper)});
         const n = await import(${JSON.stringify(native)});
         const be = n.createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0, layerThreshold: 0 });
-        const checked = checkVectorGemm(be, 2) + checkSingleLayers(be, 2);
+        const checked = checkVectorGemm(be, 2) + checkSingleLayers(be, 2) + checkColSumsAbs(be, 2);
         console.log(JSON.stringify({ kernels: n.nativeInfo().vectorKernels, checked }));`;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, SUPPLE_NATIVE_ISA: isa }, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);

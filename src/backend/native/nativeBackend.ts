@@ -42,6 +42,8 @@ export interface Addon {
   /** One example through a dense layer, on a registered memory; arrays are byte offsets (-1: none). */
   linearForward1(memory: number, out: number, inp: number, x: number, w: number, bias: number, y: number): void;
   linearBackward1(memory: number, out: number, inp: number, dy: number, x: number, w: number, dx: number, alpha: number, beta: number, wBuf: number, biasAlpha: number, biasBeta: number, biasBuf: number): void;
+  /** out[j] = sum_r |a[r, j]| on a registered memory (byte offsets), accumulated in float64. */
+  colSumsAbs(memory: number, rows: number, cols: number, a: number, out: number): void;
 }
 
 /**
@@ -198,6 +200,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   // One example: wasm's single-pass kernels need no gemm, so `this` need not be this backend.
   const wasmLinearForward = wasm.linearForward.bind(wasm);
   const wasmLinearBackward = wasm.linearBackward.bind(wasm);
+  const wasmColSumsAbs = wasm.colSumsAbs.bind(wasm);
   const info = addon.info();
   const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
   const version = info.config.match(/OpenBLAS (\S+)/)?.[1];
@@ -228,6 +231,12 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       if (n === 1) addon.linearBackward1(memoryId, outFeatures, inFeatures, at(dy), at(x), at(w), dx ? at(dx) : -1, wAlpha, wBeta, wBuf ? at(wBuf) : -1, biasAlpha, biasBeta, biasBuf ? at(biasBuf) : -1);
       else linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
+    },
+    // Continual backprop's utility reads the column sums of every outgoing weight matrix each step.
+    colSumsAbs(a, rows, cols, out) {
+      if (rows * cols < layerMin) return wasmColSumsAbs(a, rows, cols, out);
+      kernelChecks.colSumsAbs(a, rows, cols, out);
+      addon.colSumsAbs(memoryId, rows, cols, at(a), at(out));
     },
     gram(a, rows, cols, out) {
       // The float64 products are O(rows cols^2); small ones are cheaper in wasm than a call plus a float64 copy.
