@@ -167,6 +167,13 @@ static bool all_finite_f32(const float* a, size_t n) {
 // CPU. On a 100 x 784 layer (Zen 4): dot_rows 2.9 us against sgemv's 3.4 on one thread; rank1_update on half the
 // rows 1.8 us against sger's 3.3-3.5 on two threads.
 
+// Above this many weights (a matrix larger than a core's L2 cache: 1 MiB) one example's products go to the BLAS
+// again when it has several threads: there two cores' caches and memory bandwidth beat one core's AVX-512 loop
+// (2000 x 2000 layers: 360 steps/s through OpenBLAS on 2 threads, 236 with the one-thread kernels).
+static const size_t kThreadedFrom = (size_t)1 << 18;
+static int current_threads();
+static bool blas_threaded(size_t weights) { return weights >= kThreadedFrom && current_threads() > 1; }
+
 // y[r] = alpha dot(w[r, :], x) + beta y[r] for r < rows (w [rows, n]); beta = 0 ignores y.
 typedef void (*DotRowsFn)(int rows, int n, float alpha, const float* w, const float* x, float beta, float* y);
 // c[i, :] += (alpha a[i]) b for c [m, n], skipping rows with a[i] = 0: with ReLU the gradient of every unit the
@@ -493,7 +500,7 @@ static napi_value LinearForward1(napi_env env, napi_callback_info info) {
       !g.array(argv[6], "y", out, false, &y))
     return nullptr;
   if (bias) memmove(y, bias, (size_t)out * 4);
-  if (dot_rows) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
+  if (dot_rows && !blas_threaded((size_t)out * in)) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
   else cblas_sgemv(RowMajor, NoTrans, out, in, 1, w, in, x, 1, bias ? 1 : 0, y, 1);
   return nullptr;
 }
@@ -518,7 +525,20 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
   // dx must not overlap what the pass writes or reads after writing.
   if (dx && (overlaps(dx, (size_t)in * 4, w, (size_t)out * in * 4) || (wbuf && overlaps(dx, (size_t)in * 4, wbuf, (size_t)out * in * 4))))
     return fail(env, "%s: dx overlaps the weights", fn), nullptr;
-  linear_backward(out, in, dy, x, w, dx, (float)alpha, (float)beta, wbuf, (float)balpha, (float)bbeta, bb);
+  if (blas_threaded((size_t)out * in)) {
+    // By parts, on the BLAS's threads: dx from W before the update.
+    if (dx) cblas_sgemv(RowMajor, Trans, out, in, 1, w, in, dy, 1, 0, dx, 1);
+    if (wbuf) {
+      if (beta != 1) {
+        for (size_t i = 0, mn = (size_t)out * in; i < mn; i++) wbuf[i] = beta == 0 ? 0 : (float)beta * wbuf[i];
+      }
+      cblas_sger(RowMajor, out, in, (float)alpha, dy, 1, x, 1, wbuf, in);
+    }
+    if (bb)
+      for (int i = 0; i < out; i++) bb[i] = bbeta == 0 ? (float)balpha * dy[i] : (float)balpha * dy[i] + (float)bbeta * bb[i];
+  } else {
+    linear_backward(out, in, dy, x, w, dx, (float)alpha, (float)beta, wbuf, (float)balpha, (float)bbeta, bb);
+  }
   return nullptr;
 }
 
@@ -575,13 +595,13 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     if (beta == 0) memset(C, 0, (size_t)m * n * 4);
     if (m == 1) {
       // c[1, n] = alpha a[1, k] op(B) + beta c: y = op(B)^T x; A is contiguous whether transposed or not.
-      if (tb && dot_rows) dot_rows(n, k, (float)alpha, B, A, (float)beta, C);
+      if (tb && dot_rows && !blas_threaded((size_t)n * k)) dot_rows(n, k, (float)alpha, B, A, (float)beta, C);
       else if (tb) cblas_sgemv(RowMajor, NoTrans, n, k, (float)alpha, B, k, A, 1, (float)beta, C, 1);
       else cblas_sgemv(RowMajor, Trans, k, n, (float)alpha, B, n, A, 1, (float)beta, C, 1);
     } else {
       // c[m, 1] = alpha op(A) b[k, 1] + beta c.
       if (ta) cblas_sgemv(RowMajor, Trans, k, m, (float)alpha, A, m, B, 1, (float)beta, C, 1);
-      else if (dot_rows) dot_rows(m, k, (float)alpha, A, B, (float)beta, C);
+      else if (dot_rows && !blas_threaded((size_t)m * k)) dot_rows(m, k, (float)alpha, A, B, (float)beta, C);
       else cblas_sgemv(RowMajor, NoTrans, m, k, (float)alpha, A, k, B, 1, (float)beta, C, 1);
     }
     return nullptr;
@@ -601,7 +621,8 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
         float fb = (float)beta;
         for (size_t i = 0; i < mn; i++) C[i] *= fb;
       }
-      rank1_update(m, n, (float)alpha, A, B, C);
+      if (blas_threaded((size_t)m * n)) cblas_sger(RowMajor, m, n, (float)alpha, A, 1, B, 1, C, n);
+      else rank1_update(m, n, (float)alpha, A, B, C);
     }
     return nullptr;
   }
