@@ -58,17 +58,18 @@ export const DEFAULT_GEMM_THRESHOLD = 8192;
 
 /**
  * The same for vector shapes (m, n or k = 1: batch-1 forward gemv, batch-1 weight gradient ger), which are
- * memory-bound: against the wasm SIMD proxy, BLAS is level at 64x64 = 4096, 1.5-1.9x at 128x128 with 1 thread but
- * erratic with 2 (OpenBLAS threads gemv from ~9216: 1 x 128 x 128 took 1.2 us with 1 thread, 1.8-4.5 us with 2 on
- * a busy machine, against ~1.7-3 us in wasm), and 2x or more from 256x256 = 65536.
+ * memory-bound. Above it they run in the addon's own AVX-512/AVX2 kernels on the calling thread (up to 2^18
+ * weights; larger ones in the threaded BLAS). OpenBLAS's threaded sgemv was erratic here (1 x 128 x 128: 1.2 us on
+ * 1 thread, 1.8-4.5 us on 2 on a busy machine, against ~1.7-3 us in wasm).
  */
 export const DEFAULT_VECTOR_THRESHOLD = 65536;
 
 /**
  * One example through a dense layer of at least this many weights goes to the addon's single-pass kernels
- * (linearForward / linearBackward); smaller layers stay on wasm's, where a call costs less. Measured on a 2-core
- * Zen 4: at 100 x 100 the addon (AVX-512) takes about half wasm's time, at 10 x 100 the call cost dominates.
- * SUPPLE_NATIVE_LAYER_THRESHOLD overrides it.
+ * (linearForward / linearBackward, and colSumsAbs); smaller layers stay on wasm's, where a call costs less.
+ * Measured on a 2-core Zen 4 (hot caches, forward / backward with fused SGD): 10 x 100 addon 0.18 / 0.26 us,
+ * wasm 0.16 / 0.22; 64 x 64 0.31 / 0.50 against 0.40 / 0.61; 100 x 100 0.63 / 0.96 against 0.93 / 1.39; 100 x 784
+ * 3.0 / 4.0 against 5.0 / 7.9. SUPPLE_NATIVE_LAYER_THRESHOLD overrides it.
  */
 export const DEFAULT_LAYER_THRESHOLD = 4096;
 
