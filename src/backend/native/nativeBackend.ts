@@ -23,8 +23,9 @@ export interface NativeInfo {
   /** BLAS threads in effect (0 when the library does not say, as Accelerate). */
   readonly threads: number;
   /**
-   * The instruction set of the addon's own batch-1 kernels (matrix-vector product, rank-1 update), picked when
-   * it loads: 'AVX-512', 'AVX2' or 'baseline' (then the BLAS's sgemv; SUPPLE_NATIVE_ISA=avx2|baseline caps it).
+   * The instruction set of the addon's own kernels (one example's matrix-vector product, rank-1 update and dense
+   * layer; column sums of |W|), picked when it loads: 'AVX-512', 'AVX2' or 'baseline' (then the BLAS's sgemv for
+   * the product). SUPPLE_NATIVE_ISA=avx2|baseline caps it.
    */
   readonly vectorKernels: string;
 }
