@@ -171,8 +171,36 @@ static bool all_finite_f32(const float* a, size_t n) {
 // again when it has several threads: there two cores' caches and memory bandwidth beat one core's AVX-512 loop
 // (2000 x 2000 layers: 360 steps/s through OpenBLAS on 2 threads, 236 with the one-thread kernels).
 static const size_t kThreadedFrom = (size_t)1 << 18;
+// OpenBLAS threads a product from a small fixed size (sgemm from 2^18 multiply-adds, sgemv and sger from ~9k
+// elements). On a 2-core machine waking the second thread for a small product cost more than it saved, and left
+// it spinning: a batch-16 MLP run (lyle-random-labels-laptop) took 3 min 17 s on 2 threads beside another job and
+// 1 min 18 s on 1. So matrix products below this many multiply-adds run on one thread.
+static const double kThreadedGemmFrom = (double)(1 << 22);
+
 static int current_threads();
-static bool blas_threaded(size_t weights) { return weights >= kThreadedFrom && current_threads() > 1; }
+// The thread count asked for by setThreads (or the library's own, read at first use), and the one in effect.
+static int configured_threads = 0, active_threads = 0;
+static int blas_threads() {
+  if (configured_threads == 0) configured_threads = active_threads = current_threads();
+  return configured_threads;
+}
+// Before a BLAS call of `work` (multiply-adds, or elements for vector shapes): all the threads from `from` up,
+// else one. Switching costs ~0.05 us, and only happens when the kind of product changes.
+static void use_threads_for(double work, double from) {
+#ifndef __APPLE__
+  if (!openblas_set_num_threads) return;
+  int want = work >= from ? blas_threads() : 1;
+  if (want < 1) want = 1;
+  if (want != active_threads) {
+    openblas_set_num_threads(want);
+    active_threads = want;
+  }
+#else
+  (void)work;
+  (void)from;
+#endif
+}
+static bool blas_threaded(size_t weights) { return weights >= kThreadedFrom && blas_threads() > 1; }
 
 // y[r] = alpha dot(w[r, :], x) + beta y[r] for r < rows (w [rows, n]); beta = 0 ignores y.
 typedef void (*DotRowsFn)(int rows, int n, float alpha, const float* w, const float* x, float beta, float* y);
@@ -501,7 +529,10 @@ static napi_value LinearForward1(napi_env env, napi_callback_info info) {
     return nullptr;
   if (bias) memmove(y, bias, (size_t)out * 4);
   if (dot_rows && !blas_threaded((size_t)out * in)) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
-  else cblas_sgemv(RowMajor, NoTrans, out, in, 1, w, in, x, 1, bias ? 1 : 0, y, 1);
+  else {
+    use_threads_for((double)out * in, (double)kThreadedFrom);
+    cblas_sgemv(RowMajor, NoTrans, out, in, 1, w, in, x, 1, bias ? 1 : 0, y, 1);
+  }
   return nullptr;
 }
 
@@ -527,6 +558,7 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
     return fail(env, "%s: dx overlaps the weights", fn), nullptr;
   if (blas_threaded((size_t)out * in)) {
     // By parts, on the BLAS's threads: dx from W before the update.
+    use_threads_for((double)out * in, (double)kThreadedFrom);
     if (dx) cblas_sgemv(RowMajor, Trans, out, in, 1, w, in, dy, 1, 0, dx, 1);
     if (wbuf) {
       if (beta != 1) {
@@ -593,6 +625,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   // beta = 0 must ignore the old C (NaN included): zero it ourselves rather than rely on how a BLAS version scales by 0.
   if (m == 1 || n == 1) {
     if (beta == 0) memset(C, 0, (size_t)m * n * 4);
+    use_threads_for((double)m * n * k, (double)kThreadedFrom);
     if (m == 1) {
       // c[1, n] = alpha a[1, k] op(B) + beta c: y = op(B)^T x; A is contiguous whether transposed or not.
       if (tb && dot_rows && !blas_threaded((size_t)n * k)) dot_rows(n, k, (float)alpha, B, A, (float)beta, C);
@@ -621,11 +654,13 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
         float fb = (float)beta;
         for (size_t i = 0; i < mn; i++) C[i] *= fb;
       }
+      use_threads_for((double)m * n, (double)kThreadedFrom);
       if (blas_threaded((size_t)m * n)) cblas_sger(RowMajor, m, n, (float)alpha, A, 1, B, 1, C, n);
       else rank1_update(m, n, (float)alpha, A, B, C);
     }
     return nullptr;
   }
+  use_threads_for((double)m * n * k, kThreadedGemmFrom);
   cblas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k, (float)alpha, A, ta ? m : k, B,
               tb ? k : n, (float)beta, C, n);
   return nullptr;
@@ -662,6 +697,7 @@ static napi_value Gram(napi_env env, napi_callback_info info) {
     size_t cnt = (size_t)nr * cols;
     const float* s = src + (size_t)r0 * cols;
     for (size_t i = 0; i < cnt; i++) tmp[i] = s[i];
+    use_threads_for((double)cols * cols * nr / 2, kThreadedGemmFrom);
     cblas_dsyrk(RowMajor, Upper, Trans, cols, nr, 1.0, tmp, cols, r0 == 0 ? 0.0 : 1.0, o, cols);
   }
   free(tmp);
@@ -693,6 +729,7 @@ static napi_value Dsyevd(napi_env env, napi_callback_info info) {
   const char jobz = 'N', uplo = 'U';
   int lwork = -1, liwork = -1, iwq = 0, infoq = 0;
   double wq = 0;
+  use_threads_for(1, 0);  // LAPACK: the configured threads
   dsyevd_(&jobz, &uplo, &n, copy, &n, w, &wq, &lwork, &iwq, &liwork, &infoq, 1, 1);
   lwork = infoq == 0 ? (int)wq : 2 * n + 1;
   liwork = infoq == 0 && iwq > 0 ? iwq : 1;
@@ -738,6 +775,7 @@ static napi_value Gesdd(napi_env env, napi_callback_info info) {
   bool oom = !copy || !iwork || (!f64 && !s32);
   if (!oom) {
     memcpy(copy, a.data, mn * elem_size(a));
+    use_threads_for(1, 0);  // LAPACK: the configured threads
     if (f64) {
       double wq = 0, du = 0;
       dgesdd_(&jobz, &M, &N, (double*)copy, &lda, s, &du, &one, &du, &one, &wq, &lwork, iwork, &inf, 1);
@@ -778,10 +816,13 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   int n;
   if (!get_args(env, info, 1, argv, "setThreads") || !get_dim(env, argv[0], "setThreads", "n", 1, &n)) return nullptr;
 #ifndef __APPLE__
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
+  if (openblas_set_num_threads) {
+    openblas_set_num_threads(n);
+    configured_threads = active_threads = n;
+  }
 #endif
   napi_value r;
-  napi_create_int32(env, current_threads(), &r);
+  napi_create_int32(env, blas_threads(), &r);
   return r;
 }
 
@@ -806,7 +847,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   set_string(env, obj, "core", openblas_get_corename ? openblas_get_corename() : "");
 #endif
   set_string(env, obj, "vectorKernels", kVectorKernels);
-  napi_create_int32(env, current_threads(), &t);
+  napi_create_int32(env, blas_threads(), &t);
   napi_set_named_property(env, obj, "threads", t);
   return obj;
 }

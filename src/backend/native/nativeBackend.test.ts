@@ -129,6 +129,9 @@ describe('native backend', { skip }, () => {
         if (nativeInfo()!.library === 'OpenBLAS') assert.equal(got, threads);
         checkGemm(be, rng, false, true, 96, 200, 150, 1, 0);
         checkGemm(be, rng, true, false, 200, 150, 96, 0.5, 1);
+        // past the size from which the addon lets OpenBLAS use its threads (2^22 multiply-adds)
+        checkGemm(be, rng, false, false, 256, 160, 128, 1, 0);
+        checkGemm(be, rng, true, true, 160, 256, 128, 0.5, 1);
       }
     } finally {
       if (before > 0) setNativeThreads(before);
