@@ -2,7 +2,7 @@
 // Builds what supple needs to run: the WebAssembly kernels (AssemblyScript -> dist/wasm/kernels.wasm) and the
 // TypeScript (tsc -> dist/). Runs on `npm ci` (prepare) and before tests and benchmarks. Downloads nothing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,3 +54,8 @@ if (existsSync(asDir)) {
 // 2. TypeScript.
 log('tsc');
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]);
+
+// The bin must be executable: `npx supple` in this repository runs dist/src/cli/main.js directly (npm sets the
+// mode only for installed dependencies), and tsc writes it 0644.
+const bin = join(root, 'dist/src/cli/main.js');
+if (existsSync(bin)) chmodSync(bin, 0o755);
