@@ -254,11 +254,12 @@ SUPPLE_INLINE void update_row(int n, float s, const float* __restrict x, float b
   else
     for (int j = 0; j < n; j++) b[j] = s * x[j] + beta * b[j];
 }
-SUPPLE_INLINE void scale_row(int n, float beta, float* __restrict b) {
+// b *= beta over n values; beta = 0 writes zeros (NaN included), as BLAS's beta = 0 ignores the old contents.
+SUPPLE_INLINE void scale_row(size_t n, float beta, float* __restrict b) {
   if (beta == 0)
-    memset(b, 0, (size_t)n * 4);
+    memset(b, 0, n * 4);
   else
-    for (int j = 0; j < n; j++) b[j] *= beta;
+    for (size_t j = 0; j < n; j++) b[j] *= beta;
 }
 #define LINEAR_BACKWARD_BODY                                                                  \
   const bool fused = dx != nullptr && wbuf == w && beta == 1;                                 \
@@ -481,6 +482,14 @@ struct OffsetArgs {
   const char* fn;
   Memory mem;
   bool ok = true;
+  // Reads the n arguments into argv and the registered memory named by the first.
+  bool begin(napi_callback_info info, size_t n, napi_value* argv) {
+    if (!get_args(env, info, n, argv, fn)) return false;
+    int32_t id;
+    if (napi_get_value_int32(env, argv[0], &id) != napi_ok || id < 0 || id >= memory_count) return fail(env, "%s: not a registered memory", fn);
+    mem = memories[id];
+    return true;
+  }
   bool number(napi_value v, const char* name, double* out) {
     if (napi_get_value_double(env, v, out) != napi_ok) return ok = fail(env, "%s: %s must be a number", fn, name);
     return true;
@@ -507,20 +516,11 @@ struct OffsetArgs {
   }
 };
 
-static bool get_memory(napi_env env, napi_value v, const char* fn, Memory* out) {
-  int32_t id;
-  if (napi_get_value_int32(env, v, &id) != napi_ok || id < 0 || id >= memory_count) return fail(env, "%s: not a registered memory", fn);
-  *out = memories[id];
-  return true;
-}
-
 // linearForward1(memory, out, in, x, w, bias (-1: none), y): y = W x + bias for one example (offsets in bytes).
 static napi_value LinearForward1(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  const char* fn = "linearForward1";
-  if (!get_args(env, info, 7, argv, fn)) return nullptr;
-  OffsetArgs g{env, fn, {}};
-  if (!get_memory(env, argv[0], fn, &g.mem)) return nullptr;
+  OffsetArgs g{env, "linearForward1", {}};
+  if (!g.begin(info, 7, argv)) return nullptr;
   int out = 0, in = 0;
   float *x = nullptr, *w = nullptr, *bias = nullptr, *y = nullptr;
   if (!g.dim(argv[1], "out", &out) || !g.dim(argv[2], "in", &in) || !g.array(argv[3], "x", in, false, &x) ||
@@ -540,36 +540,33 @@ static napi_value LinearForward1(napi_env env, napi_callback_info info) {
 // (offsets in bytes; -1 for a dx, wbuf or bb that is not wanted).
 static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
   napi_value argv[13];
-  const char* fn = "linearBackward1";
-  if (!get_args(env, info, 13, argv, fn)) return nullptr;
-  OffsetArgs g{env, fn, {}};
-  if (!get_memory(env, argv[0], fn, &g.mem)) return nullptr;
+  OffsetArgs g{env, "linearBackward1", {}};
+  if (!g.begin(info, 13, argv)) return nullptr;
   int out = 0, in = 0;
   float *dy = nullptr, *x = nullptr, *w = nullptr, *dx = nullptr, *wbuf = nullptr, *bb = nullptr;
-  double alpha = 0, beta = 0, balpha = 0, bbeta = 0;
+  double a = 0, b = 0, ba = 0, bbt = 0;
   if (!g.dim(argv[1], "out", &out) || !g.dim(argv[2], "in", &in) || !g.array(argv[3], "dy", out, false, &dy) ||
       !g.array(argv[4], "x", in, false, &x) || !g.array(argv[5], "w", (size_t)out * in, false, &w) ||
-      !g.array(argv[6], "dx", in, true, &dx) || !g.number(argv[7], "alpha", &alpha) || !g.number(argv[8], "beta", &beta) ||
-      !g.array(argv[9], "wbuf", (size_t)out * in, true, &wbuf) || !g.number(argv[10], "balpha", &balpha) ||
-      !g.number(argv[11], "bbeta", &bbeta) || !g.array(argv[12], "bb", out, true, &bb))
+      !g.array(argv[6], "dx", in, true, &dx) || !g.number(argv[7], "alpha", &a) || !g.number(argv[8], "beta", &b) ||
+      !g.array(argv[9], "wbuf", (size_t)out * in, true, &wbuf) || !g.number(argv[10], "balpha", &ba) ||
+      !g.number(argv[11], "bbeta", &bbt) || !g.array(argv[12], "bb", out, true, &bb))
     return nullptr;
+  const float alpha = (float)a, beta = (float)b, balpha = (float)ba, bbeta = (float)bbt;
   // dx must not overlap what the pass writes or reads after writing.
   if (dx && (overlaps(dx, (size_t)in * 4, w, (size_t)out * in * 4) || (wbuf && overlaps(dx, (size_t)in * 4, wbuf, (size_t)out * in * 4))))
-    return fail(env, "%s: dx overlaps the weights", fn), nullptr;
+    return fail(env, "linearBackward1: dx overlaps the weights"), nullptr;
   if (blas_threaded((size_t)out * in)) {
     // By parts, on the BLAS's threads: dx from W before the update.
     use_threads_for((double)out * in, (double)kThreadedFrom);
     if (dx) cblas_sgemv(RowMajor, Trans, out, in, 1, w, in, dy, 1, 0, dx, 1);
     if (wbuf) {
-      if (beta != 1) {
-        for (size_t i = 0, mn = (size_t)out * in; i < mn; i++) wbuf[i] = beta == 0 ? 0 : (float)beta * wbuf[i];
-      }
-      cblas_sger(RowMajor, out, in, (float)alpha, dy, 1, x, 1, wbuf, in);
+      if (beta != 1) scale_row((size_t)out * in, beta, wbuf);
+      cblas_sger(RowMajor, out, in, alpha, dy, 1, x, 1, wbuf, in);
     }
     if (bb)
-      for (int i = 0; i < out; i++) bb[i] = bbeta == 0 ? (float)balpha * dy[i] : (float)balpha * dy[i] + (float)bbeta * bb[i];
+      for (int i = 0; i < out; i++) bb[i] = bbeta == 0 ? balpha * dy[i] : balpha * dy[i] + bbeta * bb[i];
   } else {
-    linear_backward(out, in, dy, x, w, dx, (float)alpha, (float)beta, wbuf, (float)balpha, (float)bbeta, bb);
+    linear_backward(out, in, dy, x, w, dx, alpha, beta, wbuf, balpha, bbeta, bb);
   }
   return nullptr;
 }
@@ -577,10 +574,8 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
 // colSumsAbs(memory, rows, cols, a, out): out[j] = sum_r |a[r, j]| (offsets in bytes).
 static napi_value ColSumsAbs(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  const char* fn = "colSumsAbs";
-  if (!get_args(env, info, 5, argv, fn)) return nullptr;
-  OffsetArgs g{env, fn, {}};
-  if (!get_memory(env, argv[0], fn, &g.mem)) return nullptr;
+  OffsetArgs g{env, "colSumsAbs", {}};
+  if (!g.begin(info, 5, argv)) return nullptr;
   int rows = 0, cols = 0;
   float *a = nullptr, *out = nullptr;
   if (!g.dim(argv[1], "rows", &rows) || !g.dim(argv[2], "cols", &cols) ||
@@ -588,7 +583,7 @@ static napi_value ColSumsAbs(napi_env env, napi_callback_info info) {
     return nullptr;
   double stack[1024];
   double* acc = cols <= 1024 ? stack : (double*)malloc((size_t)cols * sizeof(double));
-  if (!acc) return fail(env, "%s: out of memory", fn), nullptr;
+  if (!acc) return fail(env, "colSumsAbs: out of memory"), nullptr;
   for (int j = 0; j < cols; j++) acc[j] = 0;
   col_sums_abs(rows, cols, a, acc);
   for (int j = 0; j < cols; j++) out[j] = (float)acc[j];
@@ -649,11 +644,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
         for (int j = 0; j < n; j++) ci[j] = ai * B[j];
       }
     } else {
-      if (beta != 1) {
-        size_t mn = (size_t)m * n;
-        float fb = (float)beta;
-        for (size_t i = 0; i < mn; i++) C[i] *= fb;
-      }
+      if (beta != 1) scale_row((size_t)m * n, (float)beta, C);
       use_threads_for((double)m * n, (double)kThreadedFrom);
       if (blas_threaded((size_t)m * n)) cblas_sger(RowMajor, m, n, (float)alpha, A, 1, B, 1, C, n);
       else rank1_update(m, n, (float)alpha, A, B, C);

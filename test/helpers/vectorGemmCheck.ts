@@ -10,7 +10,6 @@ import { Rng } from '../../src/tensor/Rng.js';
  * first element outside a float32 bound that holds for any summation order.
  */
 export function checkVectorGemm(be: Backend, seed = 1): number {
-  const ts = createTsBackend(32);
   const rng = Rng.seeded(seed);
   const shapes: [number, number, number][] = [
     [1, 100, 784], [1, 37, 53], [1, 5, 17], [1, 3, 1], [100, 1, 784], [13, 1, 29], [100, 784, 1], [7, 45, 1], [5, 33, 1], [1, 1, 16],
@@ -22,29 +21,44 @@ export function checkVectorGemm(be: Backend, seed = 1): number {
     for (const tA of [false, true])
       for (const tB of [false, true])
         for (const [alpha, beta] of [[1, 0], [-0.01, 1], [0.5, -1.5]] as const) {
-          const a = be.alloc(m * k), b = be.alloc(k * n), c = be.alloc(m * n);
-          sparse(rng, a);
-          sparse(rng, b);
-          rng.fillUniform(c, -1, 1);
-          if (beta === 0) c.fill(NaN);
-          const ref = Float32Array.from(c);
-          ts.gemm(tA, tB, m, n, k, alpha, a, b, beta, ref);
-          const bound = new Float32Array(m * n);
-          if (beta !== 0) for (let i = 0; i < m * n; i++) bound[i] = Math.abs(c[i]!);
-          ts.gemm(tA, tB, m, n, k, Math.abs(alpha), a.map(Math.abs), b.map(Math.abs), Math.abs(beta), bound);
-          be.gemm(tA, tB, m, n, k, alpha, a, b, beta, c);
-          const eps = 1.2e-7 * (k + 2);
-          for (let i = 0; i < m * n; i++) {
-            if (!(Math.abs(c[i]! - ref[i]!) <= eps * bound[i]! + 1e-30)) {
-              throw new Error(`gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} alpha=${alpha} beta=${beta}: C[${i}] = ${c[i]}, reference ${ref[i]}`);
-            }
-          }
+          checkGemm(be, rng, tA, tB, m, n, k, alpha, beta, true);
           checked++;
-          be.free(a);
-          be.free(b);
-          be.free(c);
         }
   return checked;
+}
+
+/**
+ * C = alpha op(A) op(B) + beta C on `be` against the reference, with a float32 error bound per element that holds
+ * for any summation order: |error| <= (k + 2) eps (|alpha| |op(A)| |op(B)| + |beta| |C0|). beta = 0 must ignore a
+ * NaN C. `sparse` draws operands with zeros (see `sparse`). Throws on the first element outside the bound.
+ */
+export function checkGemm(be: Backend, rng: Rng, tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, beta: number, sparseOperands = false): void {
+  const ts = createTsBackend(32);
+  const a = be.alloc(m * k), b = be.alloc(k * n), c = be.alloc(m * n);
+  if (sparseOperands) {
+    sparse(rng, a);
+    sparse(rng, b);
+  } else {
+    rng.fillUniform(a, -1, 1);
+    rng.fillUniform(b, -1, 1);
+  }
+  rng.fillUniform(c, -1, 1);
+  if (beta === 0) c.fill(NaN);
+  const ref = Float32Array.from(c);
+  ts.gemm(tA, tB, m, n, k, alpha, a, b, beta, ref);
+  const bound = new Float32Array(m * n);
+  if (beta !== 0) for (let i = 0; i < m * n; i++) bound[i] = Math.abs(c[i]!);
+  ts.gemm(tA, tB, m, n, k, Math.abs(alpha), a.map(Math.abs), b.map(Math.abs), Math.abs(beta), bound);
+  be.gemm(tA, tB, m, n, k, alpha, a, b, beta, c);
+  const eps = 1.2e-7 * (k + 2);
+  for (let i = 0; i < m * n; i++) {
+    if (!(Math.abs(c[i]! - ref[i]!) <= eps * bound[i]! + 1e-30)) {
+      throw new Error(`gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} alpha=${alpha} beta=${beta}: C[${i}] = ${c[i]}, reference ${ref[i]} (bound ${eps * bound[i]!})`);
+    }
+  }
+  be.free(a);
+  be.free(b);
+  be.free(c);
 }
 
 /** Uniform values with a third of them zero, and a zero block of 16 or more at a random place when long enough. */

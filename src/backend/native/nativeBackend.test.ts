@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../tensor/Rng.js';
-import { checkColSumsAbs, checkSingleLayers, checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
+import { checkColSumsAbs, checkGemm, checkSingleLayers, checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
 import { createTsBackend } from '../ts/tsBackend.js';
 import {
   createNativeBackend,
@@ -22,33 +22,6 @@ const skip = nativeAvailable() ? false : `the native addon is not available (${n
 if (skip) console.log(`native backend tests skipped: ${skip}`);
 
 const ts = createTsBackend(32);
-
-/** C = alpha op(A) op(B) + beta C on `be` against the reference, with a float32 error bound per element. */
-function checkGemm(be: ReturnType<typeof createNativeBackend>, rng: Rng, tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, beta: number): void {
-  const a = be.alloc(m * k), b = be.alloc(k * n), c = be.alloc(m * n);
-  rng.fillUniform(a, -1, 1);
-  rng.fillUniform(b, -1, 1);
-  rng.fillUniform(c, -1, 1);
-  // beta = 0 must ignore the old contents, NaN included.
-  if (beta === 0) c.fill(NaN);
-  const ref = Float32Array.from(c);
-  ts.gemm(tA, tB, m, n, k, alpha, a, b, beta, ref);
-  // |error| <= (k + 2) eps (|alpha| |op(A)| |op(B)| + |beta| |C0|) covers any summation order.
-  const bound = new Float32Array(m * n);
-  if (beta !== 0) for (let i = 0; i < m * n; i++) bound[i] = Math.abs(c[i]!);
-  ts.gemm(tA, tB, m, n, k, Math.abs(alpha), a.map(Math.abs), b.map(Math.abs), Math.abs(beta), bound);
-  be.gemm(tA, tB, m, n, k, alpha, a, b, beta, c);
-  const eps = 1.2e-7 * (k + 2);
-  for (let i = 0; i < m * n; i++) {
-    const err = Math.abs(c[i]! - ref[i]!);
-    if (!(err <= eps * bound[i]! + 1e-30)) {
-      assert.fail(`gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} alpha=${alpha} beta=${beta}: C[${i}] = ${c[i]}, reference ${ref[i]} (bound ${eps * bound[i]!})`);
-    }
-  }
-  be.free(a);
-  be.free(b);
-  be.free(c);
-}
 
 const shapes: [number, number, number][] = [
   [1, 1, 1], [1, 7, 5], [7, 1, 5], [5, 7, 1], [1, 1, 9], [3, 5, 7], [17, 33, 9], [16, 16, 16], [20, 20, 21],
