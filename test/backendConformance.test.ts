@@ -512,6 +512,9 @@ function rejections(): Rejection[] {
   };
   return [
     { label: 'gemm m = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, false, 0, 2, 2, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
+    { label: 'linearForward n = 0', message: /linearForward: the batch has 0 examples/, run: (b) => b.linearForward(0, 2, 2, f(b, 4), f(b, 4), null, f(b, 4)) },
+    { label: 'linearForward out = 0', message: /linearForward: outFeatures = 0, inFeatures = 2 must be positive integers/, run: (b) => b.linearForward(1, 0, 2, f(b, 4), f(b, 4), null, f(b, 4)) },
+    { label: 'linearBackward in = 1.5', message: /linearBackward: outFeatures = 2, inFeatures = 1.5 must be positive integers/, run: (b) => b.linearBackward(1, 2, 1.5, f(b, 4), f(b, 4), f(b, 4), null, 1, 1, null, 1, 1, null) },
     { label: 'gemm k = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, true, 2, 2, 0, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
     { label: 'addChannelBias n = 0', message: batch, run: (b) => b.addChannelBias(f(b, 4), 0, 2, 2, f(b, 2)) },
     { label: 'sumChannels n = 0', message: batch, run: (b) => b.sumChannels(f(b, 4), 0, 2, 2, 1, 0, f(b, 2)) },
