@@ -241,6 +241,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       kernelChecks.colSumsAbs(a, rows, cols, out);
       addon.colSumsAbs(memoryId, rows, cols, at(a), at(out));
     },
+    symmetricEigenvalues: (a, n) => addon.dsyevd(a, n),
     gram(a, rows, cols, out) {
       // The float64 products are O(rows cols^2); small ones are cheaper in wasm than a call plus a float64 copy.
       if (rows * cols * cols < matrixMin || !(a instanceof Float32Array)) {

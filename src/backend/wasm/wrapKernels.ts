@@ -27,6 +27,7 @@ interface Row {
  * the export's parameters and call it. Arguments are a0, a1, ... (names only appear in messages). Exported for tests.
  */
 export function wrapperSource(name: string, row: Row): string {
+  if (row.wasm === 'custom') throw new Error(`kernelTable.${name} is marked 'custom': the wasm backend wraps it by hand`);
   const names: string[] = [];
   const kinds: string[] = [];
   for (const a of row.args) {
@@ -40,7 +41,7 @@ export function wrapperSource(name: string, row: Row): string {
     return i;
   };
   const params = names.map((_, i) => `a${i}`);
-  const abi = (row.wasm === undefined ? names : (row.wasm as readonly string[])).map((slot) => {
+  const abi = (row.wasm ?? names).map((slot) => {
     if (slot.startsWith('#')) return `a${at(slot.slice(1))}.length`;
     if (slot.startsWith('!')) return `(a${at(slot.slice(1))} === 0 ? 1 : 0)`;
     const i = at(slot);
