@@ -9,8 +9,8 @@ export const wasmPath = fileURLToPath(new URL('../../../wasm/kernels.wasm', impo
 export type WasmParam = `${string}:${'ptr' | 'i32' | 'f32' | 'f64'}`;
 
 /**
- * The exports of kernels.wasm that are not a kernel of the same name (kernelTable's rows with a wasm parameter
- * list): the building blocks of the hand-written wrappers (gemm's paths, one example's dense layer, threaded
+ * The exports of kernels.wasm besides those of kernelTable's rows (a row not marked 'custom' is an export of the
+ * kernel's name): the building blocks of the hand-written wrappers (gemm's paths, one example's dense layer, threaded
  * im2col/col2im) and of the worker threads. Pointers are byte offsets; sizes are counts. kernels.test.ts checks
  * the compiled module against these and the table, parameter types included.
  */
