@@ -724,3 +724,19 @@ test('symmetricEigenvalues, where a backend has it, agrees with the JavaScript s
     useSymmetricEigenvalues(previous);
   }
 });
+
+test('methods, probes and the learner see only the Backend interface, never a concrete backend', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const src = fileURLToPath(new URL('../../src', import.meta.url));
+  const offenders: string[] = [];
+  for (const dir of ['diagnostics', 'methods', 'learn']) {
+    for (const f of readdirSync(join(src, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
+      const text = readFileSync(join(src, dir, f), 'utf8');
+      if (/from '[./]*backend\/(native|wasm)\//.test(text)) offenders.push(`${dir}/${f}`);
+    }
+  }
+  assert.deepEqual(offenders, [], 'files importing a concrete backend (use an optional Backend capability instead)');
+});
