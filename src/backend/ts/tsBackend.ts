@@ -196,7 +196,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         for (let k = 0; k < c; k++)
           for (let s = 0; s < hw; s++) {
             const v = x[(b * c + k) * hw + s]!;
-            y[(b * 2 * c + k) * hw + s] = Math.max(v , 0);
+            y[(b * 2 * c + k) * hw + s] = v > 0 ? v : 0;
             y[(b * 2 * c + c + k) * hw + s] = v < 0 ? -v : 0;
           }
     },
@@ -531,7 +531,7 @@ export function forwardFn(kind: ActivationCode, param: number): (x: number) => n
     case Activation.identity:
       return (x) => x;
     case Activation.relu:
-      return (x) => (Math.max(x , 0));
+      return (x) => (x > 0 ? x : 0);
     case Activation.leakyRelu:
       return (x) => (x > 0 ? x : param * x);
     case Activation.tanh:
