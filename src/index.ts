@@ -111,3 +111,5 @@ export type { Preset, PresetCondition } from './experiment/Preset.js';
 export { expandSweep, readSweepFile, sweepSchema, type SweepFile, type SweepPoint } from './experiment/sweep.js';
 export { Registry } from './config/Registry.js';
 export { describeSchema, type OptionDoc } from './config/describeSchema.js';
+// Reinforcement learning: environments
+export * from './rl/envs/index.js';

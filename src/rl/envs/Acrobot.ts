@@ -10,7 +10,8 @@ import { boxSpace, discreteSpace } from './spaces.js';
  */
 export type AcrobotParam = 'gravity' | 'linkLength1' | 'linkMass1' | 'linkMass2' | 'linkComPos1' | 'linkComPos2' | 'linkMoi' | 'torqueNoiseMax' | 'dt';
 
-const specs: Record<AcrobotParam, ParamSpec> = {
+/** Acrobot-v1's parameters with Gymnasium's defaults. */
+export const acrobotParamSpecs: Record<AcrobotParam, ParamSpec> = {
   gravity: { default: 9.8, doc: 'gravity (m/s^2)' },
   linkLength1: { default: 1.0, min: 0, exclusive: true, doc: 'length of the first link (m)' },
   linkMass1: { default: 1.0, min: 0, exclusive: true, doc: 'mass of the first link (kg)' },
@@ -46,7 +47,7 @@ export class Acrobot extends ClassicControlEnv<AcrobotParam> {
   private readonly tmp = new Float64Array(5);
 
   constructor(rng?: Rng) {
-    super('Acrobot-v1', specs, 4, 6, rng);
+    super('Acrobot-v1', acrobotParamSpecs, 4, 6, rng);
   }
 
   protected drawStart(rng: Rng, out: Float64Array): void {

@@ -7,7 +7,8 @@ import { boxSpace, discreteSpace } from './spaces.js';
 /** CartPole's physical parameters (Gymnasium's attribute names in camelCase). */
 export type CartPoleParam = 'gravity' | 'massCart' | 'massPole' | 'length' | 'forceMag' | 'tau';
 
-const specs: Record<CartPoleParam, ParamSpec> = {
+/** CartPole-v1's parameters with Gymnasium's defaults. */
+export const cartPoleParamSpecs: Record<CartPoleParam, ParamSpec> = {
   gravity: { default: 9.8, doc: 'gravity (m/s^2)' },
   massCart: { default: 1.0, min: 0, exclusive: true, doc: 'mass of the cart (kg)' },
   massPole: { default: 0.1, min: 0, exclusive: true, doc: 'mass of the pole (kg)' },
@@ -32,7 +33,7 @@ export class CartPole extends ClassicControlEnv<CartPoleParam> {
   readonly actionSpace = discreteSpace(2);
 
   constructor(rng?: Rng) {
-    super('CartPole-v1', specs, 4, 4, rng);
+    super('CartPole-v1', cartPoleParamSpecs, 4, 4, rng);
   }
 
   protected drawStart(rng: Rng, out: Float64Array): void {

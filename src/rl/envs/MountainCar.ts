@@ -7,7 +7,8 @@ import { boxSpace, discreteSpace } from './spaces.js';
 /** MountainCar's physical parameters. */
 export type MountainCarParam = 'force' | 'gravity';
 
-const specs: Record<MountainCarParam, ParamSpec> = {
+/** MountainCar-v0's parameters with Gymnasium's defaults. */
+export const mountainCarParamSpecs: Record<MountainCarParam, ParamSpec> = {
   force: { default: 0.001, min: 0, doc: "the engine's push per step" },
   gravity: { default: 0.0025, doc: "gravity's pull along the hill per step" },
 };
@@ -33,7 +34,7 @@ export class MountainCar extends ClassicControlEnv<MountainCarParam> {
     /** Gymnasium's goal_velocity option. */
     readonly goalVelocity = 0,
   ) {
-    super('MountainCar-v0', specs, 2, 2, rng);
+    super('MountainCar-v0', mountainCarParamSpecs, 2, 2, rng);
   }
 
   protected drawStart(rng: Rng, out: Float64Array): void {

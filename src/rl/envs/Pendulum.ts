@@ -7,7 +7,8 @@ import { boxSpace } from './spaces.js';
 /** Pendulum's physical parameters (Gymnasium's g, m, l, dt, max_speed, max_torque). */
 export type PendulumParam = 'gravity' | 'mass' | 'length' | 'dt' | 'maxSpeed' | 'maxTorque';
 
-const specs: Record<PendulumParam, ParamSpec> = {
+/** Pendulum-v1's parameters with Gymnasium's defaults. */
+export const pendulumParamSpecs: Record<PendulumParam, ParamSpec> = {
   gravity: { default: 10.0, doc: 'gravity (m/s^2; Gymnasium\'s g)' },
   mass: { default: 1.0, min: 0, exclusive: true, doc: 'mass of the pendulum (kg)' },
   length: { default: 1.0, min: 0, exclusive: true, doc: 'length of the pendulum (m)' },
@@ -28,7 +29,7 @@ export class Pendulum extends ClassicControlEnv<PendulumParam> {
   readonly actionSpace = boxSpace([-2], [2]);
 
   constructor(rng?: Rng) {
-    super('Pendulum-v1', specs, 2, 3, rng);
+    super('Pendulum-v1', pendulumParamSpecs, 2, 3, rng);
   }
 
   protected override paramsChanged(): void {
