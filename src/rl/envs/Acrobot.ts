@@ -3,6 +3,7 @@ import type { Action, StepResult } from './Env.js';
 import { ClassicControlEnv } from './ClassicControlEnv.js';
 import type { ParamSpec } from './ParamTable.js';
 import { boxSpace, discreteSpace } from './spaces.js';
+import { stepResult } from './stepResult.js';
 
 /**
  * Acrobot's physical parameters. Gymnasium's LINK_LENGTH_2 is left out: only rendering reads it (the dynamics
@@ -89,7 +90,7 @@ export class Acrobot extends ClassicControlEnv<AcrobotParam> {
     s[3] = Math.min(Math.max(s[3]!, -MAX_VEL_2), MAX_VEL_2);
     const terminated = -Math.cos(s[0]!) - Math.cos(s[1]! + s[0]!) > 1.0;
     this.observe();
-    return { obs: this.obs, reward: terminated ? 0.0 : -1.0, terminated, truncated: false };
+    return stepResult(this.obs, terminated ? 0.0 : -1.0, terminated, false, undefined);
   }
 
   /** The book dynamics (Sutton and Barto; Gymnasium's _dsdt with book_or_nips = 'book'). */

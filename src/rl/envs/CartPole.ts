@@ -3,6 +3,7 @@ import type { Action, StepResult } from './Env.js';
 import { ClassicControlEnv } from './ClassicControlEnv.js';
 import type { ParamSpec } from './ParamTable.js';
 import { boxSpace, discreteSpace } from './spaces.js';
+import { stepResult } from './stepResult.js';
 
 /** CartPole's physical parameters (Gymnasium's attribute names in camelCase). */
 export type CartPoleParam = 'gravity' | 'massCart' | 'massPole' | 'length' | 'forceMag' | 'tau';
@@ -74,6 +75,6 @@ export class CartPole extends ClassicControlEnv<CartPoleParam> {
       this.terminatedAlready = true;
     }
     this.observe();
-    return { obs: this.obs, reward, terminated, truncated: false };
+    return stepResult(this.obs, reward, terminated, false, undefined);
   }
 }

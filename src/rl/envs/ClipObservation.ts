@@ -2,6 +2,7 @@ import type { Rng } from '../../tensor/Rng.js';
 import type { Action, BoxSpace, Env, StepResult } from './Env.js';
 import { boxSpace } from './spaces.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /** Observations clipped elementwise to [low, high] (Gymnasium's ClipObservation; CleanRL clips normalized observations to +-10). */
 export class ClipObservation extends Wrapper {
@@ -37,7 +38,7 @@ export class ClipObservation extends Wrapper {
 
   override step(action: Action): StepResult {
     const r = this.env.step(action);
-    return { ...r, obs: this.clip(r.obs) };
+    return stepResult(this.clip(r.obs), r.reward, r.terminated, r.truncated, r.info);
   }
 
   private clip(obs: Float64Array): Float64Array {

@@ -1,5 +1,6 @@
 import type { Action, Env, StepResult } from './Env.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /** Rewards clipped to [min, max] (Gymnasium's ClipReward; CleanRL clips normalized rewards to +-10). */
 export class ClipReward extends Wrapper {
@@ -17,6 +18,6 @@ export class ClipReward extends Wrapper {
   override step(action: Action): StepResult {
     const r = this.env.step(action);
     const reward = Math.min(Math.max(r.reward, this.min), this.max);
-    return reward === r.reward ? r : { ...r, reward };
+    return reward === r.reward ? r : stepResult(r.obs, reward, r.terminated, r.truncated, r.info);
   }
 }

@@ -3,6 +3,7 @@ import type { Action, StepResult } from './Env.js';
 import { ClassicControlEnv } from './ClassicControlEnv.js';
 import type { ParamSpec } from './ParamTable.js';
 import { boxSpace, discreteSpace } from './spaces.js';
+import { stepResult } from './stepResult.js';
 
 /** MountainCar's physical parameters. */
 export type MountainCarParam = 'force' | 'gravity';
@@ -60,6 +61,6 @@ export class MountainCar extends ClassicControlEnv<MountainCarParam> {
     s[0] = position;
     s[1] = velocity;
     this.observe();
-    return { obs: this.obs, reward: -1.0, terminated, truncated: false };
+    return stepResult(this.obs, -1.0, terminated, false, undefined);
   }
 }

@@ -3,6 +3,7 @@ import type { Action, BoxSpace, Env, StepResult } from './Env.js';
 import { RunningMeanStd, type RunningMeanStdState } from './RunningMeanStd.js';
 import { boxSpace } from './spaces.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /**
  * Observations centred and scaled by their running mean and variance (Gymnasium's NormalizeObservation):
@@ -39,7 +40,7 @@ export class NormalizeObservation extends Wrapper {
 
   override step(action: Action): StepResult {
     const r = this.env.step(action);
-    return { ...r, obs: this.normalize(r.obs) };
+    return stepResult(this.normalize(r.obs), r.reward, r.terminated, r.truncated, r.info);
   }
 
   /** Updates the statistics with `obs` (unless frozen) and returns it normalized. */

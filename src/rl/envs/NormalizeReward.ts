@@ -1,6 +1,7 @@
 import type { Action, Env, StepResult } from './Env.js';
 import { RunningMeanStd, type RunningMeanStdState } from './RunningMeanStd.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /**
  * Rewards scaled by the running standard deviation of the discounted return (Gymnasium's NormalizeReward):
@@ -33,7 +34,7 @@ export class NormalizeReward extends Wrapper {
       this.g[0] = this.discountedReturn;
       this.rms.updateOne(this.g);
     }
-    return { ...r, reward: r.reward / Math.sqrt(this.rms.var[0]! + this.epsilon) };
+    return stepResult(r.obs, r.reward / Math.sqrt(this.rms.var[0]! + this.epsilon), r.terminated, r.truncated, r.info);
   }
 
   protected override ownState(): unknown {

@@ -3,6 +3,7 @@ import type { Action, StepResult } from './Env.js';
 import { ClassicControlEnv } from './ClassicControlEnv.js';
 import type { ParamSpec } from './ParamTable.js';
 import { boxSpace } from './spaces.js';
+import { stepResult } from './stepResult.js';
 
 /** Pendulum's physical parameters (Gymnasium's g, m, l, dt, max_speed, max_torque). */
 export type PendulumParam = 'gravity' | 'mass' | 'length' | 'dt' | 'maxSpeed' | 'maxTorque';
@@ -65,7 +66,7 @@ export class Pendulum extends ClassicControlEnv<PendulumParam> {
     this.state[0] = newTh;
     this.state[1] = newThdot;
     this.observe();
-    return { obs: this.obs, reward: -costs, terminated: false, truncated: false };
+    return stepResult(this.obs, -costs, false, false, undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Rng } from '../../tensor/Rng.js';
 import type { Action, Env, StepResult } from './Env.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /** The info keys set on the last step of an episode (the record names of the RL loop). */
 export const EPISODE_RETURN = 'episode/return';
@@ -52,7 +53,12 @@ export class RecordEpisodeStatistics extends Wrapper {
     // Counters restart here, not only at reset: stepping on after the end (a vector env resets right after) starts a new sum.
     this.episodeReturn = 0;
     this.episodeLength = 0;
-    return { ...r, info: { ...r.info, [EPISODE_RETURN]: ret, [EPISODE_LENGTH]: len } };
+    // Built key by key: spreading with computed keys takes V8's slow path (a third of the step time in profiles).
+    const info: Record<string, number> = {};
+    if (r.info) for (const k of Object.keys(r.info)) info[k] = r.info[k]!;
+    info[EPISODE_RETURN] = ret;
+    info[EPISODE_LENGTH] = len;
+    return stepResult(r.obs, r.reward, r.terminated, r.truncated, info);
   }
 
   protected override ownState(): unknown {

@@ -1,6 +1,7 @@
 import type { Action, Env, StepResult } from './Env.js';
 import type { ParamChange, ParamSchedule, ParamScheduleState } from './ParamSchedule.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /** The info key set on the first step under new parameters: the change's index. */
 export const SCHEDULE_CHANGE = 'schedule/change';
@@ -36,7 +37,7 @@ export class ScheduledEnv extends Wrapper {
     if (!change) return r;
     const info: Record<string, number> = { ...r.info, [SCHEDULE_CHANGE]: change.index };
     for (const [k, v] of Object.entries(change.values)) info[`param/${k}`] = v;
-    return { ...r, info };
+    return stepResult(r.obs, r.reward, r.terminated, r.truncated, info);
   }
 
   protected override ownState(): unknown {

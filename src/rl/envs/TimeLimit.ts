@@ -1,6 +1,7 @@
 import type { Rng } from '../../tensor/Rng.js';
 import type { Action, Env, StepResult } from './Env.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /** Truncates an episode after `maxEpisodeSteps` steps (Gymnasium's TimeLimit; gymnasium.make adds it). */
 export class TimeLimit extends Wrapper {
@@ -24,7 +25,7 @@ export class TimeLimit extends Wrapper {
   override step(action: Action): StepResult {
     const r = this.env.step(action);
     this.elapsedSteps++;
-    if (this.elapsedSteps >= this.maxEpisodeSteps && !r.truncated) return { ...r, truncated: true };
+    if (this.elapsedSteps >= this.maxEpisodeSteps && !r.truncated) return stepResult(r.obs, r.reward, r.terminated, true, r.info);
     return r;
   }
 

@@ -1,6 +1,7 @@
 import type { Rng } from '../../tensor/Rng.js';
 import type { Action, BoxSpace, Env, StepResult } from './Env.js';
 import { Wrapper } from './Wrapper.js';
+import { stepResult } from './stepResult.js';
 
 /**
  * Observations passed through a function (Gymnasium's TransformObservation). `fn` may write into and return
@@ -28,6 +29,6 @@ export class TransformObservation extends Wrapper {
 
   override step(action: Action): StepResult {
     const r = this.env.step(action);
-    return { ...r, obs: this.fn(r.obs) };
+    return stepResult(this.fn(r.obs), r.reward, r.terminated, r.truncated, r.info);
   }
 }
