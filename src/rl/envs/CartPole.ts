@@ -27,13 +27,17 @@ const F32_MAX = 3.4028234663852886e38;
  * cart-pole with the Florian (2005) equations, explicit Euler integration, reward 1 per step (the terminating
  * step included; 0 for steps taken after termination), terminated when |x| > 2.4 or |theta| > 12 degrees.
  * Observation [x, x_dot, theta, theta_dot]; actions 0 (push left), 1 (push right); start uniform in (-0.05, 0.05)^4.
- * The 500-step limit is the registry's TimeLimit.
+ * The 500-step limit is the registry's TimeLimit. `suttonBartoReward` (Gymnasium's sutton_barto_reward) gives
+ * 0 per step and -1 on and after termination instead.
  */
 export class CartPole extends ClassicControlEnv<CartPoleParam> {
   readonly observationSpace = boxSpace([-X_THRESHOLD * 2, -F32_MAX, -THETA_THRESHOLD * 2, -F32_MAX], [X_THRESHOLD * 2, F32_MAX, THETA_THRESHOLD * 2, F32_MAX]);
   readonly actionSpace = discreteSpace(2);
 
-  constructor(rng?: Rng) {
+  constructor(
+    rng?: Rng,
+    readonly suttonBartoReward = false,
+  ) {
     super('CartPole-v1', cartPoleParamSpecs, 4, 4, rng);
   }
 
@@ -69,9 +73,10 @@ export class CartPole extends ClassicControlEnv<CartPoleParam> {
     s[2] = theta;
     s[3] = thetaDot;
     const terminated = x < -X_THRESHOLD || x > X_THRESHOLD || theta < -THETA_THRESHOLD || theta > THETA_THRESHOLD;
-    let reward = 1.0;
+    let reward = this.suttonBartoReward ? 0.0 : 1.0;
     if (terminated) {
-      if (this.terminatedAlready) reward = 0.0;
+      if (this.suttonBartoReward) reward = -1.0;
+      else if (this.terminatedAlready) reward = 0.0;
       this.terminatedAlready = true;
     }
     this.observe();

@@ -124,6 +124,11 @@ test('CartPole: reward 1 on the terminating step, 0 for steps after it (Gymnasiu
   assert.equal(r2.reward, 0);
   env.resetTo([0, 0, 0, 0]);
   assert.equal(env.step(1).reward, 1);
+  const sb = new CartPole(undefined, true);
+  sb.resetTo([0, 0, 0, 0]);
+  assert.equal(sb.step(1).reward, 0);
+  sb.resetTo([0, 0, 0.21, 0]);
+  assert.deepEqual([sb.step(0).reward, sb.step(0).reward], [-1, -1]);
 });
 
 test('MountainCar: hitting the left wall moving left zeroes the velocity', () => {

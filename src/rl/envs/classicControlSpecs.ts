@@ -12,7 +12,11 @@ import { TimeLimit } from './TimeLimit.js';
 
 const maxSteps = (n: number) => z.number().int().min(1).default(n).describe(`time limit in steps (TimeLimit, as gymnasium.make; ${n} for this id)`);
 
-export const cartPoleOptionsSchema = z.strictObject({ maxEpisodeSteps: maxSteps(500), params: paramsSchema(cartPoleParamSpecs) });
+export const cartPoleOptionsSchema = z.strictObject({
+  maxEpisodeSteps: maxSteps(500),
+  suttonBartoReward: z.boolean().default(false).describe("Gymnasium's sutton_barto_reward: 0 per step and -1 at termination instead of 1 per step"),
+  params: paramsSchema(cartPoleParamSpecs),
+});
 export const acrobotOptionsSchema = z.strictObject({ maxEpisodeSteps: maxSteps(500), params: paramsSchema(acrobotParamSpecs) });
 export const mountainCarOptionsSchema = z.strictObject({
   maxEpisodeSteps: maxSteps(200),
@@ -36,7 +40,7 @@ export const classicControlSpecs: readonly EnvSpec[] = [
     name: 'CartPole-v1',
     description: describe('balance a pole on a cart (Gymnasium dynamics, 500 steps, discrete 2)', cartPoleParamSpecs),
     schema: cartPoleOptionsSchema,
-    create: (o: z.output<typeof cartPoleOptionsSchema>, rng?: Rng) => build(new CartPole(rng), o),
+    create: (o: z.output<typeof cartPoleOptionsSchema>, rng?: Rng) => build(new CartPole(rng, o.suttonBartoReward), o),
   },
   {
     name: 'Acrobot-v1',
