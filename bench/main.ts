@@ -1,6 +1,6 @@
 // `npm run bench`: supple's speed against PyTorch on this machine. Prints tables and writes bench/results.json.
 // Sections: engine (training steps vs PyTorch), methods (cost of plasticity methods), diagnostics (cost of
-// probes), streams (data), e2e (whole `supple run` processes).
+// probes), streams (data), e2e (whole `supple run` processes), rl (raw environment stepping).
 // Options: --sections engine,methods,diagnostics,streams,e2e (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections).
@@ -15,6 +15,7 @@ import { runMethodsBench } from './methods.js';
 import { benchDiagnostics } from './diagnostics.js';
 import { benchStreams } from './streams.js';
 import { benchE2e } from './e2e.js';
+import { benchRlEnvs } from './rlEnvs.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -27,8 +28,8 @@ const resnetWidth = Number(opt('--resnet-width', '32'));
 const only = opt('--only', '').split(',').filter(Boolean);
 const backends = (opt('--backends', availableBackends().filter((b) => b !== 'ts64').join(','))).split(',');
 const useTorch = !args.includes('--no-torch');
-const sections = opt('--sections', 'engine,methods,diagnostics,streams,e2e').split(',');
-const known = ['engine', 'methods', 'diagnostics', 'streams', 'e2e'];
+const sections = opt('--sections', 'engine,methods,diagnostics,streams,e2e,rl').split(',');
+const known = ['engine', 'methods', 'diagnostics', 'streams', 'e2e', 'rl'];
 for (const s of sections) if (!known.includes(s)) throw new Error(`--sections: '${s}' is not a section; sections: ${known.join(', ')}`);
 
 interface TorchResult {
@@ -101,7 +102,7 @@ for (const r of rows) {
   const f = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
   console.log(`| ${r.workload} | ${r.backend} | ${f(r.stepsPerSecond)} | ${r.torchStepsPerSecond === null ? '-' : f(r.torchStepsPerSecond)} | ${r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`} | ${r.heapGrowthPerStep.toFixed(1)} B | ${r.gcCount} |`);
 }
-let methods: unknown = null, diagnostics: unknown = null, streams: unknown = null, e2e: unknown = null;
+let methods: unknown = null, diagnostics: unknown = null, streams: unknown = null, e2e: unknown = null, rl: unknown = null;
 if (sections.includes('methods')) {
   console.log('\nmethods: steps/s on the online permuted-MNIST workload (784-100-100-100-10, batch 1, SGD), wasm');
   const r = runMethodsBench({ seconds: Math.max(1, seconds / 2) });
@@ -123,6 +124,10 @@ if (sections.includes('e2e')) {
   console.log('\nend to end: whole `supple run` processes, median of 3 (the paper\'s PyTorch code: ~2,600 / 1,400 / 6,000 examples/s on this machine, per the issue)');
   e2e = benchE2e();
 }
+if (sections.includes('rl')) {
+  console.log('\nrl: raw environment stepping, random actions (env steps/s; each workload in its own process)');
+  rl = { envs: benchRlEnvs(Math.max(1, seconds / 2), (l) => console.log(`  ${l}`)) };
+}
 
 const meta = {
   date: new Date().toISOString(),
@@ -138,5 +143,5 @@ const meta = {
 const partial = ['--sections', '--only', '--backends', '--seconds', '--resnet-width', '--no-torch'].some((a) => args.includes(a));
 const file = join(root, partial ? 'bench/results.local.json' : 'bench/results.json');
 mkdirSync(dirname(file), { recursive: true });
-writeFileSync(file, `${JSON.stringify({ meta, engine: rows, unitEdit, methods, diagnostics, streams, e2e }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ meta, engine: rows, unitEdit, methods, diagnostics, streams, e2e, rl }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);

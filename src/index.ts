@@ -134,3 +134,5 @@ export type { MatArray } from './benchmarks/data/mat5.js';
 export type { FetchOptions } from './benchmarks/data/fetchDataset.js';
 export type { XAxis } from './report/runSeries.js';
 export { describeSchema, type OptionDoc } from './config/describeSchema.js';
+// Reinforcement learning: environments
+export * from './rl/envs/index.js';
