@@ -219,6 +219,11 @@ export class AntEnv implements Env {
     return this.v;
   }
 
+  /**
+   * gym's reset: mj_resetData, then qpos0 + U(-s, s) (all nq, quaternion included, as gym) and s * N(0, 1) on the
+   * velocities (s = resetNoiseScale), mj_forward. `rng` replaces the env's stream by a copy of its state (the caller's
+   * Rng does not advance); without it the env continues its own stream.
+   */
   reset(rng?: Rng): Float64Array {
     if (rng) this.rng = Rng.fromState(rng.getState());
     const { model, data } = this.handles();

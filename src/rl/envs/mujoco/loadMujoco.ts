@@ -35,7 +35,7 @@ async function start(specifier: string): Promise<MujocoModule> {
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
       throw new Error(
         `MuJoCo: the WebAssembly module '${specifier}' is not installed, and the MuJoCo environments (Ant-v3) need it: ` +
-          `run \`npm install ${specifier === 'mujoco' ? 'mujoco' : specifier}\` in supple's folder (it is a dependency of supple; \`npm ci\` installs it)`,
+          (specifier === 'mujoco' ? "run `npm install mujoco` in supple's folder (a dependency of supple, which `npm ci` installs)" : `run \`npm install ${specifier}\``),
       );
     }
     throw new Error(`MuJoCo: importing '${specifier}' failed: ${(e as Error).message}`);
