@@ -14,8 +14,36 @@ export interface AntBenchResult {
   readonly name: string;
   readonly envs: number;
   readonly threads: number;
-  /** Env steps (each 5 physics steps) per second, all envs together. */
+  /** Env steps (each 5 physics steps) per wall-clock second, all envs together. */
   readonly stepsPerS: number;
+  /** Env steps per second of the process's CPU time (all threads). */
+  readonly stepsPerCpuS: number;
+}
+
+/** Seconds run before measuring: V8 compiles WebAssembly with a baseline compiler first and optimizes hot code later. */
+const WARM_S = 1.5;
+
+/** Steps per wall-clock second, and per second of CPU time of the whole process (all its threads). */
+interface Rate {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/**
+ * Calls `chunk` (which returns the env steps it did) for WARM_S unmeasured, then for `seconds`. The CPU-time rate is
+ * what one core gives when the machine is shared (on a loaded machine the wall-clock rate mostly measures the others).
+ */
+function measure(seconds: number, chunk: () => number): Rate {
+  const warmEnd = performance.now() + WARM_S * 1000;
+  while (performance.now() < warmEnd) chunk();
+  let steps = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  while (performance.now() < end) steps += chunk();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall: steps / wall, cpu: steps / ((c.user + c.system) / 1e6) };
 }
 
 const OBS = 111;
@@ -23,7 +51,7 @@ const ACT = 8;
 const LIMIT = 1000;
 
 /** Steps `envs` sequentially in this thread for about `seconds`, copying observations into one batch as a vector env would. */
-async function sequential(n: number, seconds: number): Promise<number> {
+async function sequential(n: number, seconds: number): Promise<Rate> {
   const envs: AntEnv[] = [];
   for (let i = 0; i < n; i++) envs.push(await makeAnt());
   const batch = new Float64Array(n * OBS);
@@ -31,10 +59,7 @@ async function sequential(n: number, seconds: number): Promise<number> {
   const acts = Rng.seeded(1);
   const a = new Float64Array(ACT);
   envs.forEach((e, i) => batch.set(e.reset(Rng.seeded(7).split(i)), i * OBS));
-  let steps = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  while (performance.now() < end) {
+  const rate = measure(seconds, () => {
     for (let rep = 0; rep < 20; rep++) {
       for (let i = 0; i < n; i++) {
         const env = envs[i]!;
@@ -45,16 +70,15 @@ async function sequential(n: number, seconds: number): Promise<number> {
           batch.set(env.reset(), i * OBS);
         } else batch.set(r.obs, i * OBS);
       }
-      steps += n;
     }
-  }
-  const rate = (steps * 1000) / (performance.now() - t0);
+    return 20 * n;
+  });
   for (const e of envs) e.close();
   return rate;
 }
 
 /** Bare physics: 5 mj_step calls per "step" with random controls on one model (no observation, reward or reset). */
-async function physicsOnly(seconds: number): Promise<number> {
+async function physicsOnly(seconds: number): Promise<Rate> {
   const mj = await loadMujoco();
   const env = await makeAnt();
   env.reset(Rng.seeded(3));
@@ -64,15 +88,11 @@ async function physicsOnly(seconds: number): Promise<number> {
   let length = 0;
   const acts = Rng.seeded(1);
   const a = new Float64Array(ACT);
-  let steps = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  while (performance.now() < end) {
+  const rate = measure(seconds, () => {
     for (let rep = 0; rep < 20; rep++) {
       acts.fillUniform(a, -1, 1);
       ctrl.set(a);
       for (let k = 0; k < 5; k++) mj.mj_step(model, data);
-      steps++;
       // Restart where the env would (z out of [0.2, 1], or the time limit), so the physics is in the same regime.
       const z = qpos[2]!;
       if (++length >= LIMIT || !(z >= 0.2 && z <= 1)) {
@@ -80,14 +100,14 @@ async function physicsOnly(seconds: number): Promise<number> {
         env.reset();
       }
     }
-  }
-  const rate = (steps * 1000) / (performance.now() - t0);
+    return 20;
+  });
   env.close();
   return rate;
 }
 
 /** `n` envs over `workers` worker threads, synchronised through shared memory: the main thread draws every action. */
-async function threaded(n: number, workers: number, seconds: number): Promise<number> {
+async function threaded(n: number, workers: number, seconds: number): Promise<Rate> {
   const control = new SharedArrayBuffer(4 * (2 + workers));
   const actionsBuf = new SharedArrayBuffer(8 * n * ACT);
   const c = new Int32Array(control);
@@ -112,10 +132,7 @@ async function threaded(n: number, workers: number, seconds: number): Promise<nu
   }
   const acts = Rng.seeded(1);
   let gen = 0;
-  let steps = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  while (performance.now() < end) {
+  const rate = measure(seconds, () => {
     for (let rep = 0; rep < 20; rep++) {
       acts.fillUniform(actions, -1, 1);
       gen++;
@@ -124,10 +141,9 @@ async function threaded(n: number, workers: number, seconds: number): Promise<nu
       for (let w = 0; w < workers; w++) {
         for (let v; (v = Atomics.load(c, 2 + w)) !== gen; ) Atomics.wait(c, 2 + w, v);
       }
-      steps += n;
     }
-  }
-  const rate = (steps * 1000) / (performance.now() - t0);
+    return 20 * n;
+  });
   Atomics.store(c, 1, 1);
   Atomics.store(c, 0, gen + 1);
   Atomics.notify(c, 0);
@@ -143,20 +159,19 @@ export async function benchAnt(seconds = 3, workers = Math.min(8, availableParal
     return [];
   }
   const mj = await loadMujoco();
-  log(`Ant-v3 (MuJoCo ${mj.mj_versionString()} WebAssembly, npm mujoco; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, node ${process.version}; ${seconds} s each)`);
+  log(`Ant-v3 (MuJoCo ${mj.mj_versionString()} WebAssembly, npm mujoco; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, node ${process.version}; ${seconds} s each after ${WARM_S} s of warm-up)`);
   const out: AntBenchResult[] = [];
-  const report = (r: AntBenchResult, extra = ''): void => {
-    out.push(r);
-    log(`  ${r.name.padEnd(44)} ${r.stepsPerS.toFixed(0).padStart(7)} env steps/s  (${(r.stepsPerS * 5).toFixed(0)} physics steps/s)${extra}`);
+  const report = (name: string, envs: number, threads: number, r: Rate, extra = ''): void => {
+    out.push({ name, envs, threads, stepsPerS: r.wall, stepsPerCpuS: r.cpu });
+    log(`  ${name.padEnd(40)} ${r.wall.toFixed(0).padStart(6)} env steps/s (${(r.wall * 5).toFixed(0).padStart(6)} physics steps/s); ${r.cpu.toFixed(0).padStart(6)} per CPU-second${extra}`);
   };
-  report({ name: 'mj_step x5 only (no obs/reward)', envs: 1, threads: 1, stepsPerS: await physicsOnly(seconds) });
-  const one = await sequential(1, seconds);
-  report({ name: '1 env', envs: 1, threads: 1, stepsPerS: one });
+  report('mj_step x5 only (no obs/reward)', 1, 1, await physicsOnly(seconds));
+  report('1 env', 1, 1, await sequential(1, seconds));
   const eight = await sequential(8, seconds);
-  report({ name: '8 envs, sequential in one thread', envs: 8, threads: 1, stepsPerS: eight });
+  report('8 envs, sequential in one thread', 8, 1, eight);
   if (workers > 1) {
-    const rate = await threaded(8, workers, seconds);
-    report({ name: `8 envs, ${workers} worker threads`, envs: 8, threads: workers, stepsPerS: rate }, `, ${(rate / eight).toFixed(2)}x sequential`);
+    const r = await threaded(8, workers, seconds);
+    report(`8 envs, ${workers} worker threads`, 8, workers, r, `; ${(r.wall / eight.wall).toFixed(2)}x sequential (wall)`);
   }
   return out;
 }
