@@ -98,7 +98,7 @@ const paramNames = ['friction', 'gravity'] as const;
  *
  * MuJoCo version: npm `mujoco` 3.1.16 runs MuJoCo 3.5.1. Checked against native MuJoCo 2.2.2 (Debian libmujoco) on the same
  * start and actions: equal to ~1e-15 until the first foot-floor contact, different after it (the two versions put that first
- * contact at different distances), so episodes match gym-on-MuJoCo-2 in definition and statistics, not step for step.
+ * contact at different distances): the env is gym's Ant-v3 by definition, its trajectories are MuJoCo 3.5.1's.
  * Memory: each env's MjData takes the model's default arena (about 14 MB), and a thread's module holds at most 2 GiB.
  */
 export class AntEnv implements Env {
@@ -173,7 +173,7 @@ export class AntEnv implements Env {
       this.close();
       throw new Error(`Ant-v3: the model '${xmlFile}' has no body named 'torso'`);
     }
-    this.dt = model.opt.timestep * o.frameSkip;
+    this.dt = this.opt.timestep * o.frameSkip;
     this.v = this.makeViews();
     // gym takes init_qpos / init_qvel from the freshly made data (qpos0; the XML's custom init_qpos is not used).
     this.initQpos = Float64Array.from(this.v.qpos);
