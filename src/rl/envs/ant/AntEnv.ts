@@ -81,7 +81,13 @@ interface Views {
   gravity: Float64Array;
 }
 
-const paramNames = ['friction', 'gravity'] as const;
+/** The parameters a schedule may set: default (gym's ant.xml), lower bound and meaning (the shape of rl/envs' ParamSpec). */
+export const antParamSpecs = {
+  friction: { default: 1, min: 0, exclusive: true, doc: "sliding friction of every geom (geom_friction[:, 0]; the slippery Ant's default-class friction)" },
+  gravity: { default: 9.81, doc: 'magnitude g of the gravity (0, 0, -g), m/s^2' },
+} as const;
+
+const paramNames = Object.keys(antParamSpecs) as (keyof typeof antParamSpecs)[];
 
 /**
  * gym's Ant-v3 (openai/gym 0.23.1, gym/envs/mujoco/ant_v3.py and mujoco_env.py) on MuJoCo's official WebAssembly build.
@@ -132,8 +138,11 @@ export class AntEnv implements Env {
   private started = false;
   private readonly torsoXy = new Float64Array(2);
 
-  /** A sync constructor for a loaded module (`await loadMujoco()` once); `makeAnt` does both. */
-  constructor(mujoco: MujocoModule, options: AntOptions = {}) {
+  /**
+   * A sync constructor for a loaded module (`await loadMujoco()` once); `makeAnt` does both. `rng`, when given, is the env's
+   * initial random stream (a copy of its state; otherwise `Rng.seeded(options.seed ?? 0)`).
+   */
+  constructor(mujoco: MujocoModule, options: AntOptions = {}, rng?: Rng) {
     this.mj = mujoco;
     this.opts = {
       ctrlCostWeight: options.ctrlCostWeight ?? 0.5,
@@ -192,7 +201,7 @@ export class AntEnv implements Env {
     this.obs = new Float64Array(nObs);
 
     this.paramValues = { friction: this.v.geomFriction[0]!, gravity: -this.v.gravity[2]! };
-    this.rng = Rng.seeded(options.seed ?? 0);
+    this.rng = rng ? Rng.fromState(rng.getState()) : Rng.seeded(options.seed ?? 0);
     if (options.params) this.setParams(options.params);
   }
 
@@ -435,9 +444,9 @@ export class AntEnv implements Env {
   }
 }
 
-/** Loads MuJoCo (once per thread) and makes an Ant-v3. */
-export async function makeAnt(options: AntOptions = {}, load: LoadMujocoOptions = {}): Promise<AntEnv> {
-  return new AntEnv(await loadMujoco(load), options);
+/** Loads MuJoCo (once per thread) and makes an Ant-v3 (`rng`: its initial random stream, as the constructor's). */
+export async function makeAnt(options: AntOptions = {}, rng?: Rng, load: LoadMujocoOptions = {}): Promise<AntEnv> {
+  return new AntEnv(await loadMujoco(load), options, rng);
 }
 
 function b64(a: Float64Array): string {
