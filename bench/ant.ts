@@ -146,7 +146,7 @@ async function threaded(n: number, workers: number, seconds: number): Promise<Ra
       Atomics.store(c, 0, gen);
       Atomics.notify(c, 0);
       for (let w = 0; w < workers; w++) {
-        for (let v; (v = Atomics.load(c, 2 + w)) !== gen; ) Atomics.wait(c, 2 + w, v);
+        for (let v = Atomics.load(c, 2 + w); v !== gen; v = Atomics.load(c, 2 + w)) Atomics.wait(c, 2 + w, v);
       }
     }
     return 20 * n;
@@ -159,18 +159,26 @@ async function threaded(n: number, workers: number, seconds: number): Promise<Ra
 }
 
 /** The Ant-v3 bench: returns the measured rates (empty when MuJoCo cannot load, with the reason logged). */
-export async function benchAnt(seconds = 3, workers = Math.min(8, availableParallelism()), log: (line: string) => void = console.log): Promise<AntBenchResult[]> {
+export async function benchAnt(
+  seconds = 3,
+  workers = Math.min(8, availableParallelism()),
+  log: (line: string) => void = console.log,
+): Promise<AntBenchResult[]> {
   const reason = await mujocoUnavailable();
   if (reason) {
     log(`Ant-v3: skipped (${reason})`);
     return [];
   }
   const mj = await loadMujoco();
-  log(`Ant-v3 (MuJoCo ${mj.mj_versionString()} WebAssembly, npm mujoco; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, node ${process.version}; ${seconds} s each after ${WARM_S} s of warm-up)`);
+  log(
+    `Ant-v3 (MuJoCo ${mj.mj_versionString()} WebAssembly, npm mujoco; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, node ${process.version}; ${seconds} s each after ${WARM_S} s of warm-up)`,
+  );
   const out: AntBenchResult[] = [];
   const report = (name: string, envs: number, threads: number, r: Rate, extra = ''): void => {
     out.push({ name, envs, threads, stepsPerS: r.wall, stepsPerCpuS: r.cpu });
-    log(`  ${name.padEnd(40)} ${r.wall.toFixed(0).padStart(6)} env steps/s (${(r.wall * 5).toFixed(0).padStart(6)} physics steps/s); ${r.cpu.toFixed(0).padStart(6)} per CPU-second${extra}`);
+    log(
+      `  ${name.padEnd(40)} ${r.wall.toFixed(0).padStart(6)} env steps/s (${(r.wall * 5).toFixed(0).padStart(6)} physics steps/s); ${r.cpu.toFixed(0).padStart(6)} per CPU-second${extra}`,
+    );
   };
   report('mj_step x5 only (no obs/reward)', 1, 1, await physicsOnly(seconds));
   report('1 env', 1, 1, await sequential(1, seconds));

@@ -64,7 +64,14 @@ async function wasmStats(n: number): Promise<Stats> {
     }
   }
   const c = process.cpuUsage(c0);
-  const out = { version: mj.mj_versionString(), stepsPerCpuS: n / ((c.user + c.system) / 1e6), episodes, meanLength: n / episodes, meanZ: zsum / n, meanContacts: con / n };
+  const out = {
+    version: mj.mj_versionString(),
+    stepsPerCpuS: n / ((c.user + c.system) / 1e6),
+    episodes,
+    meanLength: n / episodes,
+    meanZ: zsum / n,
+    meanContacts: con / n,
+  };
   d.delete();
   m.delete();
   return out;
@@ -99,7 +106,10 @@ export async function benchAntNative(steps = 100000, log: (line: string) => void
     const input = `${rows.length} ${[...q, ...v, ...actions].map((x) => x.toPrecision(17)).join(' ')}`;
     const run = spawnSync(exe, [antXmlPath], { input, encoding: 'utf8', maxBuffer: 1 << 26 });
     if (run.status !== 0) throw new Error(`antNative failed: ${run.stderr}`);
-    const native = run.stdout.trim().split('\n').map((l) => l.split(' ').map(Number));
+    const native = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').map(Number));
     let firstOff = -1;
     const diffs: string[] = [];
     for (let t = 0; t < rows.length; t++) {

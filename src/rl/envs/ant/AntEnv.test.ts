@@ -33,8 +33,14 @@ test('Ant-v3: spaces, spec and the observation layout (qpos[2:], qvel, clipped c
   const env = ant(t);
   assert.deepEqual(env.observationSpace.shape, [111]);
   assert.deepEqual(env.actionSpace.kind === 'box' && env.actionSpace.shape, [8]);
-  assert.deepEqual(env.actionSpace.kind === 'box' && Array.from(env.actionSpace.low), zeros(8).map(() => -1));
-  assert.deepEqual(env.actionSpace.kind === 'box' && Array.from(env.actionSpace.high), zeros(8).map(() => 1));
+  assert.deepEqual(
+    env.actionSpace.kind === 'box' && Array.from(env.actionSpace.low),
+    zeros(8).map(() => -1),
+  );
+  assert.deepEqual(
+    env.actionSpace.kind === 'box' && Array.from(env.actionSpace.high),
+    zeros(8).map(() => 1),
+  );
   assert.equal(env.maxEpisodeSteps, 1000);
   assert.equal(antV3Spec.maxEpisodeSteps, 1000);
   assert.equal(env.dt, 0.05);
@@ -48,8 +54,14 @@ test('Ant-v3: spaces, spec and the observation layout (qpos[2:], qvel, clipped c
   const o = env.observe();
   const contact = Array.from(o.subarray(27));
   assert.equal(contact.length, 14 * 6);
-  assert.ok(contact.every((f) => f >= -1 && f <= 1), 'contact forces clipped to [-1, 1]');
-  assert.ok(contact.some((f) => f !== 0), 'a standing ant has contact forces');
+  assert.ok(
+    contact.every((f) => f >= -1 && f <= 1),
+    'contact forces clipped to [-1, 1]',
+  );
+  assert.ok(
+    contact.some((f) => f !== 0),
+    'a standing ant has contact forces',
+  );
   // The world body (first 6) never has an external force.
   assert.deepEqual(contact.slice(0, 6), zeros(6));
 
@@ -67,10 +79,16 @@ test('Ant-v3: reset is qpos0 + U(-0.1, 0.1) and 0.1 * N(0, 1), qpos0 from the mo
   const env = ant(t);
   env.reset(Rng.seeded(1));
   const dq = Array.from(env.qpos()).map((x, i) => x - qpos0[i]!);
-  assert.ok(dq.every((d) => Math.abs(d) <= 0.1 + 1e-15), 'uniform noise within +-0.1');
+  assert.ok(
+    dq.every((d) => Math.abs(d) <= 0.1 + 1e-15),
+    'uniform noise within +-0.1',
+  );
   assert.ok(dq.some((d) => d !== 0));
   const v = Array.from(env.qvel());
-  assert.ok(v.some((x) => Math.abs(x) > 0.1 / 4), 'velocity noise has scale 0.1');
+  assert.ok(
+    v.some((x) => Math.abs(x) > 0.1 / 4),
+    'velocity noise has scale 0.1',
+  );
   assert.ok(v.every((x) => Math.abs(x) < 0.1 * 6));
 });
 
@@ -294,7 +312,7 @@ test('Ant-v3: gravity is a parameter; unknown names and bad values are errors', 
   assert.throws(() => env.setParams({ gravity: Number.NaN }), /gravity = NaN is not allowed/);
 });
 
-test('Ant-v3: errors for misuse, and close() releases the model', { skip }, (t) => {
+test('Ant-v3: errors for misuse, and close() releases the model', { skip }, () => {
   const env = new AntEnv(mj!);
   assert.throws(() => env.step(filled(0)), /step\(\) before reset\(\)/);
   env.reset();

@@ -355,7 +355,7 @@ export class AntEnv implements Env {
       const [lo, hi] = this.opts.contactForceRange;
       for (let i = 0; i < n; i++) {
         const f = v.cfrcExt[i]!;
-        obs[j++] = f < lo ? lo : f > hi ? hi : f;
+        obs[j++] = Math.min(Math.max(f, lo), hi);
       }
     }
     return obs;
@@ -381,7 +381,8 @@ export class AntEnv implements Env {
         throw new Error(`Ant-v3: parameter '${name}' is not known; known: ${paramNames.join(', ')}`);
       }
       if (!Number.isFinite(value)) throw new Error(`Ant-v3: parameter ${name} = ${value} is not allowed; it is a finite number`);
-      if (name === 'friction' && !(value > 0)) throw new Error(`Ant-v3: friction = ${value} is not allowed; it is > 0 (the slippery Ant draws it in [0.02, 2])`);
+      if (name === 'friction' && !(value > 0))
+        throw new Error(`Ant-v3: friction = ${value} is not allowed; it is > 0 (the slippery Ant draws it in [0.02, 2])`);
     }
     const v = this.views();
     for (const [name, value] of Object.entries(values)) {
@@ -417,8 +418,10 @@ export class AntEnv implements Env {
 
   setState(state: unknown): void {
     const s = state as Partial<AntState> | null;
-    if (!s || s.env !== 'Ant-v3' || typeof s.time !== 'number' || !s.rng || !s.params) {
-      throw new Error(`Ant-v3: setState needs a state from AntEnv.getState() (env 'Ant-v3', time, qpos, qvel, ..., rng, params), got ${JSON.stringify(state)?.slice(0, 80)}`);
+    if (s?.env !== 'Ant-v3' || typeof s.time !== 'number' || !s.rng || !s.params) {
+      throw new Error(
+        `Ant-v3: setState needs a state from AntEnv.getState() (env 'Ant-v3', time, qpos, qvel, ..., rng, params), got ${JSON.stringify(state)?.slice(0, 80)}`,
+      );
     }
     this.setParams(s.params);
     const v = this.views();

@@ -35,13 +35,17 @@ async function start(specifier: string): Promise<MujocoModule> {
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
       throw new Error(
         `MuJoCo: the WebAssembly module '${specifier}' is not installed, and the MuJoCo environments (Ant-v3) need it: ` +
-          (specifier === 'mujoco' ? "run `npm install mujoco` in supple's folder (a dependency of supple, which `npm ci` installs)" : `run \`npm install ${specifier}\``),
+          (specifier === 'mujoco'
+            ? "run `npm install mujoco` in supple's folder (a dependency of supple, which `npm ci` installs)"
+            : `run \`npm install ${specifier}\``),
       );
     }
     throw new Error(`MuJoCo: importing '${specifier}' failed: ${(e as Error).message}`);
   }
   if (typeof factory !== 'function') {
-    throw new Error(`MuJoCo: '${specifier}' has no default export that starts the WebAssembly module (got ${typeof factory}); supple expects npm 'mujoco' >= 3.1`);
+    throw new Error(
+      `MuJoCo: '${specifier}' has no default export that starts the WebAssembly module (got ${typeof factory}); supple expects npm 'mujoco' >= 3.1`,
+    );
   }
   let mj: MujocoModule;
   try {
