@@ -282,6 +282,11 @@ export class AntEnv implements Env {
     this.torsoXy[1] = v.xpos[3 * this.torso + 1]!;
   }
 
+  /**
+   * One env step: the action as the control (MuJoCo clamps it), frameSkip physics steps, then gym's reward terms (in
+   * `info`: reward_forward, reward_ctrl, reward_contact, reward_survive, x/y_position, distance_from_origin, x/y_velocity).
+   * `truncated` is always false here (the time limit is the TimeLimit wrapper's).
+   */
   step(action: Action): StepResult {
     if (!this.started) throw new Error('Ant-v3: step() before reset(); call reset() first');
     if (typeof action === 'number' || action.length !== this.nu) {
@@ -397,6 +402,7 @@ export class AntEnv implements Env {
     }
   }
 
+  /** Everything needed to continue bit for bit, as JSON (float arrays as base64 of their float64 bytes). */
   getState(): AntState {
     const v = this.views();
     const { data } = this.handles();
@@ -416,6 +422,7 @@ export class AntEnv implements Env {
     };
   }
 
+  /** Continues exactly from a `getState()` snapshot (physics, warm start, torso position, random stream, parameters). */
   setState(state: unknown): void {
     const s = state as Partial<AntState> | null;
     if (s?.env !== 'Ant-v3' || typeof s.time !== 'number' || !s.rng || !s.params) {
