@@ -134,7 +134,17 @@ export type { MatArray } from './benchmarks/data/mat5.js';
 export type { FetchOptions } from './benchmarks/data/fetchDataset.js';
 export type { XAxis } from './report/runSeries.js';
 export { describeSchema, type OptionDoc } from './config/describeSchema.js';
-export { AntEnv, makeAnt, antV3Spec, antXmlPath, antParamSpecs, type AntOptions, type AntSpec, type AntState, type AntContactForces } from './rl/envs/ant/AntEnv.js';
+export {
+  AntEnv,
+  makeAnt,
+  antV3Spec,
+  antXmlPath,
+  antParamSpecs,
+  type AntOptions,
+  type AntSpec,
+  type AntState,
+  type AntContactForces,
+} from './rl/envs/ant/AntEnv.js';
 export { loadMujoco, mujocoUnavailable, type MujocoModule, type LoadMujocoOptions } from './rl/envs/mujoco/loadMujoco.js';
 export { antOptionsSchema, antOptions, type AntConfig } from './rl/envs/ant/antOptionsSchema.js';
 export type { Env, BoxSpace, DiscreteSpace, Space, Action, StepResult } from './rl/envs/Env.js';
