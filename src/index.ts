@@ -136,3 +136,16 @@ export type { XAxis } from './report/runSeries.js';
 export { describeSchema, type OptionDoc } from './config/describeSchema.js';
 // Reinforcement learning: environments
 export * from './rl/envs/index.js';
+export {
+  AntEnv,
+  makeAnt,
+  antV3Spec,
+  antXmlPath,
+  antParamSpecs,
+  type AntOptions,
+  type AntSpec,
+  type AntState,
+  type AntContactForces,
+} from './rl/envs/ant/AntEnv.js';
+export { loadMujoco, mujocoUnavailable, type MujocoModule, type LoadMujocoOptions } from './rl/envs/mujoco/loadMujoco.js';
+export { antOptionsSchema, antOptions, type AntConfig } from './rl/envs/ant/antOptionsSchema.js';
