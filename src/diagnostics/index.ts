@@ -3,7 +3,7 @@ import type { Diagnostic, TrackerDefinition } from './Diagnostic.js';
 import { approxRank, effectiveRank, stableRank } from './featureRank.js';
 import { gradientNorm, ntkRank } from './gradientStats.js';
 import { plasticityProbe } from './plasticityProbe.js';
-import { deadFraction, dormantFraction, featureNorm, linearFraction } from './unitActivity.js';
+import { deadFraction, dormantFraction, featureNorm, inactiveFraction, linearFraction } from './unitActivity.js';
 import { updateSize } from './updateSize.js';
 import { distanceFromInit, weightMagnitude } from './weightStats.js';
 
@@ -15,8 +15,8 @@ export function isTracker(d: ProbeDefinition): d is TrackerDefinition {
 }
 
 /** Keys of the probe config that are not diagnostic names, and options that every diagnostic's config gets. */
-export const reservedProbeKeys: readonly string[] = ['diagnostics', 'everySteps', 'everyTasks', 'batchSize', 'chunk'];
-export const cadenceKeys: readonly string[] = ['everySteps', 'everyTasks'];
+export const reservedProbeKeys: readonly string[] = ['diagnostics', 'everySteps', 'everyTasks', 'at', 'batchSize', 'chunk'];
+export const cadenceKeys: readonly string[] = ['everySteps', 'everyTasks', 'at'];
 
 const registry = new Map<string, ProbeDefinition>();
 
@@ -56,6 +56,7 @@ export function getDiagnostic(name: string): ProbeDefinition {
 for (const d of [
   deadFraction,
   dormantFraction,
+  inactiveFraction,
   linearFraction,
   featureNorm,
   effectiveRank,
@@ -80,6 +81,7 @@ for (const d of [
 export const defaultDiagnostics: readonly string[] = [
   'deadFraction',
   'dormantFraction',
+  'inactiveFraction',
   'linearFraction',
   'featureNorm',
   'effectiveRank',
