@@ -135,8 +135,15 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
       // The task's own changes first (the benchmark's protocol), then the methods' reactions.
       const start: Edit[] = [];
       if (task.start.growHead) start.push({ kind: 'growHead', k: task.start.growHead, reason: 'benchmark' });
-      if (task.start.resetHead && state.task > 0) {
-        start.push({ kind: 'reinitParams', params: model.head.params.map((p) => p.name), ...(task.start.resetHead === 'zero' ? { value: 'zero' as const } : {}), reason: 'benchmark' });
+      // A zeroed head is zeroed before the first task too (lop/imagenet/single_expr.py zeroes it at every task, the first included).
+      if (task.start.resetHead && (state.task > 0 || task.start.resetHead === 'zero')) {
+        start.push({
+          kind: 'reinitParams',
+          params: model.head.params.map((p) => p.name),
+          ...(task.start.resetHead === 'zero' ? { value: 'zero' as const } : {}),
+          ...(task.start.resetHeadOptimizer === false ? { resetOptimizer: false } : {}),
+          reason: 'benchmark',
+        });
       }
       if (start.length) edit(null, start, parts.rng);
       if (stream.taskSignal && state.task > 0) for (const m of methods) edit(m, m.instance.atTaskBoundary?.({ step: learner.step, task }), m.rng);
