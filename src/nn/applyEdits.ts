@@ -129,7 +129,7 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         break;
       }
       case 'injectHead': {
-        const added = injectHead(model, e.layers, freshStream(rng, 'injectHead'));
+        const added = injectHead(model, e.layers, freshStream(rng, 'injectHead'), e.detachCopy ?? true);
         for (const p of added) for (const s of slots.params) extendSlot(s, p, model);
         records.push({ kind: e.kind, params: added.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
