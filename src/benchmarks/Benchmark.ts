@@ -59,6 +59,8 @@ export interface TaskStart {
   readonly resetHeadOptimizer?: boolean;
   /** New data joined the training set (warm-start): methods' atDataGrowth hooks run. */
   readonly dataGrowth?: boolean;
+  /** With dataGrowth: how many examples joined (one chunk; DASH's gradient pass uses batches of this size). */
+  readonly newExamples?: number;
 }
 
 export interface Task {

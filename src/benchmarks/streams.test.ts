@@ -61,7 +61,7 @@ test('warm-start: chunks accumulate, data growth after the first, trained to a t
   for (let t = 0; t < 4; t++) {
     const task = stream.task(t);
     assert.equal(task.size, 50 * (t + 1));
-    assert.deepEqual(task.start, t === 0 ? {} : { dataGrowth: true });
+    assert.deepEqual(task.start, t === 0 ? {} : { dataGrowth: true, newExamples: 50 });
     assert.deepEqual(task.schedule, { kind: 'until-train-accuracy', target: 0.99, maxEpochs: 9 });
     assert.equal(task.seenData!().size, 50 * (t + 1));
     // Seen data of task t starts with the seen data of task t-1 (a union that only grows).
