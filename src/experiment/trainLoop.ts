@@ -24,6 +24,8 @@ export interface ProbeRunner {
   afterStep(step: number, task: Task): Record<string, number> | null;
   /** At the end of each task. */
   atTaskEnd(step: number, task: Task): Record<string, number> | null;
+  /** At the start of each task, after the boundary's resets and the methods' boundary hooks, before its first step. */
+  atTaskStart?(step: number, task: Task): Record<string, number> | null;
 }
 
 /** Where the loop stands: JSON, saved in checkpoints so that a run continues exactly. */
@@ -152,6 +154,8 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
         for (const m of methods) edit(m, m.instance.atDataGrowth?.({ step: learner.step, task, seen }), m.rng);
       }
       state.taskStarted = true;
+      const startProbe = parts.probes?.atTaskStart?.(learner.step, task);
+      if (startProbe) parts.record({ step: learner.step, task: state.task, ...startProbe });
       state.epoch = 0;
       state.cursor = null;
       state.bestValue = null;
