@@ -12,7 +12,7 @@ import type { Backend } from '../backend/Backend.js';
 import { clampedCosine, negativeGradientAverage } from './dash.js';
 
 type Scale = Extract<Edit, { kind: 'scaleBlocks' }>;
-const growth = (step: number, seen: EvalSet, batchSize = 2, chunk = batchSize) => ({ step, task: { batchSize, size: seen.size, start: { dataGrowth: true, newExamples: chunk } } as never, seen });
+const growth = (step: number, seen: EvalSet, batchSize = 2, chunk = batchSize) => ({ step, task: { batchSize } as never, seen, newExamples: chunk });
 
 /** All data seen as examples of 3 inputs and 2 targets, handed out in batches of the size asked for. */
 function regrouping(backend: Backend, examples: { x: number[]; t: number[] }[]): EvalSet {

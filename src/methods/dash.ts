@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import { Tensor } from '../tensor/Tensor.js';
 import type { EvalSet } from '../benchmarks/Benchmark.js';
-import type { Learner } from '../experiment/Learner.js';
+import type { Learner } from '../learn/Learner.js';
 import type { LossValue } from '../losses/Loss.js';
 import type { Edit } from '../nn/Edit.js';
 import type { GradSink, GradTarget } from '../nn/Layer.js';
 import type { Conv2d } from '../nn/layers/Conv2d.js';
 import type { Linear } from '../nn/layers/Linear.js';
 import type { Param } from '../nn/Param.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import { countTaskEvent, noEdits, taskEvents, type TaskEvents } from './taskEvents.js';
 
 export const dashSchema = z.strictObject({
@@ -102,11 +102,11 @@ export const dash: Method<typeof dashSchema> = {
     const state: DashState = { events: taskEvents(), applied: 0, lastMeanFactor: 1 };
     return {
       state,
-      atDataGrowth({ step, task, seen }) {
+      atDataGrowth({ step, task, seen, newExamples }) {
         if (countTaskEvent(state.events, step) === 0) return noEdits;
         const layers = model.layers.filter((l): l is Linear | Conv2d => l.type === 'linear' || l.type === 'conv2d');
         const params = layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight])).filter((p) => p.trainable);
-        const g = negativeGradientAverage(learner, seen, c.batchSize || (c.gradientBatch === 'chunk' ? task.start.newExamples ?? task.size : task.batchSize), c.alpha, params);
+        const g = negativeGradientAverage(learner, seen, c.batchSize || (c.gradientBatch === 'chunk' ? newExamples ?? seen.size : task.batchSize), c.alpha, params);
         const edits: Edit[] = [];
         let sum = 0, count = 0;
         try {
