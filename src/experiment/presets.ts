@@ -132,12 +132,14 @@ export const presetList: Preset[] = [
   },
   {
     name: 'dohare-class-incremental-cifar100',
-    description: 'Class-incremental CIFAR-100: ResNet-18, +5 classes every 200 epochs, SGD lr 0.1 (x0.2 at epochs 60/120/160 of each increment) momentum 0.9 weight decay 5e-4, early stopping',
+    description: "Class-incremental CIFAR-100: ResNet-18, +5 classes every 200 epochs, SGD lr 0.1 (x0.2 at epochs 60/120/160 of each increment) momentum 0.9 weight decay 5e-4, early stopping; probes at the start of each increment (the paper's dormant-unit and rank figures; inactiveFraction is its dormant measure)",
     paper: DOHARE,
     scale: 'full',
     benchmark: 'class-incremental',
     methods: ['bp'],
-    set: { dataset: 'cifar100', 'cbp.utility': 'contribution', 'cbp.rate': 1e-5, 'cbp.maturity': 1000 },
+    // Probes at the start of each increment, on its new classes (lop/incremental_cifar/post_run_analysis.py measures the
+    // parameters saved before each increment's training).
+    set: { dataset: 'cifar100', 'probes.at': 'start', 'cbp.utility': 'contribution', 'cbp.rate': 1e-5, 'cbp.maturity': 1000 },
     conditions: [
       { label: 'bp', methods: ['bp'] },
       { label: 'head-reset', methods: ['head-reset'] },
@@ -158,6 +160,7 @@ export const presetList: Preset[] = [
       'model.arch': 'conv-net',
       'optimizer.lr': { kind: 'epochs', boundaries: [3, 6, 8], values: [0.1, 0.02, 0.004, 0.0008] },
       'cbp.utility': 'contribution', 'cbp.rate': 1e-4, 'cbp.maturity': 100,
+      'probes.at': 'start',
     },
     conditions: [
       { label: 'bp', methods: ['bp'] },
