@@ -61,7 +61,12 @@ function cbpReplacements(units: number, rate: number, maturity: number, steps: n
     const mature = age.filter((a) => a > maturity).length;
     matureSum += mature;
     const k = Math.min(Math.floor(rate * matureSum - replaced), mature);
-    for (let j = 0, i = 0; j < k; i++) if (age[i]! > maturity) (age[i] = 0), j++;
+    for (let j = 0, i = 0; j < k; i++) {
+      if (age[i]! > maturity) {
+        age[i] = 0;
+        j++;
+      }
+    }
     if (k > 0) replaced += k;
   }
   return replaced;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '../src/experiment/catalog.js';
 import { resolveRunConfig } from '../src/experiment/runConfig.js';
 import { startRun } from '../src/experiment/runExperiment.js';
 
