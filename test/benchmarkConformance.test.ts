@@ -37,6 +37,19 @@ function small(b: Benchmark): Record<string, unknown> {
   return cut;
 }
 
+/**
+ * By hand, from the cut-down settings: per task [examples per epoch, batches per epoch, seen data (warm-start),
+ * eval sets]. The shipped digits set has 1437 training and 360 test images (36 per class in the test split).
+ */
+const expectedTasks: Record<string, Array<[number, number, number | null, string]>> = {
+  'permuted-mnist': [[40, 10, null, ''], [40, 10, null, '']], // 40 images, batches of 4
+  'slowly-changing-regression': [[40, 40, null, ''], [40, 40, null, '']], // T = 40, batch 1
+  'random-labels': [[28, 7, null, 'train:40'], [28, 7, null, 'train:40']], // 7 steps of 4; the memorized 40
+  'class-incremental': [[40, 10, null, 'val:15,test:180'], [80, 20, null, 'val:30,test:360']], // 5 then 10 classes x 8; 3 val, 36 test each
+  'continual-binary': [[24, 6, null, 'test:20'], [24, 6, null, 'test:20']], // 2 classes x 12; 10 test each
+  'warm-start': [[40, 10, 40, 'test:360'], [80, 20, 80, 'test:360']], // chunks of 40 accumulate
+};
+
 const snapshot = (s: Stream, t: number, from?: { position: number }, limit = Infinity) => {
   const c = s.task(t).epoch(0, from);
   const out: { x: number[]; y: number[]; shape: number[] }[] = [];
@@ -72,6 +85,10 @@ for (const b of allBenchmarks()) {
       assert.equal(task.index, t);
       const { batches } = snapshot(s, t);
       assert.equal(batches.reduce((a, x) => a + x.shape[0]!, 0), task.size, 'an epoch has task.size examples');
+      const want = expectedTasks[b.name]?.[t];
+      if (want) {
+        assert.deepEqual([task.size, batches.length, task.seenData ? task.seenData().size : null, task.evalSets.map((e) => `${e.name}:${e.size}`).join(',')], want, `${b.name} task ${t} by hand`);
+      }
       for (const batch of batches) {
         assert.deepEqual(batch.shape.slice(1), [...s.inputShape]);
         assert.ok(batch.shape[0]! <= task.batchSize);
@@ -108,7 +125,8 @@ for (const b of allBenchmarks()) {
     assert.equal(p1.x.shape[0], Math.min(6, task.size));
     assert.deepEqual(Array.from(task.probe(6, Rng.seeded(1)).x.data), x1, 'a probe is a function of its rng');
     assert.deepEqual(snapshot(s, 1).batches, whole, 'probing never changes the stream');
-    if (task.seenData) assert.ok(task.seenData().size >= task.size - 0);
+    // Seen data: all chunks so far (warm-start: 2 x 40 at task 1), the training set of the task itself.
+    if (task.seenData) assert.equal(task.seenData().size, b.name === 'warm-start' ? 80 : task.size);
   });
 
   test(`${b.name}: runs through the training loop, and a run stopped mid-epoch and resumed gives the same records`, async () => {

@@ -11,6 +11,7 @@ import { mlp } from '../src/nn/models/mlp.js';
 import { convNet } from '../src/nn/models/convNet.js';
 import { resnet18 } from '../src/nn/models/resnet18.js';
 import { collectSlots } from '../src/nn/Slots.js';
+import { countedGroups } from '../src/nn/UnitGroup.js';
 import type { LayerSpec } from '../src/nn/LayerSpec.js';
 import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
@@ -91,6 +92,8 @@ for (const d of defs) {
       const options = d.schema.parse(small[d.name] ?? {});
       if (isTracker(d)) {
         const tracker = d.create(options, { model, learner, backend });
+        const weights = model.params.filter((p) => p.role === 'weight');
+        const w0 = weights.map((p) => Array.from(p.data));
         learner.trainStep(new Tensor(probe.x.data.subarray(0, 4 * probe.x.perExample), [4, ...m.input]), probe.y.subarray(0, 4));
         const before = fingerprint(model, learner);
         tracker.afterStep(learner);
@@ -98,6 +101,12 @@ for (const d of defs) {
         assert.deepEqual(fingerprint(model, learner), before);
         assert.ok(Object.keys(r).length > 0);
         for (const [k, v] of Object.entries(r)) assert.ok(k.startsWith('diag/') && Number.isFinite(v), `${k} = ${v}`);
+        if (d.name === 'updateSize') {
+          // By hand: the summed |delta w| of the one step (tolerance: float32 sums, 1e-5 relative).
+          let total = 0;
+          weights.forEach((p, i) => p.data.forEach((v, j) => (total += Math.abs(v - w0[i]![j]!))));
+          assert.ok(total > 0 && Math.abs(r['diag/updateSize']! - total) <= 1e-5 * total, `${r['diag/updateSize']} vs ${total}`);
+        }
         return;
       }
       const diag = d as Diagnostic;
@@ -116,6 +125,20 @@ for (const d of defs) {
       assert.deepEqual(b, a, 'the same answer twice');
       assert.ok(Object.keys(a).length > 0, 'it reports something');
       for (const [k, v] of Object.entries(a)) assert.ok(k.startsWith('diag/') && Number.isFinite(v), `${k} = ${v}`);
+      // Shares: the network-wide value is the unit-weighted mean of the groups it counts (a pooled view in place
+      // of its group), to rounding.
+      const counted = countedGroups(model.unitGroups);
+      if (counted.every((g) => `diag/${d.name}/${g.name}` in a) && `diag/${d.name}` in a && /Fraction$/.test(d.name)) {
+        const units = counted.reduce((t, g) => t + g.size, 0);
+        const mean = counted.reduce((t, g) => t + a[`diag/${d.name}/${g.name}`]! * g.size, 0) / units;
+        assert.ok(Math.abs(a[`diag/${d.name}`]! - mean) < 1e-12, `${d.name}: ${a[`diag/${d.name}`]} vs ${mean}`);
+      }
+      if (d.name === 'weightMagnitude') {
+        // By hand: mean |w| over every weight (not biases, gains or shifts).
+        const ws = model.params.filter((p) => p.role === 'weight');
+        const mean = ws.reduce((t, p) => t + Array.from(p.data).reduce((u, v) => u + Math.abs(v), 0), 0) / ws.reduce((t, p) => t + p.data.length, 0);
+        assert.ok(Math.abs(a['diag/weightMagnitude']! - mean) <= 1e-6 * mean, `${a['diag/weightMagnitude']} vs ${mean}`);
+      }
     });
   }
 }

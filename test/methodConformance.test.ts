@@ -49,6 +49,42 @@ const active: Record<string, Record<string, unknown>> = {
   'plasticity-injection': { limit: 2 },
 };
 
+/**
+ * CBP's replacement count depends only on ages (rate * mature units summed over steps, minus those replaced;
+ * a replaced unit is immature for `maturity` steps), not on the data: simulated here by hand for one group.
+ */
+function cbpReplacements(units: number, rate: number, maturity: number, steps: number): number {
+  const age = new Array<number>(units).fill(0);
+  let matureSum = 0, replaced = 0;
+  for (let s = 1; s <= steps; s++) {
+    for (let i = 0; i < units; i++) age[i]!++;
+    const mature = age.filter((a) => a > maturity).length;
+    matureSum += mature;
+    const k = Math.min(Math.floor(rate * matureSum - replaced), mature);
+    for (let j = 0, i = 0; j < k; i++) {
+      if (age[i]! > maturity) {
+        age[i] = 0;
+        j++;
+      }
+    }
+    if (k > 0) replaced += k;
+  }
+  return replaced;
+}
+
+/**
+ * What the active configuration must have done after the 200 steps of 4 tasks (3 boundaries, each with data
+ * growth), by hand: the methods' own counters. Group sizes: mlp 8, 8; conv net 4, 6 (channels), 8 (dense).
+ */
+const expectedCounters: Record<string, (arch: 'mlp' | 'conv') => Record<string, number>> = {
+  cbp: (arch) => Object.fromEntries((arch === 'mlp' ? [8, 8] : [4, 6, 8]).map((n, i) => [`method/replaced/h${i + 1}`, cbpReplacements(n, 0.02, 10, 200)])),
+  'shrink-perturb': () => ({ 'method/shrinkPerturb/applied': 200 }),
+  'head-reset': () => ({ 'method/headReset/resets': 3 }), // a boundary and a growth at one step count once
+  'full-reset': () => ({ 'method/fullReset/resets': 1 }), // every 2nd of 3 events
+  dash: () => ({ 'method/dash/applied': 3 }),
+  'plasticity-injection': () => ({ 'method/injections': 2 }), // limit 2
+};
+
 type Arch = 'mlp' | 'conv';
 const hooks = ['afterUpdate', 'atTaskBoundary', 'atDataGrowth', 'metrics'] as const;
 
@@ -150,12 +186,21 @@ for (const m of allMethods()) {
         assert.equal(a.learner.step, 200);
         for (const p of a.model.params) assert.ok(!p.data.some((v) => !Number.isFinite(v)), `${p.name} is not finite (config ${JSON.stringify(config)})`);
         for (const r of a.records) for (const [k, v] of Object.entries(r)) assert.ok(Number.isFinite(v), `${k} = ${v} in a record`);
-        for (const [h, n] of Object.entries(a.calls)) assert.ok(n > 0, `hook ${h} was never reached (config ${JSON.stringify(config)})`);
+        // Each declared hook exactly as often as the stream says: 200 updates; boundaries and data growth before tasks
+        // 1-3 (growth before task 0 too: it starts with data growth); metrics at each of the 4 task ends.
+        const expectedCalls: Record<string, number> = { afterUpdate: 200, atTaskBoundary: 3, atDataGrowth: 4, metrics: 4 };
+        for (const [h, n] of Object.entries(a.calls)) assert.equal(n, expectedCalls[h], `hook ${h} calls (config ${JSON.stringify(config)})`);
         if (config === active[m.name]) {
           const b = run(m.name, config, arch);
           assertSameBits(paramsOf(a.model), paramsOf(b.model), `${m.name} twice with seed 1`);
           const other = run(m.name, config, arch, 2);
           assert.notDeepEqual([...other.model.params[0]!.data], [...a.model.params[0]!.data], 'another seed gives another run');
+          const counters = expectedCounters[m.name]?.(arch);
+          if (counters) {
+            const last = a.records.filter((r) => Object.keys(counters).every((k) => k in r)).at(-1);
+            assert.ok(last, `${m.name} records its counters`);
+            for (const [k, v] of Object.entries(counters)) assert.equal(last[k], v, `${m.name} on ${arch}: ${k}`);
+          }
           if (m.name !== 'bp') {
             // The active configuration really acts: the run is not plain backprop's.
             const base = paramsOf(run('bp', {}, arch).model);

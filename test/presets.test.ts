@@ -62,3 +62,16 @@ test('each laptop preset condition runs (cut down to a sliver) on the real data'
     }
   }
 });
+
+test("reference configs: Continual ImageNet's L2 condition at step size 0.03 (lop/imagenet/cfg/l2.json), slowly-changing regression with the reference code's thresholds", () => {
+  for (const name of ['dohare-continual-imagenet', 'dohare-continual-imagenet-laptop']) {
+    const l2 = resolveRunConfig({ preset: name, condition: 'l2' }, cat, '0');
+    assert.equal(l2.optimizer.lr, 0.03, name);
+    assert.equal(l2.optimizer.momentum, 0.9, name);
+    assert.equal(l2.methods[0]!.coef, 3e-6, name);
+    assert.equal(resolveRunConfig({ preset: name, condition: 'bp' }, cat, '0').optimizer.lr, 0.01, name);
+  }
+  for (const name of ['dohare-slowly-changing-regression', 'dohare-slowly-changing-regression-laptop']) {
+    assert.equal(resolveRunConfig({ preset: name, condition: name.endsWith('laptop') ? 'bp' : 'bp relu' }, cat, '0').benchmark.thresholds, 'reference-code', name);
+  }
+});

@@ -39,8 +39,12 @@ export interface TaskStart {
   readonly growHead?: number;
   /** Reset the head before the task: redraw it from its init ('reinit' or true), or set it to zero ('zero', as the Continual ImageNet reference code does). */
   readonly resetHead?: boolean | 'reinit' | 'zero';
+  /** With resetHead: also reset the head's optimizer slots (momentum, Adam moments). Default true. */
+  readonly resetHeadOptimizer?: boolean;
   /** New data joined the training set (warm-start): methods' atDataGrowth hooks run. */
   readonly dataGrowth?: boolean;
+  /** With dataGrowth: how many examples joined (one chunk; DASH's gradient pass uses batches of this size). */
+  readonly newExamples?: number;
 }
 
 /** One task of a stream: its examples epoch by epoch, how long it trains, what happens at its start. */

@@ -17,7 +17,8 @@ export const continualBinarySchema = z.strictObject({
   epochs: z.number().int().min(1).default(250).describe('epochs per task (Continual ImageNet: 250)'),
   batchSize: option.batchSize(100),
   normalize: option.normalize('unit'),
-  resetHead: z.enum(['zero', 'reinit', 'none']).default('zero').describe("the output layer at the start of each task: set to zero (the reference code), redrawn from its init, or kept"),
+  resetHead: z.enum(['zero', 'reinit', 'none']).default('zero').describe("the output layer at the start of each task: set to zero (the reference code; before the first task too), redrawn from its init (from the second task), or kept"),
+  resetMomentum: z.boolean().default(false).describe("with resetHead: also reset the head's optimizer state (momentum); false: keep it, as the reference code (lop/imagenet/single_expr.py) does"),
   augment: augmentSchema.default(augmentSchema.parse({})).describe('data augmentation of training batches (none in Continual ImageNet)'),
   taskSignal: option.taskSignal(true),
 });
@@ -80,7 +81,7 @@ export const continualBinary: Benchmark<typeof continualBinarySchema> = {
           label: `classes ${pair[0]} vs ${pair[1]}`,
           batchSize: config.batchSize,
           schedule: { kind: 'epochs', epochs: config.epochs },
-          start: config.resetHead === 'none' ? {} : { resetHead: config.resetHead },
+          start: config.resetHead === 'none' ? {} : { resetHead: config.resetHead, resetHeadOptimizer: config.resetMomentum },
           encoder,
           pools,
           train: { split: set.train, ...tr },

@@ -34,7 +34,7 @@ test('slowly-changing regression: targets computed by hand, slow bits fixed for 
   const T = 50;
   const seed = 9;
   const stream = await create(seed, { tasks: 4, examplesPerTask: T });
-  const target = drawLtuTarget(Rng.seeded(seed).split('target'), 20, 100, 0.7, 'paper');
+  const target = drawLtuTarget(Rng.seeded(seed).split('target'), 20, 100, 0.7, 'reference-code');
   assert.deepEqual(stream.inputShape, [20]);
   assert.equal(stream.loss, 'mse');
   assert.equal(stream.bin, 40000);
@@ -56,7 +56,9 @@ test('slowly-changing regression: targets computed by hand, slow bits fixed for 
       for (let u = 0; u < 100; u++) {
         let s = target.weights[u * 21 + 20]!;
         for (let j = 0; j < 20; j++) s += target.weights[u * 21 + j]! * x[j]!;
-        if (s > 21 * 0.7 - Array.from(target.weights.subarray(u * 21, u * 21 + 21)).filter((w) => w < 0).length) y += target.readout[u]!;
+        // The reference code's S: (m - sum of input weights + bias weight) / 2.
+        const row = Array.from(target.weights.subarray(u * 21, u * 21 + 21));
+        if (s > 21 * 0.7 - (20 - row.slice(0, 20).reduce((a, w) => a + w, 0) + row[20]!) / 2) y += target.readout[u]!;
       }
       assert.equal(b.y[0], y);
     }
@@ -79,4 +81,41 @@ test('slowly-changing regression: paper lengths, the redraw variant, the bias bi
   const biased = await create(2, { tasks: 1, examplesPerTask: 5, biasInput: true });
   assert.deepEqual(biased.inputShape, [21]);
   assert.equal(biased.task(0).epoch(0).next()!.x.data[20], 1);
+});
+
+/**
+ * P(an LTU fires) for one unit of a target, exactly: with k of its m input weights +1 and inputs uniform bits, the
+ * LTU input is bias + a - c with a ~ Bin(k, 1/2), c ~ Bin(m - k, 1/2).
+ */
+function firingProbability(t: LtuTarget, u: number): number {
+  const m = t.inputs;
+  const row = t.weights.subarray(u * (m + 1), (u + 1) * (m + 1));
+  let k = 0;
+  for (let j = 0; j < m; j++) if (row[j]! > 0) k++;
+  const binom = (n: number): number[] => {
+    let p = [1];
+    for (let i = 0; i < n; i++) p = [...p, 0].map((v, j) => (v + (j > 0 ? p[j - 1]! : 0)) / 2);
+    return p;
+  };
+  const pa = binom(k), pc = binom(m - k);
+  let p = 0;
+  pa.forEach((qa, a) => pc.forEach((qc, c) => { if (row[m]! + a - c > t.thresholds[u]!) p += qa * qc; }));
+  return p;
+}
+
+test("target variance: 1 + 100 P(fire), by hand 3.947 for the reference code's thresholds (the default) and 4.918 for the text's", async () => {
+  // Readout weights and bias are independent +-1, so E[y] = 0 and Var y = 1 + sum_i P(LTU i fires). Summing the
+  // closed form over k ~ Bin(20, 1/2) and the bias sign (m = 20, beta = 0.7): P = 0.0294738 (reference code,
+  // S = (m - sum w + b) / 2) and 0.0391769 (S = number of -1 weights, bias included). Over 300 drawn targets
+  // (30000 units) the mean has a standard error near 0.0002 (Var y: 0.02); tolerance 0.1.
+  assert.equal(parseConfig(slowlyChangingRegressionSchema, {}, 'test').thresholds, 'reference-code');
+  for (const [rule, expected] of [['reference-code', 3.947378], ['paper', 4.917694]] as const) {
+    let sum = 0;
+    for (let s = 0; s < 300; s++) {
+      const t = drawLtuTarget(Rng.seeded(1000 + s), 20, 100, 0.7, rule);
+      for (let u = 0; u < 100; u++) sum += firingProbability(t, u);
+    }
+    const variance = 1 + sum / 300;
+    assert.ok(Math.abs(variance - expected) < 0.1, `${rule}: ${variance} vs ${expected}`);
+  }
 });

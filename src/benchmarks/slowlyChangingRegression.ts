@@ -13,7 +13,10 @@ export const slowlyChangingRegressionSchema = z.strictObject({
   slowBits: z.number().int().min(0).default(15).describe('f: slow bits (the first f inputs); the other m - f are drawn fresh for each example'),
   targetUnits: z.number().int().min(1).default(100).describe('LTUs of the target network'),
   beta: z.number().gt(0).lt(1).default(0.7).describe('beta of the LTU thresholds theta_i = (m + 1) beta - S_i'),
-  thresholds: z.enum(['paper', 'reference-code']).default('paper').describe("'paper': S_i = number of -1 weights among the m + 1 (bias included); 'reference-code': S_i = (m - sum of input weights + bias weight) / 2 as lop/nets/fix_ltu_net.py computes it"),
+  thresholds: z
+    .enum(['paper', 'reference-code'])
+    .default('reference-code')
+    .describe("'reference-code' (default; what generated the paper's figures): S_i = (m - sum of input weights + bias weight) / 2 as lop/nets/fix_ltu_net.py computes it, target variance 3.95; 'paper': S_i = number of -1 weights among the m + 1 (bias included), as the text says, target variance 4.92"),
   biasInput: z.boolean().default(false).describe('append the constant bias bit to the learner input (false: the learner sees the m bits and has its own biases, as the reference code)'),
   bin: z.number().int().min(0).default(40000).describe('online squared error is recorded per this many examples'),
   taskSignal: option.taskSignal(false),

@@ -47,7 +47,7 @@ test('continual-binary: consecutive pairs of a seeded class order, labels 0/1, h
   for (let t = 0; t < 7; t++) {
     const task = stream.task(t);
     assert.equal(task.label, `classes ${order[(2 * t) % 10]} vs ${order[(2 * t + 1) % 10]}`, 'the order repeats when used up');
-    assert.deepEqual(task.start, { resetHead: 'zero' });
+    assert.deepEqual(task.start, { resetHead: 'zero', resetHeadOptimizer: false });
     assert.equal(task.size, 60);
     assert.deepEqual(labelsOf(stream, t).sort(), [...Array(30).fill(0), ...Array(30).fill(1)]);
     assert.equal(task.evalSets[0]!.size, 40);
@@ -62,7 +62,7 @@ test('warm-start: chunks accumulate, data growth after the first, trained to a t
   for (let t = 0; t < 4; t++) {
     const task = stream.task(t);
     assert.equal(task.size, 50 * (t + 1));
-    assert.deepEqual(task.start, t === 0 ? {} : { dataGrowth: true });
+    assert.deepEqual(task.start, t === 0 ? {} : { dataGrowth: true, newExamples: 50 });
     assert.deepEqual(task.schedule, { kind: 'until-train-accuracy', target: 0.99, maxEpochs: 9 });
     assert.equal(task.seenData!().size, 50 * (t + 1));
     // Seen data of task t starts with the seen data of task t-1 (a union that only grows).

@@ -64,7 +64,7 @@ export const warmStart: Benchmark<typeof warmStartSchema> = {
           label: `chunk ${i + 1} of ${config.tasks}`,
           batchSize: config.batchSize,
           schedule: { kind: 'until-train-accuracy', target: config.targetAccuracy, maxEpochs: config.maxEpochs },
-          start: i > 0 ? { dataGrowth: true } : {},
+          start: i > 0 ? { dataGrowth: true, newExamples: chunk } : {},
           encoder,
           pools,
           train: seen,

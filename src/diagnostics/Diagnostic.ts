@@ -45,6 +45,8 @@ export interface Diagnostic<S extends z.ZodType = z.ZodType> {
 export interface Tracker {
   readonly name: string;
   afterStep(learner: Learner): void;
+  /** After an agent's update of many steps (the RL loop calls it through the probes), for per-update measures. */
+  atUpdateEnd?(learner: Learner): void;
   /** Values since the last report; resets the window. */
   report(): Record<string, number>;
 }

@@ -144,3 +144,22 @@ test('a resumed run records the same probe values (batches are drawn by step; th
   assert.ok(full.some((r) => 'diag/plasticity' in r) && full.some((r) => 'diag/distanceFromInit' in r));
   assert.deepEqual(parts, full);
 });
+
+test("probes at: 'start' run at each task's start (after the boundary's changes, before its first step) and say so; at: 'end' after its last", () => {
+  const spec = mlp({ hidden: [8], outputs: 3 });
+  const start = run(spec, () => sgd({ lr: 0.05 }), { diagnostics: ['weightMagnitude', 'distanceFromInit', 'deadFraction'], at: 'start', batchSize: 16 });
+  const end = run(spec, () => sgd({ lr: 0.05 }), { diagnostics: ['weightMagnitude', 'distanceFromInit', 'deadFraction'], batchSize: 16 });
+  const probesOf = (rs: MetricRecord[]) => rs.filter((r) => 'diag/weightMagnitude' in r);
+  // 3 tasks of 40 examples in batches of 4, 2 epochs: 20 steps each.
+  assert.deepEqual(probesOf(start.records).map((r) => [r.step, r.task, r['probe/atTaskStart']]), [[0, 0, 1], [20, 1, 1], [40, 2, 1]]);
+  assert.deepEqual(probesOf(end.records).map((r) => [r.step, r.task, r['probe/atTaskStart']]), [[20, 0, undefined], [40, 1, undefined], [60, 2, undefined]]);
+  // By hand: before any step the distance from init is 0 and the weight magnitude that of the initial weights.
+  const first = probesOf(start.records)[0]!;
+  assert.equal(first['diag/distanceFromInit'], 0);
+  const init = Model.build(spec, { inputShape: [5], backend, rng: Rng.seeded(1) });
+  const w = init.params.filter((p) => p.role === 'weight');
+  const mean = w.reduce((a, p) => a + Array.from(p.data).reduce((b: number, v: number) => b + Math.abs(v), 0), 0) / w.reduce((a, p) => a + p.data.length, 0);
+  assert.ok(Math.abs(first['diag/weightMagnitude']! - mean) < 1e-6 * mean);
+  // The start of task 1 sees exactly the parameters the end of task 0 saw (no boundary change in this stream).
+  assert.equal(probesOf(start.records)[1]!['diag/weightMagnitude'], probesOf(end.records)[0]!['diag/weightMagnitude']);
+});

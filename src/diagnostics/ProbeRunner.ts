@@ -10,7 +10,8 @@ import { defaultDiagnostics, isTracker, registeredDiagnostics, type ProbeDefinit
 
 const cadence = {
   everySteps: z.number().int().min(0).nullable().default(null).describe('this probe every N steps (null: the probes setting; 0: never)'),
-  everyTasks: z.number().int().min(0).nullable().default(null).describe('this probe at the end of every k-th task (null: the probes setting; 0: never)'),
+  everyTasks: z.number().int().min(0).nullable().default(null).describe('this probe at the end (or start) of every k-th task (null: the probes setting; 0: never)'),
+  at: z.enum(['end', 'start']).nullable().default(null).describe('this probe at the end of a task or the start of one (null: the probes setting)'),
 };
 
 /**
@@ -32,7 +33,11 @@ export function buildProbeSchema(defs: readonly ProbeDefinition[] = registeredDi
       .refine((a) => new Set(a).size === a.length, { message: 'a diagnostic is listed twice' })
       .describe(`diagnostics to run; known: ${names.join(', ')}`),
     everySteps: z.number().int().min(0).default(0).describe('run the probes every N steps (0: never)'),
-    everyTasks: z.number().int().min(0).default(1).describe('run the probes at the end of every k-th task (1: each task; 0: never)'),
+    everyTasks: z.number().int().min(0).default(1).describe('run the probes at the end of every k-th task (1: each task; 0: never), or at the start of it with at = start'),
+    at: z
+      .enum(['end', 'start'])
+      .default('end')
+      .describe("task probes run at the 'end' of a task (after its last step), or at the 'start' of one (after the boundary's resets and method hooks, before its first step, on the new task's data: what Dohare et al.'s class-incremental analysis measures); start records carry 'probe/atTaskStart': 1"),
     batchSize: z.number().int().min(1).default(2000).describe('probe examples drawn from the current task'),
     chunk: z.number().int().min(1).default(128).describe('examples per forward pass over the probe batch in networks with convolutions (memory)'),
     ...options,
@@ -60,6 +65,7 @@ interface Entry {
   readonly options: Record<string, unknown>;
   readonly everySteps: number;
   readonly everyTasks: number;
+  readonly at: 'end' | 'start';
   readonly tracker: Tracker | null;
   lastStep: number;
 }
@@ -67,6 +73,8 @@ interface Entry {
 /** The probes of a run, as the training loop drives them; plus the resolved config. */
 export interface Probes extends ProbeRunner {
   readonly config: ProbeConfig;
+  /** After an agent's update (RL: one PPO update of many steps); trackers that measure per update read it. */
+  atUpdateEnd(): void;
   /** Run the given diagnostics now (all configured ones by default), on a probe batch from `task`. */
   runNow(step: number, task: TaskInfo, names?: readonly string[]): Record<string, number>;
 }
@@ -90,13 +98,14 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
   const entries: Entry[] = config.diagnostics.map((name) => {
     const def = all.get(name);
     if (!def) throw new Error(`probes: no diagnostic named '${name}'; known: ${[...all.keys()].join(', ')}`);
-    const { everySteps, everyTasks, ...options } = cfg[name] ?? {};
+    const { everySteps, everyTasks, at, ...options } = cfg[name] ?? {};
     if (!isTracker(def)) (def as Diagnostic).validate?.(model, options);
     return {
       def,
       options,
       everySteps: (everySteps as number | null) ?? config.everySteps,
       everyTasks: (everyTasks as number | null) ?? config.everyTasks,
+      at: (at as 'end' | 'start' | null) ?? config.at,
       tracker: isTracker(def) ? def.create(options, { model, learner, backend }) : null,
       lastStep: -1,
     };
@@ -139,8 +148,18 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
     },
     atTaskEnd(step, task) {
       // A probe that just ran at this step is not repeated, unless early stopping restored other parameters.
-      const due = entries.filter((e) => e.everyTasks > 0 && (task.index + 1) % e.everyTasks === 0 && (e.lastStep !== step || task.earlyStopping));
+      const due = entries.filter((e) => e.at === 'end' && e.everyTasks > 0 && (task.index + 1) % e.everyTasks === 0 && (e.lastStep !== step || task.earlyStopping));
       return due.length ? orNull(run(due, step, task)) : null;
+    },
+    atTaskStart(step, task) {
+      // Tasks 0, k, 2k, ...: the first probe sees the network before any training, as the reference's epoch-0 analysis.
+      const due = entries.filter((e) => e.at === 'start' && e.everyTasks > 0 && task.index % e.everyTasks === 0);
+      if (!due.length) return null;
+      const r = orNull(run(due, step, task));
+      return r ? { ...r, 'probe/atTaskStart': 1 } : null;
+    },
+    atUpdateEnd() {
+      for (const t of trackers) t.atUpdateEnd?.(learner);
     },
     runNow(step, task, names) {
       const due = names ? entries.filter((e) => names.includes(e.def.name)) : entries;

@@ -98,7 +98,7 @@ test('weightMagnitude and distanceFromInit against hand computation', () => {
 
 test('updateSize reports the largest summed |delta w| of one step in each window', () => {
   const { model, learner, ctx } = setup([5], 8);
-  const tracker = updateSize.create({}, { model, learner, backend });
+  const tracker = updateSize.create({ per: 'step' }, { model, learner, backend });
   const weights = model.params.filter((p) => p.role === 'weight');
   const x1 = new Tensor(ctx.probe.x.data.subarray(0, 4), [1, 4]);
   let windowMax = 0;
@@ -120,4 +120,23 @@ test('updateSize reports the largest summed |delta w| of one step in each window
   }
   assert.ok(expected.every((v) => v > 0));
   assert.deepEqual(tracker.report(), {}, 'an empty window reports nothing');
+});
+
+test('updateSize per update (RL): the net |w_after - w_before| over each update of several steps, its window maximum and the last', () => {
+  const { model, learner } = setup([5], 8);
+  const tracker = updateSize.create({ per: 'update' }, { model, learner, backend });
+  const w = model.params.find((p) => p.role === 'weight')!;
+  // By hand: update 1 moves w[0] by +1 then -0.25 (net 0.75; the per-step sum would be 1.25), update 2 moves w[1]
+  // by -0.5 and w[2] by +0.125 in one step (net 0.625).
+  const moves = [[[0, 1]], [[0, -0.25]], 'end', [[1, -0.5], [2, 0.125]], 'end'] as const;
+  for (const m of moves) {
+    if (m === 'end') tracker.atUpdateEnd!(learner);
+    else {
+      for (const [i, d] of m) w.data[i] = w.data[i]! + d;
+      tracker.afterStep(learner);
+    }
+  }
+  const r = tracker.report();
+  assert.ok(Math.abs(r['diag/updateSize']! - 0.75) < 1e-6, `${r['diag/updateSize']}`);
+  assert.ok(Math.abs(r['diag/updateSize/last']! - 0.625) < 1e-6, `${r['diag/updateSize/last']}`);
 });

@@ -4,7 +4,7 @@ import type { Diagnostic, TrackerDefinition } from './Diagnostic.js';
 import { approxRank, effectiveRank, stableRank } from './featureRank.js';
 import { gradientNorm, ntkRank } from './gradientStats.js';
 import { plasticityProbe } from './plasticityProbe.js';
-import { deadFraction, dormantFraction, featureNorm, linearFraction } from './unitActivity.js';
+import { deadFraction, dormantFraction, featureNorm, inactiveFraction, linearFraction } from './unitActivity.js';
 import { updateSize } from './updateSize.js';
 import { distanceFromInit, weightMagnitude } from './weightStats.js';
 
@@ -17,9 +17,9 @@ export function isTracker(d: ProbeDefinition): d is TrackerDefinition {
 }
 
 /** Keys of the probe config that are not diagnostic names. */
-export const reservedProbeKeys: readonly string[] = ['diagnostics', 'everySteps', 'everyTasks', 'batchSize', 'chunk'];
-/** Options that every diagnostic's config gets (its own cadence). */
-export const cadenceKeys: readonly string[] = ['everySteps', 'everyTasks'];
+export const reservedProbeKeys: readonly string[] = ['diagnostics', 'everySteps', 'everyTasks', 'at', 'batchSize', 'chunk'];
+/** Options that every diagnostic's config gets (its own cadence and timing). */
+export const cadenceKeys: readonly string[] = ['everySteps', 'everyTasks', 'at'];
 
 /**
  * The diagnostics and trackers. A schema is a strict zod object whose fields all have defaults (its fields
@@ -61,6 +61,7 @@ export function getDiagnostic(name: string): ProbeDefinition {
 for (const d of [
   deadFraction,
   dormantFraction,
+  inactiveFraction,
   linearFraction,
   featureNorm,
   effectiveRank,
@@ -85,6 +86,7 @@ for (const d of [
 export const defaultDiagnostics: readonly string[] = [
   'deadFraction',
   'dormantFraction',
+  'inactiveFraction',
   'linearFraction',
   'featureNorm',
   'effectiveRank',

@@ -24,6 +24,11 @@ export interface GroupSummary {
   readonly rankMatrix: Float64Array;
   /** mean |h| of each unit over examples, positions and its features (ReDo's activity, unnormalized). */
   readonly meanAbs: Float64Array;
+  /**
+   * Share of (example, position, feature) values of each unit that are not exactly 0: how often the unit is
+   * active (Dohare et al.'s dormant measure, lop/incremental_cifar/post_run_analysis.py, counts h != 0).
+   */
+  readonly activeShare: Float64Array;
   /** Smallest and largest pre-activation of each unit over examples and positions. */
   readonly minPre: Float64Array;
   readonly maxPre: Float64Array;
@@ -54,7 +59,7 @@ function workOf(ctx: DiagnosticContext): ProbeWork {
 
 /** The distance of an activation value from the nearest extreme of the group's nonlinearity, or null. */
 function distanceOf(g: UnitGroup): ((v: number) => number) | null {
-  const layer = g.features as { type: string; param?: number };
+  const layer = g.activation as { type: string; param?: number };
   switch (layer.type) {
     case 'relu':
     case 'crelu':
@@ -84,6 +89,7 @@ class Accumulator {
   readonly channels: number;
   readonly rankMatrix: Float64Array;
   readonly sumAbs: Float64Array;
+  readonly nonzero: Float64Array;
   readonly minPre: Float64Array;
   readonly maxPre: Float64Array;
   readonly maxDistance: Float64Array | null;
@@ -94,6 +100,7 @@ class Accumulator {
     this.channels = g.size * g.featuresPerUnit;
     this.rankMatrix = new Float64Array(n * this.channels);
     this.sumAbs = new Float64Array(this.channels);
+    this.nonzero = new Float64Array(this.channels);
     this.minPre = new Float64Array(g.size).fill(Infinity);
     this.maxPre = new Float64Array(g.size).fill(-Infinity);
     this.distance = distanceOf(g);
@@ -103,10 +110,10 @@ class Accumulator {
   /** Add examples [from, from + count) from the layers' outputs of the last forward. */
   add(from: number, count: number): void {
     const { g, channels } = this;
-    const S = g.spatial, units = g.size;
+    const S = g.spatial, P = g.preSpatial, units = g.size;
     const f = g.features.output?.data, p = g.preActivation.output?.data;
-    if (!f || !p || f.length !== count * channels * S || p.length !== count * units * S) {
-      throw new Error(`diagnostics: unit group ${g.name} has outputs of unexpected size (features ${f?.length}, pre-activation ${p?.length}; ${count} examples, ${units} units x ${g.featuresPerUnit} x ${S})`);
+    if (!f || !p || f.length !== count * channels * S || p.length !== count * units * P) {
+      throw new Error(`diagnostics: unit group ${g.name} has outputs of unexpected size (features ${f?.length}, pre-activation ${p?.length}; ${count} examples, ${units} units x ${g.featuresPerUnit} x ${S}, pre-activation x ${P})`);
     }
     const dist = this.distance, maxD = this.maxDistance;
     for (let e = 0; e < count; e++) {
@@ -115,11 +122,12 @@ class Accumulator {
       for (let c = 0; c < channels; c++) {
         const o = (e * channels + c) * S;
         const u = c % units;
-        let s = 0, a = 0, d = maxD ? maxD[u]! : 0;
+        let s = 0, a = 0, nz = 0, d = maxD ? maxD[u]! : 0;
         for (let k = 0; k < S; k++) {
           const v = f[o + k]!;
           s += v;
           a += Math.abs(v);
+          if (v !== 0) nz++;
           sq += v * v;
           if (dist) {
             const x = dist(v);
@@ -128,13 +136,14 @@ class Accumulator {
         }
         this.rankMatrix[row + c] = s / S;
         this.sumAbs[c]! += a;
+        this.nonzero[c]! += nz;
         if (maxD) maxD[u] = d;
       }
       this.normSum += Math.sqrt(sq);
       for (let u = 0; u < units; u++) {
-        const o = (e * units + u) * S;
+        const o = (e * units + u) * P;
         let lo = this.minPre[u]!, hi = this.maxPre[u]!;
-        for (let k = 0; k < S; k++) {
+        for (let k = 0; k < P; k++) {
           const v = p[o + k]!;
           if (!(v >= lo)) lo = v; // NaN counts as the minimum: a unit with NaN is not linear
           if (v > hi) hi = v;
@@ -148,10 +157,15 @@ class Accumulator {
   summary(): GroupSummary {
     const { g, n, channels } = this;
     const meanAbs = new Float64Array(g.size);
+    const activeShare = new Float64Array(g.size);
     for (let u = 0; u < g.size; u++) {
-      let s = 0;
-      for (let c = u; c < channels; c += g.size) s += this.sumAbs[c]!;
+      let s = 0, nz = 0;
+      for (let c = u; c < channels; c += g.size) {
+        s += this.sumAbs[c]!;
+        nz += this.nonzero[c]!;
+      }
       meanAbs[u] = s / (n * g.spatial * g.featuresPerUnit);
+      activeShare[u] = nz / (n * g.spatial * g.featuresPerUnit);
     }
     return {
       n,
@@ -160,6 +174,7 @@ class Accumulator {
       spatial: g.spatial,
       rankMatrix: this.rankMatrix,
       meanAbs,
+      activeShare,
       minPre: this.minPre,
       maxPre: this.maxPre,
       maxDistance: this.maxDistance,

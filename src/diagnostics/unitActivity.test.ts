@@ -10,7 +10,8 @@ import { Learner } from '../learn/Learner.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { sgd } from '../optim/optimizers.js';
 import type { DiagnosticContext } from './Diagnostic.js';
-import { deadFraction, dormantFraction, featureNorm, linearFraction } from './unitActivity.js';
+import { deadFraction, dormantFraction, featureNorm, inactiveFraction, linearFraction } from './unitActivity.js';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 
 const backend = getBackend('ts');
 
@@ -72,6 +73,10 @@ test('conv channels are dead only when zero over the whole batch and every posit
   // mean over batch and space: c0 = 2/8 = 0.25, c1 = 0, c2 = 3; mean 1.0833; s0 = 0.23.
   assert.equal(dormantFraction.compute(ctx, { tau: 0.2 })['diag/dormantFraction/h1'], 1 / 3);
   assert.equal(dormantFraction.compute(ctx, { tau: 0.25 })['diag/dormantFraction/h1'], 2 / 3);
+  // Dohare's measure, share of (image, position) pairs where h != 0: c0 1/8, c1 0, c2 8/8.
+  assert.equal(inactiveFraction.compute(ctx, { threshold: 0.01 })['diag/inactiveFraction/h1'], 1 / 3);
+  assert.equal(inactiveFraction.compute(ctx, { threshold: 0.125 })['diag/inactiveFraction/h1'], 1 / 3, 'active on exactly 1/8: not fewer');
+  assert.equal(inactiveFraction.compute(ctx, { threshold: 0.2 })['diag/inactiveFraction/h1'], 2 / 3);
 });
 
 test('saturating and leaky units: dead means within eps of an extreme on every input', () => {
@@ -124,5 +129,18 @@ test('a conv net probed in chunks gives the values of one pass over the whole ba
   const whole = all(ctx(1000)), chunked = all(ctx(7));
   assert.deepEqual(Object.keys(chunked), Object.keys(whole));
   for (const k of Object.keys(whole)) assert.ok(Math.abs(chunked[k]! - whole[k]!) <= 1e-5 * Math.max(1, Math.abs(whole[k]!)), `${k}: ${chunked[k]} vs ${whole[k]}`);
-  assert.ok(whole['diag/effectiveRank/h1']! > 1 && whole['diag/effectiveRank/h3']! > 1);
+  // By hand: conv group h1's rank matrix is each channel of the first ReLU averaged over space (N x 4); its
+  // effective rank is exp(entropy of sigma / sum sigma), here from ml-matrix's SVD (tolerance 1e-6 relative).
+  model.forward(new Tensor(x, [n, 2, 12, 12]), false);
+  const g = model.group('h1');
+  const f = g.features.output!.data, S = g.spatial;
+  const rows = Array.from({ length: n }, (_, e) => Array.from({ length: 4 }, (_, c) => {
+    let sum = 0;
+    for (let k = 0; k < S; k++) sum += f[(e * 4 + c) * S + k]!;
+    return sum / S;
+  }));
+  const sv = new SingularValueDecomposition(new Matrix(rows), { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
+  const total = sv.reduce((a, b) => a + b, 0);
+  const expected = Math.exp(-sv.reduce((a, v) => (v > 0 ? a + (v / total) * Math.log(v / total) : a), 0));
+  assert.ok(Math.abs(whole['diag/effectiveRank/h1']! - expected) < 1e-6 * expected, `${whole['diag/effectiveRank/h1']} vs ${expected}`);
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { UnitGroup } from '../nn/UnitGroup.js';
+import { countedGroups, type UnitGroup } from '../nn/UnitGroup.js';
 import type { Diagnostic, DiagnosticContext } from './Diagnostic.js';
 import { groupSummary } from './probeFeatures.js';
 
@@ -7,7 +7,8 @@ import { groupSummary } from './probeFeatures.js';
  * Unit activity on the probe batch: dead, dormant and linear units, and the size of the features. A unit is a
  * dense row or a conv channel (its values over every position count); with CReLU a unit owns two features.
  * Each diagnostic reports the share over all units of the network (`diag/<name>`) and per unit group
- * (`diag/<name>/h1`, ...).
+ * (`diag/<name>/h1`, ...). The network-wide share counts each unit once: a group with a pooled view (ResNet-18's
+ * last block output, whose view is `penultimate`) is counted through its view, as Dohare et al. count it.
  */
 
 /**
@@ -20,7 +21,7 @@ import { groupSummary } from './probeFeatures.js';
  */
 export function deadUnits(ctx: DiagnosticContext, g: UnitGroup, eps: number): Uint8Array | null {
   const s = groupSummary(ctx, g);
-  const type = g.features.type;
+  const type = g.activation.type;
   if (type === 'leakyRelu') return Uint8Array.from(s.maxPre, (m) => (m <= 0 ? 1 : 0));
   if (!s.maxDistance) return null;
   const limit = type === 'relu' || type === 'crelu' ? 0 : eps;
@@ -44,6 +45,16 @@ export function dormantUnits(ctx: DiagnosticContext, g: UnitGroup, tau: number):
   return out;
 }
 
+/**
+ * Dohare et al.'s dormant units (lop/incremental_cifar/post_run_analysis.py, compute_dormant_units_proportion):
+ * a unit is counted when its values are nonzero on fewer than `threshold` of the probe's (example, position)
+ * pairs (conv: the share over batch and space; the penultimate features: over the batch).
+ */
+export function rarelyActiveUnits(ctx: DiagnosticContext, g: UnitGroup, threshold: number): Uint8Array {
+  const { activeShare } = groupSummary(ctx, g);
+  return Uint8Array.from(activeShare, (a) => (a < threshold ? 1 : 0));
+}
+
 /** Units whose pre-activation is > 0 on every example and position: a ReLU-family unit there acts linearly. */
 export function linearUnits(ctx: DiagnosticContext, g: UnitGroup): Uint8Array {
   const { minPre } = groupSummary(ctx, g);
@@ -54,12 +65,14 @@ export function linearUnits(ctx: DiagnosticContext, g: UnitGroup): Uint8Array {
 function shares(name: string, ctx: DiagnosticContext, flags: (g: UnitGroup) => Uint8Array | null): Record<string, number> {
   const out: Record<string, number> = {};
   let hits = 0, total = 0;
+  const counted = new Set(countedGroups(ctx.model.unitGroups));
   for (const g of ctx.model.unitGroups) {
     const f = flags(g);
     if (!f) continue;
     let k = 0;
     for (let u = 0; u < f.length; u++) k += f[u]!;
     out[`diag/${name}/${g.name}`] = k / f.length;
+    if (!counted.has(g)) continue;
     hits += k;
     total += f.length;
   }
@@ -87,6 +100,17 @@ export const dormantFraction: Diagnostic<typeof dormantSchema> = {
   description: 'share of tau-dormant units: mean|h_i| / layer mean of mean|h_k| <= tau (ReDo, Sokar et al. 2023)',
   schema: dormantSchema,
   compute: (ctx, c) => shares('dormantFraction', ctx, (g) => dormantUnits(ctx, g, c.tau)),
+};
+
+const inactiveSchema = z.strictObject({
+  threshold: z.number().gt(0).max(1).default(0.01).describe('a unit counts when it is nonzero on fewer than this share of the probe inputs (and positions)'),
+});
+
+export const inactiveFraction: Diagnostic<typeof inactiveSchema> = {
+  name: 'inactiveFraction',
+  description: "share of units active (nonzero) on fewer than 1% of probe inputs: Dohare et al.'s dormant units (class-incremental CIFAR-100 figure)",
+  schema: inactiveSchema,
+  compute: (ctx, c) => shares('inactiveFraction', ctx, (g) => rarelyActiveUnits(ctx, g, c.threshold)),
 };
 
 const noOptions = z.strictObject({});

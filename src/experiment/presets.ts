@@ -75,12 +75,12 @@ export const presetList: Preset[] = [
   },
   {
     name: 'dohare-slowly-changing-regression',
-    description: 'Slowly-changing regression, flip-one, 3M examples, 20-5-1 learner, SGD lr 0.01, batch 1: the six activations, bp and cbp (rho 1e-4, maturity 100)',
+    description: "Slowly-changing regression, flip-one, 3M examples, 20-5-1 learner, SGD lr 0.01, batch 1: the six activations, bp and cbp (rho 1e-4, maturity 100); the target's LTU thresholds as the reference code computes them (lop/nets/fix_ltu_net.py), which made the paper's figures (thresholds=paper: the text's rule)",
     paper: DOHARE,
     scale: 'full',
     benchmark: 'slowly-changing-regression',
     methods: ['bp'],
-    set: { variant: 'flip-one', 'optimizer.lr': 0.01, 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100 },
+    set: { variant: 'flip-one', thresholds: 'reference-code', 'optimizer.lr': 0.01, 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100 },
     conditions: activations.flatMap((a) => [
       { label: `bp ${a}`, methods: ['bp'], set: { 'model.activation': a } },
       { label: `cbp ${a}`, methods: ['cbp'], set: { 'model.activation': a } },
@@ -88,12 +88,12 @@ export const presetList: Preset[] = [
   },
   {
     name: 'dohare-slowly-changing-regression-laptop',
-    description: 'Laptop scale: the same protocol with ReLU only, 1M examples (100 flip periods); bp and cbp',
+    description: "Laptop scale: the same protocol with ReLU only, 1M examples (100 flip periods); bp and cbp; the reference code's LTU thresholds, as the paper's figures",
     paper: DOHARE,
     scale: 'laptop',
     benchmark: 'slowly-changing-regression',
     methods: ['bp'],
-    set: { variant: 'flip-one', tasks: 100, 'optimizer.lr': 0.01, 'model.activation': 'relu', 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100 },
+    set: { variant: 'flip-one', thresholds: 'reference-code', tasks: 100, 'optimizer.lr': 0.01, 'model.activation': 'relu', 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100 },
     conditions: [
       { label: 'bp', methods: ['bp'] },
       { label: 'cbp', methods: ['cbp'] },
@@ -101,7 +101,7 @@ export const presetList: Preset[] = [
   },
   {
     name: 'dohare-continual-imagenet',
-    description: 'Continual ImageNet (32x32): 2000 binary tasks of 600 + 100 images per class, 250 epochs, batch 100, the conv net, SGD lr 0.01 momentum 0.9, head set to zero per task',
+    description: 'Continual ImageNet (32x32): 2000 binary tasks of 600 + 100 images per class, 250 epochs, batch 100, the conv net, SGD lr 0.01 (the L2 condition 0.03, as its reference config) momentum 0.9, head set to zero at every task, momentum kept',
     paper: DOHARE,
     scale: 'full',
     benchmark: 'continual-binary',
@@ -109,7 +109,8 @@ export const presetList: Preset[] = [
     set: { dataset: 'imagenet32', 'optimizer.lr': 0.01, 'optimizer.momentum': 0.9, 'l2.coef': 3e-6, 'cbp.utility': 'adaptable', 'cbp.rate': 3e-4, 'cbp.maturity': 100 },
     conditions: [
       { label: 'bp', methods: ['bp'] },
-      { label: 'l2', methods: ['l2'] },
+      // lop/imagenet/cfg/l2.json: step size 0.03 with weight decay 3e-6 (the other conditions use 0.01).
+      { label: 'l2', methods: ['l2'], set: { 'optimizer.lr': 0.03 } },
       { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'optimizer.weightDecay': 1e-5, 'shrink-perturb.schedule': 'every-step', 'shrink-perturb.shrink': 1, 'shrink-perturb.noise': 1e-5 } },
       { label: 'cbp', methods: ['cbp'] },
     ],
@@ -124,19 +125,21 @@ export const presetList: Preset[] = [
     set: { dataset: 'fashion-mnist', tasks: 40, epochs: 10, 'optimizer.lr': 0.01, 'optimizer.momentum': 0.9, 'l2.coef': 3e-6, 'cbp.utility': 'adaptable', 'cbp.rate': 3e-4, 'cbp.maturity': 100 },
     conditions: [
       { label: 'bp', methods: ['bp'] },
-      { label: 'l2', methods: ['l2'] },
+      { label: 'l2', methods: ['l2'], set: { 'optimizer.lr': 0.03 } },
       { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'optimizer.weightDecay': 1e-5, 'shrink-perturb.schedule': 'every-step', 'shrink-perturb.shrink': 1, 'shrink-perturb.noise': 1e-5 } },
       { label: 'cbp', methods: ['cbp'] },
     ],
   },
   {
     name: 'dohare-class-incremental-cifar100',
-    description: 'Class-incremental CIFAR-100: ResNet-18, +5 classes every 200 epochs, SGD lr 0.1 (x0.2 at epochs 60/120/160 of each increment) momentum 0.9 weight decay 5e-4, early stopping',
+    description: "Class-incremental CIFAR-100: ResNet-18, +5 classes every 200 epochs, SGD lr 0.1 (x0.2 at epochs 60/120/160 of each increment) momentum 0.9 weight decay 5e-4, early stopping; probes at the start of each increment (the paper's dormant-unit and rank figures; inactiveFraction is its dormant measure)",
     paper: DOHARE,
     scale: 'full',
     benchmark: 'class-incremental',
     methods: ['bp'],
-    set: { dataset: 'cifar100', 'cbp.utility': 'contribution', 'cbp.rate': 1e-5, 'cbp.maturity': 1000 },
+    // Probes at the start of each increment, on its new classes (lop/incremental_cifar/post_run_analysis.py measures the
+    // parameters saved before each increment's training).
+    set: { dataset: 'cifar100', 'probes.at': 'start', 'cbp.utility': 'contribution', 'cbp.rate': 1e-5, 'cbp.maturity': 1000 },
     conditions: [
       { label: 'bp', methods: ['bp'] },
       { label: 'head-reset', methods: ['head-reset'] },
@@ -157,6 +160,7 @@ export const presetList: Preset[] = [
       'model.arch': 'conv-net',
       'optimizer.lr': { kind: 'epochs', boundaries: [3, 6, 8], values: [0.1, 0.02, 0.004, 0.0008] },
       'cbp.utility': 'contribution', 'cbp.rate': 1e-4, 'cbp.maturity': 100,
+      'probes.at': 'start',
     },
     conditions: [
       { label: 'bp', methods: ['bp'] },

@@ -10,6 +10,7 @@ import { Learner } from '../learn/Learner.js';
 import { initialLoopState, trainLoop, type MetricRecord, type LoopState } from './trainLoop.js';
 import { tinyStream } from '../../test/helpers/tinyStream.js';
 import type { MethodInstance } from '../learn/Method.js';
+import { collectSlots } from '../nn/Slots.js';
 
 function setup(seed = 1) {
   const backend = getBackend('ts');
@@ -63,4 +64,42 @@ test('a loop stopped mid-task and continued from its state gives the same record
   again.learner.step = saved!.step;
   trainLoop({ stream: again.stream, learner: again.learner, methods: [], rng: Rng.seeded(3), record: (r) => parts.push(r) }, saved!.loop);
   assert.deepEqual(parts, full);
+});
+
+test("a zeroed head (Continual ImageNet): zero before the first task too, momentum kept across task starts unless asked", () => {
+  for (const resetHeadOptimizer of [false, true]) {
+    const backend = getBackend('ts');
+    const stream = tinyStream(backend, { inputShape: [5], classes: 3, tasks: 2, examplesPerTask: 40, batchSize: 4, epochs: 1, start: () => ({ resetHead: 'zero', resetHeadOptimizer }) });
+    const model = Model.build(mlp({ hidden: [8], outputs: 3 }), { inputShape: [5], backend, rng: Rng.seeded(1) });
+    const lr = 0.05;
+    const learner = new Learner({ model, optimizer: sgd({ lr, momentum: 0.9 }), loss: crossEntropy });
+    const head = model.head.weight;
+    const momentum = () => collectSlots([learner.optState]).params.find((s) => s.name === 'momentum')!.arrays[head.index]!;
+    let lastMomentum: number[] = [];
+    const seen: string[] = [];
+    const method: MethodInstance = {
+      state: {},
+      afterUpdate: ({ step }) => {
+        // Step 1 from a zero head: the momentum buffer is the gradient g, and w = 0 - lr * g exactly.
+        if (step === 1) {
+          const m = momentum();
+          head.data.forEach((w, i) => assert.ok(Math.abs(w + lr * m[i]!) <= 1e-7 * Math.abs(m[i]!) + 1e-12, `w = -lr g at ${i}`));
+          assert.ok(m.some((v) => v !== 0));
+          seen.push('step1');
+        }
+        lastMomentum = [...momentum()];
+        return [];
+      },
+      atTaskBoundary: () => {
+        // After the task start: the head is zero; its momentum is the end of task 0's (kept) or zero (reset).
+        assert.ok(head.data.every((w) => w === 0));
+        assert.deepEqual([...momentum()], resetHeadOptimizer ? lastMomentum.map(() => 0) : lastMomentum);
+        assert.ok(lastMomentum.some((v) => v !== 0));
+        seen.push('boundary');
+        return [];
+      },
+    };
+    trainLoop({ stream, learner, methods: [{ name: 'm', instance: method, rng: Rng.seeded(2) }], rng: Rng.seeded(3), record: () => {} });
+    assert.deepEqual(seen, ['step1', 'boundary']);
+  }
 });

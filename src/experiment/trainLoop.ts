@@ -117,16 +117,25 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
       // The task's own changes first (the benchmark's protocol), then the methods' reactions.
       const start: Edit[] = [];
       if (task.start.growHead) start.push({ kind: 'growHead', k: task.start.growHead, reason: 'benchmark' });
-      if (task.start.resetHead && state.task > 0) {
-        start.push({ kind: 'reinitParams', params: model.head.params.map((p) => p.name), ...(task.start.resetHead === 'zero' ? { value: 'zero' as const } : {}), reason: 'benchmark' });
+      // A zeroed head is zeroed before the first task too (lop/imagenet/single_expr.py zeroes it at every task, the first included).
+      if (task.start.resetHead && (state.task > 0 || task.start.resetHead === 'zero')) {
+        start.push({
+          kind: 'reinitParams',
+          params: model.head.params.map((p) => p.name),
+          ...(task.start.resetHead === 'zero' ? { value: 'zero' as const } : {}),
+          ...(task.start.resetHeadOptimizer === false ? { resetOptimizer: false } : {}),
+          reason: 'benchmark',
+        });
       }
       if (start.length) edit(null, start, parts.rng);
       if (stream.taskSignal && state.task > 0) for (const m of methods) edit(m, m.instance.atTaskBoundary?.({ step: learner.step, task }), m.rng);
       if (task.start.dataGrowth && task.seenData) {
         const seen = task.seenData();
-        for (const m of methods) edit(m, m.instance.atDataGrowth?.({ step: learner.step, task, seen }), m.rng);
+        for (const m of methods) edit(m, m.instance.atDataGrowth?.({ step: learner.step, task, seen, ...(task.start.newExamples ? { newExamples: task.start.newExamples } : {}) }), m.rng);
       }
       state.taskStarted = true;
+      const startProbe = parts.probes?.atTaskStart?.(learner.step, task);
+      if (startProbe) parts.record({ step: learner.step, task: state.task, ...startProbe });
       state.epoch = 0;
       state.cursor = null;
       state.bestValue = null;

@@ -40,6 +40,8 @@ export interface GrowthInfo {
   readonly task: TaskInfo;
   /** All training data seen so far, the new data included. */
   readonly seen: EvalSet;
+  /** How many examples joined (one data chunk), when the stream says. */
+  readonly newExamples?: number;
 }
 
 /**

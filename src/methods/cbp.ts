@@ -5,7 +5,7 @@ import type { Edit } from '../nn/Edit.js';
 import type { Layer } from '../nn/Layer.js';
 import type { Model } from '../nn/Model.js';
 import { UnitSlots } from '../nn/Slots.js';
-import type { UnitGroup } from '../nn/UnitGroup.js';
+import { defaultMethodGroups, type UnitConsumer, type UnitGroup } from '../nn/UnitGroup.js';
 import type { Method } from '../learn/Method.js';
 import { noEdits } from './taskEvents.js';
 
@@ -123,7 +123,7 @@ export const cbp: Method<typeof cbpSchema> = {
   reference: 'Dohare, Hernandez-Garcia, Lan, Rahman, Mahmood, Sutton. Loss of plasticity in deep continual learning. Nature 632 (2024), Algorithm 1',
   schema: cbpSchema,
   create(c, { model, backend }) {
-    const groups = c.groups.length ? c.groups.map((n) => model.group(n)) : [...model.unitGroups];
+    const groups = c.groups.length ? c.groups.map((n) => model.group(n)) : defaultMethodGroups(model.unitGroups);
     const adaptable = c.utility === 'adaptable';
     const trackMean = adaptable || c.compensateBias;
     const perGroup = (fill: number) => Object.fromEntries(groups.map((g) => [g.name, new Float64Array(g.size).fill(fill)]));
@@ -267,16 +267,15 @@ export const cbp: Method<typeof cbpSchema> = {
       return chosen;
     };
 
-    /** Next-layer bias += the replaced units' mean activation times their outgoing weights. */
-    const compensation = (p: GroupPlan, units: readonly number[]): Edit | null => {
-      const g = p.group;
-      const bias = g.consumer.bias;
+    /** Next-layer bias += the replaced units' mean activation times their outgoing weights (every reader with a bias). */
+    const compensation = (p: GroupPlan, units: readonly number[], reader: UnitConsumer): Edit | null => {
+      const bias = reader.layer.bias;
       if (!bias) return null;
-      const w = g.consumer.weight;
+      const w = reader.layer.weight;
       const rows = w.shape[0]!, cols = w.data.length / rows;
       const values = new Array<number>(rows).fill(0);
       for (const i of units) {
-        const ranges = g.outgoing(i);
+        const ranges = reader.outgoing(i);
         ranges.forEach(([start, count], k) => {
           const m = p.corrected[k * p.units + i]!;
           for (let r = 0; r < rows; r++) {
@@ -301,8 +300,10 @@ export const cbp: Method<typeof cbpSchema> = {
           if (!units) continue;
           edits ??= [];
           if (c.compensateBias) {
-            const e = compensation(p, units);
-            if (e) edits.push(e);
+            for (const reader of p.group.consumers) {
+              const e = compensation(p, units, reader);
+              if (e) edits.push(e);
+            }
           }
           edits.push({ kind: 'reinitUnits', group: p.group.name, units, outgoing: 'zero', reason: 'cbp' });
         }

@@ -15,7 +15,11 @@ import { countTaskEvent, noEdits, taskEvents, type TaskEvents } from './taskEven
 export const dashSchema = z.strictObject({
   alpha: z.number().gt(0).max(1).default(0.3).describe('weight of each batch in the running average of the negative gradient over all data seen'),
   lambda: z.number().min(0).max(1).default(0.3).describe('smallest shrink factor: each row is multiplied by clamp(cos(w, -g), lambda, 1)'),
-  batchSize: z.number().int().min(0).default(0).describe("batch size of the gradient pass over the data seen (0: the task's training batch size)"),
+  gradientBatch: z
+    .enum(['chunk', 'training'])
+    .default('chunk')
+    .describe("batches of the gradient pass over the data seen: 'chunk' (one batch per data chunk, the chunk's size, as the authors' code: perform_dash loads with batch_size = examples per chunk) or 'training' (the task's training batch size)"),
+  batchSize: z.number().int().min(0).default(0).describe('batch size of the gradient pass over the data seen (0: as gradientBatch says)'),
   conv: z
     .enum(['per-kernel', 'per-unit'])
     .default('per-kernel')
@@ -83,7 +87,8 @@ export function negativeGradientAverage(learner: Learner, seen: EvalSet, batchSi
 
 /**
  * DASH, direction-aware shrinking (Shin et al. 2024), for warm-starting: when new data joins the training set,
- * average the negative gradient over all data seen (batches in order, weight alpha each), and multiply each
+ * average the negative gradient over all data seen (in batches of one chunk's size, in order, weight alpha each,
+ * as utils/train_utils.py's perform_dash and dash), and multiply each
  * unit's incoming weights (a row of a linear weight; per kernel or per channel of a conv weight) by
  * clamp(cos(w, -g), lambda, 1); a bias vector is scaled by one cosine. Weights aligned with the descent direction
  * (learned features) are kept, the others (memorized noise) shrink.
@@ -97,11 +102,11 @@ export const dash: Method<typeof dashSchema> = {
     const state: DashState = { events: taskEvents(), applied: 0, lastMeanFactor: 1 };
     return {
       state,
-      atDataGrowth({ step, task, seen }) {
+      atDataGrowth({ step, task, seen, newExamples }) {
         if (countTaskEvent(state.events, step) === 0) return noEdits;
         const layers = model.layers.filter((l): l is Linear | Conv2d => l.type === 'linear' || l.type === 'conv2d');
         const params = layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight])).filter((p) => p.trainable);
-        const g = negativeGradientAverage(learner, seen, c.batchSize || task.batchSize, c.alpha, params);
+        const g = negativeGradientAverage(learner, seen, c.batchSize || (c.gradientBatch === 'chunk' ? newExamples ?? seen.size : task.batchSize), c.alpha, params);
         const edits: Edit[] = [];
         let sum = 0, count = 0;
         try {

@@ -6,6 +6,7 @@ import { collectSlots } from '../nn/Slots.js';
 import { adam } from '../optim/optimizers.js';
 import { Rng } from '../tensor/Rng.js';
 import { batch, evalSet, setupMethod } from '../../test/helpers/methodTest.js';
+import { assertFreshDraw } from '../../test/helpers/drawCheck.js';
 import { getMethod, configureMethod } from './index.js';
 import type { CbpState } from './cbp.js';
 
@@ -17,6 +18,16 @@ function trained(name: string, config: Record<string, unknown>, spec = net, inpu
   for (let i = 0; i < 3; i++) s.learner.trainStep(b.x, b.y);
   return s;
 }
+
+test('full-reset: every parameter is a fresh draw from its init distribution (statistics by hand)', () => {
+  // Wide enough for the statistics (4 standard errors): conv 40 x 1 x 3 x 3, dense 300 x 40 * 9 and 200 x 300.
+  const spec = sequential(conv2d(40, 3), batchNorm(), activation('relu'), flatten(), linear(300), activation('relu'), linear(200));
+  const x = Array.from({ length: 2 * 25 }, (_, i) => Math.sin(i));
+  const s = trained('full-reset', {}, spec, [1, 5, 5], x, [2, 1, 5, 5]);
+  const before = new Map(s.model.params.map((p) => [p.name, p.data.slice()]));
+  applyEdits(s.inst.atDataGrowth!({ step: 3, task: null as never, seen: evalSet([]) }), { model: s.model, states: [s.learner.optState, s.inst.state] }, s.rng);
+  for (const p of s.model.params) if (p.data.length >= 200 || p.init.dist === 'constant') assertFreshDraw(p, before.get(p.name)!);
+});
 
 test('full-reset redraws every parameter, resets normalization statistics, every optimizer slot and the unit state of other methods', () => {
   const spec = sequential(conv2d(2, 3), batchNorm(), activation('relu'), flatten(), linear(3));

@@ -5,6 +5,7 @@ import { applyEdits } from '../nn/applyEdits.js';
 import { collectSlots } from '../nn/Slots.js';
 import { adam } from '../optim/optimizers.js';
 import { batch, setupMethod } from '../../test/helpers/methodTest.js';
+import { assertFreshDraw } from '../../test/helpers/drawCheck.js';
 
 const net = sequential(linear(5), activation('relu'), linear(3));
 const at = (step: number) => ({ step, task: null as never });
@@ -36,6 +37,14 @@ test('head-reset redraws the output layer from its init and resets its optimizer
   });
 });
 
+test('the reset head is a fresh draw from its init distribution: mean 0, sd bound / sqrt(3), uncorrelated with the trained head', () => {
+  // A head of 200 x 50 (10000 weights, kaiming-uniform bound 1/sqrt(50)) and 200 biases: statistics by hand, 4 standard errors.
+  const s = trained('head-reset', {}, sequential(linear(50), activation('relu'), linear(200)), [4]);
+  const before = new Map(s.model.head.params.map((p) => [p.name, p.data.slice()]));
+  applyEdits(s.inst.atTaskBoundary!(at(3)), { model: s.model, states: [s.learner.optState, s.inst.state] }, s.rng);
+  for (const p of s.model.head.params) assertFreshDraw(p, before.get(p.name)!);
+});
+
 test('regression: two head resets draw two different heads; every: 2 resets at every second event only', () => {
   const s = setupMethod('head-reset', { every: 2 }, net, [4]);
   const w = s.model.head.weight;
@@ -49,5 +58,8 @@ test('regression: two head resets draw two different heads; every: 2 resets at e
     }
   }
   assert.equal(heads.length, 2);
-  assert.notDeepEqual(heads[0], heads[1]);
+  // Independent draws, not the same one twice: uncorrelated (15 values: |r| < 0.9 fails for a repeat, r = 1).
+  const [a, b] = heads as [number[], number[]];
+  const r = a.reduce((t, v, i) => t + v * b[i]!, 0) / Math.sqrt(a.reduce((t, v) => t + v * v, 0) * b.reduce((t, v) => t + v * v, 0));
+  assert.ok(Math.abs(r) < 0.9, `correlation ${r}`);
 });

@@ -8,6 +8,7 @@ import { crossEntropy } from '../losses/crossEntropy.js';
 import { adam, sgd } from '../optim/optimizers.js';
 import { Tensor } from '../tensor/Tensor.js';
 import type { Param } from '../nn/Param.js';
+import type { Injection } from '../nn/layers/Injection.js';
 import { batch, setupMethod } from '../../test/helpers/methodTest.js';
 import { configureMethod, getMethod } from './index.js';
 
@@ -36,7 +37,7 @@ test('injection leaves the output unchanged, bit for bit, for one- and two-layer
     for (let i = 0; i < 3; i++) s.learner.trainStep(x, y);
     const before = [...s.model.forward(x, false).data];
     const edits = inject(s);
-    assert.deepEqual(edits, [{ kind: 'injectHead', layers: c.layers, reason: 'plasticity-injection' }]);
+    assert.deepEqual(edits, [{ kind: 'injectHead', layers: c.layers, detachCopy: true, reason: 'plasticity-injection' }]);
     assert.deepEqual([...s.model.forward(x, false).data], before);
     assert.deepEqual([...s.model.forward(x, true).data], before);
   }
@@ -69,46 +70,87 @@ test('after injection: the old head and the copy stay frozen, the new head and t
   assert.throws(() => s.model.head, /replaced by plasticity injection/);
 });
 
-test('gradients through an injected head match finite differences (encoder, new head)', () => {
-  const s = setupMethod('plasticity-injection', { layers: 2 }, mlp3, [4], { optimizer: sgd({ lr: 0.05 }) });
-  const b = batch(s.backend, xs, [2, 4], labels);
-  inject(s);
-  for (let i = 0; i < 4; i++) s.learner.trainStep(b.x, b.y); // h' and h'' now differ
-  const out = s.model.forward(b.x, true);
-  const dOut = new Tensor(s.backend.alloc(out.data.length), out.shape);
-  const value = { sum: 0, correct: 0, count: 0 };
-  crossEntropy.compute(s.backend, out, b.y, dOut.data, value);
-  s.model.backward(dOut, { target: (p: Param) => (p.trainable ? { buf: p.grad, alpha: 1, beta: 0 } : null) });
-  const loss = () => {
-    const o = s.model.forward(b.x, true);
-    return crossEntropy.compute(s.backend, o, b.y, new Float64Array(o.data.length), value).sum / 2;
-  };
-  for (const name of ['fc1.weight', 'inject1.fresh.fc1.weight', 'inject1.fresh.fc2.bias']) {
-    const p = s.model.param(name);
-    for (const i of new Set([0, Math.min(3, p.data.length - 1), p.data.length - 1])) {
-      const v = p.data[i]!;
-      p.data[i] = v + 1e-6;
-      const up = loss();
-      p.data[i] = v - 1e-6;
-      const down = loss();
-      p.data[i] = v;
-      const numeric = (up - down) / 2e-6;
-      assert.ok(Math.abs(p.grad[i]! - numeric) < 1e-7 + 1e-5 * Math.abs(numeric), `${name}[${i}]: ${p.grad[i]} vs ${numeric}`);
+test("gradients through an injected head match finite differences of its loss with h'' held constant (detached) or not", () => {
+  for (const detachCopy of [true, false]) {
+    const s = setupMethod('plasticity-injection', { layers: 2, detachCopy }, mlp3, [4], { optimizer: sgd({ lr: 0.05 }) });
+    const b = batch(s.backend, xs, [2, 4], labels);
+    inject(s);
+    for (let i = 0; i < 4; i++) s.learner.trainStep(b.x, b.y); // h' and h'' now differ
+    const copy = (s.model.root.children.at(-1) as Injection).copy;
+    const out = s.model.forward(b.x, true);
+    const copyOut = [...copy.output!.data];
+    const dOut = new Tensor(s.backend.alloc(out.data.length), out.shape);
+    const value = { sum: 0, correct: 0, count: 0 };
+    crossEntropy.compute(s.backend, out, b.y, dOut.data, value);
+    s.model.backward(dOut, { target: (p: Param) => (p.trainable ? { buf: p.grad, alpha: 1, beta: 0 } : null) });
+    // Detached: the loss of y = h(x) + h'(x) - c with c = h''(x) at the current parameters, a constant.
+    const held = new Tensor(s.backend.alloc(out.data.length), out.shape);
+    const loss = () => {
+      const o = s.model.forward(b.x, true);
+      held.data.set(o.data);
+      if (detachCopy) copy.output!.data.forEach((v, i) => (held.data[i] = held.data[i]! + v - copyOut[i]!));
+      return crossEntropy.compute(s.backend, held, b.y, new Float64Array(o.data.length), value).sum / 2;
+    };
+    for (const name of ['fc1.weight', 'inject1.fresh.fc1.weight', 'inject1.fresh.fc2.bias']) {
+      const p = s.model.param(name);
+      for (const i of new Set([0, Math.min(3, p.data.length - 1), p.data.length - 1])) {
+        const v = p.data[i]!;
+        p.data[i] = v + 1e-6;
+        const up = loss();
+        p.data[i] = v - 1e-6;
+        const down = loss();
+        p.data[i] = v;
+        const numeric = (up - down) / 2e-6;
+        assert.ok(Math.abs(p.grad[i]! - numeric) < 1e-7 + 1e-5 * Math.abs(numeric), `detachCopy ${detachCopy}: ${name}[${i}]: ${p.grad[i]} vs ${numeric}`);
+      }
     }
   }
 });
 
-test('a one-layer injection with plain SGD trains like the plain head (h + h\' - h\'\' has the same gradients)', () => {
+test("a one-layer injection with plain SGD: the published (detached) one changes training, the undetached one trains like the plain head", () => {
   const plain = setupMethod('bp', {}, mlp3, [4]);
-  const inj = setupMethod('plasticity-injection', {}, mlp3, [4]);
+  const undetached = setupMethod('plasticity-injection', { detachCopy: false }, mlp3, [4]);
+  const published = setupMethod('plasticity-injection', {}, mlp3, [4]);
   const b = batch(plain.backend, xs, [2, 4], labels);
   for (let i = 0; i < 10; i++) {
-    if (i === 3) inject(inj);
-    plain.learner.trainStep(b.x, b.y);
-    inj.learner.trainStep(b.x, b.y);
+    if (i === 3) {
+      inject(undetached);
+      inject(published);
+    }
+    for (const s of [plain, undetached, published]) s.learner.trainStep(b.x, b.y);
   }
-  const a = plain.model.forward(b.x, false).data, c = inj.model.forward(b.x, false).data;
+  const a = plain.model.forward(b.x, false).data, c = undetached.model.forward(b.x, false).data;
   a.forEach((v, i) => assert.ok(Math.abs(v - c[i]!) < 1e-12, `${v} vs ${c[i]}`));
+  const d = published.model.forward(b.x, false).data;
+  // After injection the encoder gets (W + W')^T dy instead of W^T dy: the outputs part by far more than rounding.
+  assert.ok(a.some((v, i) => Math.abs(v - d[i]!) > 1e-4));
+});
+
+test("after a one-layer injection the encoder's gradient is (W_h + W_h')^T dy by hand, and only h' and the encoder change", () => {
+  const s = setupMethod('plasticity-injection', {}, mlp3, [4], { optimizer: sgd({ lr: 0.05 }) });
+  const b = batch(s.backend, xs, [2, 4], labels);
+  for (let i = 0; i < 2; i++) s.learner.trainStep(b.x, b.y);
+  const before = [...s.model.forward(b.x, false).data];
+  inject(s);
+  assert.deepEqual([...s.model.forward(b.x, false).data], before, 'output unchanged at injection');
+  const inj = s.model.root.children.at(-1) as Injection;
+  const fresh = inj.fresh.params[0]!, old = inj.frozen.params[0]!; // [3, 5] weights of h' and h
+  // The gradient reaching the tanh features z (input of the head): dz = (W + W')^T dy, dy = dL/dy of the batch.
+  const out = s.model.forward(b.x, true);
+  const dOut = new Tensor(s.backend.alloc(out.data.length), out.shape);
+  crossEntropy.compute(s.backend, out, b.y, dOut.data, { sum: 0, correct: 0, count: 0 });
+  const dz = inj.backward(dOut, { target: () => null }, true)!;
+  for (let n = 0; n < 2; n++) {
+    for (let j = 0; j < 5; j++) {
+      let expected = 0;
+      for (let k = 0; k < 3; k++) expected += (old.data[k * 5 + j]! + fresh.data[k * 5 + j]!) * dOut.data[n * 3 + k]!;
+      assert.ok(Math.abs(dz.data[n * 5 + j]! - expected) < 1e-12, `dz[${n}, ${j}]`);
+    }
+  }
+  const snapshot = new Map(s.model.params.map((p) => [p.name, p.data.slice()]));
+  s.learner.trainStep(b.x, b.y);
+  const changed = s.model.params.filter((p) => p.data.some((v, i) => v !== snapshot.get(p.name)![i])).map((p) => p.name);
+  assert.deepEqual(changed, ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'inject1.fresh.fc1.weight', 'inject1.fresh.fc1.bias']);
 });
 
 test('a second injection freezes the whole previous block; limit and every are honoured; method anchors are extended', () => {

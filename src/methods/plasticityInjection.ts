@@ -12,6 +12,10 @@ export const plasticityInjectionSchema = z.strictObject({
     .describe('linear layers at the end that form the head (1: the output layer; 2: the last hidden layer too, as a DQN head)'),
   every: z.number().int().min(0).default(1).describe('inject at every k-th task boundary or data growth (0: never)'),
   limit: z.number().int().min(0).default(1).describe('at most this many injections (each adds two heads); 0: no limit'),
+  detachCopy: z
+    .boolean()
+    .default(true)
+    .describe("stop the gradient through the frozen copy h'' (the paper; Plasticine's new_b(x).detach()); false: the gradient also flows back through h'' (then plain SGD with a one-layer head trains exactly as without injection)"),
 });
 
 export interface PlasticityInjectionState {
@@ -21,10 +25,11 @@ export interface PlasticityInjectionState {
 
 /**
  * Plasticity injection (Nikishin et al. 2023): at a task boundary (or data growth) the head h is frozen and the
- * output becomes h(x) + h'(x) - h''(x) with h' a fresh head that learns and h'' a frozen copy of it, so the
- * output is unchanged at injection and the number of trainable parameters stays the same. With a one-layer head
- * and plain SGD, h + h' - h'' trains exactly like h (the gradients are the same): the intervention shows with
- * deeper heads (`layers` >= 2) or with Adam, whose state starts over for h'.
+ * output becomes h(x) + h'(x) - sg(h''(x)) with h' a fresh head that learns and h'' a frozen, detached copy of
+ * it, so the output is unchanged at injection, the number of trainable parameters stays the same and only h'
+ * learns in the head. The layers below get the gradient through h and h' (not h''), so even with plain SGD and a
+ * one-layer head training differs from the uninjected network from the first step (with `detachCopy` false it
+ * would not: h + h' - h'' then has exactly h's gradients).
  */
 export const plasticityInjection: Method<typeof plasticityInjectionSchema> = {
   name: 'plasticity-injection',
@@ -37,7 +42,7 @@ export const plasticityInjection: Method<typeof plasticityInjectionSchema> = {
       if (!isNth(countTaskEvent(state.events, step), c.every)) return noEdits;
       if (c.limit > 0 && state.injections >= c.limit) return noEdits;
       state.injections++;
-      return [{ kind: 'injectHead', layers: c.layers, reason: 'plasticity-injection' }];
+      return [{ kind: 'injectHead', layers: c.layers, detachCopy: c.detachCopy, reason: 'plasticity-injection' }];
     };
     return { state, atTaskBoundary: atEvent, atDataGrowth: atEvent, metrics: () => ({ 'method/injections': state.injections }) };
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Edit } from '../nn/Edit.js';
-import type { UnitGroup } from '../nn/UnitGroup.js';
+import { defaultMethodGroups, type UnitGroup } from '../nn/UnitGroup.js';
 import type { Method } from '../learn/Method.js';
 import { noEdits } from './taskEvents.js';
 
@@ -63,7 +63,7 @@ export const redo: Method<typeof redoSchema> = {
   reference: 'Sokar, Agarwal, Castro, Evci. The Dormant Neuron Phenomenon in Deep Reinforcement Learning. ICML 2023',
   schema: redoSchema,
   create(c, { model, backend, rng }) {
-    const groups = c.groups.length ? c.groups.map((n) => model.group(n)) : [...model.unitGroups];
+    const groups = c.groups.length ? c.groups.map((n) => model.group(n)) : defaultMethodGroups(model.unitGroups);
     const state: RedoState = {
       reset: Object.fromEntries(groups.map((g) => [g.name, 0])),
       dormant: Object.fromEntries(groups.map((g) => [g.name, 0])),

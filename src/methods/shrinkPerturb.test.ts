@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getBackend } from '../backend/selectBackend.js';
-import { linear, sequential } from '../nn/LayerSpec.js';
+import { activation, batchNorm, linear, sequential } from '../nn/LayerSpec.js';
 import { applyEdits } from '../nn/applyEdits.js';
 import type { Edit } from '../nn/Edit.js';
 import { ConfigError } from '../config/parseConfig.js';
@@ -51,16 +51,46 @@ test('noise: sigma * N(0, 1) per value, and sigma times a fresh init draw with n
   }
 });
 
-test('regression: every application draws new noise (not the same perturbation each time)', () => {
-  const s = setupMethod('shrink-perturb', { schedule: 'every-step', shrink: 1, noise: 0.01 }, net, [5]);
-  const w = s.model.param('fc1.weight');
+test('regression: every application draws new noise: each step adds sigma * N(0, 1), independent of the step before', () => {
+  const sigma = 0.01;
+  const s = setupMethod('shrink-perturb', { schedule: 'every-step', shrink: 1, noise: sigma }, sequential(linear(400)), [5]);
+  const w = s.model.param('fc1.weight'); // 2000 values
   const deltas: number[][] = [];
   for (let step = 1; step <= 2; step++) {
     const before = w.data.slice();
     applyEdits(s.inst.afterUpdate!(stepInfo(step)), { model: s.model, states: [s.inst.state] }, s.rng);
     deltas.push([...w.data].map((v, i) => v - before[i]!));
   }
-  assert.notDeepEqual(deltas[0], deltas[1]);
+  // By hand: each delta has mean 0 and sd sigma (relative standard error of the sd 1/sqrt(2 * 2000) = 0.016:
+  // tolerance 5%), and the two are uncorrelated (standard error 1/sqrt(2000) = 0.022: tolerance 0.1). The same
+  // draw twice would give correlation 1.
+  const [a, b] = deltas as [number[], number[]];
+  const sd = (d: number[]) => Math.sqrt(d.reduce((t, v) => t + v * v, 0) / d.length);
+  for (const d of [a, b]) assert.ok(Math.abs(sd(d) / sigma - 1) < 0.05, `sd ${sd(d)}`);
+  const r = a.reduce((t, v, i) => t + v * b[i]!, 0) / (a.length * sd(a) * sd(b));
+  assert.ok(Math.abs(r) < 0.1, `correlation ${r}`);
+});
+
+test('at-boundary acts on the weights and biases of dense and conv layers, not on normalization gains and shifts (unless asked)', () => {
+  const spec = sequential(linear(6), batchNorm(), activation('relu'), linear(3));
+  for (const normalization of ['auto', 'include'] as const) {
+    const s = setupMethod('shrink-perturb', { shrink: 0.3, noise: 0, normalization }, spec, [4]);
+    const gain = s.model.param('bn1.gain'), shift = s.model.param('bn1.shift');
+    gain.data.fill(2);
+    shift.data.fill(-1);
+    const before = snapshot(s);
+    applyEdits(s.inst.atTaskBoundary!(boundary(10)), { model: s.model, states: [s.inst.state] }, s.rng);
+    s.model.params.forEach((p, i) => {
+      const norm = p === gain || p === shift;
+      const f = norm && normalization === 'auto' ? 1 : 0.3;
+      p.data.forEach((v, j) => assert.equal(v, f * before[i]![j]!, `${normalization}: ${p.name}[${j}]`));
+    });
+  }
+  // Every step (Dohare's code perturbs every parameter): normalization parameters included by default.
+  const e = setupMethod('shrink-perturb', { schedule: 'every-step', shrink: 0.999, noise: 0 }, spec, [4]);
+  const g = e.model.param('bn1.gain');
+  applyEdits(e.inst.afterUpdate!(stepInfo(1)), { model: e.model, states: [e.inst.state] }, e.rng);
+  assert.ok(g.data.every((v) => v === Math.fround(0.999) || v === 0.999));
 });
 
 test('a boundary and a data growth at the same step shrink once; at step 0 nothing was learned, nothing happens', () => {

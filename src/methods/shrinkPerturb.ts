@@ -14,6 +14,10 @@ export const shrinkPerturbSchema = z
     noise: z.number().min(0).default(0.01).describe('sigma: the perturbation added after shrinking is sigma times a draw of noiseFrom'),
     noiseFrom: z.enum(['normal', 'init']).default('normal').describe("normal: N(0, 1) per value; init: a fresh draw from each parameter's own init distribution"),
     target: z.enum(['zero', 'init']).default('zero').describe('zero: shrink toward 0; init: the toward-init variant, interpolate toward the initial parameters theta_0'),
+    normalization: z
+      .enum(['auto', 'exclude', 'include'])
+      .default('auto')
+      .describe("normalization gains and shifts: 'auto' excludes them at-boundary (Ash & Adams, DASH's weight_sp: weights and biases of dense and conv layers only) and includes them every-step (Dohare's code perturbs every parameter)"),
   })
   .superRefine((c, ctx) => {
     if (c.schedule === 'every-step' && c.shrink < 0.99) {
@@ -35,8 +39,10 @@ export interface ShrinkPerturbState {
 }
 
 /**
- * Shrink and perturb: theta <- lambda * theta + sigma * eps on every trainable parameter. `at-boundary` is Ash &
- * Adams' warm-starting intervention (lambda = 0.3, sigma = 0.01 as DASH's baseline); `every-step` applies it after
+ * Shrink and perturb: theta <- lambda * theta + sigma * eps on the trainable parameters. `at-boundary` is Ash &
+ * Adams' warm-starting intervention (lambda = 0.3, sigma = 0.01 as DASH's baseline), on the weights and biases of
+ * dense and conv layers (DASH's models/ResNet.py weight_sp; normalization gains and shifts are left alone unless
+ * `normalization` = 'include'); `every-step` applies it to every parameter after
  * every update as Dohare et al. (lambda = 1 - lr * weight decay, sigma small). Dohare's code shrinks through the
  * optimizer's weight decay instead, which differs from shrinking after the update by lr^2 * wd * grad; to get
  * exactly that, combine `l2` (coef = weight decay) with every-step shrink 1 and the noise: `l2+shrink-perturb`.
@@ -62,8 +68,12 @@ export const shrinkPerturb: Method<typeof shrinkPerturbSchema> = {
           )
         : null;
     const state: ShrinkPerturbState = { events: taskEvents(), anchor, applied: 0 };
+    const withNorms = c.normalization === 'include' || (c.normalization === 'auto' && c.schedule === 'every-step');
+    // Without normalization parameters: the weights and biases of dense and conv layers (every other role).
+    const params = withNorms ? null : model.params.filter((p) => p.trainable && p.role !== 'gain' && p.role !== 'shift').map((p) => p.name);
     const edit: ShrinkPerturb = {
       kind: 'shrinkPerturb',
+      ...(params && params.length < model.params.filter((p) => p.trainable).length ? { params } : {}),
       shrink: c.shrink,
       noise: c.noise,
       noiseFrom: c.noiseFrom,

@@ -110,12 +110,14 @@ export interface ResetBuffers {
 /**
  * Plasticity injection (Nikishin et al. 2023): the last `layers` linear layers of the top-level chain (with
  * everything after the first of them) form the head h. It is frozen and replaced by h(x) + h'(x) - h''(x),
- * h' freshly initialized and trainable, h'' a frozen copy of h' (so the output is unchanged at injection).
+ * h' freshly initialized and trainable, h'' a frozen, detached copy of h' (so the output is unchanged at injection).
  * Optimizer and method slots are extended for the new parameters. Injecting again freezes the whole block.
  */
 export interface InjectHead {
   readonly kind: 'injectHead';
   readonly layers: number;
+  /** Stop the gradient through h'' (default true, the published method); false: it flows back through all three. */
+  readonly detachCopy?: boolean;
   readonly reason?: string;
 }
 

@@ -111,7 +111,7 @@ export class Model {
       }
     });
     this.layers.splice(0, this.layers.length, ...allLayers(this.root));
-    const groups = this.unitGroups.filter((g) => ![g.producer, g.consumer, g.features, ...g.norms.map((n) => n.layer)].some((l) => replaced.has(l)));
+    const groups = this.unitGroups.filter((g) => ![g.producer, ...g.consumers.map((c) => c.layer), g.features, g.activation, ...g.norms.map((n) => n.layer)].some((l) => replaced.has(l)));
     this.unitGroups.splice(0, this.unitGroups.length, ...groups);
     this.rngLayers.splice(0, this.rngLayers.length, ...this.layers.filter((l): l is Layer & { rng: Rng } => 'rng' in l && (l as { rng?: unknown }).rng !== undefined));
     const last = this.root.children[this.root.children.length - 1];

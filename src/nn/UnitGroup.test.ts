@@ -50,13 +50,32 @@ test('normalization entries, CReLU and LayerNorm over conv belong to their units
   assert.deepEqual(h.outgoing(1), [[4, 4]]);
 });
 
-test('ResNet-18 groups are the units inside each basic block', () => {
+test('ResNet-18: 17 conv-output groups (stem, both convs of each block) and the penultimate features', () => {
   const m = build(resnet18({ outputs: 10, width: 4 }), [3, 8, 8]);
-  assert.equal(m.unitGroups.length, 8);
-  for (const g of m.unitGroups) {
-    assert.match(g.producer.name, /^block\d+\.conv1$/);
-    assert.match(g.consumer.name, /^block\d+\.conv2$/);
-    assert.equal(g.norms.length, 1);
-  }
+  // The order of lop/nets/torchvision_modified_resnet.py's feature list: the stem, then per block conv1's units
+  // and the block's output units (conv2 after the sum and ReLU); the last block's output is the penultimate layer.
+  const producers = ['conv1', ...[1, 2, 3, 4, 5, 6, 7, 8].flatMap((b) => [`block${b}.conv1`, `block${b}.conv2`])];
+  assert.deepEqual(m.unitGroups.map((g) => g.name), [...producers.map((_, i) => `h${i + 1}`), 'penultimate']);
+  assert.deepEqual(m.unitGroups.slice(0, 17).map((g) => g.producer.name), producers);
+  assert.deepEqual(m.unitGroups.map((g) => g.size), [4, 4, 4, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16, 32, 32, 32, 32, 32]);
+  for (const g of m.unitGroups) assert.equal(g.norms.length, 1);
+  // Block outputs pass the residual sum; their readers are the next block's first conv and its shortcut conv.
+  const readers = (n: string) => m.group(n).consumers.map((c) => c.layer.name);
+  assert.deepEqual(readers('h1'), ['block1.conv1']); // the stem feeds block 1 (identity shortcut: no weight)
+  assert.deepEqual(readers('h3'), ['block2.conv1']);
+  assert.deepEqual(readers('h5'), ['block3.conv1', 'block3.shortcut.conv1']);
+  assert.deepEqual(readers('h9'), ['block5.conv1', 'block5.shortcut.conv1']);
+  assert.deepEqual(readers('h13'), ['block7.conv1', 'block7.shortcut.conv1']);
+  assert.deepEqual(readers('h17'), ['fc1']);
+  assert.equal(m.group('h5').residual?.name, 'block2');
+  assert.equal(m.group('h4').residual, null);
+  assert.equal(m.group('h5').features.name, 'relu3'); // the ReLU after the sum
+  assert.deepEqual(m.group('h5').consumers[1]!.outgoing(3), [[3, 1]]); // a 1x1 shortcut conv reads channel 3 in column 3
+  assert.deepEqual(m.group('h5').outgoing(3), [[27, 9]]);
+  const pen = m.group('penultimate');
+  assert.equal(pen.viewOf, 'h17');
+  assert.equal(pen.features.type, 'global-avg-pool');
+  assert.equal(pen.activation.type, 'relu');
+  assert.equal(pen.producer, m.group('h17').producer);
   assert.equal(m.param('fc1.weight').shape[0], 10);
 });

@@ -5,6 +5,7 @@ import { Rng } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
 import { Model } from './Model.js';
 import { mlp } from './models/mlp.js';
+import { resnet18 } from './models/resnet18.js';
 import { batchNorm, conv2d, flatten, linear, maxPool2d, relu, sequential } from './LayerSpec.js';
 import { applyEdits } from './applyEdits.js';
 import { ParamSlots, UnitSlots, collectSlots } from './Slots.js';
@@ -160,4 +161,32 @@ test('bad edits are rejected clearly', () => {
   assert.throws(() => applyEdits([{ kind: 'reinitUnits', group: 'h9', units: [0] }], t, Rng.seeded(1)), /no unit group named 'h9'; groups: h1, h2/);
   assert.throws(() => applyEdits([{ kind: 'reinitUnits', group: 'h1', units: [5] }], t, Rng.seeded(1)), /unit 5 is not in group h1 \(size 5\)/);
   assert.throws(() => applyEdits([{ kind: 'scaleRows', param: 'fc1.weight', factors: [1, 2] }], t, Rng.seeded(1)), /2 factors for 5 rows/);
+});
+
+test('a ResNet block output unit: conv2 row and bn2 entries redrawn, every reader zeroed (next conv1 and its shortcut conv), nothing else', () => {
+  const model = Model.build(resnet18({ outputs: 3, width: 2 }), { inputShape: [3, 8, 8], backend, rng: Rng.seeded(1) });
+  const g = model.group('h5'); // block2's output units: relu(bn2(conv2(x)) + x), read by block3.conv1 and block3.shortcut.conv1
+  const [gain, shift] = g.norms[0]!.params;
+  const [mean, variance] = g.norms[0]!.buffers;
+  gain!.data.fill(2); shift!.data.fill(3); mean!.data.fill(4); variance!.data.fill(5);
+  const before = new Map(model.params.map((p) => [p.name, [...p.data]]));
+  applyEdits([{ kind: 'reinitUnits', group: 'h5', units: [1] }], { model, states: [] }, Rng.seeded(3));
+  const changed = model.params.filter((p) => p.data.some((v, i) => v !== before.get(p.name)![i])).map((p) => p.name);
+  assert.deepEqual(changed.sort(), ['block2.bn2.gain', 'block2.bn2.shift', 'block2.conv2.weight', 'block3.conv1.weight', 'block3.shortcut.conv1.weight'].sort());
+  const w2 = model.param('block2.conv2.weight').data; // [2, 2 * 9]: row 1 = 18..35
+  for (let i = 0; i < w2.length; i++) {
+    if (i < 18) assert.equal(w2[i], before.get('block2.conv2.weight')![i]);
+    else assert.notEqual(w2[i], before.get('block2.conv2.weight')![i]);
+  }
+  assert.deepEqual([...gain!.data], [2, 1]);
+  assert.deepEqual([...shift!.data], [3, 0]);
+  assert.deepEqual([...mean!.data], [4, 0]);
+  assert.deepEqual([...variance!.data], [5, 1]);
+  const c1 = model.param('block3.conv1.weight'); // [4, 2 * 9]: input channel 1 = columns 9..17 of every row
+  const sc = model.param('block3.shortcut.conv1.weight'); // [4, 2]: input channel 1 = column 1
+  for (let r = 0; r < 4; r++) {
+    for (let c = 0; c < 18; c++) assert.equal(c1.data[r * 18 + c], c >= 9 ? 0 : before.get(c1.name)![r * 18 + c]);
+    assert.equal(sc.data[r * 2 + 1], 0);
+    assert.equal(sc.data[r * 2], before.get(sc.name)![r * 2]);
+  }
 });

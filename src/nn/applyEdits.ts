@@ -129,7 +129,7 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         break;
       }
       case 'injectHead': {
-        const added = injectHead(model, e.layers, freshStream(rng, 'injectHead'));
+        const added = injectHead(model, e.layers, freshStream(rng, 'injectHead'), e.detachCopy ?? true);
         for (const p of added) for (const s of slots.params) extendSlot(s, p, model);
         records.push({ kind: e.kind, params: added.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
@@ -160,11 +160,12 @@ function reinitUnit(g: UnitGroup, u: number, zeroOut: boolean, slots: { params: 
     }
     for (const buf of n.buffers) buf.data.fill(buf.resetValue, u * n.per, (u + 1) * n.per);
   }
-  if (zeroOut) {
-    const c = g.consumer.weight;
+  // Every reader of the unit: the next layer, and for a residual block's output units also the next block's shortcut conv.
+  if (zeroOut) for (const consumer of g.consumers) {
+    const c = consumer.layer.weight;
     const rows = c.shape[0]!;
     const cols = c.data.length / rows;
-    for (const [start, count] of g.outgoing(u)) {
+    for (const [start, count] of consumer.outgoing(u)) {
       // A column per row: plain stores (a fill() call per row costs ~50 ns, 100 us on a 2000-row layer).
       setColumns(c.data, rows, cols, start, count, 0);
       for (const s of slots.params) {

@@ -11,10 +11,10 @@ import type { Param } from './Param.js';
 /**
  * Plasticity injection on a model (the `injectHead` edit): the head is the top-level chain from the `layers`-th
  * last linear layer on. It is frozen and wrapped with a fresh copy h' (drawn from `rng`, trainable) and a frozen
- * copy h'' of h'. A second injection freezes the whole previous block and adds new heads built from the same
+ * copy h'' of h' (detached unless `detachCopy` is false). A second injection freezes the whole previous block and adds new heads built from the same
  * specs. Returns the new parameters (those of h', then h'').
  */
-export function injectHead(model: Model, layers: number, rng: Rng): Param[] {
+export function injectHead(model: Model, layers: number, rng: Rng, detachCopy = true): Param[] {
   if (!(Number.isInteger(layers) && layers >= 1)) throw new Error(`injectHead: layers = ${layers}; a positive integer is required`);
   const top = model.root.children;
   const last = top[top.length - 1]!;
@@ -51,5 +51,5 @@ export function injectHead(model: Model, layers: number, rng: Rng): Param[] {
   copy.buffers.forEach((b, i) => b.data.set(fresh.buffers[i]!.data));
   for (const p of frozen.params) p.trainable = false;
   for (const p of copy.params) p.trainable = false;
-  return model.replaceTail(from, new Injection(name, frozen, fresh, copy, tail, count, model.backend));
+  return model.replaceTail(from, new Injection(name, frozen, fresh, copy, tail, count, model.backend, detachCopy));
 }

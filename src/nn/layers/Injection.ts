@@ -6,11 +6,13 @@ import type { LayerSpec } from '../LayerSpec.js';
 import type { Param, StateBuffer } from '../Param.js';
 
 /**
- * The head after plasticity injection (Nikishin et al. 2023): y = h(x) + h'(x) - h''(x). h is the old head,
+ * The head after plasticity injection (Nikishin et al. 2023): y = h(x) + h'(x) - sg(h''(x)). h is the old head,
  * h' a freshly initialized copy of its architecture, h'' a copy of h'. h and h'' are frozen (their parameters
- * are not trainable: no gradient, no update), h' learns. Gradients still flow through all three branches to the
- * layers below, as with frozen parameters in PyTorch; at injection h' = h'' so the output and the gradients
- * that reach the layers below are exactly those of h alone.
+ * are not trainable: no gradient, no update), h' learns. The copy is detached (stop-gradient) as in the paper and
+ * Plasticine's implementation (`self.new_b(x).detach()`): the layers below get the gradient through h and h' only,
+ * so from injection on they learn through the new head's capacity. With `detachCopy` false the gradient also
+ * flows back through h'' (minus): then at injection it is exactly that of h alone, and with plain SGD and a
+ * one-layer head the injected model trains exactly like the old one.
  */
 export class Injection implements Layer {
   readonly type = 'injection';
@@ -31,6 +33,8 @@ export class Injection implements Layer {
     /** 1 for the first injection, 2 for the next ... */
     readonly count: number,
     private readonly backend: Backend,
+    /** Stop the gradient through the frozen copy h'' (the published method). */
+    readonly detachCopy = true,
   ) {
     this.inShape = frozen.inShape;
     this.children = [frozen, fresh, copy];
@@ -67,11 +71,12 @@ export class Injection implements Layer {
   backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
     const da = this.frozen.backward(dy, sink, needInputGrad);
     const db = this.fresh.backward(dy, sink, needInputGrad);
-    const dc = this.copy.backward(dy, sink, needInputGrad);
+    // A detached copy passes no gradient anywhere (its parameters are frozen too): nothing to run.
+    const dc = this.detachCopy ? null : this.copy.backward(dy, sink, needInputGrad);
     if (!needInputGrad) return null;
     const { dx } = this.cache.get(dy.shape[0]!);
     this.backend.copy(db!.data, dx.data);
-    this.backend.axpy(-1, dc!.data, dx.data);
+    if (dc) this.backend.axpy(-1, dc.data, dx.data);
     this.backend.axpy(1, da!.data, dx.data);
     return dx;
   }
