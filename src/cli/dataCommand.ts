@@ -1,3 +1,4 @@
+import { UsageError } from '../config/UsageError.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,7 +38,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'fetch') {
-    if (!name) throw new Error(`supple data fetch: which data set? (${datasetNames().join(', ')})`);
+    if (!name) throw new UsageError(`supple data fetch: which data set? (${datasetNames().join(', ')})`);
     getDataset(name);
     const tty = process.stderr.isTTY === true && !process.env.CI;
     let lastFile = '';
@@ -60,5 +61,5 @@ export async function dataCommand(argv: string[]): Promise<number> {
     console.log(`${name}: checked and ready in ${dir}`);
     return 0;
   }
-  throw new Error(`supple data: '${sub}' is not a subcommand; use list or fetch`);
+  throw new UsageError(`supple data: '${sub}' is not a subcommand; use list or fetch`);
 }

@@ -6,6 +6,7 @@ import type { Rng } from '../tensor/Rng.js';
 import type { LossValue } from '../losses/Loss.js';
 import type { MethodInstance } from '../methods/Method.js';
 import type { Learner, LinearRegularizer } from './Learner.js';
+import { DivergedError } from './DivergedError.js';
 
 /** A configured method in a run. */
 export interface RunMethod {
@@ -73,6 +74,11 @@ export interface LoopParts {
   readonly rng: Rng;
   /** Early stopping keeps the best parameters of a task here (and restores them at its end). */
   bestParams?: { state: ModelState | null };
+  /**
+   * Stop with a DivergedError on a non-finite value: the loss of every step (one comparison, no allocation)
+   * and the parameters at each probe and epoch end.
+   */
+  readonly checkFinite?: boolean;
 }
 
 export function initialLoopState(): LoopState {
@@ -116,6 +122,7 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
   const { stream, learner, methods } = parts;
   const model = learner.model;
   const classification = stream.loss === 'cross-entropy';
+  const checkFinite = parts.checkFinite ?? false;
   const regularizers: LinearRegularizer[] = methods.flatMap((m) => m.instance.regularizers ?? []);
   learner.regularizers = regularizers;
   learner.needGradients = methods.some((m) => m.instance.needsGradients);
@@ -158,9 +165,13 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
         const loss = learner.trainStep(batch.x, batch.y);
         const step = learner.step;
         accumulate(state, loss);
+        if (checkFinite && !Number.isFinite(loss.sum)) throw new DivergedError(step, state.task, 'loss', loss.sum);
         for (const m of methods) edit(m, m.instance.afterUpdate?.({ step, task: state.task, batch, loss, taskData: task }), m.rng);
         const probe = parts.probes?.afterStep(step, task);
-        if (probe) parts.record({ step, task: state.task, ...probe });
+        if (probe) {
+          parts.record({ step, task: state.task, ...probe });
+          if (checkFinite) checkParams(learner, step, state.task);
+        }
         if (stream.bin && state.binCount >= stream.bin) recordBin(parts, state, step, classification, methods);
         // The cursor's state is taken only when it is saved (an object per step would be garbage per step).
         if ((step & 63) === 0) {
@@ -181,6 +192,7 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
         }
       }
       state.cursor = null;
+      if (checkFinite) checkParams(learner, learner.step, state.task);
       // End of epoch: evaluate, then decide whether the task goes on.
       const evals = evaluateAll(learner, task, classification);
       const epochAccuracy = state.epochCount ? state.epochCorrect / state.epochCount : 0;
@@ -215,6 +227,17 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
   state.done = true;
   parts.checkpoint?.(state);
   return true;
+}
+
+/** Throw a DivergedError naming the first parameter that holds a NaN or an infinity. */
+function checkParams(learner: Learner, step: number, task: number): void {
+  const backend = learner.model.backend;
+  for (const p of learner.model.params) {
+    if (!backend.hasNonFinite(p.data)) continue;
+    let bad = NaN;
+    for (let i = 0; i < p.data.length; i++) if (!Number.isFinite(p.data[i]!)) { bad = p.data[i]!; break; }
+    throw new DivergedError(step, task, `param/${p.name}`, bad);
+  }
 }
 
 function accumulate(s: LoopState, l: LossValue): void {
