@@ -51,7 +51,7 @@ export class Recorder {
     withPath(dir, 'create the folder', () => mkdirSync(dir, { recursive: true }));
     this.metricsPath = join(dir, 'metrics.jsonl');
     this.editsPath = join(dir, 'edits.jsonl');
-    const open = (p: string) => withPath(p, 'open', () => openSync(p, existsSync(p) ? 'r+' : 'w'));
+    const open = (p: string) => withPath(p, 'open', () => openSync(p, existsSync(p) ? 'r+' : 'w+'));
     this.metricsFd = open(this.metricsPath);
     this.editsFd = open(this.editsPath);
     // Records written after the checkpoint are replayed by the resumed run: cut them so none is doubled.

@@ -266,7 +266,8 @@ function evaluateAll(learner: Learner, task: Task, classification: boolean): Rec
   for (const set of task.evalSets) {
     let sum = 0, correct = 0, count = 0;
     const v = { sum: 0, correct: 0, count: 0 };
-    for (const b of set.batches(task.batchSize > 1 ? Math.max(task.batchSize, 256) : 256)) {
+    // Batches of the training size reuse the buffers training allocated (a conv net at 256 would need its own, GBs).
+    for (const b of set.batches(task.batchSize > 1 ? task.batchSize : 256)) {
       learner.evaluate(b.x, b.y, v);
       sum += v.sum;
       correct += v.correct;

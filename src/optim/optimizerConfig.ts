@@ -4,14 +4,16 @@ import { chain, clipByGlobalNorm } from './transforms.js';
 import type { Schedule } from './schedules.js';
 import type { Transform } from './Transform.js';
 
+/** A learning rate: finite and >= 0 (a negative rate climbs the loss; 0 freezes the model, e.g. for probes). */
+const rate = z.number().min(0);
 const schedule: z.ZodType<Schedule> = z.lazy(() => z.union([
-  z.number(),
-  z.strictObject({ kind: z.literal('constant'), value: z.number() }),
-  z.strictObject({ kind: z.literal('piecewise'), boundaries: z.array(z.number().int().positive()), values: z.array(z.number()) }),
-  z.strictObject({ kind: z.literal('warmup'), warmup: z.number().int().positive(), value: z.number() }),
-  z.strictObject({ kind: z.literal('cosine'), value: z.number(), steps: z.number().int().positive(), final: z.number().optional() }),
+  rate,
+  z.strictObject({ kind: z.literal('constant'), value: rate }),
+  z.strictObject({ kind: z.literal('piecewise'), boundaries: z.array(z.number().int().positive()), values: z.array(rate) }),
+  z.strictObject({ kind: z.literal('warmup'), warmup: z.number().int().positive(), value: rate }),
+  z.strictObject({ kind: z.literal('cosine'), value: rate, steps: z.number().int().positive(), final: rate.optional() }),
   z.strictObject({ kind: z.literal('per-task'), schedule }),
-  z.strictObject({ kind: z.literal('epochs'), boundaries: z.array(z.number().int().positive()), values: z.array(z.number()) }),
+  z.strictObject({ kind: z.literal('epochs'), boundaries: z.array(z.number().int().positive()), values: z.array(rate) }),
 ]));
 
 /** The optimizer of a run: one schema, the source of its type, its CLI keys (optimizer.<key>) and its docs. */
@@ -24,7 +26,7 @@ export const optimizerSchema = z.strictObject({
   weightDecay: z.number().min(0).default(0).describe('weight decay (L2 gradient for sgd/adam, decoupled for adamw)'),
   b1: z.number().min(0).lt(1).default(0.9).describe('Adam beta1'),
   b2: z.number().min(0).lt(1).default(0.999).describe('Adam beta2'),
-  eps: z.number().min(0).default(1e-8).describe('Adam epsilon'),
+  eps: z.number().gt(0).default(1e-8).describe('Adam epsilon (> 0: it keeps the update finite where a gradient is 0)'),
   clipNorm: z.number().min(0).default(0).describe('clip the global gradient norm to this value (0: no clipping)'),
 });
 export type OptimizerConfig = z.output<typeof optimizerSchema>;
