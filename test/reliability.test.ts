@@ -46,12 +46,12 @@ test('SIGTERM twice within milliseconds (as timeout and process managers send): 
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   await until(() => tasksIn(out) >= 3, child);
-  // 20 ms apart: the kernel merges a signal sent while the same one is still pending.
+  // 3 ms apart (the kernel merges a signal sent while the same one is still pending): both reach the run while
+  // it trains, before its loop looks at the first.
   child.kill('SIGTERM');
-  await sleep(20);
+  await sleep(3);
   child.kill('SIGTERM');
   assert.equal(await exitOf(child), 130, stderr);
-  assert.match(stderr, /still writing the checkpoint/);
   assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).status, 'stopped', 'the stop ran to its end (summary written)');
   assert.ok(!existsSync(join(out, 'lock')), 'the lock is released');
   const r = supple(['run', '--resume', out, '--quiet', '--no-report']);
