@@ -17,12 +17,14 @@ import { checkOutputDir } from './checkOutputDir.js';
 import { configDiff } from './configDiff.js';
 import { configHash } from './configHash.js';
 import { DivergedError } from './DivergedError.js';
-import { Learner } from './Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { Recorder, toJson, type RecorderPosition } from './Recorder.js';
 import { RunLock } from './RunLock.js';
 import type { Catalog, RunConfig } from './runConfig.js';
 import { restoreInto } from './stateTree.js';
-import { initialLoopState, trainLoopAsync, type LoopState, type RunMethod } from './trainLoop.js';
+import { initialLoopState, trainLoopAsync, type LoopState } from './trainLoop.js';
+import type { RunMethod } from '../learn/RunMethod.js';
+import { createMethods } from '../methods/index.js';
 import { validateRunConfig } from './validateRunConfig.js';
 
 /** What a progress display gets after each step (read it, don't keep it). */
@@ -69,6 +71,8 @@ export interface ExperimentOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Polled between steps; true stops cleanly (a checkpoint is written). */
   readonly shouldStop?: () => boolean;
+  /** Where data sets are read from; default: the config's data folder, the cache, downloads (checksums verified). */
+  readonly data?: DataSource;
   /** Called once the run is set up (stream loaded, model built). */
   readonly onStart?: (info: { config: RunConfig; stream: Stream; model: Model; resumed: boolean }) => void;
   /** On resume: read data sets from this folder instead of the one in config.json (it is not part of the run's identity). */
@@ -212,18 +216,13 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const root = Rng.seeded(config.seed);
   const benchmark = catalog.benchmarks.get(config.benchmark.name);
   const { name: _b, ...benchOptions } = config.benchmark;
-  const data: DataSource = resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
+  const data: DataSource = opts.data ?? resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkLayers });
   const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.loss === 'mse' ? meanSquaredError : crossEntropy });
-  const methods: RunMethod[] = config.methods.map(({ name, ...options }) => {
-    const m = catalog.methods.get(name);
-    // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
-    const rng = root.split(`method/${name}`);
-    const instance = m.create(options, { model, learner, backend, rng });
-    return { name, instance, rng };
-  });
+  // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
+  const methods: RunMethod[] = createMethods(config.methods, { model, learner, backend, rng: root }, catalog.methods);
   const probes = catalog.probes.create(config.probes, { learner, backend, rng: root.split('probes') });
   const benchmarkRng = root.split('benchmark-edits');
   const bestParams: { state: ModelState | null } = { state: null };
