@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,4 +201,29 @@ test('a truncated last line of metrics.jsonl (power loss) does not block resume:
   assert.match(r.stderr, /repaired: .*metrics\.jsonl/);
   assert.equal(readFileSync(m, 'utf8'), whole());
   assert.ok(existsSync(`${m}.torn`));
+});
+
+test('data list says DAMAGED for a truncated or corrupt file, naming it, and exits 1', () => {
+  const dir = tmp();
+  const mnist = join(dir, 'data', 'mnist');
+  mkdirSync(mnist, { recursive: true });
+  const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+  // Files of the published sizes with the wrong bytes: what a truncated-then-padded or bit-rotted copy looks like.
+  const sizes = [9912422, 28881, 1648877, 4542];
+  files.forEach((f, i) => writeFileSync(join(mnist, f), Buffer.alloc(sizes[i]!)));
+  truncateSync(join(mnist, files[3]!), 100);
+  const r = spawnSync(process.execPath, [cli, 'data', 'list', '--data-dir', join(dir, 'data')], { encoding: 'utf8', env: { ...env, SUPPLE_CACHE_DIR: join(dir, 'cache') } });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /mnist +DAMAGED \(data-dir: .*\): .*train-images-idx3-ubyte\.gz: sha256 [0-9a-f]+ differs from the published/);
+  assert.match(r.stdout, /t10k-labels-idx1-ubyte\.gz has 100 bytes; the published file has 4542/);
+});
+
+test('nonsensical optimizer values are refused before any work: lr = -1, a negative rate in a schedule, eps = 0', () => {
+  for (const [set, why] of [['optimizer.lr=-1', /optimizer: lr = -1 is not allowed: must be >= 0/], ['optimizer.eps=0', /eps = 0 is not allowed: must be > 0/]] as const) {
+    const out = join(tmp(), 'run');
+    const r = supple(['run', ...small, '--set', set, '--out', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, why);
+    assert.ok(!existsSync(out));
+  }
 });

@@ -163,7 +163,8 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
             parts.checkpoint?.(state);
           }
         }
-        if ((step & 15) === 0 && performance.now() - lastYield > 100) {
+        // Checked every step: a conv net takes seconds per step, and signals wait for the yield.
+        if (performance.now() - lastYield > 100) {
           yield;
           lastYield = performance.now();
         }
