@@ -227,3 +227,12 @@ test('nonsensical optimizer values are refused before any work: lr = -1, a negat
     assert.ok(!existsSync(out));
   }
 });
+
+test('a model too large for memory is refused before it is built, with the estimate, the limit and what to change', () => {
+  const out = join(tmp(), 'big');
+  const r = supple(['run', 'class-incremental', '--set', 'dataset=digits', '--set', 'tasks=1', '--set', 'classesPerTask=10', '--set', 'model.width=256', '--set', 'batchSize=512', '--backend', 'wasm', '--out', out, '--quiet']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /model resnet18 needs about \d+\.\d+ GiB before it trains: 178,581,514 parameters .* at batch size 512; the wasm backend holds at most 4 GiB .* --backend ts .*run\.checkMemory=false/);
+  assert.doesNotMatch(r.stderr, /Memory\.grow/);
+  assert.ok(!existsSync(join(out, 'config.json')), 'the folder is left free for a corrected config');
+});

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import type { DataSource, Stream } from '../benchmarks/Benchmark.js';
@@ -13,6 +13,7 @@ import { buildOptimizer } from '../optim/optimizerConfig.js';
 import { Rng, type RngState } from '../tensor/Rng.js';
 import { removeStaleTemporaries, withPath, writeFileAtomic } from './atomicWrite.js';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { checkMemory } from './checkMemory.js';
 import { checkOutputDir } from './checkOutputDir.js';
 import { configDiff } from './configDiff.js';
 import { configHash } from './configHash.js';
@@ -219,6 +220,15 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const data: DataSource = opts.data ?? resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
+  if (config.run.checkMemory) {
+    try {
+      checkMemory(spec, stream.inputShape, stream.task(0).batchSize, config.optimizer, backend, `model ${config.model.arch}`);
+    } catch (e) {
+      // A config that can never fit is not a run: the folder is left free for a corrected one.
+      if (saved === null) rmSync(join(out, 'config.json'), { force: true });
+      throw e;
+    }
+  }
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkLayers });
   const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.loss === 'mse' ? meanSquaredError : crossEntropy });
   // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
