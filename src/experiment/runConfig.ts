@@ -4,6 +4,8 @@ import type { Method } from '../learn/Method.js';
 import { backendChoices } from '../backend/selectBackend.js';
 import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
 import { MethodKeyRouter } from './methodSettings.js';
+import { catalog as defaultCatalog } from './catalog.js';
+import { version as packageVersion } from '../version.js';
 import type { Registry } from '../config/Registry.js';
 import { modelSchema, type ModelConfig } from '../nn/modelConfig.js';
 import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.js';
@@ -69,7 +71,7 @@ const sections = ['benchmark', 'method', 'model', 'optimizer', 'probes', 'run'] 
  * `optimizer.x`, `probes.x`, `run.x`), each section validated by its schema. Every problem is reported at
  * once, naming the key, the value and what is allowed.
  */
-export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: string): RunConfig {
+export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCatalog(), version: string = packageVersion): RunConfig {
   const preset = req.preset ? catalog.presets.get(req.preset) : null;
   const benchmarkName = req.benchmark ?? preset?.benchmark;
   if (!benchmarkName) throw new ConfigError('run', [`no benchmark given; known: ${catalog.benchmarks.names().join(', ')}`]);
@@ -82,9 +84,9 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
     if (!preset) throw new ConfigError('run', [`condition '${req.condition}' needs a preset (--preset)`]);
     condition = preset.conditions?.find((c) => c.label === req.condition) ?? null;
     if (!condition) throw new ConfigError('run', [`preset ${preset.name} has no condition '${req.condition}'; conditions: ${(preset.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
-    if (req.methods && req.methods.length) throw new ConfigError('run', [`--condition ${condition.label} sets the methods (${condition.methods.join('+')}); drop --method`]);
+    if (req.methods?.length) throw new ConfigError('run', [`--condition ${condition.label} sets the methods (${condition.methods.join('+')}); drop --method`]);
   }
-  const methodNames = req.methods && req.methods.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
+  const methodNames = req.methods?.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const dup = methodNames.find((m, i) => methodNames.indexOf(m) !== i);
   if (dup) throw new ConfigError('run', [`method ${dup} is named twice`]);
   const router = new MethodKeyRouter(methodNames, catalog.methods);

@@ -22,6 +22,7 @@ import { Learner } from '../learn/Learner.js';
 import { Recorder, toJson, type RecorderPosition } from './Recorder.js';
 import { RunLock } from './RunLock.js';
 import type { Catalog, RunConfig } from './runConfig.js';
+import { catalog as defaultCatalog } from './catalog.js';
 import { restoreInto } from './stateTree.js';
 import { initialLoopState, trainLoopAsync, type LoopState } from './trainLoop.js';
 import type { RunMethod } from '../learn/RunMethod.js';
@@ -67,7 +68,8 @@ export interface RunSummary {
 
 export interface ExperimentOptions {
   readonly out: string;
-  readonly catalog: Catalog;
+  /** The registries to take the benchmark, methods and probes from (default: supple's own). */
+  readonly catalog?: Catalog;
   /** Called every 64 steps. */
   readonly onProgress?: (p: Progress) => void;
   /** Polled between steps; true stops cleanly (a checkpoint is written). */
@@ -122,7 +124,7 @@ export async function resumeRun(opts: ExperimentOptions): Promise<RunSummary> {
   const out = resolve(opts.out);
   if (!existsSync(join(out, 'config.json'))) throw new ConfigError('--resume', [`${opts.out}: no run there (no config.json)`]);
   return withLock(out, () => {
-    const config = readRunConfig(out, opts.catalog);
+    const config = readRunConfig(out, opts.catalog ?? defaultCatalog());
     const done = finishedSummary(out);
     if (done) throw new ConfigError('--resume', [`${opts.out}: the run ${done.status === 'complete' ? 'is complete already' : divergedText(done)}`]);
     return execute(config, checkpointOf(out, config), opts);
@@ -139,7 +141,7 @@ export async function runJob(config: RunConfig, opts: ExperimentOptions): Promis
   const out = checkOutputDir(opts.out);
   return withLock(out, () => {
     if (!existsSync(join(out, 'config.json'))) return execute(config, null, opts);
-    const stored = readRunConfig(out, opts.catalog);
+    const stored = readRunConfig(out, opts.catalog ?? defaultCatalog());
     if (configHash(stored) !== configHash(config)) {
       throw new ConfigError(out, [`holds another run (config.json differs): ${configDiff(stored, config).join('; ')}`]);
     }
@@ -203,7 +205,7 @@ function checkpointOf(out: string, config: RunConfig): Checkpoint | null {
 
 async function execute(config: RunConfig, saved: Checkpoint | null | undefined, opts: ExperimentOptions): Promise<RunSummary> {
   const out = resolve(opts.out);
-  const { catalog } = opts;
+  const catalog = opts.catalog ?? defaultCatalog();
   const backend = getBackend(config.backendRequested);
   // A folder whose data set was missing resumes with the folder given now (data is not part of the identity).
   if (opts.dataDir !== undefined) config.data = { dir: resolve(opts.dataDir) };
