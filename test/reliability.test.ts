@@ -219,7 +219,8 @@ test('data list says DAMAGED for a truncated or corrupt file, naming it, and exi
 });
 
 test('nonsensical optimizer values are refused before any work: lr = -1, a negative rate in a schedule, eps = 0', () => {
-  for (const [set, why] of [['optimizer.lr=-1', /optimizer: lr = -1 is not allowed: must be >= 0/], ['optimizer.eps=0', /eps = 0 is not allowed: must be > 0/]] as const) {
+  const piecewise = 'optimizer.lr={"kind":"piecewise","boundaries":[10],"values":[0.1,-2]}';
+  for (const [set, why] of [['optimizer.lr=-1', /optimizer: lr = -1 is not allowed/], [piecewise, /optimizer: lr = .* is not allowed: .*-2/], ['optimizer.eps=0', /eps = 0 is not allowed: must be > 0/]] as const) {
     const out = join(tmp(), 'run');
     const r = supple(['run', ...small, '--set', set, '--out', out]);
     assert.equal(r.status, 2, r.stderr);
