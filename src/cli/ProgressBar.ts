@@ -31,7 +31,8 @@ export class ProgressBar {
     }
     const line = this.format(p);
     if (this.interactive) {
-      this.out.write(`\r${line.slice(0, (this.out.columns ?? 120) - 1).padEnd(Math.min(this.out.columns ?? 120, 120) - 1)}`);
+      const w = this.width();
+      this.out.write(`\r${line.slice(0, w).padEnd(w)}`);
       this.drawn = true;
     } else if (p.seconds - this.lastPlain >= this.plainEvery) {
       this.lastPlain = p.seconds;
@@ -41,8 +42,17 @@ export class ProgressBar {
 
   /** Clear the line (before other output). */
   clear(): void {
-    if (this.interactive && this.drawn) this.out.write(`\r${' '.repeat(Math.min(this.out.columns ?? 120, 120) - 1)}\r`);
+    if (this.interactive && this.drawn) this.out.write(`\r${' '.repeat(this.width())}\r`);
     this.drawn = false;
+  }
+
+  /**
+   * Characters of the line: one less than the terminal's columns, at most 119. A terminal that reports 0 or
+   * no columns (some CI consoles, a detached pty) gets 80.
+   */
+  private width(): number {
+    const c = this.out.columns;
+    return Math.min(typeof c === 'number' && Number.isFinite(c) && c > 1 ? c : 80, 120) - 1;
   }
 
   private format(p: Progress): string {

@@ -1,9 +1,11 @@
+import { UsageError } from '../config/UsageError.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { datasetNames, fetchDataset, getDataset } from '../benchmarks/data/datasets.js';
 import { resolveDataSource } from '../benchmarks/data/dataSource.js';
 import { packageRoot } from '../benchmarks/data/packageRoot.js';
+import { checkFile } from '../benchmarks/data/fetchDataset.js';
 import type { DownloadProgress } from '../benchmarks/data/DatasetSpec.js';
 
 export const dataUsage = `supple data list [--data-dir DIR]
@@ -23,6 +25,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
   }
   const source = resolveDataSource({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
   if (sub === 'list') {
+    let damaged = 0;
     for (const n of datasetNames()) {
       const spec = getDataset(n);
       const folders = [
@@ -30,14 +33,28 @@ export async function dataCommand(argv: string[]): Promise<number> {
         ['cache', join(source.cacheDir, spec.folder)],
         ...(spec.embedded ? [['package', dirname(join(packageRoot(), spec.embedded))]] : []),
       ] as const;
-      const hit = folders.find(([, d]) => (spec.files.length > 0 && spec.files.every((f) => existsSync(join(d, f.name)))) || (spec.extracted?.every((f) => existsSync(join(d, f))) ?? false));
+      const complete = (d: string) => spec.files.length > 0 && spec.files.every((f) => existsSync(join(d, f.name)));
+      const hit = folders.find(([, d]) => complete(d) || (spec.extracted?.every((f) => existsSync(join(d, f))) ?? false));
       const size = spec.files.reduce((s, f) => s + f.size, 0);
-      console.log(`${n.padEnd(14)} ${hit ? `found (${hit[0]}: ${hit[1]})` : `missing (${(size / 1e6).toFixed(1)} MB: supple data fetch ${n})`}\n${' '.repeat(15)}${spec.description}; ${spec.license}`);
+      let state = `missing (${(size / 1e6).toFixed(1)} MB: supple data fetch ${n})`;
+      if (hit) {
+        // Found means usable: every file has its published size and SHA-256 (a truncated or damaged copy is named).
+        const problems: string[] = [];
+        if (complete(hit[1])) for (const f of spec.files) {
+          const c = await checkFile(join(hit[1], f.name), f, true);
+          if (!c.ok) problems.push(c.problem);
+        }
+        state = problems.length
+          ? `DAMAGED (${hit[0]}: ${hit[1]}): ${problems.join('; ')}; delete the file and run supple data fetch ${n}`
+          : `found (${hit[0]}: ${hit[1]}${complete(hit[1]) ? ', checksums match' : ', unpacked: no published checksums'})`;
+        if (problems.length) damaged++;
+      }
+      console.log(`${n.padEnd(14)} ${state}\n${' '.repeat(15)}${spec.description}; ${spec.license}`);
     }
-    return 0;
+    return damaged ? 1 : 0;
   }
   if (sub === 'fetch') {
-    if (!name) throw new Error(`supple data fetch: which data set? (${datasetNames().join(', ')})`);
+    if (!name) throw new UsageError(`supple data fetch: which data set? (${datasetNames().join(', ')})`);
     getDataset(name);
     const tty = process.stderr.isTTY === true && !process.env.CI;
     let lastFile = '';
@@ -60,5 +77,5 @@ export async function dataCommand(argv: string[]): Promise<number> {
     console.log(`${name}: checked and ready in ${dir}`);
     return 0;
   }
-  throw new Error(`supple data: '${sub}' is not a subcommand; use list or fetch`);
+  throw new UsageError(`supple data: '${sub}' is not a subcommand; use list or fetch`);
 }

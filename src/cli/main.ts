@@ -11,6 +11,8 @@ import { runCommand, runUsage } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { dataCommand } from './dataCommand.js';
 import { reportCommand } from './reportCommand.js';
+import { exitCodeOf, exitCodesHelp } from './exitCodes.js';
+import { UsageError } from '../config/UsageError.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -23,7 +25,8 @@ Usage:
   supple bench [options]               speed against PyTorch on this machine (npm run bench; a clone only)
   supple --version
 
-Environment: SUPPLE_BACKEND (auto|wasm|native|ts), SUPPLE_DATA_DIR, SUPPLE_CACHE_DIR, SUPPLE_THREADS.`;
+Environment: SUPPLE_BACKEND (auto|wasm|native|ts), SUPPLE_DATA_DIR, SUPPLE_CACHE_DIR, SUPPLE_THREADS.
+${exitCodesHelp}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -52,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench':
       return benchCommand(rest);
     default:
-      throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
+      throw new UsageError(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
   }
 }
 
@@ -86,7 +89,7 @@ function listCommand(args: string[], catalog: Catalog): number {
     metrics: () => metricDocs(),
     backends: () => availableBackends().map((b) => ({ name: b, description: getBackend(b).description })),
   };
-  for (const w of what) if (!(w in sections)) throw new Error(`supple list: '${w}' is not listable; choose from ${Object.keys(sections).join(', ')}`);
+  for (const w of what) if (!(w in sections)) throw new UsageError(`supple list: '${w}' is not listable; choose from ${Object.keys(sections).join(', ')}`);
   const chosen = all ? Object.keys(sections) : what;
   if (json) {
     console.log(JSON.stringify(Object.fromEntries(chosen.map((k) => [k, sections[k]!()])), null, 2));
@@ -132,6 +135,6 @@ main(process.argv.slice(2)).then(
     const msg = e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e);
     process.stderr.write(`supple: ${msg}\n`);
     if (process.env.SUPPLE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    process.exit(2);
+    process.exit(exitCodeOf(e));
   },
 );

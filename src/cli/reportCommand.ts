@@ -1,3 +1,4 @@
+import { UsageError } from '../config/UsageError.js';
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
 import { reportOptionsSchema } from '../report/reportOptions.js';
@@ -20,8 +21,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
     console.log(reportUsage);
     return 0;
   }
-  if (positionals.length === 0) throw new Error('supple report: which runs? give run folders or sweep folders');
-  if (!values.out) throw new Error('supple report: --out DIR is required (where the figures and index.html go)');
+  if (positionals.length === 0) throw new UsageError('supple report: which runs? give run folders or sweep folders');
+  if (!values.out) throw new UsageError('supple report: --out DIR is required (where the figures and index.html go)');
   const { writeReport } = await import('../report/writeReport.js');
   const r = await writeReport(positionals, values.out as string, flags.read(values));
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -4,7 +4,10 @@ import type { Catalog } from '../experiment/runConfig.js';
 import { resolveRunConfig } from '../experiment/runConfig.js';
 import { parseSetting, type Settings } from '../experiment/settings.js';
 import { resumeRun, startRun, type RunSummary } from '../experiment/runExperiment.js';
+import { UsageError } from '../config/UsageError.js';
+import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { ProgressBar, duration } from './ProgressBar.js';
+import { StopSignals } from './StopSignals.js';
 import { version } from '../version.js';
 
 export const runUsage = `supple run [<benchmark>] [options]
@@ -23,64 +26,71 @@ Options:
   --backend B         auto | wasm | native | ts (default: SUPPLE_BACKEND, else the fastest available)
   --data-dir DIR      read data sets from this folder first (or SUPPLE_DATA_DIR)
   --resume DIR        continue a stopped or crashed run exactly where its last checkpoint left it
+                      (with --data-dir when its data set was missing)
   --label TEXT        a name for this run in reports
   --quiet             plain progress lines instead of a progress bar
   --no-report         do not write the run's report (<out>/report/index.html) at the end
   --help              this text; 'supple run <benchmark> --help' lists that benchmark's options
 
-Ctrl-C stops cleanly: what was recorded stays and --resume continues.`;
+Ctrl-C or SIGTERM stops cleanly after the current step with a checkpoint (a third signal quits at once):
+what was recorded stays and --resume continues. A run folder is locked while a process writes it.
+A NaN or infinite loss or parameter stops the run as diverged (run.checkFinite=false turns the check off).
+${exitCodesHelp}`;
 
 export async function runCommand(argv: string[], catalog: Catalog, describe: (benchmark: string) => string): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      method: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      preset: { type: 'string' },
-      condition: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      backend: { type: 'string' },
-      'data-dir': { type: 'string' },
-      resume: { type: 'string' },
-      label: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      'no-report': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length > 1) throw new Error(`supple run: one benchmark at a time (got ${positionals.join(', ')})`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        method: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        preset: { type: 'string' },
+        condition: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        backend: { type: 'string' },
+        'data-dir': { type: 'string' },
+        resume: { type: 'string' },
+        label: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        'no-report': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`supple run: ${(e as Error).message} (supple run --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`supple run: one benchmark at a time (got ${positionals.join(', ')})`);
   if (values.help) {
     console.log(positionals[0] ? describe(positionals[0]) : runUsage);
-    return 0;
+    return EXIT.ok;
   }
   const interactive = !values.quiet && process.stderr.isTTY === true && !process.env.CI;
   const bar = new ProgressBar(process.stderr, interactive);
-  let stopRequested = false;
-  const onSigint = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
+  const stop = new StopSignals((line) => {
     bar.clear();
-    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)...\n');
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+    process.stderr.write(`\n${line}\n`);
+  });
   try {
     let summary: RunSummary;
     let out: string;
     const common = {
       catalog,
-      shouldStop: () => stopRequested,
+      shouldStop: () => stop.requested,
       onProgress: (p: Parameters<ProgressBar['update']>[0]) => bar.update(p),
+      onNotice: (m: string) => process.stderr.write(`${m}\n`),
     };
-    if (values.resume) {
-      const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'data-dir', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
-      if (given.length || positionals.length) throw new Error(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
+    if (values.resume !== undefined) {
+      const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+      if (given.length || positionals.length) throw new UsageError(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
+      if (values.resume.trim() === '') throw new UsageError('--resume "": which run folder?');
       out = values.resume;
       process.stderr.write(`resuming ${out}\n`);
-      summary = await resumeRun({ ...common, out });
+      summary = await resumeRun({ ...common, out, ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}) });
     } else {
       if (positionals.length === 0 && values.preset === undefined) {
         values.preset = 'quickstart';
@@ -88,26 +98,36 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       }
       const set: Settings = {};
       for (const s of values.set ?? []) {
-        const [k, v] = parseSetting(s);
-        set[k] = v;
+        try {
+          const [k, v] = parseSetting(s);
+          set[k] = v;
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
       }
       const seed = values.seed === undefined ? undefined : Number(values.seed);
-      if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed ${values.seed}: not allowed; an integer >= 0`);
-      const config = resolveRunConfig(
-        {
-          benchmark: positionals[0],
-          methods: values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined,
-          preset: values.preset,
-          ...(values.condition !== undefined ? { condition: values.condition } : {}),
-          set,
-          seed,
-          backend: values.backend,
-          dataDir: values['data-dir'],
-          label: values.label,
-        },
-        catalog,
-        version,
-      );
+      if (seed !== undefined && !Number.isSafeInteger(seed)) throw new UsageError(`--seed ${values.seed}: not allowed; an integer >= 0`);
+      let config;
+      try {
+        config = resolveRunConfig(
+          {
+            benchmark: positionals[0],
+            methods: values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined,
+            preset: values.preset,
+            ...(values.condition !== undefined ? { condition: values.condition } : {}),
+            set,
+            seed,
+            backend: values.backend,
+            dataDir: values['data-dir'],
+            label: values.label,
+          },
+          catalog,
+          version,
+        );
+      } catch (e) {
+        // Unknown benchmark, method or preset names are usage errors too.
+        throw e instanceof Error && e.name === 'Error' ? new UsageError(e.message) : e;
+      }
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
       out = values.out ?? join('runs', `${config.benchmark.name}-${config.methods.map((m) => m.name).join('+')}-s${config.seed}-${stamp}`);
       summary = await startRun(config, {
@@ -123,27 +143,26 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
     }
     bar.clear();
     let report: string | null = null;
-    if (summary.status === 'complete' && !values['no-report']) {
+    // A diverged run gets its report too: it shows where it diverged.
+    if (summary.status !== 'stopped' && !values['no-report']) {
       try {
         const { writeReport } = await import('../report/writeReport.js');
         report = (await writeReport([out], join(out, 'report'), { title: `supple run ${out}` })).html;
       } catch (e) {
-        process.stderr.write(`warning: the report could not be written: ${(e as Error).message}
-`);
+        process.stderr.write(`warning: the report could not be written: ${(e as Error).message}\n`);
       }
     }
     printSummary(summary, out, report);
-    return summary.status === 'complete' ? 0 : 130;
+    return summary.status === 'complete' ? EXIT.ok : summary.status === 'diverged' ? EXIT.failed : EXIT.interrupted;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    stop.dispose();
   }
 }
 
 function printSummary(s: RunSummary, out: string, report: string | null): void {
   const f = s.final;
   const lines = [
-    `${s.status === 'complete' ? 'done' : 'stopped'}: ${s.steps.toLocaleString('en-US')} steps, ${s.examples.toLocaleString('en-US')} examples in ${duration(s.seconds)} (${Math.round(s.examplesPerSecond).toLocaleString('en-US')} examples/s)`,
+    `${s.status === 'complete' ? 'done' : s.status}: ${s.steps.toLocaleString('en-US')} steps, ${s.examples.toLocaleString('en-US')} examples in ${duration(s.seconds)} (${Math.round(s.examplesPerSecond).toLocaleString('en-US')} examples/s)`,
   ];
   if (f['online/accuracy'] !== undefined) lines.push(`last task online accuracy ${f['online/accuracy'].toFixed(4)}`);
   else if (f['online/loss'] !== undefined) lines.push(`last task online loss ${f['online/loss'].toPrecision(4)}`);
@@ -151,7 +170,11 @@ function printSummary(s: RunSummary, out: string, report: string | null): void {
   const r = relative(process.cwd(), out) || '.';
   const rel = r.startsWith('..') ? resolve(out) : r;
   lines.push(`results: ${join(rel, 'metrics.jsonl')} (summary: ${join(rel, 'summary.json')})`);
-  if (s.status !== 'complete') lines.push(`continue with: supple run --resume ${rel}`);
+  if (s.status === 'diverged') {
+    const d = s.diverged;
+    lines.push(`DIVERGED${d ? ` at step ${d.step} (task ${d.task + 1}): ${d.key} is ${d.value}` : ''}; the run stopped there (lower optimizer.lr, or --set run.checkFinite=false to go on regardless)`);
+    if (report) lines.push(`report: ${join(rel, 'report', 'index.html')}`);
+  } else if (s.status !== 'complete') lines.push(`continue with: supple run --resume ${rel}`);
   else if (report) lines.push(`report: ${join(rel, 'report', 'index.html')}`);
   else lines.push(`report: supple report ${rel} --out ${join(rel, 'report')}`);
   console.log(lines.join('\n'));

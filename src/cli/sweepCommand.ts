@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,13 @@ import { parseArgs } from 'node:util';
 import type { Catalog } from '../experiment/runConfig.js';
 import { defaultSweepOut, expandSweep, readSweepFile, runArgs, sweepSchema, type SweepPoint } from '../experiment/sweep.js';
 import { writeFileAtomic } from '../experiment/atomicWrite.js';
+import { checkOutputDir } from '../experiment/checkOutputDir.js';
+import { configDiff } from '../experiment/configDiff.js';
+import { configHash } from '../experiment/configHash.js';
+import { RunLock } from '../experiment/RunLock.js';
+import { ConfigError } from '../config/parseConfig.js';
+import { UsageError } from '../config/UsageError.js';
+import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { version } from '../version.js';
 import { duration } from './ProgressBar.js';
 
@@ -16,20 +23,37 @@ supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR]
 Runs a grid over settings x seeds on a pool of worker processes (default: one per core). Runs already
 complete are skipped; stopped or crashed ones are resumed. Each run gets its folder <out>/<label>/s<seed>.
 Sweep file keys: benchmark, preset, methods, set, conditions, grid, seeds, backend, dataDir, workers, out.
-With --preset and no file: every condition of the preset (the paper's comparison) x seeds.`;
+With --preset and no file: every condition of the preset (the paper's comparison) x seeds.
+An existing run folder is reused only when its config.json is the same run (same config hash); a folder
+holding another config is an error, never overwritten. Ctrl-C or SIGTERM stops every worker cleanly (each
+writes its checkpoint); run the same command again to resume. Workers stop too if the sweep is killed.
+${exitCodesHelp}`;
 
-type Status = 'complete' | 'partial' | 'new';
+type Status = 'complete' | 'diverged' | 'partial' | 'new';
 
-function statusOf(dir: string): Status {
+/** Where a run folder stands, given the run it must hold (by config hash); a folder of another run throws. */
+function statusOf(dir: string, p: SweepPoint): Status {
+  const cfg = join(dir, 'config.json');
+  if (!existsSync(cfg)) return 'new';
+  let stored: unknown;
+  try {
+    stored = JSON.parse(readFileSync(cfg, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(cfg, [`not valid JSON (${(e as Error).message}); move the folder away to run it again`]);
+  }
+  if (configHash(stored as object) !== configHash(p.config)) {
+    throw new ConfigError(dir, [`holds another run than the sweep's point ${p.dir} (config.json -> sweep: ${configDiff(stored, p.config).join('; ')}); move it away or change the sweep's out`]);
+  }
   const s = join(dir, 'summary.json');
   if (existsSync(s)) {
     try {
-      if ((JSON.parse(readFileSync(s, 'utf8')) as { status?: string }).status === 'complete') return 'complete';
+      const status = (JSON.parse(readFileSync(s, 'utf8')) as { status?: string }).status;
+      if (status === 'complete' || status === 'diverged') return status;
     } catch {
       // a damaged summary: treat as partial and resume
     }
   }
-  return existsSync(join(dir, 'config.json')) ? 'partial' : 'new';
+  return 'partial';
 }
 
 export async function sweepCommand(argv: string[], catalog: Catalog): Promise<number> {
@@ -46,9 +70,9 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     console.log(sweepUsage);
     return values.help ? 0 : 2;
   }
-  if (!fromPreset && (values.preset || values.seeds)) throw new Error('supple sweep: --preset and --seeds go without a file (the file says them)');
+  if (!fromPreset && (values.preset || values.seeds)) throw new UsageError('supple sweep: --preset and --seeds go without a file (the file says them)');
   const seeds = values.seeds === undefined ? 3 : Number(values.seeds);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds ${values.seeds}: not allowed; a positive integer`);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds ${values.seeds}: not allowed; a positive integer`);
   const file = fromPreset
     ? sweepSchema.parse({ preset: values.preset, seeds, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), ...(values.backend ? { backend: values.backend } : {}) })
     : readSweepFile(positionals[0]!);
@@ -56,48 +80,104 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
   const out = values.out ?? file.out ?? (fromPreset ? join('sweeps', values.preset!) : defaultSweepOut(positionals[0]!));
   const points = expandSweep(file, catalog, version);
   const workers = Math.max(1, Number(values.workers ?? file.workers ?? availableParallelism()));
-  if (!Number.isInteger(workers)) throw new Error(`--workers ${values.workers}: not allowed; a positive integer`);
-  const status = points.map((p) => statusOf(join(out, p.dir)));
-  const counts = { complete: 0, partial: 0, new: 0 };
+  if (!Number.isInteger(workers)) throw new UsageError(`--workers ${values.workers}: not allowed; a positive integer`);
+  const problems: string[] = [];
+  const status = points.map((p) => {
+    try {
+      return statusOf(join(out, p.dir), p);
+    } catch (e) {
+      problems.push((e as Error).message);
+      return 'new' as Status;
+    }
+  });
+  if (problems.length) throw new ConfigError(`sweep ${source}`, problems);
+  const counts = { complete: 0, diverged: 0, partial: 0, new: 0 };
   status.forEach((s) => counts[s]++);
-  console.log(`sweep ${source}: ${points.length} runs (${counts.complete} complete, ${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
+  console.log(`sweep ${source}: ${points.length} runs (${counts.complete} complete, ${counts.diverged ? `${counts.diverged} diverged, ` : ''}${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
   if (values['dry-run']) {
     points.forEach((p, i) => console.log(`  ${status[i]!.padEnd(8)} ${join(out, p.dir)}  ${runArgs(p.request, join(out, p.dir)).join(' ')}`));
-    return 0;
+    return EXIT.ok;
   }
-  mkdirSync(out, { recursive: true });
-  const record = () =>
-    writeFileAtomic(join(out, 'sweep.json'), `${JSON.stringify({ version, file: source, sweep: file, runs: points.map((p, i) => ({ dir: p.dir, request: p.request, status: status[i] })) }, null, 2)}\n`);
-  record();
-  const cli = fileURLToPath(new URL('./main.js', import.meta.url));
-  const todo = points.map((p, i) => ({ p, i })).filter(({ i }) => status[i] !== 'complete');
-  let failed = 0;
-  let doneCount = 0;
-  const t0 = performance.now();
-  const runOne = ({ p, i }: { p: SweepPoint; i: number }) =>
-    new Promise<void>((resolveRun) => {
-      const dir = join(out, p.dir);
-      mkdirSync(dir, { recursive: true });
-      const args = status[i] === 'partial' ? ['run', '--resume', dir, '--quiet'] : runArgs(p.request, dir);
-      const log = createWriteStream(join(dir, 'log.txt'), { flags: 'a' });
-      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SUPPLE_THREADS: process.env.SUPPLE_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / workers))) } });
-      child.stdout.pipe(log);
-      child.stderr.pipe(log);
-      child.on('close', (code) => {
-        doneCount++;
-        status[i] = statusOf(dir);
-        if (code !== 0 || status[i] !== 'complete') failed++;
-        console.log(`[${doneCount}/${todo.length}] ${code === 0 ? 'done  ' : `FAILED (exit ${code}, see ${join(dir, 'log.txt')})`} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
-        record();
-        resolveRun();
+  checkOutputDir(out);
+  // One sweep per folder at a time; each run folder is locked by its worker as well.
+  const lock = RunLock.acquire(out);
+  const workersAlive = new Set<ChildProcess>();
+  let stops = 0;
+  const onSignal = (signal: string) => {
+    stops++;
+    if (stops === 1) console.log(`${signal}: stopping ${workersAlive.size} workers; each writes its checkpoint (run the same command again to resume)`);
+    // Each worker gets one SIGTERM per signal received: the third makes it quit at once.
+    for (const c of workersAlive) c.kill('SIGTERM');
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
+  const ignorePipe = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  };
+  process.stdout.on('error', ignorePipe);
+  try {
+    const record = () =>
+      writeFileAtomic(join(out, 'sweep.json'), `${JSON.stringify({ version, file: source, sweep: file, runs: points.map((p, i) => ({ dir: p.dir, configHash: configHash(p.config), request: p.request, status: status[i] })) }, null, 2)}\n`);
+    record();
+    const cli = fileURLToPath(new URL('./main.js', import.meta.url));
+    const todo = points.map((p, i) => ({ p, i })).filter(({ i }) => status[i] === 'partial' || status[i] === 'new');
+    let failed = 0;
+    let diverged = counts.diverged;
+    let stopped = 0;
+    let doneCount = 0;
+    const t0 = performance.now();
+    const runOne = ({ p, i }: { p: SweepPoint; i: number }) =>
+      new Promise<void>((resolveRun) => {
+        const dir = join(out, p.dir);
+        const args = status[i] === 'partial' ? ['run', '--resume', dir, '--quiet'] : runArgs(p.request, dir);
+        checkOutputDir(dir);
+        // The worker writes its log itself (not through a pipe to this process): if the sweep dies, the
+        // worker's output does not fail with EPIPE before its checkpoint. Its own process group keeps a
+        // terminal's Ctrl-C to the sweep, which forwards it once; the IPC channel tells it when the sweep is gone.
+        const log = openSync(join(dir, 'log.txt'), 'a');
+        const child = spawn(process.execPath, [cli, ...args], {
+          stdio: ['ignore', log, log, 'ipc'],
+          detached: true,
+          env: { ...process.env, SUPPLE_THREADS: process.env.SUPPLE_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / workers))) },
+        });
+        closeSync(log);
+        workersAlive.add(child);
+        child.on('close', (code, signal) => {
+          workersAlive.delete(child);
+          doneCount++;
+          try {
+            status[i] = statusOf(dir, p);
+          } catch {
+            status[i] = 'partial';
+          }
+          const what =
+            code === 0 ? 'done  '
+              : status[i] === 'diverged' ? 'DIVERGED'
+                : code === EXIT.interrupted || stops > 0 ? 'stopped (resumable)'
+                  : `FAILED (exit ${code ?? signal}, see ${join(dir, 'log.txt')})`;
+          if (status[i] === 'diverged') diverged++;
+          else if (code === EXIT.interrupted || (stops > 0 && status[i] !== 'complete')) stopped++;
+          else if (code !== 0 || status[i] !== 'complete') failed++;
+          console.log(`[${doneCount}/${todo.length}] ${what} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
+          record();
+          resolveRun();
+        });
       });
-    });
-  const queue = [...todo];
-  await Promise.all(
-    Array.from({ length: Math.min(workers, queue.length) }, async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) await runOne(job);
-    }),
-  );
-  console.log(`${failed ? `${failed} runs failed` : 'all runs complete'}; report: supple report ${out} --out ${join(out, 'report')}`);
-  return failed ? 1 : 0;
+    const queue = [...todo];
+    await Promise.all(
+      Array.from({ length: Math.min(workers, queue.length) }, async () => {
+        for (let job = queue.shift(); job && stops === 0; job = queue.shift()) await runOne(job);
+      }),
+    );
+    if (stops > 0) {
+      console.log(`stopped: ${stopped + queue.length} runs to resume; run the same command again to continue`);
+      return EXIT.interrupted;
+    }
+    const bad = [failed ? `${failed} runs failed` : '', diverged ? `${diverged} runs diverged` : ''].filter(Boolean).join(', ');
+    console.log(`${bad || 'all runs complete'}; report: supple report ${out} --out ${join(out, 'report')}`);
+    return failed || diverged ? EXIT.failed : EXIT.ok;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    lock.release();
+  }
 }

@@ -16,7 +16,9 @@ import type { ProbeFactory } from '../learn/ProbeFactory.js';
 /** Options of the run itself (not of the learner): `--set run.<key>=...`. */
 export const runOptionsSchema = z.strictObject({
   checkpointSeconds: z.number().min(0).default(30).describe('write a checkpoint when this many seconds have passed since the last (checked every 256 steps and at task ends; 0: at every task end); always on stop and at the end'),
-  checkFinite: z.boolean().default(false).describe('check inputs and outputs for NaN/Inf on every step (slower)'),
+  checkFinite: z.boolean().default(true).describe('stop the run as diverged (exit code 1) on a NaN/Inf loss (checked every step) or parameter (at each probe and epoch end)'),
+  checkMemory: z.boolean().default(true).describe('estimate the memory of the model and its batch before building it, and refuse one that cannot fit (with the estimate and the limit)'),
+  checkLayers: z.boolean().default(false).describe("check every layer's inputs and outputs for NaN/Inf on every step, to find where a non-finite value starts (slower)"),
 });
 export type RunOptions = z.output<typeof runOptionsSchema>;
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveRunConfig } from './runConfig.js';
-import { resumeRun, startRun } from './runExperiment.js';
+import { resumeRun, runJob, startRun } from './runExperiment.js';
 import { testCatalog } from '../../test/helpers/testCatalog.js';
 
 const catalog = testCatalog();
@@ -60,4 +60,66 @@ test('a stopped run resumed from its checkpoint ends with exactly the metrics an
   assert.equal(s3.steps, s1.steps);
   await assert.rejects(resumeRun({ out: part, catalog }), /complete already/);
   await assert.rejects(startRun(config(), { out: part, catalog }), /already holds a run/);
+});
+
+const tinyConfig = (seed = 4, set: Record<string, unknown> = {}) =>
+  resolveRunConfig({ benchmark: 'tiny', methods: ['random-reset'], set: { tasks: 3, 'run.checkpointSeconds': 0, ...set }, seed, backend: 'ts' }, catalog, '0.0.0');
+
+test('a diverging run (lr 1e30) stops as diverged with the step and the key; NaN is written as "NaN", never null; run.checkFinite=false turns it off', async () => {
+  const out = tmp();
+  const s = await startRun(tinyConfig(4, { 'optimizer.lr': 1e30, 'optimizer.name': 'sgd' }), { out, catalog });
+  assert.equal(s.status, 'diverged');
+  assert.ok(s.diverged && s.diverged.step > 0 && /^(loss|param\/)/.test(s.diverged.key), JSON.stringify(s.diverged));
+  const summary = readFileSync(join(out, 'summary.json'), 'utf8');
+  assert.equal(JSON.parse(summary).status, 'diverged');
+  await assert.rejects(resumeRun({ out, catalog }), /diverged at step \d+/);
+  const off = tmp();
+  const s2 = await startRun(tinyConfig(4, { 'optimizer.lr': 1e30, 'optimizer.name': 'sgd', 'run.checkFinite': false }), { out: off, catalog });
+  assert.equal(s2.status, 'complete');
+  const metrics = readFileSync(join(off, 'metrics.jsonl'), 'utf8');
+  assert.match(metrics, /"online\/loss":"NaN"/);
+  assert.doesNotMatch(metrics + readFileSync(join(off, 'summary.json'), 'utf8'), /:null/);
+});
+
+test('resume validates config.json again: an edited or corrupted config is an error naming the key, never a run on garbage', async () => {
+  const out = tmp();
+  let n = 0;
+  assert.equal((await startRun(tinyConfig(), { out, catalog, shouldStop: () => ++n === 20 })).status, 'stopped');
+  const path = join(out, 'config.json');
+  const good = readFileSync(path, 'utf8');
+  writeFileSync(path, good.replace('"tasks": 3', '"tasks": -3'));
+  await assert.rejects(resumeRun({ out, catalog }), /config\.json.*tasks = -3 is not allowed/s);
+  writeFileSync(path, good.replace(/"lr": [^,\n]+/, '"lr": "fast"'));
+  await assert.rejects(resumeRun({ out, catalog }), /lr = "fast" is not allowed/);
+  writeFileSync(path, good.slice(0, 40));
+  await assert.rejects(resumeRun({ out, catalog }), /config\.json: not valid JSON/);
+  writeFileSync(path, good);
+  assert.equal((await resumeRun({ out, catalog })).status, 'complete');
+});
+
+test('a checkpoint of another run (seed, config) or with a flipped bit is refused, saying what differs', async () => {
+  const a = tmp(), b = tmp();
+  let n = 0;
+  await startRun(tinyConfig(4), { out: a, catalog, shouldStop: () => ++n === 20 });
+  n = 0;
+  await startRun(tinyConfig(5), { out: b, catalog, shouldStop: () => ++n === 30 });
+  const ck = (d: string) => join(d, 'checkpoint', 'state.ckpt');
+  const mine = readFileSync(ck(a));
+  writeFileSync(ck(a), readFileSync(ck(b)));
+  await assert.rejects(resumeRun({ out: a, catalog }), /belongs to another run .*seed: 5 -> 4/);
+  const flipped = Buffer.from(mine);
+  flipped[flipped.length - 5]! ^= 1;
+  writeFileSync(ck(a), flipped);
+  await assert.rejects(resumeRun({ out: a, catalog }), /state\.ckpt is damaged \(SHA-256/);
+  writeFileSync(ck(a), mine);
+  assert.equal((await resumeRun({ out: a, catalog })).status, 'complete');
+});
+
+test('runJob: runs an empty folder, resumes the same run, returns a finished one, refuses a folder of another config', async () => {
+  const out = tmp();
+  let n = 0;
+  assert.equal((await runJob(tinyConfig(), { out, catalog, shouldStop: () => ++n === 10 })).status, 'stopped');
+  assert.equal((await runJob(tinyConfig(), { out, catalog })).status, 'complete');
+  assert.equal((await runJob(tinyConfig(), { out, catalog })).status, 'complete');
+  await assert.rejects(runJob(tinyConfig(4, { tasks: 2 }), { out, catalog }), /holds another run .*benchmark\.tasks: 3 -> 2/);
 });

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import type { DataSource, Stream } from '../benchmarks/Benchmark.js';
 import { resolveDataSource } from '../benchmarks/data/dataSource.js';
+import { ConfigError } from '../config/parseConfig.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { meanSquaredError } from '../losses/meanSquaredError.js';
 import { buildModelSpec } from '../nn/modelConfig.js';
@@ -10,16 +11,23 @@ import type { ModelState } from '../nn/Model.js';
 import { Model } from '../nn/Model.js';
 import { buildOptimizer } from '../optim/optimizerConfig.js';
 import { Rng, type RngState } from '../tensor/Rng.js';
-import { writeFileAtomic } from './atomicWrite.js';
-import { readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { removeStaleTemporaries, withPath, writeFileAtomic } from './atomicWrite.js';
+import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { checkMemory } from './checkMemory.js';
+import { checkOutputDir } from './checkOutputDir.js';
+import { configDiff } from './configDiff.js';
+import { configHash } from './configHash.js';
+import { DivergedError } from './DivergedError.js';
 import { Learner } from '../learn/Learner.js';
-import { Recorder, type RecorderPosition } from './Recorder.js';
+import { Recorder, toJson, type RecorderPosition } from './Recorder.js';
+import { RunLock } from './RunLock.js';
 import type { Catalog, RunConfig } from './runConfig.js';
 import { catalog as defaultCatalog } from './catalog.js';
 import { restoreInto } from './stateTree.js';
-import { initialLoopState, trainLoopAsync, type LoopState,  } from './trainLoop.js';
+import { initialLoopState, trainLoopAsync, type LoopState } from './trainLoop.js';
 import type { RunMethod } from '../learn/RunMethod.js';
 import { createMethods } from '../methods/index.js';
+import { validateRunConfig } from './validateRunConfig.js';
 
 /** What a progress display gets after each step (read it, don't keep it). */
 export interface Progress {
@@ -38,8 +46,13 @@ export interface Progress {
   readonly latest: Readonly<Record<string, number>>;
 }
 
+/** How a run ended: finished, stopped on request (resumable), or stopped on a non-finite value. */
+export type RunStatus = 'complete' | 'stopped' | 'diverged';
+
 export interface RunSummary {
-  status: 'complete' | 'stopped';
+  status: RunStatus;
+  /** Where a diverged run found the non-finite value (`loss`, `param/<name>`). */
+  diverged?: { step: number; task: number; key: string; value: string };
   version: string;
   benchmark: string;
   methods: string[];
@@ -65,10 +78,17 @@ export interface ExperimentOptions {
   readonly data?: DataSource;
   /** Called once the run is set up (stream loaded, model built). */
   readonly onStart?: (info: { config: RunConfig; stream: Stream; model: Model; resumed: boolean }) => void;
+  /** On resume: read data sets from this folder instead of the one in config.json (it is not part of the run's identity). */
+  readonly dataDir?: string;
+  /** Things worth telling the user that are not errors (repairs made on resume). */
+  readonly onNotice?: (message: string) => void;
 }
 
 interface Checkpoint {
   version: string;
+  /** configHash of the run's config, and the config itself to say what differs on a mismatch. */
+  configHash?: string;
+  config?: RunConfig;
   loop: LoopState;
   step: number;
   taskStartStep: number;
@@ -82,37 +102,119 @@ interface Checkpoint {
   recorder: RecorderPosition;
 }
 
-/** Start a run described by `config` in `opts.out` (which must not hold a run already). */
+/**
+ * Start a run described by `config` in `opts.out` (which must not hold a run already). The output folder is
+ * checked before any work, and locked while the run writes to it.
+ */
 export async function startRun(config: RunConfig, opts: ExperimentOptions): Promise<RunSummary> {
-  const out = resolve(opts.out);
-  if (existsSync(join(out, 'config.json'))) {
-    throw new Error(`${out} already holds a run; continue it with --resume ${opts.out}, or choose another --out`);
-  }
-  return execute(config, null, opts);
+  const out = checkOutputDir(opts.out);
+  return withLock(out, () => {
+    if (existsSync(join(out, 'config.json'))) {
+      throw new ConfigError('--out', [`${opts.out} already holds a run; continue it with --resume ${opts.out}, or choose another --out`]);
+    }
+    return execute(config, null, opts);
+  });
 }
 
-/** Continue the run in `opts.out` from its last checkpoint (or from the start if it never wrote one). */
+/**
+ * Continue the run in `opts.out` from its last checkpoint (or from the start if it never wrote one): its
+ * config.json is validated again, the checkpoint's checksum and identity (the config's hash) are checked.
+ */
 export async function resumeRun(opts: ExperimentOptions): Promise<RunSummary> {
   const out = resolve(opts.out);
-  const cfgPath = join(out, 'config.json');
-  if (!existsSync(cfgPath)) throw new Error(`--resume ${opts.out}: no run there (no config.json)`);
-  const config = JSON.parse(readFileSync(cfgPath, 'utf8')) as RunConfig;
-  const summaryPath = join(out, 'summary.json');
-  if (existsSync(summaryPath) && (JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary).status === 'complete') {
-    throw new Error(`--resume ${opts.out}: the run is complete already`);
+  if (!existsSync(join(out, 'config.json'))) throw new ConfigError('--resume', [`${opts.out}: no run there (no config.json)`]);
+  return withLock(out, () => {
+    const config = readRunConfig(out, opts.catalog ?? defaultCatalog());
+    const done = finishedSummary(out);
+    if (done) throw new ConfigError('--resume', [`${opts.out}: the run ${done.status === 'complete' ? 'is complete already' : divergedText(done)}`]);
+    return execute(config, checkpointOf(out, config), opts);
+  });
+}
+
+/**
+ * Run or resume one run folder, the job of sweeps and queues: an empty folder starts `config`; a folder
+ * holding the same run (equal configHash) resumes it, or returns its summary when it is complete or
+ * diverged; a folder holding another run is a ConfigError that says what differs. The folder is locked
+ * throughout, so two workers never write one folder.
+ */
+export async function runJob(config: RunConfig, opts: ExperimentOptions): Promise<RunSummary> {
+  const out = checkOutputDir(opts.out);
+  return withLock(out, () => {
+    if (!existsSync(join(out, 'config.json'))) return execute(config, null, opts);
+    const stored = readRunConfig(out, opts.catalog ?? defaultCatalog());
+    if (configHash(stored) !== configHash(config)) {
+      throw new ConfigError(out, [`holds another run (config.json differs): ${configDiff(stored, config).join('; ')}`]);
+    }
+    const done = finishedSummary(out);
+    if (done) return Promise.resolve(done);
+    return execute(stored, checkpointOf(out, stored), opts);
+  });
+}
+
+async function withLock<T>(out: string, f: () => Promise<T>): Promise<T> {
+  const lock = RunLock.acquire(out);
+  try {
+    // Only the lock holder writes here: temporaries of writers that died are garbage now.
+    removeStaleTemporaries(out);
+    removeStaleTemporaries(join(out, 'checkpoint'));
+    return await f();
+  } finally {
+    lock.release();
   }
-  return execute(config, (readCheckpoint(out) as Checkpoint | null) ?? undefined, opts);
+}
+
+/** config.json of a run folder, parsed and validated against the schemas (an edited file never runs as garbage). */
+export function readRunConfig(out: string, catalog: Catalog): RunConfig {
+  const path = join(out, 'config.json');
+  const text = withPath(path, 'read', () => readFileSync(path, 'utf8'));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(path, [`not valid JSON (${(e as Error).message}); the file was damaged or edited by hand`]);
+  }
+  return validateRunConfig(raw, catalog, path);
+}
+
+/** The summary of a run that ended for good (complete or diverged), else null. */
+function finishedSummary(out: string): RunSummary | null {
+  const path = join(out, 'summary.json');
+  if (!existsSync(path)) return null;
+  try {
+    const s = JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
+    return s.status === 'complete' || s.status === 'diverged' ? s : null;
+  } catch {
+    return null; // a torn summary of a stopped run: it is rewritten at the end
+  }
+}
+
+function divergedText(s: RunSummary): string {
+  const d = s.diverged;
+  return `diverged${d ? ` at step ${d.step} (${d.key} = ${d.value})` : ''}; resuming would diverge again: change the config (e.g. optimizer.lr) and start a new run`;
+}
+
+/** The run's checkpoint, checked to belong to `config`; null when it has none. */
+function checkpointOf(out: string, config: RunConfig): Checkpoint | null {
+  const ck = readCheckpoint(out) as Checkpoint | null;
+  if (ck && ck.configHash !== undefined && ck.configHash !== configHash(config)) {
+    const diff = ck.config ? configDiff(ck.config, config).join('; ') : 'the checkpoint does not store its config';
+    throw new CheckpointError(`${join(out, 'checkpoint', 'state.ckpt')} belongs to another run than ${join(out, 'config.json')} (checkpoint -> config.json: ${diff}); it cannot be resumed with this config`);
+  }
+  return ck;
 }
 
 async function execute(config: RunConfig, saved: Checkpoint | null | undefined, opts: ExperimentOptions): Promise<RunSummary> {
   const out = resolve(opts.out);
   const catalog = opts.catalog ?? defaultCatalog();
   const backend = getBackend(config.backendRequested);
+  // A folder whose data set was missing resumes with the folder given now (data is not part of the identity).
+  if (opts.dataDir !== undefined) config.data = { dir: resolve(opts.dataDir) };
   if (saved !== null && config.backend !== backend.name) {
     throw new Error(`--resume: the run used the ${config.backend} backend; this machine gives ${backend.name} for '${config.backendRequested}' (bit-for-bit continuation needs the same backend: set SUPPLE_BACKEND=${config.backend})`);
   }
   config.backend = backend.name;
-  if (saved === null) writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  if (saved === null || opts.dataDir !== undefined) writeFileAtomic(join(out, 'config.json'), `${toJson(config, 2)}\n`);
+  const hash = configHash(config);
 
   const root = Rng.seeded(config.seed);
   const benchmark = catalog.benchmarks.get(config.benchmark.name);
@@ -120,7 +222,16 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const data: DataSource = opts.data ?? resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
-  const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkFinite });
+  if (config.run.checkMemory) {
+    try {
+      checkMemory(spec, stream.inputShape, stream.task(0).batchSize, config.optimizer, backend, `model ${config.model.arch}`);
+    } catch (e) {
+      // A config that can never fit is not a run: the folder is left free for a corrected one.
+      if (saved === null) rmSync(join(out, 'config.json'), { force: true });
+      throw e;
+    }
+  }
+  const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkLayers });
   const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.loss === 'mse' ? meanSquaredError : crossEntropy });
   // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
   const methods: RunMethod[] = createMethods(config.methods, { model, learner, backend, rng: root }, catalog.methods);
@@ -150,6 +261,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   }
   // A fresh run, or a resumed one that never wrote a checkpoint, starts its logs from empty.
   const recorder = new Recorder(out, saved ? saved.recorder : undefined);
+  for (const r of recorder.repairs) opts.onNotice?.(`repaired: ${r}`);
   opts.onStart?.({ config, stream, model, resumed: saved !== null });
 
   const t0 = performance.now();
@@ -158,6 +270,8 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const checkpoint = (state: LoopState) => {
     const ck: Checkpoint = {
       version: config.version,
+      configHash: hash,
+      config,
       loop: state,
       step: learner.step,
       taskStartStep: learner.taskStartStep,
@@ -168,7 +282,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
       benchmarkRng: benchmarkRng.getState(),
       probes: probes.getState?.(),
       bestParams: bestParams.state,
-      recorder: recorder.position,
+      recorder: recorder.checkpointPosition(),
     };
     recorder.sync();
     writeCheckpoint(out, ck);
@@ -179,45 +293,58 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const totalExamples = first.schedule.kind === 'epochs' ? stream.numTasks * first.size * first.schedule.epochs : null;
   let taskLabel = '';
   let labelTask = -1;
-  const finished = await trainLoopAsync(
-    {
-      stream,
-      learner,
-      methods,
-      probes,
-      rng: benchmarkRng,
-      bestParams,
-      record: (r) => recorder.metric(r),
-      recordEdits: (step, task, records) => recorder.edits(step, task, records),
-      checkpoint: (state) => {
-        if (state.done || performance.now() - lastCheckpoint >= every) checkpoint(state);
-      },
-      checkpointDue: () => every > 0 && performance.now() - lastCheckpoint >= every,
-      shouldStop: () => opts.shouldStop?.() ?? false,
-      onStep: (state) => {
-        const step = learner.step;
-        if (opts.onProgress) {
-          if (labelTask !== state.task) {
-            taskLabel = stream.task(state.task).label;
-            labelTask = state.task;
+  let finished = false;
+  let diverged: DivergedError | null = null;
+  try {
+    finished = await trainLoopAsync(
+      {
+        checkFinite: config.run.checkFinite,
+        stream,
+        learner,
+        methods,
+        probes,
+        rng: benchmarkRng,
+        bestParams,
+        record: (r) => recorder.metric(r),
+        recordEdits: (step, task, records) => recorder.edits(step, task, records),
+        checkpoint: (state) => {
+          if (state.done || performance.now() - lastCheckpoint >= every) checkpoint(state);
+        },
+        checkpointDue: () => every > 0 && performance.now() - lastCheckpoint >= every,
+        shouldStop: () => opts.shouldStop?.() ?? false,
+        onStep: (state) => {
+          const step = learner.step;
+          if (opts.onProgress) {
+            if (labelTask !== state.task) {
+              taskLabel = stream.task(state.task).label;
+              labelTask = state.task;
+            }
+            opts.onProgress({
+              task: state.task, numTasks: stream.numTasks, taskLabel, epoch: state.epoch, step, examples: state.examples, totalExamples,
+              seconds: seconds(),
+              onlineAccuracy: stream.loss === 'cross-entropy' && state.taskCount ? state.taskCorrect / state.taskCount : null,
+              onlineLoss: state.taskCount ? state.taskSum / state.taskCount : null,
+              latest: recorder.latest,
+            });
           }
-          opts.onProgress({
-            task: state.task, numTasks: stream.numTasks, taskLabel, epoch: state.epoch, step, examples: state.examples, totalExamples,
-            seconds: seconds(),
-            onlineAccuracy: stream.loss === 'cross-entropy' && state.taskCount ? state.taskCorrect / state.taskCount : null,
-            onlineLoss: state.taskCount ? state.taskSum / state.taskCount : null,
-            latest: recorder.latest,
-          });
-        }
+        },
       },
-    },
-    loop,
-  );
-  if (!finished) checkpoint(loop);
+      loop,
+    );
+  } catch (e) {
+    if (!(e instanceof DivergedError)) {
+      recorder.close();
+      throw e;
+    }
+    // No checkpoint of a state holding NaN: the last one stays, and the logs keep every record up to here.
+    diverged = e;
+  }
+  if (!finished && !diverged) checkpoint(loop);
   recorder.close();
   const s = seconds();
   const summary: RunSummary = {
-    status: finished ? 'complete' : 'stopped',
+    status: diverged ? 'diverged' : finished ? 'complete' : 'stopped',
+    ...(diverged ? { diverged: { step: diverged.step, task: diverged.task, key: diverged.key, value: String(diverged.value) } } : {}),
     version: config.version,
     benchmark: config.benchmark.name,
     methods: config.methods.map((m) => m.name),
@@ -230,6 +357,6 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     final: { ...recorder.latest },
     finishedAt: new Date().toISOString(),
   };
-  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomic(join(out, 'summary.json'), `${toJson(summary, 2)}\n`);
   return summary;
 }

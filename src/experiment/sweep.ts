@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../config/parseConfig.js';
-import type { Catalog, RunRequest } from './runConfig.js';
+import type { Catalog, RunConfig, RunRequest } from './runConfig.js';
 import { resolveRunConfig } from './runConfig.js';
 import { methodTarget } from './methodSettings.js';
 import type { Settings } from './settings.js';
@@ -31,6 +31,8 @@ export interface SweepPoint {
   /** Folder of the run, relative to the sweep folder. */
   readonly dir: string;
   readonly request: RunRequest;
+  /** The resolved config of the run: an existing folder is this run only if its config has the same configHash. */
+  readonly config: RunConfig;
 }
 
 export function readSweepFile(path: string): SweepFile {
@@ -89,11 +91,11 @@ export function expandSweep(s: SweepFile, catalog: Catalog, version: string): Sw
         const request: RunRequest = {
           benchmark: s.benchmark, preset: s.preset, ...(byName ? { condition: cond.label } : { methods }), set, seed, backend: s.backend, dataDir: s.dataDir, label,
         };
-        resolveRunConfig(request, catalog, version); // throws on any bad point before anything runs
+        const config = resolveRunConfig(request, catalog, version); // throws on any bad point before anything runs
         const dir = join(safeName(label), `s${seed}`);
         if (seen.has(dir)) throw new Error(`supple sweep: two runs would share the folder ${dir}; give the conditions distinct labels`);
         seen.add(dir);
-        points.push({ dir, request });
+        points.push({ dir, request, config });
       }
     }
   }

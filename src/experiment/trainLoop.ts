@@ -7,6 +7,7 @@ import type { LossValue } from '../losses/Loss.js';
 import type { Learner } from '../learn/Learner.js';
 import type { ProbeRunner } from '../learn/ProbeRunner.js';
 import type { RunMethod } from '../learn/RunMethod.js';
+import { DivergedError } from './DivergedError.js';
 
 /** One metrics record: {"step", "task", "<key>": value}. */
 export type MetricRecord = { step: number; task: number } & Record<string, number>;
@@ -58,6 +59,11 @@ export interface LoopParts {
   readonly rng: Rng;
   /** Early stopping keeps the best parameters of a task here (and restores them at its end). */
   bestParams?: { state: ModelState | null };
+  /**
+   * Stop with a DivergedError on a non-finite value: the loss of every step (one comparison, no allocation)
+   * and the parameters at each probe and epoch end.
+   */
+  readonly checkFinite?: boolean;
 }
 
 export function initialLoopState(): LoopState {
@@ -101,6 +107,7 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
   const { stream, learner, methods } = parts;
   const model = learner.model;
   const classification = stream.loss === 'cross-entropy';
+  const checkFinite = parts.checkFinite ?? false;
   const states = () => [learner.optState, ...methods.map((m) => m.instance.state)];
   const edit = (m: RunMethod | null, edits: readonly Edit[] | undefined, rng: Rng) => {
     if (!edits || edits.length === 0) return;
@@ -149,9 +156,13 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
         const loss = learner.trainStep(batch.x, batch.y);
         const step = learner.step;
         accumulate(state, loss);
+        if (checkFinite && !Number.isFinite(loss.sum)) throw new DivergedError(step, state.task, 'loss', loss.sum);
         for (const m of methods) edit(m, m.instance.afterUpdate?.({ step, task: state.task, batch, loss, taskData: task }), m.rng);
         const probe = parts.probes?.afterStep(step, task);
-        if (probe) parts.record({ step, task: state.task, ...probe });
+        if (probe) {
+          parts.record({ step, task: state.task, ...probe });
+          if (checkFinite) checkParams(learner, step, state.task);
+        }
         if (stream.bin && state.binCount >= stream.bin) recordBin(parts, state, step, classification, methods);
         // The cursor's state is taken only when it is saved (an object per step would be garbage per step).
         if ((step & 63) === 0) {
@@ -161,7 +172,8 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
             parts.checkpoint?.(state);
           }
         }
-        if ((step & 15) === 0 && performance.now() - lastYield > 100) {
+        // Checked every step: a conv net takes seconds per step, and signals wait for the yield.
+        if (performance.now() - lastYield > 100) {
           yield;
           lastYield = performance.now();
         }
@@ -172,6 +184,7 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
         }
       }
       state.cursor = null;
+      if (checkFinite) checkParams(learner, learner.step, state.task);
       // End of epoch: evaluate, then decide whether the task goes on.
       const evals = evaluateAll(learner, task, classification);
       const epochAccuracy = state.epochCount ? state.epochCorrect / state.epochCount : 0;
@@ -208,6 +221,17 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
   return true;
 }
 
+/** Throw a DivergedError naming the first parameter that holds a NaN or an infinity. */
+function checkParams(learner: Learner, step: number, task: number): void {
+  const backend = learner.model.backend;
+  for (const p of learner.model.params) {
+    if (!backend.hasNonFinite(p.data)) continue;
+    let bad = NaN;
+    for (let i = 0; i < p.data.length; i++) if (!Number.isFinite(p.data[i]!)) { bad = p.data[i]!; break; }
+    throw new DivergedError(step, task, `param/${p.name}`, bad);
+  }
+}
+
 function accumulate(s: LoopState, l: LossValue): void {
   s.taskSum += l.sum;
   s.taskCorrect += l.correct;
@@ -234,7 +258,8 @@ function evaluateAll(learner: Learner, task: Task, classification: boolean): Rec
   for (const set of task.evalSets) {
     let sum = 0, correct = 0, count = 0;
     const v = { sum: 0, correct: 0, count: 0 };
-    for (const b of set.batches(task.batchSize > 1 ? Math.max(task.batchSize, 256) : 256)) {
+    // Batches of the training size reuse the buffers training allocated (a conv net at 256 would need its own, GBs).
+    for (const b of set.batches(task.batchSize > 1 ? task.batchSize : 256)) {
       learner.evaluate(b.x, b.y, v);
       sum += v.sum;
       correct += v.correct;

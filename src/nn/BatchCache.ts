@@ -2,12 +2,45 @@ import type { Backend } from '../backend/Backend.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import { Tensor, shapeSize } from '../tensor/Tensor.js';
 
+interface Entry<T> {
+  n: number;
+  value: T;
+  /** A view into a larger batch size's buffers (owns nothing), or null when it owns its buffers. */
+  parent: Entry<T> | null;
+}
+
+/**
+ * The buffers of batch size `n` as prefixes of those of a larger size `big`, when every array in `value` is
+ * proportional to the batch size (a Tensor [big, ...] or an array of big * k values); else null.
+ */
+function viewOf<T>(value: T, big: number, n: number): T | null {
+  if (value instanceof Tensor) {
+    if (value.shape[0] !== big) return null;
+    return new Tensor(value.data.subarray(0, (value.data.length / big) * n) as FloatArray, [n, ...value.shape.slice(1)]) as T;
+  }
+  if (ArrayBuffer.isView(value)) {
+    const a = value as unknown as FloatArray;
+    return a.length % big === 0 ? (a.subarray(0, (a.length / big) * n) as T) : null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const w = viewOf(v, big, n);
+    if (w === null) return null;
+    out[k] = w;
+  }
+  return out as T;
+}
+
 /**
  * Buffers kept per batch size: training at batch 1 and probing at batch 2000 each reuse their own buffers.
- * The least recently used size is released when more than `capacity` sizes are live.
+ * A size smaller than one held gets views into that one's buffers instead of its own (the last partial batch
+ * of an epoch, evaluation remainders): a conv net's buffers are GBs, and one set serves every smaller batch.
+ * Layers use their buffers within a forward/backward pass only, so the sizes never need them at once.
+ * The least recently used size is released when more than `capacity` sizes own buffers.
  */
 export class BatchCache<T> {
-  private entries: { n: number; value: T }[] = [];
+  private entries: Entry<T>[] = [];
 
   constructor(
     private readonly make: (n: number) => T,
@@ -26,15 +59,32 @@ export class BatchCache<T> {
         return hit.value;
       }
     }
+    const big = e.reduce<Entry<T> | null>((m, x) => (x.parent === null && x.n > n && (!m || x.n < m.n) ? x : m), null);
+    const view = big ? viewOf(big.value, big.n, n) : null;
+    if (big && view !== null) {
+      e.unshift({ n, value: view, parent: big });
+      // Views cost nothing to remake: keep a few.
+      const views = e.filter((x) => x.parent !== null);
+      if (views.length > 4) e.splice(e.lastIndexOf(views[views.length - 1]!), 1);
+      return view;
+    }
     const value = this.make(n);
-    e.unshift({ n, value });
-    while (e.length > this.capacity) this.release(e.pop()!.value);
+    e.unshift({ n, value, parent: null });
+    for (;;) {
+      const owners = e.filter((x) => x.parent === null);
+      if (owners.length <= this.capacity) break;
+      const victim = owners[owners.length - 1]!;
+      // Views into the released buffers go with them.
+      this.entries = e.filter((x) => x !== victim && x.parent !== victim);
+      this.release(victim.value);
+      return value;
+    }
     return value;
   }
 
   /** Release every buffer (the layer is being discarded or resized). */
   clear(): void {
-    for (const { value } of this.entries) this.release(value);
+    for (const { value, parent } of this.entries) if (parent === null) this.release(value);
     this.entries = [];
   }
 }

@@ -30,7 +30,7 @@ export const optimizerSchema = z.strictObject({
   weightDecay: z.number().min(0).default(0).describe('weight decay (L2 gradient for sgd/adam, decoupled for adamw)'),
   b1: z.number().min(0).lt(1).default(0.9).describe('Adam beta1'),
   b2: z.number().min(0).lt(1).default(0.999).describe('Adam beta2'),
-  eps: z.number().min(0).default(1e-8).describe('Adam epsilon'),
+  eps: z.number().gt(0).default(1e-8).describe('Adam epsilon (> 0: it keeps the update finite where a gradient is 0)'),
   clipNorm: z.number().min(0).default(0).describe('clip the global gradient norm to this value (0: no clipping)'),
 });
 export type OptimizerConfig = z.output<typeof optimizerSchema>;

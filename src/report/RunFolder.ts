@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-/** One line of metrics.jsonl: `{"step", "task", "<key>": value}`; a value is null where JSON could not hold it (NaN, inf). */
+/** One line of metrics.jsonl: `{"step", "task", "<key>": value}`; NaN and infinities are stored as strings and read back as numbers (null in files of older versions). */
 export type RunRecord = { step: number; task: number } & Record<string, number | null>;
 
 /** summary.json, written once at the end of a run. */
@@ -127,7 +127,11 @@ function toRecord(v: unknown): RunRecord | null {
   const o = v as Record<string, unknown>;
   if (typeof o.step !== 'number' || typeof o.task !== 'number') return null;
   const r: Record<string, number | null> = {};
-  for (const [k, x] of Object.entries(o)) if (typeof x === 'number' || x === null) r[k] = x;
+  for (const [k, x] of Object.entries(o)) {
+    if (typeof x === 'number' || x === null) r[k] = x;
+    // Non-finite values are written as strings (JSON has no NaN): read them back as numbers.
+    else if (x === 'NaN' || x === 'Infinity' || x === '-Infinity') r[k] = Number(x);
+  }
   return r as RunRecord;
 }
 

@@ -30,7 +30,11 @@ export async function loadRuns(paths: readonly string[]): Promise<LoadedRuns> {
   const benchmarks = [...new Set(runs.map((r) => JSON.stringify((r.config.benchmark as { name?: unknown } | undefined)?.name ?? null)))];
   if (benchmarks.length > 1) warnings.push(`the runs come from ${benchmarks.length} benchmarks (${benchmarks.join(', ')}): their curves share figures; report them separately to compare like with like`);
   for (const c of conditions) {
-    const open = c.runs.filter((r) => r.summary?.status !== 'complete');
+    for (const r of c.runs.filter((x) => x.summary?.status === 'diverged')) {
+      const d = r.summary?.diverged as { step?: number; key?: string; value?: string } | undefined;
+      warnings.push(`${c.label}: DIVERGED at step ${d?.step ?? '?'} (${d?.key ?? '?'} = ${d?.value ?? '?'}): ${r.path}; its curves stop there`);
+    }
+    const open = c.runs.filter((r) => r.summary?.status !== 'complete' && r.summary?.status !== 'diverged');
     if (open.length) warnings.push(`${c.label}: ${open.length} of ${c.runs.length} runs have no complete summary.json (still running, stopped or killed): ${open.map((r) => r.path).join(', ')}`);
   }
   return { runs, conditions, warnings };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
@@ -153,4 +153,17 @@ test('bad report options are errors naming the option', async (t) => {
   writeSyntheticRun({ dir: join(d, 'a'), seed: 0, accuracy: [0.5] });
   await assert.rejects(writeReport([join(d, 'a')], join(d, 'r'), { binTasks: 0 }), /binTasks = 0 is not allowed: must be >= 1/);
   await assert.rejects(writeReport([join(d, 'a')], join(d, 'r'), { points: 'some' as never }), /points = "some" is not allowed: allowed: "all-seeds", "any-seed"/);
+});
+
+test("a report never writes a run's files: --out a run folder (or a sweep's) is refused and the run's summary.json stays", async (t) => {
+  const d = tempDir(t);
+  const run = join(d, 'a');
+  writeSyntheticRun({ dir: run, seed: 0, accuracy: [0.5, 0.6] });
+  const before = readFileSync(join(run, 'summary.json'), 'utf8');
+  await assert.rejects(writeReport([run], run), /--out .*it holds config\.json: it is a run or sweep folder; a report never writes a run's files/);
+  writeFileSync(join(d, 'sweep.json'), '{}');
+  await assert.rejects(writeReport([run], d), /it holds sweep\.json/);
+  assert.equal(readFileSync(join(run, 'summary.json'), 'utf8'), before);
+  await writeReport([run], join(run, 'report'));
+  assert.ok(existsSync(join(run, 'report', 'index.html')));
 });

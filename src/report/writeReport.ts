@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '../config/parseConfig.js';
+import { UsageError } from '../config/UsageError.js';
 import { buildFigures, diagnosticSeries, headlineSeries, isRegression } from './buildFigures.js';
 import { collectSeries } from './collectSeries.js';
 import { canonicalJson, flattenConfig, formatValue } from './flattenConfig.js';
@@ -41,7 +43,31 @@ export interface ReportResult {
 export async function writeReport(runPaths: readonly string[], outDir: string, options: ReportOptionsInput = {}): Promise<ReportResult> {
   const o = parseConfig(reportOptionsSchema, options, 'report options');
   const loaded = await loadRuns(runPaths);
+  refuseRunFolder(outDir, loaded.runs.map((r) => r.path));
   return writeLoadedReport(loaded, outDir, o);
+}
+
+/** Files of a run folder (or a sweep's) that a report must never overwrite. */
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'edits.jsonl', 'sweep.json'];
+
+/**
+ * A report never writes a run's files: its folder may not be one of the runs read, nor any folder that holds
+ * a run's or a sweep's files (its summary.json would replace the run's).
+ */
+function refuseRunFolder(outDir: string, runs: readonly string[]): void {
+  const out = resolve(outDir);
+  const held = RUN_FILES.find((f) => existsSync(join(out, f)));
+  if (runs.includes(out) || held) {
+    throw new ReportOutError(`--out ${outDir}: ${held ? `it holds ${held}: it is a run or sweep folder` : 'it is one of the runs read'}; a report never writes a run's files. Give another folder, e.g. ${join(outDir, 'report')}`);
+  }
+}
+
+/** The report's folder is a run's or a sweep's own. */
+export class ReportOutError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportOutError';
+  }
 }
 
 async function writeLoadedReport(loaded: LoadedRuns, outDir: string, o: ReturnType<typeof reportOptionsSchema.parse>): Promise<ReportResult> {

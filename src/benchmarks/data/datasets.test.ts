@@ -218,3 +218,22 @@ test('real CIFAR-10 subset in shared/data, when present: its checksums, first pi
   assert.deepEqual(Array.from(te.labels.subarray(0, 10)), [3, 8, 8, 0, 6, 6, 1, 6, 3, 1]);
   assert.deepEqual(Array.from(te.images.subarray(0, 5)), [158, 159, 165, 166, 160]);
 });
+
+test('IDX labels out of range are an error naming the file, the example and the value', async () => {
+  const dir = join(tmp(), 'fashion-mnist');
+  mkdirSync(dir, { recursive: true });
+  const idx = (dims: number[], data: number[]) => {
+    const head = Buffer.alloc(4 + 4 * dims.length);
+    head.writeUInt8(8, 2);
+    head.writeUInt8(dims.length, 3);
+    dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+    return Buffer.concat([head, Buffer.from(data)]);
+  };
+  writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([3, 2, 2], new Array(12).fill(7)));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idx([3], [1, 12, 3]));
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx([1, 2, 2], [1, 2, 3, 4]));
+  writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idx([1], [0]));
+  await assert.rejects(loadImageSet('fashion-mnist', { source: offline(join(dir, '..')) }), /train-labels-idx1-ubyte: label 12 of example 1 is out of range \(the data set has 10 classes: 0\.\.9\)/);
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idx([3], [1, 9, 3]));
+  assert.equal((await loadImageSet('fashion-mnist', { source: offline(join(dir, '..')) })).classes, 10);
+});

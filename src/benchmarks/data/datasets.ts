@@ -37,7 +37,7 @@ const specs: DatasetSpec[] = [
       file(IDX_FILES[3], MNIST_MIRRORS, 4542, 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6', 'ec29112dd5afa0611ce80d1b7f02629c'),
     ],
     extracted: IDX_FILES.map((n) => n.replace(/\.gz$/, '')),
-    load: (found) => loadIdxImages('mnist', found),
+    load: (found) => loadIdxImages('mnist', found, 10),
   },
   {
     name: 'fashion-mnist',
@@ -54,7 +54,7 @@ const specs: DatasetSpec[] = [
       file(IDX_FILES[3], FASHION_MIRRORS, 5148, '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5', 'bb300cfdad3c16e7a12a480ee83cd310'),
     ],
     extracted: IDX_FILES.map((n) => n.replace(/\.gz$/, '')),
-    load: (found) => loadIdxImages('fashion-mnist', found),
+    load: (found) => loadIdxImages('fashion-mnist', found, 10),
   },
   {
     name: 'digits',

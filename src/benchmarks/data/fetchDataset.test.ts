@@ -134,3 +134,14 @@ test('locate: --data-dir first, then the cache, then the network; offline withou
     server.close();
   }
 });
+
+test('download: a failed fetch (offline) says which files to put where, with their sizes and checksums', async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'supple-offline-'));
+  // Port 9 on loopback: nothing listens, the connection is refused at once.
+  const s = spec(['http://127.0.0.1:9/labels.gz']);
+  await assert.rejects(fetchDatasetFiles(s, { source: { cacheDir, download: true } }), (e: Error) => {
+    assert.match(e.message, new RegExp(`Without network access: Put these files in ${join(cacheDir, s.folder).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(e.message, new RegExp(`labels\\.gz  \\(${s.files[0]!.size} bytes, sha256 ${s.files[0]!.sha256}\\)`));
+    return true;
+  });
+});

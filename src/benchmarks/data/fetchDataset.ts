@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from '../Benchmark.js';
 import type { DatasetFile, DatasetSpec, DownloadProgress } from './DatasetSpec.js';
 import { sha256File } from './checksum.js';
+import { placementHelp } from './placementHelp.js';
 
 export interface FetchOptions {
   readonly source: DataSource;
@@ -59,7 +60,8 @@ export async function fetchDatasetFiles(spec: DatasetSpec, o: FetchOptions): Pro
       }
     }
     if (errors.length > 0) {
-      throw new Error(`data set '${spec.name}': could not download ${file.name}:\n  ${errors.join('\n  ')}${spec.howToGet ? `\n${spec.howToGet}` : ''}`);
+      const offline = `Without network access: ${placementHelp(spec, o.source).join('\n')}`;
+      throw new Error(`data set '${spec.name}': could not download ${file.name}:\n  ${errors.join('\n  ')}\n${offline}${spec.howToGet ? `\n${spec.howToGet}` : ''}`);
     }
   }
   return dir;

@@ -4,6 +4,7 @@ import type { DataSource } from '../Benchmark.js';
 import type { DatasetSpec, DownloadProgress, FoundFiles } from './DatasetSpec.js';
 import { checkFile, fetchDatasetFiles } from './fetchDataset.js';
 import { packageRoot } from './packageRoot.js';
+import { placementHelp } from './placementHelp.js';
 
 /** The data set is not on this machine and may not be downloaded: says which files to put where. */
 export class MissingDataError extends Error {
@@ -52,13 +53,7 @@ export async function locateDataset(spec: DatasetSpec, source: DataSource, onPro
 }
 
 function missingMessage(spec: DatasetSpec, source: DataSource): string {
-  const where = source.dataDir ? join(source.dataDir, spec.folder) : join(source.cacheDir, spec.folder);
-  const lines = [
-    `data set '${spec.name}' is not on this machine${source.download ? '' : ' and downloading is off'}.`,
-    `Put these files in ${where}${source.dataDir ? ` (or ${join(source.cacheDir, spec.folder)})` : ' (or in <data-dir>/' + spec.folder + ' with --data-dir / SUPPLE_DATA_DIR)'}:`,
-    ...spec.files.map((f) => `  ${f.name}  (${f.size} bytes, sha256 ${f.sha256})  from ${f.urls.join(' or ')}`),
-  ];
-  if (spec.extracted) lines.push(`or the unpacked archive: ${spec.extracted.join(', ')}`);
+  const lines = [`data set '${spec.name}' is not on this machine${source.download ? '' : ' and downloading is off'}.`, ...placementHelp(spec, source)];
   if (spec.howToGet) lines.push(spec.howToGet);
   if (!source.download) lines.push(`With network access, \`supple data fetch ${spec.name}\` downloads and checks them.`);
   return lines.join('\n');

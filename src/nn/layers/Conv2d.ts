@@ -4,6 +4,7 @@ import type { Rng } from '../../tensor/Rng.js';
 import { Tensor } from '../../tensor/Tensor.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import { BatchCache } from '../BatchCache.js';
+import { scratch } from '../scratch.js';
 import type { InitSpec } from '../init.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
@@ -18,12 +19,14 @@ export interface Conv2dOptions {
   readonly biasInit: InitSpec | null;
 }
 
+/**
+ * What a layer keeps per batch size: the columns (forward to backward), its output and its input gradient.
+ * The buffers used within one call only (transposed output and gradient, column gradients: as large as the
+ * columns) are scratch shared by all convolutions, which halves the memory of a conv net.
+ */
 interface Buffers {
   cols: FloatArray; // [C*kh*kw, n*P]
-  yT: FloatArray; // [OC, n*P] (unused when n = 1: the product is already [1, OC, P])
   y: Tensor; // [n, OC, OH, OW]
-  dyT: FloatArray; // [OC, n*P]
-  dcols: FloatArray;
   dx: Tensor;
 }
 
@@ -79,20 +82,14 @@ export class Conv2d implements Layer {
     const P = this.oh * this.ow;
     this.cache = new BatchCache(
       (n) => {
-        const y = backend.alloc(n * outChannels * P);
         return {
           cols: backend.alloc(ckk * n * P),
-          yT: n === 1 ? y : backend.alloc(n * outChannels * P),
-          y: new Tensor(y, [n, outChannels, this.oh, this.ow]),
-          dyT: n === 1 ? backend.alloc(0) : backend.alloc(n * outChannels * P),
-          dcols: backend.alloc(ckk * n * P),
+          y: new Tensor(backend.alloc(n * outChannels * P), [n, outChannels, this.oh, this.ow]),
           dx: new Tensor(backend.alloc(n * c * h * w), [n, c, h, w]),
         };
       },
       (b) => {
-        for (const a of [b.cols, b.dcols, b.dx.data, b.y.data]) backend.free(a);
-        if (b.yT !== b.y.data) backend.free(b.yT);
-        backend.free(b.dyT);
+        for (const a of [b.cols, b.dx.data, b.y.data]) backend.free(a);
       },
       2,
     );
@@ -107,9 +104,10 @@ export class Conv2d implements Layer {
     const P = this.oh * this.ow;
     const ckk = c * this.kernel * this.kernel;
     b.im2col(x.data, n, c, h, w, this.kernel, this.kernel, this.stride, this.padding, buf.cols);
-    b.gemm(false, false, this.outChannels, n * P, ckk, 1, this.weight.data, buf.cols, 0, buf.yT);
     // [OC, n, P] -> [n, OC, P]; for one image the product already has the output layout.
-    if (n > 1) b.transpose01(buf.yT, this.outChannels, n, P, buf.y.data);
+    const yT = n === 1 ? buf.y.data : scratch(b, 'conv.yT', n * this.outChannels * P);
+    b.gemm(false, false, this.outChannels, n * P, ckk, 1, this.weight.data, buf.cols, 0, yT);
+    if (n > 1) b.transpose01(yT, this.outChannels, n, P, buf.y.data);
     if (this.bias) b.addChannelBias(buf.y.data, n, this.outChannels, P, this.bias.data);
     this.output = buf.y;
     return buf.y;
@@ -125,14 +123,15 @@ export class Conv2d implements Layer {
     const ckk = c * this.kernel * this.kernel;
     let dyT = dy.data;
     if (n > 1) {
-      b.transpose01(dy.data, n, this.outChannels, P, buf.dyT);
-      dyT = buf.dyT;
+      dyT = scratch(b, 'conv.dyT', n * this.outChannels * P);
+      b.transpose01(dy.data, n, this.outChannels, P, dyT);
     }
     // dx first: a fused optimizer overwrites the weight below.
     let dx: Tensor | null = null;
     if (needInputGrad) {
-      b.gemm(true, false, ckk, n * P, this.outChannels, 1, this.weight.data, dyT, 0, buf.dcols);
-      b.col2im(buf.dcols, n, c, h, w, this.kernel, this.kernel, this.stride, this.padding, buf.dx.data);
+      const dcols = scratch(b, 'conv.dcols', ckk * n * P);
+      b.gemm(true, false, ckk, n * P, this.outChannels, 1, this.weight.data, dyT, 0, dcols);
+      b.col2im(dcols, n, c, h, w, this.kernel, this.kernel, this.stride, this.padding, buf.dx.data);
       dx = buf.dx;
     }
     const tw = sink.target(this.weight);
