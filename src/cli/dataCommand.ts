@@ -6,7 +6,7 @@ import { resolveDataSource } from '../benchmarks/data/dataSource.js';
 import { packageRoot } from '../benchmarks/data/packageRoot.js';
 import type { DownloadProgress } from '../benchmarks/data/DatasetSpec.js';
 
-export const dataUsage = `supple data list [--data-dir DIR]
+export const dataUsage = `supple data list [--data-dir DIR] [--json]
 supple data fetch <name> [--data-dir DIR]
 
 list: the data sets supple reads, and where each is found (the --data-dir folder, the cache, or the package).
@@ -15,7 +15,7 @@ $XDG_CACHE_HOME/supple, else ~/.cache/supple), checking the published checksums;
 corrupt download never leaves a file behind. Offline, put the files in <data-dir>/<folder> instead.`;
 
 export async function dataCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   const [sub, name] = positionals;
   if (values.help || !sub) {
     console.log(dataUsage);
@@ -23,6 +23,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
   }
   const source = resolveDataSource({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
   if (sub === 'list') {
+    const listed: Array<Record<string, unknown>> = [];
     for (const n of datasetNames()) {
       const spec = getDataset(n);
       const folders = [
@@ -32,8 +33,10 @@ export async function dataCommand(argv: string[]): Promise<number> {
       ] as const;
       const hit = folders.find(([, d]) => (spec.files.length > 0 && spec.files.every((f) => existsSync(join(d, f.name)))) || (spec.extracted?.every((f) => existsSync(join(d, f))) ?? false));
       const size = spec.files.reduce((s, f) => s + f.size, 0);
-      console.log(`${n.padEnd(14)} ${hit ? `found (${hit[0]}: ${hit[1]})` : `missing (${(size / 1e6).toFixed(1)} MB: supple data fetch ${n})`}\n${' '.repeat(15)}${spec.description}; ${spec.license}`);
+      listed.push({ name: n, found: hit ? { where: hit[0], path: hit[1] } : null, bytes: size, description: spec.description, license: spec.license });
+      if (!values.json) console.log(`${n.padEnd(14)} ${hit ? `found (${hit[0]}: ${hit[1]})` : `missing (${(size / 1e6).toFixed(1)} MB: supple data fetch ${n})`}\n${' '.repeat(15)}${spec.description}; ${spec.license}`);
     }
+    if (values.json) console.log(JSON.stringify(listed, null, 2));
     return 0;
   }
   if (sub === 'fetch') {

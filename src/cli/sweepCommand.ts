@@ -11,7 +11,7 @@ import { version } from '../version.js';
 import { duration } from './ProgressBar.js';
 
 export const sweepUsage = `supple sweep <file.yaml|json> [--workers N] [--dry-run] [--out DIR]
-supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR]
+supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR] [--json]
 
 Runs a grid over settings x seeds on a pool of worker processes (default: one per core). Runs already
 complete are skipped; stopped or crashed ones are resumed. Each run gets its folder <out>/<label>/s<seed>.
@@ -37,8 +37,8 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     args: argv,
     allowPositionals: true,
     options: {
-      workers: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', default: false },
-      preset: { type: 'string' }, seeds: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' },
+      workers: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      preset: { type: 'string' }, seeds: { type: 'string' }, json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, backend: { type: 'string' },
     },
   });
   const fromPreset = values.preset !== undefined && positionals.length === 0;
@@ -60,7 +60,13 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
   const status = points.map((p) => statusOf(join(out, p.dir)));
   const counts = { complete: 0, partial: 0, new: 0 };
   status.forEach((s) => counts[s]++);
-  console.log(`sweep ${source}: ${points.length} runs (${counts.complete} complete, ${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
+  // With --json, stdout holds only the JSON; progress goes to stderr.
+  const say = (line: string) => (values.json ? process.stderr.write(`${line}\n`) : console.log(line));
+  say(`sweep ${source}: ${points.length} runs (${counts.complete} complete, ${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
+  if (values['dry-run'] && values.json) {
+    console.log(JSON.stringify({ source, out, workers, runs: points.map((p, i) => ({ dir: join(out, p.dir), status: status[i], args: runArgs(p.request, join(out, p.dir)) })) }, null, 2));
+    return 0;
+  }
   if (values['dry-run']) {
     points.forEach((p, i) => console.log(`  ${status[i]!.padEnd(8)} ${join(out, p.dir)}  ${runArgs(p.request, join(out, p.dir)).join(' ')}`));
     return 0;
@@ -87,7 +93,7 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
         doneCount++;
         status[i] = statusOf(dir);
         if (code !== 0 || status[i] !== 'complete') failed++;
-        console.log(`[${doneCount}/${todo.length}] ${code === 0 ? 'done  ' : `FAILED (exit ${code}, see ${join(dir, 'log.txt')})`} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
+        say(`[${doneCount}/${todo.length}] ${code === 0 ? 'done  ' : `FAILED (exit ${code}, see ${join(dir, 'log.txt')})`} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
         record();
         resolveRun();
       });
@@ -98,6 +104,7 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
       for (let job = queue.shift(); job; job = queue.shift()) await runOne(job);
     }),
   );
-  console.log(`${failed ? `${failed} runs failed` : 'all runs complete'}; report: supple report ${out} --out ${join(out, 'report')}`);
+  if (values.json) console.log(JSON.stringify({ source, out, failed, runs: points.map((p, i) => ({ dir: join(out, p.dir), status: status[i] })) }, null, 2));
+  say(`${failed ? `${failed} runs failed` : 'all runs complete'}; report: supple report ${out} --out ${join(out, 'report')}`);
   return failed ? 1 : 0;
 }

@@ -9,6 +9,7 @@ import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.
 import type { Preset, PresetCondition } from './Preset.js';
 import { setPath, type Settings } from './settings.js';
 import type { ProbeFactory } from './ProbeFactory.js';
+import type { Provenance } from './provenance.js';
 
 /** Options of the run itself (not of the learner): `--set run.<key>=...`. */
 export const runOptionsSchema = z.strictObject({
@@ -33,6 +34,10 @@ export interface RunConfig {
   probes: Record<string, unknown>;
   run: RunOptions;
   data: { dir: string | null };
+  /** Start from these weights (a safetensors file, PyTorch names) instead of the initialization; sha256 of the file. */
+  weights?: { from: string; sha256: string };
+  /** Where and how the run was started (supple run sets it; not part of the config hash). */
+  provenance?: Provenance;
 }
 
 /** What the registries offer a run. */

@@ -16,7 +16,18 @@ import { Learner } from './Learner.js';
 import { Recorder, type RecorderPosition } from './Recorder.js';
 import type { Catalog, RunConfig } from './runConfig.js';
 import { restoreInto } from './stateTree.js';
-import { initialLoopState, trainLoopAsync, type LoopState, type RunMethod } from './trainLoop.js';
+import { initialLoopState, trainLoopAsync, type LoopState, type MetricRecord, type RunMethod } from './trainLoop.js';
+import { loadSafetensorsInto } from '../nn/torchWeights.js';
+import { createHash } from 'node:crypto';
+
+/** Load a run's starting weights, checking that the file is the one the config names (its sha256). */
+function loadWeightsFile(model: Model, w: { from: string; sha256: string }): void {
+  if (!existsSync(w.from)) throw new Error(`weights: ${w.from} does not exist (the run starts from it)`);
+  const bytes = readFileSync(w.from);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== w.sha256) throw new Error(`weights: ${w.from} has changed since the run was configured (sha256 ${sha}, expected ${w.sha256})`);
+  loadSafetensorsInto(model, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
 
 /** What a progress display gets after each step (read it, don't keep it). */
 export interface Progress {
@@ -59,6 +70,8 @@ export interface ExperimentOptions {
   readonly shouldStop?: () => boolean;
   /** Called once the run is set up (stream loaded, model built). */
   readonly onStart?: (info: { config: RunConfig; stream: Stream; model: Model; resumed: boolean }) => void;
+  /** Receives every metric record as it is written (live exports such as TensorBoard). */
+  readonly onRecord?: (r: MetricRecord) => void;
 }
 
 interface Checkpoint {
@@ -115,6 +128,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkFinite });
+  if (config.weights && !saved) loadWeightsFile(model, config.weights);
   const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.loss === 'mse' ? meanSquaredError : crossEntropy });
   const methods: RunMethod[] = config.methods.map(({ name, ...options }) => {
     const m = catalog.methods.get(name);
@@ -186,7 +200,10 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
       probes,
       rng: benchmarkRng,
       bestParams,
-      record: (r) => recorder.metric(r),
+      record: (r) => {
+        recorder.metric(r);
+        opts.onRecord?.(r);
+      },
       recordEdits: (step, task, records) => recorder.edits(step, task, records),
       checkpoint: (state) => {
         if (state.done || performance.now() - lastCheckpoint >= every) checkpoint(state);

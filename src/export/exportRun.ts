@@ -6,7 +6,7 @@ import type { ModelState } from '../nn/Model.js';
 import { readRunFolder } from '../report/RunFolder.js';
 import { metricCsv, metricTable } from './metricRows.js';
 import { TensorBoardWriter } from './TensorBoardWriter.js';
-import { modelStateToSafetensors } from './torchWeights.js';
+import { modelStateToSafetensors } from '../nn/torchWeights.js';
 import { writeWandbOffline } from './wandbOffline.js';
 
 /** The formats of `supple export`. */

@@ -10,8 +10,8 @@ import { convNet } from '../nn/models/convNet.js';
 import { mlp } from '../nn/models/mlp.js';
 import { Rng } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-import { loadSafetensorsInto, modelStateToSafetensors } from './torchWeights.js';
+import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
+import { loadSafetensorsInto, modelStateToSafetensors } from '../nn/torchWeights.js';
 import { torchModuleSource } from './torchModule.js';
 
 const backend = getBackend('ts');

@@ -1,4 +1,4 @@
-import type { Model, ModelState } from '../nn/Model.js';
+import type { Model, ModelState } from './Model.js';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors.js';
 
 /**
