@@ -38,6 +38,9 @@ Options:
   --out DIR           run folder (default runs/<benchmark>-<methods>-s<seed>-<time>)
   --backend B         auto | wasm | native | ts (default: SUPPLE_BACKEND, else the fastest available)
   --data-dir DIR      read data sets from this folder first (or SUPPLE_DATA_DIR)
+  --dataset NAME=PATH your own labelled images for any image benchmark (then --set dataset=NAME): a folder
+                      of class folders of PNG/JPEG (optionally train/ and test/), an .npz (x_train, y_train,
+                      x_test, y_test), a CSV (label, pixels...) or images.npy,labels.npy (repeatable)
   --resume DIR        continue a stopped or crashed run exactly where its last checkpoint left it
   --label TEXT        a name for this run in reports
   --quiet             plain progress lines instead of a progress bar
@@ -66,6 +69,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       'no-report': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       config: { type: 'string' },
+      dataset: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean', default: false },
       weights: { type: 'string' },
       'log-to': { type: 'string', multiple: true },
@@ -107,7 +111,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       if (values['log-to']?.includes('tensorboard')) tensorboard = new TensorBoardWriter(join(dir, 'tensorboard'));
     };
     if (values.resume) {
-      const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'data-dir', 'label', 'config', 'weights'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+      const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'data-dir', 'label', 'config', 'weights', 'dataset'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
       if (given.length || positionals.length) throw new Error(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
       out = values.resume;
       process.stderr.write(`resuming ${out}\n`);
@@ -129,6 +133,14 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
         set[k] = v;
       }
       const seed = values.seed === undefined ? file?.seed : Number(values.seed);
+      const datasets: Record<string, string> = Object.fromEntries(Object.entries(file?.datasets ?? {}).map(([n, p]) => [n, p.split(',').map((x) => resolve(x)).join(',')]));
+      for (const d of values.dataset ?? []) {
+        const eq = d.indexOf('=');
+        if (eq < 1) throw new Error(`--dataset ${d}: not allowed; NAME=PATH, e.g. --dataset leaves=./leaves`);
+        datasets[d.slice(0, eq)] = d.slice(eq + 1).split(',').map((p) => resolve(p)).join(',');
+      }
+      const { registerCustomDataset } = await import('../benchmarks/data/customDataset.js');
+      for (const [n, p] of Object.entries(datasets)) await registerCustomDataset(n, p);
       if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed ${values.seed}: not allowed; an integer >= 0`);
       const config = resolveRunConfig(
         {
@@ -143,6 +155,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
           backend: values.backend ?? file?.backend,
           dataDir: values['data-dir'] ?? file?.dataDir,
           label: values.label ?? file?.label,
+          datasets,
         },
         catalog,
         version,

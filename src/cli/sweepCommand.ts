@@ -54,6 +54,8 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     : readSweepFile(positionals[0]!);
   const source = fromPreset ? `preset ${values.preset}` : positionals[0]!;
   const out = values.out ?? file.out ?? (fromPreset ? join('sweeps', values.preset!) : defaultSweepOut(positionals[0]!));
+  const { registerCustomDataset } = await import('../benchmarks/data/customDataset.js');
+  for (const [n, p] of Object.entries(file.datasets ?? {})) await registerCustomDataset(n, p);
   const points = expandSweep(file, catalog, version);
   const workers = Math.max(1, Number(values.workers ?? file.workers ?? availableParallelism()));
   if (!Number.isInteger(workers)) throw new Error(`--workers ${values.workers}: not allowed; a positive integer`);

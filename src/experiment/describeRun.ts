@@ -1,6 +1,7 @@
 import { getBackend } from '../backend/selectBackend.js';
 import type { DataSource } from '../benchmarks/Benchmark.js';
 import { resolveDataSource } from '../benchmarks/data/dataSource.js';
+import { registerCustomDataset } from '../benchmarks/data/customDataset.js';
 import { buildModelSpec } from '../nn/modelConfig.js';
 import { Model } from '../nn/Model.js';
 import { Rng } from '../tensor/Rng.js';
@@ -23,6 +24,7 @@ export async function describeRun(config: RunConfig, catalog: Catalog): Promise<
   const benchmark = catalog.benchmarks.get(config.benchmark.name);
   const { name: _b, ...benchOptions } = config.benchmark;
   const data: DataSource = resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
+  for (const [name, path] of Object.entries(config.data.datasets ?? {})) await registerCustomDataset(name, path);
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model') });

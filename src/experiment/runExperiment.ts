@@ -18,6 +18,7 @@ import type { Catalog, RunConfig } from './runConfig.js';
 import { restoreInto } from './stateTree.js';
 import { initialLoopState, trainLoopAsync, type LoopState, type MetricRecord, type RunMethod } from './trainLoop.js';
 import { loadSafetensorsInto } from '../nn/torchWeights.js';
+import { registerCustomDataset } from '../benchmarks/data/customDataset.js';
 import { createHash } from 'node:crypto';
 
 /** Load a run's starting weights, checking that the file is the one the config names (its sha256). */
@@ -127,6 +128,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const benchmark = catalog.benchmarks.get(config.benchmark.name);
   const { name: _b, ...benchOptions } = config.benchmark;
   const data: DataSource = opts.data ?? resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
+  for (const [name, path] of Object.entries(config.data.datasets ?? {})) await registerCustomDataset(name, path);
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkFinite });

@@ -11,7 +11,7 @@ import { sweepSchema } from './sweep.js';
  * win: a benchmark argument, --method, --seed; --set adds to and overrides `set`.
  */
 export const runFileSchema = sweepSchema
-  .pick({ benchmark: true, preset: true, methods: true, set: true, backend: true, dataDir: true })
+  .pick({ benchmark: true, preset: true, methods: true, set: true, backend: true, dataDir: true, datasets: true })
   .extend({
     condition: z.string().optional().describe("one condition of the preset (its label)"),
     seed: z.number().int().min(0).optional().describe('random seed'),
