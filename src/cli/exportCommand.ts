@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { exportFormats, exportRun, type ExportFormat } from '../export/exportRun.js';
+import type { Catalog } from '../experiment/runConfig.js';
 
 export const exportUsage = `supple export <run> --format ${exportFormats.join('|')} [--out PATH] [--json]
 
@@ -9,7 +10,8 @@ Take a run elsewhere:
   tensorboard    TensorBoard event files, a scalar series per key against the step (tensorboard --logdir <out>)
   wandb-offline  a W&B offline run folder for 'wandb sync <out>/offline-run-*' (config, history, summary)
   safetensors    the model's weights from the last checkpoint, with PyTorch names and layouts (fc1.weight
-                 [out, in], conv1.weight [outC, inC, k, k]): safetensors.torch.load_file + load_state_dict
+                 [out, in], conv1.weight [outC, inC, k, k]): safetensors.torch.load_file + load_state_dict;
+                 model.py beside it holds the equivalent torch.nn module where the model is a plain chain
 
 Options:
   --format F     one of ${exportFormats.join(', ')}
@@ -17,7 +19,7 @@ Options:
   --json         print what was written as JSON
   -h, --help     this text`;
 
-export async function exportCommand(argv: string[]): Promise<number> {
+export async function exportCommand(argv: string[], catalog?: Catalog): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -30,8 +32,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new Error(`supple export: give one run folder (got ${positionals.length ? positionals.join(', ') : 'none'}); supple export --help`);
   if (!values.format) throw new Error(`supple export: --format is required; one of ${exportFormats.join(', ')}`);
   if (!(exportFormats as readonly string[]).includes(values.format)) throw new Error(`supple export: --format ${values.format} is not allowed; one of ${exportFormats.join(', ')}`);
-  const r = await exportRun(positionals[0]!, values.format as ExportFormat, values.out);
+  const r = await exportRun(positionals[0]!, values.format as ExportFormat, values.out, catalog);
   if (values.json) console.log(JSON.stringify(r, null, 2));
-  else console.log(`${r.format}: ${r.path} (${r.count} ${r.format === 'safetensors' ? 'tensors' : 'rows'})`);
+  else {
+    console.log(`${r.format}: ${r.path} (${r.count} ${r.format === 'safetensors' ? 'tensors' : 'rows'})`);
+    if (r.torchModule && 'path' in r.torchModule) console.log(`torch module: ${r.torchModule.path} (from model import SuppleModel; m.load_state_dict(safetensors.torch.load_file(...)))`);
+    else if (r.torchModule) console.log(`no torch module written: ${r.torchModule.skipped}`);
+  }
   return 0;
 }

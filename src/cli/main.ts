@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'report':
       return reportCommand(rest);
     case 'export':
-      return exportCommand(rest);
+      return exportCommand(rest, catalog);
     case 'describe':
       return runCommand([...rest, ...(rest.includes('--help') ? [] : ['--dry-run'])], catalog, (b) => describeBenchmark(catalog, b));
     case 'completion': {

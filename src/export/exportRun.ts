@@ -8,6 +8,9 @@ import { metricCsv, metricTable } from './metricRows.js';
 import { TensorBoardWriter } from './TensorBoardWriter.js';
 import { modelStateToSafetensors } from '../nn/torchWeights.js';
 import { writeWandbOffline } from './wandbOffline.js';
+import { describeRun } from '../experiment/describeRun.js';
+import type { Catalog, RunConfig } from '../experiment/runConfig.js';
+import { torchModuleSource } from './torchModule.js';
 
 /** The formats of `supple export`. */
 export const exportFormats = ['csv', 'parquet', 'tensorboard', 'wandb-offline', 'safetensors'] as const;
@@ -20,6 +23,8 @@ export interface ExportResult {
   readonly path: string;
   /** Rows (metric formats) or tensors (safetensors). */
   readonly count: number;
+  /** safetensors: the generated torch.nn module (model.py beside the weights), or why there is none. */
+  readonly torchModule?: { path: string } | { skipped: string };
 }
 
 /** Where an export goes when --out is not given: `<run>/export/...`. */
@@ -43,7 +48,7 @@ export function defaultExportPath(run: string, format: ExportFormat): string {
  * Export a run folder: its metrics as CSV, Parquet, TensorBoard event files or a W&B offline run, or its model
  * weights (from the last checkpoint) as safetensors with PyTorch names.
  */
-export async function exportRun(runDir: string, format: ExportFormat, out?: string): Promise<ExportResult> {
+export async function exportRun(runDir: string, format: ExportFormat, out?: string, catalog?: Catalog): Promise<ExportResult> {
   if (!(exportFormats as readonly string[]).includes(format)) throw new Error(`export: format '${format}' is not known; formats: ${exportFormats.join(', ')}`);
   const target = resolve(out ?? defaultExportPath(runDir, format));
   const run = await readRunFolder(runDir);
@@ -59,7 +64,19 @@ export async function exportRun(runDir: string, format: ExportFormat, out?: stri
     });
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, bytes);
-    return { format, path: target, count: Object.keys(ck.model.params).length + Object.keys(ck.model.buffers).length };
+    let torchModule: ExportResult['torchModule'];
+    if (catalog) {
+      // The architecture comes from rebuilding the run's model (its stream gives the input shape).
+      try {
+        const d = await describeRun(cfg as unknown as RunConfig, catalog);
+        const py = join(dirname(target), 'model.py');
+        writeFileSync(py, torchModuleSource(d.built));
+        torchModule = { path: py };
+      } catch (e) {
+        torchModule = { skipped: (e as Error).message };
+      }
+    }
+    return { format, path: target, count: Object.keys(ck.model.params).length + Object.keys(ck.model.buffers).length, ...(torchModule ? { torchModule } : {}) };
   }
   const table = metricTable(run.records);
   switch (format) {
