@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import yazl from 'yazl';
-import { catalog as makeCatalog } from '../../catalog.js';
+import { catalog as makeCatalog } from '../../experiment/catalog.js';
 import { describeRun } from '../../experiment/describeRun.js';
 import { resolveRunConfig } from '../../experiment/runConfig.js';
 import { decodePng } from './decodePng.js';
