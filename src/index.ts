@@ -6,7 +6,7 @@ export type { FloatArray } from './tensor/FloatArray.js';
 export { Rng, type RngState } from './tensor/Rng.js';
 
 // Backends
-export type { Backend, BackendName, BackendChoice, ActivationName } from './backend/Backend.js';
+export type { Backend, BackendName, BackendChoice, ActivationName, ActivationCode } from './backend/Backend.js';
 export { Activation } from './backend/Backend.js';
 export { getBackend, availableBackends, backendNames } from './backend/selectBackend.js';
 export { createTsBackend } from './backend/ts/tsBackend.js';
@@ -22,13 +22,21 @@ export { resnet18, type ResNet18Options } from './nn/models/resnet18.js';
 export { modelSchema, buildModelSpec, type ModelConfig } from './nn/modelConfig.js';
 export { weightInit, biasInit, gainOf, drawInit, type InitSpec, type WeightInitScheme } from './nn/init.js';
 export type { UnitGroup } from './nn/UnitGroup.js';
-export type { Edit, EditRecord } from './nn/Edit.js';
+export type { Edit, EditRecord, ReinitUnits, ScaleRows, ShrinkPerturb, ReinitParams, AddToParam, GrowHead, ResetOptimizer, ScaleBlocks, ResetBuffers, InjectHead } from './nn/Edit.js';
+export { Linear, type LinearOptions } from './nn/layers/Linear.js';
+export { Conv2d, type Conv2dOptions } from './nn/layers/Conv2d.js';
+export { Sequential } from './nn/layers/Sequential.js';
+export type { NormEntries } from './nn/UnitGroup.js';
+export type { SlotReset } from './nn/Slots.js';
+export type { GradCheckOptions, GradCheckResult } from './nn/gradCheck.js';
+export type { GainName } from './nn/init.js';
 export { applyEdits, type EditTarget } from './nn/applyEdits.js';
 export { ParamSlots, UnitSlots, collectSlots } from './nn/Slots.js';
 export { gradCheck } from './nn/gradCheck.js';
 
 // Optimizers
-export type { Transform, UpdateContext } from './optim/Transform.js';
+export type { Transform, UpdateContext, Affine, StepClock } from './optim/Transform.js';
+export type { AdamState } from './optim/transforms.js';
 export { applyUpdates } from './optim/Transform.js';
 export { chain, scale, scaleByLearningRate, addDecayedWeights, trace, scaleByAdam, clipByGlobalNorm, clipByValue } from './optim/transforms.js';
 export { sgd, adam, adamw } from './optim/optimizers.js';
@@ -113,7 +121,18 @@ export { catalog } from './experiment/catalog.js';
 export { presets, presetList } from './experiment/presets.js';
 export type { Preset, PresetCondition } from './experiment/Preset.js';
 export { expandSweep, readSweepFile, sweepSchema, type SweepFile, type SweepPoint } from './experiment/sweep.js';
-export { Registry } from './config/Registry.js';
+export { Registry, type RegistryOptions } from './config/Registry.js';
+export type { Settings } from './experiment/settings.js';
+export type { ProbeFactory } from './learn/ProbeFactory.js';
+export type { TaskEvents } from './methods/taskEvents.js';
+export type { HiddenActivation } from './nn/models/mlp.js';
+export type { SpectralNormState } from './nn/layers/SpectralNorm.js';
+export type { OnlineNormEcm } from './nn/layers/OnlineNorm.js';
+export type { IdxArray } from './benchmarks/data/idx.js';
+export type { NpyArray } from './benchmarks/data/npy.js';
+export type { MatArray } from './benchmarks/data/mat5.js';
+export type { FetchOptions } from './benchmarks/data/fetchDataset.js';
+export type { XAxis } from './report/runSeries.js';
 export { describeSchema, type OptionDoc } from './config/describeSchema.js';
 // Exports and imports: other tools' formats, PyTorch weights, own data sets, model summaries
 export { exportRun, exportFormats, defaultExportPath, type ExportFormat, type ExportResult } from './export/exportRun.js';
