@@ -68,13 +68,13 @@ test('tensorboard: event files with both CRCs right and the same scalars as metr
   assert.deepEqual(scalars.map((s) => ({ tag: s.tag, step: s.step, value: s.value })), want);
   // A flipped byte is caught by the CRC.
   const bad = readFileSync(path);
-  bad[bad.length - 6] ^= 1;
+  bad[bad.length - 6] = bad[bad.length - 6]! ^ 1;
   writeFileSync(join(r.path, 'bad'), bad);
   assert.throws(() => readEventFile(join(r.path, 'bad')), /bad data CRC/);
 });
 
 // An independent reader: Python with its own CRC-32C and protobuf's descriptor-built Event/Summary classes.
-const pyTensorboard = String.raw`
+const pyTensorboard = `
 import struct, sys, json
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 def crc32c(data):

@@ -61,7 +61,7 @@ test('safetensors import: weights written from one model load into another of th
 });
 
 // Read with safetensors.torch.load_file where installed, else by the documented layout (u64 header length, JSON header, raw data).
-const pyCheck = String.raw`
+const pyCheck = `
 import json, struct, sys, importlib.util
 import torch
 folder = sys.argv[1]
