@@ -149,3 +149,17 @@ export {
 } from './rl/envs/ant/AntEnv.js';
 export { loadMujoco, mujocoUnavailable, type MujocoModule, type LoadMujocoOptions } from './rl/envs/mujoco/loadMujoco.js';
 export { antOptionsSchema, antOptions, type AntConfig } from './rl/envs/ant/antOptionsSchema.js';
+// Exports and imports: other tools' formats, PyTorch weights, own data sets, model summaries
+export { exportRun, exportFormats, defaultExportPath, type ExportFormat, type ExportResult } from './export/exportRun.js';
+export { TensorBoardWriter, readEventFile, tfRecord, type ScalarEvent } from './export/TensorBoardWriter.js';
+export { writeWandbOffline, wandbLog, type WandbRunInfo } from './export/wandbOffline.js';
+export { metricTable, metricCsv, type MetricTable } from './export/metricRows.js';
+export { torchModuleSource } from './export/torchModule.js';
+export { encodeSafetensors, decodeSafetensors, type SafeTensor, type SafeDtype } from './nn/safetensors.js';
+export { loadSafetensorsInto, modelStateToSafetensors, stateToTorchTensors, torchName } from './nn/torchWeights.js';
+export { registerCustomDataset, readCustomImageSet } from './benchmarks/data/customDataset.js';
+export { decodePng, type DecodedImage } from './benchmarks/data/decodePng.js';
+export { modelSummary, formatModelSummary, type ModelSummary, type LayerRow } from './experiment/modelSummary.js';
+export { describeRun, type RunDescription } from './experiment/describeRun.js';
+export { collectProvenance, type Provenance } from './experiment/provenance.js';
+export { readRunFile, runFileSchema, type RunFile } from './experiment/runFile.js';

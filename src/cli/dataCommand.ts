@@ -1,4 +1,5 @@
 import { UsageError } from '../config/UsageError.js';
+import { isCI } from './argvHelpers.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +9,7 @@ import { packageRoot } from '../benchmarks/data/packageRoot.js';
 import { checkFile } from '../benchmarks/data/fetchDataset.js';
 import type { DownloadProgress } from '../benchmarks/data/DatasetSpec.js';
 
-export const dataUsage = `supple data list [--data-dir DIR]
+export const dataUsage = `supple data list [--data-dir DIR] [--json]
 supple data fetch <name> [--data-dir DIR]
 
 list: the data sets supple reads, and where each is found (the --data-dir folder, the cache, or the package).
@@ -17,7 +18,7 @@ $XDG_CACHE_HOME/supple, else ~/.cache/supple), checking the published checksums;
 corrupt download never leaves a file behind. Offline, put the files in <data-dir>/<folder> instead.`;
 
 export async function dataCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   const [sub, name] = positionals;
   if (values.help || !sub) {
     console.log(dataUsage);
@@ -26,6 +27,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
   const source = resolveDataSource({ ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
   if (sub === 'list') {
     let damaged = 0;
+    const listed: Array<Record<string, unknown>> = [];
     for (const n of datasetNames()) {
       const spec = getDataset(n);
       const folders = [
@@ -37,9 +39,9 @@ export async function dataCommand(argv: string[]): Promise<number> {
       const hit = folders.find(([, d]) => complete(d) || (spec.extracted?.every((f) => existsSync(join(d, f))) ?? false));
       const size = spec.files.reduce((s, f) => s + f.size, 0);
       let state = `missing (${(size / 1e6).toFixed(1)} MB: supple data fetch ${n})`;
+      const problems: string[] = [];
       if (hit) {
         // Found means usable: every file has its published size and SHA-256 (a truncated or damaged copy is named).
-        const problems: string[] = [];
         if (complete(hit[1])) for (const f of spec.files) {
           const c = await checkFile(join(hit[1], f.name), f, true);
           if (!c.ok) problems.push(c.problem);
@@ -49,14 +51,16 @@ export async function dataCommand(argv: string[]): Promise<number> {
           : `found (${hit[0]}: ${hit[1]}${complete(hit[1]) ? ', checksums match' : ', unpacked: no published checksums'})`;
         if (problems.length) damaged++;
       }
-      console.log(`${n.padEnd(14)} ${state}\n${' '.repeat(15)}${spec.description}; ${spec.license}`);
+      listed.push({ name: n, found: hit ? { where: hit[0], path: hit[1] } : null, damaged: problems.length ? problems : null, bytes: size, description: spec.description, license: spec.license });
+      if (!values.json) console.log(`${n.padEnd(14)} ${state}\n${' '.repeat(15)}${spec.description}; ${spec.license}`);
     }
+    if (values.json) console.log(JSON.stringify(listed, null, 2));
     return damaged ? 1 : 0;
   }
   if (sub === 'fetch') {
     if (!name) throw new UsageError(`supple data fetch: which data set? (${datasetNames().join(', ')})`);
     getDataset(name);
-    const tty = process.stderr.isTTY === true && !process.env.CI;
+    const tty = process.stderr.isTTY === true && !isCI();
     let lastFile = '';
     let lastDraw = 0;
     const onProgress = (p: DownloadProgress) => {

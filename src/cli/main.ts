@@ -11,8 +11,10 @@ import { runCommand, runUsage } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { dataCommand } from './dataCommand.js';
 import { reportCommand } from './reportCommand.js';
-import { exitCodeOf, exitCodesHelp } from './exitCodes.js';
+import { EXIT, exitCodeOf, exitCodesHelp } from './exitCodes.js';
 import { UsageError } from '../config/UsageError.js';
+import { exportCommand } from './exportCommand.js';
+import { completionScript, completionWords } from './completionCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -20,16 +22,31 @@ Usage:
   supple run [<benchmark>] [options]   train with plasticity methods, record every metric (supple run --help)
   supple list [what]                   benchmarks, methods, presets, metrics, model, optimizer, probes, run, backends
   supple sweep <file> [options]        a grid over settings x seeds on a pool of worker processes
+  supple describe [<benchmark>] [options]  the resolved config and a model summary, without training (= run --dry-run)
   supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
+  supple export <run> --format F       csv, parquet, tensorboard, wandb-offline, or the weights as safetensors
+  supple completion bash|zsh|fish      a shell completion script (source <(supple completion bash))
   supple data fetch|list [<name>]      download data sets (checked, cached) or show where they are found
   supple bench [options]               speed against PyTorch on this machine (npm run bench; a clone only)
   supple --version
 
-Environment: SUPPLE_BACKEND (auto|wasm|native|ts), SUPPLE_DATA_DIR, SUPPLE_CACHE_DIR, SUPPLE_THREADS.
+Every command takes -h / --help; those that print results take --json.
+
+Environment:
+  SUPPLE_BACKEND     auto | wasm | native | ts: the compute backend (default auto: the fastest available)
+  SUPPLE_DATA_DIR    a folder searched first for data sets
+  SUPPLE_CACHE_DIR   where downloaded data sets go (default $XDG_CACHE_HOME/supple, else ~/.cache/supple)
+  SUPPLE_THREADS     threads of the native backend
+  SUPPLE_DEBUG       set (to anything) to print the stack trace of an error
+  CI                 set to a true value (not 'false' or '0'): plain progress lines instead of a progress bar
+
 ${exitCodesHelp}`;
 
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const [cmd, ...given] = argv;
+  // -h means --help for every subcommand (up to a '--').
+  const end = given.indexOf('--');
+  const rest = given.map((a, i) => (a === '-h' && (end < 0 || i < end) ? '--help' : a));
   const catalog = makeCatalog();
   switch (cmd) {
     case undefined:
@@ -52,10 +69,22 @@ export async function main(argv: string[]): Promise<number> {
       return dataCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'export':
+      return exportCommand(rest, catalog);
+    case 'describe':
+      return runCommand([...rest, ...(rest.includes('--help') ? [] : ['--dry-run'])], catalog, (b) => describeBenchmark(catalog, b));
+    case 'completion': {
+      if (rest.includes('--help') || rest.length !== 1) {
+        console.log('supple completion bash|zsh|fish\n\nPrints a completion script: source <(supple completion bash) in ~/.bashrc; zsh alike;\nfish: supple completion fish > ~/.config/fish/completions/supple.fish');
+        return rest.includes('--help') ? EXIT.ok : EXIT.usage;
+      }
+      process.stdout.write(completionScript(rest[0]!, completionWords(catalog)));
+      return 0;
+    }
     case 'bench':
       return benchCommand(rest);
     default:
-      throw new UsageError(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
+      throw new UsageError(`unknown command '${cmd}'; commands: run, describe, list, sweep, report, export, data, completion, bench (supple --help)`);
   }
 }
 
@@ -75,6 +104,10 @@ function describeBenchmark(catalog: Catalog, name: string): string {
 }
 
 function listCommand(args: string[], catalog: Catalog): number {
+  if (args.includes('--help')) {
+    console.log('supple list [benchmarks|methods|presets|metrics|model|optimizer|probes|run|backends ...] [--json]\n\nWhat supple offers, with every option, its default and what it does (all sections without arguments).');
+    return 0;
+  }
   const json = args.includes('--json');
   const what = args.filter((a) => a !== '--json');
   const all = what.length === 0;

@@ -13,10 +13,13 @@ Aggregates runs over seeds (runs that differ only in seed form a condition), dra
 as SVG and PNG, and gathers them in one self-contained HTML page, with summary.csv/json of final numbers.
 
 Options:
-${flags.help}`;
+${flags.help}
+  --out DIR                      the report folder (required)
+  --json                         print what was written (page, figures, conditions, warnings) as JSON
+  -h, --help                     this text`;
 
 export async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...flags.options, out: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...flags.options, out: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   if (values.help) {
     console.log(reportUsage);
     return 0;
@@ -25,6 +28,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (!values.out) throw new UsageError('supple report: --out DIR is required (where the figures and index.html go)');
   const { writeReport } = await import('../report/writeReport.js');
   const r = await writeReport(positionals, values.out as string, flags.read(values));
+  if (values.json) {
+    console.log(JSON.stringify({ html: r.html, outDir: r.outDir, figures: r.figures, conditions: r.conditions.map((c) => c.label), warnings: r.warnings }, null, 2));
+    return 0;
+  }
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   const show = (p: string) => {
     const rel = relative(process.cwd(), p);

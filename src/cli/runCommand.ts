@@ -9,6 +9,15 @@ import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { ProgressBar, duration } from './ProgressBar.js';
 import { StopSignals } from './StopSignals.js';
 import { version } from '../version.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { getBackend } from '../backend/selectBackend.js';
+import { collectProvenance } from '../experiment/provenance.js';
+import { readRunFile } from '../experiment/runFile.js';
+import { describeRun } from '../experiment/describeRun.js';
+import { formatModelSummary } from '../experiment/modelSummary.js';
+import { TensorBoardWriter } from '../export/TensorBoardWriter.js';
+import { expandSetArgs, isCI } from './argvHelpers.js';
 
 export const runUsage = `supple run [<benchmark>] [options]
 
@@ -17,20 +26,30 @@ Train on a benchmark with one or more plasticity methods and record everything i
 
 Options:
   --method m[+m2]     methods to apply (default bp); combine with +, e.g. cbp+l2
-  --set key=value     a setting (repeatable): benchmark options (tasks=3), method.<field>,
-                      method.<name>.<field>, model.<field>, optimizer.<field>, probes.<field>, run.<field>
+  --set key=value ... settings (several after one --set, or repeat it): benchmark options (tasks=3),
+                      method.<field>, method.<name>.<field>, model.<field>, optimizer.<field>, probes.<field>, run.<field>
+  --config FILE       a YAML or JSON file: benchmark, preset, condition, methods, set, seed, backend, dataDir,
+                      label, out (a sweep file's base); flags override it, --set adds to its set
+  --dry-run           print the resolved config and a model summary (layers, shapes, parameters, unit groups,
+                      memory estimate), then stop; the same as 'supple describe'
+  --weights FILE      start from these weights (safetensors with PyTorch names, e.g. from supple export)
+  --log-to tensorboard  also write TensorBoard event files live to <out>/tensorboard (tensorboard --logdir runs)
+  --json              print the final summary (or with --dry-run, the description) as JSON on stdout
   --preset NAME       start from a preset that reproduces a paper (supple list presets)
   --condition LABEL   one arm of the preset's comparison (its methods and settings), e.g. cbp
   --seed N            random seed (default 0)
   --out DIR           run folder (default runs/<benchmark>-<methods>-s<seed>-<time>)
   --backend B         auto | wasm | native | ts (default: SUPPLE_BACKEND, else the fastest available)
   --data-dir DIR      read data sets from this folder first (or SUPPLE_DATA_DIR)
+  --dataset NAME=PATH your own labelled images for any image benchmark (then --set dataset=NAME): a folder
+                      of class folders of PNG/JPEG (optionally train/ and test/), an .npz (x_train, y_train,
+                      x_test, y_test), a CSV (label, pixels...) or images.npy,labels.npy (repeatable)
   --resume DIR        continue a stopped or crashed run exactly where its last checkpoint left it
                       (with --data-dir when its data set was missing)
   --label TEXT        a name for this run in reports
   --quiet             plain progress lines instead of a progress bar
   --no-report         do not write the run's report (<out>/report/index.html) at the end
-  --help              this text; 'supple run <benchmark> --help' lists that benchmark's options
+  -h, --help          this text; 'supple run <benchmark> --help' lists that benchmark's options
 
 Ctrl-C or SIGTERM stops cleanly after the current step with a checkpoint (a third signal quits at once):
 what was recorded stays and --resume continues. A run folder is locked while a process writes it.
@@ -41,7 +60,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: expandSetArgs(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -57,19 +76,26 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
         label: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         'no-report': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        config: { type: 'string' },
+        dataset: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean', default: false },
+        weights: { type: 'string' },
+        'log-to': { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
     throw new UsageError(`supple run: ${(e as Error).message} (supple run --help)`);
   }
   const { values, positionals } = parsed;
+  for (const l of values['log-to'] ?? []) if (l !== 'tensorboard') throw new UsageError(`--log-to ${l}: not allowed; tensorboard (supple export writes the other formats after a run)`);
   if (positionals.length > 1) throw new UsageError(`supple run: one benchmark at a time (got ${positionals.join(', ')})`);
   if (values.help) {
     console.log(positionals[0] ? describe(positionals[0]) : runUsage);
     return EXIT.ok;
   }
-  const interactive = !values.quiet && process.stderr.isTTY === true && !process.env.CI;
+  const interactive = !values.quiet && process.stderr.isTTY === true && !isCI();
   const bar = new ProgressBar(process.stderr, interactive);
   const stop = new StopSignals((line) => {
     bar.clear();
@@ -78,25 +104,40 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
   try {
     let summary: RunSummary;
     let out: string;
+    let tensorboard: TensorBoardWriter | null = null;
     const common = {
       catalog,
       shouldStop: () => stop.requested,
       onProgress: (p: Parameters<ProgressBar['update']>[0]) => bar.update(p),
       onNotice: (m: string) => process.stderr.write(`${m}\n`),
+      onRecord: (r: { step: number; task: number } & Record<string, number>) => {
+        if (!tensorboard) return;
+        const { step, task: _task, ...values } = r;
+        tensorboard.scalars(step, values);
+      },
+    };
+    const openLogs = (dir: string) => {
+      if (values['log-to']?.includes('tensorboard')) tensorboard = new TensorBoardWriter(join(dir, 'tensorboard'));
     };
     if (values.resume !== undefined) {
-      const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+      const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'label', 'config', 'weights', 'dataset'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
       if (given.length || positionals.length) throw new UsageError(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
       if (values.resume.trim() === '') throw new UsageError('--resume "": which run folder?');
       out = values.resume;
       process.stderr.write(`resuming ${out}\n`);
+      openLogs(out);
       summary = await resumeRun({ ...common, out, ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}) });
     } else {
-      if (positionals.length === 0 && values.preset === undefined) {
-        values.preset = 'quickstart';
-        process.stderr.write('no benchmark given: running the quickstart preset (supple run --help for the options)\n');
+      const file = values.config ? readRunFile(values.config) : null;
+      const preset = values.preset ?? file?.preset;
+      const benchmarkName = positionals[0] ?? file?.benchmark;
+      let quickstart = false;
+      if (benchmarkName === undefined && preset === undefined) {
+        quickstart = true;
+        // With --method the user chose what to compare: only the benchmark (and its settings) come from quickstart.
+        if (!values.method) process.stderr.write('no benchmark given: running the quickstart preset (supple run --help for the options)\n');
       }
-      const set: Settings = {};
+      const set: Settings = { ...((file?.set ?? {}) as Settings) };
       for (const s of values.set ?? []) {
         try {
           const [k, v] = parseSetting(s);
@@ -105,21 +146,32 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
           throw new UsageError((e as Error).message);
         }
       }
-      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      const seed = values.seed === undefined ? file?.seed : Number(values.seed);
+      const datasets: Record<string, string> = Object.fromEntries(Object.entries(file?.datasets ?? {}).map(([n, p]) => [n, p.split(',').map((x) => resolve(x)).join(',')]));
+      for (const d of values.dataset ?? []) {
+        const eq = d.indexOf('=');
+        if (eq < 1) throw new UsageError(`--dataset ${d}: not allowed; NAME=PATH, e.g. --dataset leaves=./leaves`);
+        datasets[d.slice(0, eq)] = d.slice(eq + 1).split(',').map((p) => resolve(p)).join(',');
+      }
+      const { registerCustomDataset } = await import('../benchmarks/data/customDataset.js');
+      for (const [n, p] of Object.entries(datasets)) await registerCustomDataset(n, p);
       if (seed !== undefined && !Number.isSafeInteger(seed)) throw new UsageError(`--seed ${values.seed}: not allowed; an integer >= 0`);
       let config;
       try {
         config = resolveRunConfig(
           {
-            benchmark: positionals[0],
-            methods: values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined,
-            preset: values.preset,
-            ...(values.condition !== undefined ? { condition: values.condition } : {}),
+            benchmark: benchmarkName,
+            methods: values.method
+              ? values.method.split('+').map((m) => m.trim()).filter(Boolean)
+              : typeof file?.methods === 'string' ? file.methods.split('+').map((m) => m.trim()).filter(Boolean) : file?.methods,
+            preset: quickstart ? 'quickstart' : preset,
+            ...((values.condition ?? file?.condition) !== undefined ? { condition: values.condition ?? file?.condition } : {}),
             set,
             seed,
-            backend: values.backend,
-            dataDir: values['data-dir'],
-            label: values.label,
+            backend: values.backend ?? file?.backend,
+            dataDir: values['data-dir'] ?? file?.dataDir,
+            label: values.label ?? file?.label,
+            datasets,
           },
           catalog,
           version,
@@ -128,8 +180,18 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
         // Unknown benchmark, method or preset names are usage errors too.
         throw e instanceof Error && e.name === 'Error' ? new UsageError(e.message) : e;
       }
+      if (values.weights) {
+        const bytes = readFileSync(values.weights);
+        config.weights = { from: resolve(values.weights), sha256: createHash('sha256').update(bytes).digest('hex') };
+      }
+      config.provenance = collectProvenance({ version, backend: getBackend(config.backendRequested).name, argv: ['supple', ...process.argv.slice(2)] });
+      if (values['dry-run']) {
+        bar.clear();
+        return printDescription(await describeRun(config, catalog), values.json);
+      }
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-      out = values.out ?? join('runs', `${config.benchmark.name}-${config.methods.map((m) => m.name).join('+')}-s${config.seed}-${stamp}`);
+      out = values.out ?? file?.out ?? join('runs', `${config.benchmark.name}-${config.methods.map((m) => m.name).join('+')}-s${config.seed}-${stamp}`);
+      openLogs(out);
       summary = await startRun(config, {
         ...common,
         out,
@@ -142,6 +204,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       });
     }
     bar.clear();
+    (tensorboard as TensorBoardWriter | null)?.close();
     let report: string | null = null;
     // A diverged run gets its report too: it shows where it diverged.
     if (summary.status !== 'stopped' && !values['no-report']) {
@@ -152,7 +215,8 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
         process.stderr.write(`warning: the report could not be written: ${(e as Error).message}\n`);
       }
     }
-    printSummary(summary, out, report);
+    if (values.json) console.log(JSON.stringify({ ...summary, out: resolve(out), report: report ?? null }, null, 2));
+    else printSummary(summary, out, report);
     return summary.status === 'complete' ? EXIT.ok : summary.status === 'diverged' ? EXIT.failed : EXIT.interrupted;
   } finally {
     stop.dispose();
@@ -178,4 +242,23 @@ function printSummary(s: RunSummary, out: string, report: string | null): void {
   else if (report) lines.push(`report: ${join(rel, 'report', 'index.html')}`);
   else lines.push(`report: supple report ${rel} --out ${join(rel, 'report')}`);
   console.log(lines.join('\n'));
+}
+
+/** `--dry-run` and `supple describe`: the resolved config and the model summary (text or JSON). */
+export function printDescription(d: Awaited<ReturnType<typeof describeRun>>, json: boolean): number {
+  if (json) {
+    console.log(JSON.stringify({ config: d.config, stream: d.stream, model: d.model }, null, 2));
+    return 0;
+  }
+  const { provenance: _p, ...config } = d.config;
+  const s = d.stream;
+  console.log([
+    'Resolved config:',
+    JSON.stringify(config, null, 2),
+    '',
+    `Stream: ${s.tasks} tasks, input [${s.inputShape.join(', ')}], ${s.outputs} outputs, loss ${s.loss}; first task: ${s.firstTask}`,
+    `Model (${d.config.model.arch}):`,
+    formatModelSummary(d.model),
+  ].join('\n'));
+  return 0;
 }

@@ -18,7 +18,7 @@ import { version } from '../version.js';
 import { duration } from './ProgressBar.js';
 
 export const sweepUsage = `supple sweep <file.yaml|json> [--workers N] [--dry-run] [--out DIR]
-supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR]
+supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR] [--json]
 
 Runs a grid over settings x seeds on a pool of worker processes (default: one per core). Runs already
 complete are skipped; stopped or crashed ones are resumed. Each run gets its folder <out>/<label>/s<seed>.
@@ -61,8 +61,8 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     args: argv,
     allowPositionals: true,
     options: {
-      workers: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', default: false },
-      preset: { type: 'string' }, seeds: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' },
+      workers: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      preset: { type: 'string' }, seeds: { type: 'string' }, json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, backend: { type: 'string' },
     },
   });
   const fromPreset = values.preset !== undefined && positionals.length === 0;
@@ -78,6 +78,8 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     : readSweepFile(positionals[0]!);
   const source = fromPreset ? `preset ${values.preset}` : positionals[0]!;
   const out = values.out ?? file.out ?? (fromPreset ? join('sweeps', values.preset!) : defaultSweepOut(positionals[0]!));
+  const { registerCustomDataset } = await import('../benchmarks/data/customDataset.js');
+  for (const [n, p] of Object.entries(file.datasets ?? {})) await registerCustomDataset(n, p);
   const points = expandSweep(file, catalog, version);
   const workers = Math.max(1, Number(values.workers ?? file.workers ?? availableParallelism()));
   if (!Number.isInteger(workers)) throw new UsageError(`--workers ${values.workers}: not allowed; a positive integer`);
@@ -93,7 +95,13 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
   if (problems.length) throw new ConfigError(`sweep ${source}`, problems);
   const counts = { complete: 0, diverged: 0, partial: 0, new: 0 };
   status.forEach((s) => counts[s]++);
-  console.log(`sweep ${source}: ${points.length} runs (${counts.complete} complete, ${counts.diverged ? `${counts.diverged} diverged, ` : ''}${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
+  // With --json, stdout holds only the JSON; progress goes to stderr.
+  const say = (line: string) => (values.json ? process.stderr.write(`${line}\n`) : console.log(line));
+  say(`sweep ${source}: ${points.length} runs (${counts.complete} complete, ${counts.diverged ? `${counts.diverged} diverged, ` : ''}${counts.partial} to resume, ${counts.new} new) in ${out}, ${workers} workers`);
+  if (values['dry-run'] && values.json) {
+    console.log(JSON.stringify({ source, out, workers, runs: points.map((p, i) => ({ dir: join(out, p.dir), status: status[i], args: runArgs(p.request, join(out, p.dir)) })) }, null, 2));
+    return EXIT.ok;
+  }
   if (values['dry-run']) {
     points.forEach((p, i) => console.log(`  ${status[i]!.padEnd(8)} ${join(out, p.dir)}  ${runArgs(p.request, join(out, p.dir)).join(' ')}`));
     return EXIT.ok;
@@ -105,7 +113,7 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
   let stops = 0;
   const onSignal = (signal: string) => {
     stops++;
-    if (stops === 1) console.log(`${signal}: stopping ${workersAlive.size} workers; each writes its checkpoint (run the same command again to resume)`);
+    if (stops === 1) say(`${signal}: stopping ${workersAlive.size} workers; each writes its checkpoint (run the same command again to resume)`);
     // Each worker gets one SIGTERM per signal received: the third makes it quit at once.
     for (const c of workersAlive) c.kill('SIGTERM');
   };
@@ -158,7 +166,7 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
           if (status[i] === 'diverged') diverged++;
           else if (code === EXIT.interrupted || (stops > 0 && status[i] !== 'complete')) stopped++;
           else if (code !== 0 || status[i] !== 'complete') failed++;
-          console.log(`[${doneCount}/${todo.length}] ${what} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
+          say(`[${doneCount}/${todo.length}] ${what} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
           record();
           resolveRun();
         });
@@ -170,11 +178,12 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
       }),
     );
     if (stops > 0) {
-      console.log(`stopped: ${stopped + queue.length} runs to resume; run the same command again to continue`);
+      say(`stopped: ${stopped + queue.length} runs to resume; run the same command again to continue`);
       return EXIT.interrupted;
     }
     const bad = [failed ? `${failed} runs failed` : '', diverged ? `${diverged} runs diverged` : ''].filter(Boolean).join(', ');
-    console.log(`${bad || 'all runs complete'}; report: supple report ${out} --out ${join(out, 'report')}`);
+    if (values.json) console.log(JSON.stringify({ source, out, failed, diverged, runs: points.map((p, i) => ({ dir: join(out, p.dir), status: status[i] })) }, null, 2));
+    say(`${bad || 'all runs complete'}; report: supple report ${out} --out ${join(out, 'report')}`);
     return failed || diverged ? EXIT.failed : EXIT.ok;
   } finally {
     for (const s of signals) process.off(s, onSignal);

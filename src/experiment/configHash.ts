@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 
 /**
  * Fields of a resolved run config that say where or how a run executes, not what it computes: the backend
- * that ran (filled in at start; `backendRequested` stays in the hash) and the data folder (the same data set
- * sits at different paths on different machines of a cluster).
+ * that ran (filled in at start; `backendRequested` stays in the hash), the data folder (the same data set
+ * sits at different paths on different machines of a cluster) and the provenance (host, command line, times).
  */
-const placeOnly = new Set(['backend', 'data']);
+const placeOnly = new Set(['backend', 'data', 'provenance']);
 
 /** JSON with object keys sorted at every depth, so equal configs give equal text whatever the key order. */
 export function canonicalJson(value: unknown): string {

@@ -12,6 +12,7 @@ import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.
 import type { Preset, PresetCondition } from './Preset.js';
 import { setPath, type Settings } from './settings.js';
 import type { ProbeFactory } from '../learn/ProbeFactory.js';
+import type { Provenance } from './provenance.js';
 
 /** Options of the run itself (not of the learner): `--set run.<key>=...`. */
 export const runOptionsSchema = z.strictObject({
@@ -37,7 +38,12 @@ export interface RunConfig {
   optimizer: OptimizerConfig;
   probes: Record<string, unknown>;
   run: RunOptions;
-  data: { dir: string | null };
+  /** The data folder, and the user's own data sets (name -> path, registered before the benchmark reads them). */
+  data: { dir: string | null; datasets?: Record<string, string> };
+  /** Start from these weights (a safetensors file, PyTorch names) instead of the initialization; sha256 of the file. */
+  weights?: { from: string; sha256: string };
+  /** Where and how the run was started (supple run sets it; not part of the config hash). */
+  provenance?: Provenance;
 }
 
 /** What the registries offer a run. */
@@ -60,6 +66,8 @@ export interface RunRequest {
   readonly backend?: string;
   readonly dataDir?: string;
   readonly label?: string;
+  /** The user's own data sets: name -> path (registered with registerCustomDataset before resolving). */
+  readonly datasets?: Readonly<Record<string, string>>;
 }
 
 const sections = ['benchmark', 'method', 'model', 'optimizer', 'probes', 'run'] as const;
@@ -148,6 +156,6 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCata
     optimizer: optimizer!,
     probes: probes!,
     run: run!,
-    data: { dir: req.dataDir ?? process.env.SUPPLE_DATA_DIR ?? null },
+    data: { dir: req.dataDir ?? process.env.SUPPLE_DATA_DIR ?? null, ...(req.datasets && Object.keys(req.datasets).length ? { datasets: { ...req.datasets } } : {}) },
   };
 }

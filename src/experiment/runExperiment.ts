@@ -24,10 +24,22 @@ import { RunLock } from './RunLock.js';
 import type { Catalog, RunConfig } from './runConfig.js';
 import { catalog as defaultCatalog } from './catalog.js';
 import { restoreInto } from './stateTree.js';
-import { initialLoopState, trainLoopAsync, type LoopState } from './trainLoop.js';
+import { initialLoopState, trainLoopAsync, type LoopState, type MetricRecord } from './trainLoop.js';
 import type { RunMethod } from '../learn/RunMethod.js';
 import { createMethods } from '../methods/index.js';
 import { validateRunConfig } from './validateRunConfig.js';
+import { loadSafetensorsInto } from '../nn/torchWeights.js';
+import { registerCustomDataset } from '../benchmarks/data/customDataset.js';
+import { createHash } from 'node:crypto';
+
+/** Load a run's starting weights, checking that the file is the one the config names (its sha256). */
+function loadWeightsFile(model: Model, w: { from: string; sha256: string }): void {
+  if (!existsSync(w.from)) throw new Error(`weights: ${w.from} does not exist (the run starts from it)`);
+  const bytes = readFileSync(w.from);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== w.sha256) throw new Error(`weights: ${w.from} has changed since the run was configured (sha256 ${sha}, expected ${w.sha256})`);
+  loadSafetensorsInto(model, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
 
 /** What a progress display gets after each step (read it, don't keep it). */
 export interface Progress {
@@ -82,6 +94,8 @@ export interface ExperimentOptions {
   readonly dataDir?: string;
   /** Things worth telling the user that are not errors (repairs made on resume). */
   readonly onNotice?: (message: string) => void;
+  /** Receives every metric record as it is written (live exports such as TensorBoard). */
+  readonly onRecord?: (r: MetricRecord) => void;
 }
 
 interface Checkpoint {
@@ -220,6 +234,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const benchmark = catalog.benchmarks.get(config.benchmark.name);
   const { name: _b, ...benchOptions } = config.benchmark;
   const data: DataSource = opts.data ?? resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
+  for (const [name, path] of Object.entries(config.data.datasets ?? {})) await registerCustomDataset(name, path);
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   if (config.run.checkMemory) {
@@ -232,6 +247,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     }
   }
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkLayers });
+  if (config.weights && !saved) loadWeightsFile(model, config.weights);
   const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.loss === 'mse' ? meanSquaredError : crossEntropy });
   // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
   const methods: RunMethod[] = createMethods(config.methods, { model, learner, backend, rng: root }, catalog.methods);
@@ -305,7 +321,10 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
         probes,
         rng: benchmarkRng,
         bestParams,
-        record: (r) => recorder.metric(r),
+        record: (r) => {
+          recorder.metric(r);
+          opts.onRecord?.(r);
+        },
         recordEdits: (step, task, records) => recorder.edits(step, task, records),
         checkpoint: (state) => {
           if (state.done || performance.now() - lastCheckpoint >= every) checkpoint(state);

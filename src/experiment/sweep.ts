@@ -22,6 +22,7 @@ export const sweepSchema = z.strictObject({
   seeds: z.union([z.number().int().positive(), z.array(z.number().int().min(0)).min(1)]).default(1).describe('a count (seeds 0..n-1) or a list'),
   backend: z.string().optional().describe('backend of every run'),
   dataDir: z.string().optional().describe('data folder of every run'),
+  datasets: z.record(z.string(), z.string()).optional().describe('your own data sets, name -> path (a folder of class folders, .npz, .csv, or images.npy,labels.npy); use them as dataset=<name>'),
   workers: z.number().int().positive().optional().describe('worker processes (default: one per core)'),
   out: z.string().optional().describe('sweep folder (default sweeps/<file name>)'),
 });
@@ -89,7 +90,7 @@ export function expandSweep(s: SweepFile, catalog: Catalog, version: string): Sw
         // A preset's own condition is named (its methods and settings come with it); others are spelled out.
         const byName = cond.preset && !combo.some(([k]) => k === 'method' || k === 'methods');
         const request: RunRequest = {
-          benchmark: s.benchmark, preset: s.preset, ...(byName ? { condition: cond.label } : { methods }), set, seed, backend: s.backend, dataDir: s.dataDir, label,
+          benchmark: s.benchmark, preset: s.preset, ...(byName ? { condition: cond.label } : { methods }), set, seed, backend: s.backend, dataDir: s.dataDir, label, ...(s.datasets ? { datasets: s.datasets } : {}),
         };
         const config = resolveRunConfig(request, catalog, version); // throws on any bad point before anything runs
         const dir = join(safeName(label), `s${seed}`);
@@ -117,6 +118,7 @@ export function runArgs(r: RunRequest, out: string): string[] {
   if (r.seed !== undefined) a.push('--seed', String(r.seed));
   if (r.backend) a.push('--backend', r.backend);
   if (r.dataDir) a.push('--data-dir', r.dataDir);
+  for (const [n, p] of Object.entries(r.datasets ?? {})) a.push('--dataset', `${n}=${p}`);
   if (r.label) a.push('--label', r.label);
   a.push('--out', out, '--quiet');
   return a;

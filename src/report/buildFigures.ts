@@ -13,6 +13,21 @@ export interface FigureDef {
   /** What is drawn, in words: the statistic, the seeds, the bins. */
   readonly caption: string;
   readonly spec: VegaLiteSpec;
+  /** The metric keys drawn (for the glossary links beside the figure). */
+  readonly keys: readonly string[];
+}
+
+/** Whether a series shows nothing: every point of every condition has the same value (a flat line). */
+export function isFlat(s: MetricSeries): boolean {
+  const values = s.curves.flatMap((c) => c.curve.points.map((p) => p.mean));
+  return values.length > 0 && values.every((v) => v === values[0]);
+}
+
+/** "Linear units (0)": what was left out of a figure because it was flat. */
+function flatNote(list: readonly MetricSeries[], regression: boolean): string {
+  if (list.length === 0) return '';
+  const one = (s: MetricSeries) => `${describeMetric(s.key, regression).title} (${s.curves[0]?.curve.points[0]?.mean ?? '—'})`;
+  return ` Not drawn, the same value in every run and at every point: ${list.map(one).join(', ')}.`;
 }
 
 /** The metrics that say how well a condition learns, best first: the headline of figures and tables. */
@@ -53,10 +68,10 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
   const regression = isRegression(series);
   const get = (id: string) => series.get(id);
   const figures: FigureDef[] = [];
-  const curves = (name: string, title: string, list: readonly MetricSeries[], what: string, layout: { columns?: number; width?: number; height?: number } = {}) => {
+  const curves = (name: string, title: string, list: readonly MetricSeries[], what: string, layout: { columns?: number; width?: number; height?: number } = {}, dropped = '') => {
     if (list.length === 0) return;
     const panels = list.map((s) => curvePanel(s, regression));
-    figures.push({ name, title, caption: `${what} ${statisticText(list, o)}`, spec: curveFigure(panels, swatches, layout) });
+    figures.push({ name, title, caption: `${what} ${statisticText(list, o)}${dropped}`, spec: curveFigure(panels, swatches, layout), keys: list.map((s) => s.key) });
   };
 
   const online = get('task:online/accuracy');
@@ -66,16 +81,20 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
   if (!online && !bins.length && get('task:online/loss')) curves('online-loss', 'Online loss per task', [get('task:online/loss')!], 'Mean loss of the predictions made before training on each example, per task.');
 
   const headline = headlineSeries(series);
-  const diags = diagnosticSeries(series);
+  // Panels that show nothing (a flat line: no linear units anywhere, a counter that never moved) are left out.
+  const allDiags = diagnosticSeries(series);
+  const diags = allDiags.filter((s) => !isFlat(s));
+  const flatDiags = allDiags.filter(isFlat);
   if (diags.length) {
     const main = headline.slice(0, 1);
     curves('plasticity', 'Performance and the correlates of plasticity loss', [...main, ...diags],
       `${main.length ? `${describeMetric(main[0]!.key, regression).title} beside the` : 'The'} diagnostics measured on probe batches${diags.some((d) => d.layers.length > 1) ? ' (averaged over layers where measured per layer)' : ''}.`,
-      { columns: balancedColumns(main.length + diags.length, 4) });
+      { columns: balancedColumns(main.length + diags.length, 4) }, flatNote(flatDiags, regression));
     if (o.layers) {
       for (const d of diags) {
         if (d.layers.length < 2) continue;
-        const perLayer = d.layers.map((l) => get(`probe:${d.key}/${l}`)).filter((s): s is MetricSeries => s !== undefined);
+        const perLayer = d.layers.map((l) => get(`probe:${d.key}/${l}`)).filter((s): s is MetricSeries => s !== undefined && !isFlat(s));
+        if (perLayer.length < 2) continue;
         const family = d.key.split('/')[1]!;
         curves(`diag-${slug(family)}-by-layer`, `${describeMetric(d.key).title} per layer`, perLayer, `${describeMetric(d.key).title} of each hidden layer.`, { columns: balancedColumns(perLayer.length, 4) });
       }
@@ -99,9 +118,10 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
   }
 
   const methodSource = [...series.values()].some((s) => s.source === 'task' && s.key.startsWith('method/')) ? 'task' : 'bin';
-  const methods = [...series.values()].filter((s) => s.source === methodSource && s.key.startsWith('method/'));
+  const allMethods = [...series.values()].filter((s) => s.source === methodSource && s.key.startsWith('method/'));
+  const methods = allMethods.filter((s) => !isFlat(s));
   const shown = methods.slice(0, 12);
-  curves('method-metrics', 'What the methods did', shown, `The methods' own counters, ${methodSource === 'task' ? 'per task' : 'per bin'}${shown.length < methods.length ? ` (the first ${shown.length} of ${methods.length}; series.csv has all)` : ''}.`, { columns: balancedColumns(shown.length, 4) });
+  curves('method-metrics', 'What the methods did', shown, `The methods' own counters (cumulative since the start of the run), ${methodSource === 'task' ? 'at the end of each task' : 'per bin'}${shown.length < methods.length ? ` (the first ${shown.length} of ${methods.length}; series.csv has all)` : ''}.`, { columns: balancedColumns(shown.length, 4) }, flatNote(allMethods.filter(isFlat), regression));
 
   const steps = get(`task:${STEPS_PER_TASK}`);
   if (steps && new Set(steps.curves.flatMap((c) => c.curve.points.map((p) => p.mean))).size > 1) {
@@ -125,6 +145,7 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
       title: 'Final performance',
       caption: `Each seed's mean over the last ${Math.round(o.finalFraction * 100)}% of its curve (the x values all seeds of the condition reached), then the mean over seeds; bars: ±1 standard error.`,
       spec: dotFigure(panels, swatches, { columns: balancedColumns(panels.length, 4) }),
+      keys: finals.map((s) => s.key),
     });
   }
   return figures;

@@ -15,6 +15,7 @@ export interface MetricDescription {
 const FAMILIES: Record<string, Omit<MetricDescription, 'title'> & { title: string }> = {
   deadFraction: { title: 'Dead units', format: '.0%', zero: true, better: 'lower' },
   dormantFraction: { title: 'Dormant units', format: '.0%', zero: true, better: 'lower' },
+  linearFraction: { title: 'Linear units', format: '.0%', zero: true, better: null },
   effectiveRank: { title: 'Effective rank', format: ',.4~g', zero: true, better: 'higher' },
   stableRank: { title: 'Stable rank', format: ',.4~g', zero: true, better: 'higher' },
   approxRank: { title: 'Approximate rank', format: ',.4~g', zero: true, better: 'higher' },

@@ -18,7 +18,7 @@ export interface Condition {
 }
 
 /** Top-level config keys that do not change what a run computes: they never split runs into conditions. */
-export const NON_SEMANTIC_KEYS: readonly string[] = ['seed', 'preset', 'out', 'outDir', 'dataDir', 'resume', 'quiet'];
+export const NON_SEMANTIC_KEYS: readonly string[] = ['seed', 'preset', 'out', 'outDir', 'dataDir', 'resume', 'quiet', 'provenance'];
 
 /** Colors of conditions, in order (Tableau 10, then Tableau 20's light tones). */
 export const CONDITION_COLORS: readonly string[] = [

@@ -1,5 +1,20 @@
 import { formatMeanSe, formatMetric } from './describeMetric.js';
 import type { ConditionSummary } from './summarizeConditions.js';
+import type { GlossaryEntry } from './glossary.js';
+
+/** Where and how one run was made (config.json's provenance), for the provenance block. */
+export interface ProvenanceRow {
+  readonly condition: string;
+  readonly color: string;
+  readonly seed: number | null;
+  readonly supple: string;
+  readonly git: string;
+  readonly host: string;
+  readonly os: string;
+  readonly node: string;
+  readonly backend: string;
+  readonly command: string;
+}
 
 /** What the page shows; all of it is already computed. */
 export interface ReportPage {
@@ -10,7 +25,12 @@ export interface ReportPage {
   readonly conditions: readonly ConditionSummary[];
   /** Final metrics shown as table columns (series ids, in order). */
   readonly tableMetrics: readonly string[];
-  readonly figures: readonly { name: string; title: string; caption: string; svg: string; png: boolean }[];
+  readonly figures: readonly { name: string; title: string; caption: string; svg: string; png: boolean; keys?: readonly GlossaryEntry[] }[];
+  /** Definitions and units of the metrics on the page (linked from each figure and table column). */
+  readonly glossary?: readonly GlossaryEntry[];
+  /** The glossary entry of each table metric (series id -> entry). */
+  readonly tableGlossary?: Readonly<Record<string, GlossaryEntry>>;
+  readonly provenance?: readonly ProvenanceRow[];
   /** Config keys that differ between conditions (rows of the config table). */
   readonly differing: readonly string[];
   /** Config keys shared by all conditions, with their value. */
@@ -56,9 +76,26 @@ export function reportHtml(p: ReportPage): string {
   const nRuns = p.runs.length;
   const metricCols = p.tableMetrics.filter((id) => p.conditions.some((c) => c.final[id]));
   const metricTitle = (id: string) => p.conditions.map((c) => c.final[id]).find((f) => f)!;
-  const conditionsTable = `
+  const metricHead = (id: string) => (p.tableGlossary?.[id] ? `<a class="key" href="#g-${esc(p.tableGlossary[id]!.id)}">${esc(metricTitle(id).title)}</a>` : esc(metricTitle(id).title));
+  const cell = (c: ConditionSummary, id: string) => {
+    const f = c.final[id];
+    return f ? `<span class="v">${esc(formatMeanSe(f.mean, f.se, f.format))}</span><div class="sub">${esc(windowText(f.x, f.from, f.to, f.count))}</div>` : '—';
+  };
+  // Many metrics and few conditions: one row per metric, so that the table fits the page's width.
+  const transposed = metricCols.length > 5 && metricCols.length > p.conditions.length;
+  const conditionsTable = transposed ? `
 <table class="num">
-<thead><tr><th>Condition</th><th>Seeds</th><th>Complete</th>${metricCols.map((id) => `<th>${esc(metricTitle(id).title)}</th>`).join('')}<th>Seconds per run</th><th>Examples/s</th></tr></thead>
+<thead><tr><th></th>${p.conditions.map((c) => `<th>${swatch(c.color)}${esc(c.label)}</th>`).join('')}</tr></thead>
+<tbody>
+<tr><td class="l">Seeds</td>${p.conditions.map((c) => `<td>${c.seeds.length}${seedList(c.seeds)}</td>`).join('')}</tr>
+<tr><td class="l">Complete</td>${p.conditions.map((c) => `<td>${c.complete}/${c.seeds.length}</td>`).join('')}</tr>
+${metricCols.map((id) => `<tr><td class="l">${metricHead(id)}</td>${p.conditions.map((c) => `<td>${cell(c, id)}</td>`).join('')}</tr>`).join('\n')}
+<tr><td class="l">Seconds per run</td>${p.conditions.map((c) => `<td>${c.seconds ? esc(formatMeanSe(c.seconds.mean, c.seconds.se, ',.4~g')) : '—'}</td>`).join('')}</tr>
+<tr><td class="l">Examples/s</td>${p.conditions.map((c) => `<td>${c.examplesPerSecond ? esc(int(c.examplesPerSecond.mean)) : '—'}</td>`).join('')}</tr>
+</tbody>
+</table>` : `
+<table class="num">
+<thead><tr><th>Condition</th><th>Seeds</th><th>Complete</th>${metricCols.map((id) => `<th>${p.tableGlossary?.[id] ? `<a class="key" href="#g-${esc(p.tableGlossary[id]!.id)}">${esc(metricTitle(id).title)}</a>` : esc(metricTitle(id).title)}</th>`).join('')}<th>Seconds per run</th><th>Examples/s</th></tr></thead>
 <tbody>
 ${p.conditions.map((c) => `<tr><td class="l">${swatch(c.color)}${esc(c.label)}</td><td>${c.seeds.length}${seedList(c.seeds)}</td><td>${c.complete}/${c.seeds.length}</td>${metricCols.map((id) => {
     const f = c.final[id];
@@ -72,7 +109,7 @@ ${p.conditions.map((c) => `<tr><td class="l">${swatch(c.color)}${esc(c.label)}</
 <figure id="fig-${esc(f.name)}">
 <h3>${i + 1}. ${esc(f.title)}</h3>
 <div class="plot">${prefixSvgIds(stripXmlHeader(f.svg), `f${i}-`)}</div>
-<figcaption>${esc(f.caption)} <span class="files"><a href="${esc(f.name)}.svg">SVG</a>${f.png ? ` · <a href="${esc(f.name)}.png">PNG</a>` : ''}</span></figcaption>
+<figcaption>${esc(f.caption)} <span class="files"><a href="${esc(f.name)}.svg">SVG</a>${f.png ? ` · <a href="${esc(f.name)}.png">PNG</a>` : ''}</span>${f.keys?.length ? `<div class="keys">Keys: ${f.keys.map((k) => `<a class="key" href="#g-${esc(k.id)}">${esc(k.term)}</a>${k.unit ? ` <span class="unit">(${esc(k.unit)})</span>` : ''}`).join('; ')}</div>` : ''}</figcaption>
 </figure>`).join('\n');
 
   const configTable = p.differing.length
@@ -84,13 +121,23 @@ ${p.differing.map((k) => `<tr><td class="l"><code>${esc(k)}</code></td>${p.condi
 </table>`
     : '<p>All runs share one config (but for the seed).</p>';
 
-  const runsTable = `<table class="num">
-<thead><tr><th>Condition</th><th>Seed</th><th>Status</th><th>Steps</th><th>Examples</th><th>Seconds</th><th>Edits</th><th>Backend</th><th>Version</th><th>Started</th><th>Last write</th><th>Folder</th></tr></thead>
+  const runsTable = `<table class="num fit">
+<thead><tr><th>Condition</th><th>Seed</th><th>Status</th><th>Steps</th><th>Examples</th><th>Seconds</th><th>Edits</th><th>Backend</th><th>Version</th><th>Started</th><th>Last write</th></tr></thead>
 <tbody>
-${p.runs.map((r) => `<tr><td class="l">${swatch(r.color)}${esc(r.condition)}</td><td>${r.seed ?? '—'}</td><td class="l${r.status === 'complete' ? '' : ' warn'}">${esc(r.status)}</td><td>${int(r.steps)}</td><td>${int(r.examples)}</td><td>${r.seconds === null ? '—' : esc(formatMetric(r.seconds, ',.4~g'))}</td><td>${int(r.edits)}</td><td>${esc(r.backend)}</td><td>${esc(r.version)}</td><td class="t">${date(r.startedAt)}</td><td class="t">${date(r.updatedAt)}</td><td class="l path"><code>${esc(r.path)}</code></td></tr>`).join('\n')}
+${p.runs.map((r) => `<tr><td class="l path">${swatch(r.color)}${esc(r.condition)}<div><code>${esc(r.path)}</code></div></td><td>${r.seed ?? '—'}</td><td class="l${r.status === 'complete' ? '' : ' warn'}">${esc(r.status)}</td><td>${int(r.steps)}</td><td>${int(r.examples)}</td><td>${r.seconds === null ? '—' : esc(formatMetric(r.seconds, ',.4~g'))}</td><td>${int(r.edits)}</td><td>${esc(r.backend)}</td><td>${esc(r.version)}</td><td class="t">${date(r.startedAt)}</td><td class="t">${date(r.updatedAt)}</td></tr>`).join('\n')}
 </tbody>
 </table>`;
 
+  const glossary = p.glossary?.length
+    ? `<dl class="glossary">${p.glossary.map((g) => `<dt id="g-${esc(g.id)}">${esc(g.term)}</dt><dd>${esc(g.definition)}${g.unit ? ` <span class="unit">Unit: ${esc(g.unit)}.</span>` : ''}</dd>`).join('\n')}</dl>`
+    : '';
+  const prov = p.provenance ?? [];
+  const provTable = prov.length ? `<table class="fit">
+<thead><tr><th>Condition</th><th>Seed</th><th>supple</th><th>Git commit</th><th>Host</th><th>Node</th><th>Backend</th><th>Command line</th></tr></thead>
+<tbody>
+${prov.map((r) => `<tr><td class="l">${swatch(r.color)}${esc(r.condition)}</td><td>${r.seed ?? '—'}</td><td>${esc(r.supple)}</td><td><code>${esc(r.git)}</code></td><td>${esc(r.host)}<div class="sub">${esc(r.os)}</div></td><td>${esc(r.node)}</td><td>${esc(r.backend)}</td><td class="cmd"><code>${esc(r.command)}</code></td></tr>`).join('\n')}
+</tbody>
+</table>` : '';
   const warnings = p.warnings.length
     ? `<section class="warnings"><h2>Warnings (${p.warnings.length})</h2><ul>${p.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>`
     : '';
@@ -137,6 +184,23 @@ summary { cursor: pointer; color: #333; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; }
 footer { font-size: 12px; margin-top: 40px; border-top: 1px solid #e3e3e3; padding-top: 10px; }
 .scroll { overflow-x: auto; }
+table { max-width: 100%; }
+td.l, th { white-space: normal; }
+td.path code { word-break: break-all; }
+td.cmd code { overflow-wrap: anywhere; }
+td.path { min-width: 200px; }
+td.t { white-space: normal; min-width: 84px; }
+table.fit { table-layout: auto; width: 100%; }
+td.cmd { min-width: 260px; }
+.keys { margin-top: 4px; font-size: 12px; }
+span.v { white-space: nowrap; }
+a.key { color: #2f5f96; text-decoration: none; border-bottom: 1px dotted #2f5f96; }
+th a.key { color: inherit; border-bottom-color: #777; }
+.unit { color: #777; }
+dl.glossary { font-size: 13px; max-width: 980px; }
+dl.glossary dt { font-weight: 600; margin-top: 10px; }
+dl.glossary dd { margin: 2px 0 0 18px; }
+:target { background: #fff6d6; }
 </style>
 </head>
 <body>
@@ -158,6 +222,12 @@ ${p.shared.map(([k, v]) => `<tr><td class="l"><code>${esc(k)}</code></td><td><co
 </details>
 <h2>Runs</h2>
 <div class="scroll">${runsTable}</div>
+${provTable ? `<h2 id="provenance">Provenance</h2>
+<p class="note">Where and how each run was started (config.json's <code>provenance</code>; not part of the config's identity).</p>
+${prov.length > 12 ? `<details><summary>${prov.length} runs</summary>${provTable}</details>` : provTable}` : ''}
+${glossary ? `<h2 id="glossary">Glossary</h2>
+<p class="note">What each plotted key measures and in which unit; every figure links here.</p>
+${glossary}` : ''}
 <footer>
 Generated ${date(p.generatedAt)} by ${Object.entries(p.versions).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ')}.
 Report options: <code>${esc(JSON.stringify(p.options))}</code>.

@@ -8,6 +8,7 @@ import { collectSeries } from './collectSeries.js';
 import { canonicalJson, flattenConfig, formatValue } from './flattenConfig.js';
 import { loadRuns, type LoadedRuns } from './loadRuns.js';
 import { renderFigure } from './renderFigure.js';
+import { glossaryEntry, type GlossaryEntry } from './glossary.js';
 import { reportHtml, type RunRow } from './reportHtml.js';
 import { reportOptionsSchema, type ReportOptionsInput } from './reportOptions.js';
 import { examplesOf, seriesCsv, summarizeConditions, summaryCsv, type ConditionSummary } from './summarizeConditions.js';
@@ -81,7 +82,17 @@ async function writeLoadedReport(loaded: LoadedRuns, outDir: string, o: ReturnTy
   const defs = buildFigures(series, conditions, o);
 
   const figures: WrittenFigure[] = [];
-  const inlined: { name: string; title: string; caption: string; svg: string; png: boolean }[] = [];
+  const inlined: { name: string; title: string; caption: string; svg: string; png: boolean; keys: GlossaryEntry[] }[] = [];
+  const glossary = new Map<string, GlossaryEntry>();
+  const entriesOf = (keys: readonly string[]) => {
+    const out = new Map<string, GlossaryEntry>();
+    for (const k of keys) {
+      const g = glossaryEntry(k, regression);
+      out.set(g.id, g);
+      glossary.set(g.id, g);
+    }
+    return [...out.values()];
+  };
   for (const f of defs) {
     const r = await renderFigure(f.spec, { png: o.png, pngScale: o.pngScale });
     for (const w of r.warnings) warnings.push(`figure ${f.name}: ${w}`);
@@ -93,7 +104,7 @@ async function writeLoadedReport(loaded: LoadedRuns, outDir: string, o: ReturnTy
       await writeFile(pngPath, r.png);
     }
     figures.push({ name: f.name, title: f.title, svg: svgPath, png: pngPath });
-    inlined.push({ name: f.name, title: f.title, caption: f.caption, svg: r.svg, png: r.png !== null });
+    inlined.push({ name: f.name, title: f.title, caption: f.caption, svg: r.svg, png: r.png !== null, keys: entriesOf(f.keys) });
   }
 
   const versions = await versionsUsed();
@@ -119,10 +130,23 @@ async function writeLoadedReport(loaded: LoadedRuns, outDir: string, o: ReturnTy
   }));
   const benchmarks = [...new Set(conditions.map((c) => (c.config.benchmark as { name?: unknown } | undefined)?.name).filter((n): n is string => typeof n === 'string'))];
   const tableMetrics = [...headlineSeries(series), ...diagnosticSeries(series)].map((s) => s.id);
+  const tableGlossary = Object.fromEntries([...headlineSeries(series), ...diagnosticSeries(series)].map((s) => [s.id, entriesOf([s.key])[0]!]));
+  const provenance = conditions.flatMap((c) => c.runs.map((r) => {
+    const p = (r.config.provenance ?? null) as { supple?: string; git?: { commit: string; dirty: boolean } | null; host?: string; node?: string; backend?: string; command?: string[]; os?: string } | null;
+    return {
+      condition: c.label, color: c.color, seed: r.seed,
+      supple: p?.supple ?? (typeof r.config.version === 'string' ? r.config.version : '—'),
+      git: p?.git ? `${p.git.commit.slice(0, 12)}${p.git.dirty ? ' (uncommitted changes)' : ''}` : '—',
+      host: p?.host ?? '—', os: p?.os ?? '—', node: p?.node ?? '—',
+      backend: p?.backend ?? (typeof r.config.backend === 'string' ? r.config.backend : '—'),
+      command: p?.command ? p.command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ') : '—',
+    };
+  }));
 
   const html = reportHtml({
     title: o.title, generatedAt, versions, benchmarks, conditions: summaries, tableMetrics,
     figures: inlined, differing, shared, runs, warnings, options: o, finalFraction: o.finalFraction,
+    glossary: [...glossary.values()], tableGlossary, provenance,
   });
   const htmlPath = join(out, 'index.html');
   await writeFile(htmlPath, html);

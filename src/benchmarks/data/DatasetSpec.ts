@@ -56,6 +56,8 @@ export interface DatasetSpec {
   readonly extracted?: readonly string[];
   /** Shipped inside the package (path from the package root); no download needed. */
   readonly embedded?: string;
+  /** A user's own data set (registered from a path): read directly by `load`, never located or downloaded. */
+  readonly path?: string;
   /** Extra advice when the files are missing (e.g. a login needed to download). */
   readonly howToGet?: string;
   load(found: FoundFiles, opts: LoadOptions): Promise<ImageSet>;

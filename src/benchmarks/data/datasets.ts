@@ -171,9 +171,15 @@ export function getDataset(name: string): DatasetSpec {
 export const imageDatasetNames = ['mnist', 'fashion-mnist', 'digits', 'cifar10', 'cifar100', 'svhn', 'imagenet32', 'tiny-imagenet'] as const;
 export type ImageDatasetName = (typeof imageDatasetNames)[number];
 
+/** What an image stream's `dataset` accepts now: the built-in image sets and the user's registered ones. */
+export function imageDatasetChoices(): string[] {
+  return [...imageDatasetNames, ...[...registry.values()].filter((s) => s.path !== undefined).map((s) => s.name)];
+}
+
 /** Find (local folder, cache, package, download) and read a data set. */
 export async function loadImageSet(name: string, opts: LoadOptions): Promise<ImageSet> {
   const spec = getDataset(name);
+  if (spec.path !== undefined) return spec.load({ dir: spec.path, kind: 'files', path: (n) => join(spec.path!, n), files: [] }, opts);
   const found = await locateDataset(spec, opts.source, opts.onProgress);
   return spec.load(found, opts);
 }
