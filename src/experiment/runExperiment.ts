@@ -137,8 +137,8 @@ export async function startRun(config: RunConfig, opts: ExperimentOptions): Prom
 export async function resumeRun(opts: ExperimentOptions): Promise<RunSummary> {
   const out = resolve(opts.out);
   if (!existsSync(join(out, 'config.json'))) throw new ConfigError('--resume', [`${opts.out}: no run there (no config.json)`]);
-  return withLock(out, () => {
-    const config = readRunConfig(out, opts.catalog ?? defaultCatalog());
+  return withLock(out, async () => {
+    const config = await readRunConfig(out, opts.catalog ?? defaultCatalog());
     const done = finishedSummary(out);
     if (done) throw new ConfigError('--resume', [`${opts.out}: the run ${done.status === 'complete' ? 'is complete already' : divergedText(done)}`]);
     return execute(config, checkpointOf(out, config), opts);
@@ -153,14 +153,14 @@ export async function resumeRun(opts: ExperimentOptions): Promise<RunSummary> {
  */
 export async function runJob(config: RunConfig, opts: ExperimentOptions): Promise<RunSummary> {
   const out = checkOutputDir(opts.out);
-  return withLock(out, () => {
+  return withLock(out, async () => {
     if (!existsSync(join(out, 'config.json'))) return execute(config, null, opts);
-    const stored = readRunConfig(out, opts.catalog ?? defaultCatalog());
+    const stored = await readRunConfig(out, opts.catalog ?? defaultCatalog());
     if (configHash(stored) !== configHash(config)) {
       throw new ConfigError(out, [`holds another run (config.json differs): ${configDiff(stored, config).join('; ')}`]);
     }
     const done = finishedSummary(out);
-    if (done) return Promise.resolve(done);
+    if (done) return done;
     return execute(stored, checkpointOf(out, stored), opts);
   });
 }
@@ -178,7 +178,7 @@ async function withLock<T>(out: string, f: () => Promise<T>): Promise<T> {
 }
 
 /** config.json of a run folder, parsed and validated against the schemas (an edited file never runs as garbage). */
-export function readRunConfig(out: string, catalog: Catalog): RunConfig {
+export async function readRunConfig(out: string, catalog: Catalog): Promise<RunConfig> {
   const path = join(out, 'config.json');
   const text = withPath(path, 'read', () => readFileSync(path, 'utf8'));
   let raw: unknown;
@@ -186,6 +186,11 @@ export function readRunConfig(out: string, catalog: Catalog): RunConfig {
     raw = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(path, [`not valid JSON (${(e as Error).message}); the file was damaged or edited by hand`]);
+  }
+  // The run's own data sets (--dataset NAME=PATH) are known before its settings are checked against them.
+  const datasets = (raw as { data?: { datasets?: unknown } } | null)?.data?.datasets;
+  if (datasets && typeof datasets === 'object') {
+    for (const [name, p] of Object.entries(datasets)) if (typeof p === 'string') await registerCustomDataset(name, p);
   }
   return validateRunConfig(raw, catalog, path);
 }

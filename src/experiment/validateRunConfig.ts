@@ -27,8 +27,15 @@ export function validateRunConfig(raw: unknown, catalog: Catalog, where: string)
   const benchOk = need('benchmark', isObject(raw.benchmark) && typeof raw.benchmark.name === 'string', 'an object with a "name"');
   const methodsOk = need('methods', Array.isArray(raw.methods) && raw.methods.every((m) => isObject(m) && typeof m.name === 'string'), 'a list of objects with a "name"');
   for (const k of ['model', 'optimizer', 'probes', 'run'] as const) need(k, isObject(raw[k]), 'an object');
-  need('data', isObject(raw.data) && (raw.data.dir === null || typeof raw.data.dir === 'string'), '{"dir": null or a folder}');
-  const known = new Set(['version', 'preset', 'label', 'seed', 'backendRequested', 'backend', 'benchmark', 'methods', 'model', 'optimizer', 'probes', 'run', 'data']);
+  need(
+    'data',
+    isObject(raw.data) && (raw.data.dir === null || typeof raw.data.dir === 'string') &&
+      (raw.data.datasets === undefined || (isObject(raw.data.datasets) && Object.values(raw.data.datasets).every((p) => typeof p === 'string'))),
+    '{"dir": null or a folder, "datasets"?: {name: path}}',
+  );
+  if ('weights' in raw) need('weights', isObject(raw.weights) && typeof raw.weights.from === 'string' && typeof raw.weights.sha256 === 'string', '{"from": a file, "sha256": its hash}');
+  if ('provenance' in raw) need('provenance', isObject(raw.provenance), 'an object (where and how the run was started)');
+  const known = new Set(['version', 'preset', 'label', 'seed', 'backendRequested', 'backend', 'benchmark', 'methods', 'model', 'optimizer', 'probes', 'run', 'data', 'weights', 'provenance']);
   for (const k of Object.keys(raw)) if (!known.has(k)) problems.push(`'${k}' is not a field of a run config; fields: ${[...known].join(', ')}`);
   if (problems.length || !benchOk || !methodsOk) throw new ConfigError(where, problems);
 
