@@ -11,6 +11,7 @@ import { runCommand, runUsage } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { dataCommand } from './dataCommand.js';
 import { reportCommand } from './reportCommand.js';
+import { serveCommand } from './serveCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -19,6 +20,7 @@ Usage:
   supple list [what]                   benchmarks, methods, presets, metrics, model, optimizer, probes, run, backends
   supple sweep <file> [options]        a grid over settings x seeds on a pool of worker processes
   supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
+  supple serve [folders...]            live dashboard of runs, and the playground, in the browser
   supple data fetch|list [<name>]      download data sets (checked, cached) or show where they are found
   supple bench [options]               speed against PyTorch on this machine (npm run bench; a clone only)
   supple --version
@@ -49,10 +51,12 @@ export async function main(argv: string[]): Promise<number> {
       return dataCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case 'bench':
       return benchCommand(rest);
     default:
-      throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, data (supple --help)`);
+      throw new Error(`unknown command '${cmd}'; commands: run, list, sweep, report, serve, data (supple --help)`);
   }
 }
 
