@@ -51,11 +51,9 @@ function onRuns(list: RunInfo[]): void {
 function onMetrics(m: MetricsEvent): void {
   const have = records.get(m.run);
   if (!have) return; // loaded in full when selected
-  if (have.length === m.from) have.push(...m.records);
-  else if (have.length < m.from + m.records.length) {
-    records.delete(m.run);
-    void loadRecords(m.run).then(() => scheduleCharts());
-  }
+  // The full load and the stream overlap: take what is new, and reload (keeping what is drawn) after a gap.
+  if (have.length >= m.from) have.push(...m.records.slice(have.length - m.from));
+  else void loadRecords(m.run).then(() => scheduleCharts());
   if (selected.has(m.run)) scheduleCharts();
 }
 
