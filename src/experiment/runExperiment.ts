@@ -57,6 +57,8 @@ export interface ExperimentOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Polled between steps; true stops cleanly (a checkpoint is written). */
   readonly shouldStop?: () => boolean;
+  /** Where data sets are read from; default: the config's data folder, the cache, downloads (checksums verified). */
+  readonly data?: DataSource;
   /** Called once the run is set up (stream loaded, model built). */
   readonly onStart?: (info: { config: RunConfig; stream: Stream; model: Model; resumed: boolean }) => void;
 }
@@ -111,7 +113,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const root = Rng.seeded(config.seed);
   const benchmark = catalog.benchmarks.get(config.benchmark.name);
   const { name: _b, ...benchOptions } = config.benchmark;
-  const data: DataSource = resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
+  const data: DataSource = opts.data ?? resolveDataSource(config.data.dir ? { dataDir: config.data.dir } : {});
   const stream = await benchmark.create(benchOptions, { backend, rng: root.split('stream'), data });
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkFinite });
