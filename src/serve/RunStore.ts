@@ -84,7 +84,7 @@ const RUNNING_WINDOW_MS = 120_000;
  * The runs under the served folders, kept up to date: new run folders are found by listing folders (once a
  * second, and at once when a served folder changes), and each run folder is watched (fs.watch) so that appended
  * metrics are read as they arrive, by byte offset (JsonlTail). Emits 'metrics' (MetricsEvent), 'reset' (a run
- * whose metrics file shrank: { run }) and 'runs' (RunInfo[], at most a few times a second). Reads only.
+ * whose metrics file shrank: { run }) and 'runs' (RunInfo[], at most once a second). Reads only.
  */
 export class RunStore extends EventEmitter {
   private readonly entries = new Map<string, Entry>();
@@ -306,13 +306,13 @@ export class RunStore extends EventEmitter {
     }
   }
 
-  /** Tells listeners the run list changed, at most every 250 ms. */
+  /** Tells listeners the run list changed, at most once a second (the list carries every config). */
   private runsChanged(): void {
     if (this.runsTimer || this.closed) return;
     this.runsTimer = setTimeout(() => {
       this.runsTimer = null;
       this.emit('runs', this.runs());
-    }, 250);
+    }, 1000);
   }
 
   private info(e: Entry): RunInfo {

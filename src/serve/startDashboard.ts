@@ -126,7 +126,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const path = q < 0 ? raw : raw.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
 
-    if (path === '/' || path === '/index.html') return file(req, res, dashboardFiles.get('index.html') ?? '', pageHeaders);
+    if (path === '/' || path === '/index.html') {
+      const index = dashboardFiles.get('index.html');
+      return index ? file(req, res, index, pageHeaders) : fail(res, 500, `the dashboard is not built (no ${join(distDir, 'dashboard')}): run npm run build`);
+    }
     if (path === '/playground') {
       res.writeHead(301, { location: '/playground/' });
       return void res.end();

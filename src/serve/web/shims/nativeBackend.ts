@@ -6,10 +6,12 @@ export function symmetricEigenvalues(_a: Float64Array, _n: number): Float64Array
   return null;
 }
 
+/** Never: there is no addon in a browser. */
 export function nativeAvailable(): boolean {
   return false;
 }
 
+/** Throws: there is no addon in a browser. */
 export function createNativeBackend(): Backend {
   throw new Error('the native backend is not available in the browser');
 }
