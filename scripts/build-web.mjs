@@ -43,7 +43,7 @@ const fixedInputs = [fileURLToPath(import.meta.url), join(root, 'dist/wasm/kerne
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : Infinity);
 if (!force && existsSync(marker) && existsSync(inputsFile) && existsSync(join(outDashboard, 'index.html'))) {
   const last = JSON.parse(readFileSync(inputsFile, 'utf8'));
-  const newest = Math.max(newestMtime(web), ...fixedInputs.map(mtime), ...last.map((f) => mtime(join(root, f))));
+  const newest = Math.max(newestMtime(web), ...fixedInputs.filter(existsSync).map(mtime), ...last.map((f) => mtime(join(root, f))));
   if (newest <= statSync(inputsFile).mtimeMs) process.exit(0);
 }
 
@@ -95,6 +95,7 @@ builds.push(await esbuild.build({ ...common, entryPoints: { playground: join(web
 builds.push(await esbuild.build({ ...common, entryPoints: { dashboard: join(web, 'dashboard/dashboardPage.ts') }, outdir: outDashboard }));
 copyFileSync(join(web, 'playground/index.html'), join(outPlayground, 'index.html'));
 copyFileSync(join(web, 'dashboard/index.html'), join(outDashboard, 'index.html'));
-copyFileSync(join(root, 'dist/wasm/kernels.wasm'), join(outPlayground, 'kernels.wasm'));
+// Without the kernels (no AssemblyScript) the playground runs on the TypeScript backend.
+if (existsSync(join(root, 'dist/wasm/kernels.wasm'))) copyFileSync(join(root, 'dist/wasm/kernels.wasm'), join(outPlayground, 'kernels.wasm'));
 copyFileSync(join(root, 'data/sklearn-digits/digits.csv.gz'), join(outPlayground, 'digits.csv.gz'));
 writeFileSync(inputsFile, JSON.stringify([...new Set(builds.flatMap((b) => Object.keys(b.metafile.inputs)))].sort()));

@@ -302,7 +302,7 @@ function lastValue(r: RunInfo): string {
   if (!rs || !key) return '–';
   for (let i = rs.length - 1; i >= 0; i--) {
     const v = rs[i]![key];
-    if (typeof v === 'number') return `${key.split('/').pop()} ${formatValue(v)}`;
+    if (typeof v === 'number') return `${key.split('/').pop()} ${Number.isInteger(v) ? v : Number(v.toPrecision(4))}`;
   }
   return '–';
 }
@@ -360,10 +360,13 @@ function renderDetails(): void {
   if (c.provenance && typeof c.provenance === 'object') for (const [k, v] of Object.entries(c.provenance)) prov.push([`provenance.${k}`, v]);
   const s = r.summary;
   if (s) for (const k of ['seconds', 'examples', 'examplesPerSecond', 'finishedAt']) if (s[k] !== undefined) prov.push([`summary.${k}`, s[k]]);
+  // Re-rendered as the run goes on: keep what the reader opened open.
+  const open = [...el('details').querySelectorAll('details')].map((d) => d.open);
   el('details').innerHTML = `<table>${prov.filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'object' ? JSON.stringify(v) : formatValue(v))}</td></tr>`).join('')}</table>
     ${r.warnings.length ? `<p><b>warnings</b></p><ul>${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
     ${s?.final ? `<details><summary>final values (summary.json)</summary><pre>${esc(JSON.stringify(s.final, null, 2))}</pre></details>` : ''}
     <details><summary>config.json</summary><pre>${esc(JSON.stringify(c, null, 2))}</pre></details>`;
+  el('details').querySelectorAll('details').forEach((d, i) => (d.open = open[i] ?? false));
 }
 
 async function renderReports(): Promise<void> {

@@ -40,7 +40,7 @@ const stops = {
   lr: { values: [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2], initial: num('lr', 0.03) },
   width: { values: [10, 20, 50, 100, 150, 200, 300], initial: num('width', 100) },
   rate: { values: [1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2], initial: num('rate', 1e-4) },
-  tasks: { values: [10, 20, 50, 100, 200, 300, 500], initial: num('tasks', 300) },
+  tasks: { values: [10, 20, 50, 100, 200, 300, 500], initial: num('tasks', 100) },
 };
 const sliders = Object.fromEntries(Object.entries(stops).map(([k, s]) => {
   const input = el<HTMLInputElement>(k);
