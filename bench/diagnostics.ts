@@ -16,7 +16,7 @@ import type { Batch, BatchCursor, Stream, Task } from '../src/benchmarks/Benchma
 import { parseConfig } from '../src/config/parseConfig.js';
 import { createProbeRunner, probeSchema } from '../src/diagnostics/ProbeRunner.js';
 import { singularValues, symmetricEigenvalues } from '../src/diagnostics/singularValues.js';
-import { Learner } from '../src/experiment/Learner.js';
+import { Learner } from '../src/learn/Learner.js';
 import { trainLoop } from '../src/experiment/trainLoop.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { Model } from '../src/nn/Model.js';

@@ -10,7 +10,7 @@ import type { LayerSpec } from '../src/nn/LayerSpec.js';
 import { mlp } from '../src/nn/models/mlp.js';
 import { convNet } from '../src/nn/models/convNet.js';
 import { resnet18 } from '../src/nn/models/resnet18.js';
-import { Learner } from '../src/experiment/Learner.js';
+import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { sgd } from '../src/optim/optimizers.js';
 

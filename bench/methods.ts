@@ -6,11 +6,13 @@ import { pathToFileURL } from 'node:url';
 import { getBackend } from '../src/backend/selectBackend.js';
 import type { Backend } from '../src/backend/Backend.js';
 import type { Batch, Stream, Task } from '../src/benchmarks/Benchmark.js';
-import { Learner } from '../src/experiment/Learner.js';
-import { trainLoop, type RunMethod } from '../src/experiment/trainLoop.js';
+import { Learner } from '../src/learn/Learner.js';
+import { trainLoop } from '../src/experiment/trainLoop.js';
+import type { RunMethod } from '../src/learn/RunMethod.js';
 import { applyEdits } from '../src/nn/applyEdits.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { createMethods } from '../src/methods/index.js';
+import { resolveMethodSettings } from '../src/experiment/methodSettings.js';
 import { mlp } from '../src/nn/models/mlp.js';
 import { Model } from '../src/nn/Model.js';
 import { sgd } from '../src/optim/optimizers.js';
@@ -112,7 +114,8 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
   const runs = cases.map((c) => {
     const model = Model.build(mlp({ hidden: [100, 100, 100], outputs: 10 }), { inputShape: [784], backend, rng: Rng.seeded(1) });
     const learner = new Learner({ model, optimizer: sgd({ lr: 0.003 }), loss: crossEntropy });
-    const methods = createMethods(c.methods, c.config, { model, learner, backend, rng: Rng.seeded(1).split('methods') });
+    const settings = Object.fromEntries(Object.entries(c.config).map(([k, v]) => [`method.${k}`, v]));
+    const methods = createMethods(resolveMethodSettings(c.methods.split('+'), settings), { model, learner, backend, rng: Rng.seeded(1).split('methods') });
     return { learner, methods, steps: 0, seconds: 0, stepTime: 0, methodTime: 0, offset: 0 };
   });
   const turn = (r: (typeof runs)[number], steps: number, count: boolean) => {

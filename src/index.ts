@@ -39,16 +39,18 @@ export { optimizerSchema, buildOptimizer, type OptimizerConfig } from './optim/o
 export type { Loss, LossValue } from './losses/Loss.js';
 export { crossEntropy } from './losses/crossEntropy.js';
 export { meanSquaredError } from './losses/meanSquaredError.js';
-export { Learner, type LearnerOptions, type LinearRegularizer } from './experiment/Learner.js';
+export { Learner, type LearnerOptions } from './learn/Learner.js';
+export type { LinearRegularizer } from './learn/LinearRegularizer.js';
+export type { Batch as LearnBatch, ExampleSource, TaskInfo } from './learn/Batch.js';
 
 // Extension points
-export type { Method, MethodInstance, MethodContext, StepInfo, BoundaryInfo, GrowthInfo } from './methods/Method.js';
+export type { Method, MethodInstance, MethodContext, StepInfo, BoundaryInfo, GrowthInfo } from './learn/Method.js';
 export type { Benchmark, Stream, Task, Batch, EvalSet, DataSource } from './benchmarks/Benchmark.js';
 export type { Diagnostic, DiagnosticContext, Tracker } from './diagnostics/Diagnostic.js';
 export { parseConfig, ConfigError } from './config/parseConfig.js';
 
 // Benchmarks
-export { registerBenchmark, getBenchmark, benchmarkNames, allBenchmarks, createStream } from './benchmarks/index.js';
+export { benchmarkRegistry, registerBenchmark, getBenchmark, benchmarkNames, allBenchmarks, createStream } from './benchmarks/index.js';
 export type { BatchCursor, CursorState, TaskSchedule, TaskStart, LearnerDefaults, BenchmarkContext, CommonStreamOptions } from './benchmarks/Benchmark.js';
 export { permutedMnist, permutedMnistSchema, type PermutedMnistConfig, type PermutedTask } from './benchmarks/permutedMnist.js';
 export { slowlyChangingRegression, slowlyChangingRegressionSchema, drawLtuTarget, ltuTargetValue, type SlowlyChangingRegressionConfig, type LtuTarget } from './benchmarks/slowlyChangingRegression.js';
@@ -81,7 +83,7 @@ export { JsonlTail, type TailRead } from './serve/JsonlTail.js';
 export type { ConditionSummary, FinalMetric, MeanSe } from './report/summarizeConditions.js';
 // Diagnostics
 export type { TrackerDefinition, TrackerContext } from './diagnostics/Diagnostic.js';
-export { registerDiagnostic, registeredDiagnostics, diagnosticNames, getDiagnostic, defaultDiagnostics, isTracker, type ProbeDefinition } from './diagnostics/index.js';
+export { diagnosticRegistry, registerDiagnostic, registeredDiagnostics, diagnosticNames, getDiagnostic, defaultDiagnostics, isTracker, type ProbeDefinition } from './diagnostics/index.js';
 export { createProbeRunner, probeSchema, buildProbeSchema, type ProbeConfig, type Probes, type ProbeRunnerOptions } from './diagnostics/ProbeRunner.js';
 export { deadFraction, dormantFraction, linearFraction, featureNorm, deadUnits, dormantUnits, linearUnits } from './diagnostics/unitActivity.js';
 export { effectiveRank, stableRank, approxRank } from './diagnostics/featureRank.js';
@@ -93,7 +95,7 @@ export { singularValues, symmetricEigenvalues, useSymmetricEigenvalues, type Sym
 export { effectiveRankOf, stableRankOf, approxRankOf } from './diagnostics/spectrum.js';
 // Methods
 export {
-  registerMethod, getMethod, methodNames, allMethods, parseMethodList, splitMethodConfig, configureMethod, createMethods, type MethodSetup,
+  methodRegistry, registerMethod, getMethod, methodNames, allMethods, parseMethodList, configureMethod, createMethods, type MethodSetup, type MethodConfig,
   bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection,
 } from './methods/index.js';
 export type { CbpConfig, CbpState } from './methods/cbp.js';
@@ -105,10 +107,12 @@ export { SpectralLinear, SpectralConv2d, type SpectralNormOptions } from './nn/l
 export { OnlineNorm, type OnlineNormOptions } from './nn/layers/OnlineNorm.js';
 export { Injection } from './nn/layers/Injection.js';
 // Experiments
-export { trainLoop, trainLoopAsync, initialLoopState, type LoopParts, type LoopState, type MetricRecord, type ProbeRunner, type RunMethod } from './experiment/trainLoop.js';
+export { trainLoop, trainLoopAsync, initialLoopState, type LoopParts, type LoopState, type MetricRecord,  } from './experiment/trainLoop.js';
+export type { ProbeRunner } from './learn/ProbeRunner.js';
+export type { RunMethod } from './learn/RunMethod.js';
 export { startRun, resumeRun, type RunSummary as ExperimentSummary, type Progress, type ExperimentOptions } from './experiment/runExperiment.js';
 export { resolveRunConfig, runOptionsSchema, type RunConfig, type RunRequest, type Catalog } from './experiment/runConfig.js';
-export { catalog } from './catalog.js';
+export { catalog } from './experiment/catalog.js';
 export { presets, presetList } from './experiment/presets.js';
 export type { Preset, PresetCondition } from './experiment/Preset.js';
 export { expandSweep, readSweepFile, sweepSchema, type SweepFile, type SweepPoint } from './experiment/sweep.js';

@@ -12,7 +12,7 @@ import { knownKeys, parseConfig } from '../src/config/parseConfig.js';
 import { modelSchema, buildModelSpec } from '../src/nn/modelConfig.js';
 import { optimizerSchema, buildOptimizer } from '../src/optim/optimizerConfig.js';
 import { Model } from '../src/nn/Model.js';
-import { Learner } from '../src/experiment/Learner.js';
+import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { meanSquaredError } from '../src/losses/meanSquaredError.js';
 import { initialLoopState, trainLoop, type LoopState, type MetricRecord } from '../src/experiment/trainLoop.js';

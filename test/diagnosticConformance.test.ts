@@ -12,7 +12,7 @@ import { convNet } from '../src/nn/models/convNet.js';
 import { resnet18 } from '../src/nn/models/resnet18.js';
 import { collectSlots } from '../src/nn/Slots.js';
 import type { LayerSpec } from '../src/nn/LayerSpec.js';
-import { Learner } from '../src/experiment/Learner.js';
+import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { adam } from '../src/optim/optimizers.js';
 import type { Diagnostic, DiagnosticContext } from '../src/diagnostics/Diagnostic.js';

@@ -12,10 +12,12 @@ import { mlp } from '../src/nn/models/mlp.js';
 import { convNet } from '../src/nn/models/convNet.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { adam, sgd } from '../src/optim/optimizers.js';
-import { Learner } from '../src/experiment/Learner.js';
-import { trainLoop, type MetricRecord, type RunMethod } from '../src/experiment/trainLoop.js';
-import { allMethods, configureMethod, createMethods, getMethod, methodNames, parseMethodList, registerMethod, splitMethodConfig } from '../src/methods/index.js';
-import type { MethodInstance } from '../src/methods/Method.js';
+import { Learner } from '../src/learn/Learner.js';
+import { trainLoop, type MetricRecord } from '../src/experiment/trainLoop.js';
+import type { RunMethod } from '../src/learn/RunMethod.js';
+import { resolveMethodSettings } from '../src/experiment/methodSettings.js';
+import { allMethods, configureMethod, createMethods, getMethod, methodNames, parseMethodList, registerMethod } from '../src/methods/index.js';
+import type { MethodInstance } from '../src/learn/Method.js';
 import { ConfigError } from '../src/config/parseConfig.js';
 import { tinyStream } from './helpers/tinyStream.js';
 
@@ -50,7 +52,18 @@ const active: Record<string, Record<string, unknown>> = {
 type Arch = 'mlp' | 'conv';
 const hooks = ['afterUpdate', 'atTaskBoundary', 'atDataGrowth', 'metrics'] as const;
 
-function run(spec: string, config: unknown, arch: Arch, seed = 1) {
+/** A method config as `--set` keys: plain keys become `method.<key>`, `{cbp: {...}}` becomes `cbp.<key>` (the CLI's path). */
+function asSettings(spec: string, config: Record<string, unknown>): Record<string, unknown> {
+  const names = spec.split('+');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (names.includes(k) && v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [kk, vv] of Object.entries(v)) out[`${k}.${kk}`] = vv;
+    else out[`method.${k}`] = v;
+  }
+  return out;
+}
+
+function run(spec: string, config: Record<string, unknown>, arch: Arch, seed = 1) {
   const backend = getBackend('ts');
   const inputShape = arch === 'mlp' ? [6] : [2, 10, 10];
   // Dropout in the MLP: a method that consumed the layers' random streams would show up as a difference from bp.
@@ -61,7 +74,8 @@ function run(spec: string, config: unknown, arch: Arch, seed = 1) {
   const learner = new Learner({ model, optimizer, loss: crossEntropy });
   const stream = tinyStream(backend, { inputShape, classes: 3, tasks: 4, examplesPerTask: 50, batchSize: 1, seed: 11, taskSignal: true, start: () => ({ dataGrowth: true }) });
   const calls: Record<string, number> = {};
-  const methods: RunMethod[] = createMethods(spec, config, { model, learner, backend, rng: Rng.seeded(seed).split('methods') }).map((m) => {
+  const configs = resolveMethodSettings(spec.split('+'), asSettings(spec, config));
+  const methods: RunMethod[] = createMethods(configs, { model, learner, backend, rng: Rng.seeded(seed).split('methods') }).map((m) => {
     const inner = m.instance;
     const wrapped: Record<string, unknown> = { ...inner };
     for (const h of hooks) {
@@ -99,17 +113,19 @@ test('the registry: every method has a zero-strength and an active configuration
   assert.deepEqual(methodNames().sort(), Object.keys(zeroStrength).sort());
   assert.deepEqual(methodNames().sort(), Object.keys(active).sort());
   assert.throws(() => registerMethod(getMethod('cbp')), /already registered/);
-  assert.throws(() => getMethod('cpb'), /'cpb' is not a method; known methods: .*cbp/);
+  assert.throws(() => getMethod('cpb'), /unknown method 'cpb'; known: .*cbp/);
   assert.deepEqual(parseMethodList('cbp+l2').map((m) => m.name), ['cbp', 'l2']);
   assert.throws(() => parseMethodList('cbp+cbp'), /twice/);
   assert.throws(() => parseMethodList('cbp+'), /not a method list/);
 });
 
-test('method configs of a combination are split by key, and unknown or ambiguous keys are errors', () => {
-  const ms = parseMethodList('cbp+l2');
-  assert.deepEqual(splitMethodConfig(ms, { rate: 0.1, coef: 0.2, cbp: { maturity: 5 } }), { cbp: { rate: 0.1, maturity: 5 }, l2: { coef: 0.2 } });
-  assert.throws(() => splitMethodConfig(ms, { rte: 1 }), (e: Error) => e instanceof ConfigError && /method cbp\+l2/.test(e.message) && /'rte'/.test(e.message) && /rate/.test(e.message) && /coef/.test(e.message));
-  assert.throws(() => splitMethodConfig(parseMethodList('head-reset+full-reset'), { every: 2 }), /head-reset\.every or full-reset\.every/);
+test('method settings of a combination are routed by key as on the command line, and unknown or ambiguous keys are errors', () => {
+  const [c, l] = resolveMethodSettings(['cbp', 'l2'], { 'method.rate': 0.1, 'method.coef': 0.2, 'cbp.maturity': 5 });
+  assert.deepEqual([c!.name, c!.rate, c!.maturity, l!.name, l!.coef], ['cbp', 0.1, 5, 'l2', 0.2]);
+  assert.deepEqual(resolveMethodSettings(['l2'], { 'method.l2.coef': 0.5 })[0]!.coef, 0.5);
+  assert.throws(() => resolveMethodSettings(['cbp', 'l2'], { 'method.rte': 1 }), (e: Error) => e instanceof ConfigError && /method cbp\+l2/.test(e.message) && /'rte'/.test(e.message) && /rate/.test(e.message) && /coef/.test(e.message));
+  assert.throws(() => resolveMethodSettings(['head-reset', 'full-reset'], { 'method.every': 2 }), /head-reset and full-reset both have 'every'; say which: method\.<name>\.every/);
+  assert.throws(() => resolveMethodSettings(['bp'], { 'cbp.rate': 1 }), /method cbp is not in this run/);
 });
 
 for (const m of allMethods()) {
@@ -135,8 +151,6 @@ for (const m of allMethods()) {
         for (const p of a.model.params) assert.ok(!p.data.some((v) => !Number.isFinite(v)), `${p.name} is not finite (config ${JSON.stringify(config)})`);
         for (const r of a.records) for (const [k, v] of Object.entries(r)) assert.ok(Number.isFinite(v), `${k} = ${v} in a record`);
         for (const [h, n] of Object.entries(a.calls)) assert.ok(n > 0, `hook ${h} was never reached (config ${JSON.stringify(config)})`);
-        const inst = a.methods[0]!.instance;
-        for (const r of inst.regularizers ?? []) assert.ok(a.learner.regularizers.includes(r), 'its regularizers reach the learner');
         if (config === active[m.name]) {
           const b = run(m.name, config, arch);
           assertSameBits(paramsOf(a.model), paramsOf(b.model), `${m.name} twice with seed 1`);

@@ -1,10 +1,9 @@
 import type { z } from 'zod';
 import type { Backend } from '../backend/Backend.js';
-import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Rng } from '../tensor/Rng.js';
-import type { Tensor } from '../tensor/Tensor.js';
-import type { ModelConfig } from '../nn/modelConfig.js';
-import type { OptimizerConfig } from '../optim/optimizerConfig.js';
+import type { Batch, EvalSet, TaskInfo } from '../learn/Batch.js';
+
+export type { Batch, EvalSet } from '../learn/Batch.js';
 
 /**
  * Benchmark -> Stream -> Task -> Batch (DESIGN.md section 3.7). A benchmark is a config schema plus a factory
@@ -12,21 +11,6 @@ import type { OptimizerConfig } from '../optim/optimizerConfig.js';
  * deterministic given the seed: task i and its epoch orders derive from rng.split(...) by index, so a run can
  * resume at (task, epoch, position) without replaying anything.
  */
-
-/** A batch in backend memory. The stream reuses its buffers: valid until the next batch is taken. */
-export interface Batch {
-  readonly x: Tensor;
-  /** Class indices (as floats) for classification; targets shaped like the output for regression. */
-  readonly y: FloatArray;
-}
-
-/** A fixed set of examples to evaluate on (a test split, a validation split, all data seen so far). */
-export interface EvalSet {
-  readonly name: string;
-  readonly size: number;
-  /** The examples in order, in batches of at most `batchSize` (the last may be smaller). */
-  batches(batchSize: number): Iterable<Batch>;
-}
 
 /** Where an epoch's iteration stands: enough to continue it exactly after a restart. */
 export interface CursorState {
@@ -59,7 +43,8 @@ export interface TaskStart {
   readonly dataGrowth?: boolean;
 }
 
-export interface Task {
+/** One task of a stream: its examples epoch by epoch, how long it trains, what happens at its start. */
+export interface Task extends TaskInfo {
   readonly index: number;
   /** A human-readable description: 'permutation 3', 'classes 10-14', 'chunk 7 of 50'. */
   readonly label: string;
@@ -108,10 +93,13 @@ export interface DataSource {
   readonly verify?: boolean;
 }
 
-/** What the paper trained on this benchmark with; a run's model/optimizer config starts from these. */
+/**
+ * What the paper trained on this benchmark with: settings of the run's `model` and `optimizer` sections
+ * (`{ arch: 'conv-net' }`, `{ lr: 0.01 }`), validated with the run's config like any other setting.
+ */
 export interface LearnerDefaults {
-  readonly model: Partial<ModelConfig>;
-  readonly optimizer: Partial<OptimizerConfig>;
+  readonly model: Readonly<Record<string, unknown>>;
+  readonly optimizer: Readonly<Record<string, unknown>>;
   /** Probe settings that suit the stream (e.g. a cadence in steps for a stream of one long task). */
   readonly probes?: Record<string, unknown>;
 }

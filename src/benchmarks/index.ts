@@ -1,5 +1,6 @@
 import type { Benchmark, BenchmarkContext, Stream } from './Benchmark.js';
 import { parseConfig } from '../config/parseConfig.js';
+import { Registry } from '../config/Registry.js';
 import { permutedMnist } from './permutedMnist.js';
 import { slowlyChangingRegression } from './slowlyChangingRegression.js';
 import { randomLabels } from './randomLabels.js';
@@ -7,30 +8,30 @@ import { classIncremental } from './classIncremental.js';
 import { continualBinary } from './continualBinary.js';
 import { warmStart } from './warmStart.js';
 
-const registry = new Map<string, Benchmark>();
+/** The supervised benchmarks: one file each, plus one line here. */
+export const benchmarkRegistry = new Registry<Benchmark>('benchmark', {
+  namePattern: { pattern: /^[a-z][a-z0-9-]*$/, description: "lowercase letters, digits and '-'" },
+});
+for (const b of [permutedMnist, slowlyChangingRegression, randomLabels, classIncremental, continualBinary, warmStart] as unknown as Benchmark[]) benchmarkRegistry.register(b);
 
-/** Add a benchmark to the registry. Names are unique: a second one with the same name is refused. */
+/** Adds a benchmark to the registry. Names are unique: a second one with the same name is refused. */
 export function registerBenchmark(b: Benchmark): void {
-  if (registry.has(b.name)) throw new Error(`benchmark '${b.name}' is already registered`);
-  registry.set(b.name, b);
+  benchmarkRegistry.register(b);
 }
-
-for (const b of [permutedMnist, slowlyChangingRegression, randomLabels, classIncremental, continualBinary, warmStart] as unknown as Benchmark[]) registerBenchmark(b);
 
 /** Names of the registered benchmarks, in registration order. */
 export function benchmarkNames(): string[] {
-  return [...registry.keys()];
+  return benchmarkRegistry.names();
 }
 
 /** Every registered benchmark. */
 export function allBenchmarks(): Benchmark[] {
-  return [...registry.values()];
+  return benchmarkRegistry.all();
 }
 
+/** The benchmark with this name, or an error naming the known ones. */
 export function getBenchmark(name: string): Benchmark {
-  const b = registry.get(name);
-  if (!b) throw new Error(`benchmark = ${JSON.stringify(name)} is not allowed: allowed: ${benchmarkNames().map((n) => JSON.stringify(n)).join(', ')}`);
-  return b;
+  return benchmarkRegistry.get(name);
 }
 
 /** Validate a benchmark's options (defaults filled in; errors name the key, value and what is allowed) and create its stream. */

@@ -3,7 +3,7 @@ import type { Backend } from '../backend/Backend.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Rng } from '../tensor/Rng.js';
 import type { Model } from '../nn/Model.js';
-import type { Learner } from '../experiment/Learner.js';
+import type { Learner } from '../learn/Learner.js';
 import type { Batch } from '../benchmarks/Benchmark.js';
 
 /** What a diagnostic reads: the model as it is, a probe batch from the current task, the initial parameters. */

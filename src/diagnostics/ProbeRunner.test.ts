@@ -8,7 +8,7 @@ import { activation, batchNorm, linear, type LayerSpec } from '../nn/LayerSpec.j
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { adam, sgd } from '../optim/optimizers.js';
 import type { Transform } from '../optim/Transform.js';
-import { Learner } from '../experiment/Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { trainLoop, type LoopState, type MetricRecord } from '../experiment/trainLoop.js';
 import { parseConfig } from '../config/parseConfig.js';
 import { tinyStream } from '../../test/helpers/tinyStream.js';

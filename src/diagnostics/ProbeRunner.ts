@@ -1,9 +1,9 @@
 import { useSymmetricEigenvalues } from './singularValues.js';
 import { symmetricEigenvalues as nativeSymmetricEigenvalues } from '../backend/native/nativeBackend.js';
 import { z } from 'zod';
-import type { Batch, Task } from '../benchmarks/Benchmark.js';
-import type { Learner } from '../experiment/Learner.js';
-import type { ProbeRunner } from '../experiment/trainLoop.js';
+import type { Batch, TaskInfo } from '../learn/Batch.js';
+import type { Learner } from '../learn/Learner.js';
+import type { ProbeRunner } from '../learn/ProbeRunner.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Rng } from '../tensor/Rng.js';
 import type { Diagnostic, DiagnosticContext, Tracker } from './Diagnostic.js';
@@ -69,7 +69,7 @@ interface Entry {
 export interface Probes extends ProbeRunner {
   readonly config: ProbeConfig;
   /** Run the given diagnostics now (all configured ones by default), on a probe batch from `task`. */
-  runNow(step: number, task: Task, names?: readonly string[]): Record<string, number>;
+  runNow(step: number, task: TaskInfo, names?: readonly string[]): Record<string, number>;
 }
 
 /**
@@ -105,7 +105,7 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
   const trackers = entries.filter((e) => e.tracker).map((e) => e.tracker!);
   const stepEntries = entries.filter((e) => e.everySteps > 0);
 
-  const run = (due: readonly Entry[], step: number, task: Task): Record<string, number> => {
+  const run = (due: readonly Entry[], step: number, task: TaskInfo): Record<string, number> => {
     const eventRng = rng.split(`step${step}`);
     let probe: Batch | null = null;
     const ctx: DiagnosticContext = {

@@ -6,7 +6,7 @@ import { Rng } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
 import { Model } from '../nn/Model.js';
 import { mlp } from '../nn/models/mlp.js';
-import { Learner } from '../experiment/Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { sgd } from '../optim/optimizers.js';
 import { scale } from '../optim/transforms.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Registry } from '../config/Registry.js';
 import type { Diagnostic, TrackerDefinition } from './Diagnostic.js';
 import { approxRank, effectiveRank, stableRank } from './featureRank.js';
 import { gradientNorm, ntkRank } from './gradientStats.js';
@@ -10,47 +11,51 @@ import { distanceFromInit, weightMagnitude } from './weightStats.js';
 /** A registered probe: a diagnostic computed at the cadence, or a tracker that watches every step. */
 export type ProbeDefinition = Diagnostic | TrackerDefinition;
 
+/** True for a tracker (it watches every step) rather than a diagnostic computed at the cadence. */
 export function isTracker(d: ProbeDefinition): d is TrackerDefinition {
   return 'create' in d;
 }
 
-/** Keys of the probe config that are not diagnostic names, and options that every diagnostic's config gets. */
+/** Keys of the probe config that are not diagnostic names. */
 export const reservedProbeKeys: readonly string[] = ['diagnostics', 'everySteps', 'everyTasks', 'batchSize', 'chunk'];
+/** Options that every diagnostic's config gets (its own cadence). */
 export const cadenceKeys: readonly string[] = ['everySteps', 'everyTasks'];
 
-const registry = new Map<string, ProbeDefinition>();
-
 /**
- * Add a diagnostic or tracker. Names are unique; a schema is a strict zod object whose fields all have
- * defaults (its fields become `probes.<name>.<field>`), and cannot use the cadence keys.
+ * The diagnostics and trackers. A schema is a strict zod object whose fields all have defaults (its fields
+ * become `probes.<name>.<field>`) and cannot use the cadence keys.
  */
+export const diagnosticRegistry = new Registry<ProbeDefinition>('diagnostic', {
+  namePattern: { pattern: /^[a-zA-Z][a-zA-Z0-9]*$/, description: 'letters and digits, starting with a letter' },
+  check(d) {
+    if (reservedProbeKeys.includes(d.name)) throw new Error(`diagnostics: '${d.name}' is a probe config key and cannot name a diagnostic`);
+    if (!(d.schema instanceof z.ZodObject)) throw new Error(`diagnostics: the schema of '${d.name}' must be a zod object`);
+    const keys = Object.keys(d.schema.shape);
+    const clash = keys.filter((k) => cadenceKeys.includes(k));
+    if (clash.length) throw new Error(`diagnostics: '${d.name}' has options named ${clash.join(', ')}, which are the cadence keys every probe gets`);
+    const defaults = d.schema.safeParse({});
+    if (!defaults.success) throw new Error(`diagnostics: every option of '${d.name}' needs a default (${defaults.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+  },
+});
+
+/** Adds a diagnostic or tracker to the registry (see diagnosticRegistry for what its schema must be). */
 export function registerDiagnostic(d: ProbeDefinition): void {
-  if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(d.name)) throw new Error(`diagnostics: the name '${d.name}' is not allowed (letters and digits, starting with a letter)`);
-  if (registry.has(d.name)) throw new Error(`diagnostics: a diagnostic named '${d.name}' is registered already`);
-  if (reservedProbeKeys.includes(d.name)) throw new Error(`diagnostics: '${d.name}' is a probe config key and cannot name a diagnostic`);
-  if (!(d.schema instanceof z.ZodObject)) throw new Error(`diagnostics: the schema of '${d.name}' must be a zod object`);
-  const keys = Object.keys(d.schema.shape);
-  const clash = keys.filter((k) => cadenceKeys.includes(k));
-  if (clash.length) throw new Error(`diagnostics: '${d.name}' has options named ${clash.join(', ')}, which are the cadence keys every probe gets`);
-  const defaults = d.schema.safeParse({});
-  if (!defaults.success) throw new Error(`diagnostics: every option of '${d.name}' needs a default (${defaults.error.issues.map((i) => i.path.join('.')).join(', ')})`);
-  registry.set(d.name, d);
+  diagnosticRegistry.register(d);
 }
 
 /** Every registered diagnostic and tracker, in registration order. */
 export function registeredDiagnostics(): ProbeDefinition[] {
-  return [...registry.values()];
+  return diagnosticRegistry.all();
 }
 
+/** The names of the registered diagnostics and trackers. */
 export function diagnosticNames(): string[] {
-  return [...registry.keys()];
+  return diagnosticRegistry.names();
 }
 
 /** The diagnostic or tracker with this name, or an error listing the names. */
 export function getDiagnostic(name: string): ProbeDefinition {
-  const d = registry.get(name);
-  if (!d) throw new Error(`diagnostics: no diagnostic named '${name}'; known: ${diagnosticNames().join(', ')}`);
-  return d;
+  return diagnosticRegistry.get(name);
 }
 
 for (const d of [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Backend } from '../backend/Backend.js';
-import { Learner } from '../experiment/Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { meanSquaredError } from '../losses/meanSquaredError.js';
 import { drawInit } from '../nn/init.js';
 import { Model } from '../nn/Model.js';

@@ -6,7 +6,7 @@ import { Tensor } from '../tensor/Tensor.js';
 import { Model } from '../nn/Model.js';
 import { mlp } from '../nn/models/mlp.js';
 import { activation, conv2d, flatten, linear, type LayerSpec } from '../nn/LayerSpec.js';
-import { Learner } from '../experiment/Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { sgd } from '../optim/optimizers.js';
 import type { DiagnosticContext } from './Diagnostic.js';

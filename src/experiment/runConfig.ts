@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import type { Benchmark, LearnerDefaults } from '../benchmarks/Benchmark.js';
-import type { Method } from '../methods/Method.js';
+import type { Method } from '../learn/Method.js';
 import { backendChoices } from '../backend/selectBackend.js';
 import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
+import { MethodKeyRouter } from './methodSettings.js';
+import { catalog as defaultCatalog } from './catalog.js';
+import { version as packageVersion } from '../version.js';
 import type { Registry } from '../config/Registry.js';
 import { modelSchema, type ModelConfig } from '../nn/modelConfig.js';
 import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.js';
 import type { Preset, PresetCondition } from './Preset.js';
 import { setPath, type Settings } from './settings.js';
-import type { ProbeFactory } from './ProbeFactory.js';
+import type { ProbeFactory } from '../learn/ProbeFactory.js';
 
 /** Options of the run itself (not of the learner): `--set run.<key>=...`. */
 export const runOptionsSchema = z.strictObject({
@@ -59,12 +62,6 @@ export interface RunRequest {
 
 const sections = ['benchmark', 'method', 'model', 'optimizer', 'probes', 'run'] as const;
 
-/** The method a key names explicitly (`<name>.x` or `method.<name>.x`), if any. */
-export function methodTarget(parts: readonly string[], catalog: Catalog): string | undefined {
-  if (catalog.methods.has(parts[0]!) && parts.length > 1) return parts[0];
-  if (parts[0] === 'method' && parts.length > 2 && catalog.methods.has(parts[1]!)) return parts[1];
-  return undefined;
-}
 
 /**
  * Resolve a request into a full RunConfig: preset settings, then the request's settings, routed by key
@@ -72,7 +69,7 @@ export function methodTarget(parts: readonly string[], catalog: Catalog): string
  * `optimizer.x`, `probes.x`, `run.x`), each section validated by its schema. Every problem is reported at
  * once, naming the key, the value and what is allowed.
  */
-export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: string): RunConfig {
+export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCatalog(), version: string = packageVersion): RunConfig {
   const preset = req.preset ? catalog.presets.get(req.preset) : null;
   const benchmarkName = req.benchmark ?? preset?.benchmark;
   if (!benchmarkName) throw new ConfigError('run', [`no benchmark given; known: ${catalog.benchmarks.names().join(', ')}`]);
@@ -90,41 +87,15 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
   const methodNames = req.methods && req.methods.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const dup = methodNames.find((m, i) => methodNames.indexOf(m) !== i);
   if (dup) throw new ConfigError('run', [`method ${dup} is named twice`]);
-  const methods = methodNames.map((n) => catalog.methods.get(n));
+  const router = new MethodKeyRouter(methodNames, catalog.methods);
 
   const raw: Record<(typeof sections)[number], Record<string, unknown>> = { benchmark: {}, method: {}, model: {}, optimizer: {}, probes: {}, run: {} };
-  const perMethod: Record<string, Record<string, unknown>> = Object.fromEntries(methodNames.map((m) => [m, {}]));
   const problems: string[] = [];
   const benchKeys = knownKeys(benchmark.schema);
   const route = (key: string, value: unknown, lenient: boolean) => {
     const parts = key.split('.');
     const head = parts[0]!;
-    const named = methodTarget(parts, catalog);
-    if (named && !methodNames.includes(named)) {
-      // A preset's settings for a method this run does not use (e.g. cbp's rate when running bp) do not apply.
-      if (lenient) return;
-      return void problems.push(`${key}: method ${named} is not in this run (methods: ${methodNames.join(', ')}); add it with --method`);
-    }
-    if (head === 'method' || methodNames.includes(head)) {
-      let rest = head === 'method' ? parts.slice(1) : parts.slice(1);
-      let target: string | undefined = head === 'method' ? undefined : head;
-      if (!target && rest.length > 1 && methodNames.includes(rest[0]!)) {
-        target = rest[0];
-        rest = rest.slice(1);
-      }
-      if (rest.length === 0) return void problems.push(`${key}: a method key needs a field (method.<field> or method.<name>.<field>)`);
-      if (!target) {
-        const owners = methods.filter((m) => knownKeys(m.schema).includes(rest[0]!)).map((m) => m.name);
-        if (owners.length === 1) target = owners[0];
-        else if (owners.length > 1) return void problems.push(`${key}: ${owners.join(' and ')} both have '${rest[0]}'; say which: method.<name>.${rest.join('.')}`);
-        else {
-          const all = methods.map((m) => `${m.name}: ${knownKeys(m.schema).join(', ') || '(no options)'}`).join('; ');
-          return void problems.push(`${key}: no chosen method has an option '${rest[0]}' (${all})`);
-        }
-      }
-      setPath(perMethod[target!]!, rest, value);
-      return;
-    }
+    if (router.route(key, value, lenient, problems)) return;
     if ((sections as readonly string[]).includes(head) && parts.length > 1) {
       setPath(raw[head as (typeof sections)[number]], parts.slice(1), value);
       return;
@@ -154,7 +125,7 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
   const defaults: LearnerDefaults = benchConfig ? benchmark.defaults(benchConfig) : { model: {}, optimizer: {} };
   const model = attempt(() => parseConfig(modelSchema, { ...defaults.model, ...raw.model }, 'model'));
   const optimizer = attempt(() => parseConfig(optimizerSchema, { ...defaults.optimizer, ...raw.optimizer }, 'optimizer'));
-  const methodConfigs = methods.map((m) => attempt(() => parseConfig(m.schema, perMethod[m.name], `method ${m.name}`)) as Record<string, unknown> | undefined);
+  const methodConfigs = router.configs(problems);
   const probes = attempt(() => parseConfig(catalog.probes.schema, { ...(defaults.probes ?? {}), ...raw.probes }, 'probes')) as Record<string, unknown> | undefined;
   const run = attempt(() => parseConfig(runOptionsSchema, raw.run, 'run'));
   const seed = req.seed ?? 0;
@@ -170,7 +141,7 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: str
     backendRequested: backend,
     backend,
     benchmark: { name: benchmark.name, ...benchConfig! },
-    methods: methods.map((m, i) => ({ name: m.name, ...methodConfigs[i]! })),
+    methods: methodConfigs.map((m) => ({ ...m! })),
     model: model!,
     optimizer: optimizer!,
     probes: probes!,

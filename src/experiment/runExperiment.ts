@@ -12,11 +12,14 @@ import { buildOptimizer } from '../optim/optimizerConfig.js';
 import { Rng, type RngState } from '../tensor/Rng.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { readCheckpoint, writeCheckpoint } from './checkpointFile.js';
-import { Learner } from './Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { Recorder, type RecorderPosition } from './Recorder.js';
 import type { Catalog, RunConfig } from './runConfig.js';
+import { catalog as defaultCatalog } from './catalog.js';
 import { restoreInto } from './stateTree.js';
-import { initialLoopState, trainLoopAsync, type LoopState, type RunMethod } from './trainLoop.js';
+import { initialLoopState, trainLoopAsync, type LoopState,  } from './trainLoop.js';
+import type { RunMethod } from '../learn/RunMethod.js';
+import { createMethods } from '../methods/index.js';
 
 /** What a progress display gets after each step (read it, don't keep it). */
 export interface Progress {
@@ -52,7 +55,8 @@ export interface RunSummary {
 
 export interface ExperimentOptions {
   readonly out: string;
-  readonly catalog: Catalog;
+  /** The registries to take the benchmark, methods and probes from (default: supple's own). */
+  readonly catalog?: Catalog;
   /** Called every 64 steps. */
   readonly onProgress?: (p: Progress) => void;
   /** Polled between steps; true stops cleanly (a checkpoint is written). */
@@ -102,7 +106,7 @@ export async function resumeRun(opts: ExperimentOptions): Promise<RunSummary> {
 
 async function execute(config: RunConfig, saved: Checkpoint | null | undefined, opts: ExperimentOptions): Promise<RunSummary> {
   const out = resolve(opts.out);
-  const { catalog } = opts;
+  const catalog = opts.catalog ?? defaultCatalog();
   const backend = getBackend(config.backendRequested);
   if (saved !== null && config.backend !== backend.name) {
     throw new Error(`--resume: the run used the ${config.backend} backend; this machine gives ${backend.name} for '${config.backendRequested}' (bit-for-bit continuation needs the same backend: set SUPPLE_BACKEND=${config.backend})`);
@@ -118,13 +122,8 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const spec = buildModelSpec(config.model, stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkFinite });
   const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.loss === 'mse' ? meanSquaredError : crossEntropy });
-  const methods: RunMethod[] = config.methods.map(({ name, ...options }) => {
-    const m = catalog.methods.get(name);
-    // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
-    const rng = root.split(`method/${name}`);
-    const instance = m.create(options, { model, learner, backend, rng });
-    return { name, instance, rng };
-  });
+  // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
+  const methods: RunMethod[] = createMethods(config.methods, { model, learner, backend, rng: root }, catalog.methods);
   const probes = catalog.probes.create(config.probes, { learner, backend, rng: root.split('probes') });
   const benchmarkRng = root.split('benchmark-edits');
   const bestParams: { state: ModelState | null } = { state: null };

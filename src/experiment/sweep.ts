@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../config/parseConfig.js';
 import type { Catalog, RunRequest } from './runConfig.js';
-import { methodTarget, resolveRunConfig } from './runConfig.js';
+import { resolveRunConfig } from './runConfig.js';
+import { methodTarget } from './methodSettings.js';
 import type { Settings } from './settings.js';
 
 /** A sweep file (JSON or YAML): a base configuration, a grid over settings, conditions, and seeds. */
@@ -79,7 +80,7 @@ export function expandSweep(s: SweepFile, catalog: Catalog, version: string): Sw
       // Base settings for methods a run does not use (cbp's rate in a bp run) are left out of that run.
       const chosen = methods ?? preset?.methods ?? ['bp'];
       for (const [k, v] of Object.entries(s.set)) {
-        const m = methodTarget(k.split('.'), catalog);
+        const m = methodTarget(k.split('.'), catalog.methods);
         if (!(k in set) && (!m || chosen.includes(m))) set[k] = v;
       }
       for (const seed of seeds) {

@@ -6,10 +6,10 @@ import { Model } from '../nn/Model.js';
 import { mlp } from '../nn/models/mlp.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { sgd } from '../optim/optimizers.js';
-import { Learner } from './Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { initialLoopState, trainLoop, type MetricRecord, type LoopState } from './trainLoop.js';
 import { tinyStream } from '../../test/helpers/tinyStream.js';
-import type { MethodInstance } from '../methods/Method.js';
+import type { MethodInstance } from '../learn/Method.js';
 
 function setup(seed = 1) {
   const backend = getBackend('ts');

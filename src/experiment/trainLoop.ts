@@ -4,27 +4,12 @@ import { applyEdits } from '../nn/applyEdits.js';
 import type { ModelState } from '../nn/Model.js';
 import type { Rng } from '../tensor/Rng.js';
 import type { LossValue } from '../losses/Loss.js';
-import type { MethodInstance } from '../methods/Method.js';
-import type { Learner, LinearRegularizer } from './Learner.js';
-
-/** A configured method in a run. */
-export interface RunMethod {
-  readonly name: string;
-  readonly instance: MethodInstance;
-  /** The method's random stream (the one its factory got): its edits' redraws come from it too. */
-  readonly rng: Rng;
-}
+import type { Learner } from '../learn/Learner.js';
+import type { ProbeRunner } from '../learn/ProbeRunner.js';
+import type { RunMethod } from '../learn/RunMethod.js';
 
 /** One metrics record: {"step", "task", "<key>": value}. */
 export type MetricRecord = { step: number; task: number } & Record<string, number>;
-
-/** Diagnostics at a cadence (issue 4 implements it); must not change the training run. */
-export interface ProbeRunner {
-  /** After every step (trackers; cheap). Returns records to write, if this step is on the cadence. */
-  afterStep(step: number, task: Task): Record<string, number> | null;
-  /** At the end of each task. */
-  atTaskEnd(step: number, task: Task): Record<string, number> | null;
-}
 
 /** Where the loop stands: JSON, saved in checkpoints so that a run continues exactly. */
 export interface LoopState {
@@ -116,9 +101,6 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
   const { stream, learner, methods } = parts;
   const model = learner.model;
   const classification = stream.loss === 'cross-entropy';
-  const regularizers: LinearRegularizer[] = methods.flatMap((m) => m.instance.regularizers ?? []);
-  learner.regularizers = regularizers;
-  learner.needGradients = methods.some((m) => m.instance.needsGradients);
   const states = () => [learner.optState, ...methods.map((m) => m.instance.state)];
   const edit = (m: RunMethod | null, edits: readonly Edit[] | undefined, rng: Rng) => {
     if (!edits || edits.length === 0) return;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 
 export const bpSchema = z.strictObject({});
 

@@ -8,10 +8,10 @@ import { activation, batchNorm, conv2d, flatten, layerNorm, linear, sequential, 
 import { applyEdits } from '../nn/applyEdits.js';
 import { collectSlots } from '../nn/Slots.js';
 import type { AddToParam, Edit } from '../nn/Edit.js';
-import { Learner } from '../experiment/Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { adam, sgd } from '../optim/optimizers.js';
-import type { StepInfo } from './Method.js';
+import type { StepInfo } from '../learn/Method.js';
 import { cbp, cbpSchema, type CbpState } from './cbp.js';
 import { configureMethod } from './index.js';
 

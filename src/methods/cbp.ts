@@ -6,7 +6,7 @@ import type { Layer } from '../nn/Layer.js';
 import type { Model } from '../nn/Model.js';
 import { UnitSlots } from '../nn/Slots.js';
 import type { UnitGroup } from '../nn/UnitGroup.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import { noEdits } from './taskEvents.js';
 
 export const cbpSchema = z.strictObject({

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import { Tensor } from '../tensor/Tensor.js';
 import type { EvalSet } from '../benchmarks/Benchmark.js';
-import type { Learner } from '../experiment/Learner.js';
+import type { Learner } from '../learn/Learner.js';
 import type { LossValue } from '../losses/Loss.js';
 import type { Edit } from '../nn/Edit.js';
 import type { GradSink, GradTarget } from '../nn/Layer.js';
 import type { Conv2d } from '../nn/layers/Conv2d.js';
 import type { Linear } from '../nn/layers/Linear.js';
 import type { Param } from '../nn/Param.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import { countTaskEvent, noEdits, taskEvents, type TaskEvents } from './taskEvents.js';
 
 export const dashSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Edit } from '../nn/Edit.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import type { ResetState } from './headReset.js';
 import { countTaskEvent, isNth, noEdits, taskEvents } from './taskEvents.js';
 

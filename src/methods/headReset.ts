@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Edit } from '../nn/Edit.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import { countTaskEvent, isNth, noEdits, taskEvents, type TaskEvents } from './taskEvents.js';
 
 export const headResetSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { LinearRegularizer } from '../experiment/Learner.js';
+import type { LinearRegularizer } from '../learn/LinearRegularizer.js';
 import type { Param } from '../nn/Param.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 
 export const l2Schema = z.strictObject({
   coef: z.number().min(0).default(1e-4).describe('weight decay: gradient += coef * theta (PyTorch SGD weight_decay; loss += coef / 2 * |theta|^2)'),
@@ -15,16 +15,18 @@ export function includeFilter(include: 'all' | 'weights'): ((p: Param) => boolea
 }
 
 /**
- * L2 regularization (weight decay) as a linear regularizer: it folds into the update exactly, fused into
- * backward for plain SGD, or added to the gradient before any other optimizer (as torch.optim's weight_decay).
+ * L2 regularization (weight decay) as a linear regularizer that the learner applies from the method's creation
+ * on: it folds into the update exactly, fused into backward for plain SGD, or added to the gradient before any
+ * other optimizer (as torch.optim's weight_decay).
  */
 export const l2: Method<typeof l2Schema> = {
   name: 'l2',
   description: 'L2 regularization: weight decay added to the gradient',
   schema: l2Schema,
-  create(c) {
+  create(c, { learner }) {
     const filter = includeFilter(c.include);
     const reg: LinearRegularizer = { coef: c.coef, ...(filter ? { appliesTo: filter } : {}) };
-    return { state: {}, regularizers: [reg] };
+    learner.addRegularizer(reg);
+    return { state: {} };
   },
 };

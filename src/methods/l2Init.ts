@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { LinearRegularizer } from '../experiment/Learner.js';
+import type { LinearRegularizer } from '../learn/LinearRegularizer.js';
 import { ParamSlots } from '../nn/Slots.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import { includeFilter } from './l2.js';
 
 export const l2InitSchema = z.strictObject({
@@ -24,7 +24,7 @@ export const l2Init: Method<typeof l2InitSchema> = {
   description: 'L2-Init: regularize toward the initial parameters (Kumar et al. 2023)',
   reference: 'Kumar, Marklund, Van Roy. Maintaining Plasticity in Continual Learning via Regenerative Regularization. CoLLAs 2024',
   schema: l2InitSchema,
-  create(c, { model }) {
+  create(c, { model, learner }) {
     const anchor = new ParamSlots(
       'l2Init.anchor',
       model.params.map((p) => {
@@ -37,6 +37,7 @@ export const l2Init: Method<typeof l2InitSchema> = {
     const filter = includeFilter(c.include);
     const reg: LinearRegularizer = { coef: 2 * c.coef, anchor: anchor.arrays, ...(filter ? { appliesTo: filter } : {}) };
     const state: L2InitState = { anchor };
-    return { state, regularizers: [reg] };
+    learner.addRegularizer(reg);
+    return { state };
   },
 };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Edit } from '../nn/Edit.js';
 import type { UnitGroup } from '../nn/UnitGroup.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import { noEdits } from './taskEvents.js';
 
 export const redoSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Edit, ShrinkPerturb } from '../nn/Edit.js';
 import { ParamSlots } from '../nn/Slots.js';
-import type { Method } from './Method.js';
+import type { Method } from '../learn/Method.js';
 import { countTaskEvent, noEdits, taskEvents, type TaskEvents } from './taskEvents.js';
 
 export const shrinkPerturbSchema = z

@@ -9,7 +9,7 @@ import { batchNorm, conv2d, flatten, linear, maxPool2d, relu, sequential } from 
 import { applyEdits } from './applyEdits.js';
 import { ParamSlots, UnitSlots, collectSlots } from './Slots.js';
 import { adam } from '../optim/optimizers.js';
-import { Learner } from '../experiment/Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 

@@ -10,7 +10,7 @@ import { mlp } from '../nn/models/mlp.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { meanSquaredError } from '../losses/meanSquaredError.js';
 import { sgd } from '../optim/optimizers.js';
-import { Learner } from '../experiment/Learner.js';
+import { Learner } from '../learn/Learner.js';
 import { trainLoop, type MetricRecord } from '../experiment/trainLoop.js';
 import { tinyStream } from '../../test/helpers/tinyStream.js';
 import { meanAndSe } from './aggregate.js';

@@ -2,7 +2,7 @@
 import { getBackend } from '../../src/backend/selectBackend.js';
 import type { Backend } from '../../src/backend/Backend.js';
 import type { Batch, EvalSet, Task } from '../../src/benchmarks/Benchmark.js';
-import { Learner } from '../../src/experiment/Learner.js';
+import { Learner } from '../../src/learn/Learner.js';
 import { crossEntropy } from '../../src/losses/crossEntropy.js';
 import type { Loss } from '../../src/losses/Loss.js';
 import type { LayerSpec } from '../../src/nn/LayerSpec.js';
@@ -10,7 +10,7 @@ import { Model } from '../../src/nn/Model.js';
 import { sgd } from '../../src/optim/optimizers.js';
 import type { Transform } from '../../src/optim/Transform.js';
 import { configureMethod, getMethod } from '../../src/methods/index.js';
-import type { MethodInstance, StepInfo } from '../../src/methods/Method.js';
+import type { MethodInstance, StepInfo } from '../../src/learn/Method.js';
 import { Rng } from '../../src/tensor/Rng.js';
 import { Tensor } from '../../src/tensor/Tensor.js';
 
@@ -35,8 +35,6 @@ export function setupMethod(
   const learner = new Learner({ model, optimizer: opts.optimizer ?? sgd({ lr: 0.1 }), loss: opts.loss ?? crossEntropy });
   const m = getMethod(name);
   const inst = m.create(configureMethod(m, config) as never, { model, learner, backend, rng: Rng.seeded(9) });
-  learner.regularizers = [...(inst.regularizers ?? [])];
-  learner.needGradients = inst.needsGradients ?? false;
   return { backend, model, learner, inst, rng: Rng.seeded(10) };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Benchmark } from '../../src/benchmarks/Benchmark.js';
-import type { Method } from '../../src/methods/Method.js';
+import type { Method } from '../../src/learn/Method.js';
 import { Registry } from '../../src/config/Registry.js';
 import type { Catalog } from '../../src/experiment/runConfig.js';
 import type { Preset } from '../../src/experiment/Preset.js';

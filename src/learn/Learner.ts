@@ -6,18 +6,7 @@ import type { Param } from '../nn/Param.js';
 import type { Loss, LossValue } from '../losses/Loss.js';
 import { applyUpdates, type Affine, type StepClock, type Transform } from '../optim/Transform.js';
 import { BatchCache } from '../nn/BatchCache.js';
-
-/**
- * A regularizer whose gradient is linear in the parameters: grad += coef * (theta - anchor) for the
- * parameters it applies to (anchor 0 when absent). L2 (anchor 0) and L2-Init (anchor theta_0) are of this
- * form, which lets them fold into a fused SGD step exactly.
- */
-export interface LinearRegularizer {
-  readonly coef: number;
-  /** By parameter index; null entries mean anchor 0. */
-  readonly anchor?: ReadonlyArray<FloatArray | null>;
-  readonly appliesTo?: (p: Param) => boolean;
-}
+import type { LinearRegularizer } from './LinearRegularizer.js';
 
 export interface LearnerOptions {
   readonly model: Model;
@@ -32,9 +21,11 @@ export interface LearnerOptions {
 }
 
 /**
- * The training step of supple: forward, loss, backward, optimizer, apply. It owns the optimizer state and the
- * update count. Plasticity methods add linear regularizers and edit between steps; the loop that feeds
- * batches and calls method hooks lives in the experiment runner.
+ * The training step of supple: forward, loss, backward, regularizers, optimizer, apply. It owns the optimizer
+ * state, the update count and the regularizers that methods add (l2, l2-init: a method adds its regularizer
+ * when it is created, so a hand-written loop over `trainStep` trains with it as the runner's loop does).
+ * Methods edit between steps; the loop that feeds batches and calls method hooks is the caller's (the
+ * supervised runner's, an RL agent's, or your own).
  */
 export class Learner {
   readonly model: Model;
@@ -47,9 +38,8 @@ export class Learner {
   taskStartStep = 0;
   /** The epoch within the current task (set by the training loop; 'epochs' schedules read it). */
   epoch = 0;
-  regularizers: LinearRegularizer[] = [];
-  /** Set when something reads param.grad after a step (then fusion is off). */
-  needGradients = false;
+  private readonly regs: LinearRegularizer[] = [];
+  private gradientsRequired = false;
   private readonly fuseMode: 'auto' | 'never';
   private readonly gradSink: GradientSink;
   private readonly fusedSink: FusedSink;
@@ -76,6 +66,27 @@ export class Learner {
     );
   }
 
+  /** The linear regularizers applied at every step, in the order they were added. */
+  get regularizers(): readonly LinearRegularizer[] {
+    return this.regs;
+  }
+
+  /** Adds a regularizer to every following step (methods call this when they are created). */
+  addRegularizer(r: LinearRegularizer): void {
+    if (!(Number.isFinite(r.coef) && r.coef >= 0)) throw new Error(`learner: a regularizer's coef = ${r.coef} is not allowed: a finite number >= 0`);
+    this.regs.push(r);
+  }
+
+  /** Something reads param.grad after each step (a method's utility): from now on gradients are materialized (no fused SGD). */
+  requireGradients(): void {
+    this.gradientsRequired = true;
+  }
+
+  /** True once something has asked for param.grad after each step. */
+  get gradientsNeeded(): boolean {
+    return this.gradientsRequired;
+  }
+
   /** A new task begins: schedules of kind 'per-task' restart. */
   startTask(): void {
     this.taskStartStep = this.step;
@@ -83,7 +94,7 @@ export class Learner {
 
   /** True when the next step applies the optimizer inside backward. */
   get fused(): boolean {
-    return this.fuseMode === 'auto' && !this.needGradients && this.optimizer.affine !== undefined;
+    return this.fuseMode === 'auto' && !this.gradientsRequired && this.optimizer.affine !== undefined;
   }
 
   /**
@@ -102,13 +113,13 @@ export class Learner {
     clock.step = step;
     clock.taskStep = step - this.taskStartStep;
     clock.epoch = this.epoch;
-    if (this.fused && this.fusedSink.prepare(this.optimizer, clock, this.regularizers)) {
+    if (this.fused && this.fusedSink.prepare(this.optimizer, clock, this.regs)) {
       model.backward(dOut, this.fusedSink);
-      this.fusedSink.applyAnchors(backend, this.regularizers);
+      this.fusedSink.applyAnchors(backend, this.regs);
     } else {
       model.backward(dOut, this.gradSink);
       const params = model.params;
-      for (const r of this.regularizers) {
+      for (const r of this.regs) {
         for (let i = 0; i < params.length; i++) {
           const p = params[i]!;
           if (!p.trainable || (r.appliesTo && !r.appliesTo(p))) continue;

@@ -3,9 +3,9 @@ import type { Backend } from '../backend/Backend.js';
 import type { Rng } from '../tensor/Rng.js';
 import type { Edit } from '../nn/Edit.js';
 import type { Model } from '../nn/Model.js';
-import type { Learner, LinearRegularizer } from '../experiment/Learner.js';
 import type { LossValue } from '../losses/Loss.js';
-import type { Batch, EvalSet, Task } from '../benchmarks/Benchmark.js';
+import type { Batch, EvalSet, ExampleSource, TaskInfo } from './Batch.js';
+import type { Learner } from './Learner.js';
 
 /** What a method sees when it is created. It must not mutate the model: it returns edits. */
 export interface MethodContext {
@@ -23,41 +23,38 @@ export interface StepInfo {
   readonly task: number;
   readonly batch: Batch;
   readonly loss: LossValue;
-  /** The task being trained: methods that score units on a batch of their own draw it with `taskData.probe`. */
-  readonly taskData: Task;
+  /** What is being trained: methods that score units on a batch of their own draw it with `taskData.probe`. */
+  readonly taskData: ExampleSource;
 }
 
 /** At a task boundary (before the first step of `task`), when the stream gives a task signal. */
 export interface BoundaryInfo {
   readonly step: number;
   /** The task about to start. */
-  readonly task: Task;
+  readonly task: TaskInfo;
 }
 
 /** When new data joins the training set (warm-starting), before training on it. */
 export interface GrowthInfo {
   readonly step: number;
-  readonly task: Task;
+  readonly task: TaskInfo;
   /** All training data seen so far, the new data included. */
   readonly seen: EvalSet;
 }
 
 /**
- * A plasticity method once configured: optional typed hooks returning edits, linear regularizers, metrics
- * and state. `state` may hold ParamSlots / UnitSlots: applyEdits resets their entries when any edit
+ * A plasticity method once configured: optional typed hooks returning edits, metrics and state. A method
+ * that changes the loss adds its linear regularizer to `ctx.learner` when it is created (so no loop can
+ * forget it). `state` may hold ParamSlots / UnitSlots: applyEdits resets their entries when any edit
  * reinitializes what they shadow, and checkpoints save and restore the whole tree.
  */
 export interface MethodInstance {
   readonly state: unknown;
-  /** Added to the loss (their gradients fold into the update, fused or not). Read every step. */
-  readonly regularizers?: readonly LinearRegularizer[];
   afterUpdate?(info: StepInfo): readonly Edit[];
   atTaskBoundary?(info: BoundaryInfo): readonly Edit[];
   atDataGrowth?(info: GrowthInfo): readonly Edit[];
   /** Counters to record, keyed like 'method/replaced/h1'. */
   metrics?(): Record<string, number>;
-  /** True if it reads param.grad after a step (turns off fused SGD). */
-  readonly needsGradients?: boolean;
 }
 
 /**

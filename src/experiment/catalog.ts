@@ -1,0 +1,15 @@
+import { benchmarkRegistry } from '../benchmarks/index.js';
+import { createProbeRunner, probeSchema, type ProbeConfig } from '../diagnostics/ProbeRunner.js';
+import { methodRegistry } from '../methods/index.js';
+import { presets } from './presets.js';
+import type { Catalog } from './runConfig.js';
+
+/** Everything registered: the benchmarks, methods, presets and probes the CLI offers (the shared registries). */
+export function catalog(): Catalog {
+  return {
+    benchmarks: benchmarkRegistry,
+    methods: methodRegistry,
+    presets,
+    probes: { schema: probeSchema, create: (config, ctx) => createProbeRunner(config as ProbeConfig, { learner: ctx.learner, rng: ctx.rng }) },
+  };
+}
