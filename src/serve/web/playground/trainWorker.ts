@@ -8,10 +8,10 @@ import { createTsBackend } from '../../../backend/ts/tsBackend.js';
 import { createWasmBackend } from '../../../backend/wasm/wasmBackend.js';
 import type { Backend } from '../../../backend/Backend.js';
 import { createProbeRunner, probeSchema } from '../../../diagnostics/ProbeRunner.js';
-import { Learner } from '../../../experiment/Learner.js';
-import { initialLoopState, trainLoop, type RunMethod } from '../../../experiment/trainLoop.js';
+import { Learner } from '../../../learn/Learner.js';
+import { initialLoopState, trainLoop } from '../../../experiment/trainLoop.js';
 import { crossEntropy } from '../../../losses/crossEntropy.js';
-import { getMethod } from '../../../methods/index.js';
+import { createMethods } from '../../../methods/index.js';
 import { Model } from '../../../nn/Model.js';
 import { buildModelSpec, modelSchema } from '../../../nn/modelConfig.js';
 import { buildOptimizer, optimizerSchema } from '../../../optim/optimizerConfig.js';
@@ -84,9 +84,7 @@ async function train(s: PlaygroundSettings): Promise<void> {
   const spec = buildModelSpec(modelSchema.parse({ hidden: [s.width, s.width, s.width] }), stream.inputShape, stream.outputs);
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model') });
   const learner = new Learner({ model, optimizer: buildOptimizer(optimizerSchema.parse({ name: 'sgd', lr: s.lr })), loss: crossEntropy });
-  const method = getMethod(s.method);
-  const rng = root.split(`method/${s.method}`);
-  const methods: RunMethod[] = [{ name: s.method, instance: method.create(method.schema.parse(methodOptions(s)), { model, learner, backend, rng }), rng }];
+  const methods = createMethods([{ name: s.method, ...methodOptions(s) }], { model, learner, backend, rng: root });
   const probes = createProbeRunner(probeSchema.parse({ diagnostics: ['deadFraction'], batchSize: 500, everyTasks: 1 }), { learner, rng: root.split('probes') });
   let lastProgress = 0;
   trainLoop({
