@@ -1,4 +1,4 @@
-// Cost of the diagnostics (issue 4): probes at the default cadence on an online permuted-MNIST-shaped run
+// Cost of the diagnostics: probes at the default cadence on an online permuted-MNIST-shaped run
 // (784-100-100-100-10 ReLU, SGD lr 0.003, batch 1, one probe of 2000 examples at each task end), the per-step
 // cost of the updateSize tracker, and singular values of a 2000 x 100 feature matrix.
 //

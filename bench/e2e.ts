@@ -13,7 +13,7 @@ export interface E2eWorkload {
   readonly name: string;
   readonly description: string;
   readonly args: readonly string[];
-  /** Target examples/s (issue 6). */
+  /** Target examples/s (the end-to-end speed the project promises). */
   readonly target: number;
   /** The paper's PyTorch code on this machine, as reported in the issue (examples/s). */
   readonly reference: number;

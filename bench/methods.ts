@@ -151,7 +151,7 @@ function overhead(backend: Backend, pool: Pool, r: { learner: Learner; methods: 
     const t1 = performance.now();
     for (const m of r.methods) {
       const edits = m.instance.afterUpdate?.({ step: learner.step, task: 0, batch: b, loss, taskData: task });
-      if (edits && edits.length) applyEdits(edits, { model: learner.model, states: states() }, m.rng);
+      if (edits?.length) applyEdits(edits, { model: learner.model, states: states() }, m.rng);
     }
     const t2 = performance.now();
     r.stepTime += t1 - t0;

@@ -15,6 +15,7 @@ import { ImageEncoder } from '../src/benchmarks/ImageEncoder.js';
 import { imageTask } from '../src/benchmarks/imageTask.js';
 import type { ImageSet } from '../src/benchmarks/data/ImageSet.js';
 import { packageRoot } from '../src/benchmarks/data/packageRoot.js';
+import type { Batch } from '../src/learn/Batch.js';
 
 /** The folder holding mnist/ for benchmarks: --data-dir, SUPPLE_DATA_DIR, or ../shared/data beside the repo. */
 export function benchDataDir(argv: readonly string[] = process.argv): string | undefined {
@@ -52,7 +53,7 @@ export async function benchStreams(log: (line: string) => void = console.log): P
       const ms = await time(() => {
         const task = stream.task(t);
         const c = task.epoch(0);
-        for (let b; (b = c.next()); ) { n += b.x.batch; c.getState(); }
+        for (let b: Batch | null; (b = c.next()); ) { n += b.x.batch; c.getState(); }
       });
       console.log(`[${name}] permuted-mnist on ${dataset}, task ${t}: ${n} examples (batch 1, new permutation and order included) in ${ms.toFixed(0)} ms = ${((ms * 1000) / n).toFixed(2)} us/example`);
       results[`${name}.permutedPassMs`] = Math.min(results[`${name}.permutedPassMs`] ?? Infinity, ms);
@@ -79,7 +80,7 @@ export async function benchStreams(log: (line: string) => void = console.log): P
         augment: augment ? new Augmenter(set.shape, augmentSchema.parse({ flip: true, cropPadding: 4, rotateMin: 0, rotateMax: 15 })) : null,
       });
       let k = 0;
-      const t = await time(() => { const c = task.epoch(0); for (let b; (b = c.next()); ) k += b.x.batch; });
+      const t = await time(() => { const c = task.epoch(0); for (let b: Batch | null; (b = c.next()); ) k += b.x.batch; });
       console.log(`[${name}] 3x32x32 batches of 90, standardized${augment ? ' + flip, crop, rotation' : ''}: ${((t * 1000) / k).toFixed(2)} us/example (${((t * 1000 * 90) / k).toFixed(0)} us/batch)`);
       results[`${name}.cifarBatchUsPerExample${augment ? 'Augmented' : ''}`] = (t * 1000) / k;
     }

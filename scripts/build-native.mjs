@@ -97,7 +97,7 @@ function findNodeGyp() {
     join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
     join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
   ];
-  return candidates.find((p) => p && p.endsWith('.js') && existsSync(p));
+  return candidates.find((p) => p?.endsWith('.js') && existsSync(p));
 }
 
 /**

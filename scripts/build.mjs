@@ -2,7 +2,7 @@
 // Builds what supple needs to run: the WebAssembly kernels (AssemblyScript -> dist/wasm/kernels.wasm) and the
 // TypeScript (tsc -> dist/). Runs on `npm ci` (prepare) and before tests and benchmarks. Downloads nothing.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,7 +51,22 @@ if (existsSync(asDir)) {
   }
 }
 
-// 2. TypeScript.
+// 2. TypeScript. Outputs of sources that were moved or deleted go first: tsc never removes them, and a stale
+// module (or its test) would still load and run.
+function removeStale(out, srcDir) {
+  if (!existsSync(out)) return;
+  for (const e of readdirSync(out, { withFileTypes: true })) {
+    const p = join(out, e.name);
+    if (e.isDirectory()) {
+      removeStale(p, join(srcDir, e.name));
+      if (readdirSync(p).length === 0) rmSync(p, { recursive: true });
+      continue;
+    }
+    const m = /^(.*)\.(js|js\.map|d\.ts)$/.exec(e.name);
+    if (m && !existsSync(join(srcDir, `${m[1]}.ts`))) rmSync(p);
+  }
+}
+for (const d of ['src', 'test', 'bench']) removeStale(join(root, 'dist', d), join(root, d));
 log('tsc');
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]);
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { getBackend } from '../src/backend/selectBackend.js';
 import { Rng } from '../src/tensor/Rng.js';
 import { allBenchmarks, registerBenchmark } from '../src/benchmarks/index.js';
@@ -16,6 +16,7 @@ import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { meanSquaredError } from '../src/losses/meanSquaredError.js';
 import { initialLoopState, trainLoop, type LoopState, type MetricRecord } from '../src/experiment/trainLoop.js';
+import type { Batch } from '../src/learn/Batch.js';
 
 const data = { cacheDir: mkdtempSync(join(tmpdir(), 'supple-cache-')), download: false };
 const ctx = (seed: number): BenchmarkContext => ({ backend: getBackend('ts'), rng: Rng.seeded(seed), data });
@@ -39,7 +40,7 @@ function small(b: Benchmark): Record<string, unknown> {
 const snapshot = (s: Stream, t: number, from?: { position: number }, limit = Infinity) => {
   const c = s.task(t).epoch(0, from);
   const out: { x: number[]; y: number[]; shape: number[] }[] = [];
-  for (let b; out.length < limit && (b = c.next()); ) out.push({ x: Array.from(b.x.data), y: Array.from(b.y), shape: [...b.x.shape] });
+  for (let b: Batch | null; out.length < limit && (b = c.next()); ) out.push({ x: Array.from(b.x.data), y: Array.from(b.y), shape: [...b.x.shape] });
   return { batches: out, state: c.getState() };
 };
 

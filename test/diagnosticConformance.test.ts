@@ -66,7 +66,7 @@ function fingerprint(model: Model, learner: Learner): unknown {
 
 const defs = registeredDiagnostics();
 
-test('the registry holds the diagnostics of DESIGN.md section 4 and more', () => {
+test('the registry holds the diagnostics the papers define (dead, dormant, ranks, weights) and more', () => {
   const names = defs.map((d) => d.name);
   for (const n of ['deadFraction', 'dormantFraction', 'effectiveRank', 'stableRank', 'approxRank', 'weightMagnitude', 'updateSize', 'plasticity', 'featureNorm', 'gradientNorm', 'distanceFromInit', 'linearFraction', 'ntkRank']) {
     assert.ok(names.includes(n), n);

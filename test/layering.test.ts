@@ -1,4 +1,4 @@
-// The floors of the house (shared/DESIGN.md section 2, with rl/): no file imports from a floor above its own, so
+// The floors of the house (the architecture's layering, with rl/): no file imports from a floor above its own, so
 // that methods and diagnostics serve the supervised loop and the RL loops without knowing either.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ const floors: ReadonlyArray<readonly string[]> = [
 
 export function floorOf(path: string): number {
   for (let f = 0; f < floors.length; f++) if (floors[f]!.some((p) => path === p || path.startsWith(p))) return f;
-  throw new Error(`${path} is on no floor: add its folder to the floors in test/layering.test.ts and shared/DESIGN.md`);
+  throw new Error(`${path} is on no floor: add its folder to the floors in test/layering.test.ts`);
 }
 
 function sources(dir: string): string[] {
@@ -37,7 +37,7 @@ function sources(dir: string): string[] {
 function importsOf(text: string): string[] {
   const out: string[] = [];
   const re = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g;
-  for (let m; (m = re.exec(text)) !== null; ) out.push((m[1] ?? m[2])!);
+  for (let m: RegExpExecArray | null; (m = re.exec(text)) !== null; ) out.push((m[1] ?? m[2])!);
   return out;
 }
 

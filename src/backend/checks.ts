@@ -76,7 +76,7 @@ export const kernelChecks = {
     checkLength('addRowVector', 'a', a, rows * cols);
     checkLength('addRowVector', 'v', v, cols);
   },
-  sumRows(...[a, rows, cols, alpha, beta, out]: Parameters<Backend['sumRows']>): void {
+  sumRows(...[a, rows, cols, _alpha, _beta, out]: Parameters<Backend['sumRows']>): void {
     checkLength('sumRows', 'a', a, rows * cols);
     checkLength('sumRows', 'out', out, cols);
   },
@@ -101,7 +101,7 @@ export const kernelChecks = {
     checkLength('addChannelBias', 'a', a, n * c * hw);
     checkLength('addChannelBias', 'bias', bias, c);
   },
-  sumChannels(...[a, n, c, hw, alpha, beta, out]: Parameters<Backend['sumChannels']>): void {
+  sumChannels(...[a, n, c, hw, _alpha, _beta, out]: Parameters<Backend['sumChannels']>): void {
     checkBatch('sumChannels', n);
     checkLength('sumChannels', 'a', a, n * c * hw);
     checkLength('sumChannels', 'out', out, c);
@@ -133,7 +133,7 @@ export const kernelChecks = {
     checkLength('globalAvgPoolBackward', 'dy', dy, n * c);
     checkLength('globalAvgPoolBackward', 'dx', dx, n * c * hw);
   },
-  batchNormTrain(...[x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar]: Parameters<Backend['batchNormTrain']>): void {
+  batchNormTrain(...[x, n, c, hw, gamma, beta, _eps, _momentum, y, mean, invStd, runMean, runVar]: Parameters<Backend['batchNormTrain']>): void {
     checkBatch('batchNormTrain', n);
     checkLength('batchNormTrain', 'x', x, n * c * hw);
     checkLength('batchNormTrain', 'y', y, n * c * hw);
@@ -144,7 +144,7 @@ export const kernelChecks = {
     checkLength('batchNormTrain', 'runMean', runMean, c);
     checkLength('batchNormTrain', 'runVar', runVar, c);
   },
-  batchNormEval(...[x, n, c, hw, gamma, beta, runMean, runVar, eps, y]: Parameters<Backend['batchNormEval']>): void {
+  batchNormEval(...[x, n, c, hw, gamma, beta, runMean, runVar, _eps, y]: Parameters<Backend['batchNormEval']>): void {
     checkBatch('batchNormEval', n);
     checkLength('batchNormEval', 'x', x, n * c * hw);
     checkLength('batchNormEval', 'y', y, n * c * hw);
@@ -164,7 +164,7 @@ export const kernelChecks = {
     checkLength('batchNormBackward', 'dgamma', dgamma, c);
     checkLength('batchNormBackward', 'dbeta', dbeta, c);
   },
-  layerNorm(...[x, rows, cols, gamma, beta, eps, y, mean, invStd]: Parameters<Backend['layerNorm']>): void {
+  layerNorm(...[x, rows, cols, gamma, beta, _eps, y, mean, invStd]: Parameters<Backend['layerNorm']>): void {
     checkBatch('layerNorm', rows);
     checkLength('layerNorm', 'x', x, rows * cols);
     checkLength('layerNorm', 'y', y, rows * cols);
@@ -184,11 +184,11 @@ export const kernelChecks = {
     checkLength('layerNormBackward', 'dgamma', dgamma, cols);
     checkLength('layerNormBackward', 'dbeta', dbeta, cols);
   },
-  squaredError(...[pred, target, scale, dpred]: Parameters<Backend['squaredError']>): void {
+  squaredError(...[pred, target, _scale, dpred]: Parameters<Backend['squaredError']>): void {
     checkLength('squaredError', 'target', target, pred.length);
     checkLength('squaredError', 'dpred', dpred, pred.length);
   },
-  argmaxRows(...[a, rows, cols, ld, out]: Parameters<Backend['argmaxRows']>): void {
+  argmaxRows(...[a, rows, _cols, ld, out]: Parameters<Backend['argmaxRows']>): void {
     checkLength('argmaxRows', 'a', a, rows * ld);
     checkLength('argmaxRows', 'out', out, rows);
   },

@@ -6,7 +6,7 @@ import type { Batch, EvalSet, TaskInfo } from '../learn/Batch.js';
 export type { Batch, EvalSet } from '../learn/Batch.js';
 
 /**
- * Benchmark -> Stream -> Task -> Batch (DESIGN.md section 3.7). A benchmark is a config schema plus a factory
+ * Benchmark -> Stream -> Task -> Batch. A benchmark is a config schema plus a factory
  * of streams; a stream is a sequence of tasks; a task yields batches epoch by epoch. Everything is
  * deterministic given the seed: task i and its epoch orders derive from rng.split(...) by index, so a run can
  * resume at (task, epoch, position) without replaying anything.

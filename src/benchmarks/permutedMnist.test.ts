@@ -9,6 +9,7 @@ import type { BenchmarkContext, Stream } from './Benchmark.js';
 import { permutedMnist, permutedMnistSchema, type PermutedTask } from './permutedMnist.js';
 import { loadImageSet } from './data/datasets.js';
 import { parseConfig } from '../config/parseConfig.js';
+import type { Batch } from '../learn/Batch.js';
 
 const data = { cacheDir: mkdtempSync(join(tmpdir(), 'supple-cache-')), download: false };
 const ctx = (seed: number): BenchmarkContext => ({ backend: getBackend('ts'), rng: Rng.seeded(seed), data });
@@ -16,7 +17,7 @@ const make = (seed: number, options: object = {}) => permutedMnist.create(parseC
 const epoch = (s: Stream, t: number) => {
   const xs: number[][] = [], ys: number[] = [];
   const c = s.task(t).epoch(0);
-  for (let b; (b = c.next()); ) {
+  for (let b: Batch | null; (b = c.next()); ) {
     const per = b.x.perExample;
     for (let k = 0; k < b.x.batch; k++) { xs.push(Array.from(b.x.data.subarray(k * per, (k + 1) * per))); ys.push(b.y[k]!); }
   }

@@ -4,6 +4,7 @@ import { getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
 import { parseConfig } from '../config/parseConfig.js';
 import { drawLtuTarget, ltuTargetValue, slowlyChangingRegression, slowlyChangingRegressionSchema, type LtuTarget } from './slowlyChangingRegression.js';
+import type { Batch } from '../learn/Batch.js';
 
 const create = (seed: number, o: object) => slowlyChangingRegression.create(parseConfig(slowlyChangingRegressionSchema, o, 'test'), { backend: getBackend('ts'), rng: Rng.seeded(seed), data: { cacheDir: '/nonexistent', download: false } });
 
@@ -44,7 +45,7 @@ test('slowly-changing regression: targets computed by hand, slow bits fixed for 
     const c = stream.task(t).epoch(0);
     let slow: number[] | null = null;
     let n = 0;
-    for (let b; (b = c.next()); n++) {
+    for (let b: Batch | null; (b = c.next()); n++) {
       const x = Array.from(b.x.data.subarray(0, 20));
       assert.ok(x.every((v) => v === 0 || v === 1));
       if (!slow) slow = x.slice(0, 15);

@@ -8,13 +8,14 @@ import { Rng } from '../tensor/Rng.js';
 import type { BenchmarkContext, Stream } from './Benchmark.js';
 import { createStream } from './index.js';
 import { loadImageSet } from './data/datasets.js';
+import type { Batch } from '../learn/Batch.js';
 
 const data = { cacheDir: mkdtempSync(join(tmpdir(), 'supple-cache-')), download: false };
 const ctx = (seed = 1): BenchmarkContext => ({ backend: getBackend('ts'), rng: Rng.seeded(seed), data });
 const labelsOf = (s: Stream, t: number) => {
   const out: number[] = [];
   const c = s.task(t).epoch(0);
-  for (let b; (b = c.next()); ) out.push(...Array.from(b.y));
+  for (let b: Batch | null; (b = c.next()); ) out.push(...Array.from(b.y));
   return out;
 };
 

@@ -25,7 +25,7 @@ function run(spec: LayerSpec, optimizer: () => Transform, probes: unknown | null
   const runner = probes === null ? undefined : createProbeRunner(parseConfig(probeSchema, probes, 'probes'), { learner, rng: Rng.seeded(9).split('probes') });
   const fused: boolean[] = [];
   // A watcher method sees every step: whether the learner fused that update.
-  const watch = { name: 'watch', instance: { state: {}, afterUpdate: () => (fused.push(learner.fused), []) }, rng: Rng.seeded(9) };
+  const watch = { name: 'watch', instance: { state: {}, afterUpdate: () => { fused.push(learner.fused); return []; } }, rng: Rng.seeded(9) };
   trainLoop({ stream, learner, methods: [watch], rng: Rng.seeded(3), record: (r) => records.push(r), ...(runner ? { probes: runner } : {}) });
   return { model, learner, records, fused };
 }
@@ -88,9 +88,9 @@ test('probe config: defaults, per-diagnostic options and cadence, clear errors',
   assert.equal(c.everySteps, 0);
   assert.equal(c.everyTasks, 1);
   assert.ok(c.diagnostics.includes('effectiveRank') && !c.diagnostics.includes('plasticity'));
-  assert.equal((c as Record<string, any>).dormantFraction.tau, 0.1);
-  assert.equal((c as Record<string, any>).stableRank.delta, 0.01);
-  assert.equal((c as Record<string, any>).plasticity.steps, 2000);
+  assert.equal((c as unknown as Record<string, Record<string, unknown>>).dormantFraction!.tau, 0.1);
+  assert.equal((c as unknown as Record<string, Record<string, unknown>>).stableRank!.delta, 0.01);
+  assert.equal((c as unknown as Record<string, Record<string, unknown>>).plasticity!.steps, 2000);
   assert.throws(() => parseConfig(probeSchema, { diagnostics: ['effectiveRank', 'nope'] }, 'probes'), /diagnostics\.1 = "nope" is not allowed: allowed: "deadFraction"/);
   assert.throws(() => parseConfig(probeSchema, { dormantFraction: { tau: -1 } }, 'probes'), /dormantFraction\.tau = -1 is not allowed: must be >= 0/);
   assert.throws(() => parseConfig(probeSchema, { dormantFraction: { tao: 0.1 } }, 'probes'), /'dormantFraction\.tao' is not an option/);

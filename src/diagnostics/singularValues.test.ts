@@ -89,7 +89,7 @@ for (const name of backends) {
   });
 }
 
-test('rank measures of known spectra (DESIGN.md section 4)', () => {
+test('rank measures of known spectra (the definitions in spectrum.ts)', () => {
   // Flat spectra: every measure gives the count.
   assert.ok(Math.abs(effectiveRankOf([2, 2, 2, 2, 0]) - 4) < 1e-12);
   assert.equal(stableRankOf([2, 2, 2, 2, 0], 0.01), 4);

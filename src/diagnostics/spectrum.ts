@@ -1,5 +1,5 @@
 /**
- * Rank measures of a spectrum of singular values (DESIGN.md section 4). Every measure gives 0 for a spectrum
+ * Rank measures of a spectrum of singular values. Every measure gives 0 for a spectrum
  * that is all zeros (a layer whose features are all zero has rank 0).
  */
 
@@ -37,7 +37,7 @@ export function cumulativeRankOf(values: ArrayLike<number>, delta: number): numb
   return nonzero; // rounding kept the ratio a hair below 1 (delta = 0)
 }
 
-/** min k with sum_{i<=k} sigma_i / sum sigma >= 1 - delta (DESIGN.md: `stableRank`). */
+/** min k with sum_{i<=k} sigma_i / sum sigma >= 1 - delta (`stableRank`, Kumar et al.'s srank as Dohare et al. plot it). */
 export function stableRankOf(sv: ArrayLike<number>, delta: number): number {
   return cumulativeRankOf(sv, delta);
 }

@@ -82,9 +82,9 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCata
     if (!preset) throw new ConfigError('run', [`condition '${req.condition}' needs a preset (--preset)`]);
     condition = preset.conditions?.find((c) => c.label === req.condition) ?? null;
     if (!condition) throw new ConfigError('run', [`preset ${preset.name} has no condition '${req.condition}'; conditions: ${(preset.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
-    if (req.methods && req.methods.length) throw new ConfigError('run', [`--condition ${condition.label} sets the methods (${condition.methods.join('+')}); drop --method`]);
+    if (req.methods?.length) throw new ConfigError('run', [`--condition ${condition.label} sets the methods (${condition.methods.join('+')}); drop --method`]);
   }
-  const methodNames = req.methods && req.methods.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
+  const methodNames = req.methods?.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const dup = methodNames.find((m, i) => methodNames.indexOf(m) !== i);
   if (dup) throw new ConfigError('run', [`method ${dup} is named twice`]);
   const router = new MethodKeyRouter(methodNames, catalog.methods);

@@ -6,7 +6,7 @@ export type Settings = Record<string, unknown>;
 
 export function parseSetting(text: string): [string, unknown] {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new Error(`--set ${text}: expected key=value (for example --set tasks=3 or --set method.rho=1e-4)`);
+  if (eq <= 0) throw new Error(`--set ${text}: expected key=value (for example --set tasks=3 or --set method.rate=1e-4)`);
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1).trim();
   if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(key)) throw new Error(`--set ${text}: '${key}' is not a key (letters, digits, '-', '_', separated by dots)`);

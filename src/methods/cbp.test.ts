@@ -12,7 +12,7 @@ import { Learner } from '../learn/Learner.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { adam, sgd } from '../optim/optimizers.js';
 import type { StepInfo } from '../learn/Method.js';
-import { cbp, cbpSchema, type CbpState } from './cbp.js';
+import { cbp, type cbpSchema, type CbpState } from './cbp.js';
 import { configureMethod } from './index.js';
 
 const backend = getBackend('ts64');

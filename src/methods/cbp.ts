@@ -106,7 +106,7 @@ class GroupPlan {
  * age and mean 0, and its optimizer slots (Adam moments and per-element counts) reset, all by `reinitUnits`.
  * Conv units are channels; their activations are averaged over batch and space.
  *
- * Where the reference code (lop/algos/gnt.py, convGnT.py) differs, this follows Algorithm 1 and DESIGN.md:
+ * Where the reference code (lop/algos/gnt.py, convGnT.py) differs, this follows the paper's Algorithm 1:
  * - the accumulator grows by rate * (mature units) (convGnT adds rate * (all units) once any unit is mature);
  * - contribution sums |w_out| over the next layer's units (the code averages: a constant factor per layer, the
  *   same ranking);

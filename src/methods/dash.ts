@@ -115,7 +115,7 @@ export const dash: Method<typeof dashSchema> = {
             count += factors.length;
             edits.push({ kind: 'scaleBlocks', param: w.name, blockSize: block, factors, reason: 'dash' });
             const b = l.bias;
-            if (b && b.trainable) edits.push({ kind: 'scaleRows', param: b.name, factors: clampedCosine(b.data, g.get(b)!, 0, b.data.length, c.lambda), reason: 'dash' });
+            if (b?.trainable) edits.push({ kind: 'scaleRows', param: b.name, factors: clampedCosine(b.data, g.get(b)!, 0, b.data.length, c.lambda), reason: 'dash' });
           }
         } finally {
           for (const a of g.values()) model.backend.free(a);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activation, conv2d, flatten, linear, maxPool2d, sequential } from '../nn/LayerSpec.js';
 import { applyEdits } from '../nn/applyEdits.js';
-import { collectSlots, ParamSlots } from '../nn/Slots.js';
+import { collectSlots, type ParamSlots } from '../nn/Slots.js';
 import { Model } from '../nn/Model.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { adam, sgd } from '../optim/optimizers.js';

@@ -50,6 +50,7 @@ export function batchBuffers<T extends Record<string, readonly number[]>, A exte
   arrays: A,
 ): BatchCache<{ [K in keyof T]: Tensor } & { [K in keyof A]: FloatArray }>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloads above give the precise types
+// biome-ignore lint/suspicious/noExplicitAny: buffers of several kinds (tensors and arrays) by name
 export function batchBuffers(backend: Backend, tensors: Record<string, readonly number[]>, arrays?: Record<string, number>): BatchCache<any> {
   type Out = Record<string, Tensor | FloatArray>;
   return new BatchCache<Out>(

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/Backend.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Rng, RngState } from '../tensor/Rng.js';
-import { Tensor, shapeString } from '../tensor/Tensor.js';
+import { type Tensor, shapeString } from '../tensor/Tensor.js';
 import { buildChain } from './buildLayer.js';
 import { allLayers, type GradSink, type Layer } from './Layer.js';
 import type { LayerSpec } from './LayerSpec.js';

@@ -4,6 +4,7 @@ import type { Transform } from './Transform.js';
 
 /** SGD as PyTorch defines it: weight decay added to the gradient, then momentum (optionally Nesterov), then -lr. */
 export function sgd(opts: { lr: Schedule; momentum?: number; nesterov?: boolean; weightDecay?: number }): Transform {
+  // biome-ignore lint/suspicious/noExplicitAny: the parts of a chain have states of different types
   const parts: Transform<any>[] = [];
   if (opts.weightDecay) parts.push(addDecayedWeights(opts.weightDecay));
   if (opts.momentum) parts.push(trace({ momentum: opts.momentum, nesterov: opts.nesterov ?? false }));
@@ -14,6 +15,7 @@ export function sgd(opts: { lr: Schedule; momentum?: number; nesterov?: boolean;
 
 /** Adam as torch.optim.Adam: weight decay is L2 added to the gradient; per-element step counts. */
 export function adam(opts: { lr: Schedule; b1?: number; b2?: number; eps?: number; weightDecay?: number }): Transform {
+  // biome-ignore lint/suspicious/noExplicitAny: the parts of a chain have states of different types
   const parts: Transform<any>[] = [];
   if (opts.weightDecay) parts.push(addDecayedWeights(opts.weightDecay));
   parts.push(scaleByAdam(opts), scaleByLearningRate(opts.lr));

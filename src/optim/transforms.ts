@@ -162,6 +162,7 @@ export function clipByValue(max: number): Transform<Record<string, never>> {
 }
 
 /** Compose transforms left to right. The chain is affine (fusable) when every part is. */
+// biome-ignore lint/suspicious/noExplicitAny: the parts of a chain have states of different types
 export function chain(...parts: Transform<any>[]): Transform<{ parts: unknown[] }> {
   const allAffine = parts.every((t) => typeof t.affine === 'function');
   const t: Transform<{ parts: unknown[] }> = {

@@ -13,7 +13,7 @@ export interface RunSummary {
   readonly [key: string]: unknown;
 }
 
-/** A run folder as read from disk (DESIGN.md section 6). */
+/** A run folder as read from disk (the contract in the README's "The run folder"). */
 export interface RunData {
   /** Absolute path of the folder. */
   readonly path: string;

@@ -114,7 +114,7 @@ export function runSeries(run: RunData, probeX: 'task' | 'step'): Map<string, Ru
   // The layer lists were captured when each family curve was created; give them all the layers seen.
   for (const [family, ls] of layerSets) {
     const s = out.get(seriesId('probe', family));
-    if (s && s.layers.length) out.set(seriesId('probe', family), { ...s, layers: [...ls] });
+    if (s?.layers.length) out.set(seriesId('probe', family), { ...s, layers: [...ls] });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** What one read of a growing JSON-lines file gave. */
 export interface TailRead {
@@ -40,7 +40,7 @@ export class JsonlTail {
   }
 
   private async readNow(): Promise<TailRead> {
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(this.path, 'r');
     } catch (e) {

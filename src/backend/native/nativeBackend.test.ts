@@ -286,12 +286,12 @@ function randomOrthogonal(rng: Rng, n: number): Float64Array {
     for (let j = 0; j < i; j++) {
       let d = 0;
       for (let p = 0; p < n; p++) d += q[i * n + p]! * q[j * n + p]!;
-      for (let p = 0; p < n; p++) q[i * n + p] -= d * q[j * n + p]!;
+      for (let p = 0; p < n; p++) q[i * n + p]! -= d * q[j * n + p]!;
     }
     let s = 0;
     for (let p = 0; p < n; p++) s += q[i * n + p]! ** 2;
     s = Math.sqrt(s);
-    for (let p = 0; p < n; p++) q[i * n + p] /= s;
+    for (let p = 0; p < n; p++) q[i * n + p]! /= s;
   }
   return q;
 }

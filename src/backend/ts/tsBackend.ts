@@ -87,10 +87,10 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         for (let p = 0; p < k; p++) {
           const av = transA ? a[p * m + i]! : a[i * k + p]!;
           if (av === 0) continue;
-          if (transB) for (let j = 0; j < n; j++) acc[j] += av * b[j * k + p]!;
+          if (transB) for (let j = 0; j < n; j++) acc[j]! += av * b[j * k + p]!;
           else {
             const row = p * n;
-            for (let j = 0; j < n; j++) acc[j] += av * b[row + j]!;
+            for (let j = 0; j < n; j++) acc[j]! += av * b[row + j]!;
           }
         }
         const row = i * n;
@@ -108,7 +108,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);
-      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) a[r * cols + j] += v[j]!;
+      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) a[r * cols + j]! += v[j]!;
     },
     sumRows(a, rows, cols, alpha, beta, out) {
       kernelChecks.sumRows(a, rows, cols, alpha, beta, out);
@@ -142,7 +142,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         for (let i = 0; i < cols; i++) {
           const ai = a[o + i]!;
           if (ai === 0) continue;
-          for (let j = i; j < cols; j++) out[i * cols + j] += ai * a[o + j]!;
+          for (let j = i; j < cols; j++) out[i * cols + j]! += ai * a[o + j]!;
         }
       }
       for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) out[i * cols + j] = out[j * cols + i]!;
@@ -163,7 +163,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         for (let ch = 0; ch < c; ch++) {
           const o = (b * c + ch) * hw;
           const v = bias[ch]!;
-          for (let s = 0; s < hw; s++) a[o + s] += v;
+          for (let s = 0; s < hw; s++) a[o + s]! += v;
         }
     },
     sumChannels(a, n, c, hw, alpha, beta, out) {
@@ -197,7 +197,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         for (let k = 0; k < c; k++)
           for (let s = 0; s < hw; s++) {
             const v = x[(b * c + k) * hw + s]!;
-            y[(b * 2 * c + k) * hw + s] = v > 0 ? v : 0;
+            y[(b * 2 * c + k) * hw + s] = Math.max(v , 0);
             y[(b * 2 * c + c + k) * hw + s] = v < 0 ? -v : 0;
           }
     },
@@ -249,7 +249,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
                 for (let ox = 0; ox < ow; ox++) {
                   const ix = ox * stride + kx - pad;
                   if (ix < 0 || ix >= w) continue;
-                  x[((b * c + ch) * h + iy) * w + ix] += cols[row + (b * oh + oy) * ow + ox]!;
+                  x[((b * c + ch) * h + iy) * w + ix]! += cols[row + (b * oh + oy) * ow + ox]!;
                 }
               }
           }
@@ -268,6 +268,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
                 const idx = (oy * stride + ky) * w + ox * stride + kx;
                 const v = x[p * h * w + idx]!;
                 // NaN propagates (as in PyTorch): the first NaN of a window wins.
+                // biome-ignore lint/suspicious/noSelfCompare: a NaN test without a call in the reference's inner loop
                 if (v > best || (v !== v && best === best)) {
                   best = v;
                   at = idx;
@@ -290,7 +291,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
             bad++;
             continue;
           }
-          dx[p * h * w + at] += dy[p * oh * ow + o]!;
+          dx[p * h * w + at]! += dy[p * oh * ow + o]!;
         }
       if (bad !== 0) throw new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
     },
@@ -405,8 +406,8 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           const d = dy[o + j]! * gamma[j]!;
           sd += d;
           sdx += d * xh;
-          dgamma[j] += dy[o + j]! * xh;
-          dbeta[j] += dy[o + j]!;
+          dgamma[j]! += dy[o + j]! * xh;
+          dbeta[j]! += dy[o + j]!;
         }
         for (let j = 0; j < cols; j++) {
           const xh = (x[o + j]! - mu) * is;
@@ -535,7 +536,7 @@ export function forwardFn(kind: ActivationCode, param: number): (x: number) => n
     case Activation.identity:
       return (x) => x;
     case Activation.relu:
-      return (x) => (x > 0 ? x : 0);
+      return (x) => (Math.max(x , 0));
     case Activation.leakyRelu:
       return (x) => (x > 0 ? x : param * x);
     case Activation.tanh:

@@ -24,7 +24,7 @@ async function serve(): Promise<{ base: string; server: Server; hits: string[] }
       res.end(payload);
     } else if (req.url === '/corrupt/labels.gz') {
       const bad = Buffer.from(payload);
-      bad[bad.length - 1] ^= 0xff;
+      bad[bad.length - 1]! ^= 0xff;
       res.writeHead(200, { 'content-length': bad.length });
       res.end(bad);
     } else if (req.url === '/cut/labels.gz') {

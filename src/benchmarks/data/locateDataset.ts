@@ -38,7 +38,7 @@ export async function locateDataset(spec: DatasetSpec, source: DataSource, onPro
       }
       return { dir, kind: 'files', path: (n) => join(dir, n), files };
     }
-    if (spec.extracted && spec.extracted.every((n) => existsSync(join(dir, n)))) {
+    if (spec.extracted?.every((n) => existsSync(join(dir, n)))) {
       const files = spec.extracted.map((n) => ({ name: n, size: statSync(join(dir, n)).size, verified: false }));
       return { dir, kind: 'extracted', path: (n) => join(dir, n), files };
     }

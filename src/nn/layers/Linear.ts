@@ -1,7 +1,7 @@
 import type { Backend } from '../../backend/Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import type { Rng } from '../../tensor/Rng.js';
-import { Tensor } from '../../tensor/Tensor.js';
+import type { Tensor } from '../../tensor/Tensor.js';
 import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import { drawInit, type InitSpec } from '../init.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';

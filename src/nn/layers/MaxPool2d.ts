@@ -1,6 +1,6 @@
 import { poolOut } from '../../backend/checks.js';
 import type { Backend } from '../../backend/Backend.js';
-import { Tensor } from '../../tensor/Tensor.js';
+import type { Tensor } from '../../tensor/Tensor.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';

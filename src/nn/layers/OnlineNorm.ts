@@ -167,7 +167,7 @@ export class OnlineNorm implements Layer {
         const o = (e * C + c) * S, gc = g[c]!, bc = sh[c]!;
         for (let s = 0; s < S; s++) {
           let v = gc * z[o + s]! + bc;
-          if (ecm === 'clamp') v = v > clamp ? clamp : v < -clamp ? -clamp : v;
+          if (ecm === 'clamp') v = v > clamp ? clamp : Math.max(v , -clamp);
           else if (ecm === 'layer-scaling') sq += v * v;
           y[o + s] = v;
         }

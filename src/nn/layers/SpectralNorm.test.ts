@@ -7,7 +7,7 @@ import { activation, conv2d, flatten, linear, sequential } from '../LayerSpec.js
 import { Model } from '../Model.js';
 import { Rng } from '../../tensor/Rng.js';
 import { Tensor } from '../../tensor/Tensor.js';
-import { SpectralConv2d, SpectralLinear } from './SpectralNorm.js';
+import { type SpectralConv2d, SpectralLinear } from './SpectralNorm.js';
 import { mlp } from '../models/mlp.js';
 import { modelSchema, buildModelSpec } from '../modelConfig.js';
 
