@@ -3,12 +3,13 @@
 //
 // The suite is a table of kernel cases. A case names its arrays (length and how to draw them) and calls one
 // kernel; the harness runs it on the reference and on each backend with the same values and compares every
-// array and the return value. A new backend is covered by appearing in availableBackends(); a new kernel by
-// adding its cases to `cases()` below.
+// array and the return value. A new backend is covered by appearing in availableBackends(); a new kernel (a row of
+// src/backend/kernelTable.ts) by adding its cases to `cases()` below.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Activation, type ActivationCode, type Backend, type BackendName } from '../src/backend/Backend.js';
+import { kernelNames } from '../src/backend/kernelTable.js';
 import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
 import { createTsBackend } from '../src/backend/ts/tsBackend.js';
 import type { FloatArray } from '../src/tensor/FloatArray.js';
@@ -590,7 +591,8 @@ for (const name of tested) {
       kernels.add(c.kernel);
     }
     // Every kernel of the interface has cases (a new kernel must add some).
-    const iface = Object.keys(ref).filter((k) => typeof (ref as unknown as Record<string, unknown>)[k] === 'function' && k !== 'alloc' && k !== 'free' && k !== 'owns' && k !== 'allocBytes' && k !== 'allocInt32' && k !== 'encodeBytes' && k !== 'addNormal');
+    // (encodeBytes and addNormal have tests of their own below.)
+    const iface = kernelNames.filter((k) => k !== 'encodeBytes' && k !== 'addNormal');
     assert.deepEqual(iface.filter((k) => !kernels.has(k)), [], 'kernels without conformance cases');
   });
 }
@@ -692,4 +694,49 @@ test('addNormal: standard normal noise, the same lane streams on every backend (
   ref.addNormal(b, 1, [1, 2, 3, 5]);
   assert.notDeepEqual([...a], [...b], 'other seeds, other noise');
   for (const name of availableBackends()) assert.throws(() => getBackend(name).addNormal(getBackend(name).alloc(3), NaN, seeds), /sigma = NaN is not a finite number/);
+});
+
+test('symmetricEigenvalues, where a backend has it, agrees with the JavaScript solver, and the diagnostics use it', async () => {
+  const { jsSymmetricEigenvalues, symmetricEigenvalues, useBackendEigenvalues, useSymmetricEigenvalues } = await import('../src/diagnostics/singularValues.js');
+  const rng = Rng.seeded(5);
+  const n = 7;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rng.uniform(-1, 1);
+  const want = [...jsSymmetricEigenvalues(a, n)].sort((x, y) => x - y);
+  const previous = useSymmetricEigenvalues(null);
+  try {
+    for (const name of availableBackends()) {
+      const b = getBackend(name);
+      assert.equal(typeof b.symmetricEigenvalues, name === 'native' ? 'function' : 'undefined', name);
+      if (!b.symmetricEigenvalues) {
+        assert.equal(useBackendEigenvalues(b), false, name);
+        continue;
+      }
+      const got = b.symmetricEigenvalues(a, n)!;
+      assert.equal(got.length, n);
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-12, `${name} eigenvalue ${i}: ${got[i]} vs ${want[i]}`);
+      // Installed for the diagnostics: the backend's solver (bit for bit) rather than the JavaScript one.
+      assert.equal(useBackendEigenvalues(b), true, name);
+      assert.deepEqual([...symmetricEigenvalues(a, n)], [...got], name);
+      useSymmetricEigenvalues(null);
+    }
+  } finally {
+    useSymmetricEigenvalues(previous);
+  }
+});
+
+test('methods, probes and the learner see only the Backend interface, never a concrete backend', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const src = fileURLToPath(new URL('../../src', import.meta.url));
+  const offenders: string[] = [];
+  for (const dir of ['diagnostics', 'methods', 'learn']) {
+    for (const f of readdirSync(join(src, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
+      const text = readFileSync(join(src, dir, f), 'utf8');
+      if (/from '[./]*backend\/(native|wasm)\//.test(text)) offenders.push(`${dir}/${f}`);
+    }
+  }
+  assert.deepEqual(offenders, [], 'files importing a concrete backend (use an optional Backend capability instead)');
 });

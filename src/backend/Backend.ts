@@ -18,7 +18,8 @@ export type ActivationCode = (typeof Activation)[ActivationName];
 
 /**
  * The kernel interface: every backend implements exactly this, and `ts` is the oracle the others are tested
- * against. All arrays come from `alloc` of the same backend (WASM kernels read them from linear memory).
+ * against. Each kernel also has a row in kernelTable.ts (argument kinds, checks, wasm export), which the compiler
+ * keeps in step with this interface. All arrays come from `alloc` of the same backend (WASM kernels read them from linear memory).
  * Layouts are row-major; images are NCHW. Sizes are explicit so kernels never allocate.
  *
  * Conventions: `alpha`/`beta` follow BLAS (out = alpha * result + beta * out; beta = 0 ignores the old
@@ -187,6 +188,14 @@ export interface Backend {
   adam(g: FloatArray, m: FloatArray, v: FloatArray, p1: FloatArray, p2: FloatArray, b1: number, b2: number, eps: number): void;
   /** buf = mu * buf + g; then g = buf, or g = g + mu * buf (nesterov). */
   momentum(g: FloatArray, buf: FloatArray, mu: number, nesterov: boolean): void;
+
+  // --- optional capabilities (not kernels: a backend may lack them) ---
+  /**
+   * The eigenvalues, ascending, of the symmetric matrix a [n, n] (row-major float64, the lower triangle is read; a
+   * plain Float64Array, not backend memory), or null to decline. a is not modified; throws on non-finite values.
+   * The native backend has it (LAPACK dsyevd); diagnostics use it for singular values when present.
+   */
+  symmetricEigenvalues?(a: Float64Array, n: number): Float64Array | null;
 }
 
 /** Ask for a backend by name or let supple pick the fastest that loads. */

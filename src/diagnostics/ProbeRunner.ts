@@ -1,5 +1,4 @@
-import { useSymmetricEigenvalues } from './singularValues.js';
-import { symmetricEigenvalues as nativeSymmetricEigenvalues } from '../backend/native/nativeBackend.js';
+import { useBackendEigenvalues } from './singularValues.js';
 import { z } from 'zod';
 import type { Batch, TaskInfo } from '../learn/Batch.js';
 import type { Learner } from '../learn/Learner.js';
@@ -84,8 +83,8 @@ export function createProbeRunner(config: ProbeConfig, opts: ProbeRunnerOptions)
   const model = learner.model;
   const backend = model.backend;
   const initial = opts.initial ?? model.params.map((p) => p.data.slice());
-  // On the native backend, singular values come from LAPACK (dsyevd); elsewhere from ml-matrix.
-  if (backend.name === 'native') useSymmetricEigenvalues(nativeSymmetricEigenvalues);
+  // A backend with its own eigensolver (native: LAPACK dsyevd) gives the singular values; elsewhere ml-matrix does.
+  useBackendEigenvalues(backend);
   const all = new Map(registeredDiagnostics().map((d) => [d.name, d]));
   const cfg = config as unknown as Record<string, Record<string, unknown>>;
   const entries: Entry[] = config.diagnostics.map((name) => {

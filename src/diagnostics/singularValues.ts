@@ -4,21 +4,32 @@ import type { FloatArray } from '../tensor/FloatArray.js';
 
 /**
  * The eigenvalues (any order) of a symmetric matrix a [n, n] (row-major float64), or null to decline (then the
- * JavaScript solver runs). The native backend's LAPACK dsyevd has this shape; install it with
- * `useSymmetricEigenvalues`.
+ * JavaScript solver runs). Backend.symmetricEigenvalues (the native backend's LAPACK dsyevd) has this shape;
+ * install it with `useBackendEigenvalues` or `useSymmetricEigenvalues`.
  */
 export type SymmetricEigenvalues = (a: Float64Array, n: number) => Float64Array | null;
 
 let injected: SymmetricEigenvalues | null = null;
 
 /**
- * Use another symmetric eigensolver (e.g. `symmetricEigenvalues` of the native backend) for every singular-value
+ * Use another symmetric eigensolver (e.g. a backend's `symmetricEigenvalues`) for every singular-value
  * computation of the diagnostics; null goes back to the JavaScript one (ml-matrix). Returns the previous one.
  */
 export function useSymmetricEigenvalues(solver: SymmetricEigenvalues | null): SymmetricEigenvalues | null {
   const previous = injected;
   injected = solver;
   return previous;
+}
+
+/**
+ * Use the backend's own eigensolver (`Backend.symmetricEigenvalues`, e.g. the native backend's LAPACK dsyevd) for the
+ * diagnostics' singular values, when it has one; otherwise the solver in use stays. Returns whether it had one.
+ */
+export function useBackendEigenvalues(backend: Backend): boolean {
+  const solver = backend.symmetricEigenvalues;
+  if (!solver) return false;
+  useSymmetricEigenvalues((a, n) => solver.call(backend, a, n));
+  return true;
 }
 
 /** ml-matrix's symmetric eigen-decomposition (Householder tridiagonalization + QL, as EISPACK tred2/tql2). */

@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
-import { checkGemm, checkLength, kernelChecks } from '../checks.js';
+import { checkGemm, checkLength } from '../checks.js';
+import { kernelChecks } from '../kernelTable.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { createWasmBackend } from '../wasm/wasmBackend.js';
 import type { WasmMemory } from '../wasm/WasmMemory.js';
@@ -240,6 +241,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       kernelChecks.colSumsAbs(a, rows, cols, out);
       addon.colSumsAbs(memoryId, rows, cols, at(a), at(out));
     },
+    symmetricEigenvalues: (a, n) => addon.dsyevd(a, n),
     gram(a, rows, cols, out) {
       // The float64 products are O(rows cols^2); small ones are cheaper in wasm than a call plus a float64 copy.
       if (rows * cols * cols < matrixMin || !(a instanceof Float32Array)) {

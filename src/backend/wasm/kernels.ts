@@ -1,78 +1,66 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { KernelTable, TableKernel } from '../kernelTable.js';
 
 /** Where `npm run build` writes the compiled kernels. */
 export const wasmPath = fileURLToPath(new URL('../../../wasm/kernels.wasm', import.meta.url));
 
-type P = number; // a byte offset into the shared memory
-type I = number; // an i32 size or flag
+/** The type of a wasm value, as a helper's parameter: `ptr` is an i32 byte offset into the shared memory. */
+export type WasmParam = `${string}:${'ptr' | 'i32' | 'f32' | 'f64'}`;
 
-/** The exports of kernels.wasm (src/backend/wasm/assembly). Pointers are byte offsets; sizes are counts. */
-export interface Kernels {
-  heapBase(): P;
-  fill(y: P, n: I, value: number): void;
-  copy(x: P, y: P, n: I): void;
-  scale(y: P, n: I, alpha: number): void;
-  axpy(n: I, alpha: number, x: P, y: P): void;
-  axpby(n: I, alpha: number, x: P, beta: number, betaZero: I, y: P): void;
-  mul(x: P, y: P, out: P, n: I): void;
-  sum(x: P, n: I): number;
-  sumAbs(x: P, n: I): number;
-  sumSquares(x: P, n: I): number;
-  dot(x: P, y: P, n: I): number;
-  hasNonFinite(x: P, n: I): I;
-  encodeBytes(src: P, n: I, plane: I, lut: P, perm: P, out: P): I;
-  addNormal(y: P, n: I, sigma: number, s0: I, s1: I, s2: I, s3: I): void;
+/**
+ * The exports of kernels.wasm besides those of kernelTable's rows (a row not marked 'custom' is an export of the
+ * kernel's name): the building blocks of the hand-written wrappers (gemm's paths, one example's dense layer, threaded
+ * im2col/col2im) and of the worker threads. Pointers are byte offsets; sizes are counts. kernels.test.ts checks
+ * the compiled module against these and the table, parameter types included.
+ */
+export const wasmHelpers = {
+  heapBase: { params: [], result: 'i32' },
+  gemmScratchBytes: { params: [], result: 'i32' },
+  gemmPart: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'part:i32', 'parts:i32', 'scratch:ptr'] },
+  gemmUnits: { params: ['m:i32', 'n:i32'], result: 'i32' },
+  gemmChunks: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
+  gemvT: { params: ['rows:i32', 'len:i32', 'alpha:f64', 'x:ptr', 'w:ptr', 'ldw:i32', 'beta:f64', 'y:ptr'] },
+  gemvN: { params: ['cols:i32', 'len:i32', 'alpha:f64', 'x:ptr', 'w:ptr', 'ldw:i32', 'beta:f64', 'y:ptr'] },
+  ger: { params: ['m:i32', 'n:i32', 'alpha:f64', 'x:ptr', 'v:ptr', 'beta:f64', 'c:ptr'] },
+  linearForwardSingle: { params: ['rows:i32', 'len:i32', 'x:ptr', 'w:ptr', 'bias:ptr', 'y:ptr'] },
+  linearBackwardSingle: {
+    params: ['out:i32', 'inp:i32', 'dy:ptr', 'x:ptr', 'w:ptr', 'dx:ptr', 'alpha:f64', 'beta:f64', 'buf:ptr', 'balpha:f64', 'bbeta:f64', 'bb:ptr'],
+  },
+  gemmSmallNT: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'lda:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr'] },
+  gemmSmallNN: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'ars:i32', 'aps:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr', 'rowsOuter:i32'] },
+  transposeInto: { params: ['src:ptr', 'rows:i32', 'cols:i32', 'dst:ptr'] },
+  gram: { params: ['a:ptr', 'rows:i32', 'cols:i32', 'out:ptr'] },
+  im2col: { params: [...conv('x', 'cols'), 'part:i32', 'parts:i32'] },
+  col2im: { params: [...conv('cols', 'x'), 'part:i32', 'parts:i32'] },
+  im2colChunks: { params: [...conv('x', 'cols'), 'chunks:i32', 'counter:ptr'] },
+  col2imChunks: { params: [...conv('cols', 'x'), 'chunks:i32', 'counter:ptr'] },
+  maxPool: { params: ['x:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'k:i32', 'stride:i32', 'oh:i32', 'ow:i32', 'y:ptr', 'argmax:ptr'] },
+  encodeBytes: { params: ['src:ptr', 'n:i32', 'plane:i32', 'lut:ptr', 'perm:ptr', 'out:ptr'], result: 'i32' },
+  addNormal: { params: ['y:ptr', 'n:i32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32'] },
+} as const satisfies Record<string, { readonly params: readonly WasmParam[]; readonly result?: 'i32' | 'f64' }>;
 
-  addRowVector(a: P, rows: I, cols: I, v: P): void;
-  sumRows(a: P, rows: I, cols: I, alpha: number, beta: number, out: P): void;
-  colSumsAbs(a: P, rows: I, cols: I, out: P): void;
-  rowSumsAbs(a: P, rows: I, cols: I, out: P): void;
-  gram(a: P, rows: I, cols: I, out: P): void;
-  transpose01(a: P, d0: I, d1: I, inner: I, out: P): void;
-  addChannelBias(a: P, n: I, c: I, hw: I, bias: P): void;
-  sumChannels(a: P, n: I, c: I, hw: I, alpha: number, beta: number, out: P): void;
-
-  gemmScratchBytes(): number;
-  gemmPart(transA: I, transB: I, m: I, n: I, k: I, alpha: number, a: P, b: P, beta: number, c: P, part: I, parts: I, scratch: P): void;
-  gemmUnits(m: I, n: I): I;
-  gemmChunks(transA: I, transB: I, m: I, n: I, k: I, alpha: number, a: P, b: P, beta: number, c: P, chunks: I, counter: P, scratch: P): void;
-  gemvT(rows: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
-  gemvN(cols: I, len: I, alpha: number, x: P, w: P, ldw: I, beta: number, y: P): void;
-  ger(m: I, n: I, alpha: number, x: P, v: P, beta: number, c: P): void;
-  linearForwardSingle(rows: I, len: I, x: P, w: P, bias: P, y: P): void;
-  linearBackwardSingle(out: I, inp: I, dy: P, x: P, w: P, dx: P, alpha: number, beta: number, buf: P, balpha: number, bbeta: number, bb: P): void;
-  gemmSmallNT(m: I, n: I, k: I, alpha: number, a: P, lda: I, w: P, ldw: I, beta: number, c: P): void;
-  gemmSmallNN(m: I, n: I, k: I, alpha: number, a: P, ars: I, aps: I, w: P, ldw: I, beta: number, c: P, rowsOuter: I): void;
-  transposeInto(src: P, rows: I, cols: I, dst: P): void;
-
-  activation(kind: I, x: P, y: P, n: I, param: number): void;
-  activationBackward(kind: I, x: P, y: P, dy: P, dx: P, n: I, param: number): void;
-  crelu(x: P, n: I, c: I, hw: I, y: P): void;
-  creluBackward(x: P, dy: P, n: I, c: I, hw: I, dx: P): void;
-
-  im2col(x: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, cols: P, part: I, parts: I): void;
-  col2im(cols: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, x: P, part: I, parts: I): void;
-  im2colChunks(x: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, cols: P, chunks: I, counter: P): void;
-  col2imChunks(cols: P, n: I, c: I, h: I, w: I, kh: I, kw: I, stride: I, pad: I, oh: I, ow: I, x: P, chunks: I, counter: P): void;
-  maxPool(x: P, n: I, c: I, h: I, w: I, k: I, stride: I, oh: I, ow: I, y: P, argmax: P): void;
-  maxPoolBackward(dy: P, argmax: P, n: I, c: I, h: I, w: I, oh: I, ow: I, dx: P): I;
-  globalAvgPool(x: P, n: I, c: I, hw: I, y: P): void;
-  globalAvgPoolBackward(dy: P, n: I, c: I, hw: I, dx: P): void;
-
-  batchNormTrain(x: P, n: I, c: I, hw: I, gamma: P, beta: P, eps: number, momentum: number, y: P, mean: P, invStd: P, runMean: P, runVar: P): void;
-  batchNormEval(x: P, n: I, c: I, hw: I, gamma: P, beta: P, runMean: P, runVar: P, eps: number, y: P): void;
-  batchNormBackward(x: P, dy: P, n: I, c: I, hw: I, gamma: P, mean: P, invStd: P, dx: P, dgamma: P, dbeta: P): void;
-  layerNorm(x: P, rows: I, cols: I, gamma: P, beta: P, eps: number, y: P, mean: P, invStd: P): void;
-  layerNormBackward(x: P, dy: P, rows: I, cols: I, gamma: P, mean: P, invStd: P, dx: P, dgamma: P, dbeta: P): void;
-
-  softmaxCrossEntropy(logits: P, labels: P, rows: I, cols: I, ld: I, scale: number, dlogits: P): number;
-  squaredError(pred: P, target: P, n: I, scale: number, dpred: P): number;
-  argmaxRows(a: P, rows: I, cols: I, ld: I, out: P): void;
-
-  adam(g: P, m: P, v: P, p1: P, p2: P, n: I, b1: number, b2: number, eps: number): void;
-  momentum(g: P, buf: P, n: I, mu: number, nesterov: I): void;
+/** The parameters of the im2col/col2im exports up to the output: source, shape, window, output size, destination. */
+function conv<S extends string, D extends string>(src: S, dst: D) {
+  return [`${src}:ptr`, 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'kh:i32', 'kw:i32', 'stride:i32', 'pad:i32', 'oh:i32', 'ow:i32', `${dst}:ptr`] as const;
 }
+
+/** A number for each entry of a parameter list (a tuple stays a tuple: the arity is checked). */
+type Numbers<S extends readonly unknown[]> = { -readonly [I in keyof S]: number };
+
+/** A row's export parameters: its wasm list, else its arguments. */
+type ExportParams<E> = E extends { wasm: infer S extends readonly string[] } ? S : E extends { args: infer A extends readonly string[] } ? A : never;
+
+/** An f64 for `result: 'f64'`, an i32 for 'bool' or a count of bad values (`fail`); else nothing. */
+type ExportResult<E> = E extends { result: string } ? number : E extends { fail: unknown } ? number : void;
+
+/**
+ * The exports of kernels.wasm (src/backend/wasm/assembly), derived from kernelTable and wasmHelpers: every
+ * parameter and result is a number (pointers are byte offsets; sizes are counts).
+ */
+export type Kernels = { readonly [K in TableKernel]: (...args: Numbers<ExportParams<KernelTable[K]>>) => ExportResult<KernelTable[K]> } & {
+  readonly [H in keyof typeof wasmHelpers]: (...args: Numbers<(typeof wasmHelpers)[H]['params']>) => (typeof wasmHelpers)[H] extends { result: string } ? number : void;
+};
 
 /** Is the compiled module present? */
 export function wasmAvailable(): boolean {

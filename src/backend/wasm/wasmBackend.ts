@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { Activation, type ActivationCode, type Backend } from '../Backend.js';
-import { badPermutation, checkEncode, checkGemm, checkLength, kernelChecks, convOut, poolOut } from '../checks.js';
+import type { Backend } from '../Backend.js';
+import { badPermutation, convOut, poolOut } from '../checks.js';
+import { kernelChecks } from '../kernelTable.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
+import { isSize, wrapKernels } from './wrapKernels.js';
 
 export { wasmAvailable, wasmPath };
 
@@ -59,10 +61,6 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-function isSize(v: number): boolean {
-  return Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
-}
-
 /** Sizes go to wasm as i32: reject what would wrap or truncate (cheap, and only the failure path allocates). */
 function sizes(kernel: string, a: number, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0): void {
   if (isSize(a) && isSize(b) && isSize(c) && isSize(d) && isSize(e) && isSize(f) && isSize(g) && isSize(h)) return;
@@ -71,10 +69,6 @@ function sizes(kernel: string, a: number, b = 0, c = 0, d = 0, e = 0, f = 0, g =
 
 function positive(kernel: string, name: string, v: number): void {
   if (!(v >= 1)) throw new Error(`${kernel}: ${name} = ${v} must be at least 1`);
-}
-
-function checkKind(kind: ActivationCode): void {
-  if (!(Number.isInteger(kind) && kind >= Activation.identity && kind <= Activation.swish)) throw new Error(`activation: unknown kind ${kind as number}`);
 }
 
 /**
@@ -198,49 +192,22 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     owns: (a) => mem.owns(a),
     free: (a) => mem.free(a),
 
-    fill(y, value) {
-      K.fill(p(y), y.length, value);
-    },
-    copy(x, y) {
-      checkLength('copy', 'y', y, x.length);
-      K.copy(p(x), p(y), x.length);
-    },
-    scale(y, alpha) {
-      K.scale(p(y), y.length, alpha);
-    },
-    axpy(alpha, x, y) {
-      checkLength('axpy', 'y', y, x.length);
-      K.axpy(x.length, alpha, p(x), p(y));
-    },
-    axpby(alpha, x, beta, y) {
-      checkLength('axpby', 'y', y, x.length);
-      K.axpby(x.length, alpha, p(x), beta, beta === 0 ? 1 : 0, p(y));
-    },
-    mul(x, y, out) {
-      kernelChecks.mul(x, y, out);
-      K.mul(p(x), p(y), p(out), x.length);
-    },
-    sum: (x) => K.sum(p(x), x.length),
-    sumAbs: (x) => K.sumAbs(p(x), x.length),
-    sumSquares: (x) => K.sumSquares(p(x), x.length),
-    dot(x, y) {
-      checkLength('dot', 'y', y, x.length);
-      return K.dot(p(x), p(y), x.length);
-    },
-    hasNonFinite: (x) => K.hasNonFinite(p(x), x.length) !== 0,
+    // The kernels of kernelTable's rows (all but those below, which are marked 'custom' there).
+    ...wrapKernels(K, mem),
+
     addNormal(y, sigma, seeds) {
-      if (!Number.isFinite(sigma)) throw new Error(`addNormal: sigma = ${sigma} is not a finite number`);
+      kernelChecks.addNormal(y, sigma, seeds);
       if (y.length > 0) K.addNormal(p(y), y.length, sigma, seeds[0] | 0, seeds[1] | 0, seeds[2] | 0, seeds[3] | 0);
     },
     encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset) {
-      checkEncode(src, srcOffset, n, plane, lut, perm, out, outOffset);
+      kernelChecks.encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset);
       if (n === 0) return;
       const bad = K.encodeBytes(mem.rawPtr(src) + srcOffset, n, plane, p(lut), perm ? mem.rawPtr(perm) : 0, p(out) + 4 * outOffset);
       if (bad) throw badPermutation(n);
     },
 
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
-      checkGemm(transA, transB, m, n, k, a, b, c);
+      kernelChecks.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
       sizes('gemm', m, n, k);
       const pa = p(a), pb = p(b), pc = p(c);
       // Batch-1 shapes go to the matrix-vector kernels (op(A) with one row or op(B) with one column is a
@@ -282,26 +249,6 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       if (n === 1) K.linearBackwardSingle(outFeatures, inFeatures, p(dy), p(x), p(w), dx ? p(dx) : 0, wAlpha, wBeta, wBuf ? p(wBuf) : 0, biasAlpha, biasBeta, biasBuf ? p(biasBuf) : 0);
       else linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
     },
-    addRowVector(a, rows, cols, v) {
-      kernelChecks.addRowVector(a, rows, cols, v);
-      sizes('addRowVector', rows, cols);
-      K.addRowVector(p(a), rows, cols, p(v));
-    },
-    sumRows(a, rows, cols, alpha, beta, out) {
-      kernelChecks.sumRows(a, rows, cols, alpha, beta, out);
-      sizes('sumRows', rows, cols);
-      K.sumRows(p(a), rows, cols, alpha, beta, p(out));
-    },
-    colSumsAbs(a, rows, cols, out) {
-      kernelChecks.colSumsAbs(a, rows, cols, out);
-      sizes('colSumsAbs', rows, cols);
-      K.colSumsAbs(p(a), rows, cols, p(out));
-    },
-    rowSumsAbs(a, rows, cols, out) {
-      kernelChecks.rowSumsAbs(a, rows, cols, out);
-      sizes('rowSumsAbs', rows, cols);
-      K.rowSumsAbs(p(a), rows, cols, p(out));
-    },
     gram(a, rows, cols, out) {
       kernelChecks.gram(a, rows, cols, out);
       sizes('gram', rows, cols, cols * cols);
@@ -320,46 +267,6 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       K.gram(pa, rows, cols, gramOut.byteOffset);
       const src = new Float64Array(gramOut.buffer, gramOut.byteOffset, cols * cols);
       for (let i = 0; i < cols * cols; i++) out[i] = src[i]!;
-    },
-    transpose01(a, d0, d1, inner, out) {
-      kernelChecks.transpose01(a, d0, d1, inner, out);
-      sizes('transpose01', d0, d1, inner);
-      K.transpose01(p(a), d0, d1, inner, p(out));
-    },
-
-    addChannelBias(a, n, c, hw, bias) {
-      kernelChecks.addChannelBias(a, n, c, hw, bias);
-      sizes('addChannelBias', n, c, hw);
-      K.addChannelBias(p(a), n, c, hw, p(bias));
-    },
-    sumChannels(a, n, c, hw, alpha, beta, out) {
-      kernelChecks.sumChannels(a, n, c, hw, alpha, beta, out);
-      sizes('sumChannels', n, c, hw);
-      K.sumChannels(p(a), n, c, hw, alpha, beta, p(out));
-    },
-
-    activation(kind, x, y, param) {
-      checkLength('activation', 'y', y, x.length);
-      checkKind(kind);
-      K.activation(kind, p(x), p(y), x.length, param);
-    },
-    activationBackward(kind, x, y, dy, dx, param) {
-      const n = dy.length;
-      checkLength('activationBackward', 'x', x, n);
-      checkLength('activationBackward', 'y', y, n);
-      checkLength('activationBackward', 'dx', dx, n);
-      checkKind(kind);
-      K.activationBackward(kind, p(x), p(y), p(dy), p(dx), n, param);
-    },
-    crelu(x, n, c, hw, y) {
-      kernelChecks.crelu(x, n, c, hw, y);
-      sizes('crelu', n, c, hw);
-      K.crelu(p(x), n, c, hw, p(y));
-    },
-    creluBackward(x, dy, n, c, hw, dx) {
-      kernelChecks.creluBackward(x, dy, n, c, hw, dx);
-      sizes('creluBackward', n, c, hw);
-      K.creluBackward(p(x), p(dy), n, c, hw, p(dx));
     },
 
     im2col(x, n, c, h, w, kh, kw, stride, pad, cols) {
@@ -386,84 +293,6 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       positive('maxPool', 'k', k);
       if (oh <= 0 || ow <= 0) return;
       K.maxPool(p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax));
-    },
-    maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
-      kernelChecks.maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx);
-      sizes('maxPoolBackward', n, c, h, w, oh, ow);
-      const bad = K.maxPoolBackward(p(dy), p(argmax), n, c, h, w, oh, ow, p(dx));
-      if (bad !== 0) throw new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
-    },
-    globalAvgPool(x, n, c, hw, y) {
-      kernelChecks.globalAvgPool(x, n, c, hw, y);
-      sizes('globalAvgPool', n, c, hw);
-      K.globalAvgPool(p(x), n, c, hw, p(y));
-    },
-    globalAvgPoolBackward(dy, n, c, hw, dx) {
-      kernelChecks.globalAvgPoolBackward(dy, n, c, hw, dx);
-      sizes('globalAvgPoolBackward', n, c, hw);
-      K.globalAvgPoolBackward(p(dy), n, c, hw, p(dx));
-    },
-
-    batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar) {
-      kernelChecks.batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar);
-      sizes('batchNormTrain', n, c, hw);
-      K.batchNormTrain(p(x), n, c, hw, p(gamma), p(beta), eps, momentum, p(y), p(mean), p(invStd), p(runMean), p(runVar));
-    },
-    batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y) {
-      kernelChecks.batchNormEval(x, n, c, hw, gamma, beta, runMean, runVar, eps, y);
-      sizes('batchNormEval', n, c, hw);
-      K.batchNormEval(p(x), n, c, hw, p(gamma), p(beta), p(runMean), p(runVar), eps, p(y));
-    },
-    batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta) {
-      kernelChecks.batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta);
-      sizes('batchNormBackward', n, c, hw);
-      K.batchNormBackward(p(x), p(dy), n, c, hw, p(gamma), p(mean), p(invStd), p(dx), p(dgamma), p(dbeta));
-    },
-    layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd) {
-      kernelChecks.layerNorm(x, rows, cols, gamma, beta, eps, y, mean, invStd);
-      sizes('layerNorm', rows, cols);
-      K.layerNorm(p(x), rows, cols, p(gamma), p(beta), eps, p(y), p(mean), p(invStd));
-    },
-    layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta) {
-      kernelChecks.layerNormBackward(x, dy, rows, cols, gamma, mean, invStd, dx, dgamma, dbeta);
-      sizes('layerNormBackward', rows, cols);
-      K.layerNormBackward(p(x), p(dy), rows, cols, p(gamma), p(mean), p(invStd), p(dx), p(dgamma), p(dbeta));
-    },
-
-    softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits) {
-      kernelChecks.softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits);
-      sizes('softmaxCrossEntropy', rows, cols, ld);
-      // The kernel reads labels as indices: validate them all first, as the reference does row by row.
-      for (let r = 0; r < rows; r++) {
-        const label = labels[r]!;
-        if (!(label >= 0 && label < cols && Number.isInteger(label))) {
-          throw new Error(`softmaxCrossEntropy: label ${label} of row ${r} is not a class index in [0, ${cols})`);
-        }
-      }
-      return K.softmaxCrossEntropy(p(logits), p(labels), rows, cols, ld, scale, p(dlogits));
-    },
-    squaredError(pred, target, scale, dpred) {
-      kernelChecks.squaredError(pred, target, scale, dpred);
-      return K.squaredError(p(pred), p(target), pred.length, scale, p(dpred));
-    },
-    argmaxRows(a, rows, cols, ld, out) {
-      kernelChecks.argmaxRows(a, rows, cols, ld, out);
-      if (cols > ld) throw new Error(`argmaxRows: cols = ${cols} must be at most ld = ${ld}`);
-      sizes('argmaxRows', rows, cols, ld);
-      K.argmaxRows(p(a), rows, cols, ld, p(out));
-    },
-
-    adam(g, m, v, p1, p2, b1, b2, eps) {
-      const n = g.length;
-      checkLength('adam', 'm', m, n);
-      checkLength('adam', 'v', v, n);
-      checkLength('adam', 'p1', p1, n);
-      checkLength('adam', 'p2', p2, n);
-      K.adam(p(g), p(m), p(v), p(p1), p(p2), n, b1, b2, eps);
-    },
-    momentum(g, buf, mu, nesterov) {
-      checkLength('momentum', 'buf', buf, g.length);
-      K.momentum(p(g), p(buf), g.length, mu, nesterov ? 1 : 0);
     },
   };
 }
