@@ -106,11 +106,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   };
   // The pages are cross-origin isolated so that the playground's wasm backend may use shared memory; they load
   // nothing from elsewhere.
-  const pageHeaders = {
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-embedder-policy': 'require-corp',
-    'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self'; connect-src 'self'",
-  };
+  const csp = (script: string) =>
+    `default-src 'self'; script-src ${script}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self'; connect-src 'self'`;
+  const pageHeaders = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'content-security-policy': csp("'self'") };
+  // The playground's worker runs the engine, whose wasm backend compiles kernels.wasm and builds its kernel
+  // wrappers with new Function (src/backend/wasm/wrapKernels.ts).
+  const playgroundHeaders = { ...pageHeaders, 'content-security-policy': csp("'self' 'wasm-unsafe-eval' 'unsafe-eval'") };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('x-content-type-options', 'nosniff');
@@ -137,7 +138,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     if (path.startsWith('/playground/')) {
       const name = path.slice('/playground/'.length) || 'index.html';
       const f = playgroundFiles.get(name);
-      return f ? file(req, res, f, pageHeaders) : fail(res, 404, 'not found');
+      return f ? file(req, res, f, playgroundHeaders) : fail(res, 404, 'not found');
     }
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/api/info') return json(req, res, { version, folders: roots.map((r) => ({ name: r.name, path: r.path })) });
