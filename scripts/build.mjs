@@ -70,6 +70,9 @@ for (const d of ['src', 'test', 'bench']) removeStale(join(root, 'dist', d), joi
 log('tsc');
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]);
 
+// 3. The browser parts of `supple serve` (dashboard, playground): esbuild, when installed.
+run(process.execPath, [join(root, 'scripts/build-web.mjs'), ...(quiet ? ['--quiet'] : [])]);
+
 // The bin must be executable: `npx supple` in this repository runs dist/src/cli/main.js directly (npm sets the
 // mode only for installed dependencies), and tsc writes it 0644.
 const bin = join(root, 'dist/src/cli/main.js');

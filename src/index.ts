@@ -85,6 +85,9 @@ export { loadRuns, findRunFolders, type LoadedRuns } from './report/loadRuns.js'
 export { readRunFolder, type RunData, type RunRecord, type RunSummary } from './report/RunFolder.js';
 export type { Condition } from './report/groupConditions.js';
 export { reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './report/reportOptions.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './serve/startDashboard.js';
+export { RunStore, type RunInfo, type ReportInfo, type MetricsEvent, type ServedRoot } from './serve/RunStore.js';
+export { JsonlTail, type TailRead } from './serve/JsonlTail.js';
 export type { ConditionSummary, FinalMetric, MeanSe } from './report/summarizeConditions.js';
 // Diagnostics
 export type { TrackerDefinition, TrackerContext } from './diagnostics/Diagnostic.js';

@@ -15,13 +15,14 @@ export interface CompletionWords {
 export function completionWords(catalog: Catalog): CompletionWords {
   const runFlags = ['--method', '--set', '--preset', '--condition', '--seed', '--out', '--backend', '--data-dir', '--resume', '--label', '--quiet', '--no-report', '--config', '--dry-run', '--weights', '--log-to', '--json', '--help'];
   return {
-    commands: ['run', 'describe', 'list', 'sweep', 'report', 'export', 'data', 'completion', 'bench', 'help'],
+    commands: ['run', 'describe', 'list', 'sweep', 'report', 'export', 'serve', 'data', 'completion', 'bench', 'help'],
     flags: {
       run: runFlags,
       describe: runFlags.filter((f) => !['--resume', '--quiet', '--no-report', '--dry-run', '--log-to', '--weights'].includes(f)),
       sweep: ['--workers', '--dry-run', '--out', '--preset', '--seeds', '--data-dir', '--backend', '--json', '--help'],
       report: ['--out', '--json', '--help'],
       export: ['--format', '--out', '--json', '--help'],
+      serve: ['--port', '--host', '--help'],
       data: ['list', 'fetch', '--data-dir', '--json', '--help'],
       list: ['benchmarks', 'methods', 'presets', 'metrics', 'model', 'optimizer', 'probes', 'run', 'backends', '--json'],
       completion: ['bash', 'zsh', 'fish'],

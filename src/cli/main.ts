@@ -15,6 +15,7 @@ import { EXIT, exitCodeOf, exitCodesHelp } from './exitCodes.js';
 import { UsageError } from '../config/UsageError.js';
 import { exportCommand } from './exportCommand.js';
 import { completionScript, completionWords } from './completionCommand.js';
+import { serveCommand } from './serveCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -26,6 +27,7 @@ Usage:
   supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
   supple export <run> --format F       csv, parquet, tensorboard, wandb-offline, or the weights as safetensors
   supple completion bash|zsh|fish      a shell completion script (source <(supple completion bash))
+  supple serve [folders...]            live dashboard of runs, and the playground, in the browser
   supple data fetch|list [<name>]      download data sets (checked, cached) or show where they are found
   supple bench [options]               speed against PyTorch on this machine (npm run bench; a clone only)
   supple --version
@@ -81,10 +83,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(completionScript(rest[0]!, completionWords(catalog)));
       return 0;
     }
+    case 'serve':
+      return serveCommand(rest);
     case 'bench':
       return benchCommand(rest);
     default:
-      throw new UsageError(`unknown command '${cmd}'; commands: run, describe, list, sweep, report, export, data, completion, bench (supple --help)`);
+      throw new UsageError(`unknown command '${cmd}'; commands: run, describe, list, sweep, report, export, serve, data, completion, bench (supple --help)`);
   }
 }
 

@@ -122,7 +122,8 @@ function* readJsonLines(text: string, file: string, warnings: string[]): Generat
   }
 }
 
-function toRecord(v: unknown): RunRecord | null {
+/** A metrics line as a record, or null when it is not one (needs numeric "step" and "task"); non-numeric values are dropped. */
+export function toRecord(v: unknown): RunRecord | null {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
   const o = v as Record<string, unknown>;
   if (typeof o.step !== 'number' || typeof o.task !== 'number') return null;

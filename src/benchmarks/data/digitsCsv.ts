@@ -5,7 +5,8 @@ import { gunzipSync } from 'node:zlib';
  * label. Returns pixels as bytes and labels.
  */
 export function parseDigitsCsv(bytes: Uint8Array, what: string): { images: Uint8Array; labels: Int32Array; count: number } {
-  const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : Buffer.from(bytes)).toString('latin1');
+  // TextDecoder rather than Buffer: the playground parses the same file in a browser.
+  const text = new TextDecoder('latin1').decode(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes);
   const lines = text.split('\n').filter((l) => l.trim().length > 0);
   const images = new Uint8Array(lines.length * 64);
   const labels = new Int32Array(lines.length);
