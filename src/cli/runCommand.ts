@@ -5,6 +5,7 @@ import { resolveRunConfig } from '../experiment/runConfig.js';
 import { parseSetting, type Settings } from '../experiment/settings.js';
 import { resumeRun, startRun, type RunSummary } from '../experiment/runExperiment.js';
 import { ProgressBar, duration } from './ProgressBar.js';
+import { isRlRequest, runRlCommand } from './rlRunCommand.js';
 import { version } from '../version.js';
 
 export const runUsage = `supple run [<benchmark>] [options]
@@ -75,7 +76,22 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       shouldStop: () => stopRequested,
       onProgress: (p: Parameters<ProgressBar['update']>[0]) => bar.update(p),
     };
-    if (values.resume) {
+    if (isRlRequest(catalog, positionals[0], values.preset, values.resume)) {
+      if (values.resume && (positionals.length || values.set || values.preset)) throw new Error('supple run --resume: the run\'s config.json decides everything; drop the other options');
+      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed ${values.seed}: not allowed; an integer >= 0`);
+      const set: Settings = {};
+      for (const s of values.set ?? []) {
+        const [k, v] = parseSetting(s);
+        set[k] = v;
+      }
+      const methods = values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined;
+      ({ summary, out } = await runRlCommand(
+        { benchmark: positionals[0], methods, preset: values.preset, ...(values.condition !== undefined ? { condition: values.condition } : {}), set, seed, backend: values.backend, label: values.label, out: values.out, resume: values.resume },
+        catalog,
+        () => stopRequested,
+      ));
+    } else if (values.resume) {
       const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'data-dir', 'label'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
       if (given.length || positionals.length) throw new Error(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
       out = values.resume;
@@ -147,6 +163,7 @@ function printSummary(s: RunSummary, out: string, report: string | null): void {
   ];
   if (f['online/accuracy'] !== undefined) lines.push(`last task online accuracy ${f['online/accuracy'].toFixed(4)}`);
   else if (f['online/loss'] !== undefined) lines.push(`last task online loss ${f['online/loss'].toPrecision(4)}`);
+  if (f['episode/returnLast20'] !== undefined) lines.push(`mean episode return over the last 20 episodes ${f['episode/returnLast20'].toFixed(1)}`);
   if (f['bin/loss'] !== undefined) lines.push(`last bin loss ${f['bin/loss'].toPrecision(4)}`);
   const r = relative(process.cwd(), out) || '.';
   const rel = r.startsWith('..') ? resolve(out) : r;
