@@ -192,9 +192,6 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
     methods: config.methods,
     methodRegistry: opts.catalog.methods,
   });
-  for (const net of [agent.policy, agent.value]) {
-    net.probes = opts.catalog.probes.create(config.probes, { learner: net.learner, backend, rng: root.split(`probes/${net.name}`) });
-  }
   let loop = initialRlLoopState(env.num);
   let secondsBefore = 0;
   const recent: number[] = [];
@@ -207,6 +204,13 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
     recent.push(...saved.recent);
   } else {
     env.reset(root.split('reset'));
+  }
+  // Probes are made after the restore: trackers (update size) snapshot the weights they start from. Their windows
+  // are not checkpointed, so a resumed run matches exactly when the probe cadence is a whole number of iterations.
+  for (const net of [agent.policy, agent.value]) {
+    net.probes = opts.catalog.probes.create(config.probes, { learner: net.learner, backend, rng: root.split(`probes/${net.name}`) });
+    const p = saved?.agent.nets[net.name].probes;
+    if (p !== null && p !== undefined) net.probes.setState?.(p);
   }
   const recorder = new Recorder(out, saved ? saved.recorder : undefined);
   opts.onStart?.({ config, agent, resumed: !!saved });
