@@ -5,6 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../config/parseConfig.js';
 import type { Catalog, RunRequest } from './runConfig.js';
 import { resolveRunConfig } from './runConfig.js';
+import { resolveRlRunConfig } from './runRl.js';
+import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
 import { methodTarget } from './methodSettings.js';
 import type { Settings } from './settings.js';
 
@@ -89,7 +91,9 @@ export function expandSweep(s: SweepFile, catalog: Catalog, version: string): Sw
         const request: RunRequest = {
           benchmark: s.benchmark, preset: s.preset, ...(byName ? { condition: cond.label } : { methods }), set, seed, backend: s.backend, dataDir: s.dataDir, label,
         };
-        resolveRunConfig(request, catalog, version); // throws on any bad point before anything runs
+        // Throws on any bad point before anything runs (RL benchmarks have their own config).
+        if (rlBenchmarkRegistry.has(s.benchmark ?? preset?.benchmark ?? '')) resolveRlRunConfig(request, { ...catalog, rlBenchmarks: rlBenchmarkRegistry }, version);
+        else resolveRunConfig(request, catalog, version);
         const dir = join(safeName(label), `s${seed}`);
         if (seen.has(dir)) throw new Error(`supple sweep: two runs would share the folder ${dir}; give the conditions distinct labels`);
         seen.add(dir);
