@@ -109,7 +109,7 @@ export type { ProbeRunner } from './learn/ProbeRunner.js';
 export type { RunMethod } from './learn/RunMethod.js';
 export { startRun, resumeRun, type RunSummary as ExperimentSummary, type Progress, type ExperimentOptions } from './experiment/runExperiment.js';
 export { resolveRunConfig, runOptionsSchema, type RunConfig, type RunRequest, type Catalog } from './experiment/runConfig.js';
-export { catalog } from './catalog.js';
+export { catalog } from './experiment/catalog.js';
 export { presets, presetList } from './experiment/presets.js';
 export type { Preset, PresetCondition } from './experiment/Preset.js';
 export { expandSweep, readSweepFile, sweepSchema, type SweepFile, type SweepPoint } from './experiment/sweep.js';

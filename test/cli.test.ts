@@ -20,6 +20,19 @@ const supple = (args: string[]) => spawnSync(process.execPath, [cli, ...args], {
 // task end; long enough (a few seconds) that a signal after the first tasks always lands mid-run.
 const small = ['permuted-mnist', '--set', 'dataset=digits', '--set', 'tasks=300', '--set', 'examplesPerTask=100', '--set', 'run.checkpointSeconds=0', '--quiet', '--no-report'];
 
+test('a bad learning-rate schedule exits with code 2 before any work, naming the key and what is allowed', () => {
+  const out = join(tmp(), 'run');
+  const unsorted = JSON.stringify({ kind: 'piecewise', boundaries: [100, 50], values: [0.1, 0.01, 0.001] });
+  let r = supple(['run', 'permuted-mnist', '--set', 'dataset=digits', '--set', `optimizer.lr=${unsorted}`, '--out', out]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /optimizer: lr = \{"kind":"piecewise","boundaries":\[100,50\].* is not allowed: boundaries must increase strictly \(got 100, 50\)/);
+  const negative = JSON.stringify({ kind: 'per-task', schedule: { kind: 'piecewise', boundaries: [10], values: [0.1, -0.5] } });
+  r = supple(['run', 'permuted-mnist', '--set', 'dataset=digits', '--set', `optimizer.lr=${negative}`, '--out', out]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /optimizer: lr = .* is not allowed: value -0\.5 must be a finite number >= 0/);
+  assert.equal(existsSync(out), false, 'nothing is written for a bad schedule');
+});
+
 test('config errors stop before any work, naming the key, the value and what is allowed', () => {
   const out = join(tmp(), 'run');
   const r = supple(['run', 'permuted-mnist', '--set', 'dataset=digitz', '--set', 'optimizer.lr=-1x', '--set', 'taks=3', '--out', out]);

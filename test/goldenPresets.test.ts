@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '../src/experiment/catalog.js';
 import { resolveRunConfig } from '../src/experiment/runConfig.js';
 import { startRun } from '../src/experiment/runExperiment.js';
 import { presetList } from '../src/experiment/presets.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { catalog as makeCatalog } from '../catalog.js';
+import { catalog as makeCatalog } from '../experiment/catalog.js';
 import { describeSchema, formatOptions } from '../config/describeSchema.js';
 import { ConfigError } from '../config/parseConfig.js';
 import { modelSchema } from '../nn/modelConfig.js';

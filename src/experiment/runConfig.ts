@@ -4,6 +4,8 @@ import type { Method } from '../learn/Method.js';
 import { backendChoices } from '../backend/selectBackend.js';
 import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
 import { MethodKeyRouter } from './methodSettings.js';
+import { catalog as defaultCatalog } from './catalog.js';
+import { version as packageVersion } from '../version.js';
 import type { Registry } from '../config/Registry.js';
 import { modelSchema, type ModelConfig } from '../nn/modelConfig.js';
 import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.js';
@@ -67,7 +69,7 @@ const sections = ['benchmark', 'method', 'model', 'optimizer', 'probes', 'run'] 
  * `optimizer.x`, `probes.x`, `run.x`), each section validated by its schema. Every problem is reported at
  * once, naming the key, the value and what is allowed.
  */
-export function resolveRunConfig(req: RunRequest, catalog: Catalog, version: string): RunConfig {
+export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCatalog(), version: string = packageVersion): RunConfig {
   const preset = req.preset ? catalog.presets.get(req.preset) : null;
   const benchmarkName = req.benchmark ?? preset?.benchmark;
   if (!benchmarkName) throw new ConfigError('run', [`no benchmark given; known: ${catalog.benchmarks.names().join(', ')}`]);

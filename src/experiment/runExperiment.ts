@@ -15,6 +15,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpointFile.js';
 import { Learner } from '../learn/Learner.js';
 import { Recorder, type RecorderPosition } from './Recorder.js';
 import type { Catalog, RunConfig } from './runConfig.js';
+import { catalog as defaultCatalog } from './catalog.js';
 import { restoreInto } from './stateTree.js';
 import { initialLoopState, trainLoopAsync, type LoopState,  } from './trainLoop.js';
 import type { RunMethod } from '../learn/RunMethod.js';
@@ -54,7 +55,8 @@ export interface RunSummary {
 
 export interface ExperimentOptions {
   readonly out: string;
-  readonly catalog: Catalog;
+  /** The registries to take the benchmark, methods and probes from (default: supple's own). */
+  readonly catalog?: Catalog;
   /** Called every 64 steps. */
   readonly onProgress?: (p: Progress) => void;
   /** Polled between steps; true stops cleanly (a checkpoint is written). */
@@ -104,7 +106,7 @@ export async function resumeRun(opts: ExperimentOptions): Promise<RunSummary> {
 
 async function execute(config: RunConfig, saved: Checkpoint | null | undefined, opts: ExperimentOptions): Promise<RunSummary> {
   const out = resolve(opts.out);
-  const { catalog } = opts;
+  const catalog = opts.catalog ?? defaultCatalog();
   const backend = getBackend(config.backendRequested);
   if (saved !== null && config.backend !== backend.name) {
     throw new Error(`--resume: the run used the ${config.backend} backend; this machine gives ${backend.name} for '${config.backendRequested}' (bit-for-bit continuation needs the same backend: set SUPPLE_BACKEND=${config.backend})`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { catalog } from '../catalog.js';
+import { catalog } from './catalog.js';
 import { TIMING_KEYS } from '../rl/rlLoop.js';
 import { readCheckpoint } from './checkpointFile.js';
 import { resolveRlRunConfig, resumeRlRun, startRlRun } from './runRl.js';

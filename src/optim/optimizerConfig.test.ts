@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { getBackend } from '../backend/selectBackend.js';
 import { makeParam } from '../nn/layers/Linear.js';
 import { buildOptimizer, optimizerSchema } from './optimizerConfig.js';
+import { ConfigError, parseConfig } from '../config/parseConfig.js';
 
 const backend = getBackend('ts64');
 
@@ -40,4 +41,25 @@ test('optimizer preset adam-tuned is Adam with beta1 = beta2 = 0.99 (also when t
     // Default betas give a different second update: the preset is really applied.
     assert.ok(Math.abs(got[1]! - adamByHand(0.9, 0.999, 0.1, 0.5, -2)[1]!) > 1e-3);
   }
+});
+
+test('schedules are checked with the config: order and sign of boundaries, value count, finite non-negative values', () => {
+  const bad: Array<[unknown, RegExp]> = [
+    [{ kind: 'piecewise', boundaries: [100, 50], values: [1, 2, 3] }, /boundaries must increase strictly \(got 100, 50\)/],
+    [{ kind: 'piecewise', boundaries: [100, 100], values: [1, 2, 3] }, /boundaries must increase strictly/],
+    [{ kind: 'piecewise', boundaries: [100], values: [1] }, /needs one more value than boundaries \(got 1 values, 1 boundaries\)/],
+    [{ kind: 'epochs', boundaries: [3, 2], values: [1, 2, 3] }, /boundaries must increase strictly/],
+    [{ kind: 'per-task', schedule: { kind: 'piecewise', boundaries: [5], values: [0.1, -1] } }, /value -1 must be a finite number >= 0/],
+    [{ kind: 'cosine', value: 0.1, steps: 10, final: -0.1 }, /final -0.1 must be a finite number >= 0/],
+    [-0.01, /the value -0.01 must be a finite number >= 0/],
+  ];
+  for (const [lr, why] of bad) {
+    assert.throws(
+      () => parseConfig(optimizerSchema, { lr }, 'optimizer'),
+      (e: Error) => e instanceof ConfigError && /optimizer: lr = /.test(e.message) && why.test(e.message),
+      JSON.stringify(lr),
+    );
+  }
+  const good = parseConfig(optimizerSchema, { lr: { kind: 'piecewise', boundaries: [10, 20], values: [0.1, 0.01, 0.001] } }, 'optimizer');
+  assert.deepEqual(good.lr, { kind: 'piecewise', boundaries: [10, 20], values: [0.1, 0.01, 0.001] });
 });

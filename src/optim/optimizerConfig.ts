@@ -1,18 +1,24 @@
 import { z } from 'zod';
 import { adam, adamw, sgd } from './optimizers.js';
 import { chain, clipByGlobalNorm } from './transforms.js';
-import type { Schedule } from './schedules.js';
+import { scheduleProblem, type Schedule } from './schedules.js';
 import type { Transform } from './Transform.js';
 
-const schedule: z.ZodType<Schedule> = z.lazy(() => z.union([
+const scheduleShape: z.ZodType<Schedule> = z.lazy(() => z.union([
   z.number(),
   z.strictObject({ kind: z.literal('constant'), value: z.number() }),
   z.strictObject({ kind: z.literal('piecewise'), boundaries: z.array(z.number().int().positive()), values: z.array(z.number()) }),
   z.strictObject({ kind: z.literal('warmup'), warmup: z.number().int().positive(), value: z.number() }),
   z.strictObject({ kind: z.literal('cosine'), value: z.number(), steps: z.number().int().positive(), final: z.number().optional() }),
-  z.strictObject({ kind: z.literal('per-task'), schedule }),
+  z.strictObject({ kind: z.literal('per-task'), schedule: scheduleShape }),
   z.strictObject({ kind: z.literal('epochs'), boundaries: z.array(z.number().int().positive()), values: z.array(z.number()) }),
 ]));
+
+/** A learning-rate schedule: its shape, then its values (finite, >= 0) and boundaries (increasing) checked. */
+const schedule = scheduleShape.superRefine((s, ctx) => {
+  const problem = scheduleProblem(s, 0);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** The optimizer of a run: one schema, the source of its type, its CLI keys (optimizer.<key>) and its docs. */
 export const optimizerSchema = z.strictObject({

@@ -45,18 +45,38 @@ export function scheduleAt(s: Schedule, clock: { step: number; taskStep?: number
   }
 }
 
-/** Check a schedule and say what is wrong (field named `field`). */
-export function validateSchedule(s: Schedule, field: string): void {
-  const fail = (why: string) => {
-    throw new Error(`${field}: ${why}`);
-  };
-  if (typeof s === 'number') {
-    if (!Number.isFinite(s)) fail(`${s} is not a finite number`);
-    return;
-  }
-  if (s.kind === 'piecewise' || s.kind === 'epochs') {
-    if (s.values.length !== s.boundaries.length + 1) fail(`a piecewise schedule needs one more value than boundaries (got ${s.values.length} values, ${s.boundaries.length} boundaries)`);
-    for (let i = 1; i < s.boundaries.length; i++) if (!(s.boundaries[i]! > s.boundaries[i - 1]!)) fail('boundaries must increase');
+/**
+ * What is wrong with a schedule, or null: values finite and at least `min` (a learning rate: 0), boundaries
+ * positive integers in increasing order, one more value than boundaries, positive lengths. The config schema
+ * runs it, so a bad schedule is refused before any work, naming the key, the value and what is allowed.
+ */
+export function scheduleProblem(s: Schedule, min = 0): string | null {
+  const value = (v: number, what: string): string | null => (Number.isFinite(v) && v >= min ? null : `${what} ${v} must be a finite number >= ${min}`);
+  if (typeof s === 'number') return value(s, 'the value');
+  switch (s.kind) {
+    case 'constant':
+      return value(s.value, 'the value');
+    case 'piecewise':
+    case 'epochs': {
+      if (s.values.length !== s.boundaries.length + 1) return `a ${s.kind} schedule needs one more value than boundaries (got ${s.values.length} values, ${s.boundaries.length} boundaries)`;
+      for (let i = 0; i < s.boundaries.length; i++) {
+        const b = s.boundaries[i]!;
+        if (!(Number.isInteger(b) && b > 0)) return `boundary ${b} must be a positive integer (${s.kind === 'epochs' ? 'an epoch' : 'an update count'})`;
+        if (i > 0 && !(b > s.boundaries[i - 1]!)) return `boundaries must increase strictly (got ${s.boundaries.join(', ')})`;
+      }
+      for (const v of s.values) {
+        const p = value(v, 'value');
+        if (p) return p;
+      }
+      return null;
+    }
+    case 'warmup':
+      return !(Number.isInteger(s.warmup) && s.warmup > 0) ? `warmup ${s.warmup} must be a positive integer` : value(s.value, 'the value');
+    case 'cosine':
+      if (!(Number.isInteger(s.steps) && s.steps > 0)) return `steps ${s.steps} must be a positive integer`;
+      return value(s.value, 'the value') ?? (s.final === undefined ? null : value(s.final, 'final'));
+    case 'per-task':
+      return scheduleProblem(s.schedule, min);
   }
 }
 

@@ -1,10 +1,10 @@
-import { benchmarkRegistry } from './benchmarks/index.js';
-import { createProbeRunner, probeSchema, type ProbeConfig } from './diagnostics/ProbeRunner.js';
-import { methodRegistry } from './methods/index.js';
-import { presets } from './experiment/presets.js';
-import type { Catalog } from './experiment/runConfig.js';
-import type { RlCatalog } from './experiment/runRl.js';
-import { rlBenchmarkRegistry } from './rl/rlBenchmarks.js';
+import { benchmarkRegistry } from '../benchmarks/index.js';
+import { createProbeRunner, probeSchema, type ProbeConfig } from '../diagnostics/ProbeRunner.js';
+import { methodRegistry } from '../methods/index.js';
+import { presets } from './presets.js';
+import type { Catalog } from './runConfig.js';
+import type { RlCatalog } from './runRl.js';
+import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
 
 /** Everything registered: the benchmarks, methods, presets and probes the CLI offers (the shared registries). */
 export function catalog(): Catalog & RlCatalog {
