@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Rng } from '../src/tensor/Rng.js';
 import type { Env } from '../src/rl/envs/Env.js';
 import { CartPole } from '../src/rl/envs/CartPole.js';
-import { envRegistry, makeEnvSync } from '../src/rl/envs/envRegistry.js';
+import { makeEnvSync } from '../src/rl/envs/envRegistry.js';
 import { SyncVectorEnv } from '../src/rl/envs/SyncVectorEnv.js';
 import { applyWrappers, cleanrlWrappers } from '../src/rl/envs/wrapperConfig.js';
 
@@ -30,8 +30,7 @@ function measure(step: () => number, seconds: number): number {
 }
 
 function vectorWorkload(id: string, copies: number, wrap: (e: Env) => Env): () => number {
-  const reg = envRegistry();
-  const v = SyncVectorEnv.of(copies, () => wrap(makeEnvSync(reg, id)));
+  const v = SyncVectorEnv.of(copies, () => wrap(makeEnvSync(id)));
   v.reset(Rng.seeded(1));
   const rng = Rng.seeded(2);
   const space = v.singleActionSpace;

@@ -2,7 +2,9 @@
 // implementation of Gymnasium 1.x's published equations (test/fixtures/gym_classic_control.py), tolerance 1e-5.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/benchmarks/data/packageRoot.js';
 import { Acrobot } from '../src/rl/envs/Acrobot.js';
@@ -56,3 +58,30 @@ for (const [id, make] of Object.entries(envs)) {
     assert.ok(steps >= 150, `${steps} steps checked`);
   });
 }
+
+const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+// NumPy versions differ by an ulp in sin/cos (so by a float32 ulp after rounding, now and then): numbers agree to 1e-6.
+function closeTree(a: unknown, b: unknown, path: string): void {
+  if (typeof a === 'number' && typeof b === 'number') assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${path}: ${a} vs ${b}`);
+  else if (Array.isArray(a) && Array.isArray(b)) {
+    assert.equal(a.length, b.length, `${path}: length`);
+    a.forEach((v, i) => closeTree(v, b[i], `${path}[${i}]`));
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${path}: keys`);
+    for (const k of Object.keys(a)) closeTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+  } else assert.equal(a, b, path);
+}
+
+test('the fixtures are what test/fixtures/gym_classic_control.py writes', { skip: python ? false : 'python3 with numpy not found' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'supple-gym-'));
+  try {
+    const r = spawnSync(python!, [join(packageRoot(), 'test', 'fixtures', 'gym_classic_control.py')], { env: { ...process.env, GYM_FIXTURE_OUT: dir }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    for (const id of Object.keys(envs)) {
+      const fresh = JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as unknown;
+      closeTree(fresh, JSON.parse(readFileSync(join(packageRoot(), 'test', 'fixtures', 'classic-control', `${id}.json`), 'utf8')), id);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseConfig } from '../../config/parseConfig.js';
 import { Rng, type RngState } from '../../tensor/Rng.js';
 
 /** How a new value is drawn at each change. */
@@ -68,7 +69,7 @@ export class ParamSchedule {
   current: Record<string, number> | null = null;
 
   constructor(config: ParamScheduleConfig, rng: Rng) {
-    this.config = paramScheduleSchema.parse(config);
+    this.config = parseConfig(paramScheduleSchema, config, 'schedule');
     this.rng = rng;
     this.nextAt = this.config.atStart ? 0 : this.config.every;
   }

@@ -24,5 +24,5 @@ export { ScheduledEnv, SCHEDULE_CHANGE } from './ScheduledEnv.js';
 export { SyncVectorEnv, type VectorStepResult, type SyncVectorEnvState } from './SyncVectorEnv.js';
 export { paramsSchema, type EnvSpec } from './EnvSpec.js';
 export { classicControlSpecs, cartPoleOptionsSchema, acrobotOptionsSchema, mountainCarOptionsSchema, pendulumOptionsSchema } from './classicControlSpecs.js';
-export { envRegistry, makeEnv, makeEnvSync } from './envRegistry.js';
+export { environmentRegistry, registerEnv, makeEnv, makeEnvSync } from './envRegistry.js';
 export { makeVectorEnv, vectorEnvConfigSchema, type VectorEnvConfig } from './makeVectorEnv.js';

@@ -6,7 +6,7 @@ import type { EnvSpec } from './EnvSpec.js';
 import { ParamSchedule, paramScheduleSchema } from './ParamSchedule.js';
 import { SyncVectorEnv } from './SyncVectorEnv.js';
 import { applyWrappers, wrapperConfigSchema } from './wrapperConfig.js';
-import { makeEnv } from './envRegistry.js';
+import { environmentRegistry, makeEnv } from './envRegistry.js';
 
 /** The environment part of an RL run's config: which env, how many copies, wrappers per copy, a schedule of change. */
 export const vectorEnvConfigSchema = z.strictObject({
@@ -22,10 +22,10 @@ export type VectorEnvConfig = z.input<typeof vectorEnvConfigSchema>;
  * A SyncVectorEnv from config: copy i is made with rng.split('env').split(i) as its initial stream, wrapped per
  * `wrappers`; the schedule draws from rng.split('schedule'). Reset it with a seed stream before stepping.
  */
-export async function makeVectorEnv(registry: Registry<EnvSpec>, config: VectorEnvConfig, rng: Rng): Promise<SyncVectorEnv> {
+export async function makeVectorEnv(config: VectorEnvConfig, rng: Rng, registry: Registry<EnvSpec> = environmentRegistry): Promise<SyncVectorEnv> {
   const c = parseConfig(vectorEnvConfigSchema, config, 'env');
   const envRng = rng.split('env');
   const envs = [];
-  for (let i = 0; i < c.num; i++) envs.push(applyWrappers(await makeEnv(registry, c.id, c.options, envRng.split(i)), c.wrappers));
+  for (let i = 0; i < c.num; i++) envs.push(applyWrappers(await makeEnv(c.id, c.options, envRng.split(i), registry), c.wrappers));
   return new SyncVectorEnv(envs, c.schedule ? new ParamSchedule(c.schedule, rng.split('schedule')) : null);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseConfig } from '../../config/parseConfig.js';
 import type { Env } from './Env.js';
 import { ClipAction } from './ClipAction.js';
 import { ClipObservation } from './ClipObservation.js';
@@ -23,8 +24,8 @@ export type WrapperConfig = z.input<typeof wrapperConfigSchema>;
 /** Wraps `env` in the listed wrappers, the first innermost. */
 export function applyWrappers(env: Env, configs: readonly WrapperConfig[]): Env {
   let e = env;
-  for (const raw of configs) {
-    const c = wrapperConfigSchema.parse(raw);
+  for (const [i, raw] of configs.entries()) {
+    const c = parseConfig(wrapperConfigSchema, raw, `wrappers[${i}]`);
     switch (c.kind) {
       case 'record-episode-statistics':
         e = new RecordEpisodeStatistics(e, c.bufferLength);
