@@ -1,11 +1,13 @@
 // Ant-v3 speed: raw env steps per second with uniform random actions (auto-reset on termination or after 1000 steps),
 // for 1 env, a vector of 8 stepped one after the other in one thread, and 8 envs split over worker threads; plus bare
 // mj_step for the physics share. Run: npm run build && node dist/bench/ant.js [--seconds S] [--workers W]
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Rng } from '../src/tensor/Rng.js';
-import { makeAnt, type AntEnv } from '../src/rl/envs/ant/AntEnv.js';
+import { antXmlPath, makeAnt, type AntEnv } from '../src/rl/envs/ant/AntEnv.js';
+import { modelFromXml } from '../src/rl/envs/mujoco/modelFromXml.js';
 import { loadMujoco, mujocoUnavailable } from '../src/rl/envs/mujoco/loadMujoco.js';
 import type { AntWorkerData } from './antWorker.js';
 
@@ -80,11 +82,15 @@ async function sequential(n: number, seconds: number): Promise<Rate> {
 /** Bare physics: 5 mj_step calls per "step" with random controls on one model (no observation, reward or reset). */
 async function physicsOnly(seconds: number): Promise<Rate> {
   const mj = await loadMujoco();
-  const env = await makeAnt();
-  env.reset(Rng.seeded(3));
-  const { model, data } = env as unknown as { model: Parameters<typeof mj.mj_step>[0]; data: Parameters<typeof mj.mj_step>[1] };
+  const model = modelFromXml(mj, readFileSync(antXmlPath, 'utf8'), 'ant.xml');
+  const data = new mj.MjData(model);
   const ctrl = data.ctrl as Float64Array;
   const qpos = data.qpos as Float64Array;
+  const restart = (): void => {
+    mj.mj_resetData(model, data);
+    mj.mj_forward(model, data);
+  };
+  restart();
   let length = 0;
   const acts = Rng.seeded(1);
   const a = new Float64Array(ACT);
@@ -97,12 +103,13 @@ async function physicsOnly(seconds: number): Promise<Rate> {
       const z = qpos[2]!;
       if (++length >= LIMIT || !(z >= 0.2 && z <= 1)) {
         length = 0;
-        env.reset();
+        restart();
       }
     }
     return 20;
   });
-  env.close();
+  data.delete();
+  model.delete();
   return rate;
 }
 

@@ -5,8 +5,7 @@
 // Run: npm run build && node dist/bench/rl.js [--seconds S]   (also the `rl` section of `npm run bench`)
 import { pathToFileURL } from 'node:url';
 import { getBackend } from '../src/backend/selectBackend.js';
-import { antEnvSpec } from '../src/rl/antEnvSpec.js';
-import { envRegistry } from '../src/rl/envs/envRegistry.js';
+import { ensureAntRegistered } from '../src/rl/antEnvSpec.js';
 import { makeVectorEnv } from '../src/rl/envs/makeVectorEnv.js';
 import { PpoAgent } from '../src/rl/ppo.js';
 import { ppoSchema } from '../src/rl/ppoConfig.js';
@@ -39,10 +38,10 @@ const cpu = () => {
 async function ppoWorkload(benchmark: string, iterations: number, backendName: string): Promise<PpoBenchResult> {
   const b = rlBenchmarkRegistry.get(benchmark);
   const opts = parseConfig(b.schema, {}, benchmark);
-  const reg = envRegistry([antEnvSpec]);
+  ensureAntRegistered();
   const backend = getBackend(backendName);
   const rng = Rng.seeded(0);
-  const env = await makeVectorEnv(reg, b.env(opts), rng);
+  const env = await makeVectorEnv(b.env(opts), rng);
   env.reset(rng.split('reset'));
   const config = ppoSchema.parse(b.agentDefaults(opts));
   const agent = new PpoAgent({ config, obsSize: env.obsSize, actionSpace: env.singleActionSpace, numEnvs: env.num, backend, rng: rng.split('agent') });
@@ -58,7 +57,7 @@ async function ppoWorkload(benchmark: string, iterations: number, backendName: s
   const sum = (k: string) => records.reduce((s, r) => s + (r[k] ?? 0), 0);
   const total = sum('time/iteration');
   // The raw env, same wrappers and copies, random actions in the action space's range.
-  const raw = await makeVectorEnv(reg, b.env(opts), Rng.seeded(1));
+  const raw = await makeVectorEnv(b.env(opts), Rng.seeded(1));
   raw.reset(Rng.seeded(2));
   const arng = Rng.seeded(3);
   const acts = new Float64Array(raw.num * raw.actionSize);

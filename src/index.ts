@@ -117,5 +117,6 @@ export { Registry } from './config/Registry.js';
 export { describeSchema, type OptionDoc } from './config/describeSchema.js';
 // Reinforcement learning: environments
 export * from './rl/envs/index.js';
-export { AntEnv, makeAnt, antV3Spec, antXmlPath, type AntOptions, type AntSpec, type AntState, type AntContactForces } from './rl/envs/ant/AntEnv.js';
+export { AntEnv, makeAnt, antV3Spec, antXmlPath, antParamSpecs, type AntOptions, type AntSpec, type AntState, type AntContactForces } from './rl/envs/ant/AntEnv.js';
 export { loadMujoco, mujocoUnavailable, type MujocoModule, type LoadMujocoOptions } from './rl/envs/mujoco/loadMujoco.js';
+export { antOptionsSchema, antOptions, type AntConfig } from './rl/envs/ant/antOptionsSchema.js';

@@ -5,8 +5,7 @@ import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
 import type { Registry } from '../config/Registry.js';
 import type { Method } from '../learn/Method.js';
 import type { ProbeFactory } from '../learn/ProbeFactory.js';
-import { antEnvSpec } from '../rl/antEnvSpec.js';
-import { envRegistry } from '../rl/envs/envRegistry.js';
+import { ensureAntRegistered } from '../rl/antEnvSpec.js';
 import { makeVectorEnv } from '../rl/envs/makeVectorEnv.js';
 import type { SyncVectorEnvState } from '../rl/envs/SyncVectorEnv.js';
 import { PpoAgent, type PpoAgentState } from '../rl/ppo.js';
@@ -181,7 +180,8 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
   const { name: _n, ...benchOptions } = config.benchmark;
   const bench = parseConfig(benchmark.schema, benchOptions, `benchmark ${benchmark.name}`);
   const root = Rng.seeded(config.seed);
-  const env = await makeVectorEnv(envRegistry([antEnvSpec]), benchmark.env(bench), root);
+  ensureAntRegistered();
+  const env = await makeVectorEnv(benchmark.env(bench), root);
   const agent = new PpoAgent({
     config: config.agent,
     obsSize: env.obsSize,

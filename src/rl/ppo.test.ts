@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { getBackend } from '../backend/selectBackend.js';
 import type { EditRecord } from '../nn/Edit.js';
 import { Rng } from '../tensor/Rng.js';
-import { envRegistry } from './envs/envRegistry.js';
 import { makeVectorEnv } from './envs/makeVectorEnv.js';
 import { cleanrlWrappers } from './envs/wrapperConfig.js';
 import { PpoAgent } from './ppo.js';
@@ -17,7 +16,7 @@ const backend = getBackend('ts');
 
 async function run(seed: number, steps: number, agentSet: Partial<PpoConfig> = {}, methods: MethodConfig[] = [], schedule?: ParamScheduleConfig) {
   const rng = Rng.seeded(seed);
-  const env = await makeVectorEnv(envRegistry(), { id: 'CartPole-v1', num: 2, wrappers: cleanrlWrappers(false), ...(schedule ? { schedule } : {}) }, rng);
+  const env = await makeVectorEnv({ id: 'CartPole-v1', num: 2, wrappers: cleanrlWrappers(false), ...(schedule ? { schedule } : {}) }, rng);
   env.reset(rng.split('reset'));
   const config = ppoSchema.parse({ numSteps: 32, numMinibatches: 2, updateEpochs: 2, hidden: [16, 16], ...agentSet });
   const agent = new PpoAgent({ config, obsSize: env.obsSize, actionSpace: env.singleActionSpace, numEnvs: env.num, backend, rng: rng.split('agent'), methods });
@@ -67,7 +66,7 @@ test('methods act on both networks: cbp replaces units in policy and value group
 
 test('a continuous policy keeps a state-independent log-std, trained with the policy', async () => {
   const rng = Rng.seeded(5);
-  const env = await makeVectorEnv(envRegistry(), { id: 'Pendulum-v1', num: 1, wrappers: cleanrlWrappers(true) }, rng);
+  const env = await makeVectorEnv({ id: 'Pendulum-v1', num: 1, wrappers: cleanrlWrappers(true) }, rng);
   env.reset(rng.split('reset'));
   const config = ppoSchema.parse({ numSteps: 64, numMinibatches: 2, updateEpochs: 2, hidden: [8], entCoef: 0.01 });
   const agent = new PpoAgent({ config, obsSize: env.obsSize, actionSpace: env.singleActionSpace, numEnvs: 1, backend, rng });

@@ -77,6 +77,8 @@ const slipperyAnt: RlBenchmark<typeof slipperySchema> = {
   schema: slipperySchema,
   env: (o) => ({
     id: 'Ant-v3',
+    // Dohare et al. ran gym's Ant-v3 on mujoco-py 2.x, where cfrc_ext stays zero (no contact forces in observation or cost).
+    options: { contactForces: 'zero' },
     num: o.envs,
     wrappers: cleanrlWrappers(true, 0.99),
     schedule: { every: o.every, changes: [{ params: 'friction', draw: { kind: 'log-uniform', low: o.frictionLow, high: o.frictionHigh } }] },

@@ -199,6 +199,13 @@ test('Ant-v3: the same seed and actions give the same episode; another seed anot
   const first = Array.from(env.reset());
   assert.notDeepEqual(Array.from(env.reset()), first);
   assert.deepEqual(Array.from(ant(t, { seed: 4 }).reset()), first);
+  // An Rng given to the constructor is the initial stream (copied: the caller's does not advance).
+  const given = Rng.seeded(8);
+  const before = given.getState();
+  const e1 = new AntEnv(mj!, {}, given);
+  t.after(() => e1.close());
+  assert.deepEqual(given.getState(), before);
+  assert.deepEqual(Array.from(e1.reset()), Array.from(ant(t).reset(Rng.seeded(8))));
 });
 
 test('Ant-v3: getState/setState (JSON) resumes bit for bit, random stream and parameters included', { skip }, (t) => {

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { antOptions, antOptionsSchema } from './antOptionsSchema.js';
+
+test('antOptionsSchema: gym defaults, and the AntEnv options it gives', () => {
+  const c = antOptionsSchema.parse({});
+  assert.equal(c.maxEpisodeSteps, 1000);
+  assert.deepEqual(c.healthyZRange, [0.2, 1.0]);
+  assert.equal(c.contactForces, 'post-constraint');
+  assert.deepEqual(antOptions(c).params, {});
+  const o = antOptions(antOptionsSchema.parse({ params: { friction: 0.02 }, contactForces: 'zero' }));
+  assert.deepEqual(o.params, { friction: 0.02 });
+  assert.equal(o.contactForces, 'zero');
+  assert.equal('maxEpisodeSteps' in o, false);
+});
+
+test('antOptionsSchema: bad values and unknown names are rejected', () => {
+  assert.equal(antOptionsSchema.safeParse({ params: { friction: 0 } }).success, false);
+  assert.equal(antOptionsSchema.safeParse({ params: { mass: 1 } }).success, false);
+  assert.equal(antOptionsSchema.safeParse({ contactForces: 'sometimes' }).success, false);
+  assert.equal(antOptionsSchema.safeParse({ healthyZRange: [1, 0.2] }).success, false);
+  assert.equal(antOptionsSchema.safeParse({ frameSkip: 0 }).success, false);
+  assert.equal(antOptionsSchema.safeParse({ frictoin: 1 }).success, false);
+});
