@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { catalog } from './catalog.js';
 import { TIMING_KEYS } from '../rl/rlLoop.js';
+import { mujocoUnavailable } from '../rl/envs/mujoco/loadMujoco.js';
 import { readCheckpoint } from './checkpointFile.js';
 import { resolveRlRunConfig, resumeRlRun, startRlRun } from './runRl.js';
 
@@ -54,4 +55,22 @@ test('an RL run stopped and resumed continues bit for bit (metrics, edits, both 
   assert.ok(lines(a, 'edits.jsonl').length > 0, 'cbp replaced units (the edits are part of what must match)');
   const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
   for (const k of ['agent', 'env', 'loop', 'recent']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
+});
+
+test('the slippery Ant stopped and resumed continues bit for bit (MuJoCo state, friction schedule, normalizers)', { skip: await mujocoUnavailable() ?? false }, async () => {
+  const config = () =>
+    resolveRlRunConfig(
+      { preset: 'dohare-slippery-ant-laptop', condition: 'ppo-cbp-l2', seed: 1, backend: 'ts', set: { steps: 768, every: 256, 'agent.numSteps': 128, 'agent.hidden': [8], 'agent.numMinibatches': 4, 'agent.updateEpochs': 1, 'cbp.maturity': 2, 'cbp.rate': 0.05, 'probes.everySteps': 4, 'run.checkpointSeconds': 0 } },
+      cat,
+      '0',
+    );
+  const a = tmp(), b = tmp();
+  await startRlRun(config(), { out: a, catalog: cat });
+  let polls = 0;
+  assert.equal((await startRlRun(config(), { out: b, catalog: cat, shouldStop: () => ++polls >= 3 })).status, 'stopped');
+  assert.equal((await resumeRlRun({ out: b, catalog: cat })).status, 'complete');
+  assert.deepEqual(metrics(b), metrics(a));
+  assert.equal(metrics(a).filter((r) => r['env/friction'] !== undefined).length, 2, 'friction changed at 256 and 512 steps');
+  const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
+  for (const k of ['agent', 'env', 'loop']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
 });
