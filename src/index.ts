@@ -166,3 +166,14 @@ export { modelSummary, formatModelSummary, type ModelSummary, type LayerRow } fr
 export { describeRun, type RunDescription } from './experiment/describeRun.js';
 export { collectProvenance, type Provenance } from './experiment/provenance.js';
 export { readRunFile, runFileSchema, type RunFile } from './experiment/runFile.js';
+// Reinforcement learning: the PPO agent, its loop and runner
+export { PpoAgent, RolloutExamples, NETS, type NetName, type AgentNet, type PpoAgentOptions, type PpoAgentState, type UpdateStats } from './rl/ppo.js';
+export { ppoSchema, ppoInits, type PpoConfig } from './rl/ppoConfig.js';
+export { CategoricalPolicyLoss, GaussianPolicyLoss, ValueLoss, type PolicyStats, type PolicyLossOptions } from './rl/ppoLosses.js';
+export { computeGae, explainedVariance } from './rl/gae.js';
+export { orthogonalInit } from './rl/orthogonalInit.js';
+export { rlLoop, initialRlLoopState, TIMING_KEYS, type RlLoopParts, type RlLoopState, type RlRecord } from './rl/rlLoop.js';
+export { rlBenchmarkRegistry, cleanrlContinuous, dohareAgent, type RlBenchmark } from './rl/rlBenchmarks.js';
+export { antEnvSpec, ensureAntRegistered } from './rl/antEnvSpec.js';
+export { resolveRlRunConfig, startRlRun, resumeRlRun, isRlRunFolder, type RlRunConfig, type RlCatalog, type RlProgress, type RlRunOptions } from './experiment/runRl.js';
+export { rlPresetList } from './experiment/rlPresets.js';

@@ -7,6 +7,8 @@ import { optimizerSchema } from '../optim/optimizerConfig.js';
 import { runOptionsSchema, type Catalog } from '../experiment/runConfig.js';
 import { availableBackends, getBackend } from '../backend/selectBackend.js';
 import { version } from '../version.js';
+import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
+import { ppoSchema } from '../rl/ppoConfig.js';
 import { runCommand, runUsage } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { dataCommand } from './dataCommand.js';
@@ -21,7 +23,7 @@ const usage = `supple ${version}: train neural networks that keep learning.
 
 Usage:
   supple run [<benchmark>] [options]   train with plasticity methods, record every metric (supple run --help)
-  supple list [what]                   benchmarks, methods, presets, metrics, model, optimizer, probes, run, backends
+  supple list [what]                   benchmarks, rl-benchmarks, agent, methods, presets, metrics, model, optimizer, probes, run, backends
   supple sweep <file> [options]        a grid over settings x seeds on a pool of worker processes
   supple describe [<benchmark>] [options]  the resolved config and a model summary, without training (= run --dry-run)
   supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
@@ -103,6 +105,10 @@ async function benchCommand(args: string[]): Promise<number> {
 }
 
 function describeBenchmark(catalog: Catalog, name: string): string {
+  if (rlBenchmarkRegistry.has(name)) {
+    const r = rlBenchmarkRegistry.get(name);
+    return `${runUsage}\n\nRL benchmark ${r.name}: ${r.description}\n${formatOptions(describeSchema(r.schema))}\n\nagent (PPO; --set agent.<key>, defaults before the benchmark's):\n${formatOptions(describeSchema(ppoSchema))}`;
+  }
   const b = catalog.benchmarks.get(name);
   return `${runUsage}\n\nbenchmark ${b.name}: ${b.description}\n${formatOptions(describeSchema(b.schema))}`;
 }
@@ -117,6 +123,8 @@ function listCommand(args: string[], catalog: Catalog): number {
   const all = what.length === 0;
   const sections: Record<string, () => unknown> = {
     benchmarks: () => catalog.benchmarks.all().map((b) => ({ name: b.name, description: b.description, options: describeSchema(b.schema) })),
+    'rl-benchmarks': () => rlBenchmarkRegistry.all().map((b) => ({ name: b.name, description: b.description, options: describeSchema(b.schema) })),
+    agent: () => describeSchema(ppoSchema),
     methods: () => catalog.methods.all().map((m) => ({ name: m.name, description: m.description, reference: m.reference, options: describeSchema(m.schema) })),
     presets: () => catalog.presets.all().map((p) => ({ name: p.name, description: p.description, paper: p.paper, scale: p.scale, benchmark: p.benchmark, methods: p.methods, set: p.set, conditions: p.conditions })),
     model: () => describeSchema(modelSchema),

@@ -8,6 +8,7 @@ import { UsageError } from '../config/UsageError.js';
 import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { ProgressBar, duration } from './ProgressBar.js';
 import { StopSignals } from './StopSignals.js';
+import { isRlRequest, runRlCommand } from './rlRunCommand.js';
 import { version } from '../version.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -119,7 +120,26 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
     const openLogs = (dir: string) => {
       if (values['log-to']?.includes('tensorboard')) tensorboard = new TensorBoardWriter(join(dir, 'tensorboard'));
     };
-    if (values.resume !== undefined) {
+    if (isRlRequest(catalog, positionals[0], values.preset, values.resume)) {
+      if (values.resume && (positionals.length || values.set || values.preset)) throw new UsageError("supple run --resume: the run's config.json decides everything; drop the other options");
+      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      if (seed !== undefined && !Number.isSafeInteger(seed)) throw new UsageError(`--seed ${values.seed}: not allowed; an integer >= 0`);
+      const set: Settings = {};
+      for (const s of values.set ?? []) {
+        try {
+          const [k, v] = parseSetting(s);
+          set[k] = v;
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }
+      const methods = values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined;
+      ({ summary, out } = await runRlCommand(
+        { benchmark: positionals[0], methods, preset: values.preset, ...(values.condition !== undefined ? { condition: values.condition } : {}), set, seed, backend: values.backend, label: values.label, out: values.out, resume: values.resume },
+        catalog,
+        () => stop.requested,
+      ));
+    } else if (values.resume !== undefined) {
       const given = ['method', 'set', 'preset', 'condition', 'seed', 'out', 'backend', 'label', 'config', 'weights', 'dataset'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
       if (given.length || positionals.length) throw new UsageError(`supple run --resume: the run's config.json decides everything; drop ${[...given.map((g) => `--${g}`), ...positionals].join(', ')}`);
       if (values.resume.trim() === '') throw new UsageError('--resume "": which run folder?');
@@ -230,6 +250,7 @@ function printSummary(s: RunSummary, out: string, report: string | null): void {
   ];
   if (f['online/accuracy'] !== undefined) lines.push(`last task online accuracy ${f['online/accuracy'].toFixed(4)}`);
   else if (f['online/loss'] !== undefined) lines.push(`last task online loss ${f['online/loss'].toPrecision(4)}`);
+  if (f['episode/returnLast20'] !== undefined) lines.push(`mean episode return over the last 20 episodes ${f['episode/returnLast20'].toFixed(1)}`);
   if (f['bin/loss'] !== undefined) lines.push(`last bin loss ${f['bin/loss'].toPrecision(4)}`);
   const r = relative(process.cwd(), out) || '.';
   const rel = r.startsWith('..') ? resolve(out) : r;

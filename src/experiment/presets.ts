@@ -1,5 +1,6 @@
 import { Registry } from '../config/Registry.js';
 import type { Preset, PresetCondition } from './Preset.js';
+import { rlPresetList } from './rlPresets.js';
 
 /**
  * Presets that reproduce the seed papers. 'full' presets use the paper's settings (hours to days of compute);
@@ -233,3 +234,5 @@ function dashConditions(): PresetCondition[] {
 
 export const presets = new Registry<Preset>('preset');
 for (const p of presetList) presets.register(p);
+// RL presets (supple run cartpole / slippery-ant): resolved by the RL runner, not in the supervised list.
+for (const p of rlPresetList) presets.register(p);

@@ -5,6 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../config/parseConfig.js';
 import type { Catalog, RunConfig, RunRequest } from './runConfig.js';
 import { resolveRunConfig } from './runConfig.js';
+import { resolveRlRunConfig, type RlRunConfig } from './runRl.js';
+import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
 import { methodTarget } from './methodSettings.js';
 import type { Settings } from './settings.js';
 
@@ -33,7 +35,7 @@ export interface SweepPoint {
   readonly dir: string;
   readonly request: RunRequest;
   /** The resolved config of the run: an existing folder is this run only if its config has the same configHash. */
-  readonly config: RunConfig;
+  readonly config: RunConfig | RlRunConfig;
 }
 
 export function readSweepFile(path: string): SweepFile {
@@ -92,7 +94,10 @@ export function expandSweep(s: SweepFile, catalog: Catalog, version: string): Sw
         const request: RunRequest = {
           benchmark: s.benchmark, preset: s.preset, ...(byName ? { condition: cond.label } : { methods }), set, seed, backend: s.backend, dataDir: s.dataDir, label, ...(s.datasets ? { datasets: s.datasets } : {}),
         };
-        const config = resolveRunConfig(request, catalog, version); // throws on any bad point before anything runs
+        // Throws on any bad point before anything runs (RL benchmarks have their own config).
+        const config = rlBenchmarkRegistry.has(s.benchmark ?? preset?.benchmark ?? '')
+          ? resolveRlRunConfig(request, { ...catalog, rlBenchmarks: rlBenchmarkRegistry }, version)
+          : resolveRunConfig(request, catalog, version);
         const dir = join(safeName(label), `s${seed}`);
         if (seen.has(dir)) throw new Error(`supple sweep: two runs would share the folder ${dir}; give the conditions distinct labels`);
         seen.add(dir);

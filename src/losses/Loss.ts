@@ -14,7 +14,8 @@ export interface LossValue {
  * Targets: class indices (as floats) for classification, values shaped like the output for regression.
  */
 export interface Loss {
-  readonly name: 'cross-entropy' | 'mse';
+  /** 'cross-entropy', 'mse', or an agent's own objective ('ppo-policy', 'ppo-value'). */
+  readonly name: string;
   readonly classification: boolean;
   compute(backend: Backend, out: Tensor, target: FloatArray, dOut: FloatArray, into: LossValue): LossValue;
 }

@@ -35,6 +35,7 @@ export function headlineSeries(series: ReadonlyMap<string, MetricSeries>): Metri
   const out: MetricSeries[] = [];
   const add = (s: MetricSeries | undefined) => s && !out.includes(s) && out.push(s);
   add(series.get('task:online/accuracy'));
+  add(series.get('probe:episode/return'));
   add(series.get('bin:bin/loss'));
   add(series.get('bin:bin/accuracy'));
   if (!series.has('task:online/accuracy') && !series.has('bin:bin/loss')) add(series.get('task:online/loss'));
@@ -79,6 +80,12 @@ export function buildFigures(series: ReadonlyMap<string, MetricSeries>, conditio
   if (online) curves('online-accuracy', 'Online accuracy per task', [online], 'Share of correct predictions on each example before training on it, per task.');
   if (bins.length) curves('error-per-bin', regression ? 'Error per bin' : 'Loss per bin', bins, `Mean ${regression ? 'squared error' : 'loss'} of the predictions made on each bin of ${binSizeText(bins[0]!)} examples, before training on them.`);
   if (!online && !bins.length && get('task:online/loss')) curves('online-loss', 'Online loss per task', [get('task:online/loss')!], 'Mean loss of the predictions made before training on each example, per task.');
+
+  const episodes = get('probe:episode/return');
+  if (episodes) {
+    curves('episode-return', 'Episode return', [episodes], 'Return of the finished episodes (before reward normalization), mean per bin of 1/100 of the run\'s steps; dashed lines: the environment\'s parameters changed.');
+    markChanges(figures[figures.length - 1]!.spec, series);
+  }
 
   const headline = headlineSeries(series);
   // Panels that show nothing (a flat line: no linear units anywhere, a counter that never moved) are left out.
@@ -203,4 +210,16 @@ export function balancedColumns(n: number, max: number): number {
 
 function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
+}
+
+/** Dashed vertical rules at the env steps where an RL run's environment parameters changed (`env/<param>` records). */
+function markChanges(spec: VegaLiteSpec, series: ReadonlyMap<string, MetricSeries>): void {
+  const steps = new Set<number>();
+  for (const s of series.values()) {
+    if (s.source !== 'probe' || !s.key.startsWith('env/')) continue;
+    for (const c of s.curves) for (const p of c.curve.points) steps.add(p.x);
+  }
+  const layer = (spec as { layer?: unknown[] }).layer;
+  if (steps.size === 0 || !layer) return;
+  layer.push({ data: { values: [...steps].sort((a, b) => a - b).map((x) => ({ x })) }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888', opacity: 0.8 }, encoding: { x: { field: 'x', type: 'quantitative' } } });
 }

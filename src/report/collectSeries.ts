@@ -36,11 +36,13 @@ export function collectSeries(conditions: readonly Condition[], o: Pick<ReportOp
   const out = new Map<string, MetricSeries>();
   for (const [id, m] of meta) {
     const binTasks = m.x === 'task' ? o.binTasks : 1;
+    // RL episodes end at steps that differ between seeds: bin them by steps (1/100 of the longest run) so seeds line up.
+    const episodeBin = m.key.startsWith('episode/') ? episodeBinWidth(runs.map((r) => perRun.get(r)!.get(id)?.points)) : 0;
     const curves: ConditionCurve[] = [];
     for (const condition of conditions) {
       const raw = condition.runs.map((r) => perRun.get(r)!.get(id)?.points).filter((p): p is Map<number, number> => p !== undefined && p.size > 0);
       if (raw.length === 0) continue;
-      const binned = binTasks > 1 ? raw.map((p) => binByWidth(p, binTasks)) : raw;
+      const binned = episodeBin > 1 ? raw.map((p) => binByWidth(p, episodeBin)) : binTasks > 1 ? raw.map((p) => binByWidth(p, binTasks)) : raw;
       curves.push({
         condition,
         curve: aggregateSeeds(binned, { points: o.points, maxPoints: o.maxPoints }),
@@ -54,3 +56,10 @@ export function collectSeries(conditions: readonly Condition[], o: Pick<ReportOp
 }
 
 export { seriesId };
+
+/** Bin width (env steps) for RL episode curves: a hundredth of the largest step any run reached. */
+function episodeBinWidth(curves: ReadonlyArray<ReadonlyMap<number, number> | undefined>): number {
+  let max = 0;
+  for (const c of curves) if (c) for (const x of c.keys()) max = Math.max(max, x);
+  return Math.max(1, Math.ceil(max / 100));
+}

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { catalog } from './catalog.js';
+import { TIMING_KEYS } from '../rl/rlLoop.js';
+import { mujocoUnavailable } from '../rl/envs/mujoco/loadMujoco.js';
+import { readCheckpoint } from './checkpointFile.js';
+import { resolveRlRunConfig, resumeRlRun, startRlRun } from './runRl.js';
+
+const cat = catalog();
+const tmp = () => mkdtempSync(join(tmpdir(), 'supple-rl-'));
+const lines = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean);
+const metrics = (dir: string) =>
+  lines(dir, 'metrics.jsonl').map((l) => {
+    const r = JSON.parse(l) as Record<string, number>;
+    for (const k of TIMING_KEYS) delete r[k];
+    return r;
+  });
+
+test('RL config: preset, condition and --set keys routed to benchmark, agent and methods; errors name the key', () => {
+  const c = resolveRlRunConfig({ preset: 'dohare-slippery-ant-laptop', condition: 'ppo-cbp-l2', set: { 'agent.lr': 3e-4 } }, cat, '0');
+  assert.equal(c.kind, 'rl');
+  assert.equal(c.benchmark.name, 'slippery-ant');
+  assert.equal(c.benchmark.steps, 2_000_000);
+  assert.equal(c.benchmark.every, 200_000);
+  assert.deepEqual(c.agent.hidden, [256, 256]);
+  assert.equal(c.agent.init, 'lecun-uniform');
+  assert.equal(c.agent.lr, 3e-4);
+  assert.equal(c.agent.weightDecay, 1e-4);
+  assert.equal(c.agent.numMinibatches, 16);
+  assert.deepEqual(c.methods.map((m) => [m.name, m.rate, m.maturity, m.utility]), [['cbp', 1e-4, 10000, 'contribution']]);
+  const tuned = resolveRlRunConfig({ preset: 'dohare-slippery-ant', condition: 'ppo-adam-tuned' }, cat, '0');
+  assert.deepEqual([tuned.agent.adamB1, tuned.agent.adamB2, tuned.benchmark.steps], [0.99, 0.99, 20_000_000]);
+  const cp = resolveRlRunConfig({ preset: 'cleanrl-ppo-cartpole' }, cat, '0');
+  assert.deepEqual([cp.benchmark.envs, cp.agent.numSteps, cp.agent.lr, cp.agent.annealLr, cp.agent.numMinibatches, cp.agent.updateEpochs, cp.agent.entCoef, cp.benchmark.steps], [4, 128, 2.5e-4, true, 4, 4, 0.01, 500_000]);
+  assert.throws(() => resolveRlRunConfig({ benchmark: 'cartpole', set: { 'agent.lr': -1, stpes: 3 } }, cat, '0'), (e: Error) => /agent: lr = -1/.test(e.message) && /'stpes' is not a setting of an RL run/.test(e.message));
+});
+
+test('an RL run stopped and resumed continues bit for bit (metrics, edits, both nets, optimizers, env and normalizer state)', async () => {
+  const config = () =>
+    resolveRlRunConfig({ benchmark: 'cartpole', methods: ['cbp'], seed: 4, backend: 'ts', set: { steps: 1536, 'agent.numSteps': 64, 'agent.hidden': [16, 16], 'cbp.rate': 0.02, 'cbp.maturity': 5, 'probes.everySteps': 32, 'run.checkpointSeconds': 0 } }, cat, '0');
+  const a = tmp(), b = tmp();
+  const full = await startRlRun(config(), { out: a, catalog: cat });
+  assert.equal(full.status, 'complete');
+  let polls = 0;
+  const stopped = await startRlRun(config(), { out: b, catalog: cat, shouldStop: () => ++polls >= 2 });
+  assert.equal(stopped.status, 'stopped');
+  assert.ok(stopped.steps < full.steps);
+  const resumed = await resumeRlRun({ out: b, catalog: cat });
+  assert.equal(resumed.status, 'complete');
+  assert.deepEqual(metrics(b), metrics(a));
+  assert.deepEqual(lines(b, 'edits.jsonl'), lines(a, 'edits.jsonl'));
+  assert.ok(lines(a, 'edits.jsonl').length > 0, 'cbp replaced units (the edits are part of what must match)');
+  const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
+  for (const k of ['agent', 'env', 'loop', 'recent']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
+});
+
+test('the slippery Ant stopped and resumed continues bit for bit (MuJoCo state, friction schedule, normalizers)', { skip: await mujocoUnavailable() ?? false }, async () => {
+  const config = () =>
+    resolveRlRunConfig(
+      { preset: 'dohare-slippery-ant-laptop', condition: 'ppo-cbp-l2', seed: 1, backend: 'ts', set: { steps: 768, every: 256, 'agent.numSteps': 128, 'agent.hidden': [8], 'agent.numMinibatches': 4, 'agent.updateEpochs': 1, 'cbp.maturity': 2, 'cbp.rate': 0.05, 'probes.everySteps': 4, 'run.checkpointSeconds': 0 } },
+      cat,
+      '0',
+    );
+  const a = tmp(), b = tmp();
+  await startRlRun(config(), { out: a, catalog: cat });
+  let polls = 0;
+  assert.equal((await startRlRun(config(), { out: b, catalog: cat, shouldStop: () => ++polls >= 3 })).status, 'stopped');
+  assert.equal((await resumeRlRun({ out: b, catalog: cat })).status, 'complete');
+  assert.deepEqual(metrics(b), metrics(a));
+  assert.equal(metrics(a).filter((r) => r['env/friction'] !== undefined).length, 2, 'friction changed at 256 and 512 steps');
+  const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
+  for (const k of ['agent', 'env', 'loop']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
+});

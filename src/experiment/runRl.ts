@@ -1,0 +1,275 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { getBackend, backendChoices } from '../backend/selectBackend.js';
+import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
+import type { Registry } from '../config/Registry.js';
+import type { Method } from '../learn/Method.js';
+import type { ProbeFactory } from '../learn/ProbeFactory.js';
+import { ensureAntRegistered } from '../rl/antEnvSpec.js';
+import { makeVectorEnv } from '../rl/envs/makeVectorEnv.js';
+import type { SyncVectorEnvState } from '../rl/envs/SyncVectorEnv.js';
+import { PpoAgent, type PpoAgentState } from '../rl/ppo.js';
+import { ppoSchema, type PpoConfig } from '../rl/ppoConfig.js';
+import type { RlBenchmark } from '../rl/rlBenchmarks.js';
+import { initialRlLoopState, rlLoop, type RlLoopState } from '../rl/rlLoop.js';
+import { Rng, type RngState } from '../tensor/Rng.js';
+import { writeFileAtomic } from './atomicWrite.js';
+import { readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { MethodKeyRouter } from './methodSettings.js';
+import type { Preset } from './Preset.js';
+import { Recorder, type RecorderPosition } from './Recorder.js';
+import type { RunSummary } from './runExperiment.js';
+import { runOptionsSchema, type RunOptions, type RunRequest } from './runConfig.js';
+import { setPath } from './settings.js';
+import { restoreInto } from './stateTree.js';
+
+/** An RL run's config.json: `kind: 'rl'` tells `--resume` and the report which runner wrote it. */
+export interface RlRunConfig {
+  kind: 'rl';
+  version: string;
+  preset: string | null;
+  label: string | null;
+  seed: number;
+  backendRequested: string;
+  backend: string;
+  benchmark: { name: string } & Record<string, unknown>;
+  agent: PpoConfig;
+  methods: Array<{ name: string } & Record<string, unknown>>;
+  probes: Record<string, unknown>;
+  run: RunOptions;
+}
+
+/** What the RL runner needs from the registries. */
+export interface RlCatalog {
+  readonly rlBenchmarks: Registry<RlBenchmark>;
+  readonly methods: Registry<Method>;
+  readonly presets: Registry<Preset>;
+  readonly probes: ProbeFactory;
+}
+
+/** True when config.json in `dir` is an RL run's. */
+export function isRlRunFolder(dir: string): boolean {
+  const p = join(resolve(dir), 'config.json');
+  if (!existsSync(p)) return false;
+  return (JSON.parse(readFileSync(p, 'utf8')) as { kind?: string }).kind === 'rl';
+}
+
+const sections = ['benchmark', 'agent', 'method', 'probes', 'run'] as const;
+
+/**
+ * Resolve a request into an RlRunConfig: preset settings, then the condition's, then the request's, routed by
+ * key (bare benchmark options such as `steps`; `agent.<key>`; method keys as in supervised runs; `probes.<key>`,
+ * `run.<key>`), each section validated by its schema; every problem reported at once.
+ */
+export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version: string): RlRunConfig {
+  const preset = req.preset ? catalog.presets.get(req.preset) : null;
+  const name = req.benchmark ?? preset?.benchmark;
+  if (!name) throw new ConfigError('run', [`no benchmark given; RL benchmarks: ${catalog.rlBenchmarks.names().join(', ')}`]);
+  if (preset && req.benchmark && req.benchmark !== preset.benchmark) throw new ConfigError('run', [`preset ${preset.name} is for benchmark ${preset.benchmark}, not ${req.benchmark}`]);
+  const benchmark = catalog.rlBenchmarks.get(name);
+  const condition = req.condition === undefined ? null : (preset?.conditions?.find((c) => c.label === req.condition) ?? null);
+  if (req.condition !== undefined && !condition) {
+    throw new ConfigError('run', [`preset ${preset?.name ?? '(none)'} has no condition '${req.condition}'; conditions: ${(preset?.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
+  }
+  const methodNames = req.methods && req.methods.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
+  const router = new MethodKeyRouter(methodNames, catalog.methods);
+  const raw: Record<(typeof sections)[number], Record<string, unknown>> = { benchmark: {}, agent: {}, method: {}, probes: {}, run: {} };
+  const problems: string[] = [];
+  const benchKeys = knownKeys(benchmark.schema);
+  const route = (key: string, value: unknown, lenient: boolean) => {
+    const parts = key.split('.');
+    const head = parts[0]!;
+    if (router.route(key, value, lenient, problems)) return;
+    if ((sections as readonly string[]).includes(head) && parts.length > 1) return setPath(raw[head as (typeof sections)[number]], parts.slice(1), value);
+    if (benchKeys.includes(head)) return setPath(raw.benchmark, parts, value);
+    // Presets carry every condition's settings; keys of sections an RL run has not (model, optimizer) are errors.
+    problems.push(`'${key}' is not a setting of an RL run; use benchmark options (${benchKeys.join(', ')}), or a section: ${sections.map((s) => `${s}.<key>`).join(', ')}`);
+  };
+  for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v, true);
+  for (const [k, v] of Object.entries(condition?.set ?? {})) route(k, v, true);
+  for (const [k, v] of Object.entries(req.set ?? {})) route(k, v, false);
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => `${e.where}: ${p}`));
+      else problems.push((e as Error).message);
+      return undefined;
+    }
+  };
+  const bench = attempt(() => parseConfig(benchmark.schema, raw.benchmark, `benchmark ${benchmark.name}`)) as Record<string, unknown> | undefined;
+  const agent = bench ? attempt(() => parseConfig(ppoSchema, { ...benchmark.agentDefaults(bench), ...raw.agent }, 'agent')) : undefined;
+  const methods = router.configs(problems);
+  const probes = attempt(() => parseConfig(catalog.probes.schema, { ...(bench ? (benchmark.probeDefaults?.(bench) ?? {}) : {}), ...raw.probes }, 'probes')) as Record<string, unknown> | undefined;
+  const run = attempt(() => parseConfig(runOptionsSchema, raw.run, 'run'));
+  const seed = req.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) problems.push(`seed = ${seed} is not allowed: an integer >= 0`);
+  const backend = req.backend ?? process.env.SUPPLE_BACKEND ?? 'auto';
+  if (!(backendChoices as readonly string[]).includes(backend)) problems.push(`backend = ${JSON.stringify(backend)} is not allowed: allowed: ${backendChoices.join(', ')}`);
+  if (problems.length) throw new ConfigError('config', problems);
+  return {
+    kind: 'rl',
+    version,
+    preset: preset?.name ?? null,
+    label: req.label ?? condition?.label ?? null,
+    seed,
+    backendRequested: backend,
+    backend,
+    benchmark: { name: benchmark.name, ...bench! },
+    agent: agent!,
+    methods: methods.map((m) => ({ ...m! })),
+    probes: probes!,
+    run: run!,
+  };
+}
+
+/** What a progress display gets after each iteration. */
+export interface RlProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly iteration: number;
+  readonly iterations: number;
+  readonly task: number;
+  readonly seconds: number;
+  readonly latest: Readonly<Record<string, number>>;
+}
+
+export interface RlRunOptions {
+  readonly out: string;
+  readonly catalog: RlCatalog;
+  readonly onProgress?: (p: RlProgress) => void;
+  readonly shouldStop?: () => boolean;
+  readonly onStart?: (info: { config: RlRunConfig; agent: PpoAgent; resumed: boolean }) => void;
+}
+
+interface RlCheckpoint {
+  version: string;
+  loop: RlLoopState;
+  seconds: number;
+  agent: PpoAgentState;
+  env: SyncVectorEnvState;
+  recorder: RecorderPosition;
+  /** The mean of the last 100 episode returns, for the summary. */
+  recent: number[];
+}
+
+/** Starts an RL run in `opts.out` (which must not hold a run). */
+export async function startRlRun(config: RlRunConfig, opts: RlRunOptions): Promise<RunSummary> {
+  if (existsSync(join(resolve(opts.out), 'config.json'))) throw new Error(`${opts.out} already holds a run; continue it with --resume ${opts.out}, or choose another --out`);
+  return executeRl(config, null, opts);
+}
+
+/** Continues the RL run in `opts.out` from its last checkpoint. */
+export async function resumeRlRun(opts: RlRunOptions): Promise<RunSummary> {
+  const out = resolve(opts.out);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as RlRunConfig;
+  const summaryPath = join(out, 'summary.json');
+  if (existsSync(summaryPath) && (JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary).status === 'complete') throw new Error(`--resume ${opts.out}: the run is complete already`);
+  return executeRl(config, (readCheckpoint(out) as RlCheckpoint | null) ?? undefined, opts);
+}
+
+async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undefined, opts: RlRunOptions): Promise<RunSummary> {
+  const out = resolve(opts.out);
+  const backend = getBackend(config.backendRequested);
+  if (saved !== null && config.backend !== backend.name) {
+    throw new Error(`--resume: the run used the ${config.backend} backend; this machine gives ${backend.name} for '${config.backendRequested}' (bit-for-bit continuation needs the same backend: set SUPPLE_BACKEND=${config.backend})`);
+  }
+  config.backend = backend.name;
+  if (saved === null) writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const benchmark = opts.catalog.rlBenchmarks.get(config.benchmark.name);
+  const { name: _n, ...benchOptions } = config.benchmark;
+  const bench = parseConfig(benchmark.schema, benchOptions, `benchmark ${benchmark.name}`);
+  const root = Rng.seeded(config.seed);
+  ensureAntRegistered();
+  const env = await makeVectorEnv(benchmark.env(bench), root);
+  const agent = new PpoAgent({
+    config: config.agent,
+    obsSize: env.obsSize,
+    actionSpace: env.singleActionSpace,
+    numEnvs: env.num,
+    backend,
+    rng: root.split('agent'),
+    methods: config.methods,
+    methodRegistry: opts.catalog.methods,
+  });
+  let loop = initialRlLoopState(env.num);
+  let secondsBefore = 0;
+  const recent: number[] = [];
+  if (saved) {
+    const alloc = (n: number) => backend.alloc(n);
+    agent.setState(saved.agent, (live, s, path) => restoreInto(live, s, alloc, path));
+    env.setState(saved.env);
+    loop = saved.loop;
+    secondsBefore = saved.seconds;
+    recent.push(...saved.recent);
+  } else {
+    env.reset(root.split('reset'));
+  }
+  // Probes are made after the restore: trackers (update size) snapshot the weights they start from. Their windows
+  // are not checkpointed, so a resumed run matches exactly when the probe cadence is a whole number of iterations.
+  for (const net of [agent.policy, agent.value]) {
+    net.probes = opts.catalog.probes.create(config.probes, { learner: net.learner, backend, rng: root.split(`probes/${net.name}`) });
+    const p = saved?.agent.nets[net.name].probes;
+    if (p !== null && p !== undefined) net.probes.setState?.(p);
+  }
+  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
+  opts.onStart?.({ config, agent, resumed: !!saved });
+  const t0 = performance.now();
+  const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
+  let lastCheckpoint = performance.now();
+  const every = config.run.checkpointSeconds * 1000;
+  const totalSteps = benchmark.steps(bench);
+  const checkpoint = (state: RlLoopState) => {
+    const ck: RlCheckpoint = { version: config.version, loop: state, seconds: seconds(), agent: agent.getState(), env: env.getState(), recorder: recorder.position, recent: [...recent] };
+    recorder.sync();
+    writeCheckpoint(out, ck);
+    lastCheckpoint = performance.now();
+  };
+  const finished = await rlLoop(
+    {
+      env,
+      agent,
+      totalSteps,
+      seconds,
+      record: (r) => {
+        const ret = r['episode/return'];
+        if (ret !== undefined) {
+          recent.push(ret);
+          if (recent.length > 100) recent.shift();
+        }
+        recorder.metric(r);
+      },
+      recordEdits: (step, task, records) => recorder.edits(step, task, records),
+      checkpoint: (state, force) => {
+        if (force || (every > 0 && performance.now() - lastCheckpoint >= every)) checkpoint(state);
+      },
+      shouldStop: () => opts.shouldStop?.() ?? false,
+      onIteration: (state, iterations) =>
+        opts.onProgress?.({ step: state.globalStep, totalSteps, iteration: state.iteration, iterations, task: state.task, seconds: seconds(), latest: recorder.latest }),
+    },
+    loop,
+  );
+  recorder.close();
+  env.close();
+  const s = seconds();
+  const last20 = recent.slice(-20);
+  const summary: RunSummary = {
+    status: finished ? 'complete' : 'stopped',
+    version: config.version,
+    benchmark: config.benchmark.name,
+    methods: config.methods.map((m) => m.name),
+    backend: backend.name,
+    seed: config.seed,
+    steps: loop.globalStep,
+    examples: loop.globalStep,
+    seconds: s,
+    examplesPerSecond: loop.globalStep / Math.max(s, 1e-9),
+    final: { ...recorder.latest, ...(last20.length ? { 'episode/returnLast20': last20.reduce((a, b) => a + b, 0) / last20.length } : {}) },
+    finishedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+/** Seeds, labels and the RNG state type, re-exported for tests. */
+export type { RngState };

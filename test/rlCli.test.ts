@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const env = { ...process.env, SUPPLE_OFFLINE: '1', SUPPLE_THREADS: '1' };
+
+test('supple run cartpole --preset cleanrl-ppo-cartpole, cut to 2048 steps, runs end to end with a report', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'supple-rl-cli-')), 'run');
+  const r = spawnSync(process.execPath, [cli, 'run', 'cartpole', '--preset', 'cleanrl-ppo-cartpole', '--set', 'steps=2048', '--out', out, '--quiet'], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { status: string; steps: number };
+  assert.equal(summary.status, 'complete');
+  assert.equal(summary.steps, 2048);
+  const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+  assert.ok(records.some((x) => x['episode/return'] !== undefined), 'episodes recorded');
+  assert.equal(records.filter((x) => x.iteration !== undefined).length, 4, '2048 / (4 envs x 128 steps) iterations');
+  assert.equal((JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { kind: string }).kind, 'rl');
+  assert.ok(existsSync(join(out, 'report', 'index.html')), 'the report is written');
+  assert.match(r.stdout, /mean episode return over the last 20 episodes/);
+  const again = spawnSync(process.execPath, [cli, 'run', '--resume', out], { encoding: 'utf8', env });
+  assert.notEqual(again.status, 0);
+  assert.match(again.stderr, /complete already/);
+});
