@@ -1,3 +1,4 @@
+import { UsageError } from '../config/UsageError.js';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -31,11 +32,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`supple serve: --port ${values.port} is not allowed: give an integer from 0 (any free port) to 65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`supple serve: --port ${values.port} is not allowed: give an integer from 0 (any free port) to 65535`);
   const host = values.host ?? '127.0.0.1';
   const folders = positionals.length ? positionals : ['runs', 'sweeps'];
   const missing = folders.filter((f) => !existsSync(f));
-  if (positionals.length && missing.length === folders.length) throw new Error(`supple serve: no such folder: ${missing.join(', ')}`);
+  if (positionals.length && missing.length === folders.length) throw new UsageError(`supple serve: no such folder: ${missing.join(', ')}`);
   const { startDashboard } = await import('../serve/startDashboard.js');
   const d = await startDashboard({ folders, host, port });
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {

@@ -18,3 +18,8 @@ export async function loadImageSet(name: string): Promise<ImageSet> {
   if (!s) throw new Error(`dataset = ${JSON.stringify(name)} is not loaded in this page; loaded: ${[...sets.keys()].join(', ') || 'none'}`);
   return s;
 }
+
+/** The names a stream's `dataset` option accepts: the built-in ones and those provided in this page. */
+export function imageDatasetChoices(): string[] {
+  return [...new Set([...imageDatasetNames, ...sets.keys()])];
+}
