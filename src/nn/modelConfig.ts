@@ -5,7 +5,7 @@ import { mlp, spectralNormModes } from './models/mlp.js';
 import { convNet } from './models/convNet.js';
 import { resnet18 } from './models/resnet18.js';
 
-export const activationNames = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'elu', 'swish', 'identity', 'crelu'] as const;
+export const activationNames = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'elu', 'swish', 'gelu', 'identity', 'crelu'] as const;
 
 /**
  * The network of a run. Benchmarks give defaults (the paper's net); every field can be set from the CLI as
