@@ -18,7 +18,31 @@ export type LayerSpec =
   | { readonly type: 'activation'; readonly fn: ActivationName; readonly param?: number; readonly name?: string }
   | { readonly type: 'crelu'; readonly name?: string }
   | { readonly type: 'sequential'; readonly layers: readonly LayerSpec[]; readonly name?: string }
-  | { readonly type: 'residual'; readonly main: readonly LayerSpec[]; readonly shortcut?: readonly LayerSpec[]; readonly name?: string };
+  | { readonly type: 'residual'; readonly main: readonly LayerSpec[]; readonly shortcut?: readonly LayerSpec[]; readonly name?: string }
+  | { readonly type: 'tokenwise'; readonly layers: readonly LayerSpec[]; readonly name?: string }
+  | AttentionSpec
+  | { readonly type: 'position-embedding'; readonly kind: 'learned' | 'sinusoidal'; readonly name?: string }
+  | PatchEmbedSpec
+  | { readonly type: 'class-token'; readonly name?: string }
+  | { readonly type: 'token-pool'; readonly mode: 'cls' | 'last' | 'mean'; readonly name?: string };
+
+/** Multi-head self-attention over tokens [T, D] (heads must divide D); causal: a token attends to itself and earlier ones. */
+export interface AttentionSpec {
+  readonly type: 'attention';
+  readonly heads: number;
+  readonly causal?: boolean;
+  /** Biases on the projections (default true, as PyTorch). */
+  readonly bias?: boolean;
+  readonly name?: string;
+}
+
+/** Images [C, H, W] to tokens [(H/p)(W/p), out]: p x p patches, each projected to `out` features. */
+export interface PatchEmbedSpec extends InitOptions {
+  readonly type: 'patch-embed';
+  readonly patch: number;
+  readonly out: number;
+  readonly name?: string;
+}
 
 /** How a weight is initialized: a scheme, and for Kaiming/Xavier the gain (a nonlinearity's name or a number). */
 export interface InitOptions {
@@ -77,4 +101,11 @@ export const activation = (fn: ActivationName, param?: number): LayerSpec => ({ 
 export const relu = (): LayerSpec => activation('relu');
 export const crelu = (): LayerSpec => ({ type: 'crelu' });
 export const sequential = (...layers: LayerSpec[]): LayerSpec => ({ type: 'sequential', layers });
+/** Layers applied to each token of [T, D] on its own (LayerNorm, the MLP of a transformer block). */
+export const tokenwise = (...layers: LayerSpec[]): LayerSpec => ({ type: 'tokenwise', layers });
+export const attention = (heads: number, opts: Omit<AttentionSpec, 'type' | 'heads'> = {}): LayerSpec => ({ type: 'attention', heads, ...opts });
+export const positionEmbedding = (kind: 'learned' | 'sinusoidal'): LayerSpec => ({ type: 'position-embedding', kind });
+export const patchEmbed = (patch: number, out: number, opts: Omit<PatchEmbedSpec, 'type' | 'patch' | 'out'> = {}): LayerSpec => ({ type: 'patch-embed', patch, out, ...opts });
+export const classToken = (): LayerSpec => ({ type: 'class-token' });
+export const tokenPool = (mode: 'cls' | 'last' | 'mean'): LayerSpec => ({ type: 'token-pool', mode });
 export const residual = (main: LayerSpec[], shortcut?: LayerSpec[]): LayerSpec => ({ type: 'residual', main, ...(shortcut ? { shortcut } : {}) });
