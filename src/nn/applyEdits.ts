@@ -7,7 +7,7 @@ import { injectHead } from './injectHead.js';
 import type { Model } from './Model.js';
 import type { Param } from './Param.js';
 import { collectSlots, type ParamSlots, type UnitSlots } from './Slots.js';
-import type { UnitGroup } from './UnitGroup.js';
+import { incomingRowsOf, type UnitGroup } from './UnitGroup.js';
 
 /** What edits act on: the model and every state tree holding parameter- or unit-shaped slots. */
 export interface EditTarget {
@@ -146,12 +146,15 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
 function reinitUnit(g: UnitGroup, u: number, zeroOut: boolean, slots: { params: ParamSlots[]; units: UnitSlots[] }, rng: Rng): void {
   const w = g.producer.weight;
   const rs = w.data.length / w.shape[0]!;
-  drawInit(w.init, rng, w.data, u * rs, (u + 1) * rs);
-  for (const s of slots.params) resetSlot(s, w, u * rs, (u + 1) * rs);
   const b = g.producer.bias;
-  if (b) {
-    b.data[u] = 0;
-    for (const s of slots.params) resetSlot(s, b, u, u + 1);
+  // Row u, or the unit's row ranges (an attention head: its query, key and value rows).
+  for (const [start, count] of incomingRowsOf(g, u)) {
+    drawInit(w.init, rng, w.data, start * rs, (start + count) * rs);
+    for (const s of slots.params) resetSlot(s, w, start * rs, (start + count) * rs);
+    if (b) {
+      b.data.fill(0, start, start + count);
+      for (const s of slots.params) resetSlot(s, b, start, start + count);
+    }
   }
   for (const n of g.norms) {
     for (const p of n.params) {
