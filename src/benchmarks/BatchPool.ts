@@ -21,6 +21,10 @@ export class BatchPool {
     private readonly capacity = 2,
   ) {}
 
+  /**
+   * The batch buffers for batch size n, allocated on first use; the previous contents are overwritten by the caller,
+   * so a batch is valid only until the next `get` of the same size.
+   */
   get(n: number): Batch {
     if (n === this.lastSize) return this.last!;
     const b = this.lookup(n);
@@ -69,6 +73,10 @@ export interface StreamPools {
   readonly seen: BatchPool;
 }
 
+/**
+ * Makes the four pools of one stream (train, eval, probe, seen) for examples of `inputShape` with `targetsPerExample`
+ * targets each; the probe pool keeps one size only.
+ */
 export function streamPools(backend: Backend, inputShape: readonly number[], targetsPerExample = 1): StreamPools {
   return {
     train: new BatchPool(backend, inputShape, targetsPerExample),

@@ -17,5 +17,9 @@ export interface Loss {
   /** 'cross-entropy', 'mse', or an agent's own objective ('ppo-policy', 'ppo-value'). */
   readonly name: string;
   readonly classification: boolean;
+  /**
+   * Scores the batch output `out` ([N, ...]) against `target`, writes d(mean loss)/d(out) into `dOut`, and fills and
+   * returns `into` (no allocation). Throws if there are fewer targets than the batch needs.
+   */
   compute(backend: Backend, out: Tensor, target: FloatArray, dOut: FloatArray, into: LossValue): LossValue;
 }

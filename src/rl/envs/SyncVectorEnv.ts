@@ -7,7 +7,7 @@ import type { ParamChange, ParamSchedule, ParamScheduleState } from './ParamSche
  * reset: copy what must outlive it.
  */
 export interface VectorStepResult {
-  /** [num x obsSize]: row i is copy i's observation; after an episode ended there, the first of the next one. */
+  /** Observations, [num x obsSize]: row i is copy i's observation; after an episode ended there, the first of the next one. */
   readonly obs: Float64Array;
   readonly rewards: Float64Array;
   /** 1 where copy i's episode terminated at this step. */
