@@ -50,7 +50,8 @@ export interface Env {
   reset(rng?: Rng): Float64Array;
   /**
    * Advances the started episode by one step with `action` (an index for a discrete space, a float64 vector for a
-   * box) and returns the observation, reward and end flags; throws if `reset` has not been called or the action is not in the action space.
+   * box) and returns the observation, reward and end flags; throws if `reset` has not been called or the action is
+   * not in the action space.
    */
   step(action: Action): StepResult;
   /** The parameters a schedule may change, with their current values. */
