@@ -22,8 +22,8 @@ export class BatchPool {
   ) {}
 
   /**
-   * The batch buffers for batch size n, allocated on first use; the previous contents are overwritten by the caller,
-   * so a batch is valid only until the next `get` of the same size.
+   * The buffers of a batch of n examples, allocated on first use and reused after: what a stream writes there is
+   * valid until the next `get` of the same size from this pool.
    */
   get(n: number): Batch {
     if (n === this.lastSize) return this.last!;

@@ -34,8 +34,8 @@ const cbpPermutedMnist = { 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.ma
 const activations = ['relu', 'tanh', 'sigmoid', 'elu', 'leakyRelu', 'swish'] as const;
 
 /**
- * The supervised presets, in the order `supple list` shows them: quickstart, then each paper's full and laptop-scale
- * settings.
+ * The supervised presets: quickstart, then each paper's full and laptop-scale settings (the RL presets are in
+ * {@link rlPresetList}).
  */
 export const presetList: Preset[] = [
   {

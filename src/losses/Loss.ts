@@ -19,7 +19,7 @@ export interface Loss {
   readonly classification: boolean;
   /**
    * Scores the batch output `out` ([N, ...]) against `target`, writes d(mean loss)/d(out) into `dOut`, and fills and
-   * returns `into` (no allocation). Throws if there are fewer targets than the batch needs.
+   * returns `into` (no allocation). Throws if `target` does not fit the batch.
    */
   compute(backend: Backend, out: Tensor, target: FloatArray, dOut: FloatArray, into: LossValue): LossValue;
 }

@@ -42,7 +42,7 @@ export interface Layer {
   readonly output: Tensor | null;
   /**
    * Computes the output for a batch `x` ([N, ...inShape]) as [N, ...outShape] and keeps what backward needs; the
-   * returned tensor is this layer's buffer, overwritten by the next forward.
+   * returned tensor is this layer's buffer, overwritten by the next forward at the same batch size.
    */
   forward(x: Tensor, ctx: ForwardContext): Tensor;
   /**

@@ -20,7 +20,10 @@ export const weightInitSchemes = [
   'lecun-normal',
   'torch-default',
 ] as const;
-/** A weight initialization scheme: kaiming / xavier / lecun, each uniform or normal, or torch-default (U(-1/sqrt(fan_in), 1/sqrt(fan_in))). */
+/**
+ * A weight initialization scheme: kaiming / xavier / lecun, each uniform or normal, or torch-default
+ * (U(-1/sqrt(fan_in), 1/sqrt(fan_in))).
+ */
 export type WeightInitScheme = (typeof weightInitSchemes)[number];
 
 /** Bias initialization: zeros, or PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */

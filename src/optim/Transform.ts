@@ -30,7 +30,7 @@ export interface Affine {
  */
 export interface Transform<S = unknown> {
   readonly name: string;
-  /** Makes the state for these parameters (parameter-shaped buffers in the backend's memory). */
+  /** Makes the state for these parameters (parameter-shaped slots live in the backend's memory). */
   init(params: readonly Param[], backend: Backend): S;
   /**
    * Turns the gradients in `updates` (one array per parameter) into updates in place and advances `state`; frozen

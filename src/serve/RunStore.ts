@@ -127,7 +127,7 @@ export class RunStore extends EventEmitter {
     }
   }
 
-  /** The runs found so far with their status, progress and latest values (computed on each call). */
+  /** The runs found so far (status, progress, config, metric keys), built fresh on each call. */
   runs(): RunInfo[] {
     return [...this.entries.values()].map((e) => this.info(e));
   }

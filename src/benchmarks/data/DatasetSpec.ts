@@ -16,7 +16,7 @@ export interface FoundFiles {
   readonly dir: string;
   /** 'files': the distributed files; 'extracted': the archive's contents unpacked in the folder. */
   readonly kind: 'files' | 'extracted';
-  /** The absolute path of one of the data set's files in `dir`. */
+  /** The path of the data set's file `name` inside `dir`. */
   path(name: string): string;
   /** What was read, for provenance: file names, sizes and checksums (verified or not). */
   readonly files: readonly { name: string; size: number; sha256?: string; verified: boolean }[];

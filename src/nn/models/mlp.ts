@@ -13,7 +13,7 @@ export type HiddenActivation = ActivationName | 'crelu';
  * only the last hidden layer ('penultimate', as Gogianu et al. 2021 in deep RL).
  */
 export const spectralNormModes = ['none', 'all', 'hidden', 'penultimate'] as const;
-/** One of {@link spectralNormModes}. */
+/** Which weights are spectrally normalized: 'none', 'all', 'hidden' or 'penultimate' (see {@link spectralNormModes}). */
 export type SpectralNormMode = (typeof spectralNormModes)[number];
 
 /** Whether hidden layer i of n (or the output layer, i = n) is spectrally normalized under a mode. */
