@@ -19,6 +19,7 @@ export { Model, type BuildModelOptions, type ModelState } from './nn/Model.js';
 export { mlp, type MlpOptions } from './nn/models/mlp.js';
 export { convNet, type ConvNetOptions } from './nn/models/convNet.js';
 export { resnet18, type ResNet18Options } from './nn/models/resnet18.js';
+export { vit, sequenceTransformer, transformerBlocks, type VitOptions, type SequenceTransformerOptions, type TransformerBlockOptions } from './nn/models/vit.js';
 export { modelSchema, buildModelSpec, type ModelConfig } from './nn/modelConfig.js';
 export { weightInit, biasInit, gainOf, drawInit, type InitSpec, type WeightInitScheme } from './nn/init.js';
 export type { UnitGroup } from './nn/UnitGroup.js';

@@ -30,6 +30,7 @@ export function transformerBlocks(opts: TransformerBlockOptions): LayerSpec[] {
   return out;
 }
 
+/** The options of `vit`: the block stack's, plus the head's outputs, the patch side, pooling and position embedding. */
 export interface VitOptions extends TransformerBlockOptions {
   readonly outputs: number;
   /** Patch side p: images [C, H, W] become (H/p)(W/p) tokens. */
@@ -54,6 +55,7 @@ export function vit(opts: VitOptions): LayerSpec {
   return { type: 'sequential', layers };
 }
 
+/** The options of `sequenceTransformer`: the block stack's, plus the head's outputs, pooling and position embedding. */
 export interface SequenceTransformerOptions extends TransformerBlockOptions {
   readonly outputs: number;
   readonly position?: 'learned' | 'sinusoidal';
