@@ -33,6 +33,7 @@ const zeroStrength: Record<string, Record<string, unknown>[]> = {
   'full-reset': [{ every: 0 }],
   dash: [{ lambda: 1 }],
   'plasticity-injection': [{ every: 0 }],
+  'weight-clipping': [{ kappa: 1e9 }],
 };
 
 /** A configuration that acts within 200 steps (defaults often act later than that). */
@@ -47,6 +48,7 @@ const active: Record<string, Record<string, unknown>> = {
   'full-reset': { every: 2 },
   dash: { batchSize: 8 },
   'plasticity-injection': { limit: 2 },
+  'weight-clipping': { kappa: 0.5 },
 };
 
 /**
