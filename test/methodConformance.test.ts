@@ -34,6 +34,7 @@ const zeroStrength: Record<string, Record<string, unknown>[]> = {
   dash: [{ lambda: 1 }],
   'plasticity-injection': [{ every: 0 }],
   'weight-clipping': [{ kappa: 1e9 }],
+  'hare-tortoise': [{ reset: 'never' }],
 };
 
 /** A configuration that acts within 200 steps (defaults often act later than that). */
@@ -49,6 +50,7 @@ const active: Record<string, Record<string, unknown>> = {
   dash: { batchSize: 8 },
   'plasticity-injection': { limit: 2 },
   'weight-clipping': { kappa: 0.5 },
+  'hare-tortoise': { reset: 'steps', every: 50, decay: 0.9 },
 };
 
 /**
@@ -85,6 +87,7 @@ const expectedCounters: Record<string, (arch: 'mlp' | 'conv') => Record<string, 
   'full-reset': () => ({ 'method/fullReset/resets': 1 }), // every 2nd of 3 events
   dash: () => ({ 'method/dash/applied': 3 }),
   'plasticity-injection': () => ({ 'method/injections': 2 }), // limit 2
+  'hare-tortoise': () => ({ 'method/hareTortoise/resets': 4 }), // steps 50, 100, 150, 200
 };
 
 type Arch = 'mlp' | 'conv';

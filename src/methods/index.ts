@@ -10,6 +10,7 @@ import { bp } from './bp.js';
 import { cbp } from './cbp.js';
 import { dash } from './dash.js';
 import { fullReset } from './fullReset.js';
+import { hareTortoise } from './hareTortoise.js';
 import { headReset } from './headReset.js';
 import { l2 } from './l2.js';
 import { l2Init } from './l2Init.js';
@@ -22,7 +23,7 @@ import { weightClipping } from './weightClipping.js';
 export const methodRegistry = new Registry<Method>('method', {
   namePattern: { pattern: /^[a-z][a-z0-9-]*$/, description: "lowercase letters, digits and '-'" },
 });
-for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping] as Method[]) methodRegistry.register(m);
+for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise] as Method[]) methodRegistry.register(m);
 
 /** Adds a method to the registry; a name can be registered once. */
 export function registerMethod(m: Method): void {
@@ -93,4 +94,4 @@ export function createMethods(configs: readonly MethodConfig[], setup: MethodSet
   });
 }
 
-export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping };
+export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise };
