@@ -35,6 +35,7 @@ const zeroStrength: Record<string, Record<string, unknown>[]> = {
   'plasticity-injection': [{ every: 0 }],
   'weight-clipping': [{ kappa: 1e9 }],
   'hare-tortoise': [{ reset: 'never' }],
+  upgd: [{ variant: 'non-protecting', sigma: 0 }],
 };
 
 /** A configuration that acts within 200 steps (defaults often act later than that). */
@@ -51,6 +52,7 @@ const active: Record<string, Record<string, unknown>> = {
   'plasticity-injection': { limit: 2 },
   'weight-clipping': { kappa: 0.5 },
   'hare-tortoise': { reset: 'steps', every: 50, decay: 0.9 },
+  upgd: { sigma: 0.01, betaUtility: 0.9 },
 };
 
 /**

@@ -29,9 +29,9 @@ export interface LearnerOptions {
  */
 export class Learner {
   readonly model: Model;
-  readonly optimizer: Transform;
   readonly loss: Loss;
-  readonly optState: unknown;
+  private opt: Transform;
+  private state: unknown;
   /** Updates done so far. */
   step = 0;
   /** The update count when the current task began (per-task schedules restart there). */
@@ -50,10 +50,10 @@ export class Learner {
 
   constructor(opts: LearnerOptions) {
     this.model = opts.model;
-    this.optimizer = opts.optimizer;
     this.loss = opts.loss;
     this.fuseMode = opts.fuse ?? 'auto';
-    this.optState = opts.optimizer.init(this.model.params, this.model.backend);
+    this.opt = opts.optimizer;
+    this.state = opts.optimizer.init(this.model.params, this.model.backend);
     this.gradSink = new GradientSink(this.model.params);
     this.fusedSink = new FusedSink(this.model.params);
     const backend = this.model.backend;
@@ -64,6 +64,27 @@ export class Learner {
       },
       (t) => backend.free(t.data),
     );
+  }
+
+  /** The optimizer (a gradient transform), as given or as a method wrapped it. */
+  get optimizer(): Transform {
+    return this.opt;
+  }
+
+  /** The optimizer's state (checkpointed; edits reset its parameter-shaped slots). */
+  get optState(): unknown {
+    return this.state;
+  }
+
+  /**
+   * Replaces the optimizer by wrap(optimizer), with fresh state: for methods that change the update rule itself
+   * (UPGD gates and perturbs the gradient before it, TRAC scales what it does). Only before the first update,
+   * so no optimizer state is lost; methods call it when they are created.
+   */
+  wrapOptimizer(wrap: (inner: Transform) => Transform): void {
+    if (this.step !== 0) throw new Error(`learner: the optimizer can be wrapped only before the first update (now at update ${this.step})`);
+    this.opt = wrap(this.opt);
+    this.state = this.opt.init(this.model.params, this.model.backend);
   }
 
   /** The linear regularizers applied at every step, in the order they were added. */

@@ -17,13 +17,14 @@ import { l2Init } from './l2Init.js';
 import { plasticityInjection } from './plasticityInjection.js';
 import { redo } from './redo.js';
 import { shrinkPerturb } from './shrinkPerturb.js';
+import { upgd } from './upgd.js';
 import { weightClipping } from './weightClipping.js';
 
 /** The plasticity methods: one file each, plus one line here. */
 export const methodRegistry = new Registry<Method>('method', {
   namePattern: { pattern: /^[a-z][a-z0-9-]*$/, description: "lowercase letters, digits and '-'" },
 });
-for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise] as Method[]) methodRegistry.register(m);
+for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd] as Method[]) methodRegistry.register(m);
 
 /** Adds a method to the registry; a name can be registered once. */
 export function registerMethod(m: Method): void {
@@ -94,4 +95,4 @@ export function createMethods(configs: readonly MethodConfig[], setup: MethodSet
   });
 }
 
-export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise };
+export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd };
