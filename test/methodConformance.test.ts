@@ -36,6 +36,7 @@ const zeroStrength: Record<string, Record<string, unknown>[]> = {
   'weight-clipping': [{ kappa: 1e9 }],
   'hare-tortoise': [{ reset: 'never' }],
   upgd: [{ variant: 'non-protecting', sigma: 0 }],
+  infer: [{ beta: 0 }],
 };
 
 /** A configuration that acts within 200 steps (defaults often act later than that). */
@@ -53,6 +54,7 @@ const active: Record<string, Record<string, unknown>> = {
   'weight-clipping': { kappa: 0.5 },
   'hare-tortoise': { reset: 'steps', every: 50, decay: 0.9 },
   upgd: { sigma: 0.01, betaUtility: 0.9 },
+  infer: { beta: 1, scale: 2 },
 };
 
 /**

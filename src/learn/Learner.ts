@@ -6,6 +6,7 @@ import type { Param } from '../nn/Param.js';
 import type { Loss, LossValue } from '../losses/Loss.js';
 import { applyUpdates, type Affine, type StepClock, type Transform } from '../optim/Transform.js';
 import { BatchCache } from '../nn/BatchCache.js';
+import type { AuxiliaryLoss } from './AuxiliaryLoss.js';
 import type { LinearRegularizer } from './LinearRegularizer.js';
 
 export interface LearnerOptions {
@@ -39,6 +40,8 @@ export class Learner {
   /** The epoch within the current task (set by the training loop; 'epochs' schedules read it). */
   epoch = 0;
   private readonly regs: LinearRegularizer[] = [];
+  private readonly aux: AuxiliaryLoss[] = [];
+  private auxSink: AccumulatingSink | null = null;
   private gradientsRequired = false;
   private readonly fuseMode: 'auto' | 'never';
   private readonly gradSink: GradientSink;
@@ -98,6 +101,11 @@ export class Learner {
     this.regs.push(r);
   }
 
+  /** Adds an auxiliary objective to every following step (its gradient joins the main one before the optimizer; no fused SGD). */
+  addAuxiliaryLoss(a: AuxiliaryLoss): void {
+    this.aux.push(a);
+  }
+
   /** Something reads param.grad after each step (a method's utility): from now on gradients are materialized (no fused SGD). */
   requireGradients(): void {
     this.gradientsRequired = true;
@@ -115,7 +123,7 @@ export class Learner {
 
   /** True when the next step applies the optimizer inside backward. */
   get fused(): boolean {
-    return this.fuseMode === 'auto' && !this.gradientsRequired && this.optimizer.affine !== undefined;
+    return this.fuseMode === 'auto' && !this.gradientsRequired && this.aux.length === 0 && this.optimizer.affine !== undefined;
   }
 
   /**
@@ -139,6 +147,10 @@ export class Learner {
       this.fusedSink.applyAnchors(backend, this.regs);
     } else {
       model.backward(dOut, this.gradSink);
+      if (this.aux.length) {
+        this.auxSink ??= new AccumulatingSink();
+        for (const a of this.aux) a.backward(x, this.auxSink);
+      }
       const params = model.params;
       for (const r of this.regs) {
         for (let i = 0; i < params.length; i++) {
@@ -193,6 +205,18 @@ class GradientSink implements GradSink {
     // Parameters added after construction (plasticity injection) get their target on first use.
     const t = (this.targets[p.index] ??= { buf: p.grad, alpha: 1, beta: 0 });
     t.buf = p.grad;
+    return t;
+  }
+}
+
+/** Gradients added to param.grad (an auxiliary loss's, after the main backward wrote it). */
+class AccumulatingSink implements GradSink {
+  private readonly targets = new Map<Param, GradTarget>();
+  target(p: Param): GradTarget | null {
+    if (!p.trainable) return null;
+    let t = this.targets.get(p);
+    if (!t) this.targets.set(p, (t = { buf: p.grad, alpha: 1, beta: 1 }));
+    t.buf = p.grad; // a grown head has new arrays
     return t;
   }
 }

@@ -12,6 +12,7 @@ import { dash } from './dash.js';
 import { fullReset } from './fullReset.js';
 import { hareTortoise } from './hareTortoise.js';
 import { headReset } from './headReset.js';
+import { infer } from './infer.js';
 import { l2 } from './l2.js';
 import { l2Init } from './l2Init.js';
 import { plasticityInjection } from './plasticityInjection.js';
@@ -24,7 +25,7 @@ import { weightClipping } from './weightClipping.js';
 export const methodRegistry = new Registry<Method>('method', {
   namePattern: { pattern: /^[a-z][a-z0-9-]*$/, description: "lowercase letters, digits and '-'" },
 });
-for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd] as Method[]) methodRegistry.register(m);
+for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd, infer] as Method[]) methodRegistry.register(m);
 
 /** Adds a method to the registry; a name can be registered once. */
 export function registerMethod(m: Method): void {
@@ -95,4 +96,4 @@ export function createMethods(configs: readonly MethodConfig[], setup: MethodSet
   });
 }
 
-export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd };
+export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd, infer };
