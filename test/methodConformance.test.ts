@@ -37,6 +37,8 @@ const zeroStrength: Record<string, Record<string, unknown>[]> = {
   'hare-tortoise': [{ reset: 'never' }],
   upgd: [{ variant: 'non-protecting', sigma: 0 }],
   infer: [{ beta: 0 }],
+  // TRAC always rescales the base optimizer's steps: it has no setting at which it is plain backprop.
+  trac: [],
 };
 
 /** A configuration that acts within 200 steps (defaults often act later than that). */
@@ -55,6 +57,7 @@ const active: Record<string, Record<string, unknown>> = {
   'hare-tortoise': { reset: 'steps', every: 50, decay: 0.9 },
   upgd: { sigma: 0.01, betaUtility: 0.9 },
   infer: { beta: 1, scale: 2 },
+  trac: {},
 };
 
 /**
