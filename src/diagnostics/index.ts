@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Registry } from '../config/Registry.js';
 import type { Diagnostic, TrackerDefinition } from './Diagnostic.js';
 import { approxRank, effectiveRank, stableRank } from './featureRank.js';
+import { gradientCovariance } from './gradientCovariance.js';
 import { gradientNorm, ntkRank } from './gradientStats.js';
 import { hessianMaxEigenvalue } from './hessianMaxEigenvalue.js';
 import { hessianTrace } from './hessianTrace.js';
@@ -77,6 +78,7 @@ for (const d of [
   ntkRank,
   hessianMaxEigenvalue,
   hessianTrace,
+  gradientCovariance,
 ] as ProbeDefinition[]) {
   registerDiagnostic(d);
 }
@@ -86,7 +88,8 @@ for (const d of [
  * forward pass over the probe batch can tell, plus weight statistics. Left out because they cost: gradientNorm (a
  * forward and backward pass over the probe batch, ~3x the rest on an MLP), updateSize (passes over the weights
  * at every step), plasticity (trains copies of the network), ntkRank (a backward pass per example and output), hessianMaxEigenvalue
- * and hessianTrace (2 gradient evaluations per Hessian-vector product, tens of products).
+ * and hessianTrace (2 gradient evaluations per Hessian-vector product, tens of products), gradientCovariance (a
+ * backward pass per example).
  */
 export const defaultDiagnostics: readonly string[] = [
   'deadFraction',
