@@ -71,7 +71,7 @@ export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version:
   if (req.condition !== undefined && !condition) {
     throw new ConfigError('run', [`preset ${preset?.name ?? '(none)'} has no condition '${req.condition}'; conditions: ${(preset?.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
   }
-  const methodNames = req.methods && req.methods.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
+  const methodNames = req.methods?.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const router = new MethodKeyRouter(methodNames, catalog.methods);
   const raw: Record<(typeof sections)[number], Record<string, unknown>> = { benchmark: {}, agent: {}, method: {}, probes: {}, run: {} };
   const problems: string[] = [];
