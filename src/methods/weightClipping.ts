@@ -59,20 +59,27 @@ export const weightClipping: Method<typeof weightClippingSchema> = {
     const params = model.params.filter((p) => p.trainable && (p.role === 'weight' || p.role === 'bias'));
     const bounds = params.map((p) => c.kappa * clipBound(model, p, c.bound));
     const state: WeightClippingState = { clipped: 0, updates: 0 };
-    const edits: readonly Edit[] = [{ kind: 'clipParams', params: params.map((p) => p.name), bounds, routine: true, reason: 'weight-clipping' }];
     return {
       state,
       afterUpdate() {
+        // Only the parameters with a value out of bounds go into the edit (often few once training settles).
         let n = 0;
-        params.forEach((p, k) => {
+        const names: string[] = [], over: number[] = [];
+        for (let k = 0; k < params.length; k++) {
           const b = bounds[k]!;
-          const d = p.data;
-          for (let i = 0; i < d.length; i++) if (Math.abs(d[i]!) > b) n++;
-        });
+          const d = params[k]!.data;
+          let m = 0;
+          for (let i = 0; i < d.length; i++) if (d[i]! > b || d[i]! < -b) m++;
+          if (m === 0) continue;
+          n += m;
+          names.push(params[k]!.name);
+          over.push(b);
+        }
         if (n === 0) return noEdits;
         state.clipped += n;
         state.updates++;
-        return edits;
+        const edit: Edit = { kind: 'clipParams', params: names, bounds: over, routine: true, reason: 'weight-clipping' };
+        return [edit];
       },
       metrics: () => ({ 'method/weightClipping/clipped': state.clipped, 'method/weightClipping/updates': state.updates }),
     };
