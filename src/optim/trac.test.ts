@@ -27,7 +27,7 @@ test('trac: two steps around SGD by hand (reference _step: Delta, h, the tuners,
   data.set([1, -2]);
   const p: Param = { name: 'w', role: 'weight', shape: [2], data, grad: backend.alloc(2), init: { dist: 'constant', value: 0 }, trainable: true, index: 0 };
   const betas = [0.9, 0.99];
-  const t = trac(scale(-0.1), { betas });
+  const t = trac(scale(-0.1), { betas, delta: 'recovered' });
   const st = t.init([p], backend);
   const first = 1e-8 / erfi(Math.SQRT1_2);
   const step = (g: number[], k: number) => {
@@ -56,4 +56,28 @@ test('trac: two steps around SGD by hand (reference _step: Delta, h, the tuners,
   assert.equal(s.steps, 2);
   // theta - theta_ref is ~1e-9 here: Delta carries ~1e-7 relative rounding, so h^2 does too.
   assert.ok(Math.abs(s.variance[0]! - h * h) <= 1e-6 * h * h, `${s.variance[0]} vs ${h * h}`);
+});
+
+test("trac with delta 'stored': Delta is the sum of the base updates and theta = theta_ref + max(S, 0) Delta", () => {
+  const data = backend.alloc(2);
+  data.set([0.5, 0.25]);
+  const p: Param = { name: 'w', role: 'weight', shape: [2], data, grad: backend.alloc(2), init: { dist: 'constant', value: 0 }, trainable: true, index: 0 };
+  const t = trac(scale(-0.1));
+  const st = t.init([p], backend);
+  const gs = [
+    [1, -1],
+    [2, 0.5],
+    [-0.5, 3],
+  ];
+  gs.forEach((g, k) => {
+    const u = backend.alloc(2);
+    u.set(g);
+    t.update([u], st, [p], { step: k + 1, taskStep: k + 1, backend });
+    applyUpdates([p], [u], backend);
+  });
+  const delta = [0, 1].map((j) => -0.1 * gs.reduce((s, g) => s + g[j]!, 0));
+  const D = st.delta!.arrays[0]!;
+  delta.forEach((v, j) => assert.ok(Math.abs(D[j]! - v) < 1e-15, `Delta[${j}] ${D[j]} vs ${v}`));
+  const S = Math.max(Array.from(st.s).reduce((a, b) => a + b, 0), 0);
+  [0.5, 0.25].forEach((r, j) => assert.ok(Math.abs(p.data[j]! - (r + S * delta[j]!)) < 1e-15, `theta[${j}]`));
 });

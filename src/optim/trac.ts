@@ -28,6 +28,13 @@ export interface TracOptions {
   /** s_prev: the scale of the tuner's first outputs. */
   readonly sPrev?: number;
   readonly eps?: number;
+  /**
+   * 'stored' (default): Delta, the base optimizer's summed updates, is kept in the state (the paper's Algorithm 1,
+   * a separate base iterate). 'recovered': recomputed each step as (theta - theta_ref) / (S + eps), as the reference
+   * code does; it loses Delta once S <= 0 (theta = theta_ref gives Delta = 0 and the scale never recovers) and to
+   * float32 rounding while S is near its start of ~1e-8.
+   */
+  readonly delta?: 'stored' | 'recovered';
 }
 
 /** TRAC's state: the base optimizer's, the reference point and the tuner's per-beta statistics. */
@@ -35,6 +42,8 @@ export interface TracState {
   readonly inner: unknown;
   /** theta_ref: the parameters before the first update (a reinitialized unit's entries follow its new values). */
   readonly ref: ParamSlots;
+  /** Delta (with delta 'stored'; 0 for a reinitialized unit's entries, so they restart at their new values). */
+  readonly delta: ParamSlots | null;
   /** Per beta: the tuner's output s, its discounted sum of squared h (variance) and of -h (sigma). */
   readonly s: Float64Array;
   readonly variance: Float64Array;
@@ -51,12 +60,15 @@ const SQRT2 = Math.SQRT2;
  * for each beta: v <- beta^2 v + h^2, sigma <- beta sigma - h, s = s_prev / erfi(1/sqrt 2) * erfi(sigma / (sqrt 2
  * sqrt v + eps)), and S = max(sum_beta s, 0). A weak, discounted correlation between the gradient and the distance
  * travelled shrinks S, pulling the parameters back toward theta_ref (the initialization): a data-driven reset.
- * Follows package/src/trac_optimizer/trac.py of github.com/ComputationalRobotics/TRAC (_step, start_trac defaults).
+ * Follows package/src/trac_optimizer/trac.py of github.com/ComputationalRobotics/TRAC (_step, start_trac defaults),
+ * except that Delta is kept in the state by default (see TracOptions.delta). The base optimizer sees theta (its
+ * weight decay, if any, acts on theta, not on theta_ref + Delta).
  */
 export function trac(inner: Transform, opts: TracOptions = {}): Transform<TracState> {
   const betas = Float64Array.from(opts.betas ?? [0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999]);
   const sPrev = opts.sPrev ?? 1e-8;
   const eps = opts.eps ?? 1e-8;
+  const stored = (opts.delta ?? 'stored') === 'stored';
   for (const b of betas) if (!(b >= 0 && b < 1)) throw new Error(`trac.betas: ${b} is not allowed; each beta in [0, 1)`);
   if (!(sPrev > 0)) throw new Error(`trac.sPrev: ${sPrev} is not allowed; sPrev > 0`);
   const first = sPrev / erfi(1 / SQRT2);
@@ -75,6 +87,7 @@ export function trac(inner: Transform, opts: TracOptions = {}): Transform<TracSt
         }),
         'param',
       ),
+      delta: stored ? new ParamSlots('trac.delta', params.map((p) => (p.trainable ? backend.alloc(p.data.length) : null)), 0) : null,
       s: new Float64Array(betas.length),
       variance: new Float64Array(betas.length),
       sigma: new Float64Array(betas.length).fill(1e-8),
@@ -102,10 +115,12 @@ export function trac(inner: Transform, opts: TracOptions = {}): Transform<TracSt
         const ref = st.ref.arrays[i];
         if (!p.trainable || !ref) continue;
         const u = updates[i]!, g = grads[i]!, w = p.data;
+        const D = st.delta?.arrays[i];
         for (let j = 0; j < u.length; j++) {
-          const delta = (w[j]! - ref[j]!) / (S + eps);
+          const delta = D ? D[j]! : (w[j]! - ref[j]!) / (S + eps);
           h += delta * g[j]!;
           u[j] = delta + u[j]!; // Delta_{t+1}, turned into the update below
+          if (D) D[j] = u[j]!;
         }
       }
       if (Number.isNaN(h)) throw new Error('trac: the product <Delta, g> is NaN');
