@@ -134,11 +134,18 @@ export interface RlProgress {
   readonly latest: Readonly<Record<string, number>>;
 }
 
+/**
+ * Where and how {@link startRlRun} / {@link resumeRlRun} run: the output folder, the RL registries, and callbacks for
+ * progress, stopping and setup.
+ */
 export interface RlRunOptions {
   readonly out: string;
   readonly catalog: RlCatalog;
+  /** Called after each iteration (rollout + update) with the run's progress. */
   readonly onProgress?: (p: RlProgress) => void;
+  /** Polled at iteration boundaries; true stops cleanly after a checkpoint (the run can be resumed). */
   readonly shouldStop?: () => boolean;
+  /** Called once the run is set up (agent built, checkpoint restored when resuming). */
   readonly onStart?: (info: { config: RlRunConfig; agent: PpoAgent; resumed: boolean }) => void;
 }
 

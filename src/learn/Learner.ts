@@ -9,6 +9,10 @@ import { BatchCache } from '../nn/BatchCache.js';
 import type { AuxiliaryLoss } from './AuxiliaryLoss.js';
 import type { LinearRegularizer } from './LinearRegularizer.js';
 
+/**
+ * What a {@link Learner} trains and how: the model, the optimizer transform, the loss, and whether an affine
+ * optimizer may be fused into backward.
+ */
 export interface LearnerOptions {
   readonly model: Model;
   readonly optimizer: Transform;
