@@ -5,6 +5,7 @@ import { Tensor } from '../tensor/Tensor.js';
 import type { Diagnostic } from './Diagnostic.js';
 import { hasLayer, OwnGradSink, shadowOf } from './shadowModel.js';
 
+/** Options of the gradientCovariance probe (`probes.gradientCovariance.<field>`). */
 export const gradientCovarianceSchema = z.strictObject({
   examples: z.number().int().min(2).max(1024).default(32).describe('probe examples whose loss gradients are compared (the first of the probe batch)'),
 });

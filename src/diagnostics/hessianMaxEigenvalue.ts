@@ -3,6 +3,7 @@ import type { Rng } from '../tensor/Rng.js';
 import type { Diagnostic } from './Diagnostic.js';
 import { dot, HessianOperator, norm } from './hessianVectorProduct.js';
 
+/** Options of the hessianMaxEigenvalue probe (`probes.hessianMaxEigenvalue.<field>`). */
 export const hessianMaxEigenvalueSchema = z.strictObject({
   examples: z.number().int().min(1).default(512).describe('probe examples the loss is averaged over (the first of the probe batch)'),
   iterations: z.number().int().min(1).max(1000).default(20).describe('most power iterations (each one Hessian-vector product: 2 gradient evaluations)'),

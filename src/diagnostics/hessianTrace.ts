@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Diagnostic } from './Diagnostic.js';
 import { dot, HessianOperator } from './hessianVectorProduct.js';
 
+/** Options of the hessianTrace probe (`probes.hessianTrace.<field>`). */
 export const hessianTraceSchema = z.strictObject({
   examples: z.number().int().min(1).default(512).describe('probe examples the loss is averaged over (the first of the probe batch)'),
   samples: z.number().int().min(1).max(10000).default(16).describe('Rademacher vectors z averaged over (each one Hessian-vector product: 2 gradient evaluations)'),

@@ -7,5 +7,6 @@ import type { Tensor } from '../tensor/Tensor.js';
  * parameters' gradients through `sink` (which accumulates) and returns its loss (mean over the batch).
  */
 export interface AuxiliaryLoss {
+  /** Adds this objective's gradient for the batch `x` through `sink`; returns its loss (mean over the batch). */
   backward(x: Tensor, sink: GradSink): number;
 }

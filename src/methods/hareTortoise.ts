@@ -4,6 +4,7 @@ import { ParamSlots } from '../nn/Slots.js';
 import type { Method } from '../learn/Method.js';
 import { countTaskEvent, noEdits, taskEvents, type TaskEvents } from './taskEvents.js';
 
+/** Options of hare-tortoise (`method.<field>`). */
 export const hareTortoiseSchema = z.strictObject({
   decay: z.number().min(0).max(1).default(0.999).describe('lambda: after every update the tortoise theta_T <- lambda theta_T + (1 - lambda) theta_H'),
   reset: z
@@ -13,8 +14,10 @@ export const hareTortoiseSchema = z.strictObject({
   every: z.number().int().min(1).default(1000).describe("with reset 'steps': reset the hare every this many updates"),
   resetOptimizer: z.boolean().default(false).describe('also reset the optimizer state (moments, counts) when the hare is reset'),
 });
+/** A validated hare-tortoise configuration. */
 export type HareTortoiseConfig = z.output<typeof hareTortoiseSchema>;
 
+/** What hare-tortoise keeps (checkpointed): the tortoise and the reset count. */
 export interface HareTortoiseState {
   readonly events: TaskEvents;
   /** The tortoise: the slow EMA of the hare's parameters (reinitialized units follow their new values). */

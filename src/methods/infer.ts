@@ -6,14 +6,17 @@ import { Model } from '../nn/Model.js';
 import { Rng } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
 
+/** Options of infer (`method.<field>`). */
 export const inferSchema = z.strictObject({
   heads: z.number().int().min(1).default(10).describe('k: auxiliary linear heads on the features (the input of the output layer)'),
   beta: z.number().min(0).default(0.1).describe('beta: weight of the auxiliary loss, beta * mean over the batch of sum_i (g_i(x) - scale * g0_i(x))^2'),
   scale: z.number().default(1).describe('the targets are scale times the initial network\'s head outputs g0_i(x)'),
   headLr: z.number().min(0).default(0.01).describe('SGD learning rate of the auxiliary heads (they are not in the run\'s optimizer); 0: fixed random heads'),
 });
+/** A validated infer configuration. */
 export type InferConfig = z.output<typeof inferSchema>;
 
+/** What infer keeps (checkpointed): the auxiliary heads, their initial values and the last auxiliary loss. */
 export interface InferState {
   /** The auxiliary heads now: weight [k, d] row-major, bias [k]. */
   readonly weight: Float64Array;

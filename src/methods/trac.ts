@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Method } from '../learn/Method.js';
 import { trac as tracTransform, type TracState } from '../optim/trac.js';
 
+/** Options of trac (`method.<field>`). */
 export const tracSchema = z.strictObject({
   betas: z
     .array(z.number().min(0).lt(1))
@@ -15,6 +16,7 @@ export const tracSchema = z.strictObject({
     .default('stored')
     .describe("stored: keep Delta (the base optimizer's summed updates) in the state, as the paper's Algorithm 1; recovered: (theta - theta_ref) / (S + eps) each step, as the reference code (stuck at theta_ref once S <= 0)"),
 });
+/** A validated trac configuration. */
 export type TracConfig = z.output<typeof tracSchema>;
 
 /**

@@ -3,6 +3,7 @@ import type { Method } from '../learn/Method.js';
 import { chain } from '../optim/transforms.js';
 import { utilityPerturbation } from '../optim/utilityPerturbation.js';
 
+/** Options of upgd (`method.<field>`). */
 export const upgdSchema = z.strictObject({
   variant: z
     .enum(['protecting', 'non-protecting'])
@@ -11,8 +12,10 @@ export const upgdSchema = z.strictObject({
   sigma: z.number().min(0).default(0.001).describe('sigma: standard deviation of the Gaussian perturbation xi per weight and update'),
   betaUtility: z.number().min(0).lt(1).default(0.999).describe('beta_u: decay of the running average of the utility -g w'),
 });
+/** A validated upgd configuration. */
 export type UpgdConfig = z.output<typeof upgdSchema>;
 
+/** What upgd keeps itself (the utilities live in the optimizer state). */
 export interface UpgdState {
   /** True when the optimizer was wrapped (its state, parts[0], holds the utilities). */
   readonly wrapped: boolean;

@@ -6,6 +6,7 @@ import { rowSizeOf, type Param } from '../nn/Param.js';
 import type { Method } from '../learn/Method.js';
 import { noEdits } from './taskEvents.js';
 
+/** Options of weight-clipping (`method.<field>`). */
 export const weightClippingSchema = z.strictObject({
   kappa: z.number().gt(0).default(1).describe('kappa: after every update each value is clipped to [-kappa s, kappa s], s its init bound (reference code default 1)'),
   bound: z
@@ -13,8 +14,10 @@ export const weightClippingSchema = z.strictObject({
     .default('init')
     .describe("s: 'init' the bound of the parameter's own uniform init (normal init: sqrt(3) std, the uniform of equal variance; constant-init biases: 1/sqrt(fan_in)); 'fan-in' 1/sqrt(fan_in) for weights and biases, as the reference code's InitBounds"),
 });
+/** A validated weight-clipping configuration. */
 export type WeightClippingConfig = z.output<typeof weightClippingSchema>;
 
+/** What weight-clipping counts (checkpointed). */
 export interface WeightClippingState {
   /** Values clipped so far (summed over updates). */
   clipped: number;
