@@ -27,7 +27,8 @@ test('SplitStep: gradients then apply is one Learner.trainStep (same weights, st
     const model = Model.build(mlp({ hidden: [5], outputs: 2, activation: 'tanh' }), { inputShape: [3], backend, rng: Rng.seeded(3) });
     return new Learner({ model, optimizer: sgd({ lr: 0.1, momentum: 0.9 }), loss: meanSquaredError, fuse: 'never' });
   };
-  const a = make(), b = make();
+  const a = make(),
+    b = make();
   const r = Rng.seeded(4);
   const x = new Tensor(backend.alloc(12), [4, 3]);
   const y = backend.alloc(8);
@@ -38,11 +39,18 @@ test('SplitStep: gradients then apply is one Learner.trainStep (same weights, st
     const la = a.trainStep(x, y).sum;
     const before = b.model.params.map((p) => Array.from(p.data));
     const lb = split.gradients(x, y).sum;
-    assert.deepEqual(b.model.params.map((p) => Array.from(p.data)), before, 'gradients() does not move the parameters');
+    assert.deepEqual(
+      b.model.params.map((p) => Array.from(p.data)),
+      before,
+      'gradients() does not move the parameters',
+    );
     assert.ok(split.gradSumSquares() > 0);
     split.apply();
     assert.equal(lb, la);
-    assert.deepEqual(b.model.params.map((p) => Array.from(p.data)), a.model.params.map((p) => Array.from(p.data)));
+    assert.deepEqual(
+      b.model.params.map((p) => Array.from(p.data)),
+      a.model.params.map((p) => Array.from(p.data)),
+    );
   }
   assert.equal(b.step, 3);
 });

@@ -18,7 +18,7 @@ if (skip) console.log(`# PPO-vs-PyTorch test skipped: ${skip}`);
  * clipped surrogate, clipped value loss, loss = pg - ent * entropy + vf * v, one Adam (eps 1e-5) over actor,
  * log-std and critic, clip_grad_norm_ over all of them. Prints the final parameters as JSON.
  */
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys, torch
 import torch.nn as nn
 from torch.distributions.normal import Normal
@@ -88,24 +88,33 @@ print(json.dumps(out))
 test("one PPO update equals CleanRL's in PyTorch (same weights, rollout and minibatch order): GAE, losses, joint clipping, Adam", { skip }, () => {
   const backend = getBackend('ts');
   const config = ppoSchema.parse({ lr: 3e-4, numSteps: 128, numMinibatches: 4, updateEpochs: 3, hidden: [64, 64], entCoef: 0.01, maxGradNorm: 0.5 });
-  const S = 27, A = 8, T = config.numSteps;
+  const S = 27,
+    A = 8,
+    T = config.numSteps;
   const box = { kind: 'box' as const, shape: [A], low: new Float64Array(A).fill(-1), high: new Float64Array(A).fill(1) };
   const agent = new PpoAgent({ config, obsSize: S, actionSpace: box, numEnvs: 1, backend, rng: Rng.seeded(21) });
   const r = Rng.seeded(22);
   const rewards: number[] = [];
   for (let t = 0; t < T; t++) {
     agent.setDones(t, [t % 50 === 17 ? 1 : 0]);
-    agent.act(t, Float64Array.from({ length: S }, () => r.normal()));
+    agent.act(
+      t,
+      Float64Array.from({ length: S }, () => r.normal()),
+    );
     rewards.push(r.normal() * 3 + 1);
     agent.record(t, [rewards[t]!]);
   }
   const nextValue = new Float64Array(1);
-  agent.predictValues(Float64Array.from({ length: S }, () => r.normal()), nextValue);
+  agent.predictValues(
+    Float64Array.from({ length: S }, () => r.normal()),
+    nextValue,
+  );
   const layers = (net: typeof agent.policy) => {
     const ps = net.model.params;
     const out: [number[][], number[]][] = [];
     for (let i = 0; i < ps.length; i += 2) {
-      const w = ps[i]!, b = ps[i + 1]!;
+      const w = ps[i]!,
+        b = ps[i + 1]!;
       out.push([Array.from({ length: w.shape[0]! }, (_, k) => Array.from(w.data.subarray(k * w.shape[1]!, (k + 1) * w.shape[1]!))), Array.from(b.data)]);
     }
     return out;
@@ -133,10 +142,16 @@ test("one PPO update equals CleanRL's in PyTorch (same weights, rollout and mini
   const py = spawnSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
   assert.equal(py.status, 0, py.stderr);
   const ref = JSON.parse(py.stdout) as { policy: number[][]; value: number[][]; logStd: number[]; advantages: number[] };
-  for (let t = 0; t < T; t++) assert.ok(Math.abs(ref.advantages[t]! - agent.advantages[t]!) < 1e-4, `advantage ${t}: ${agent.advantages[t]} vs torch ${ref.advantages[t]}`);
+  for (let t = 0; t < T; t++)
+    assert.ok(Math.abs(ref.advantages[t]! - agent.advantages[t]!) < 1e-4, `advantage ${t}: ${agent.advantages[t]} vs torch ${ref.advantages[t]}`);
   // 12 Adam steps of lr 3e-4 move a weight by up to ~3.6e-3; float32 rounding differs between the two, far below that.
   let moved = 0;
-  for (const [n, [net, want]] of ([[agent.policy, ref.policy], [agent.value, ref.value]] as const).entries()) {
+  for (const [n, [net, want]] of (
+    [
+      [agent.policy, ref.policy],
+      [agent.value, ref.value],
+    ] as const
+  ).entries()) {
     net.model.params.forEach((p, i) => {
       for (let k = 0; k < p.data.length; k++) {
         const d = Math.abs(p.data[k]! - want[i]![k]!);

@@ -101,7 +101,9 @@ const paramNames = Object.keys(antParamSpecs) as (keyof typeof antParamSpecs)[];
  * the torso's body frame (data.xpos), dt = timestep * frameSkip = 0.05; healthy_reward = 1 when healthy or when
  * terminating on unhealthy (so the terminal step also gets it, as in gym); ctrl_cost = 0.5 * sum(a^2) of the action as given
  * (MuJoCo clamps the control to [-1, 1], the cost does not); contact_cost = 5e-4 * sum(clip(cfrc_ext, -1, 1)^2). Healthy:
- * qpos and qvel finite and 0.2 <= z <= 1.0. Observation (111): qpos[2:] (13), qvel (14), clipped cfrc_ext (84). Reset:
+ * qpos and qvel finite and 0.2 <= z <= 1.0. Observation (111): qpos[2:] (13), qvel (14), clipped cfrc_ext (84). With
+ * `useContactForces: false` it is Gymnasium's Ant-v4 as made by default (gymnasium/envs/mujoco/ant_v4.py, use_contact_forces=
+ * False): observation qpos[2:] and qvel (27), no contact cost; dynamics, the other reward terms and termination as v3. Reset:
  * mj_resetData, qpos = qpos0 + U(-0.1, 0.1), qvel = 0.1 * N(0, 1), mj_forward.
  *
  * Parameters: `friction` is the sliding friction of every geom, `model.geom_friction[g][0]` for all g (the slippery Ant
