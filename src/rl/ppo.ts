@@ -14,7 +14,7 @@ import type { WeightInitScheme } from '../nn/init.js';
 import { addDecayedWeights, chain, scaleByAdam } from '../optim/transforms.js';
 import type { Transform } from '../optim/Transform.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
-import { Rng, type RngState } from '../tensor/Rng.js';
+import type { Rng, RngState } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
 import type { Space } from './envs/Env.js';
 import { computeGae, explainedVariance } from './gae.js';
@@ -237,6 +237,7 @@ export class PpoAgent {
         weights.forEach((p, i) => orthogonalInit(p.data, p.shape[0]!, p.shape[1]!, i === weights.length - 1 ? headGain : Math.SQRT2, initRng.split(p.name)));
       }
       model.unitGroups.splice(0, model.unitGroups.length, ...model.unitGroups.map((g) => ({ ...g, name: `${name}/${g.name}` })));
+      // biome-ignore lint/suspicious/noExplicitAny: the parts of a chain have states of different types
       const parts: Transform<any>[] = [scaleByJointClip(this.rate)];
       if (c.weightDecay > 0) parts.push(addDecayedWeights(c.weightDecay));
       parts.push(scaleByAdam({ b1: c.adamB1, b2: c.adamB2, eps: c.adamEps }), scaleByHeldRate(this.rate));
@@ -374,7 +375,7 @@ export class PpoAgent {
     const batch: Batch = { x: this.mbInput, y: pt };
     const vBatch: Batch = { x: this.mbInput, y: vt };
     const rng = this.minibatchRng;
-    outer: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+    for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
       for (let i = 0; i < B; i++) idx[i] = i;
       rng.shuffle(idx);
       for (let start = 0; start < B; start += M) {
@@ -408,7 +409,7 @@ export class PpoAgent {
         clipSum += ps.clipFraction;
         clipCount++;
       }
-      if (c.targetKl !== null && ps.approxKl > c.targetKl) break outer;
+      if (c.targetKl !== null && ps.approxKl > c.targetKl) break;
     }
     return {
       policyLoss: ps.policyLoss,
@@ -469,7 +470,7 @@ export class PpoAgent {
     const c = this.config;
     const w = this.policyLoss.logStd, g = this.policyLoss.logStdGrad;
     st.t++;
-    const bc1 = 1 - Math.pow(c.adamB1, st.t), bc2 = 1 - Math.pow(c.adamB2, st.t);
+    const bc1 = 1 - c.adamB1 ** st.t, bc2 = 1 - c.adamB2 ** st.t;
     for (let j = 0; j < w.length; j++) {
       const gj = g[j]! * clipFactor + c.weightDecay * w[j]!;
       st.m[j] = c.adamB1 * st.m[j]! + (1 - c.adamB1) * gj;
