@@ -178,6 +178,7 @@ export { collectProvenance, type Provenance } from './experiment/provenance.js';
 export { readRunFile, runFileSchema, type RunFile } from './experiment/runFile.js';
 // Reinforcement learning: the PPO agent, its loop and runner
 export { PpoAgent, RolloutExamples, NETS, type NetName, type AgentNet, type PpoAgentOptions, type PpoAgentState, type UpdateStats } from './rl/ppo.js';
+export { SplitStep, jointClipFactor } from './rl/jointStep.js';
 export { ppoSchema, ppoInits, type PpoConfig } from './rl/ppoConfig.js';
 export { CategoricalPolicyLoss, GaussianPolicyLoss, ValueLoss, type PolicyStats, type PolicyLossOptions, type ValueStats } from './rl/ppoLosses.js';
 export { computeGae, explainedVariance } from './rl/gae.js';
