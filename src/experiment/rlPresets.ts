@@ -18,6 +18,8 @@ function slipperyAntConditions(): PresetCondition[] {
   ];
 }
 
+const SOKAR = 'Sokar, Agarwal, Castro, Evci. The Dormant Neuron Phenomenon in Deep Reinforcement Learning. ICML 2023';
+
 /** Presets of the RL benchmarks (registered with the others in `presets`; kept apart from the supervised golden list). */
 export const rlPresetList: Preset[] = [
   {
@@ -37,6 +39,28 @@ export const rlPresetList: Preset[] = [
     benchmark: 'ant',
     methods: ['bp'],
     set: {},
+  },
+  {
+    name: 'cleanrl-dqn-cartpole',
+    description: "CartPole-v1 with CleanRL dqn.py's defaults: 1 env, 500k steps, 120-84 ReLU Q-network, Adam lr 2.5e-4, buffer 10k, batch 128, gamma 0.99, hard target update every 500 steps, epsilon 1 -> 0.05 over 250k steps, learning from step 10k, a train step every 10 steps, MSE",
+    paper: CLEANRL,
+    scale: 'full',
+    benchmark: 'dqn-cartpole',
+    methods: ['bp'],
+    set: {},
+  },
+  {
+    name: 'sokar-redo-dqn-laptop',
+    description: 'DQN on CartPole-v1 whose gravity and pole length are redrawn every 50k steps (500k steps), with and without ReDo (tau 0.1, every 1000 updates: the ReDo code\'s DQN defaults); dormant fraction recorded over time',
+    paper: SOKAR,
+    scale: 'laptop',
+    benchmark: 'changing-cartpole',
+    methods: ['bp'],
+    set: {},
+    conditions: [
+      { label: 'dqn', methods: ['bp'] },
+      { label: 'dqn-redo', methods: ['redo'], set: { 'redo.tau': 0.1, 'redo.period': 1000 } },
+    ],
   },
   {
     name: 'dohare-slippery-ant',

@@ -8,6 +8,7 @@ import { TIMING_KEYS } from '../rl/rlLoop.js';
 import { mujocoUnavailable } from '../rl/envs/mujoco/loadMujoco.js';
 import { readCheckpoint } from './checkpointFile.js';
 import { resolveRlRunConfig, resumeRlRun, startRlRun } from './runRl.js';
+import type { PpoConfig } from '../rl/ppoConfig.js';
 
 const cat = catalog();
 const tmp = () => mkdtempSync(join(tmpdir(), 'supple-rl-'));
@@ -29,12 +30,13 @@ test('RL config: preset, condition and --set keys routed to benchmark, agent and
   assert.equal(c.agent.init, 'lecun-uniform');
   assert.equal(c.agent.lr, 3e-4);
   assert.equal(c.agent.weightDecay, 1e-4);
-  assert.equal(c.agent.numMinibatches, 16);
+  assert.equal((c.agent as PpoConfig).numMinibatches, 16);
   assert.deepEqual(c.methods.map((m) => [m.name, m.rate, m.maturity, m.utility]), [['cbp', 1e-4, 10000, 'contribution']]);
   const tuned = resolveRlRunConfig({ preset: 'dohare-slippery-ant', condition: 'ppo-adam-tuned' }, cat, '0');
   assert.deepEqual([tuned.agent.adamB1, tuned.agent.adamB2, tuned.benchmark.steps], [0.99, 0.99, 20_000_000]);
   const cp = resolveRlRunConfig({ preset: 'cleanrl-ppo-cartpole' }, cat, '0');
-  assert.deepEqual([cp.benchmark.envs, cp.agent.numSteps, cp.agent.lr, cp.agent.annealLr, cp.agent.numMinibatches, cp.agent.updateEpochs, cp.agent.entCoef, cp.benchmark.steps], [4, 128, 2.5e-4, true, 4, 4, 0.01, 500_000]);
+  const cpa = cp.agent as PpoConfig;
+  assert.deepEqual([cp.benchmark.envs, cpa.numSteps, cpa.lr, cpa.annealLr, cpa.numMinibatches, cpa.updateEpochs, cpa.entCoef, cp.benchmark.steps], [4, 128, 2.5e-4, true, 4, 4, 0.01, 500_000]);
   assert.throws(() => resolveRlRunConfig({ benchmark: 'cartpole', set: { 'agent.lr': -1, stpes: 3 } }, cat, '0'), (e: Error) => /agent: lr = -1/.test(e.message) && /'stpes' is not a setting of an RL run/.test(e.message));
 });
 

@@ -55,6 +55,8 @@ export interface Env {
   /** Everything needed to continue exactly: physics state, random stream, parameters (JSON). */
   getState(): unknown;
   setState(state: unknown): void;
+  /** The action an expert would take now (classification-mdp: the right class), for agents that collect data with it. */
+  expertAction?(): number;
   /** Releases native or WASM resources (MuJoCo models); the env is unusable after. */
   close?(): void;
 }
