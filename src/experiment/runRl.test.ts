@@ -76,3 +76,39 @@ test('the slippery Ant stopped and resumed continues bit for bit (MuJoCo state, 
   const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
   for (const k of ['agent', 'env', 'loop']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
 });
+
+test('a DQN run stopped and resumed continues bit for bit (replay buffer, n-step windows, target net, ReDo, physics schedule)', async () => {
+  const config = () =>
+    resolveRlRunConfig(
+      {
+        preset: 'sokar-redo-dqn-laptop',
+        condition: 'dqn-redo',
+        seed: 2,
+        backend: 'ts',
+        set: {
+          steps: 4000, every: 1500, 'agent.hidden': [16, 16], 'agent.learningStarts': 300, 'agent.trainFrequency': 2, 'agent.targetNetworkFrequency': 100, 'agent.bufferSize': 1000,
+          'agent.batchSize': 32, 'agent.nSteps': 3, 'agent.doubleDqn': true, 'redo.period': 50, 'redo.tau': 0.5, 'probes.everySteps': 40, 'run.checkpointSeconds': 0,
+        },
+      },
+      cat,
+      '0',
+    );
+  const c = config();
+  assert.equal(c.algorithm, 'dqn');
+  const a = tmp(), b = tmp();
+  const full = await startRlRun(c, { out: a, catalog: cat });
+  assert.equal(full.status, 'complete');
+  let polls = 0;
+  const stopped = await startRlRun(config(), { out: b, catalog: cat, shouldStop: () => ++polls >= 2 });
+  assert.equal(stopped.status, 'stopped');
+  assert.equal(stopped.steps, 2000);
+  assert.equal((await resumeRlRun({ out: b, catalog: cat })).status, 'complete');
+  const ma = metrics(a);
+  assert.deepEqual(metrics(b), ma);
+  assert.deepEqual(lines(b, 'edits.jsonl'), lines(a, 'edits.jsonl'));
+  assert.ok(lines(a, 'edits.jsonl').length > 0, 'ReDo reset units (the edits are part of what must match)');
+  assert.equal(ma.filter((r) => r['env/gravity'] !== undefined && r['env/length'] !== undefined).length, 2, 'physics changed at 1500 and 3000 steps');
+  assert.ok(ma.some((r) => r['diag/dormantFraction/q'] !== undefined), 'the dormant fraction is recorded');
+  const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
+  for (const k of ['agent', 'env', 'loop', 'recent']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
+});
