@@ -181,6 +181,20 @@ export class DqnAgent {
     return out;
   }
 
+  /** Greedy actions of `count` observations (rows of `obs`) into `out`, in chunks of the batch size. */
+  greedyMany(obs: Float64Array, count: number, out: Int32Array): Int32Array {
+    const B = this.config.batchSize, S = this.obsSize;
+    const x = this.mbInput.data;
+    for (let start = 0; start < count; start += B) {
+      const n = Math.min(B, count - start);
+      for (let i = 0; i < n * S; i++) x[i] = obs[start * S + i]!;
+      x.fill(0, n * S);
+      const q = this.q.model.forward(this.mbInput, false).data;
+      for (let i = 0; i < n; i++) out[start + i] = this.argmax(q, i);
+    }
+    return out;
+  }
+
   /**
    * The behaviour's actions for observations [N x obsSize]: CleanRL's epsilon-greedy (one draw decides for all
    * copies: random actions with probability epsilon, else greedy), uniform, or the given expert actions.

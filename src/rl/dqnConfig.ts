@@ -36,6 +36,12 @@ export const dqnSchema = z.strictObject({
   doubleDqn: z.boolean().default(false).describe('double DQN: the online net picks the next action, the target net values it'),
   nSteps: z.number().int().min(1).max(255).default(1).describe('n-step returns (1: one-step Q-learning)'),
   valueHead: valueHeadSchema.default({ kind: 'scalar', bins: 51, min: -10, max: 10, sigmaRatio: 0.75 }).describe('scalar Q-values, or categorical (two-hot, HL-Gauss) with cross-entropy'),
+  boundaryEveryTargetUpdates: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('treat every k-th target update as a task boundary for the methods (head-reset, shrink-perturb act there; 0: only env changes)'),
   behavior: z.enum(dqnBehaviors).default('epsilon-greedy').describe("data collection: the agent's epsilon-greedy policy, uniform actions, or the env's expert (classification-mdp)"),
 });
 export type DqnConfig = z.output<typeof dqnSchema>;

@@ -3,6 +3,7 @@ import type { Env } from './envs/Env.js';
 import { EPISODE_LENGTH, EPISODE_RETURN } from './envs/RecordEpisodeStatistics.js';
 import type { SyncVectorEnv } from './envs/SyncVectorEnv.js';
 import { Wrapper } from './envs/Wrapper.js';
+import { ClassificationMdp } from './envs/ClassificationMdp.js';
 import { linearSchedule, type DqnAgent } from './dqn.js';
 import { netKeys, type RlRecord } from './rlLoop.js';
 
@@ -49,12 +50,30 @@ function expertOf(e: Env): (() => number) | null {
   return inner.expertAction ? () => inner.expertAction!() : null;
 }
 
+/** Accuracy of the greedy policy over all states of a classification MDP that pay (null for other envs). */
+function greedyAccuracy(env: SyncVectorEnv, agent: DqnAgent, scratch: { out: Int32Array | null }): number | null {
+  const e = env.envs[0]!;
+  const inner = e instanceof Wrapper ? e.unwrapped : e;
+  if (!(inner instanceof ClassificationMdp)) return null;
+  const t = inner.table;
+  if (!scratch.out || scratch.out.length !== t.count) scratch.out = new Int32Array(t.count);
+  const g = agent.greedyMany(t.obs, t.count, scratch.out);
+  let right = 0, paying = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.target[i]! < 0) continue;
+    paying++;
+    if (g[i] === t.target[i]) right++;
+  }
+  return paying ? right / paying : NaN;
+}
+
 /**
  * The DQN loop of CleanRL's dqn.py, per vector step t: epsilon from the linear schedule, act, step the envs,
  * record finished episodes and parameter changes (a task boundary for the Q-network's methods), store the
  * transitions (each ended episode's last observation as its next observation), then once t > learningStarts
  * a train step every trainFrequency steps and a target update every targetNetworkFrequency steps, each
- * update recording the TD loss against the old and the new target (Lyle et al.'s target-fitting loss).
+ * update recording the TD loss against the old and the new target (Lyle et al.'s target-fitting loss) and, on a
+ * classification MDP, the accuracy of the greedy policy over its states.
  * Resolves true when all steps are done, false when stopped (after a checkpoint).
  */
 export async function dqnLoop(parts: DqnLoopParts, state: DqnLoopState): Promise<boolean> {
@@ -72,6 +91,7 @@ export async function dqnLoop(parts: DqnLoopParts, state: DqnLoopState): Promise
   agent.onEdits = (_net, records) => parts.recordEdits?.(state.globalStep, state.task, records);
   const onProbe = (_step: number, r: Record<string, number>) => parts.record({ step: state.globalStep, task: state.task, ...netKeys('q', r) });
   let last = { tdLoss: NaN, qMean: NaN };
+  const scratch: { out: Int32Array | null } = { out: null };
   let lastYield = performance.now();
   while (state.t < vectorSteps) {
     const t = state.t;
@@ -102,7 +122,17 @@ export async function dqnLoop(parts: DqnLoopParts, state: DqnLoopState): Promise
       if (t % c.targetNetworkFrequency === 0) {
         const fit = agent.updateTarget(true)!;
         state.targetUpdates++;
-        parts.record({ step: state.globalStep, task: state.task, 'dqn/targetUpdate': state.targetUpdates, 'dqn/targetFitFinal': fit.final, 'dqn/targetFitInitial': fit.initial });
+        const acc = greedyAccuracy(env, agent, scratch);
+        parts.record({
+          step: state.globalStep,
+          task: state.task,
+          'dqn/targetUpdate': state.targetUpdates,
+          'dqn/targetFitFinal': fit.final,
+          'dqn/targetFitInitial': fit.initial,
+          ...(acc !== null ? { 'dqn/greedyAccuracy': acc } : {}),
+        });
+        // A new target is a new regression problem (Lyle et al.): methods that act at task boundaries may act here.
+        if (c.boundaryEveryTargetUpdates > 0 && state.targetUpdates % c.boundaryEveryTargetUpdates === 0) agent.taskBoundary(onProbe);
       }
       if (t % RECORD_EVERY === 0) {
         parts.record({

@@ -3,6 +3,7 @@ import { Registry } from '../config/Registry.js';
 import type { VectorEnvConfig } from './envs/makeVectorEnv.js';
 import { cleanrlWrappers } from './envs/wrapperConfig.js';
 import type { DqnConfig } from './dqnConfig.js';
+import { classificationRewardKinds } from './envs/ClassificationMdp.js';
 import type { PpoConfig } from './ppoConfig.js';
 
 /**
@@ -140,8 +141,40 @@ const changingControl: RlBenchmark<typeof changingSchema> = {
   probeDefaults: (o) => rlProbes(Math.max(100, Math.round(o.every / 10 / 10))),
 };
 
+const classificationMdpSchema = z.strictObject({
+  steps: stepsField(200_000),
+  dataset: z.string().default('digits').describe('image data set: mnist, fashion-mnist, cifar10, digits (or a registered one)'),
+  images: z.number().int().min(1).default(1000).describe('states: the first this many training images'),
+  rewards: z.enum(classificationRewardKinds).default('labels').describe("'labels', 'random-labels' (memorization) or 'subset' (only the first rewardClasses classes pay)"),
+  rewardClasses: z.number().int().min(1).default(5).describe("'subset': the classes that pay"),
+  envs: z.number().int().min(1).default(1).describe('env copies stepped together'),
+  dataDir: z.string().optional().describe('folder with the data set files'),
+});
+
+/** The agent Lyle et al.'s MDP is learned with here (uniform data: no exploration confound). */
+export const classificationMdpAgent: Partial<DqnConfig> = {
+  gamma: 0.9, behavior: 'uniform', hidden: [128, 128], lr: 1e-3, batchSize: 64, bufferSize: 20_000, learningStarts: 1000, trainFrequency: 1, targetNetworkFrequency: 1000, init: 'kaiming-uniform',
+  valueHead: { kind: 'scalar', bins: 51, min: -1, max: 11, sigmaRatio: 0.75 },
+};
+
+const classificationMdp: RlBenchmark<typeof classificationMdpSchema> = {
+  name: 'classification-mdp',
+  description: "Lyle et al. (2023)'s classification MDP (images as states, classes as actions, reward 1 for the right one, gamma 0.9): Q-learning with a target net updated every 1000 steps, data from uniform actions",
+  schema: classificationMdpSchema,
+  algorithm: 'dqn',
+  env: (o) => ({
+    id: 'ClassificationMdp-v0',
+    options: { dataset: o.dataset, images: o.images, rewards: o.rewards, rewardClasses: o.rewardClasses, ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}) },
+    num: o.envs,
+    wrappers: cleanrlWrappers(false),
+  }),
+  steps: (o) => o.steps,
+  agentDefaults: () => classificationMdpAgent,
+  probeDefaults: () => rlProbes(1000),
+};
+
 /** The RL benchmarks `supple run` knows (one registry, as the supervised ones). */
 export const rlBenchmarkRegistry = new Registry<RlBenchmark>('RL benchmark', {
   namePattern: { pattern: /^[a-z][a-z0-9-]*$/, description: "lowercase letters, digits and '-'" },
 });
-for (const b of [cartpole, ant, slipperyAnt, dqnCartpole, changingControl] as RlBenchmark[]) rlBenchmarkRegistry.register(b);
+for (const b of [cartpole, ant, slipperyAnt, dqnCartpole, changingControl, classificationMdp] as RlBenchmark[]) rlBenchmarkRegistry.register(b);
