@@ -140,3 +140,24 @@ test('DQN on CartPole: deterministic per seed; records episodes, TD loss and the
   assert.ok(c.records.some((r) => Number.isFinite(r['dqn/tdLoss'])));
   assert.deepEqual(a.agent.q.model.unitGroups.map((g) => g.name), ['q/h1', 'q/h2']);
 });
+
+async function runMdp(behavior: 'uniform' | 'expert', steps: number) {
+  const rng = Rng.seeded(3);
+  const env = await makeVectorEnv({ id: 'ClassificationMdp-v0', options: { images: 200 }, num: 1, wrappers: cleanrlWrappers(false) }, rng);
+  env.reset(rng.split('reset'));
+  const config = dqnSchema.parse({ hidden: [32], gamma: 0.9, behavior, lr: 1e-3, learningStarts: 200, trainFrequency: 1, targetNetworkFrequency: 500, batchSize: 32, bufferSize: 2000 });
+  const agent = new DqnAgent({ config, obsSize: env.obsSize, actions: 10, numEnvs: 1, backend, rng: rng.split('agent') });
+  const records: RlRecord[] = [];
+  await dqnLoop({ env, agent, totalSteps: steps, seconds: () => 1, record: (r) => records.push(r) }, initialDqnLoopState());
+  return records;
+}
+
+test('DQN on the classification MDP: greedy accuracy recorded at each target update, well above chance with uniform data; expert data pays every step', async () => {
+  const records = await runMdp('uniform', 3000);
+  const acc = records.filter((r) => r['dqn/greedyAccuracy'] !== undefined).map((r) => r['dqn/greedyAccuracy']!);
+  assert.equal(acc.length, 5, 'target updates at t = 500, 1000, ..., 2500');
+  assert.ok(acc[acc.length - 1]! > 0.5, `greedy accuracy ${acc.join(', ')} (chance: 0.1)`);
+  const expert = await runMdp('expert', 400);
+  const eps = expert.filter((r) => r['episode/return'] !== undefined);
+  assert.ok(eps.length === 4 && eps.every((r) => r['episode/return'] === 100), 'episodes of 100 steps return 100');
+});
