@@ -93,7 +93,7 @@ export const rlPresetList: Preset[] = [
   },
   {
     name: 'lyle-classification-mdp-laptop',
-    description: 'Laptop scale: the classification MDP on the 8x8 digits (1000 images), 30k steps (29 target updates); the same agent and interventions',
+    description: 'Laptop scale: the classification MDP on the 8x8 digits (1000 images), 30k steps (28 target updates); the same agent and interventions',
     paper: LYLE,
     scale: 'laptop',
     benchmark: 'classification-mdp',
