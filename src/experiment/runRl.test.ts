@@ -112,3 +112,30 @@ test('a DQN run stopped and resumed continues bit for bit (replay buffer, n-step
   const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
   for (const k of ['agent', 'env', 'loop', 'recent']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
 });
+
+test('every RL preset and condition resolves; each condition of the DQN presets runs cut down to a sliver', async () => {
+  const { rlPresetList } = await import('./rlPresets.js');
+  for (const p of rlPresetList) {
+    const base = resolveRlRunConfig({ preset: p.name }, cat, '0');
+    assert.equal(base.benchmark.name, p.benchmark);
+    assert.equal(base.algorithm, cat.rlBenchmarks.get(p.benchmark).algorithm ?? 'ppo');
+    for (const c of p.conditions ?? []) assert.equal(resolveRlRunConfig({ preset: p.name, condition: c.label }, cat, '0').label, c.label);
+  }
+  const lyle = resolveRlRunConfig({ preset: 'lyle-classification-mdp-laptop', condition: 'categorical' }, cat, '0');
+  assert.deepEqual((lyle.agent as { valueHead: unknown }).valueHead, { kind: 'hl-gauss', bins: 51, min: -1, max: 11, sigmaRatio: 0.75 });
+  for (const p of rlPresetList.filter((x) => x.scale === 'laptop' && cat.rlBenchmarks.get(x.benchmark).algorithm === 'dqn')) {
+    for (const c of p.conditions ?? []) {
+      const config = resolveRlRunConfig(
+        {
+          preset: p.name, condition: c.label, seed: 1, backend: 'ts',
+          set: { steps: 700, 'agent.learningStarts': 100, 'agent.targetNetworkFrequency': 100, 'agent.batchSize': 16, 'agent.hidden': [8], 'agent.boundaryEveryTargetUpdates': 2, 'probes.batchSize': 16, 'probes.everySteps': 50 },
+        },
+        cat,
+        '0',
+      );
+      const s = await startRlRun(config, { out: tmp(), catalog: cat });
+      assert.equal(s.status, 'complete', `${p.name} / ${c.label}`);
+      assert.ok(Number.isFinite(s.final['dqn/targetFitFinal']), `${p.name} / ${c.label}: target-fitting loss recorded`);
+    }
+  }
+});
