@@ -5,6 +5,10 @@ import { streamPools } from './BatchPool.js';
 import { option } from './streamOptions.js';
 import { valueHeadSchema } from '../losses/valueHead.js';
 
+/**
+ * Validates the options of {@link slowlyChangingRegression} (variant, periods, bits, target network, thresholds) and
+ * fills defaults; rejects slowBits > inputBits.
+ */
 export const slowlyChangingRegressionSchema = z.strictObject({
   variant: z.enum(['flip-one', 'redraw']).default('flip-one').describe("'flip-one': one slow bit, chosen uniformly, flips every period (the paper, 3M examples); 'redraw': all slow bits redrawn (the reference code's default config, 1M examples)"),
   tasks: z.number().int().min(0).default(0).describe('number of periods of constant slow bits (0: the paper, 300 for flip-one and 100 for redraw)'),
@@ -25,6 +29,7 @@ export const slowlyChangingRegressionSchema = z.strictObject({
     .default({ kind: 'scalar', bins: 51, min: -10, max: 10, sigmaRatio: 0.75 })
     .describe("'scalar' (MSE, the paper) or a categorical head over [min, max] trained with cross-entropy (two-hot, HL-Gauss: Lyle et al.'s categorical fix)"),
 }).refine((c) => c.slowBits <= c.inputBits, { message: 'must be <= inputBits', path: ['slowBits'] });
+/** Validated {@link slowlyChangingRegression} options, defaults filled in. */
 export type SlowlyChangingRegressionConfig = z.output<typeof slowlyChangingRegressionSchema>;
 
 /** The fixed target network: LTU weights (m + 1 per unit, bias last), thresholds, readout weights and bias. */
