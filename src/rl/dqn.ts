@@ -13,7 +13,7 @@ import { Model, type ModelState } from '../nn/Model.js';
 import { mlp } from '../nn/models/mlp.js';
 import type { Transform } from '../optim/Transform.js';
 import { addDecayedWeights, chain, clipByGlobalNorm, scaleByAdam, scaleByLearningRate } from '../optim/transforms.js';
-import { Rng, type RngState } from '../tensor/Rng.js';
+import type { Rng, RngState } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
 import type { DqnConfig } from './dqnConfig.js';
 import { DqnLoss } from './dqnLoss.js';
@@ -150,6 +150,7 @@ export class DqnAgent {
     model.unitGroups.splice(0, model.unitGroups.length, ...model.unitGroups.map((g) => ({ ...g, name: `q/${g.name}` })));
     this.target = Model.build(spec, { inputShape: [opts.obsSize], backend: b, rng: opts.rng.split('q/target') });
     this.target.setState(model.getState());
+    // biome-ignore lint/suspicious/noExplicitAny: the chain's parts have different states
     const parts: Transform<any>[] = [];
     if (c.maxGradNorm !== null) parts.push(clipByGlobalNorm(c.maxGradNorm));
     if (c.weightDecay > 0) parts.push(addDecayedWeights(c.weightDecay));
@@ -355,7 +356,7 @@ export class DqnAgent {
         v = -Infinity;
         for (let a = 0; a < A; a++) v = Math.max(v, this.head.decode(qt as { readonly [i: number]: number }, (k * A + a) * W));
       }
-      const bootstrap = buf.dones[r] ? 0 : Math.pow(gamma, buf.horizons[r]!) * v;
+      const bootstrap = buf.dones[r] ? 0 : gamma ** buf.horizons[r]! * v;
       t[k * 2] = buf.actions[r]!;
       t[k * 2 + 1] = buf.rewards[r]! + bootstrap;
     }

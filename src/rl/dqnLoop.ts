@@ -85,7 +85,7 @@ export async function dqnLoop(parts: DqnLoopParts, state: DqnLoopState): Promise
   if (vectorSteps < 1) throw new Error(`dqnLoop: steps = ${parts.totalSteps} is less than one step of ${N} env copies`);
   const duration = c.explorationFraction * vectorSteps;
   const experts = c.behavior === 'expert' ? env.envs.map(expertOf) : null;
-  if (experts && experts.some((e) => e === null)) throw new Error(`dqn: behavior = 'expert' but ${env.envs[0]!.id} has no expert actions; allowed with classification-mdp`);
+  if (experts?.some((e) => e === null)) throw new Error(`dqn: behavior = 'expert' but ${env.envs[0]!.id} has no expert actions; allowed with classification-mdp`);
   const expertActions = new Float64Array(N);
   const obs = new Float64Array(N * S);
   agent.onEdits = (_net, records) => parts.recordEdits?.(state.globalStep, state.task, records);
