@@ -187,6 +187,6 @@ export { dqnLoop, initialDqnLoopState, type DqnLoopParts, type DqnLoopState } fr
 export { ReplayBuffer, type ReplayBufferState } from './rl/ReplayBuffer.js';
 export { NStepAccumulator, type NStepAccumulatorState } from './rl/NStepAccumulator.js';
 export { classificationMdpAgent } from './rl/rlBenchmarks.js';
-export { ClassificationMdp, classificationMdpSpec, classificationTables, classificationRewardKinds } from './rl/envs/ClassificationMdp.js';
+export { ClassificationMdp, classificationMdpSpec, classificationTables, classificationRewardKinds, classificationMdpOptionsSchema, type ClassificationMdpOptions, type MdpTables } from './rl/envs/ClassificationMdp.js';
 export { ValueHead, valueHeadSchema, valueHeadKinds, type ValueHeadConfig, type ValueHeadKind } from './losses/valueHead.js';
 export { CategoricalValueLoss } from './losses/categoricalValueLoss.js';

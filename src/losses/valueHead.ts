@@ -7,6 +7,7 @@ import { z } from 'zod';
  * Farebrother et al. 2024 "Stop regressing"). The prediction of a categorical head is the softmax's mean.
  */
 export const valueHeadKinds = ['scalar', 'two-hot', 'hl-gauss'] as const;
+/** A value head's kind. */
 export type ValueHeadKind = (typeof valueHeadKinds)[number];
 
 /** A value head's options (one-line docs are the CLI's help). */
@@ -19,6 +20,7 @@ export const valueHeadSchema = z
     sigmaRatio: z.number().gt(0).default(0.75).describe("HL-Gauss: the Gaussian's sigma over the atom spacing (Farebrother et al.: 0.75)"),
   })
   .refine((h) => h.max > h.min, { message: 'max must be greater than min' });
+/** A value head's parsed options. */
 export type ValueHeadConfig = z.output<typeof valueHeadSchema>;
 
 /** erf to about 1e-7 (Abramowitz & Stegun 7.1.26); enough for bin masses (the support's spacing is far coarser). */

@@ -73,10 +73,12 @@ export class NStepAccumulator {
     buffer.add(this.obs, (base + k) * this.obsSize, next, nextOffset, this.actions[base + k]!, ret, terminated, end - k);
   }
 
+  /** A copy of the pending windows. */
   getState(): NStepAccumulatorState {
     return { obs: this.obs.slice(), actions: this.actions.slice(), rewards: this.rewards.slice(), count: [...this.count] };
   }
 
+  /** Restores a getState() of an accumulator built with the same sizes. */
   setState(s: NStepAccumulatorState): void {
     this.obs.set(s.obs);
     this.actions.set(s.actions);

@@ -79,6 +79,7 @@ export class ReplayBuffer {
     return out;
   }
 
+  /** A copy of the buffer's arrays and position. */
   getState(): ReplayBufferState {
     return {
       obs: this.obs.slice(),
@@ -92,6 +93,7 @@ export class ReplayBuffer {
     };
   }
 
+  /** Restores a getState() of a buffer of the same capacity and observation size. */
   setState(s: ReplayBufferState): void {
     if (s.actions.length !== this.capacity || s.obs.length !== this.obs.length) {
       throw new Error(`replay buffer: the checkpoint holds ${s.actions.length} rows of ${s.obs.length / Math.max(1, s.actions.length)} values; this buffer has ${this.capacity} of ${this.obsSize}`);

@@ -66,6 +66,7 @@ export interface DqnNet {
   probes: ProbeRunner | null;
 }
 
+/** What a DqnAgent is built from. */
 export interface DqnAgentOptions {
   readonly config: DqnConfig;
   readonly obsSize: number;
@@ -77,6 +78,7 @@ export interface DqnAgentOptions {
   readonly rng: Rng;
   readonly methods?: readonly MethodConfig[];
   readonly methodRegistry?: Registry<Method>;
+  /** Receives every applied edit of the Q-network's methods. */
   readonly onEdits?: (net: 'q', records: readonly EditRecord[]) => void;
 }
 
@@ -126,6 +128,7 @@ export class DqnAgent {
   readonly actionRng: Rng;
   readonly sampleRng: Rng;
   readonly fitRng: Rng;
+  /** Receives every applied edit (settable: the loop routes them to its recorder with the env step). */
   onEdits: DqnAgentOptions['onEdits'];
   private readonly stepInput: Tensor;
   private readonly mbInput: Tensor;
@@ -362,6 +365,7 @@ export class DqnAgent {
     }
   }
 
+  /** Everything needed to continue exactly (typed arrays stay binary in a checkpoint). */
   getState(): DqnAgentState {
     const n = this.q;
     return {

@@ -44,4 +44,5 @@ export const dqnSchema = z.strictObject({
     .describe('treat every k-th target update as a task boundary for the methods (head-reset, shrink-perturb act there; 0: only env changes)'),
   behavior: z.enum(dqnBehaviors).default('epsilon-greedy').describe("data collection: the agent's epsilon-greedy policy, uniform actions, or the env's expert (classification-mdp)"),
 });
+/** DQN's parsed options. */
 export type DqnConfig = z.output<typeof dqnSchema>;

@@ -19,6 +19,7 @@ export interface DqnLoopState {
   done: boolean;
 }
 
+/** The state of a DQN run before its first step. */
 export function initialDqnLoopState(): DqnLoopState {
   return { t: 0, globalStep: 0, targetUpdates: 0, task: 0, done: false };
 }
@@ -30,17 +31,23 @@ export const DQN_TIMING_KEYS = ['sps'] as const;
 const RECORD_EVERY = 100;
 const POLL_EVERY = 1000;
 
+/** What the DQN loop runs on and reports to. */
 export interface DqnLoopParts {
   readonly env: SyncVectorEnv;
   readonly agent: DqnAgent;
   /** Environment steps of the run, all copies together (vector steps = floor(totalSteps / copies)). */
   readonly totalSteps: number;
+  /** Receives every metrics record. */
   record(r: RlRecord): void;
+  /** Receives the methods' edits with the env step. */
   recordEdits?(step: number, task: number, records: readonly EditRecord[]): void;
+  /** Seconds of training so far (a resumed run counts those before). */
   seconds(): number;
   /** Polled every 1000 vector steps and at the end; the runner decides whether to write a checkpoint. */
   checkpoint?(state: DqnLoopState, force: boolean): void;
+  /** Polled every 1000 vector steps: true stops cleanly (after a checkpoint). */
   shouldStop?(): boolean;
+  /** After each poll and at the end (progress displays). */
   onProgress?(state: DqnLoopState, vectorSteps: number): void;
 }
 

@@ -9,6 +9,7 @@ import type { EnvSpec } from './EnvSpec.js';
 /** Which actions pay: the true class, a fixed random label per image (to be memorized), or the true class only for the first k classes. */
 export const classificationRewardKinds = ['labels', 'random-labels', 'subset'] as const;
 
+/** The classification MDP's options (one-line docs are the CLI's help). */
 export const classificationMdpOptionsSchema = z.strictObject({
   dataset: z.string().default('digits').describe("image data set (mnist, fashion-mnist, cifar10, digits, or a registered one)"),
   images: z.number().int().min(1).default(1000).describe('states: the first this many training images'),
@@ -18,13 +19,14 @@ export const classificationMdpOptionsSchema = z.strictObject({
   episodeLength: z.number().int().min(1).default(100).describe('steps per episode (a time limit: bootstrapped, only for the episode records)'),
   dataDir: z.string().optional().describe('folder with the data set files (default: SUPPLE_DATA_DIR, then the cache)'),
 });
+/** Parsed options of the classification MDP. */
 export type ClassificationMdpOptions = z.output<typeof classificationMdpOptionsSchema>;
 
 /** One loaded data set per (name, folder), shared by env copies and runs of a process. */
 const cache = new Map<string, Promise<ImageSet>>();
 
 /** The MDP's fixed tables: observations in [0, 1] and the paying action of each state (-1: none). */
-interface MdpTables {
+export interface MdpTables {
   readonly obs: Float64Array;
   readonly size: number;
   readonly target: Int32Array;
