@@ -39,3 +39,13 @@ test('supple run --preset cleanrl-dqn-cartpole, cut to 12000 steps, trains DQN a
   assert.equal(records.filter((x) => x['dqn/targetUpdate'] !== undefined).length, 3);
   assert.equal(records.filter((x) => x['dqn/updates'] !== undefined).at(-1)!['dqn/updates'], 190);
 });
+
+test('supple run --dry-run of an RL preset prints the resolved config and runs nothing', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'supple-rl-dry-'));
+  const r = spawnSync(process.execPath, [cli, 'run', '--preset', 'sokar-redo-dqn-laptop', '--condition', 'dqn-redo', '--dry-run'], { encoding: 'utf8', env, cwd });
+  assert.equal(r.status, 0, r.stderr);
+  const config = JSON.parse(r.stdout) as { algorithm: string; methods: { name: string; period: number }[] };
+  assert.equal(config.algorithm, 'dqn');
+  assert.deepEqual([config.methods[0]!.name, config.methods[0]!.period], ['redo', 1000]);
+  assert.ok(!existsSync(join(cwd, 'runs')), 'no run folder');
+});
