@@ -41,7 +41,8 @@ for (const label of labels) {
     acc.push(series(r.rows, 'dqn/greedyAccuracy').at(-1));
     dormant.push(series(r.rows, 'diag/dormantFraction/q').at(-1));
     for (const row of r.rows) {
-      if (row['dqn/targetFitFinal'] !== undefined) fig.push({ condition: label, seed: r.seed, step: row.step, panel: 'target-fitting loss (before each target update)', value: row['dqn/targetFitFinal'] });
+      // A categorical head's loss is a cross-entropy: not on the MSE conditions' scale, so only its dormant units are drawn.
+      if (row['dqn/targetFitFinal'] !== undefined && label !== 'categorical') fig.push({ condition: label, seed: r.seed, step: row.step, panel: 'target-fitting MSE (before each target update)', value: row['dqn/targetFitFinal'] });
       if (row['diag/dormantFraction/q'] !== undefined) fig.push({ condition: label, seed: r.seed, step: row.step, panel: 'dormant fraction (tau 0.1)', value: row['diag/dormantFraction/q'] });
     }
   }
