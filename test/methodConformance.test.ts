@@ -33,6 +33,12 @@ const zeroStrength: Record<string, Record<string, unknown>[]> = {
   'full-reset': [{ every: 0 }],
   dash: [{ lambda: 1 }],
   'plasticity-injection': [{ every: 0 }],
+  'weight-clipping': [{ kappa: 1e9 }],
+  'hare-tortoise': [{ reset: 'never' }],
+  upgd: [{ variant: 'non-protecting', sigma: 0 }],
+  infer: [{ beta: 0 }],
+  // TRAC always rescales the base optimizer's steps: it has no setting at which it is plain backprop.
+  trac: [],
 };
 
 /** A configuration that acts within 200 steps (defaults often act later than that). */
@@ -47,6 +53,11 @@ const active: Record<string, Record<string, unknown>> = {
   'full-reset': { every: 2 },
   dash: { batchSize: 8 },
   'plasticity-injection': { limit: 2 },
+  'weight-clipping': { kappa: 0.5 },
+  'hare-tortoise': { reset: 'steps', every: 50, decay: 0.9 },
+  upgd: { sigma: 0.01, betaUtility: 0.9 },
+  infer: { beta: 1, scale: 2 },
+  trac: {},
 };
 
 /**
@@ -83,6 +94,7 @@ const expectedCounters: Record<string, (arch: 'mlp' | 'conv') => Record<string, 
   'full-reset': () => ({ 'method/fullReset/resets': 1 }), // every 2nd of 3 events
   dash: () => ({ 'method/dash/applied': 3 }),
   'plasticity-injection': () => ({ 'method/injections': 2 }), // limit 2
+  'hare-tortoise': () => ({ 'method/hareTortoise/resets': 4 }), // steps 50, 100, 150, 200
 };
 
 type Arch = 'mlp' | 'conv';

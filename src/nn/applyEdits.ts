@@ -134,6 +134,22 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         records.push({ kind: e.kind, params: added.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
+      case 'clipParams': {
+        if (e.bounds.length !== e.params.length) throw new Error(`clipParams: ${e.bounds.length} bounds for ${e.params.length} parameters`);
+        const ps = e.params.map((n) => model.param(n));
+        ps.forEach((p, k) => {
+          const b = e.bounds[k]!;
+          if (!(b >= 0)) throw new Error(`clipParams: bound ${b} of '${p.name}' is not allowed: a number >= 0`);
+          const d = p.data;
+          for (let i = 0; i < d.length; i++) {
+            const v = d[i]!;
+            if (v > b) d[i] = b;
+            else if (v < -b) d[i] = -b;
+          }
+        });
+        records.push({ kind: e.kind, params: ps.map((p) => p.name), ...(e.routine ? { routine: true } : {}), ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
       default: {
         const never: never = e;
         throw new Error(`applyEdits: unknown edit ${JSON.stringify(never)}`);
