@@ -16,7 +16,7 @@ import { benchDiagnostics } from './diagnostics.js';
 import { benchStreams } from './streams.js';
 import { benchE2e } from './e2e.js';
 import { benchRlEnvs } from './rlEnvs.js';
-import { benchPpo } from './rl.js';
+import { benchDqn, benchPpo } from './rl.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -129,7 +129,9 @@ if (sections.includes('rl')) {
   console.log('\nrl: raw environment stepping, random actions (env steps/s; each workload in its own process)');
   const envs = benchRlEnvs(Math.max(1, seconds / 2), (l) => console.log(`  ${l}`));
   console.log('\nrl: PPO, whole iterations (rollout + update) against the raw env (targets: CartPole >= 20k env steps/s; Ant >= 50% of raw)');
-  rl = { envs, ppo: await benchPpo((l) => console.log(`  ${l}`)) };
+  const ppo = await benchPpo((l) => console.log(`  ${l}`));
+  console.log('\nrl: DQN, env steps once training runs (target: CartPole >= 10k env steps/s with train frequency 10)');
+  rl = { envs, ppo, dqn: await benchDqn((l) => console.log(`  ${l}`)) };
 }
 
 const meta = {

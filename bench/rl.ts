@@ -8,6 +8,9 @@ import { getBackend } from '../src/backend/selectBackend.js';
 import { ensureAntRegistered } from '../src/rl/antEnvSpec.js';
 import { makeVectorEnv } from '../src/rl/envs/makeVectorEnv.js';
 import { PpoAgent } from '../src/rl/ppo.js';
+import { DqnAgent } from '../src/rl/dqn.js';
+import { dqnSchema } from '../src/rl/dqnConfig.js';
+import { dqnLoop, initialDqnLoopState } from '../src/rl/dqnLoop.js';
 import { ppoSchema } from '../src/rl/ppoConfig.js';
 import { rlBenchmarkRegistry } from '../src/rl/rlBenchmarks.js';
 import { initialRlLoopState, rlLoop, type RlRecord } from '../src/rl/rlLoop.js';
@@ -109,7 +112,53 @@ export async function benchPpo(log: (line: string) => void = console.log, backen
   return out;
 }
 
+/** DQN's speed: env steps per second once training runs (past learningStarts), wall clock and CPU time. */
+export interface DqnBenchResult {
+  readonly name: string;
+  readonly backend: string;
+  readonly stepsPerSecond: number;
+  readonly stepsPerCpuSecond: number;
+}
+
+/**
+ * DQN on CartPole-v1 with CleanRL dqn.py's settings (a train step of batch 128 every 10 env steps, target update
+ * every 500): the buffer is filled first (learningStarts = 10k steps, untimed), then `steps` training steps are timed.
+ */
+export async function benchDqn(log: (line: string) => void = console.log, backendName = 'auto', steps = 30_000): Promise<DqnBenchResult> {
+  const b = rlBenchmarkRegistry.get('dqn-cartpole');
+  const opts = parseConfig(b.schema, {}, 'dqn-cartpole');
+  const backend = getBackend(backendName);
+  const rng = Rng.seeded(0);
+  const env = await makeVectorEnv(b.env(opts), rng);
+  env.reset(rng.split('reset'));
+  const config = dqnSchema.parse(b.agentDefaults(opts));
+  const space = env.singleActionSpace;
+  if (space.kind !== 'discrete') throw new Error('dqn bench: CartPole has discrete actions');
+  const agent = new DqnAgent({ config, obsSize: env.obsSize, actions: space.n, numEnvs: env.num, backend, rng: rng.split('agent') });
+  const total = (opts as { steps: number }).steps;
+  const state = initialDqnLoopState();
+  const warm = config.learningStarts + 1000;
+  // The loop polls shouldStop every 1000 steps: stop after the warm-up, then time the training steps.
+  await dqnLoop({ env, agent, totalSteps: total, seconds: () => 1, record: () => {}, shouldStop: () => state.t >= warm }, state);
+  const t0 = state.t;
+  const w0 = performance.now(), c0 = cpu();
+  await dqnLoop({ env, agent, totalSteps: total, seconds: () => 1, record: () => {}, shouldStop: () => state.t >= t0 + steps }, state);
+  const wall = (performance.now() - w0) / 1000, cpuS = cpu() - c0;
+  const n = state.t - t0;
+  env.close();
+  const r: DqnBenchResult = {
+    name: `dqn-cartpole DQN (CleanRL dqn.py: 1 env, ${config.hidden.join('-')} ${config.activation}, batch ${config.batchSize}, train frequency ${config.trainFrequency})`,
+    backend: backend.name,
+    stepsPerSecond: n / wall,
+    stepsPerCpuSecond: n / cpuS,
+  };
+  log(`${r.name} [${r.backend}]`);
+  log(`  DQN ${fmt(r.stepsPerSecond)} env steps/s wall, ${fmt(r.stepsPerCpuSecond)} per CPU second (${fmt(n)} steps after learning starts)`);
+  return r;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--backend');
   await benchPpo(console.log, i > 0 ? process.argv[i + 1] : 'auto');
+  await benchDqn(console.log, i > 0 ? process.argv[i + 1] : 'auto');
 }

@@ -189,3 +189,14 @@ export { rlBenchmarkRegistry, cleanrlContinuous, dohareAgent, type RlBenchmark }
 export { antEnvSpec, ensureAntRegistered } from './rl/antEnvSpec.js';
 export { resolveRlRunConfig, startRlRun, resumeRlRun, isRlRunFolder, type RlRunConfig, type RlCatalog, type RlProgress, type RlRunOptions } from './experiment/runRl.js';
 export { rlPresetList } from './experiment/rlPresets.js';
+// DQN, its replay buffer and loop; value heads; Lyle et al.'s classification MDP
+export { DqnAgent, ReplayExamples, linearSchedule, type DqnAgentOptions, type DqnAgentState, type DqnNet, type TargetFit } from './rl/dqn.js';
+export { dqnSchema, dqnBehaviors, type DqnConfig } from './rl/dqnConfig.js';
+export { DqnLoss, type TdStats } from './rl/dqnLoss.js';
+export { dqnLoop, initialDqnLoopState, type DqnLoopParts, type DqnLoopState } from './rl/dqnLoop.js';
+export { ReplayBuffer, type ReplayBufferState } from './rl/ReplayBuffer.js';
+export { NStepAccumulator, type NStepAccumulatorState } from './rl/NStepAccumulator.js';
+export { classificationMdpAgent } from './rl/rlBenchmarks.js';
+export { ClassificationMdp, classificationMdpSpec, classificationTables, classificationRewardKinds, classificationMdpOptionsSchema, type ClassificationMdpOptions, type MdpTables } from './rl/envs/ClassificationMdp.js';
+export { ValueHead, valueHeadSchema, valueHeadKinds, type ValueHeadConfig, type ValueHeadKind } from './losses/valueHead.js';
+export { CategoricalValueLoss } from './losses/categoricalValueLoss.js';

@@ -1,3 +1,4 @@
+import type { ValueHeadConfig } from '../losses/valueHead.js';
 import type { z } from 'zod';
 import type { Backend } from '../backend/Backend.js';
 import type { Rng } from '../tensor/Rng.js';
@@ -76,6 +77,11 @@ export interface Stream {
   /** Classes of the (initial) head, or regression outputs. */
   readonly outputs: number;
   readonly loss: 'cross-entropy' | 'mse';
+  /**
+   * A regression stream's value head when it is categorical (two-hot, HL-Gauss): `outputs` atoms per target, trained
+   * with cross-entropy against the encoded targets; the runner then also records the decoded predictions' squared error.
+   */
+  readonly valueHead?: ValueHeadConfig;
   readonly numTasks: number;
   /** Whether methods are told about task boundaries (false: the learner never sees a task signal). */
   readonly taskSignal: boolean;

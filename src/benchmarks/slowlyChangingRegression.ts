@@ -3,6 +3,7 @@ import type { Rng } from '../tensor/Rng.js';
 import type { Batch, Benchmark, BatchCursor, CursorState, Stream, Task } from './Benchmark.js';
 import { streamPools } from './BatchPool.js';
 import { option } from './streamOptions.js';
+import { valueHeadSchema } from '../losses/valueHead.js';
 
 /**
  * Validates the options of {@link slowlyChangingRegression} (variant, periods, bits, target network, thresholds) and
@@ -24,6 +25,9 @@ export const slowlyChangingRegressionSchema = z.strictObject({
   biasInput: z.boolean().default(false).describe('append the constant bias bit to the learner input (false: the learner sees the m bits and has its own biases, as the reference code)'),
   bin: z.number().int().min(0).default(40000).describe('online squared error is recorded per this many examples'),
   taskSignal: option.taskSignal(false),
+  valueHead: valueHeadSchema
+    .default({ kind: 'scalar', bins: 51, min: -10, max: 10, sigmaRatio: 0.75 })
+    .describe("'scalar' (MSE, the paper) or a categorical head over [min, max] trained with cross-entropy (two-hot, HL-Gauss: Lyle et al.'s categorical fix)"),
 }).refine((c) => c.slowBits <= c.inputBits, { message: 'must be <= inputBits', path: ['slowBits'] });
 /** Validated {@link slowlyChangingRegression} options, defaults filled in. */
 export type SlowlyChangingRegressionConfig = z.output<typeof slowlyChangingRegressionSchema>;
@@ -189,8 +193,9 @@ export const slowlyChangingRegression: Benchmark<typeof slowlyChangingRegression
     };
     return {
       inputShape,
-      outputs: 1,
+      outputs: config.valueHead.kind === 'scalar' ? 1 : config.valueHead.bins,
       loss: 'mse',
+      ...(config.valueHead.kind !== 'scalar' ? { valueHead: config.valueHead } : {}),
       numTasks,
       taskSignal: config.taskSignal,
       ...(config.bin > 0 ? { bin: config.bin } : {}),

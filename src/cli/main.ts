@@ -9,6 +9,7 @@ import { availableBackends, getBackend } from '../backend/selectBackend.js';
 import { version } from '../version.js';
 import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
 import { ppoSchema } from '../rl/ppoConfig.js';
+import { dqnSchema } from '../rl/dqnConfig.js';
 import { runCommand, runUsage } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { dataCommand } from './dataCommand.js';
@@ -107,7 +108,8 @@ async function benchCommand(args: string[]): Promise<number> {
 function describeBenchmark(catalog: Catalog, name: string): string {
   if (rlBenchmarkRegistry.has(name)) {
     const r = rlBenchmarkRegistry.get(name);
-    return `${runUsage}\n\nRL benchmark ${r.name}: ${r.description}\n${formatOptions(describeSchema(r.schema))}\n\nagent (PPO; --set agent.<key>, defaults before the benchmark's):\n${formatOptions(describeSchema(ppoSchema))}`;
+    const dqn = r.algorithm === 'dqn';
+    return `${runUsage}\n\nRL benchmark ${r.name}: ${r.description}\n${formatOptions(describeSchema(r.schema))}\n\nagent (${dqn ? 'DQN' : 'PPO'}; --set agent.<key>, defaults before the benchmark's):\n${formatOptions(describeSchema(dqn ? dqnSchema : ppoSchema))}`;
   }
   const b = catalog.benchmarks.get(name);
   return `${runUsage}\n\nbenchmark ${b.name}: ${b.description}\n${formatOptions(describeSchema(b.schema))}`;
@@ -125,6 +127,7 @@ function listCommand(args: string[], catalog: Catalog): number {
     benchmarks: () => catalog.benchmarks.all().map((b) => ({ name: b.name, description: b.description, options: describeSchema(b.schema) })),
     'rl-benchmarks': () => rlBenchmarkRegistry.all().map((b) => ({ name: b.name, description: b.description, options: describeSchema(b.schema) })),
     agent: () => describeSchema(ppoSchema),
+    'dqn-agent': () => describeSchema(dqnSchema),
     methods: () => catalog.methods.all().map((m) => ({ name: m.name, description: m.description, reference: m.reference, options: describeSchema(m.schema) })),
     presets: () => catalog.presets.all().map((p) => ({ name: p.name, description: p.description, paper: p.paper, scale: p.scale, benchmark: p.benchmark, methods: p.methods, set: p.set, conditions: p.conditions })),
     model: () => describeSchema(modelSchema),

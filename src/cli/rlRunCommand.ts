@@ -49,8 +49,11 @@ export async function runRlCommand(req: RunRequest & { out?: string; resume?: st
     onProgress,
     onStart: ({ config: c, agent }) =>
       process.stderr.write(
-        `supple ${version}: ${c.benchmark.name} (${agent.numEnvs} envs, ${String(c.benchmark.steps)} steps) PPO with ${c.methods.map((m) => m.name).join('+')} on both nets, ` +
-          `${agent.policy.model.size.toLocaleString('en-US')} + ${agent.value.model.size.toLocaleString('en-US')} parameters, lr ${c.agent.lr}, seed ${c.seed}, backend ${c.backend}\nrun folder: ${out}\n`,
+        'policy' in agent
+          ? `supple ${version}: ${c.benchmark.name} (${agent.numEnvs} envs, ${String(c.benchmark.steps)} steps) PPO with ${c.methods.map((m) => m.name).join('+')} on both nets, ` +
+              `${agent.policy.model.size.toLocaleString('en-US')} + ${agent.value.model.size.toLocaleString('en-US')} parameters, lr ${c.agent.lr}, seed ${c.seed}, backend ${c.backend}\nrun folder: ${out}\n`
+          : `supple ${version}: ${c.benchmark.name} (${agent.numEnvs} envs, ${String(c.benchmark.steps)} steps) DQN with ${c.methods.map((m) => m.name).join('+')}, ` +
+              `${agent.q.model.size.toLocaleString('en-US')} parameters (Q-network; a target copy), lr ${c.agent.lr}, seed ${c.seed}, backend ${c.backend}\nrun folder: ${out}\n`,
       ),
   });
   return { summary, out };

@@ -8,7 +8,8 @@ import { UsageError } from '../config/UsageError.js';
 import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { ProgressBar, duration } from './ProgressBar.js';
 import { StopSignals } from './StopSignals.js';
-import { isRlRequest, runRlCommand } from './rlRunCommand.js';
+import { isRlRequest, rlCatalogOf, runRlCommand } from './rlRunCommand.js';
+import { resolveRlRunConfig } from '../experiment/runRl.js';
 import { version } from '../version.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -134,6 +135,14 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
         }
       }
       const methods = values.method ? values.method.split('+').map((m) => m.trim()).filter(Boolean) : undefined;
+      if (values['dry-run']) {
+        // An RL run has no single model to summarize: the resolved config (benchmark, agent, methods) is the description.
+        if (values.resume) throw new UsageError('supple run --dry-run --resume: nothing to resolve (the folder holds its config.json)');
+        const config = resolveRlRunConfig({ benchmark: positionals[0], methods, preset: values.preset, ...(values.condition !== undefined ? { condition: values.condition } : {}), set, seed, backend: values.backend, label: values.label }, rlCatalogOf(catalog), version);
+        bar.clear();
+        console.log(JSON.stringify(config, null, 2));
+        return 0;
+      }
       ({ summary, out } = await runRlCommand(
         { benchmark: positionals[0], methods, preset: values.preset, ...(values.condition !== undefined ? { condition: values.condition } : {}), set, seed, backend: values.backend, label: values.label, out: values.out, resume: values.resume },
         catalog,

@@ -18,6 +18,27 @@ function slipperyAntConditions(): PresetCondition[] {
   ];
 }
 
+const SOKAR = 'Sokar, Agarwal, Castro, Evci. The Dormant Neuron Phenomenon in Deep Reinforcement Learning. ICML 2023';
+
+const LYLE = 'Lyle, Zheng, Nikishin, Avila Pires, Pascanu, Dabney. Understanding plasticity in neural networks. ICML 2023';
+
+/**
+ * Lyle et al.'s interventions on the classification MDP: none; resetting the last layer and shrink & perturb
+ * every 10 target updates (a target update is the MDP's only source of change); weight decay; LayerNorm;
+ * ReDo (tau 0.1 every 1000 updates); the categorical (HL-Gauss cross-entropy) value head.
+ */
+function lyleConditions(): PresetCondition[] {
+  return [
+    { label: 'none', methods: ['bp'] },
+    { label: 'reset-last-layer', methods: ['head-reset'], set: { 'agent.boundaryEveryTargetUpdates': 10 } },
+    { label: 'weight-decay', methods: ['bp'], set: { 'agent.weightDecay': 1e-4 } },
+    { label: 'layernorm', methods: ['bp'], set: { 'agent.layerNorm': true } },
+    { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'agent.boundaryEveryTargetUpdates': 10, 'shrink-perturb.shrink': 0.8, 'shrink-perturb.noise': 0.01 } },
+    { label: 'redo', methods: ['redo'], set: { 'redo.tau': 0.1, 'redo.period': 1000 } },
+    { label: 'categorical', methods: ['bp'], set: { 'agent.valueHead': { kind: 'hl-gauss', bins: 51, min: -1, max: 11, sigmaRatio: 0.75 } } },
+  ];
+}
+
 /** Presets of the RL benchmarks (registered with the others in `presets`; kept apart from the supervised golden list). */
 export const rlPresetList: Preset[] = [
   {
@@ -37,6 +58,48 @@ export const rlPresetList: Preset[] = [
     benchmark: 'ant',
     methods: ['bp'],
     set: { useContactForces: false },
+  },
+  {
+    name: 'cleanrl-dqn-cartpole',
+    description: "CartPole-v1 with CleanRL dqn.py's defaults: 1 env, 500k steps, 120-84 ReLU Q-network, Adam lr 2.5e-4, buffer 10k, batch 128, gamma 0.99, hard target update every 500 steps, epsilon 1 -> 0.05 over 250k steps, learning from step 10k, a train step every 10 steps, MSE",
+    paper: CLEANRL,
+    scale: 'full',
+    benchmark: 'dqn-cartpole',
+    methods: ['bp'],
+    set: {},
+  },
+  {
+    name: 'sokar-redo-dqn-laptop',
+    description: 'DQN on CartPole-v1 whose gravity and pole length are redrawn every 50k steps (500k steps), with and without ReDo (tau 0.1, every 1000 updates: the ReDo code\'s DQN defaults); dormant fraction recorded over time',
+    paper: SOKAR,
+    scale: 'laptop',
+    benchmark: 'changing-cartpole',
+    methods: ['bp'],
+    set: {},
+    conditions: [
+      { label: 'dqn', methods: ['bp'] },
+      { label: 'dqn-redo', methods: ['redo'], set: { 'redo.tau': 0.1, 'redo.period': 1000 } },
+    ],
+  },
+  {
+    name: 'lyle-classification-mdp',
+    description: 'The classification MDP on MNIST (10000 images, gamma 0.9, uniform data, target update every 1000 steps, 1M steps); interventions: none, reset last layer, weight decay, LayerNorm, shrink & perturb, ReDo, categorical loss',
+    paper: LYLE,
+    scale: 'full',
+    benchmark: 'classification-mdp',
+    methods: ['bp'],
+    set: { dataset: 'mnist', images: 10_000, steps: 1_000_000 },
+    conditions: lyleConditions(),
+  },
+  {
+    name: 'lyle-classification-mdp-laptop',
+    description: 'Laptop scale: the classification MDP on the 8x8 digits (1000 images), 30k steps (28 target updates); the same agent and interventions',
+    paper: LYLE,
+    scale: 'laptop',
+    benchmark: 'classification-mdp',
+    methods: ['bp'],
+    set: { dataset: 'digits', images: 1000, steps: 30_000 },
+    conditions: lyleConditions(),
   },
   {
     name: 'dohare-slippery-ant',

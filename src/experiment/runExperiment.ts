@@ -6,6 +6,8 @@ import { resolveDataSource } from '../benchmarks/data/dataSource.js';
 import { ConfigError } from '../config/parseConfig.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
 import { meanSquaredError } from '../losses/meanSquaredError.js';
+import { CategoricalValueLoss } from '../losses/categoricalValueLoss.js';
+import { ValueHead } from '../losses/valueHead.js';
 import { buildModelSpec } from '../nn/modelConfig.js';
 import type { ModelState } from '../nn/Model.js';
 import { Model } from '../nn/Model.js';
@@ -261,7 +263,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   }
   const model = Model.build(spec, { inputShape: stream.inputShape, backend, rng: root.split('model'), checkFinite: config.run.checkLayers });
   if (config.weights && !saved) loadWeightsFile(model, config.weights);
-  const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.loss === 'mse' ? meanSquaredError : crossEntropy });
+  const learner = new Learner({ model, optimizer: buildOptimizer(config.optimizer), loss: stream.valueHead ? new CategoricalValueLoss(new ValueHead(stream.valueHead)) : stream.loss === 'mse' ? meanSquaredError : crossEntropy });
   // One stream per method, for its own draws and its edits' redraws; checkpointed with its state.
   const methods: RunMethod[] = createMethods(config.methods, { model, learner, backend, rng: root }, catalog.methods);
   const probes = catalog.probes.create(config.probes, { learner, backend, rng: root.split('probes') });

@@ -10,6 +10,11 @@ import { makeVectorEnv } from '../rl/envs/makeVectorEnv.js';
 import type { SyncVectorEnvState } from '../rl/envs/SyncVectorEnv.js';
 import { PpoAgent, type PpoAgentState } from '../rl/ppo.js';
 import { ppoSchema, type PpoConfig } from '../rl/ppoConfig.js';
+import { DqnAgent, type DqnAgentState } from '../rl/dqn.js';
+import { dqnSchema, type DqnConfig } from '../rl/dqnConfig.js';
+import { dqnLoop, initialDqnLoopState, type DqnLoopState } from '../rl/dqnLoop.js';
+import type { SyncVectorEnv } from '../rl/envs/SyncVectorEnv.js';
+import type { Backend } from '../backend/Backend.js';
 import type { RlBenchmark } from '../rl/rlBenchmarks.js';
 import { initialRlLoopState, rlLoop, type RlLoopState } from '../rl/rlLoop.js';
 import { Rng, type RngState } from '../tensor/Rng.js';
@@ -33,7 +38,9 @@ export interface RlRunConfig {
   backendRequested: string;
   backend: string;
   benchmark: { name: string } & Record<string, unknown>;
-  agent: PpoConfig;
+  /** The agent: 'ppo' (absent in runs written before DQN existed) or 'dqn'. */
+  algorithm?: 'ppo' | 'dqn';
+  agent: PpoConfig | DqnConfig;
   methods: Array<{ name: string } & Record<string, unknown>>;
   probes: Record<string, unknown>;
   run: RunOptions;
@@ -98,7 +105,9 @@ export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version:
     }
   };
   const bench = attempt(() => parseConfig(benchmark.schema, raw.benchmark, `benchmark ${benchmark.name}`)) as Record<string, unknown> | undefined;
-  const agent = bench ? attempt(() => parseConfig(ppoSchema, { ...benchmark.agentDefaults(bench), ...raw.agent }, 'agent')) : undefined;
+  const algorithm = benchmark.algorithm ?? 'ppo';
+  const agentSchema = algorithm === 'dqn' ? dqnSchema : ppoSchema;
+  const agent = bench ? attempt(() => parseConfig(agentSchema, { ...benchmark.agentDefaults(bench), ...raw.agent }, 'agent')) : undefined;
   const methods = router.configs(problems);
   const probes = attempt(() => parseConfig(catalog.probes.schema, { ...(bench ? (benchmark.probeDefaults?.(bench) ?? {}) : {}), ...raw.probes }, 'probes')) as Record<string, unknown> | undefined;
   const run = attempt(() => parseConfig(runOptionsSchema, raw.run, 'run'));
@@ -116,6 +125,7 @@ export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version:
     backendRequested: backend,
     backend,
     benchmark: { name: benchmark.name, ...bench! },
+    algorithm,
     agent: agent!,
     methods: methods.map((m) => ({ ...m! })),
     probes: probes!,
@@ -146,7 +156,7 @@ export interface RlRunOptions {
   /** Polled at iteration boundaries; true stops cleanly after a checkpoint (the run can be resumed). */
   readonly shouldStop?: () => boolean;
   /** Called once the run is set up (agent built, checkpoint restored when resuming). */
-  readonly onStart?: (info: { config: RlRunConfig; agent: PpoAgent; resumed: boolean }) => void;
+  readonly onStart?: (info: { config: RlRunConfig; agent: PpoAgent | DqnAgent; resumed: boolean }) => void;
 }
 
 interface RlCheckpoint {
@@ -189,8 +199,9 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
   const root = Rng.seeded(config.seed);
   ensureAntRegistered();
   const env = await makeVectorEnv(benchmark.env(bench), root);
+  if ((config.algorithm ?? 'ppo') === 'dqn') return executeDqn(config, saved as unknown as DqnCheckpoint | null | undefined, opts, { env, backend, root, totalSteps: benchmark.steps(bench) });
   const agent = new PpoAgent({
-    config: config.agent,
+    config: config.agent as PpoConfig,
     obsSize: env.obsSize,
     actionSpace: env.singleActionSpace,
     numEnvs: env.num,
@@ -253,6 +264,114 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
       shouldStop: () => opts.shouldStop?.() ?? false,
       onIteration: (state, iterations) =>
         opts.onProgress?.({ step: state.globalStep, totalSteps, iteration: state.iteration, iterations, task: state.task, seconds: seconds(), latest: recorder.latest }),
+    },
+    loop,
+  );
+  recorder.close();
+  env.close();
+  const s = seconds();
+  const last20 = recent.slice(-20);
+  const summary: RunSummary = {
+    status: finished ? 'complete' : 'stopped',
+    version: config.version,
+    benchmark: config.benchmark.name,
+    methods: config.methods.map((m) => m.name),
+    backend: backend.name,
+    seed: config.seed,
+    steps: loop.globalStep,
+    examples: loop.globalStep,
+    seconds: s,
+    examplesPerSecond: loop.globalStep / Math.max(s, 1e-9),
+    final: { ...recorder.latest, ...(last20.length ? { 'episode/returnLast20': last20.reduce((a, b) => a + b, 0) / last20.length } : {}) },
+    finishedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+interface DqnCheckpoint {
+  version: string;
+  loop: DqnLoopState;
+  seconds: number;
+  agent: DqnAgentState;
+  env: SyncVectorEnvState;
+  recorder: RecorderPosition;
+  recent: number[];
+}
+
+/**
+ * A DQN run (benchmarks with algorithm 'dqn'): the same folder layout, checkpoint cadence, resume and summary as
+ * a PPO run; the checkpoint holds the replay buffer (typed arrays, stored binary) and the target network.
+ */
+async function executeDqn(
+  config: RlRunConfig,
+  saved: DqnCheckpoint | null | undefined,
+  opts: RlRunOptions,
+  ctx: { env: SyncVectorEnv; backend: Backend; root: Rng; totalSteps: number },
+): Promise<RunSummary> {
+  const out = resolve(opts.out);
+  const { env, backend, root, totalSteps } = ctx;
+  const space = env.singleActionSpace;
+  if (space.kind !== 'discrete') throw new Error(`dqn: ${env.envs[0]!.id} has a continuous action space; DQN needs discrete actions`);
+  const agent = new DqnAgent({
+    config: config.agent as DqnConfig,
+    obsSize: env.obsSize,
+    actions: space.n,
+    numEnvs: env.num,
+    backend,
+    rng: root.split('agent'),
+    methods: config.methods,
+    methodRegistry: opts.catalog.methods,
+  });
+  let loop = initialDqnLoopState();
+  let secondsBefore = 0;
+  const recent: number[] = [];
+  if (saved) {
+    const alloc = (n: number) => backend.alloc(n);
+    agent.setState(saved.agent, (live, s, path) => restoreInto(live, s, alloc, path));
+    env.setState(saved.env);
+    loop = saved.loop;
+    secondsBefore = saved.seconds;
+    recent.push(...saved.recent);
+  } else {
+    env.reset(root.split('reset'));
+  }
+  agent.q.probes = opts.catalog.probes.create(config.probes, { learner: agent.q.learner, backend, rng: root.split('probes/q') });
+  if (saved?.agent.probes !== null && saved?.agent.probes !== undefined) agent.q.probes.setState?.(saved.agent.probes);
+  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
+  opts.onStart?.({ config, agent, resumed: !!saved });
+  const t0 = performance.now();
+  const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
+  let lastCheckpoint = performance.now();
+  const every = config.run.checkpointSeconds * 1000;
+  const checkpoint = (state: DqnLoopState) => {
+    const ck: DqnCheckpoint = { version: config.version, loop: state, seconds: seconds(), agent: agent.getState(), env: env.getState(), recorder: recorder.position, recent: [...recent] };
+    recorder.sync();
+    writeCheckpoint(out, ck);
+    lastCheckpoint = performance.now();
+  };
+  const vectorSteps = Math.floor(totalSteps / env.num);
+  const finished = await dqnLoop(
+    {
+      env,
+      agent,
+      totalSteps,
+      seconds,
+      record: (r) => {
+        const ret = r['episode/return'];
+        if (ret !== undefined) {
+          recent.push(ret);
+          if (recent.length > 100) recent.shift();
+        }
+        recorder.metric(r);
+      },
+      recordEdits: (step, task, records) => recorder.edits(step, task, records),
+      checkpoint: (state, force) => {
+        if (force || (every > 0 && performance.now() - lastCheckpoint >= every)) checkpoint(state);
+      },
+      shouldStop: () => opts.shouldStop?.() ?? false,
+      onProgress: (state) =>
+        opts.onProgress?.({ step: state.globalStep, totalSteps, iteration: state.t, iterations: vectorSteps, task: state.task, seconds: seconds(), latest: recorder.latest }),
     },
     loop,
   );

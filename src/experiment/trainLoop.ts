@@ -1,3 +1,4 @@
+import { CategoricalValueLoss } from '../losses/categoricalValueLoss.js';
 import type { Batch, CursorState, Stream, Task } from '../benchmarks/Benchmark.js';
 import type { Edit, EditRecord } from '../nn/Edit.js';
 import { applyEdits } from '../nn/applyEdits.js';
@@ -30,6 +31,8 @@ export interface LoopState {
   binSum: number;
   binCorrect: number;
   binCount: number;
+  /** A categorical value head: the decoded predictions' squared error over the bin (absent otherwise). */
+  binSquaredError?: number;
   /** Examples seen since the run began. */
   examples: number;
   /** Early stopping: best value so far this task, epochs without improvement. */
@@ -161,6 +164,7 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
         const loss = learner.trainStep(batch.x, batch.y);
         const step = learner.step;
         accumulate(state, loss);
+        if (learner.loss instanceof CategoricalValueLoss) state.binSquaredError = (state.binSquaredError ?? 0) + learner.loss.lastSquaredError;
         if (checkFinite && !Number.isFinite(loss.sum)) throw new DivergedError(step, state.task, 'loss', loss.sum);
         for (const m of methods) edit(m, m.instance.afterUpdate?.({ step, task: state.task, batch, loss, taskData: task }), m.rng);
         const probe = parts.probes?.afterStep(step, task);
@@ -253,6 +257,10 @@ function accumulate(s: LoopState, l: LossValue): void {
 function recordBin(parts: LoopParts, s: LoopState, step: number, classification: boolean, methods: readonly RunMethod[]): void {
   const r: MetricRecord = { step, task: s.task, examples: s.examples, 'bin/loss': s.binSum / s.binCount };
   if (classification) r['bin/accuracy'] = s.binCorrect / s.binCount;
+  if (s.binSquaredError !== undefined) {
+    r['bin/mse'] = s.binSquaredError / s.binCount;
+    s.binSquaredError = 0;
+  }
   for (const m of methods) Object.assign(r, m.instance.metrics?.() ?? {});
   parts.record(r);
   s.binSum = s.binCorrect = s.binCount = 0;
@@ -261,11 +269,13 @@ function recordBin(parts: LoopParts, s: LoopState, step: number, classification:
 function evaluateAll(learner: Learner, task: Task, classification: boolean): Record<string, number> {
   const out: Record<string, number> = {};
   for (const set of task.evalSets) {
-    let sum = 0, correct = 0, count = 0;
+    let sum = 0, correct = 0, count = 0, se = 0;
     const v = { sum: 0, correct: 0, count: 0 };
+    const categorical = learner.loss instanceof CategoricalValueLoss ? learner.loss : null;
     // Batches of the training size reuse the buffers training allocated (a conv net at 256 would need its own, GBs).
     for (const b of set.batches(task.batchSize > 1 ? task.batchSize : 256)) {
       learner.evaluate(b.x, b.y, v);
+      if (categorical) se += categorical.lastSquaredError;
       sum += v.sum;
       correct += v.correct;
       count += v.count;
@@ -273,6 +283,7 @@ function evaluateAll(learner: Learner, task: Task, classification: boolean): Rec
     if (count === 0) continue;
     out[`eval/${set.name}/loss`] = sum / count;
     if (classification) out[`eval/${set.name}/accuracy`] = correct / count;
+    if (categorical) out[`eval/${set.name}/mse`] = se / count;
   }
   return out;
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Registry } from '../config/Registry.js';
 import type { VectorEnvConfig } from './envs/makeVectorEnv.js';
 import { cleanrlWrappers } from './envs/wrapperConfig.js';
+import type { DqnConfig } from './dqnConfig.js';
+import { classificationRewardKinds } from './envs/ClassificationMdp.js';
 import type { PpoConfig } from './ppoConfig.js';
 
 /**
@@ -12,12 +14,14 @@ export interface RlBenchmark<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
   readonly schema: S;
+  /** The agent that runs it: PPO (default) or DQN (its agent settings are DqnConfig's). */
+  readonly algorithm?: 'ppo' | 'dqn';
   /** The vector env of a run with these options. */
   env(options: z.output<S>): VectorEnvConfig;
   /** Environment steps of the run (all copies together). */
   steps(options: z.output<S>): number;
   /** Agent settings the benchmark suggests (a preset or --set agent.<key> overrides them). */
-  agentDefaults(options: z.output<S>): Partial<PpoConfig>;
+  agentDefaults(options: z.output<S>): Partial<PpoConfig> | Partial<DqnConfig>;
   /** Probe settings it suggests (cadence in updates). */
   probeDefaults?(options: z.output<S>): Record<string, unknown>;
 }
@@ -93,8 +97,89 @@ const slipperyAnt: RlBenchmark<typeof slipperySchema> = {
   probeDefaults: (o) => rlProbes(Math.max(160, Math.round(o.every / 2048 / 10) * 160)),
 };
 
+const dqnCartpoleSchema = z.strictObject({
+  steps: stepsField(500_000),
+  envs: z.number().int().min(1).default(1).describe('env copies stepped together (CleanRL dqn.py: 1)'),
+});
+
+const dqnCartpole: RlBenchmark<typeof dqnCartpoleSchema> = {
+  name: 'dqn-cartpole',
+  description: "CartPole-v1, stationary, learned by DQN with CleanRL dqn.py's settings (1 env, 500k steps)",
+  schema: dqnCartpoleSchema,
+  algorithm: 'dqn',
+  env: (o) => ({ id: 'CartPole-v1', num: o.envs, wrappers: cleanrlWrappers(false) }),
+  steps: (o) => o.steps,
+  agentDefaults: () => ({}),
+  probeDefaults: () => rlProbes(1000),
+};
+
+const changingSchema = z.strictObject({
+  steps: stepsField(500_000),
+  env: z.enum(['CartPole-v1', 'Acrobot-v1']).default('CartPole-v1').describe('the classic-control task'),
+  every: z.number().int().min(1).default(50_000).describe('environment steps between physics changes'),
+  gravityLow: z.number().gt(0).default(4.9).describe('smallest gravity drawn (m/s^2)'),
+  gravityHigh: z.number().gt(0).default(19.6).describe('largest gravity drawn'),
+  lengthLow: z.number().gt(0).default(0.25).describe("CartPole: smallest half pole length drawn (m); Acrobot: smallest first link length"),
+  lengthHigh: z.number().gt(0).default(1).describe('largest length drawn'),
+  envs: z.number().int().min(1).default(1).describe('env copies stepped together'),
+});
+
+const changingControl: RlBenchmark<typeof changingSchema> = {
+  name: 'changing-cartpole',
+  description: 'CartPole-v1 (or Acrobot-v1) whose gravity and pole (link) length are redrawn uniformly every 50k steps; DQN (CleanRL dqn.py settings)',
+  schema: changingSchema,
+  algorithm: 'dqn',
+  env: (o) => ({
+    id: o.env,
+    num: o.envs,
+    wrappers: cleanrlWrappers(false),
+    schedule: {
+      every: o.every,
+      changes: [
+        { params: 'gravity', draw: { kind: 'uniform', low: o.gravityLow, high: o.gravityHigh } },
+        { params: o.env === 'CartPole-v1' ? 'length' : 'linkLength1', draw: { kind: 'uniform', low: o.lengthLow, high: o.lengthHigh } },
+      ],
+    },
+  }),
+  steps: (o) => o.steps,
+  agentDefaults: () => ({}),
+  probeDefaults: (o) => rlProbes(Math.max(100, Math.round(o.every / 10 / 10))),
+};
+
+const classificationMdpSchema = z.strictObject({
+  steps: stepsField(200_000),
+  dataset: z.string().default('digits').describe('image data set: mnist, fashion-mnist, cifar10, digits (or a registered one)'),
+  images: z.number().int().min(1).default(1000).describe('states: the first this many training images'),
+  rewards: z.enum(classificationRewardKinds).default('labels').describe("'labels', 'random-labels' (memorization) or 'subset' (only the first rewardClasses classes pay)"),
+  rewardClasses: z.number().int().min(1).default(5).describe("'subset': the classes that pay"),
+  envs: z.number().int().min(1).default(1).describe('env copies stepped together'),
+  dataDir: z.string().optional().describe('folder with the data set files'),
+});
+
+/** The agent Lyle et al.'s MDP is learned with here (uniform data: no exploration confound). */
+export const classificationMdpAgent: Partial<DqnConfig> = {
+  gamma: 0.9, behavior: 'uniform', hidden: [128, 128], lr: 1e-3, batchSize: 64, bufferSize: 20_000, learningStarts: 1000, trainFrequency: 1, targetNetworkFrequency: 1000, init: 'kaiming-uniform',
+  valueHead: { kind: 'scalar', bins: 51, min: -1, max: 11, sigmaRatio: 0.75 },
+};
+
+const classificationMdp: RlBenchmark<typeof classificationMdpSchema> = {
+  name: 'classification-mdp',
+  description: "Lyle et al. (2023)'s classification MDP (images as states, classes as actions, reward 1 for the right one, gamma 0.9): Q-learning with a target net updated every 1000 steps, data from uniform actions",
+  schema: classificationMdpSchema,
+  algorithm: 'dqn',
+  env: (o) => ({
+    id: 'ClassificationMdp-v0',
+    options: { dataset: o.dataset, images: o.images, rewards: o.rewards, rewardClasses: o.rewardClasses, ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}) },
+    num: o.envs,
+    wrappers: cleanrlWrappers(false),
+  }),
+  steps: (o) => o.steps,
+  agentDefaults: () => classificationMdpAgent,
+  probeDefaults: () => rlProbes(1000),
+};
+
 /** The RL benchmarks `supple run` knows (one registry, as the supervised ones). */
 export const rlBenchmarkRegistry = new Registry<RlBenchmark>('RL benchmark', {
   namePattern: { pattern: /^[a-z][a-z0-9-]*$/, description: "lowercase letters, digits and '-'" },
 });
-for (const b of [cartpole, ant, slipperyAnt] as RlBenchmark[]) rlBenchmarkRegistry.register(b);
+for (const b of [cartpole, ant, slipperyAnt, dqnCartpole, changingControl, classificationMdp] as RlBenchmark[]) rlBenchmarkRegistry.register(b);

@@ -54,7 +54,7 @@ export interface RlLoopParts {
 }
 
 /** Records of a probe for one net: keys that do not name the net get it appended ('diag/weightMagnitude/policy'). */
-export function netKeys(net: NetName, r: Record<string, number>): Record<string, number> {
+export function netKeys(net: NetName | 'q', r: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(r)) out[k.includes(`${net}/`) ? k : `${k}/${net}`] = v;
   return out;

@@ -65,6 +65,8 @@ export interface Env {
    * checkpoint is of another kind.
    */
   setState(state: unknown): void;
+  /** The action an expert would take now (classification-mdp: the right class), for agents that collect data with it. */
+  expertAction?(): number;
   /** Releases native or WASM resources (MuJoCo models); the env is unusable after. */
   close?(): void;
 }

@@ -4,6 +4,7 @@ import type { Rng } from '../../tensor/Rng.js';
 import type { Env } from './Env.js';
 import type { EnvSpec } from './EnvSpec.js';
 import { classicControlSpecs } from './classicControlSpecs.js';
+import { classificationMdpSpec } from './ClassificationMdp.js';
 
 /**
  * The environments by id (Gymnasium style, 'CartPole-v1'): the classic-control ones; MuJoCo Ant registers here
@@ -16,6 +17,7 @@ export const environmentRegistry = new Registry<EnvSpec>('environment', {
   },
 });
 for (const s of classicControlSpecs) environmentRegistry.register(s);
+environmentRegistry.register(classificationMdpSpec as EnvSpec);
 
 /** Adds an environment; ids are unique. */
 export function registerEnv(spec: EnvSpec): void {

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { catalog } from './catalog.js';
+import { resolveRunConfig } from './runConfig.js';
+import { startRun } from './runExperiment.js';
+
+const cat = catalog();
+const metrics = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+
+test('slowly-changing regression with a categorical value head: atoms as outputs, cross-entropy as the loss, the decoded squared error beside it', async () => {
+  const run = async (valueHead: Record<string, unknown>) => {
+    const out = mkdtempSync(join(tmpdir(), 'supple-vh-'));
+    const config = resolveRunConfig(
+      { benchmark: 'slowly-changing-regression', seed: 1, backend: 'ts', set: { tasks: 2, examplesPerTask: 400, bin: 200, valueHead, 'run.checkpointSeconds': 0 } },
+      cat,
+      '0',
+    );
+    await startRun(config, { out, catalog: cat });
+    return metrics(out).filter((r) => r['bin/loss'] !== undefined);
+  };
+  const scalar = await run({ kind: 'scalar' });
+  const twoHot = await run({ kind: 'two-hot', bins: 21, min: -8, max: 8 });
+  const gauss = await run({ kind: 'hl-gauss', bins: 21, min: -8, max: 8 });
+  assert.equal(scalar.length, 4);
+  assert.ok(scalar.every((r) => r['bin/mse'] === undefined), 'an MSE head records its loss only');
+  for (const rs of [twoHot, gauss]) {
+    assert.equal(rs.length, 4);
+    for (const r of rs) assert.ok(Number.isFinite(r['bin/mse']) && r['bin/mse']! >= 0 && r['bin/loss']! > 0);
+    // Cross-entropy over 21 atoms starts near log 21 and falls as the net learns.
+    assert.ok(rs[0]!['bin/loss']! < Math.log(21) + 0.5 && rs[3]!['bin/loss']! < rs[0]!['bin/loss']!, `CE ${rs.map((r) => r['bin/loss']).join(', ')}`);
+  }
+  assert.throws(() => resolveRunConfig({ benchmark: 'slowly-changing-regression', set: { valueHead: { kind: 'two-hot', min: 2, max: 1 } } }, cat, '0'), /max must be greater than min/);
+});
