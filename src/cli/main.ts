@@ -18,6 +18,7 @@ import { UsageError } from '../config/UsageError.js';
 import { exportCommand } from './exportCommand.js';
 import { completionScript, completionWords } from './completionCommand.js';
 import { serveCommand } from './serveCommand.js';
+import { workerCommand } from './workerCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -26,6 +27,7 @@ Usage:
   supple list [what]                   benchmarks, rl-benchmarks, agent, methods, presets, metrics, model, optimizer, probes, run, backends
   supple sweep <file> [options]        a grid over settings x seeds on a pool of worker processes
   supple describe [<benchmark>] [options]  the resolved config and a model summary, without training (= run --dry-run)
+  supple worker --queue URL            work the runs of sweeps queued with 'supple sweep FILE --queue URL'
   supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
   supple export <run> --format F       csv, parquet, tensorboard, wandb-offline, or the weights as safetensors
   supple completion bash|zsh|fish      a shell completion script (source <(supple completion bash))
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
       return sweepCommand(rest, catalog);
     case 'data':
       return dataCommand(rest);
+    case 'worker':
+      return workerCommand(rest);
     case 'report':
       return reportCommand(rest);
     case 'export':
@@ -90,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench':
       return benchCommand(rest);
     default:
-      throw new UsageError(`unknown command '${cmd}'; commands: run, describe, list, sweep, report, export, serve, data, completion, bench (supple --help)`);
+      throw new UsageError(`unknown command '${cmd}'; commands: run, describe, list, sweep, worker, report, export, serve, data, completion, bench (supple --help)`);
   }
 }
 
