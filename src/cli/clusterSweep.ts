@@ -16,7 +16,7 @@ import { version } from '../version.js';
 export const clusterSweepOptions = {
   queue: { type: 'string' }, 'queue-name': { type: 'string' }, attempts: { type: 'string' }, 'backoff-seconds': { type: 'string' },
   slurm: { type: 'boolean', default: false }, partition: { type: 'string' }, time: { type: 'string' }, 'cpus-per-task': { type: 'string' }, mem: { type: 'string' },
-  'no-requeue': { type: 'boolean', default: false }, 'signal-seconds': { type: 'string' },
+  'no-requeue': { type: 'boolean', default: false }, 'no-submit': { type: 'boolean', default: false }, 'signal-seconds': { type: 'string' },
 } as const;
 
 /** The help text's part on the cluster executors. */
@@ -27,14 +27,15 @@ export const clusterSweepUsage = `Beyond one machine:
   --attempts N        tries per run before it counts as failed (default 3), --backoff-seconds S (default 30,
                       doubling); --queue-name NAME (default supple)
   --slurm             write an sbatch job array (one task per run, resumed from its checkpoint when requeued or
-                      preempted) to <out>/slurm/sweep.sbatch and submit it; with --dry-run print it
+                      preempted) to <out>/slurm/sweep.sbatch and submit it; with --dry-run print it, with
+                      --no-submit write it (and jobs.json) without submitting
                       --partition P --time T --cpus-per-task C --mem M; --no-requeue; --signal-seconds S (default
                       120: SIGUSR1 that long before the time limit makes the run checkpoint and requeue itself)
 supple sweep status <file> [--queue URL] [--json]   queued / running / done / failed per condition`;
 
 type Values = {
   queue?: string; 'queue-name'?: string; attempts?: string; 'backoff-seconds'?: string; slurm?: boolean; partition?: string; time?: string; 'cpus-per-task'?: string; mem?: string;
-  'no-requeue'?: boolean; 'signal-seconds'?: string; 'dry-run'?: boolean; json?: boolean; workers?: string;
+  'no-requeue'?: boolean; 'no-submit'?: boolean; 'signal-seconds'?: string; 'dry-run'?: boolean; json?: boolean; workers?: string;
 };
 
 function positiveInt(flag: string, v: string | undefined, dflt: number): number {
@@ -87,6 +88,10 @@ export function submitToSlurm(points: readonly SweepPoint[], out: string, values
   writeFileAtomic(join(dir, 'jobs.json'), `${JSON.stringify(jobs, null, 2)}\n`);
   const file = join(dir, 'sweep.sbatch');
   writeFileSync(file, script, { mode: 0o755 });
+  if (values['no-submit']) {
+    say(`wrote ${file} (${jobs.length} array tasks) and ${join(dir, 'jobs.json')}; submit with: sbatch ${file}`);
+    return EXIT.ok;
+  }
   const r = spawnSync('sbatch', [file], { encoding: 'utf8' });
   if (r.error) {
     say(`sbatch could not be run here (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): submit ${file} with sbatch on the cluster's login node`);
