@@ -61,6 +61,9 @@ export async function submitToQueue(source: string, points: readonly SweepPoint[
   writeFileAtomic(join(out, 'sweep.json'), `${JSON.stringify({ version, file: source, executor: { queue: redactUrl(url), name, ...retry }, runs: jobs.map((j) => ({ dir: j.dir, configHash: j.id, label: j.label, seed: j.seed })) }, null, 2)}\n`);
   const r = await submitJobs(url, jobs, retry, name);
   say(`queued ${r.added} new runs on ${redactUrl(url)} (queue ${name}); ${r.existing} were queued, running or done already${r.retried ? `, ${r.retried} failed ones queued again` : ''}`);
+  if (r.elsewhere.length) {
+    say(`note: some of these runs (same configs, same job ids) were submitted with another sweep folder, ${r.elsewhere.join(', ')}: they run or ran there; use another --queue-name to run them again here`);
+  }
   say(`work them with: supple worker --queue ${redactUrl(url)}${name !== DEFAULT_QUEUE ? ` --queue-name ${name}` : ''} (on any machine that sees ${resolve(out)}); progress: supple sweep status ${source} --queue ...`);
   return EXIT.ok;
 }

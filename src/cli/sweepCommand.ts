@@ -87,6 +87,8 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
   const points = expandSweep(file, catalog, version);
   const workers = Math.max(1, Number(values.workers ?? file.workers ?? availableParallelism()));
   if (!Number.isInteger(workers)) throw new UsageError(`--workers ${values.workers}: not allowed; a positive integer`);
+  // Status reports folders of other runs as failed rather than refusing to show anything.
+  if (statusOnly) return sweepStatus(source, points, out, values);
   const problems: string[] = [];
   const status = points.map((p) => {
     try {
@@ -97,7 +99,6 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     }
   });
   if (problems.length) throw new ConfigError(`sweep ${source}`, problems);
-  if (statusOnly) return sweepStatus(source, points, out, values);
   if (values.queue !== undefined) return submitToQueue(source, points, out, values, (l) => (values.json ? process.stderr.write(`${l}\n`) : console.log(l)));
   if (values.slurm) return submitToSlurm(points, out, values, (l) => process.stderr.write(`${l}\n`));
   const counts = { complete: 0, diverged: 0, partial: 0, new: 0 };

@@ -37,6 +37,8 @@ export interface SubmitResult {
   readonly existing: number;
   /** Jobs that had failed for good and were queued again. */
   readonly retried: number;
+  /** Of the existing jobs, those submitted with another sweep folder (the same configs run there). */
+  readonly elsewhere: string[];
 }
 
 /**
@@ -49,9 +51,11 @@ export async function submitJobs(url: string, jobs: readonly SweepJob[], retry: 
   try {
     let existing = 0;
     let retried = 0;
+    const elsewhere = new Set<string>();
     const fresh: SweepJob[] = [];
     for (const j of jobs) {
-      const known = await queue.getJob(j.id);
+      const known = (await queue.getJob(j.id)) as Job<SweepJob> | undefined;
+      if (known && known.data.sweepOut !== j.sweepOut) elsewhere.add(known.data.sweepOut);
       if (!known) fresh.push(j);
       else if ((await known.getState()) === 'failed') {
         await known.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -65,7 +69,7 @@ export async function submitJobs(url: string, jobs: readonly SweepJob[], retry: 
         opts: { jobId: j.id, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffSeconds * 1000 }, removeOnComplete: false, removeOnFail: false },
       })),
     );
-    return { added: fresh.length, existing, retried };
+    return { added: fresh.length, existing, retried, elsewhere: [...elsewhere] };
   } finally {
     await queue.close();
     connection.disconnect();
