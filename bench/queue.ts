@@ -45,5 +45,31 @@ for (const concurrency of [1, 16]) {
   await q.close();
   console.log(`concurrency ${String(concurrency).padStart(2)}: ${(n / s).toFixed(0)} jobs/s, ${((s / n) * 1000).toFixed(2)} ms per job (wall ${s.toFixed(2)} s); submitted at ${(n / submitS).toFixed(0)} jobs/s`);
 }
+
+// The same path with a real (tiny) `supple run` process per job: what a run costs beyond its training.
+{
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const m = 16;
+  const out = mkdtempSync(join(tmpdir(), 'supple-qbench-'));
+  const { expandSweep, sweepSchema } = await import('../src/experiment/sweep.js');
+  const { catalog } = await import('../src/experiment/catalog.js');
+  const { version } = await import('../src/version.js');
+  const { sweepJobs } = await import('../src/cluster/SweepJob.js');
+  const file = sweepSchema.parse({ benchmark: 'permuted-mnist', set: { dataset: 'digits', tasks: 1, examplesPerTask: 10 }, seeds: m });
+  const jobs = sweepJobs(expandSweep(file, catalog(), version), out);
+  const name = 'bench-process';
+  await submitJobs(url, jobs, { attempts: 1, backoffSeconds: 1 }, name);
+  const worker = new SweepWorker({ url, name, concurrency: 2, lockSeconds: 30, exitWhenDone: false, say: () => {} });
+  const q = new Queue(name, { connection: openRedis(url) });
+  const t1 = performance.now();
+  worker.start();
+  while (((await q.getJobCounts('completed')).completed ?? 0) < m) await sleep(20);
+  const s = (performance.now() - t1) / 1000;
+  await worker.stop('bench', 0);
+  await q.close();
+  console.log(`a supple run process per job (1 task of 10 digits), concurrency 2: ${(m / s).toFixed(2)} jobs/s, ${((s / m) * 1000).toFixed(0)} ms per job (wall ${s.toFixed(1)} s, ${m} jobs)`);
+}
 redis.kill('SIGTERM');
 process.exit(0);
