@@ -5,7 +5,7 @@
 // recovery command's start until the run is past where the fault hit it: one more task recorded than then).
 // Usage: node scripts/fault-trials.mjs [--trials N] (after npm run build). Takes a few minutes.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,6 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'supple-faults-'));
 let seed = 12345;
 const draw = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
 
-const size = (f) => (existsSync(f) ? statSync(f).size : 0);
 const tasksIn = (out) => (existsSync(join(out, 'metrics.jsonl')) ? (readFileSync(join(out, 'metrics.jsonl'), 'utf8').match(/online\/accuracy/g) ?? []).length : 0);
 const exitOf = (c) => new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.on('exit', (code) => r(code))));
 async function until(ok, ms = 120000) {

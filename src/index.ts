@@ -26,7 +26,8 @@ export type { Edit, EditRecord, ReinitUnits, ScaleRows, ShrinkPerturb, ReinitPar
 export { Linear, type LinearOptions } from './nn/layers/Linear.js';
 export { Conv2d, type Conv2dOptions } from './nn/layers/Conv2d.js';
 export { Sequential } from './nn/layers/Sequential.js';
-export type { NormEntries } from './nn/UnitGroup.js';
+export type { NormEntries, UnitConsumer } from './nn/UnitGroup.js';
+export { Residual } from './nn/layers/Residual.js';
 export type { SlotReset } from './nn/Slots.js';
 export type { GradCheckOptions, GradCheckResult } from './nn/gradCheck.js';
 export type { GainName } from './nn/init.js';
@@ -119,6 +120,7 @@ export { trainLoop, trainLoopAsync, initialLoopState, type LoopParts, type LoopS
 export type { ProbeRunner } from './learn/ProbeRunner.js';
 export type { RunMethod } from './learn/RunMethod.js';
 export { startRun, resumeRun, type RunSummary as ExperimentSummary, type Progress, type ExperimentOptions } from './experiment/runExperiment.js';
+export type { RunStatus } from './experiment/runExperiment.js';
 export { resolveRunConfig, runOptionsSchema, type RunConfig, type RunRequest, type Catalog } from './experiment/runConfig.js';
 export { catalog } from './experiment/catalog.js';
 export { presets, presetList } from './experiment/presets.js';
@@ -169,7 +171,7 @@ export { readRunFile, runFileSchema, type RunFile } from './experiment/runFile.j
 // Reinforcement learning: the PPO agent, its loop and runner
 export { PpoAgent, RolloutExamples, NETS, type NetName, type AgentNet, type PpoAgentOptions, type PpoAgentState, type UpdateStats } from './rl/ppo.js';
 export { ppoSchema, ppoInits, type PpoConfig } from './rl/ppoConfig.js';
-export { CategoricalPolicyLoss, GaussianPolicyLoss, ValueLoss, type PolicyStats, type PolicyLossOptions } from './rl/ppoLosses.js';
+export { CategoricalPolicyLoss, GaussianPolicyLoss, ValueLoss, type PolicyStats, type PolicyLossOptions, type ValueStats } from './rl/ppoLosses.js';
 export { computeGae, explainedVariance } from './rl/gae.js';
 export { orthogonalInit } from './rl/orthogonalInit.js';
 export { rlLoop, initialRlLoopState, TIMING_KEYS, type RlLoopParts, type RlLoopState, type RlRecord } from './rl/rlLoop.js';

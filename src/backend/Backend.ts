@@ -13,7 +13,9 @@ export const Activation = {
   elu: 5,
   swish: 6,
 } as const;
+/** The name of an elementwise activation kernel (`relu`, `tanh`, ...): a key of {@link Activation}. */
 export type ActivationName = keyof typeof Activation;
+/** The numeric code of an activation as the kernels (and the WASM ABI) take it: a value of {@link Activation}. */
 export type ActivationCode = (typeof Activation)[ActivationName];
 
 /**
@@ -44,6 +46,7 @@ export interface Backend {
   owns(a: FloatArray | Uint8Array | Int32Array): boolean;
 
   // --- vector ops ---
+  /** y[i] = value for every i. */
   fill(y: FloatArray, value: number): void;
   /** y[i] = x[i] for i < x.length (y may be longer). */
   copy(x: FloatArray, y: FloatArray): void;

@@ -42,6 +42,7 @@ type KindOf<T> = [T] extends [boolean]
 type ArgList<P extends readonly unknown[]> = { readonly [I in keyof P]: `${string}:${KindOf<P[I]>}` };
 
 /** What a kernel returns: nothing, a number (an f64 from wasm) or a boolean (an i32 from wasm, nonzero = true). */
+// biome-ignore lint/suspicious/noConfusingVoidType: void is the return type of a kernel that returns nothing
 type ResultSpec<R> = [R] extends [void] ? { readonly result?: never } : [R] extends [boolean] ? { readonly result: 'bool' } : { readonly result: 'f64' };
 
 /** One row of the table. */

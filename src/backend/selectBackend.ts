@@ -3,6 +3,10 @@ import { createTsBackend } from './ts/tsBackend.js';
 import { createWasmBackend, wasmAvailable } from './wasm/wasmBackend.js';
 import { createNativeBackend, nativeAvailable } from './native/nativeBackend.js';
 
+/**
+ * Every backend name `getBackend` accepts besides 'auto', whether or not it loads on this machine (see
+ * `availableBackends`).
+ */
 export const backendNames: readonly BackendName[] = ['ts', 'ts64', 'wasm', 'native'];
 export const backendChoices: readonly BackendChoice[] = ['auto', ...backendNames];
 

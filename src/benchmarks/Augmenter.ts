@@ -10,6 +10,10 @@ export const augmentSchema = z.strictObject({
   rotateMin: z.number().min(-180).max(180).default(0).describe('random rotation: smallest angle in degrees (counter-clockwise positive)'),
   rotateMax: z.number().min(-180).max(180).default(0).describe('random rotation: largest angle in degrees (min = max = 0: none)'),
 });
+/**
+ * Validated augmentation options (the output of {@link augmentSchema}): flip, padded crop and rotation range in
+ * degrees; all off by default.
+ */
 export type AugmentConfig = z.output<typeof augmentSchema>;
 
 /**

@@ -21,6 +21,10 @@ export class BatchPool {
     private readonly capacity = 2,
   ) {}
 
+  /**
+   * The buffers of a batch of n examples, allocated on first use and reused after: what a stream writes there is
+   * valid until the next `get` of the same size from this pool.
+   */
   get(n: number): Batch {
     if (n === this.lastSize) return this.last!;
     const b = this.lookup(n);
@@ -69,6 +73,10 @@ export interface StreamPools {
   readonly seen: BatchPool;
 }
 
+/**
+ * Makes the four pools of one stream (train, eval, probe, seen) for examples of `inputShape` with `targetsPerExample`
+ * targets each; the probe pool keeps one size only.
+ */
 export function streamPools(backend: Backend, inputShape: readonly number[], targetsPerExample = 1): StreamPools {
   return {
     train: new BatchPool(backend, inputShape, targetsPerExample),

@@ -24,6 +24,7 @@ export interface BatchCursor {
   readonly position: number;
   /** The next batch, or null at the end of the epoch. */
   next(): Batch | null;
+  /** Where this epoch stands now; `Task.epoch(e, state)` continues from it exactly. */
   getState(): CursorState;
 }
 
@@ -80,6 +81,10 @@ export interface Stream {
   readonly taskSignal: boolean;
   /** Online metrics are recorded per `bin` examples (slowly-changing regression: 40000), else per task. */
   readonly bin?: number;
+  /**
+   * Task i (0-based) of the stream, built deterministically from the stream's seed; throws if i is outside
+   * 0..numTasks-1.
+   */
   task(i: number): Task;
   /** Where the data came from, for the run's config.json (files and checksums, or 'synthetic'). */
   readonly provenance: Record<string, unknown>;
@@ -108,6 +113,10 @@ export interface LearnerDefaults {
   readonly probes?: Record<string, unknown>;
 }
 
+/**
+ * What a benchmark's `create` gets from the run: the backend that holds its batches, the stream's random stream, and
+ * where to read data sets.
+ */
 export interface BenchmarkContext {
   readonly backend: Backend;
   readonly rng: Rng;
@@ -124,12 +133,23 @@ export interface CommonStreamOptions {
   readonly steps?: number;
 }
 
+/**
+ * A continual-learning benchmark as the registry holds it: a name, a config schema and a factory of task streams (see
+ * Stream and Task). Register one with `registerBenchmark`.
+ */
 export interface Benchmark<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   /** One line for `supple list`. */
   readonly description: string;
   /** Options with defaults and one-line docs; includes the common options tasks, examplesPerTask, steps. */
   readonly schema: S;
+  /**
+   * The model and optimizer settings the benchmark's paper used for this config (a run's own settings override them).
+   */
   defaults(config: z.output<S>): LearnerDefaults;
+  /**
+   * Builds the stream for a validated config, loading its data set if it has one; rejects if the data cannot be found
+   * or downloaded, or the options do not fit the data.
+   */
   create(config: z.output<S>, ctx: BenchmarkContext): Promise<Stream>;
 }

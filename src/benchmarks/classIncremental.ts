@@ -8,6 +8,10 @@ import { imageTask } from './imageTask.js';
 import { loadImageSet } from './data/datasets.js';
 import { option } from './streamOptions.js';
 
+/**
+ * Validates the options of {@link classIncremental} (classes per increment, epochs, validation hold-out, early
+ * stopping, augmentation, ...) and fills defaults; early stopping requires valPerClass > 0.
+ */
 export const classIncrementalSchema = z.strictObject({
   dataset: option.dataset('cifar100'),
   tasks: option.tasks(20, 'number of increments (CIFAR-100: 20, from 5 to 100 classes)'),
@@ -23,6 +27,7 @@ export const classIncrementalSchema = z.strictObject({
   augment: augmentSchema.default(augmentSchema.parse({ flip: true, cropPadding: 4, cropMode: 'reflect', rotateMin: 0, rotateMax: 15 })).describe('augmentation of training batches (incremental CIFAR-100: flip, 4-pixel reflect-padded crop, rotation in [0, 15] degrees)'),
   taskSignal: option.taskSignal(true),
 }).refine((c) => !c.earlyStopping || c.valPerClass > 0, { message: 'early stopping needs a validation split: valPerClass must be > 0', path: ['earlyStopping'] });
+/** Validated {@link classIncremental} options, defaults filled in. */
 export type ClassIncrementalConfig = z.output<typeof classIncrementalSchema>;
 
 /**

@@ -8,6 +8,10 @@ import { imageTask } from './imageTask.js';
 import { getDataset, loadImageSet } from './data/datasets.js';
 import { option } from './streamOptions.js';
 
+/**
+ * Validates the options of {@link continualBinary} (tasks, images per class, test hold-out, epochs, head reset,
+ * augmentation, ...) and fills defaults.
+ */
 export const continualBinarySchema = z.strictObject({
   dataset: option.dataset('imagenet32'),
   tasks: option.tasks(2000, 'number of binary tasks (Continual ImageNet: 2000)'),
@@ -22,6 +26,7 @@ export const continualBinarySchema = z.strictObject({
   augment: augmentSchema.default(augmentSchema.parse({})).describe('data augmentation of training batches (none in Continual ImageNet)'),
   taskSignal: option.taskSignal(true),
 });
+/** Validated {@link continualBinary} options, defaults filled in. */
 export type ContinualBinaryConfig = z.output<typeof continualBinarySchema>;
 
 /**

@@ -12,6 +12,11 @@ export interface Selection {
   readonly labels: Int32Array;
 }
 
+/**
+ * What {@link imageTask} builds a task from: its index, label, batch size, schedule and start actions, the encoder
+ * and pools that fill batches, the training selection, evaluation sets, and optional permutation, augmentation and
+ * seen data.
+ */
 export interface ImageTaskOptions {
   readonly index: number;
   readonly label: string;

@@ -6,6 +6,10 @@ import { imageTask, type Selection } from './imageTask.js';
 import { loadImageSet } from './data/datasets.js';
 import { option } from './streamOptions.js';
 
+/**
+ * Validates the options of {@link permutedMnist} and fills defaults (data set, 800 tasks, batch 1, one epoch per
+ * task, ...); rejects `steps` together with more than one epoch.
+ */
 export const permutedMnistSchema = z.strictObject({
   dataset: option.dataset('mnist'),
   tasks: option.tasks(800, 'number of tasks, each a new pixel permutation (the paper: 800)'),
@@ -18,6 +22,7 @@ export const permutedMnistSchema = z.strictObject({
   evalTest: z.boolean().default(false).describe("evaluate on the test split under the task's permutation after each task (the paper reports online accuracy only)"),
   taskSignal: option.taskSignal(false),
 }).refine((c) => c.steps === 0 || c.epochs === 1, { message: 'steps can cut a run short only with epochs = 1', path: ['steps'] });
+/** Validated {@link permutedMnist} options, defaults filled in. */
 export type PermutedMnistConfig = z.output<typeof permutedMnistSchema>;
 
 /** A permuted-mnist task also tells its pixel permutation: input j of an example is pixel permutation[j] of its image. */

@@ -6,6 +6,10 @@ import { imageTask, type Selection } from './imageTask.js';
 import { loadImageSet } from './data/datasets.js';
 import { option } from './streamOptions.js';
 
+/**
+ * Validates the options of {@link randomLabels} (data set, subset size, updates between label redraws, batch size,
+ * ...) and fills defaults.
+ */
 export const randomLabelsSchema = z.strictObject({
   dataset: option.dataset('mnist'),
   tasks: option.tasks(50, 'number of label draws (tasks)'),
@@ -16,6 +20,7 @@ export const randomLabelsSchema = z.strictObject({
   normalize: option.normalize('unit'),
   taskSignal: option.taskSignal(false),
 });
+/** Validated {@link randomLabels} options, defaults filled in. */
 export type RandomLabelsConfig = z.output<typeof randomLabelsSchema>;
 
 /**

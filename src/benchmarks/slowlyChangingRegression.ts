@@ -4,6 +4,10 @@ import type { Batch, Benchmark, BatchCursor, CursorState, Stream, Task } from '.
 import { streamPools } from './BatchPool.js';
 import { option } from './streamOptions.js';
 
+/**
+ * Validates the options of {@link slowlyChangingRegression} (variant, periods, bits, target network, thresholds) and
+ * fills defaults; rejects slowBits > inputBits.
+ */
 export const slowlyChangingRegressionSchema = z.strictObject({
   variant: z.enum(['flip-one', 'redraw']).default('flip-one').describe("'flip-one': one slow bit, chosen uniformly, flips every period (the paper, 3M examples); 'redraw': all slow bits redrawn (the reference code's default config, 1M examples)"),
   tasks: z.number().int().min(0).default(0).describe('number of periods of constant slow bits (0: the paper, 300 for flip-one and 100 for redraw)'),
@@ -21,6 +25,7 @@ export const slowlyChangingRegressionSchema = z.strictObject({
   bin: z.number().int().min(0).default(40000).describe('online squared error is recorded per this many examples'),
   taskSignal: option.taskSignal(false),
 }).refine((c) => c.slowBits <= c.inputBits, { message: 'must be <= inputBits', path: ['slowBits'] });
+/** Validated {@link slowlyChangingRegression} options, defaults filled in. */
 export type SlowlyChangingRegressionConfig = z.output<typeof slowlyChangingRegressionSchema>;
 
 /** The fixed target network: LTU weights (m + 1 per unit, bias last), thresholds, readout weights and bias. */

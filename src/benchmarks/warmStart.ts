@@ -7,6 +7,10 @@ import { imageTask, type Selection } from './imageTask.js';
 import { loadImageSet } from './data/datasets.js';
 import { option } from './streamOptions.js';
 
+/**
+ * Validates the options of {@link warmStart} (chunks, chunk size, target training accuracy, epoch cap, augmentation,
+ * ...) and fills defaults.
+ */
 export const warmStartSchema = z.strictObject({
   dataset: option.dataset('cifar10'),
   tasks: option.tasks(50, 'number of chunks the training data arrives in (DASH: 50); task i trains on chunks 0..i'),
@@ -19,6 +23,7 @@ export const warmStartSchema = z.strictObject({
   augment: augmentSchema.default(augmentSchema.parse({})).describe('augmentation of training batches (none in the DASH main experiments)'),
   taskSignal: option.taskSignal(true),
 });
+/** Validated {@link warmStart} options, defaults filled in. */
 export type WarmStartConfig = z.output<typeof warmStartSchema>;
 
 /**

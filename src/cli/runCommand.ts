@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { join, relative, resolve } from 'node:path';
-import type { Catalog } from '../experiment/runConfig.js';
+import type { Catalog, RunConfig } from '../experiment/runConfig.js';
 import { resolveRunConfig } from '../experiment/runConfig.js';
 import { parseSetting, type Settings } from '../experiment/settings.js';
 import { resumeRun, startRun, type RunSummary } from '../experiment/runExperiment.js';
@@ -57,39 +57,39 @@ what was recorded stays and --resume continues. A run folder is locked while a p
 A NaN or infinite loss or parameter stops the run as diverged (run.checkFinite=false turns the check off).
 ${exitCodesHelp}`;
 
-export async function runCommand(argv: string[], catalog: Catalog, describe: (benchmark: string) => string): Promise<number> {
-  let parsed;
+const runFlags = {
+  method: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  preset: { type: 'string' },
+  condition: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  backend: { type: 'string' },
+  'data-dir': { type: 'string' },
+  resume: { type: 'string' },
+  label: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  'no-report': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  config: { type: 'string' },
+  dataset: { type: 'string', multiple: true },
+  'dry-run': { type: 'boolean', default: false },
+  weights: { type: 'string' },
+  'log-to': { type: 'string', multiple: true },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** The flags of `supple run`, parsed; an unknown or malformed flag is a usage error. */
+function parseRunArgs(argv: string[]) {
   try {
-    parsed = parseArgs({
-      args: expandSetArgs(argv),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        method: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        preset: { type: 'string' },
-        condition: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        backend: { type: 'string' },
-        'data-dir': { type: 'string' },
-        resume: { type: 'string' },
-        label: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        'no-report': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        config: { type: 'string' },
-        dataset: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean', default: false },
-        weights: { type: 'string' },
-        'log-to': { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-      },
-    });
+    return parseArgs({ args: expandSetArgs(argv), allowPositionals: true, strict: true, options: runFlags });
   } catch (e) {
     throw new UsageError(`supple run: ${(e as Error).message} (supple run --help)`);
   }
-  const { values, positionals } = parsed;
+}
+
+export async function runCommand(argv: string[], catalog: Catalog, describe: (benchmark: string) => string): Promise<number> {
+  const { values, positionals } = parseRunArgs(argv);
   for (const l of values['log-to'] ?? []) if (l !== 'tensorboard') throw new UsageError(`--log-to ${l}: not allowed; tensorboard (supple export writes the other formats after a run)`);
   if (positionals.length > 1) throw new UsageError(`supple run: one benchmark at a time (got ${positionals.join(', ')})`);
   if (values.help) {
@@ -176,7 +176,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
       const { registerCustomDataset } = await import('../benchmarks/data/customDataset.js');
       for (const [n, p] of Object.entries(datasets)) await registerCustomDataset(n, p);
       if (seed !== undefined && !Number.isSafeInteger(seed)) throw new UsageError(`--seed ${values.seed}: not allowed; an integer >= 0`);
-      let config;
+      let config: RunConfig;
       try {
         config = resolveRunConfig(
           {

@@ -11,6 +11,10 @@ export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, wher
   throw new ConfigError(where, formatIssues(r.error.issues, value, schema));
 }
 
+/**
+ * Thrown by {@link parseConfig} when a config does not validate: `where` names whose config it is, `problems` holds
+ * one line per problem (key, value given, what is allowed).
+ */
 export class ConfigError extends Error {
   constructor(
     readonly where: string,

@@ -33,6 +33,10 @@ export interface Diagnostic<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
   readonly schema: S;
+  /**
+   * Measures the model on `ctx.probe` with a validated config and returns the values by key ('diag/<name>/<group>',
+   * 'diag/<name>'); must leave the run's state untouched.
+   */
   compute(ctx: DiagnosticContext, config: z.output<S>): Record<string, number>;
   /** Throws a clear error when this diagnostic cannot run on the model (called before the run starts). */
   validate?(model: Model, config: z.output<S>): void;
@@ -44,6 +48,10 @@ export interface Diagnostic<S extends z.ZodType = z.ZodType> {
  */
 export interface Tracker {
   readonly name: string;
+  /**
+   * Called after every optimizer update with the run's learner; must be cheap (it observes, it never changes the
+   * run).
+   */
   afterStep(learner: Learner): void;
   /** After an agent's update of many steps (the RL loop calls it through the probes), for per-update measures. */
   atUpdateEnd?(learner: Learner): void;
@@ -63,5 +71,6 @@ export interface TrackerDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
   readonly schema: S;
+  /** Makes the tracker of one run from a validated config. */
   create(config: z.output<S>, ctx: TrackerContext): Tracker;
 }

@@ -46,8 +46,16 @@ export function buildProbeSchema(defs: readonly ProbeDefinition[] = registeredDi
 
 /** The probes config of the built-in registry. */
 export const probeSchema = buildProbeSchema();
+/**
+ * A validated probes config (the output of {@link probeSchema}): which diagnostics run, their cadence, the probe
+ * batch size and chunk, and each diagnostic's options.
+ */
 export type ProbeConfig = z.output<typeof probeSchema>;
 
+/**
+ * What {@link createProbeRunner} needs besides the config: the run's learner, the probes' own random stream and, for
+ * a resumed run, the parameters at step 0.
+ */
 export interface ProbeRunnerOptions {
   readonly learner: Learner;
   /** The probes' own random stream (split from the run's); probe batches and plasticity targets come from it. */

@@ -22,6 +22,10 @@ const schema = z.strictObject({
   frequency: z.number().positive().default(1e5).describe('g_w(x) = a + sin(frequency * f(x; w)) (Lyle et al.: 1e5)'),
   seed: z.number().int().min(0).default(0).describe('seed of the target networks and minibatch draws: the same tasks at every probe'),
 });
+/**
+ * Validated options of {@link plasticityProbe}: number of random targets, fitting steps and batch size, probe inputs
+ * used, optimizer ('run' or a config), target frequency and seed.
+ */
 export type PlasticityProbeConfig = z.output<typeof schema>;
 
 /**

@@ -84,6 +84,10 @@ const deadSchema = z.strictObject({
   eps: z.number().min(0).lt(0.5).default(0.01).describe('saturating nonlinearities: a value within eps of an extreme counts as saturated'),
 });
 
+/**
+ * Diagnostic 'deadFraction': the share of units dead on every probe example (ReLU: exactly 0; saturating
+ * nonlinearities: within `eps` of an extreme), per group ('diag/deadFraction/<group>') and network-wide.
+ */
 export const deadFraction: Diagnostic<typeof deadSchema> = {
   name: 'deadFraction',
   description: 'share of units that are dead on every probe example (ReLU: exactly 0; tanh/sigmoid/ELU: saturated within eps)',
@@ -95,6 +99,10 @@ const dormantSchema = z.strictObject({
   tau: z.number().min(0).default(0.1).describe('a unit is dormant when its normalized activity s_i <= tau (0: exactly silent)'),
 });
 
+/**
+ * Diagnostic 'dormantFraction': the share of tau-dormant units (ReDo, Sokar et al. 2023), whose mean |activation|
+ * divided by the group's average of that is <= `tau`; per group and network-wide.
+ */
 export const dormantFraction: Diagnostic<typeof dormantSchema> = {
   name: 'dormantFraction',
   description: 'share of tau-dormant units: mean|h_i| / layer mean of mean|h_k| <= tau (ReDo, Sokar et al. 2023)',
@@ -115,6 +123,10 @@ export const inactiveFraction: Diagnostic<typeof inactiveSchema> = {
 
 const noOptions = z.strictObject({});
 
+/**
+ * Diagnostic 'linearFraction': the share of units whose pre-activation is positive on every probe example and
+ * position (a ReLU unit acting linearly); per group and network-wide.
+ */
 export const linearFraction: Diagnostic<typeof noOptions> = {
   name: 'linearFraction',
   description: 'share of units whose pre-activation is positive on every probe example (a ReLU unit that acts linearly)',
@@ -122,6 +134,10 @@ export const linearFraction: Diagnostic<typeof noOptions> = {
   compute: (ctx) => shares('linearFraction', ctx, (g) => linearUnits(ctx, g)),
 };
 
+/**
+ * Diagnostic 'featureNorm': per unit group, the mean over probe examples of the L2 norm of the group's feature vector
+ * ('diag/featureNorm/<group>').
+ */
 export const featureNorm: Diagnostic<typeof noOptions> = {
   name: 'featureNorm',
   description: "mean over probe examples of the L2 norm of each unit group's feature vector",

@@ -17,6 +17,10 @@ export interface Preset {
   readonly conditions?: readonly PresetCondition[];
 }
 
+/**
+ * One compared condition of a preset: its label in reports, the methods it runs, and settings on top of the preset's
+ * own.
+ */
 export interface PresetCondition {
   readonly label: string;
   readonly methods: readonly string[];

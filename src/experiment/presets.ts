@@ -33,6 +33,10 @@ const cbpPermutedMnist = { 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.ma
 
 const activations = ['relu', 'tanh', 'sigmoid', 'elu', 'leakyRelu', 'swish'] as const;
 
+/**
+ * The supervised presets: quickstart, then each paper's full and laptop-scale settings (the RL presets are in
+ * {@link rlPresetList}).
+ */
 export const presetList: Preset[] = [
   {
     name: 'quickstart',
@@ -232,6 +236,10 @@ function dashConditions(): PresetCondition[] {
   ];
 }
 
+/**
+ * Registry of every preset by name, supervised and RL (`supple run <name>`, `--preset`); lookups of an unknown name
+ * throw, listing the known ones.
+ */
 export const presets = new Registry<Preset>('preset');
 for (const p of presetList) presets.register(p);
 // RL presets (supple run cartpole / slippery-ant): resolved by the RL runner, not in the supervised list.

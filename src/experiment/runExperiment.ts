@@ -61,6 +61,10 @@ export interface Progress {
 /** How a run ended: finished, stopped on request (resumable), or stopped on a non-finite value. */
 export type RunStatus = 'complete' | 'stopped' | 'diverged';
 
+/**
+ * How a run ended, as its summary.json holds it: status, the versions and settings that identify it, steps, examples
+ * and time taken, and the latest value of every metric (`final`).
+ */
 export interface RunSummary {
   status: RunStatus;
   /** Where a diverged run found the non-finite value (`loss`, `param/<name>`). */
@@ -78,6 +82,10 @@ export interface RunSummary {
   finishedAt: string;
 }
 
+/**
+ * Where and how {@link startRun} / {@link resumeRun} run: the output folder, the registries, the data source, and
+ * callbacks for progress, stopping, notices and live records.
+ */
 export interface ExperimentOptions {
   readonly out: string;
   /** The registries to take the benchmark, methods and probes from (default: supple's own). */

@@ -19,6 +19,10 @@ export const runFileSchema = sweepSchema
     out: z.string().optional().describe('run folder'),
   })
   .strict();
+/**
+ * A validated run config file (the output of {@link runFileSchema}): benchmark or preset, methods, settings, backend,
+ * data, seed, condition, label and run folder.
+ */
 export type RunFile = z.output<typeof runFileSchema>;
 
 /** Read and validate a run config file (JSON by extension, else YAML); errors name the file and the keys. */

@@ -71,7 +71,7 @@ export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version:
   if (req.condition !== undefined && !condition) {
     throw new ConfigError('run', [`preset ${preset?.name ?? '(none)'} has no condition '${req.condition}'; conditions: ${(preset?.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
   }
-  const methodNames = req.methods && req.methods.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
+  const methodNames = req.methods?.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const router = new MethodKeyRouter(methodNames, catalog.methods);
   const raw: Record<(typeof sections)[number], Record<string, unknown>> = { benchmark: {}, agent: {}, method: {}, probes: {}, run: {} };
   const problems: string[] = [];
@@ -134,11 +134,18 @@ export interface RlProgress {
   readonly latest: Readonly<Record<string, number>>;
 }
 
+/**
+ * Where and how {@link startRlRun} / {@link resumeRlRun} run: the output folder, the RL registries, and callbacks for
+ * progress, stopping and setup.
+ */
 export interface RlRunOptions {
   readonly out: string;
   readonly catalog: RlCatalog;
+  /** Called after each iteration (rollout + update) with the run's progress. */
   readonly onProgress?: (p: RlProgress) => void;
+  /** Polled at iteration boundaries; true stops cleanly after a checkpoint (the run can be resumed). */
   readonly shouldStop?: () => boolean;
+  /** Called once the run is set up (agent built, checkpoint restored when resuming). */
   readonly onStart?: (info: { config: RlRunConfig; agent: PpoAgent; resumed: boolean }) => void;
 }
 

@@ -28,8 +28,10 @@ export const sweepSchema = z.strictObject({
   workers: z.number().int().positive().optional().describe('worker processes (default: one per core)'),
   out: z.string().optional().describe('sweep folder (default sweeps/<file name>)'),
 });
+/** A validated sweep file (the output of {@link sweepSchema}, defaults filled in). */
 export type SweepFile = z.output<typeof sweepSchema>;
 
+/** One run of an expanded sweep: its folder, the request it came from, and its resolved config. */
 export interface SweepPoint {
   /** Folder of the run, relative to the sweep folder. */
   readonly dir: string;
@@ -38,6 +40,10 @@ export interface SweepPoint {
   readonly config: RunConfig | RlRunConfig;
 }
 
+/**
+ * Reads and validates a sweep file (`.json` as JSON, anything else as YAML); throws if the file is missing, does not
+ * parse, or does not match {@link sweepSchema} (a ConfigError naming each problem).
+ */
 export function readSweepFile(path: string): SweepFile {
   if (!existsSync(path)) throw new Error(`supple sweep: ${path} does not exist`);
   const text = readFileSync(path, 'utf8');

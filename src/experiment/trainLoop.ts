@@ -38,6 +38,10 @@ export interface LoopState {
   done: boolean;
 }
 
+/**
+ * Everything {@link trainLoop} drives: the stream, the learner and its methods, the probes, where records, edits and
+ * checkpoints go, and the callbacks that stop it or report progress.
+ */
 export interface LoopParts {
   readonly stream: Stream;
   readonly learner: Learner;
@@ -66,6 +70,7 @@ export interface LoopParts {
   readonly checkFinite?: boolean;
 }
 
+/** The state of a loop that has not started: task 0, epoch 0, every running sum zero. */
 export function initialLoopState(): LoopState {
   return {
     task: 0, epoch: 0, cursor: null, taskStarted: false,

@@ -61,10 +61,12 @@ export class TensorBoardWriter {
     this.write(event(wallTime, step, (e) => e.message(5, scalarSummary(list))));
   }
 
+  /** Makes every event written so far durable on disk (fsync). */
   flush(): void {
     fsyncSync(this.fd);
   }
 
+  /** Flushes, then closes the file; the writer cannot be used afterwards. */
   close(): void {
     this.flush();
     closeSync(this.fd);

@@ -14,6 +14,7 @@ import { torchModuleSource } from './torchModule.js';
 
 /** The formats of `supple export`. */
 export const exportFormats = ['csv', 'parquet', 'tensorboard', 'wandb-offline', 'safetensors'] as const;
+/** One of {@link exportFormats}: csv, parquet, tensorboard, wandb-offline or safetensors. */
 export type ExportFormat = (typeof exportFormats)[number];
 
 /** What an export wrote. */

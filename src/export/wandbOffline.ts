@@ -65,6 +65,10 @@ function items(field: number, entries: ReadonlyArray<readonly [string, unknown]>
   return into;
 }
 
+/**
+ * The run as W&B records it in {@link writeWandbOffline}: id, project, display name, config, start time, duration in
+ * seconds and optional tags.
+ */
 export interface WandbRunInfo {
   readonly id: string;
   readonly project: string;

@@ -8,6 +8,10 @@ import { applyUpdates, type Affine, type StepClock, type Transform } from '../op
 import { BatchCache } from '../nn/BatchCache.js';
 import type { LinearRegularizer } from './LinearRegularizer.js';
 
+/**
+ * What a {@link Learner} trains and how: the model, the optimizer transform, the loss, and whether an affine
+ * optimizer may be fused into backward.
+ */
 export interface LearnerOptions {
   readonly model: Model;
   readonly optimizer: Transform;

@@ -10,5 +10,6 @@ export interface LinearRegularizer {
   readonly coef: number;
   /** By parameter index; null entries mean anchor 0. */
   readonly anchor?: ReadonlyArray<FloatArray | null>;
+  /** Which parameters it regularizes (e.g. weights but not biases); absent: every trainable parameter. */
   readonly appliesTo?: (p: Param) => boolean;
 }

@@ -52,8 +52,14 @@ export interface GrowthInfo {
  */
 export interface MethodInstance {
   readonly state: unknown;
+  /** Called after each optimizer update; returns the edits to apply before the next step (empty: none). */
   afterUpdate?(info: StepInfo): readonly Edit[];
+  /** Called before the first step of a new task (when the stream signals tasks); returns the edits to apply then. */
   atTaskBoundary?(info: BoundaryInfo): readonly Edit[];
+  /**
+   * Called when new data joins the training set (warm-starting), before training on it; returns the edits to apply
+   * then.
+   */
   atDataGrowth?(info: GrowthInfo): readonly Edit[];
   /** Counters to record, keyed like 'method/replaced/h1'. */
   metrics?(): Record<string, number>;
@@ -70,5 +76,9 @@ export interface Method<S extends z.ZodType = z.ZodType> {
   /** The paper it implements, as a citation. */
   readonly reference?: string;
   readonly schema: S;
+  /**
+   * Makes an instance for one model from a validated config (the output of `schema`); it may add its regularizer to
+   * `ctx.learner` here.
+   */
   create(config: z.output<S>, ctx: MethodContext): MethodInstance;
 }

@@ -15,5 +15,6 @@ export interface ProbeRunner {
   atUpdateEnd?(): void;
   /** Everything needed to continue the probes' cadence and windows exactly (checkpoints). */
   getState?(): unknown;
+  /** Restores what `getState` returned, so cadence and tracker windows continue exactly after a resume. */
   setState?(state: unknown): void;
 }

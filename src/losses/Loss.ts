@@ -17,5 +17,9 @@ export interface Loss {
   /** 'cross-entropy', 'mse', or an agent's own objective ('ppo-policy', 'ppo-value'). */
   readonly name: string;
   readonly classification: boolean;
+  /**
+   * Scores the batch output `out` ([N, ...]) against `target`, writes d(mean loss)/d(out) into `dOut`, and fills and
+   * returns `into` (no allocation). Throws if `target` does not fit the batch.
+   */
   compute(backend: Backend, out: Tensor, target: FloatArray, dOut: FloatArray, into: LossValue): LossValue;
 }

@@ -20,6 +20,10 @@ export const cbpSchema = z.strictObject({
   compensateBias: z.boolean().default(false).describe("add a replaced unit's mean contribution (mean activation times its outgoing weights) to the next layer's bias"),
   groups: z.array(z.string()).default([]).describe('unit groups to act on (h1, h2, ...); empty: every hidden layer'),
 });
+/**
+ * Validated options of {@link cbp} (continual backprop): replacement rate, maturity threshold, utility decay and
+ * kind, bias compensation, and the unit groups it acts on.
+ */
 export type CbpConfig = z.output<typeof cbpSchema>;
 
 /** Method state (checkpointed): per-unit slots that every unit reset clears, and per-layer counters. */

@@ -25,8 +25,16 @@ export const dashSchema = z.strictObject({
     .default('per-kernel')
     .describe("conv weights: one cosine per (output, input) channel kernel, as the authors' code, or one per output channel"),
 });
+/**
+ * Validated options of {@link dash} (Shin et al. 2024): gradient averaging weight alpha, smallest shrink factor
+ * lambda, the gradient pass's batches, and per-kernel or per-unit cosines for conv weights.
+ */
 export type DashConfig = z.output<typeof dashSchema>;
 
+/**
+ * What {@link dash} keeps (checkpointed): the task events counted, how often it has applied, and the mean shrink
+ * factor of the last application.
+ */
 export interface DashState {
   readonly events: TaskEvents;
   applied: number;

@@ -16,8 +16,16 @@ export const redoSchema = z.strictObject({
     .describe('examples of the current task drawn to score units at each check (the ReDo code: 256); 0: the training batch of that step'),
   groups: z.array(z.string()).default([]).describe('unit groups to act on (h1, h2, ...); empty: every hidden layer'),
 });
+/**
+ * Validated options of {@link redo}: dormancy threshold tau, check period in updates, examples scored per check, and
+ * the unit groups it acts on.
+ */
 export type RedoConfig = z.output<typeof redoSchema>;
 
+/**
+ * What {@link redo} keeps between checks (checkpointed): units reset so far and the dormant share at the last check,
+ * per group.
+ */
 export interface RedoState {
   /** Units reset so far, per group. */
   readonly reset: Record<string, number>;

@@ -28,8 +28,16 @@ export const shrinkPerturbSchema = z
       });
     }
   });
+/**
+ * Validated options of {@link shrinkPerturb}: when it applies, shrink factor lambda, noise scale sigma and its
+ * source, target (zero or init) and whether normalization parameters count; every-step requires shrink >= 0.99.
+ */
 export type ShrinkPerturbConfig = z.output<typeof shrinkPerturbSchema>;
 
+/**
+ * What {@link shrinkPerturb} keeps (checkpointed): the task events counted, theta_0 for the toward-init variant, and
+ * how often it has applied.
+ */
 export interface ShrinkPerturbState {
   readonly events: TaskEvents;
   /** theta_0 for the toward-init variant (follows units that are reinitialized). */

@@ -20,6 +20,7 @@ export interface GradTarget {
 
 /** Chooses the target of each parameter's gradient; null skips it (a frozen parameter). */
 export interface GradSink {
+  /** Where the gradient of `p` goes, or null to skip it. */
   target(p: Param): GradTarget | null;
 }
 
@@ -39,6 +40,10 @@ export interface Layer {
   readonly children: readonly Layer[];
   /** The output of the last forward pass: the unit activations when this layer is a unit group's features. */
   readonly output: Tensor | null;
+  /**
+   * Computes the output for a batch `x` ([N, ...inShape]) as [N, ...outShape] and keeps what backward needs; the
+   * returned tensor is this layer's buffer, overwritten by the next forward at the same batch size.
+   */
   forward(x: Tensor, ctx: ForwardContext): Tensor;
   /**
    * Given dL/dy for the last forward, hand parameter gradients to `sink` and return dL/dx, or null when

@@ -64,17 +64,43 @@ export interface OnlineNormSpec {
 }
 
 // Small constructors so model definitions read like PyTorch.
+/**
+ * A fully connected layer with `out` units (weight [out, in], unit i = row i); `opts` sets init, bias and spectral
+ * norm.
+ */
 export const linear = (out: number, opts: Omit<LinearSpec, 'type' | 'out'> = {}): LinearSpec => ({ type: 'linear', out, ...opts });
+/**
+ * A 2-d convolution with `out` channels and a `kernel` x `kernel` window (weight [out, inC*k*k]); stride 1 and
+ * padding 0 unless `opts` says otherwise.
+ */
 export const conv2d = (out: number, kernel: number, opts: Omit<Conv2dSpec, 'type' | 'out' | 'kernel'> = {}): Conv2dSpec => ({ type: 'conv2d', out, kernel, ...opts });
+/** Max pooling over `kernel` x `kernel` windows, moving `stride` (default: `kernel`) per step; no padding. */
 export const maxPool2d = (kernel: number, stride?: number): LayerSpec => ({ type: 'maxpool2d', kernel, ...(stride !== undefined ? { stride } : {}) });
+/** Averages each channel's H x W plane: [C, H, W] -> [C] per example. */
 export const globalAvgPool = (): LayerSpec => ({ type: 'global-avg-pool' });
+/** Reshapes [C, H, W] to [C*H*W] per example (a view; channel c owns columns [c*H*W, (c+1)*H*W)). */
 export const flatten = (): LayerSpec => ({ type: 'flatten' });
+/** Batch normalization per channel / feature, PyTorch semantics (eps 1e-5, momentum 0.1 unless given). */
 export const batchNorm = (opts: { eps?: number; momentum?: number } = {}): LayerSpec => ({ type: 'batchnorm', ...opts });
+/** Layer normalization over all features of each example with elementwise gain and shift (eps 1e-5 unless given). */
 export const layerNorm = (opts: { eps?: number } = {}): LayerSpec => ({ type: 'layernorm', ...opts });
+/** Online normalization (Chiley et al. 2019) per channel / feature; options left out take the authors' defaults. */
 export const onlineNorm = (opts: Omit<OnlineNormSpec, 'type'> = {}): LayerSpec => ({ type: 'online-norm', ...opts });
+/**
+ * Inverted dropout that zeroes each value with probability `p` in training and scales survivors by 1/(1-p); identity
+ * in evaluation.
+ */
 export const dropout = (p: number): LayerSpec => ({ type: 'dropout', p });
+/** An elementwise nonlinearity; `param` is leaky-relu's slope (default 0.01) or elu's alpha (default 1). */
 export const activation = (fn: ActivationName, param?: number): LayerSpec => ({ type: 'activation', fn, ...(param !== undefined ? { param } : {}) });
+/** Shorthand for `activation('relu')`. */
 export const relu = (): LayerSpec => activation('relu');
+/** Concatenated ReLU, [relu(x), relu(-x)] along the feature / channel axis: doubles the width. */
 export const crelu = (): LayerSpec => ({ type: 'crelu' });
+/** Runs `layers` in order as one layer; their names are scoped under the sequential's name. */
 export const sequential = (...layers: LayerSpec[]): LayerSpec => ({ type: 'sequential', layers });
+/**
+ * A residual block y = main(x) + shortcut(x), each branch a chain of layers; without a shortcut the input is added
+ * back unchanged.
+ */
 export const residual = (main: LayerSpec[], shortcut?: LayerSpec[]): LayerSpec => ({ type: 'residual', main, ...(shortcut ? { shortcut } : {}) });

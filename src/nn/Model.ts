@@ -10,6 +10,10 @@ import { Sequential } from './layers/Sequential.js';
 import type { Param, StateBuffer } from './Param.js';
 import { findUnitGroups, type UnitGroup } from './UnitGroup.js';
 
+/**
+ * What `Model.build` needs besides the spec: the example shape, the backend that owns the memory, and the random
+ * stream for initialization.
+ */
 export interface BuildModelOptions {
   /** Shape of one example, e.g. [784] or [3, 32, 32]. */
   readonly inputShape: readonly number[];
@@ -69,6 +73,10 @@ export class Model {
     this.growRng = rng.split('regrow');
   }
 
+  /**
+   * Builds the layers of `spec` for `opts.inputShape`, allocating and initializing every parameter; throws if a layer
+   * does not fit its input shape or a name repeats.
+   */
   static build(spec: LayerSpec, opts: BuildModelOptions): Model {
     return new Model(spec, opts.inputShape, opts.backend, opts.rng, opts.checkFinite ?? false);
   }
@@ -131,6 +139,7 @@ export class Model {
     return p;
   }
 
+  /** The unit group with this name (h1, h2, ...); throws, listing the groups, if there is none. */
   group(name: string): UnitGroup {
     const g = this.unitGroups.find((u) => u.name === name);
     if (!g) throw new Error(`model: no unit group named '${name}'; groups: ${this.unitGroups.map((u) => u.name).join(', ') || '(none)'}`);
@@ -142,6 +151,11 @@ export class Model {
     return this.params.reduce((s, p) => s + p.data.length, 0);
   }
 
+  /**
+   * Runs the network on a batch [N, ...inputShape] in training or evaluation mode and returns [N, ...outputShape] (a
+   * layer buffer, overwritten by the next forward). Throws if `x` is not in this backend's memory, or, with
+   * `checkFinite`, if the input or output holds NaN/Inf.
+   */
   forward(x: Tensor, train: boolean): Tensor {
     if (!this.backend.owns(x.data)) {
       throw new Error(`model: the input ${shapeString(x.shape)} is not in ${this.backend.name} memory; allocate batches with backend.alloc`);
@@ -162,6 +176,10 @@ export class Model {
     this.root.backward(dy, sink, false);
   }
 
+  /**
+   * A copy of everything needed to continue exactly: parameters, buffers (running statistics) and the layers' random
+   * streams.
+   */
   getState(): ModelState {
     const params: ModelState['params'] = {};
     for (const p of this.params) params[p.name] = { shape: [...p.shape], data: p.data.slice() };

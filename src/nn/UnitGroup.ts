@@ -62,6 +62,7 @@ export interface UnitGroup {
 /** A layer that reads a group's units, and the column ranges of its weight (as [out, inFeatures]) that read unit i. */
 export interface UnitConsumer {
   readonly layer: Linear | Conv2d;
+  /** Column ranges [start, count) of this layer's weight (as [out, inFeatures]) that read `unit`. */
   outgoing(unit: number): ReadonlyArray<readonly [number, number]>;
 }
 

@@ -7,6 +7,10 @@ import type { LayerSpec } from './LayerSpec.js';
 import { Model } from './Model.js';
 import type { Param } from './Param.js';
 
+/**
+ * Settings of {@link gradCheck}: batch size (default 3), seed (1), step h (1e-7), entries per parameter (24) and
+ * tolerances (float32 backends: rtol 2e-3, atol 1e-4; ts64: 1e-5, 1e-6).
+ */
 export interface GradCheckOptions {
   readonly batch?: number;
   readonly seed?: number;
@@ -20,6 +24,10 @@ export interface GradCheckOptions {
   readonly inputScale?: number;
 }
 
+/**
+ * The outcome of {@link gradCheck}: the worst normalized error and where it occurred, the number of entries compared,
+ * and up to 10 failures.
+ */
 export interface GradCheckResult {
   /** Worst |analytic - numeric| / (atol + rtol * max(|analytic|, |numeric|)); <= 1 passes. */
   readonly worst: number;

@@ -20,6 +20,10 @@ export const weightInitSchemes = [
   'lecun-normal',
   'torch-default',
 ] as const;
+/**
+ * A weight initialization scheme: kaiming / xavier / lecun, each uniform or normal, or torch-default
+ * (U(-1/sqrt(fan_in), 1/sqrt(fan_in))).
+ */
 export type WeightInitScheme = (typeof weightInitSchemes)[number];
 
 /** Bias initialization: zeros, or PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
@@ -73,6 +77,7 @@ export function weightInit(scheme: WeightInitScheme, fanIn: number, fanOut: numb
   }
 }
 
+/** The distribution of a bias under a scheme: the constant 0, or PyTorch's U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
 export function biasInit(scheme: BiasInitScheme, fanIn: number): InitSpec {
   return scheme === 'zero' ? { dist: 'constant', value: 0 } : { dist: 'uniform', bound: 1 / Math.sqrt(fanIn) };
 }

@@ -25,6 +25,10 @@ export const modelSchema = z.strictObject({
   onlineNorm: z.boolean().default(false).describe('online normalization (Chiley et al. 2019) before each hidden nonlinearity'),
   spectralNorm: z.enum(spectralNormModes).default('none').describe('spectral normalization (Miyato et al. 2018) of none, all, hidden or the penultimate layer weights'),
 });
+/**
+ * A validated model config (the output of {@link modelSchema}, defaults filled in): architecture, widths, activation,
+ * init and interventions.
+ */
 export type ModelConfig = z.output<typeof modelSchema>;
 
 /** The layer spec of a model config for a stream's input shape and number of outputs. */

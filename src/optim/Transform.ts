@@ -30,7 +30,12 @@ export interface Affine {
  */
 export interface Transform<S = unknown> {
   readonly name: string;
+  /** Makes the state for these parameters (parameter-shaped slots live in the backend's memory). */
   init(params: readonly Param[], backend: Backend): S;
+  /**
+   * Turns the gradients in `updates` (one array per parameter) into updates in place and advances `state`; frozen
+   * parameters are left alone.
+   */
   update(updates: readonly FloatArray[], state: S, params: readonly Param[], ctx: UpdateContext): void;
   /**
    * Present when this transform is u -> a u + b w with no state: writes a and b for this step and parameter

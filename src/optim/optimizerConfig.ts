@@ -33,6 +33,10 @@ export const optimizerSchema = z.strictObject({
   eps: z.number().gt(0).default(1e-8).describe('Adam epsilon (> 0: it keeps the update finite where a gradient is 0)'),
   clipNorm: z.number().min(0).default(0).describe('clip the global gradient norm to this value (0: no clipping)'),
 });
+/**
+ * A validated optimizer config (the output of {@link optimizerSchema}, defaults filled in); `buildOptimizer` turns it
+ * into a Transform.
+ */
 export type OptimizerConfig = z.output<typeof optimizerSchema>;
 
 /** Build the transform of an optimizer config. */

@@ -118,6 +118,10 @@ export function scaleByAdam(opts: { b1?: number; b2?: number; eps?: number } = {
   };
 }
 
+/**
+ * The state of {@link scaleByAdam}: first and second moment estimates m and v, and per-element powers of beta1 and
+ * beta2 for bias correction (1 after a reset).
+ */
 export interface AdamState {
   m: ParamSlots;
   v: ParamSlots;

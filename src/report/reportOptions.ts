@@ -16,5 +16,7 @@ export const reportOptionsSchema = z.strictObject({
   pngScale: z.number().gt(0).max(8).default(2).describe('PNG pixels per SVG pixel'),
   title: z.string().default('supple report').describe('title of the HTML page'),
 });
+/** Validated report options (the output of {@link reportOptionsSchema}, defaults filled in). */
 export type ReportOptions = z.output<typeof reportOptionsSchema>;
+/** Report options as a caller may give them: every field optional (the schema's input type). */
 export type ReportOptionsInput = z.input<typeof reportOptionsSchema>;

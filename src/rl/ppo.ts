@@ -24,6 +24,7 @@ import { CategoricalPolicyLoss, GaussianPolicyLoss, ValueLoss } from './ppoLosse
 
 /** The two networks of the agent, as named in unit groups (`policy/h1`), records and checkpoints. */
 export const NETS = ['policy', 'value'] as const;
+/** 'policy' or 'value': one of {@link NETS}. */
 export type NetName = (typeof NETS)[number];
 
 /** The learning rate the optimizers read (set per rollout: annealing), with the global-norm clipping of one net. */
@@ -129,6 +130,10 @@ export interface AgentNet {
   probes: ProbeRunner | null;
 }
 
+/**
+ * What a {@link PpoAgent} is built from: the validated PPO config, observation size and action space, number of
+ * vector env copies, backend, random stream, and the plasticity methods applied to both networks.
+ */
 export interface PpoAgentOptions {
   readonly config: PpoConfig;
   readonly obsSize: number;
@@ -457,6 +462,10 @@ export class PpoAgent {
     return out;
   }
 
+  /**
+   * A checkpoint of the agent: both networks with their optimizer, step counts, method states and probes, plus the
+   * log-std, its optimizer and the action and minibatch random streams (arrays copied).
+   */
   getState(): PpoAgentState {
     const net = (n: AgentNet) => ({
       model: n.model.getState(),

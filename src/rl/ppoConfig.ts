@@ -31,4 +31,8 @@ export const ppoSchema = z.strictObject({
   targetKl: z.number().gt(0).nullable().default(null).describe('stop the epochs of a rollout once approx-KL exceeds this (null: never)'),
   initialLogStd: z.number().default(0).describe('initial log standard deviation of a continuous policy'),
 });
+/**
+ * Validated PPO options (the output of {@link ppoSchema}, CleanRL's defaults filled in): networks, Adam, rollout
+ * length, GAE, minibatches, clipping and loss coefficients.
+ */
 export type PpoConfig = z.output<typeof ppoSchema>;

@@ -19,6 +19,7 @@ export interface RlLoopState {
   done: boolean;
 }
 
+/** The state of an RL loop that has not started, for `numEnvs` env copies: no iteration or step taken, task 0. */
 export function initialRlLoopState(numEnvs: number): RlLoopState {
   return { iteration: 0, globalStep: 0, nextDone: new Array<number>(numEnvs).fill(0), task: 0, done: false };
 }
@@ -26,12 +27,21 @@ export function initialRlLoopState(numEnvs: number): RlLoopState {
 /** Keys of the timing records (wall-clock dependent: not part of a run's deterministic output). */
 export const TIMING_KEYS = ['sps', 'time/env', 'time/inference', 'time/update', 'time/iteration'] as const;
 
+/**
+ * Everything {@link rlLoop} drives: the vector env, the PPO agent, the step budget, where records, edits and
+ * checkpoints go, the clock, and the stop and progress callbacks.
+ */
 export interface RlLoopParts {
   readonly env: SyncVectorEnv;
   readonly agent: PpoAgent;
   /** Total environment steps; iterations = floor(steps / (numSteps x envs)), as CleanRL. */
   readonly totalSteps: number;
+  /**
+   * Receives every metrics record, in order: parameter changes and finished episodes as they happen, probe
+   * results, and one record of update statistics per iteration.
+   */
   record(r: RlRecord): void;
+  /** Receives every edit the methods applied, with the env step and task count at which they were applied. */
   recordEdits?(step: number, task: number, records: readonly EditRecord[]): void;
   /** Seconds of training so far (a resumed run counts those before); SPS is env steps over it. */
   seconds(): number;

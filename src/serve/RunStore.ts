@@ -115,6 +115,7 @@ export class RunStore extends EventEmitter {
     this.scanTimer.unref();
   }
 
+  /** Stops watching and scanning (timers and file watchers released); the store keeps what it has read. */
   close(): void {
     this.closed = true;
     if (this.scanTimer) clearInterval(this.scanTimer);
@@ -126,10 +127,12 @@ export class RunStore extends EventEmitter {
     }
   }
 
+  /** The runs found so far (status, progress, config, metric keys), built fresh on each call. */
   runs(): RunInfo[] {
     return [...this.entries.values()].map((e) => this.info(e));
   }
 
+  /** The report folders found by the last scan. */
   reports(): readonly ReportInfo[] {
     return this.reportList;
   }

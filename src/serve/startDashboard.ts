@@ -25,6 +25,9 @@ export interface Dashboard {
   readonly port: number;
   readonly roots: readonly ServedRoot[];
   readonly store: RunStore;
+  /**
+   * Stops the server: ends the live streams, stops watching the run folders, and resolves once the port is released.
+   */
   close(): Promise<void>;
 }
 

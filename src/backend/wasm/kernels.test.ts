@@ -37,7 +37,7 @@ function exportSignatures(bytes: Uint8Array): Map<string, string> {
     } while (b & 128);
     return r >>> 0;
   };
-  const valType: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128' };
+  const valType: Record<number, string> = { 127: 'i32', 126: 'i64', 125: 'f32', 124: 'f64', 123: 'v128' };
   const types: string[] = [];
   const funcs: number[] = []; // type index of each function, imported ones first
   const out = new Map<string, string>();

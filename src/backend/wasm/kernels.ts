@@ -52,6 +52,7 @@ type Numbers<S extends readonly unknown[]> = { -readonly [I in keyof S]: number 
 type ExportParams<E> = E extends { wasm: infer S extends readonly string[] } ? S : E extends { args: infer A extends readonly string[] } ? A : never;
 
 /** An f64 for `result: 'f64'`, an i32 for 'bool' or a count of bad values (`fail`); else nothing. */
+// biome-ignore lint/suspicious/noConfusingVoidType: void is the return type of a kernel that returns nothing
 type ExportResult<E> = E extends { result: string } ? number : E extends { fail: unknown } ? number : void;
 
 /**

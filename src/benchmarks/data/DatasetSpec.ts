@@ -16,6 +16,7 @@ export interface FoundFiles {
   readonly dir: string;
   /** 'files': the distributed files; 'extracted': the archive's contents unpacked in the folder. */
   readonly kind: 'files' | 'extracted';
+  /** The path of the data set's file `name` inside `dir`. */
   path(name: string): string;
   /** What was read, for provenance: file names, sizes and checksums (verified or not). */
   readonly files: readonly { name: string; size: number; sha256?: string; verified: boolean }[];
@@ -28,9 +29,14 @@ export interface LoadOptions {
   readonly classes?: ReadonlySet<number>;
   /** Keep at most this many training images per class (the first ones in file order). */
   readonly trainPerClass?: number;
+  /** Called as bytes of a download arrive (only when the files must be downloaded). */
   readonly onProgress?: (p: DownloadProgress) => void;
 }
 
+/**
+ * One progress report of a download: the data set, the file and the URL it comes from, and bytes received so far of
+ * the file's published size `total`.
+ */
 export interface DownloadProgress {
   readonly dataset: string;
   readonly file: string;
@@ -60,5 +66,9 @@ export interface DatasetSpec {
   readonly path?: string;
   /** Extra advice when the files are missing (e.g. a login needed to download). */
   readonly howToGet?: string;
+  /**
+   * Reads the located files into an ImageSet, keeping only the classes and images `opts` asks for; rejects if a file
+   * is malformed.
+   */
   load(found: FoundFiles, opts: LoadOptions): Promise<ImageSet>;
 }

@@ -10,6 +10,10 @@ export interface ImageSplit {
   readonly count: number;
 }
 
+/**
+ * A data set of labelled images in memory: its name, image shape [C, H, W], number of classes, largest pixel value,
+ * train and test splits, and the files it was read from.
+ */
 export interface ImageSet {
   readonly name: string;
   /** [channels, height, width]. */

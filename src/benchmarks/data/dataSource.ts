@@ -11,6 +11,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(homedir(), '.cache', 'supple');
 }
 
+/** Settings for {@link resolveDataSource}; each one left out falls back to its environment variable or default. */
 export interface DataSourceOptions {
   /** --data-dir; SUPPLE_DATA_DIR when absent. */
   readonly dataDir?: string;

@@ -161,6 +161,7 @@ export function datasetNames(): string[] {
   return [...registry.keys()];
 }
 
+/** The registered data set with this name; throws, listing the known names, if there is none. */
 export function getDataset(name: string): DatasetSpec {
   const s = registry.get(name);
   if (!s) throw new Error(`dataset = ${JSON.stringify(name)} is not allowed: allowed: ${datasetNames().map((n) => JSON.stringify(n)).join(', ')}`);

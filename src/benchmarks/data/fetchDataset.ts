@@ -6,6 +6,10 @@ import type { DatasetFile, DatasetSpec, DownloadProgress } from './DatasetSpec.j
 import { sha256File } from './checksum.js';
 import { placementHelp } from './placementHelp.js';
 
+/**
+ * How {@link fetchDataset} downloads: the data source (local folder, cache, whether downloads are allowed), a
+ * progress callback, and optional replacement URLs.
+ */
 export interface FetchOptions {
   readonly source: DataSource;
   /** Called as bytes arrive (the CLI draws a progress bar from it). */

@@ -11,6 +11,10 @@ import type { Param, StateBuffer } from '../Param.js';
 import { makeParam } from './Linear.js';
 import { checkGrad, checkInput } from './shapeError.js';
 
+/**
+ * The geometry and initialization of a {@link Conv2d}: square kernel size, stride and zero padding (in pixels), the
+ * weight's distribution and the bias's (null: no bias).
+ */
 export interface Conv2dOptions {
   readonly kernel: number;
   readonly stride: number;

@@ -8,6 +8,10 @@ import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
 
+/**
+ * How a {@link Linear} layer initializes its parameters: the weight's distribution (kept for later redraws) and the
+ * bias's, or null for no bias.
+ */
 export interface LinearOptions {
   readonly weightInit: InitSpec;
   /** null: no bias. */

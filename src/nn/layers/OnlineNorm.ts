@@ -11,6 +11,10 @@ import { checkGrad, checkInput } from './shapeError.js';
 /** Error compensation after the normalization: activation clamping ('clamp'), layer scaling, or none. */
 export type OnlineNormEcm = 'clamp' | 'layer-scaling' | 'none';
 
+/**
+ * The hyperparameters of {@link OnlineNorm}, all required here (`onlineNormDefaults` fills them in as the authors'
+ * implementation sets them).
+ */
 export interface OnlineNormOptions {
   /** Decay of the forward statistics (alpha_f, 0.999). */
   readonly alphaForward: number;

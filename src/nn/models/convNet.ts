@@ -1,6 +1,10 @@
 import { activation, conv2d, crelu, dropout, flatten, layerNorm, linear, maxPool2d, onlineNorm, type LayerSpec } from '../LayerSpec.js';
 import { spectralAt, type HiddenActivation, type SpectralNormMode } from './mlp.js';
 
+/**
+ * The shape and options of {@link convNet}: conv channels and kernels, dense widths, outputs, activation (default
+ * relu) and the normalization / dropout / spectral-norm interventions.
+ */
 export interface ConvNetOptions {
   readonly outputs: number;
   /** Conv channels; default [32, 64, 128] with kernels [5, 3, 3] (Dohare et al.'s Continual ImageNet net). */

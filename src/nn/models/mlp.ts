@@ -2,6 +2,10 @@ import type { ActivationName } from '../../backend/Backend.js';
 import type { BiasInitScheme, GainName, WeightInitScheme } from '../init.js';
 import { activation, crelu, dropout, layerNorm, linear, onlineNorm, type LayerSpec } from '../LayerSpec.js';
 
+/**
+ * A hidden nonlinearity of the builders: an activation kernel's name, or 'crelu' (which doubles each hidden layer's
+ * output width).
+ */
 export type HiddenActivation = ActivationName | 'crelu';
 
 /**
@@ -9,6 +13,7 @@ export type HiddenActivation = ActivationName | 'crelu';
  * only the last hidden layer ('penultimate', as Gogianu et al. 2021 in deep RL).
  */
 export const spectralNormModes = ['none', 'all', 'hidden', 'penultimate'] as const;
+/** Which weights are spectrally normalized: 'none', 'all', 'hidden' or 'penultimate' (see {@link spectralNormModes}). */
 export type SpectralNormMode = (typeof spectralNormModes)[number];
 
 /** Whether hidden layer i of n (or the output layer, i = n) is spectrally normalized under a mode. */
@@ -25,6 +30,10 @@ export function spectralAt(mode: SpectralNormMode | undefined, i: number, n: num
   }
 }
 
+/**
+ * The shape and options of {@link mlp}: hidden widths and outputs, activation (default relu), init, and the
+ * normalization / dropout / spectral-norm interventions.
+ */
 export interface MlpOptions {
   /** Hidden widths, e.g. [100, 100, 100]. */
   readonly hidden: readonly number[];

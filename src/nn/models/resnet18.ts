@@ -1,5 +1,6 @@
 import { batchNorm, conv2d, globalAvgPool, linear, relu, residual, type LayerSpec } from '../LayerSpec.js';
 
+/** The shape of {@link resnet18}: number of outputs, first-stage width and blocks per stage. */
 export interface ResNet18Options {
   readonly outputs: number;
   /** Channels of the first stage; stages use w, 2w, 4w, 8w. Default 64 (the standard ResNet-18). */

@@ -79,6 +79,7 @@ export abstract class ClassicControlEnv<K extends string> implements Env {
     return this.obs;
   }
 
+  /** Throws unless an episode was started (reset or resetTo); the subclasses' `step` calls it first. */
   protected assertStarted(): void {
     if (!this.started) throw new Error(`${this.id}: step() before reset()`);
   }

@@ -14,6 +14,7 @@ export interface DiscreteSpace {
   readonly n: number;
 }
 
+/** The observation or action space of an env: a box of reals or a discrete set of choices. */
 export type Space = BoxSpace | DiscreteSpace;
 
 /** An action: an index for a discrete space, a vector (float64, shaped like the space) for a box. */
@@ -47,6 +48,11 @@ export interface Env {
   readonly actionSpace: Space;
   /** Starts an episode; `rng` (when given) replaces the env's random stream, as Gymnasium's reset(seed). */
   reset(rng?: Rng): Float64Array;
+  /**
+   * Advances the started episode by one step with `action` (an index for a discrete space, a float64 vector for a
+   * box) and returns the observation, reward and end flags; throws if `reset` has not been called or the action is
+   * not in the action space.
+   */
   step(action: Action): StepResult;
   /** The parameters a schedule may change, with their current values. */
   params(): Readonly<Record<string, number>>;
@@ -54,6 +60,10 @@ export interface Env {
   setParams(values: Readonly<Record<string, number>>): void;
   /** Everything needed to continue exactly: physics state, random stream, parameters (JSON). */
   getState(): unknown;
+  /**
+   * Restores a `getState()` checkpoint of an env built the same way (same id, same wrapper stack); throws if the
+   * checkpoint is of another kind.
+   */
   setState(state: unknown): void;
   /** Releases native or WASM resources (MuJoCo models); the env is unusable after. */
   close?(): void;

@@ -14,6 +14,10 @@ export const paramDrawSchema = z
     z.strictObject({ kind: z.literal('cycle'), values: z.array(z.number()).min(1).describe('the values in turn: change k takes values[k mod length]') }),
   ])
   .refine((d) => d.kind === 'cycle' || d.low <= d.high, { message: 'low must be <= high', path: ['high'] });
+/**
+ * How one scheduled value is drawn at each change: log-uniform or uniform in [low, high], or the next of a fixed
+ * cycle of values.
+ */
 export type ParamDraw = z.output<typeof paramDrawSchema>;
 
 /** A schedule of parameter changes: every `every` environment steps, the listed parameters get new values. */
@@ -30,6 +34,10 @@ export const paramScheduleSchema = z.strictObject({
     .min(1)
     .describe('what changes and how each value is drawn'),
 });
+/**
+ * A parameter schedule as given (before defaults: the input of `paramScheduleSchema`): the step interval, whether to
+ * change before the first step, and what changes and how each value is drawn.
+ */
 export type ParamScheduleConfig = z.input<typeof paramScheduleSchema>;
 
 /** One change of parameters, as applied and reported (the RL loop calls atTaskBoundary hooks on it). */
@@ -109,10 +117,15 @@ export class ParamSchedule {
     this.steps += n;
   }
 
+  /**
+   * A checkpoint of the schedule: its random stream, steps counted, the next change's step, changes made and the
+   * current values.
+   */
   getState(): ParamScheduleState {
     return { rng: this.rng.getState(), steps: this.steps, nextAt: this.nextAt, count: this.count, current: this.current && { ...this.current } };
   }
 
+  /** Restores what `getState` returned, so later changes draw the same values as an uninterrupted run. */
   setState(s: ParamScheduleState): void {
     this.rng = Rng.fromState(s.rng);
     this.steps = s.steps;

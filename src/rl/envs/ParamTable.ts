@@ -25,6 +25,7 @@ export class ParamTable<K extends string> {
     for (const k of this.names()) this.values[k] = specs[k].default;
   }
 
+  /** The parameter names of the environment, in the order of its specs. */
   names(): K[] {
     return Object.keys(this.specs) as K[];
   }

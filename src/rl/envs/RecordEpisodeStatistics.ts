@@ -5,6 +5,7 @@ import { stepResult } from './stepResult.js';
 
 /** The info keys set on the last step of an episode (the record names of the RL loop). */
 export const EPISODE_RETURN = 'episode/return';
+/** The info key of a finished episode's length in steps ({@link EPISODE_RETURN} holds its undiscounted return). */
 export const EPISODE_LENGTH = 'episode/length';
 
 /**

@@ -70,10 +70,12 @@ export class RunningMeanStd {
     this.count = tot;
   }
 
+  /** A copy of the running mean, variance and sample count, as plain JSON. */
   getState(): RunningMeanStdState {
     return { mean: [...this.mean], var: [...this.var], count: this.count };
   }
 
+  /** Restores what `getState` returned; throws if it holds a different number of values. */
   setState(s: RunningMeanStdState): void {
     if (s.mean.length !== this.size || s.var.length !== this.size) throw new Error(`RunningMeanStd.setState: the checkpoint has ${s.mean.length} values, this has ${this.size}`);
     this.mean.set(s.mean);

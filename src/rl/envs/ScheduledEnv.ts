@@ -19,6 +19,7 @@ export class ScheduledEnv extends Wrapper {
   constructor(
     env: Env,
     readonly schedule: ParamSchedule,
+    /** Called with each change as it is applied, before the step it affects (settable). */
     public onChange?: (change: ParamChange) => void,
   ) {
     super(env);

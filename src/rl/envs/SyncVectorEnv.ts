@@ -7,7 +7,7 @@ import type { ParamChange, ParamSchedule, ParamScheduleState } from './ParamSche
  * reset: copy what must outlive it.
  */
 export interface VectorStepResult {
-  /** [num x obsSize]: row i is copy i's observation; after an episode ended there, the first of the next one. */
+  /** Observations, [num x obsSize]: row i is copy i's observation; after an episode ended there, the first of the next one. */
   readonly obs: Float64Array;
   readonly rewards: Float64Array;
   /** 1 where copy i's episode terminated at this step. */
@@ -162,10 +162,15 @@ export class SyncVectorEnv {
     for (const e of this.envs) e.setParams(values);
   }
 
+  /** A checkpoint of every copy, the step count, the current observations and the schedule (plain JSON). */
   getState(): SyncVectorEnvState {
     return { envs: this.envs.map((e) => e.getState()), totalSteps: this.totalSteps, started: this.started, obs: [...this.obs], schedule: this.schedule?.getState() ?? null, lastChange: this.lastChange };
   }
 
+  /**
+   * Restores what `getState` returned; throws if the checkpoint has a different number of copies, or has a schedule
+   * where this env has none (or the reverse).
+   */
   setState(s: SyncVectorEnvState): void {
     if (!s || !Array.isArray(s.envs) || s.envs.length !== this.num) throw new Error(`SyncVectorEnv(${this.id}): setState: the checkpoint holds ${s?.envs?.length} copies, this has ${this.num}`);
     if ((s.schedule === null) !== (this.schedule === null)) throw new Error(`SyncVectorEnv(${this.id}): setState: the checkpoint ${s.schedule ? 'has' : 'has no'} schedule, this env ${this.schedule ? 'has' : 'has none'}`);
@@ -182,6 +187,7 @@ export class SyncVectorEnv {
     return this.obs;
   }
 
+  /** Releases every copy's native or WASM resources; the vector env is unusable after. */
   close(): void {
     for (const e of this.envs) e.close?.();
   }

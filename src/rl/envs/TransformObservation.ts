@@ -13,6 +13,7 @@ export class TransformObservation extends Wrapper {
 
   constructor(
     env: Env,
+    /** Maps each observation (after reset and every step) to the one returned; deterministic and stateless. */
     readonly fn: (obs: Float64Array) => Float64Array,
     private readonly space?: BoxSpace,
   ) {

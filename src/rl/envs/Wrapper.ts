@@ -54,10 +54,12 @@ export abstract class Wrapper implements Env {
     this.env.setParams(values);
   }
 
+  /** This wrapper's own checkpoint (counters, running statistics) as JSON; null for a stateless wrapper. */
   protected ownState(): unknown {
     return null;
   }
 
+  /** Takes back what `ownState` returned (after the wrapped env's state is restored). */
   protected setOwnState(_own: unknown): void {}
 
   getState(): WrapperState {

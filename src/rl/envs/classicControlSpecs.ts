@@ -12,17 +12,27 @@ import { TimeLimit } from './TimeLimit.js';
 
 const maxSteps = (n: number) => z.number().int().min(1).default(n).describe(`time limit in steps (TimeLimit, as gymnasium.make; ${n} for this id)`);
 
+/**
+ * Validates the options of 'CartPole-v1': the time limit (500 steps), Gymnasium's sutton_barto_reward, and physical
+ * parameters to override (each checked against its bound).
+ */
 export const cartPoleOptionsSchema = z.strictObject({
   maxEpisodeSteps: maxSteps(500),
   suttonBartoReward: z.boolean().default(false).describe("Gymnasium's sutton_barto_reward: 0 per step and -1 at termination instead of 1 per step"),
   params: paramsSchema(cartPoleParamSpecs),
 });
+/** Validates the options of 'Acrobot-v1': the time limit (500 steps) and physical parameters to override. */
 export const acrobotOptionsSchema = z.strictObject({ maxEpisodeSteps: maxSteps(500), params: paramsSchema(acrobotParamSpecs) });
+/**
+ * Validates the options of 'MountainCar-v0': the time limit (200 steps), Gymnasium's goal_velocity, and physical
+ * parameters to override.
+ */
 export const mountainCarOptionsSchema = z.strictObject({
   maxEpisodeSteps: maxSteps(200),
   goalVelocity: z.number().default(0).describe("Gymnasium's goal_velocity: the episode ends at position >= 0.5 with velocity >= this"),
   params: paramsSchema(mountainCarParamSpecs),
 });
+/** Validates the options of 'Pendulum-v1': the time limit (200 steps) and physical parameters to override. */
 export const pendulumOptionsSchema = z.strictObject({ maxEpisodeSteps: maxSteps(200), params: paramsSchema(pendulumParamSpecs) });
 
 function build(env: ClassicControlEnv<string>, o: { maxEpisodeSteps: number; params: Record<string, number | undefined> }): Env {

@@ -16,6 +16,9 @@ export const vectorEnvConfigSchema = z.strictObject({
   wrappers: z.array(wrapperConfigSchema).default([]).describe('wrappers around each copy, innermost first'),
   schedule: paramScheduleSchema.optional().describe('parameter changes applied to all copies every so many steps'),
 });
+/**
+ * The environment part of an RL run's config as given, before defaults (the input of {@link vectorEnvConfigSchema}).
+ */
 export type VectorEnvConfig = z.input<typeof vectorEnvConfigSchema>;
 
 /**

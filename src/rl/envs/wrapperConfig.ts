@@ -19,6 +19,7 @@ export const wrapperConfigSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('normalize-reward'), gamma: z.number().min(0).max(1).default(0.99), epsilon: z.number().gt(0).default(1e-8) }),
   z.strictObject({ kind: z.literal('clip-reward'), min: z.number(), max: z.number() }),
 ]);
+/** One wrapper as data, before defaults (the input of `wrapperConfigSchema`): its kind and that kind's options. */
 export type WrapperConfig = z.input<typeof wrapperConfigSchema>;
 
 /** Wraps `env` in the listed wrappers, the first innermost. */
