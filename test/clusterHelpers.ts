@@ -49,7 +49,12 @@ export async function startRedis(password?: string): Promise<RedisServer> {
   return {
     port,
     url: `redis://${password ? `:${password}@` : ''}127.0.0.1:${port}/0`,
-    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.on('exit', () => r()), child.kill('SIGTERM')))),
+    stop: () =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null) return r();
+        child.on('exit', () => r());
+        child.kill('SIGTERM');
+      }),
   };
 }
 

@@ -71,6 +71,7 @@ export function slurmScript(o: SlurmOptions, t: SlurmTarget): string {
     '',
     '# Written by supple sweep --slurm: one array task per run; a task resumes its run from the checkpoint.',
     'set -u',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable of the batch script
     'export SUPPLE_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
     `${q(t.node)} ${q(t.cli)} worker --jobs ${q(t.jobsFile)} --index "$SLURM_ARRAY_TASK_ID" &`,
     'run=$!',
@@ -85,7 +86,9 @@ export function slurmScript(o: SlurmOptions, t: SlurmTarget): string {
     ...(o.requeue
       ? [
         'if [ "$code" -eq 130 ] && [ "$near_limit" -eq 1 ]; then',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable of the batch script
         '  echo "supple: checkpoint written before the time limit; requeueing ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} to resume"',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable of the batch script
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
         'fi',
       ]
