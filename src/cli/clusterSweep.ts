@@ -6,7 +6,7 @@ import type { SweepPoint } from '../experiment/sweep.js';
 import { writeFileAtomic } from '../experiment/atomicWrite.js';
 import { UsageError } from '../config/UsageError.js';
 import { folderState, jobFolder, liveHolder, sweepJobs } from '../cluster/SweepJob.js';
-import { DEFAULT_QUEUE, queueStatus, submitJobs, type ConditionStatus } from '../cluster/RedisQueue.js';
+import type { ConditionStatus } from '../cluster/RedisQueue.js';
 import { checkQueueUrl, redactUrl } from '../cluster/redisUrl.js';
 import { slurmScript, type SlurmOptions } from '../cluster/slurmScript.js';
 import { EXIT } from './exitCodes.js';
@@ -47,6 +47,8 @@ function positiveInt(flag: string, v: string | undefined, dflt: number): number 
 
 /** `supple sweep FILE --queue URL`: enqueue one job per run (idempotent by config hash). */
 export async function submitToQueue(source: string, points: readonly SweepPoint[], out: string, values: Values, say: (l: string) => void): Promise<number> {
+  // BullMQ loads only with --queue: it would slow the start of every sweep.
+  const { DEFAULT_QUEUE, submitJobs } = await import('../cluster/RedisQueue.js');
   const url = checkQueueUrl(values.queue!);
   const jobs = sweepJobs(points, out);
   const backoff = values['backoff-seconds'] === undefined ? 30 : Number(values['backoff-seconds']);
@@ -111,6 +113,7 @@ export async function sweepStatus(source: string, points: readonly SweepPoint[],
   const jobs = sweepJobs(points, out);
   let rows: ConditionStatus[];
   if (values.queue) {
+    const { DEFAULT_QUEUE, queueStatus } = await import('../cluster/RedisQueue.js');
     rows = await queueStatus(checkQueueUrl(values.queue), new Set(jobs.map((j) => j.id)), values['queue-name'] ?? DEFAULT_QUEUE);
   } else {
     const byLabel = new Map<string, ConditionStatus>();

@@ -18,7 +18,6 @@ import { UsageError } from '../config/UsageError.js';
 import { exportCommand } from './exportCommand.js';
 import { completionScript, completionWords } from './completionCommand.js';
 import { serveCommand } from './serveCommand.js';
-import { workerCommand } from './workerCommand.js';
 
 const usage = `supple ${version}: train neural networks that keep learning.
 
@@ -74,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'data':
       return dataCommand(rest);
     case 'worker':
-      return workerCommand(rest);
+      // BullMQ and ioredis load only here: they would slow the start of every other command.
+      return (await import('./workerCommand.js')).workerCommand(rest);
     case 'report':
       return reportCommand(rest);
     case 'export':

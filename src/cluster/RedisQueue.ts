@@ -1,6 +1,6 @@
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { checkQueueUrl, redactIn } from './redisUrl.js';
+import { checkQueueUrl, redactIn, redactUrl } from './redisUrl.js';
 import type { SweepJob } from './SweepJob.js';
 
 /** The BullMQ queue that sweeps use unless told otherwise. */
@@ -10,9 +10,12 @@ export const DEFAULT_QUEUE = 'supple';
  * A Redis connection for BullMQ (commands wait while it reconnects, forever: a worker outlives a Redis
  * restart or a network outage). `onError` gets messages with the URL's credentials hidden.
  */
-export function openRedis(url: string, onError: (message: string) => void = () => {}): Redis {
+export function openRedis(url: string, onError: (message: string) => void = () => {}, persistent = true): Redis {
   checkQueueUrl(url);
-  const r = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(200 * times, 2000) });
+  // A worker waits out any outage; a command (submit, status) gives up after a few seconds with an error.
+  const r = new Redis(url, persistent
+    ? { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(200 * times, 2000) }
+    : { maxRetriesPerRequest: 2, retryStrategy: (times) => (times > 8 ? null : Math.min(200 * times, 1000)) });
   let last = '';
   r.on('error', (e: Error) => {
     const m = redactIn(e.message, url);
@@ -46,8 +49,9 @@ export interface SubmitResult {
  * is left as it is, so submitting again never duplicates work; one that failed for good is retried.
  */
 export async function submitJobs(url: string, jobs: readonly SweepJob[], retry: RetryPolicy, name = DEFAULT_QUEUE): Promise<SubmitResult> {
-  const connection = openRedis(url);
+  const connection = openRedis(url, () => {}, false);
   const queue = new Queue(name, { connection });
+  queue.on('error', () => {});
   try {
     let existing = 0;
     let retried = 0;
@@ -70,6 +74,8 @@ export async function submitJobs(url: string, jobs: readonly SweepJob[], retry: 
       })),
     );
     return { added: fresh.length, existing, retried, elsewhere: [...elsewhere] };
+  } catch (e) {
+    throw unreachable(url, e);
   } finally {
     await queue.close();
     connection.disconnect();
@@ -90,8 +96,9 @@ export interface ConditionStatus {
 
 /** Jobs of the queue by condition; only the given job ids when `ids` is set (one sweep). */
 export async function queueStatus(url: string, ids: ReadonlySet<string> | null, name = DEFAULT_QUEUE): Promise<ConditionStatus[]> {
-  const connection = openRedis(url);
+  const connection = openRedis(url, () => {}, false);
   const queue = new Queue(name, { connection });
+  queue.on('error', () => {});
   try {
     const rows = new Map<string, ConditionStatus>();
     const row = (label: string) => {
@@ -111,8 +118,15 @@ export async function queueStatus(url: string, ids: ReadonlySet<string> | null, 
       }
     }
     return [...rows.values()].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  } catch (e) {
+    throw unreachable(url, e);
   } finally {
     await queue.close();
     connection.disconnect();
   }
+}
+
+/** An error of the queue, with the URL's credentials hidden. */
+function unreachable(url: string, e: unknown): Error {
+  return new Error(`queue ${redactUrl(url)}: ${redactIn((e as Error).message, url)} (is Redis running there, and the URL right?)`);
 }

@@ -2,7 +2,7 @@ import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job
 import type { ChildProcess } from 'node:child_process';
 import { availableParallelism, hostname } from 'node:os';
 import { DEFAULT_QUEUE, openRedis } from './RedisQueue.js';
-import { redactUrl } from './redisUrl.js';
+import { redactIn, redactUrl } from './redisUrl.js';
 import { runJobProcess, type JobOutcome, type RunJobOptions } from './runJobProcess.js';
 import { jobFolder, lastStep, type SweepJob } from './SweepJob.js';
 
@@ -51,7 +51,15 @@ export class SweepWorker {
   start(): void {
     const o = this.opts;
     const name = o.name ?? DEFAULT_QUEUE;
-    const onError = (m: string) => o.say(`queue ${redactUrl(o.url)}: ${m} (retrying)`);
+    // Each connection reports the same outage: one line per kind of trouble and half minute.
+    let last = '';
+    let lastAt = 0;
+    const onError = (m: string) => {
+      if (m === last && Date.now() - lastAt < 30000) return;
+      last = m;
+      lastAt = Date.now();
+      o.say(`queue ${redactUrl(o.url)}: ${redactIn(m, o.url)} (retrying)`);
+    };
     const connection = openRedis(o.url, onError);
     const threads = Math.max(1, Math.floor(availableParallelism() / o.concurrency));
     const lockMs = Math.round(o.lockSeconds * 1000);
@@ -72,6 +80,7 @@ export class SweepWorker {
     });
     if (o.exitWhenDone) {
       this.queue = new Queue(name, { connection: openRedis(o.url, onError) });
+      this.queue.on('error', (e) => onError(e.message));
       this.poll = setInterval(() => void this.checkDone(), 500);
     }
     o.say(`worker ${this.me} on ${redactUrl(o.url)} queue ${name}: ${o.concurrency} at a time${o.out ? `, sweep folders under ${o.out}` : ''}`);
@@ -145,8 +154,18 @@ export class SweepWorker {
     if (this.stopping > 1) return;
     if (this.poll) clearInterval(this.poll);
     if (this.children.size) this.opts.say(`${why}: stopping ${this.children.size} runs; each writes its checkpoint and its job returns to the queue`);
-    await this.worker?.close();
-    await this.queue?.close();
+    // Closing waits for Redis; when it is out of reach, the runs' checkpoints are written all the same (their
+    // jobs are taken over as stalled later): give up 5 s after the last run has stopped.
+    const idle = new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (this.children.size === 0 && this.running === 0) {
+          clearInterval(t);
+          setTimeout(resolve, 5000).unref();
+        }
+      }, 200);
+      t.unref();
+    });
+    await Promise.race([Promise.all([this.worker?.close(), this.queue?.close()]), idle]);
     this.finished(code);
   }
 }
