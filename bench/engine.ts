@@ -10,6 +10,7 @@ import type { LayerSpec } from '../src/nn/LayerSpec.js';
 import { mlp } from '../src/nn/models/mlp.js';
 import { convNet } from '../src/nn/models/convNet.js';
 import { resnet18 } from '../src/nn/models/resnet18.js';
+import { vit } from '../src/nn/models/vit.js';
 import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { sgd } from '../src/optim/optimizers.js';
@@ -32,6 +33,15 @@ export function engineWorkloads(resnetWidth: number): Workload[] {
     { name: 'mlp-large-b256', description: '784-2000-2000-2000-10 ReLU, SGD, batch 256', spec: mlp({ hidden: [2000, 2000, 2000], outputs: 10 }), input: [784], classes: 10, batch: 256, heavy: true },
     { name: 'conv-b128', description: 'Continual ImageNet conv net on 3x32x32, batch 128', spec: convNet({ outputs: 10 }), input: [3, 32, 32], classes: 10, batch: 128, heavy: true },
     { name: 'resnet18-b64', description: `ResNet-18 (CIFAR variant, width ${resnetWidth}) on 3x32x32, batch 64`, spec: resnet18({ outputs: 10, width: resnetWidth }), input: [3, 32, 32], classes: 10, batch: 64, heavy: true },
+    {
+      name: 'vit-tiny-b64',
+      description: 'ViT (patch 4, width 64, 4 blocks of 4 heads, MLP 128, class token) on 3x32x32: 65 tokens, batch 64',
+      spec: vit({ outputs: 10, patch: 4, width: 64, depth: 4, heads: 4, mlpRatio: 2 }),
+      input: [3, 32, 32],
+      classes: 10,
+      batch: 64,
+      heavy: true,
+    },
   ];
 }
 

@@ -19,10 +19,11 @@ export { Model, type BuildModelOptions, type ModelState } from './nn/Model.js';
 export { mlp, type MlpOptions } from './nn/models/mlp.js';
 export { convNet, type ConvNetOptions } from './nn/models/convNet.js';
 export { resnet18, type ResNet18Options } from './nn/models/resnet18.js';
+export { vit, sequenceTransformer, transformerBlocks, type VitOptions, type SequenceTransformerOptions, type TransformerBlockOptions } from './nn/models/vit.js';
 export { modelSchema, buildModelSpec, type ModelConfig } from './nn/modelConfig.js';
 export { weightInit, biasInit, gainOf, drawInit, type InitSpec, type WeightInitScheme } from './nn/init.js';
 export type { UnitGroup } from './nn/UnitGroup.js';
-export type { Edit, EditRecord, ReinitUnits, ScaleRows, ShrinkPerturb, ReinitParams, AddToParam, GrowHead, ResetOptimizer, ScaleBlocks, ResetBuffers, InjectHead } from './nn/Edit.js';
+export type { Edit, EditRecord, ReinitUnits, ScaleRows, ShrinkPerturb, ReinitParams, AddToParam, GrowHead, ResetOptimizer, ScaleBlocks, ResetBuffers, InjectHead, ClipParams } from './nn/Edit.js';
 export { Linear, type LinearOptions } from './nn/layers/Linear.js';
 export { Conv2d, type Conv2dOptions } from './nn/layers/Conv2d.js';
 export { Sequential } from './nn/layers/Sequential.js';
@@ -50,6 +51,7 @@ export { crossEntropy } from './losses/crossEntropy.js';
 export { meanSquaredError } from './losses/meanSquaredError.js';
 export { Learner, type LearnerOptions } from './learn/Learner.js';
 export type { LinearRegularizer } from './learn/LinearRegularizer.js';
+export type { AuxiliaryLoss } from './learn/AuxiliaryLoss.js';
 export type { Batch as LearnBatch, ExampleSource, TaskInfo } from './learn/Batch.js';
 
 // Extension points
@@ -100,13 +102,20 @@ export { weightMagnitude, distanceFromInit } from './diagnostics/weightStats.js'
 export { gradientNorm, ntkRank } from './diagnostics/gradientStats.js';
 export { plasticityProbe, type PlasticityProbeConfig } from './diagnostics/plasticityProbe.js';
 export { updateSize } from './diagnostics/updateSize.js';
+export { hessianMaxEigenvalue } from './diagnostics/hessianMaxEigenvalue.js';
+export { hessianTrace } from './diagnostics/hessianTrace.js';
+export { gradientCovariance } from './diagnostics/gradientCovariance.js';
+export { HessianOperator } from './diagnostics/hessianVectorProduct.js';
 export { singularValues, symmetricEigenvalues, useSymmetricEigenvalues, type SymmetricEigenvalues } from './diagnostics/singularValues.js';
 export { effectiveRankOf, stableRankOf, approxRankOf } from './diagnostics/spectrum.js';
 // Methods
 export {
   methodRegistry, registerMethod, getMethod, methodNames, allMethods, parseMethodList, configureMethod, createMethods, type MethodSetup, type MethodConfig,
   bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection,
+  weightClipping, hareTortoise, upgd, infer, trac,
 } from './methods/index.js';
+export { utilityPerturbation, type UtilityPerturbationOptions, type UtilityPerturbationState } from './optim/utilityPerturbation.js';
+export { trac as tracTransform, erfi, type TracOptions, type TracState } from './optim/trac.js';
 export type { CbpConfig, CbpState } from './methods/cbp.js';
 export type { RedoConfig, RedoState } from './methods/redo.js';
 export type { ShrinkPerturbConfig, ShrinkPerturbState } from './methods/shrinkPerturb.js';
@@ -170,6 +179,7 @@ export { collectProvenance, type Provenance } from './experiment/provenance.js';
 export { readRunFile, runFileSchema, type RunFile } from './experiment/runFile.js';
 // Reinforcement learning: the PPO agent, its loop and runner
 export { PpoAgent, RolloutExamples, NETS, type NetName, type AgentNet, type PpoAgentOptions, type PpoAgentState, type UpdateStats } from './rl/ppo.js';
+export { SplitStep, jointClipFactor } from './rl/jointStep.js';
 export { ppoSchema, ppoInits, type PpoConfig } from './rl/ppoConfig.js';
 export { CategoricalPolicyLoss, GaussianPolicyLoss, ValueLoss, type PolicyStats, type PolicyLossOptions, type ValueStats } from './rl/ppoLosses.js';
 export { computeGae, explainedVariance } from './rl/gae.js';

@@ -438,6 +438,55 @@ function cases(): Case[] {
       });
   }
 
+  // attention: row softmax (plain and causal), in place too, and its backward
+  for (const [rows, cols] of [[1, 1], [3, 3], [4, 5], [8, 4], [10, 10], [2 * 49, 49], [50, 50]] as [number, number][])
+    for (const causal of [false, true]) {
+      if (causal && rows % cols !== 0) continue;
+      for (const gen of ['u', 'wide'] as Gen[]) {
+        add({
+          kernel: 'softmaxRows',
+          label: `${rows}x${cols}${causal ? ' causal' : ''} ${gen}`,
+          arrays: { x: { n: rows * cols, gen }, y: { n: rows * cols, gen: 'nanfill' } },
+          run: (b, a) => b.softmaxRows(a.x!, rows, cols, causal, a.y!),
+          rtol: 1e-5,
+          atol: 1e-7,
+          checked: ['x', 'y'],
+        });
+      }
+      add({
+        kernel: 'softmaxRows',
+        label: `${rows}x${cols}${causal ? ' causal' : ''} in place, NaN`,
+        arrays: { x: { n: rows * cols, gen: 'nan' } },
+        run: (b, a) => b.softmaxRows(a.x!, rows, cols, causal, a.x!),
+        rtol: 1e-5,
+        atol: 1e-7,
+      });
+      add({
+        kernel: 'softmaxRowsBackward',
+        label: `${rows}x${cols}${causal ? ' causal' : ''}`,
+        // Moderate scores: with a peaked softmax, dx = y (dy - y.dy) cancels and float32 keeps no digits to compare.
+        arrays: { x: { n: rows * cols, gen: 'u' }, y: { n: rows * cols }, dy: { n: rows * cols }, dx: { n: rows * cols, gen: 'nanfill' } },
+        run: (b, a) => {
+          b.softmaxRows(a.x!, rows, cols, causal, a.y!);
+          b.softmaxRowsBackward(a.y!, a.dy!, rows, cols, a.dx!);
+        },
+        rtol: 1e-5,
+        atol: 1e-6,
+        checked: ['y', 'dy', 'dx'],
+      });
+      add({
+        kernel: 'softmaxRowsBackward',
+        label: `${rows}x${cols}${causal ? ' causal' : ''} in place`,
+        arrays: { x: { n: rows * cols, gen: 'u' }, y: { n: rows * cols }, dy: { n: rows * cols } },
+        run: (b, a) => {
+          b.softmaxRows(a.x!, rows, cols, causal, a.y!);
+          b.softmaxRowsBackward(a.y!, a.dy!, rows, cols, a.dy!);
+        },
+        rtol: 1e-5,
+        atol: 1e-6,
+      });
+    }
+
   // losses
   for (const [rows, cols, ld] of [[1, 1, 1], [1, 10, 10], [3, 7, 8], [4, 5, 16], [9, 33, 40]] as [number, number, number][])
     for (const gen of ['u', 'wide'] as Gen[]) {
@@ -548,6 +597,9 @@ function rejections(): Rejection[] {
         return b.maxPoolBackward(f(b, 4), am, 1, 1, 4, 4, 2, 2, f(b, 16));
       },
     },
+    { label: 'softmaxRows rows = 0', message: batch, run: (b) => b.softmaxRows(f(b, 4), 0, 4, false, f(b, 4)) },
+    { label: 'softmaxRows causal, rows not a multiple of cols', message: /must be a multiple of cols/, run: (b) => b.softmaxRows(f(b, 6), 2, 3, true, f(b, 6)) },
+    { label: 'softmaxRowsBackward rows = 0', message: batch, run: (b) => b.softmaxRowsBackward(f(b, 4), f(b, 4), 0, 4, f(b, 4)) },
     { label: 'activation unknown kind', message: /unknown kind 9/, run: (b) => b.activation(9 as ActivationCode, f(b, 4), f(b, 4), 0) },
   ];
 }

@@ -10,6 +10,7 @@ import { Model } from '../src/nn/Model.js';
 import { mlp } from '../src/nn/models/mlp.js';
 import { convNet } from '../src/nn/models/convNet.js';
 import { resnet18 } from '../src/nn/models/resnet18.js';
+import { vit } from '../src/nn/models/vit.js';
 import { collectSlots } from '../src/nn/Slots.js';
 import { countedGroups } from '../src/nn/UnitGroup.js';
 import type { LayerSpec } from '../src/nn/LayerSpec.js';
@@ -27,6 +28,7 @@ const models: Array<{ name: string; spec: LayerSpec; input: number[] }> = [
   { name: 'mlp tanh', spec: mlp({ hidden: [7], outputs: 3, activation: 'tanh' }), input: [6] },
   { name: 'conv net', spec: convNet({ outputs: 3, channels: [4, 6], kernels: [3, 3], dense: [8] }), input: [2, 10, 10] },
   { name: 'resnet18 (width 4, one block per stage)', spec: resnet18({ outputs: 3, width: 4, blocks: [1, 1] }), input: [3, 8, 8] },
+  { name: 'vit (patch 2, width 8, 2 blocks of 2 heads)', spec: vit({ outputs: 3, patch: 2, width: 8, depth: 2, heads: 2, mlpRatio: 2 }), input: [1, 4, 4] },
 ];
 
 /** Small options so that every diagnostic runs in moments. */

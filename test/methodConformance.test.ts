@@ -10,6 +10,7 @@ import { Rng } from '../src/tensor/Rng.js';
 import { Model } from '../src/nn/Model.js';
 import { mlp } from '../src/nn/models/mlp.js';
 import { convNet } from '../src/nn/models/convNet.js';
+import { vit } from '../src/nn/models/vit.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { adam, sgd } from '../src/optim/optimizers.js';
 import { Learner } from '../src/learn/Learner.js';
@@ -33,6 +34,12 @@ const zeroStrength: Record<string, Record<string, unknown>[]> = {
   'full-reset': [{ every: 0 }],
   dash: [{ lambda: 1 }],
   'plasticity-injection': [{ every: 0 }],
+  'weight-clipping': [{ kappa: 1e9 }],
+  'hare-tortoise': [{ reset: 'never' }],
+  upgd: [{ variant: 'non-protecting', sigma: 0 }],
+  infer: [{ beta: 0 }],
+  // TRAC always rescales the base optimizer's steps: it has no setting at which it is plain backprop.
+  trac: [],
 };
 
 /** A configuration that acts within 200 steps (defaults often act later than that). */
@@ -47,6 +54,11 @@ const active: Record<string, Record<string, unknown>> = {
   'full-reset': { every: 2 },
   dash: { batchSize: 8 },
   'plasticity-injection': { limit: 2 },
+  'weight-clipping': { kappa: 0.5 },
+  'hare-tortoise': { reset: 'steps', every: 50, decay: 0.9 },
+  upgd: { sigma: 0.01, betaUtility: 0.9 },
+  infer: { beta: 1, scale: 2 },
+  trac: {},
 };
 
 /**
@@ -74,18 +86,22 @@ function cbpReplacements(units: number, rate: number, maturity: number, steps: n
 
 /**
  * What the active configuration must have done after the 200 steps of 4 tasks (3 boundaries, each with data
- * growth), by hand: the methods' own counters. Group sizes: mlp 8, 8; conv net 4, 6 (channels), 8 (dense).
+ * growth), by hand: the methods' own counters. Group sizes: mlp 8, 8; conv net 4, 6 (channels), 8 (dense); vit 2 (heads),
+ * 16 (MLP), 2, 16.
  */
-const expectedCounters: Record<string, (arch: 'mlp' | 'conv') => Record<string, number>> = {
-  cbp: (arch) => Object.fromEntries((arch === 'mlp' ? [8, 8] : [4, 6, 8]).map((n, i) => [`method/replaced/h${i + 1}`, cbpReplacements(n, 0.02, 10, 200)])),
+const groupSizes: Record<Arch, number[]> = { mlp: [8, 8], conv: [4, 6, 8], vit: [2, 16, 2, 16] };
+const expectedCounters: Record<string, (arch: Arch) => Record<string, number>> = {
+  cbp: (arch) => Object.fromEntries(groupSizes[arch].map((n, i) => [`method/replaced/h${i + 1}`, cbpReplacements(n, 0.02, 10, 200)])),
   'shrink-perturb': () => ({ 'method/shrinkPerturb/applied': 200 }),
   'head-reset': () => ({ 'method/headReset/resets': 3 }), // a boundary and a growth at one step count once
   'full-reset': () => ({ 'method/fullReset/resets': 1 }), // every 2nd of 3 events
   dash: () => ({ 'method/dash/applied': 3 }),
   'plasticity-injection': () => ({ 'method/injections': 2 }), // limit 2
+  'hare-tortoise': () => ({ 'method/hareTortoise/resets': 4 }), // steps 50, 100, 150, 200
 };
 
-type Arch = 'mlp' | 'conv';
+type Arch = 'mlp' | 'conv' | 'vit';
+const archs: readonly Arch[] = ['mlp', 'conv', 'vit'];
 const hooks = ['afterUpdate', 'atTaskBoundary', 'atDataGrowth', 'metrics'] as const;
 
 /** A method config as `--set` keys: plain keys become `method.<key>`, `{cbp: {...}}` becomes `cbp.<key>` (the CLI's path). */
@@ -101,9 +117,13 @@ function asSettings(spec: string, config: Record<string, unknown>): Record<strin
 
 function run(spec: string, config: Record<string, unknown>, arch: Arch, seed = 1) {
   const backend = getBackend('ts');
-  const inputShape = arch === 'mlp' ? [6] : [2, 10, 10];
+  const inputShape = arch === 'mlp' ? [6] : arch === 'conv' ? [2, 10, 10] : [1, 4, 4];
   // Dropout in the MLP: a method that consumed the layers' random streams would show up as a difference from bp.
-  const net = arch === 'mlp' ? mlp({ hidden: [8, 8], outputs: 3, dropout: 0.1 }) : convNet({ outputs: 3, channels: [4, 6], kernels: [3, 3], dense: [8] });
+  const net = arch === 'mlp'
+    ? mlp({ hidden: [8, 8], outputs: 3, dropout: 0.1 })
+    : arch === 'conv'
+      ? convNet({ outputs: 3, channels: [4, 6], kernels: [3, 3], dense: [8] })
+      : vit({ outputs: 3, patch: 2, width: 8, depth: 2, heads: 2, mlpRatio: 2 });
   const model = Model.build(net, { inputShape, backend, rng: Rng.seeded(seed) });
   // Plain SGD (fused into backward) for the MLP, Adam (per-element slots) for the conv net.
   const optimizer = arch === 'mlp' ? sgd({ lr: 0.05 }) : adam({ lr: 0.01 });
@@ -179,7 +199,7 @@ for (const m of allMethods()) {
     );
   });
 
-  for (const arch of ['mlp', 'conv'] as const) {
+  for (const arch of archs) {
     test(`${m.name} on a small ${arch}: 200 steps without NaN, same seed same parameters, every declared hook reached`, () => {
       for (const config of [{}, active[m.name]!]) {
         const a = run(m.name, config, arch);

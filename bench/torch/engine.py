@@ -61,6 +61,39 @@ def resnet18(outputs, width):
     return nn.Sequential(*layers)
 
 
+class VitBlock(nn.Module):
+    # Pre-norm: x + attn(ln(x)), then x + mlp(ln(x)); as supple's transformerBlocks (src/nn/models/vit.ts).
+    def __init__(self, width, heads, hidden):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width)
+        self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.ln2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, hidden), nn.GELU(), nn.Linear(hidden, width))
+
+    def forward(self, x):
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.mlp(self.ln2(x))
+
+
+class Vit(nn.Module):
+    def __init__(self, outputs, channels=3, image=32, patch=4, width=64, depth=4, heads=4, mlp_ratio=2):
+        super().__init__()
+        tokens = (image // patch) ** 2
+        self.patch = nn.Conv2d(channels, width, patch, patch)
+        self.cls = nn.Parameter(torch.randn(1, 1, width) * 0.02)
+        self.pos = nn.Parameter(torch.randn(1, tokens + 1, width) * 0.02)
+        self.blocks = nn.Sequential(*[VitBlock(width, heads, mlp_ratio * width) for _ in range(depth)])
+        self.ln = nn.LayerNorm(width)
+        self.head = nn.Linear(width, outputs)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+        x = self.ln(self.blocks(x))
+        return self.head(x[:, 0])
+
+
 def workloads(resnet_width):
     return {
         'mlp-small-b1': (lambda: mlp([784, 100, 100, 100, 10]), (784,), 10, 1),
@@ -68,6 +101,7 @@ def workloads(resnet_width):
         'mlp-large-b256': (lambda: mlp([784, 2000, 2000, 2000, 10]), (784,), 10, 256),
         'conv-b128': (lambda: conv_net(10), (3, 32, 32), 10, 128),
         'resnet18-b64': (lambda: resnet18(10, resnet_width), (3, 32, 32), 10, 64),
+        'vit-tiny-b64': (lambda: Vit(10), (3, 32, 32), 10, 64),
     }
 
 

@@ -12,6 +12,8 @@ export const Activation = {
   sigmoid: 4,
   elu: 5,
   swish: 6,
+  /** x * Phi(x) with Phi the standard normal CDF (the exact GELU, PyTorch's default `nn.GELU()`). */
+  gelu: 7,
 } as const;
 /** The name of an elementwise activation kernel (`relu`, `tanh`, ...): a key of {@link Activation}. */
 export type ActivationName = keyof typeof Activation;
@@ -152,6 +154,16 @@ export interface Backend {
   layerNorm(x: FloatArray, rows: number, cols: number, gamma: FloatArray, beta: FloatArray, eps: number, y: FloatArray, mean: FloatArray, invStd: FloatArray): void;
   /** Backward of layerNorm: dx, and the raw dgamma, dbeta (overwritten). */
   layerNormBackward(x: FloatArray, dy: FloatArray, rows: number, cols: number, gamma: FloatArray, mean: FloatArray, invStd: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray): void;
+
+  // --- attention ---
+  /**
+   * Softmax of each row of x [rows, cols] into y (y may alias x). With `causal`, rows come in square blocks of
+   * `cols` rows (the [T, T] scores of one attention head) and row r sees only the columns j <= r mod cols: the others
+   * get y = 0, as a -Infinity mask would give. rows must then be a multiple of cols.
+   */
+  softmaxRows(x: FloatArray, rows: number, cols: number, causal: boolean, y: FloatArray): void;
+  /** Backward of softmaxRows given its output y: dx = y * (dy - sum_j y_j dy_j) per row (dx may alias dy). */
+  softmaxRowsBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, dx: FloatArray): void;
 
   // --- losses ---
   /**

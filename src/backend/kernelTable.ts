@@ -79,7 +79,7 @@ function linearSizes(kernel: string, n: number, outFeatures: number, inFeatures:
 }
 
 function checkKind(kind: ActivationCode): void {
-  if (!(Number.isInteger(kind) && kind >= Activation.identity && kind <= Activation.swish)) throw new Error(`activation: unknown kind ${kind as number}`);
+  if (!(Number.isInteger(kind) && kind >= Activation.identity && kind <= Activation.gelu)) throw new Error(`activation: unknown kind ${kind as number}`);
 }
 
 function convChecks(kernel: string, x: FloatArray, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, cols: FloatArray): void {
@@ -367,6 +367,27 @@ export const kernelTable = {
       checkLength('layerNormBackward', 'invStd', invStd, rows);
       checkLength('layerNormBackward', 'dgamma', dgamma, cols);
       checkLength('layerNormBackward', 'dbeta', dbeta, cols);
+    },
+  },
+
+  // --- attention ---
+  softmaxRows: {
+    args: ['x:arr', 'rows:size', 'cols:size', 'causal:flag', 'y:arr'],
+    check(x, rows, cols, causal, y) {
+      checkBatch('softmaxRows', rows);
+      if (cols < 1) throw new Error(`softmaxRows: cols = ${cols} must be at least 1`);
+      if (causal && rows % cols !== 0) throw new Error(`softmaxRows: causal rows = ${rows} must be a multiple of cols = ${cols} (square blocks)`);
+      checkLength('softmaxRows', 'x', x, rows * cols);
+      checkLength('softmaxRows', 'y', y, rows * cols);
+    },
+  },
+  softmaxRowsBackward: {
+    args: ['y:arr', 'dy:arr', 'rows:size', 'cols:size', 'dx:arr'],
+    check(y, dy, rows, cols, dx) {
+      checkBatch('softmaxRowsBackward', rows);
+      checkLength('softmaxRowsBackward', 'y', y, rows * cols);
+      checkLength('softmaxRowsBackward', 'dy', dy, rows * cols);
+      checkLength('softmaxRowsBackward', 'dx', dx, rows * cols);
     },
   },
 

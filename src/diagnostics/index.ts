@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { Registry } from '../config/Registry.js';
 import type { Diagnostic, TrackerDefinition } from './Diagnostic.js';
 import { approxRank, effectiveRank, stableRank } from './featureRank.js';
+import { gradientCovariance } from './gradientCovariance.js';
 import { gradientNorm, ntkRank } from './gradientStats.js';
+import { hessianMaxEigenvalue } from './hessianMaxEigenvalue.js';
+import { hessianTrace } from './hessianTrace.js';
 import { plasticityProbe } from './plasticityProbe.js';
 import { deadFraction, dormantFraction, featureNorm, inactiveFraction, linearFraction } from './unitActivity.js';
 import { updateSize } from './updateSize.js';
@@ -73,6 +76,9 @@ for (const d of [
   updateSize,
   plasticityProbe,
   ntkRank,
+  hessianMaxEigenvalue,
+  hessianTrace,
+  gradientCovariance,
 ] as ProbeDefinition[]) {
   registerDiagnostic(d);
 }
@@ -81,7 +87,9 @@ for (const d of [
  * The probes of a run unless it says otherwise: what Dohare et al. and Sokar et al. plot that one evaluation-mode
  * forward pass over the probe batch can tell, plus weight statistics. Left out because they cost: gradientNorm (a
  * forward and backward pass over the probe batch, ~3x the rest on an MLP), updateSize (passes over the weights
- * at every step), plasticity (trains copies of the network), ntkRank (a backward pass per example and output).
+ * at every step), plasticity (trains copies of the network), ntkRank (a backward pass per example and output), hessianMaxEigenvalue
+ * and hessianTrace (2 gradient evaluations per Hessian-vector product, tens of products), gradientCovariance (a
+ * backward pass per example).
  */
 export const defaultDiagnostics: readonly string[] = [
   'deadFraction',

@@ -34,7 +34,7 @@ export interface GroupSummary {
   readonly maxPre: Float64Array;
   /**
    * Largest distance of the unit's activations from the nearest extreme of its nonlinearity (ReLU: 0; tanh:
-   * -1, 1; sigmoid: 0, 1; ELU: -alpha; Swish: 0); null when the nonlinearity has no such extreme.
+   * -1, 1; sigmoid: 0, 1; ELU: -alpha; Swish, GELU: 0); null when the nonlinearity has no such extreme.
    */
   readonly maxDistance: Float64Array | null;
   /** Mean over examples of the L2 norm of the group's whole feature vector. */
@@ -64,6 +64,7 @@ function distanceOf(g: UnitGroup): ((v: number) => number) | null {
     case 'relu':
     case 'crelu':
     case 'swish':
+    case 'gelu':
       return Math.abs;
     case 'tanh':
       return (v) => 1 - Math.abs(v);
@@ -81,7 +82,8 @@ function distanceOf(g: UnitGroup): ((v: number) => number) | null {
 /** Equal chunks of at most `max` examples (so that few batch sizes meet the layers' buffer caches). */
 export function chunkSize(model: Model, n: number, max = convChunk): number {
   if (!(Number.isInteger(max) && max >= 1)) throw new Error(`diagnostics: chunk = ${max} is not allowed; it is a positive integer`);
-  if (!model.layers.some((l) => l.type === 'conv2d')) return n;
+  // Convolutions' columns and attention's per-head scores grow with the batch.
+  if (!model.layers.some((l) => l.type === 'conv2d' || l.type === 'patch-embed' || l.type === 'attention')) return n;
   return Math.ceil(n / Math.ceil(n / max));
 }
 
@@ -107,46 +109,53 @@ class Accumulator {
     this.maxDistance = this.distance ? new Float64Array(g.size) : null;
   }
 
-  /** Add examples [from, from + count) from the layers' outputs of the last forward. */
+  /**
+   * Add examples [from, from + count) from the layers' outputs of the last forward. A group over tokens has `tokens`
+   * rows per example (laid out [example, token, channel, spatial]); tokens count as positions, as space does for conv.
+   */
   add(from: number, count: number): void {
     const { g, channels } = this;
-    const S = g.spatial, P = g.preSpatial, units = g.size;
+    const S = g.spatial, P = g.preSpatial, units = g.size, tok = g.tokens ?? 1;
     const f = g.features.output?.data, p = g.preActivation.output?.data;
-    if (!f || !p || f.length !== count * channels * S || p.length !== count * units * P) {
-      throw new Error(`diagnostics: unit group ${g.name} has outputs of unexpected size (features ${f?.length}, pre-activation ${p?.length}; ${count} examples, ${units} units x ${g.featuresPerUnit} x ${S}, pre-activation x ${P})`);
+    if (!f || !p || f.length !== count * tok * channels * S || p.length !== count * tok * units * P) {
+      throw new Error(`diagnostics: unit group ${g.name} has outputs of unexpected size (features ${f?.length}, pre-activation ${p?.length}; ${count} examples x ${tok} tokens, ${units} units x ${g.featuresPerUnit} x ${S}, pre-activation x ${P})`);
     }
     const dist = this.distance, maxD = this.maxDistance;
     for (let e = 0; e < count; e++) {
       let sq = 0;
       const row = (from + e) * channels;
       for (let c = 0; c < channels; c++) {
-        const o = (e * channels + c) * S;
         const u = c % units;
         let s = 0, a = 0, nz = 0, d = maxD ? maxD[u]! : 0;
-        for (let k = 0; k < S; k++) {
-          const v = f[o + k]!;
-          s += v;
-          a += Math.abs(v);
-          if (v !== 0) nz++;
-          sq += v * v;
-          if (dist) {
-            const x = dist(v);
-            if (!(x <= d)) d = x; // NaN is as far as can be
+        for (let t = 0; t < tok; t++) {
+          const o = ((e * tok + t) * channels + c) * S;
+          for (let k = 0; k < S; k++) {
+            const v = f[o + k]!;
+            s += v;
+            a += Math.abs(v);
+            if (v !== 0) nz++;
+            sq += v * v;
+            if (dist) {
+              const x = dist(v);
+              if (!(x <= d)) d = x; // NaN is as far as can be
+            }
           }
         }
-        this.rankMatrix[row + c] = s / S;
+        this.rankMatrix[row + c] = s / (S * tok);
         this.sumAbs[c]! += a;
         this.nonzero[c]! += nz;
         if (maxD) maxD[u] = d;
       }
       this.normSum += Math.sqrt(sq);
       for (let u = 0; u < units; u++) {
-        const o = (e * units + u) * P;
         let lo = this.minPre[u]!, hi = this.maxPre[u]!;
-        for (let k = 0; k < P; k++) {
-          const v = p[o + k]!;
-          if (!(v >= lo)) lo = v; // NaN counts as the minimum: a unit with NaN is not linear
-          if (v > hi) hi = v;
+        for (let t = 0; t < tok; t++) {
+          const o = ((e * tok + t) * units + u) * P;
+          for (let k = 0; k < P; k++) {
+            const v = p[o + k]!;
+            if (!(v >= lo)) lo = v; // NaN counts as the minimum: a unit with NaN is not linear
+            if (v > hi) hi = v;
+          }
         }
         this.minPre[u] = lo;
         this.maxPre[u] = hi;
@@ -164,8 +173,9 @@ class Accumulator {
         s += this.sumAbs[c]!;
         nz += this.nonzero[c]!;
       }
-      meanAbs[u] = s / (n * g.spatial * g.featuresPerUnit);
-      activeShare[u] = nz / (n * g.spatial * g.featuresPerUnit);
+      const values = n * (g.tokens ?? 1) * g.spatial * g.featuresPerUnit;
+      meanAbs[u] = s / values;
+      activeShare[u] = nz / values;
     }
     return {
       n,

@@ -16,8 +16,8 @@ import { groupSummary } from './probeFeatures.js';
  * (identity, unknown layers). ReLU and CReLU: the activation is exactly 0 (Dohare et al.; CReLU: both of the
  * unit's features). LeakyReLU never outputs exactly 0; its dead units are those whose pre-activation is <= 0 on
  * every input (the ReLU part is exactly 0). Saturating nonlinearities: within eps of an extreme (tanh: -1 or 1;
- * sigmoid: 0 or 1; ELU: its floor -alpha; Swish: 0, which it approaches for large negative inputs); a unit whose
- * inputs land at either extreme passes no gradient.
+ * sigmoid: 0 or 1; ELU: its floor -alpha; Swish and GELU: 0, which they approach for large negative inputs); a unit
+ * whose inputs land at either extreme passes no gradient. Attention heads have no nonlinearity: no notion of dead.
  */
 export function deadUnits(ctx: DiagnosticContext, g: UnitGroup, eps: number): Uint8Array | null {
   const s = groupSummary(ctx, g);

@@ -31,12 +31,12 @@ export const rlPresetList: Preset[] = [
   },
   {
     name: 'cleanrl-ppo-ant',
-    description: "Ant-v3 with CleanRL ppo_continuous_action.py's defaults: 1 env x 2048 steps, lr 3e-4 annealed, 32 minibatches, 10 epochs, ent 0, observation and reward normalization, 1M steps",
+    description: "Ant-v4 (Ant-v3 without contact forces: 27-value observation, no contact cost) with CleanRL ppo_continuous_action.py's defaults: 1 env x 2048 steps, lr 3e-4 annealed, 32 minibatches, 10 epochs, ent 0, one gradient-norm clip (0.5) over both nets, observation and reward normalization, 1M steps",
     paper: CLEANRL,
     scale: 'full',
     benchmark: 'ant',
     methods: ['bp'],
-    set: {},
+    set: { useContactForces: false },
   },
   {
     name: 'dohare-slippery-ant',

@@ -35,6 +35,16 @@ test('RL config: preset, condition and --set keys routed to benchmark, agent and
   assert.deepEqual([tuned.agent.adamB1, tuned.agent.adamB2, tuned.benchmark.steps], [0.99, 0.99, 20_000_000]);
   const cp = resolveRlRunConfig({ preset: 'cleanrl-ppo-cartpole' }, cat, '0');
   assert.deepEqual([cp.benchmark.envs, cp.agent.numSteps, cp.agent.lr, cp.agent.annealLr, cp.agent.numMinibatches, cp.agent.updateEpochs, cp.agent.entCoef, cp.benchmark.steps], [4, 128, 2.5e-4, true, 4, 4, 0.01, 500_000]);
+  // CleanRL's ppo_continuous_action.py on Ant-v4: no contact forces (Gymnasium's use_contact_forces=False), its Args defaults.
+  const ant = resolveRlRunConfig({ preset: 'cleanrl-ppo-ant' }, cat, '0');
+  assert.equal(ant.benchmark.useContactForces, false);
+  assert.deepEqual(cat.rlBenchmarks.get('ant').env({ ...ant.benchmark }).options, { useContactForces: false });
+  const a = ant.agent;
+  assert.deepEqual(
+    [a.hidden, a.activation, a.init, a.lr, a.annealLr, a.adamEps, a.numSteps, a.numMinibatches, a.updateEpochs, a.gamma, a.gaeLambda, a.clipCoef, a.clipVloss, a.entCoef, a.vfCoef, a.maxGradNorm, a.normAdv, a.targetKl, a.initialLogStd],
+    [[64, 64], 'tanh', 'orthogonal', 3e-4, true, 1e-5, 2048, 32, 10, 0.99, 0.95, 0.2, true, 0, 0.5, 0.5, true, null, 0],
+  );
+  assert.deepEqual([ant.benchmark.envs, ant.benchmark.steps], [1, 1_000_000]);
   assert.throws(() => resolveRlRunConfig({ benchmark: 'cartpole', set: { 'agent.lr': -1, stpes: 3 } }, cat, '0'), (e: Error) => /agent: lr = -1/.test(e.message) && /'stpes' is not a setting of an RL run/.test(e.message));
 });
 

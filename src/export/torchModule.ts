@@ -28,6 +28,8 @@ function torchLayer(l: Layer): string | null {
       return 'nn.Sigmoid()';
     case 'swish':
       return 'nn.SiLU()';
+    case 'gelu':
+      return 'nn.GELU()';
     case 'identity':
       return 'nn.Identity()';
     case 'leakyRelu':

@@ -6,6 +6,7 @@ import type { Param } from '../nn/Param.js';
 import type { Loss, LossValue } from '../losses/Loss.js';
 import { applyUpdates, type Affine, type StepClock, type Transform } from '../optim/Transform.js';
 import { BatchCache } from '../nn/BatchCache.js';
+import type { AuxiliaryLoss } from './AuxiliaryLoss.js';
 import type { LinearRegularizer } from './LinearRegularizer.js';
 
 /**
@@ -33,9 +34,9 @@ export interface LearnerOptions {
  */
 export class Learner {
   readonly model: Model;
-  readonly optimizer: Transform;
   readonly loss: Loss;
-  readonly optState: unknown;
+  private opt: Transform;
+  private state: unknown;
   /** Updates done so far. */
   step = 0;
   /** The update count when the current task began (per-task schedules restart there). */
@@ -43,6 +44,8 @@ export class Learner {
   /** The epoch within the current task (set by the training loop; 'epochs' schedules read it). */
   epoch = 0;
   private readonly regs: LinearRegularizer[] = [];
+  private readonly aux: AuxiliaryLoss[] = [];
+  private auxSink: AccumulatingSink | null = null;
   private gradientsRequired = false;
   private readonly fuseMode: 'auto' | 'never';
   private readonly gradSink: GradientSink;
@@ -54,10 +57,10 @@ export class Learner {
 
   constructor(opts: LearnerOptions) {
     this.model = opts.model;
-    this.optimizer = opts.optimizer;
     this.loss = opts.loss;
     this.fuseMode = opts.fuse ?? 'auto';
-    this.optState = opts.optimizer.init(this.model.params, this.model.backend);
+    this.opt = opts.optimizer;
+    this.state = opts.optimizer.init(this.model.params, this.model.backend);
     this.gradSink = new GradientSink(this.model.params);
     this.fusedSink = new FusedSink(this.model.params);
     const backend = this.model.backend;
@@ -70,6 +73,27 @@ export class Learner {
     );
   }
 
+  /** The optimizer (a gradient transform), as given or as a method wrapped it. */
+  get optimizer(): Transform {
+    return this.opt;
+  }
+
+  /** The optimizer's state (checkpointed; edits reset its parameter-shaped slots). */
+  get optState(): unknown {
+    return this.state;
+  }
+
+  /**
+   * Replaces the optimizer by wrap(optimizer), with fresh state: for methods that change the update rule itself
+   * (UPGD gates and perturbs the gradient before it, TRAC scales what it does). Only before the first update,
+   * so no optimizer state is lost; methods call it when they are created.
+   */
+  wrapOptimizer(wrap: (inner: Transform) => Transform): void {
+    if (this.step !== 0) throw new Error(`learner: the optimizer can be wrapped only before the first update (now at update ${this.step})`);
+    this.opt = wrap(this.opt);
+    this.state = this.opt.init(this.model.params, this.model.backend);
+  }
+
   /** The linear regularizers applied at every step, in the order they were added. */
   get regularizers(): readonly LinearRegularizer[] {
     return this.regs;
@@ -79,6 +103,11 @@ export class Learner {
   addRegularizer(r: LinearRegularizer): void {
     if (!(Number.isFinite(r.coef) && r.coef >= 0)) throw new Error(`learner: a regularizer's coef = ${r.coef} is not allowed: a finite number >= 0`);
     this.regs.push(r);
+  }
+
+  /** Adds an auxiliary objective to every following step (its gradient joins the main one before the optimizer; no fused SGD). */
+  addAuxiliaryLoss(a: AuxiliaryLoss): void {
+    this.aux.push(a);
   }
 
   /** Something reads param.grad after each step (a method's utility): from now on gradients are materialized (no fused SGD). */
@@ -98,7 +127,7 @@ export class Learner {
 
   /** True when the next step applies the optimizer inside backward. */
   get fused(): boolean {
-    return this.fuseMode === 'auto' && !this.gradientsRequired && this.optimizer.affine !== undefined;
+    return this.fuseMode === 'auto' && !this.gradientsRequired && this.aux.length === 0 && this.optimizer.affine !== undefined;
   }
 
   /**
@@ -122,6 +151,10 @@ export class Learner {
       this.fusedSink.applyAnchors(backend, this.regs);
     } else {
       model.backward(dOut, this.gradSink);
+      if (this.aux.length) {
+        this.auxSink ??= new AccumulatingSink();
+        for (const a of this.aux) a.backward(x, this.auxSink);
+      }
       const params = model.params;
       for (const r of this.regs) {
         for (let i = 0; i < params.length; i++) {
@@ -176,6 +209,18 @@ class GradientSink implements GradSink {
     // Parameters added after construction (plasticity injection) get their target on first use.
     const t = (this.targets[p.index] ??= { buf: p.grad, alpha: 1, beta: 0 });
     t.buf = p.grad;
+    return t;
+  }
+}
+
+/** Gradients added to param.grad (an auxiliary loss's, after the main backward wrote it). */
+class AccumulatingSink implements GradSink {
+  private readonly targets = new Map<Param, GradTarget>();
+  target(p: Param): GradTarget | null {
+    if (!p.trainable) return null;
+    let t = this.targets.get(p);
+    if (!t) this.targets.set(p, (t = { buf: p.grad, alpha: 1, beta: 1 }));
+    t.buf = p.grad; // a grown head has new arrays
     return t;
   }
 }

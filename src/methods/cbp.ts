@@ -210,8 +210,20 @@ export const cbp: Method<typeof cbpSchema> = {
       } else {
         // adaptable: mean |h - mean h| times mean |outgoing weights|, over mean |incoming weights|.
         const wp = g.producer.weight;
-        const rowSize = wp.data.length / C;
-        backend.rowSumsAbs(wp.data, C, rowSize, p.rowSum!);
+        let rowSize = wp.data.length / C;
+        if (g.incomingRows) {
+          // Units own row ranges (attention heads: query, key and value rows): sum |w| over each unit's ranges.
+          const rs = wp.data.length / wp.shape[0]!;
+          for (let i = 0; i < C; i++) {
+            let sum = 0, count = 0;
+            for (const [start, rows] of g.incomingRows(i)) {
+              for (let j = start * rs; j < (start + rows) * rs; j++) sum += Math.abs(wp.data[j]!);
+              count += rows * rs;
+            }
+            p.rowSum![i] = sum;
+            rowSize = count;
+          }
+        } else backend.rowSumsAbs(wp.data, C, rowSize, p.rowSum!);
         const d = p.deviation!, x = r.data, mh = p.corrected;
         d.fill(0);
         for (let e = 0; e < n; e++) {

@@ -10,18 +10,23 @@ import { bp } from './bp.js';
 import { cbp } from './cbp.js';
 import { dash } from './dash.js';
 import { fullReset } from './fullReset.js';
+import { hareTortoise } from './hareTortoise.js';
 import { headReset } from './headReset.js';
+import { infer } from './infer.js';
 import { l2 } from './l2.js';
 import { l2Init } from './l2Init.js';
 import { plasticityInjection } from './plasticityInjection.js';
 import { redo } from './redo.js';
 import { shrinkPerturb } from './shrinkPerturb.js';
+import { trac } from './trac.js';
+import { upgd } from './upgd.js';
+import { weightClipping } from './weightClipping.js';
 
 /** The plasticity methods: one file each, plus one line here. */
 export const methodRegistry = new Registry<Method>('method', {
   namePattern: { pattern: /^[a-z][a-z0-9-]*$/, description: "lowercase letters, digits and '-'" },
 });
-for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection] as Method[]) methodRegistry.register(m);
+for (const m of [bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd, infer, trac] as Method[]) methodRegistry.register(m);
 
 /** Adds a method to the registry; a name can be registered once. */
 export function registerMethod(m: Method): void {
@@ -92,4 +97,4 @@ export function createMethods(configs: readonly MethodConfig[], setup: MethodSet
   });
 }
 
-export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection };
+export { bp, cbp, redo, shrinkPerturb, l2, l2Init, headReset, fullReset, dash, plasticityInjection, weightClipping, hareTortoise, upgd, infer, trac };

@@ -13,7 +13,8 @@ export type Edit =
   | ResetOptimizer
   | ScaleBlocks
   | ResetBuffers
-  | InjectHead;
+  | InjectHead
+  | ClipParams;
 
 /**
  * Reinitialize units of a group: incoming weights redrawn from the init distribution, bias 0, normalization
@@ -118,6 +119,20 @@ export interface InjectHead {
   readonly layers: number;
   /** Stop the gradient through h'' (default true, the published method); false: it flows back through all three. */
   readonly detachCopy?: boolean;
+  readonly reason?: string;
+}
+
+/**
+ * Clamp every value of the named parameters to [-bounds[j], bounds[j]] (weight clipping, Elsayed et al. 2024).
+ * Optimizer slots are left as they are (the reference code clips after the optimizer's step, nothing else).
+ */
+export interface ClipParams {
+  readonly kind: 'clipParams';
+  readonly params: readonly string[];
+  /** One bound per named parameter, >= 0. */
+  readonly bounds: readonly number[];
+  /** Applied after every update: counted by its method, not logged line by line. */
+  readonly routine?: boolean;
   readonly reason?: string;
 }
 

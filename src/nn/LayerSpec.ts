@@ -18,7 +18,31 @@ export type LayerSpec =
   | { readonly type: 'activation'; readonly fn: ActivationName; readonly param?: number; readonly name?: string }
   | { readonly type: 'crelu'; readonly name?: string }
   | { readonly type: 'sequential'; readonly layers: readonly LayerSpec[]; readonly name?: string }
-  | { readonly type: 'residual'; readonly main: readonly LayerSpec[]; readonly shortcut?: readonly LayerSpec[]; readonly name?: string };
+  | { readonly type: 'residual'; readonly main: readonly LayerSpec[]; readonly shortcut?: readonly LayerSpec[]; readonly name?: string }
+  | { readonly type: 'tokenwise'; readonly layers: readonly LayerSpec[]; readonly name?: string }
+  | AttentionSpec
+  | { readonly type: 'position-embedding'; readonly kind: 'learned' | 'sinusoidal'; readonly name?: string }
+  | PatchEmbedSpec
+  | { readonly type: 'class-token'; readonly name?: string }
+  | { readonly type: 'token-pool'; readonly mode: 'cls' | 'last' | 'mean'; readonly name?: string };
+
+/** Multi-head self-attention over tokens [T, D] (heads must divide D); causal: a token attends to itself and earlier ones. */
+export interface AttentionSpec {
+  readonly type: 'attention';
+  readonly heads: number;
+  readonly causal?: boolean;
+  /** Biases on the projections (default true, as PyTorch). */
+  readonly bias?: boolean;
+  readonly name?: string;
+}
+
+/** Images [C, H, W] to tokens [(H/p)(W/p), out]: p x p patches, each projected to `out` features. */
+export interface PatchEmbedSpec extends InitOptions {
+  readonly type: 'patch-embed';
+  readonly patch: number;
+  readonly out: number;
+  readonly name?: string;
+}
 
 /** How a weight is initialized: a scheme, and for Kaiming/Xavier the gain (a nonlinearity's name or a number). */
 export interface InitOptions {
@@ -99,6 +123,18 @@ export const relu = (): LayerSpec => activation('relu');
 export const crelu = (): LayerSpec => ({ type: 'crelu' });
 /** Runs `layers` in order as one layer; their names are scoped under the sequential's name. */
 export const sequential = (...layers: LayerSpec[]): LayerSpec => ({ type: 'sequential', layers });
+/** Layers applied to each token of [T, D] on its own (LayerNorm, the MLP of a transformer block). */
+export const tokenwise = (...layers: LayerSpec[]): LayerSpec => ({ type: 'tokenwise', layers });
+/** Multi-head self-attention over tokens [T, D] with `heads` heads (dividing D); causal on request. */
+export const attention = (heads: number, opts: Omit<AttentionSpec, 'type' | 'heads'> = {}): LayerSpec => ({ type: 'attention', heads, ...opts });
+/** Adds a learned or sinusoidal [T, D] position table to tokens [T, D]. */
+export const positionEmbedding = (kind: 'learned' | 'sinusoidal'): LayerSpec => ({ type: 'position-embedding', kind });
+/** Images [C, H, W] to tokens [(H/p)(W/p), out]: non-overlapping p x p patches, each projected to `out` features. */
+export const patchEmbed = (patch: number, out: number, opts: Omit<PatchEmbedSpec, 'type' | 'patch' | 'out'> = {}): LayerSpec => ({ type: 'patch-embed', patch, out, ...opts });
+/** Prepends a learned class token: [T, D] -> [T + 1, D]. */
+export const classToken = (): LayerSpec => ({ type: 'class-token' });
+/** [T, D] -> [D]: the first token ('cls'), the last ('last') or the mean over tokens ('mean'). */
+export const tokenPool = (mode: 'cls' | 'last' | 'mean'): LayerSpec => ({ type: 'token-pool', mode });
 /**
  * A residual block y = main(x) + shortcut(x), each branch a chain of layers; without a shortcut the input is added
  * back unchanged.

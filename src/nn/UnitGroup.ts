@@ -3,6 +3,7 @@ import type { Param, StateBuffer } from './Param.js';
 import type { Linear } from './layers/Linear.js';
 import type { Conv2d } from './layers/Conv2d.js';
 import type { Residual } from './layers/Residual.js';
+import type { MultiHeadAttention } from './layers/MultiHeadAttention.js';
 
 /**
  * The hidden units between two layers, and everywhere a unit lives:
@@ -21,6 +22,12 @@ import type { Residual } from './layers/Residual.js';
  * shortcut's own 1x1 conv and BatchNorm, when present, are left alone, as lop/algos/res_gnt.py leaves the
  * downsample layers); their consumers are every layer that reads the block output: the next block's first conv
  * and its shortcut conv when it has one (an identity shortcut carries the value on with no weight to zero).
+ *
+ * Transformers: the hidden units of a block's MLP are a dense group whose examples are tokens (`tokens` = T per
+ * example); the heads of an attention layer are a group of H units, head h owning rows [h dh, (h+1) dh) of the query,
+ * key and value blocks of the input projection (`incomingRows`) and columns [h dh, (h+1) dh) of the output projection
+ * (`outgoing`); its dh output values per token are the unit's features (`spatial` = dh). Residual-stream channels are
+ * not units: every block reads and writes each of them, so no row or column belongs to one.
  */
 export interface UnitGroup {
   /** h1, h2, ... in the order of the network. */
@@ -57,6 +64,18 @@ export interface UnitGroup {
    * penultimate features in place of the last block's output.
    */
   readonly viewOf: string | null;
+  /**
+   * Row ranges [start, count) of the producer's weight (and entries of its bias) that are unit i's incoming weights;
+   * absent: row i alone. An attention head has three (its query, key and value rows).
+   */
+  readonly incomingRows?: (unit: number) => ReadonlyArray<readonly [number, number]>;
+  /** Rows per example in the features' output (tokens of a sequence, which count as positions); absent: 1. */
+  readonly tokens?: number;
+}
+
+/** The incoming row ranges of unit i (row i alone unless the group says otherwise). */
+export function incomingRowsOf(g: UnitGroup, unit: number): ReadonlyArray<readonly [number, number]> {
+  return g.incomingRows ? g.incomingRows(unit) : [[unit, 1]];
 }
 
 /** A layer that reads a group's units, and the column ranges of its weight (as [out, inFeatures]) that read unit i. */
@@ -119,22 +138,56 @@ interface Draft {
   pooled: Omit<UnitGroup, 'name'> | null;
 }
 
-function scan(chain: Chain, out: Draft[]): void {
+function scan(chain: Chain, out: Draft[], tokens = 1): void {
   const layers = chain.layers;
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
     if (l.type === 'residual') {
-      scan({ layers: l.children[0]!.children, up: { chain, index: i } }, out);
+      scan({ layers: l.children[0]!.children, up: { chain, index: i } }, out, tokens);
       continue;
     }
     if (l.type === 'sequential') {
-      scan({ layers: l.children, up: null }, out);
+      scan({ layers: l.children, up: null }, out, tokens);
+      continue;
+    }
+    if (l.type === 'tokenwise') {
+      // Per-token layers: ordinary groups whose examples are the tokens.
+      scan({ layers: l.children, up: null }, out, l.inShape[0]!);
+      continue;
+    }
+    if (l.type === 'attention') {
+      out.push({ group: headGroup(l as MultiHeadAttention), pooled: null });
       continue;
     }
     if (l.type !== 'linear' && l.type !== 'conv2d') continue;
     const g = follow(chain, i);
-    if (g) out.push(g);
+    if (g) out.push(tokens === 1 ? g : { group: { ...g.group, tokens }, pooled: g.pooled && { ...g.pooled, tokens } });
   }
+}
+
+/** The heads of an attention layer as a unit group (see UnitGroup). */
+function headGroup(a: MultiHeadAttention): Omit<UnitGroup, 'name'> {
+  const dh = a.headDim, d = a.width;
+  const outgoing = (u: number): ReadonlyArray<readonly [number, number]> => [[u * dh, dh]];
+  return {
+    kind: 'dense',
+    size: a.heads,
+    producer: a.qkv,
+    norms: [],
+    features: a.headsLayer,
+    activation: a.headsLayer,
+    preActivation: a.headsLayer,
+    preSpatial: dh,
+    featuresPerUnit: 1,
+    spatial: dh,
+    consumer: a.proj,
+    outgoing,
+    consumers: [{ layer: a.proj, outgoing }],
+    residual: null,
+    viewOf: null,
+    incomingRows: (u) => [[u * dh, dh], [d + u * dh, dh], [2 * d + u * dh, dh]],
+    tokens: a.tokens,
+  };
 }
 
 /** Columns of `consumer` that read unit i of `channels` units (x `copies` features) laid out in blocks of `block`. */

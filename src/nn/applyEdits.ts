@@ -7,7 +7,7 @@ import { injectHead } from './injectHead.js';
 import type { Model } from './Model.js';
 import type { Param } from './Param.js';
 import { collectSlots, type ParamSlots, type UnitSlots } from './Slots.js';
-import type { UnitGroup } from './UnitGroup.js';
+import { incomingRowsOf, type UnitGroup } from './UnitGroup.js';
 
 /** What edits act on: the model and every state tree holding parameter- or unit-shaped slots. */
 export interface EditTarget {
@@ -134,6 +134,22 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         records.push({ kind: e.kind, params: added.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
+      case 'clipParams': {
+        if (e.bounds.length !== e.params.length) throw new Error(`clipParams: ${e.bounds.length} bounds for ${e.params.length} parameters`);
+        const ps = e.params.map((n) => model.param(n));
+        ps.forEach((p, k) => {
+          const b = e.bounds[k]!;
+          if (!(b >= 0)) throw new Error(`clipParams: bound ${b} of '${p.name}' is not allowed: a number >= 0`);
+          const d = p.data;
+          for (let i = 0; i < d.length; i++) {
+            const v = d[i]!;
+            if (v > b) d[i] = b;
+            else if (v < -b) d[i] = -b;
+          }
+        });
+        records.push({ kind: e.kind, params: ps.map((p) => p.name), ...(e.routine ? { routine: true } : {}), ...(e.reason ? { reason: e.reason } : {}) });
+        break;
+      }
       default: {
         const never: never = e;
         throw new Error(`applyEdits: unknown edit ${JSON.stringify(never)}`);
@@ -146,12 +162,15 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
 function reinitUnit(g: UnitGroup, u: number, zeroOut: boolean, slots: { params: ParamSlots[]; units: UnitSlots[] }, rng: Rng): void {
   const w = g.producer.weight;
   const rs = w.data.length / w.shape[0]!;
-  drawInit(w.init, rng, w.data, u * rs, (u + 1) * rs);
-  for (const s of slots.params) resetSlot(s, w, u * rs, (u + 1) * rs);
   const b = g.producer.bias;
-  if (b) {
-    b.data[u] = 0;
-    for (const s of slots.params) resetSlot(s, b, u, u + 1);
+  // Row u, or the unit's row ranges (an attention head: its query, key and value rows).
+  for (const [start, count] of incomingRowsOf(g, u)) {
+    drawInit(w.init, rng, w.data, start * rs, (start + count) * rs);
+    for (const s of slots.params) resetSlot(s, w, start * rs, (start + count) * rs);
+    if (b) {
+      b.data.fill(0, start, start + count);
+      for (const s of slots.params) resetSlot(s, b, start, start + count);
+    }
   }
   for (const n of g.norms) {
     for (const p of n.params) {

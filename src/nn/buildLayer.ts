@@ -18,6 +18,12 @@ import { SpectralConv2d, SpectralLinear, spectralNormDefaults, type SpectralNorm
 import type { SpectralNormSpec } from './LayerSpec.js';
 import { Residual } from './layers/Residual.js';
 import { Sequential } from './layers/Sequential.js';
+import { ClassToken } from './layers/ClassToken.js';
+import { MultiHeadAttention } from './layers/MultiHeadAttention.js';
+import { PatchEmbed } from './layers/PatchEmbed.js';
+import { PositionEmbedding } from './layers/PositionEmbedding.js';
+import { TokenPool } from './layers/TokenPool.js';
+import { Tokenwise } from './layers/Tokenwise.js';
 
 const prefixes: Record<LayerSpec['type'], string> = {
   linear: 'fc',
@@ -33,6 +39,12 @@ const prefixes: Record<LayerSpec['type'], string> = {
   crelu: 'crelu',
   sequential: 'seq',
   residual: 'block',
+  tokenwise: 'tok',
+  attention: 'attn',
+  'position-embedding': 'pos',
+  'patch-embed': 'patch',
+  'class-token': 'cls',
+  'token-pool': 'tokpool',
 };
 
 /** Generates layer names per type within a scope: fc1, fc2, conv1, block1.conv1 ... */
@@ -139,6 +151,24 @@ function build(spec: LayerSpec, inShape: readonly number[], ctx: BuildContext, s
       const shortcut = spec.shortcut && spec.shortcut.length > 0 ? new Sequential(`${name}.shortcut`, chain(spec.shortcut, inShape, sub, inner.sub('shortcut')), inShape) : null;
       return new Residual(name, main, shortcut, backend);
     }
+    case 'tokenwise': {
+      if (inShape.length !== 2) throw new Error(`${name} (tokenwise): input must be [tokens, features] per example, got [${inShape.join(', ')}]`);
+      return new Tokenwise(name, inShape, chain(spec.layers, [inShape[1]!], { backend, rng }, scope.child(name)));
+    }
+    case 'attention':
+      return new MultiHeadAttention(name, inShape, spec.heads, spec.causal ?? false, spec.bias ?? true, backend, rng);
+    case 'position-embedding':
+      return new PositionEmbedding(name, inShape, spec.kind, backend, rng);
+    case 'patch-embed': {
+      const p = positiveInt(spec.patch, `${name}.patch`);
+      const out = positiveInt(spec.out, `${name}.out`);
+      const inits = initsFor(spec, (inShape[0] ?? 1) * p * p, out * p * p);
+      return new PatchEmbed(name, inShape, p, out, inits, backend, rng);
+    }
+    case 'class-token':
+      return new ClassToken(name, inShape, backend, rng);
+    case 'token-pool':
+      return new TokenPool(name, inShape, spec.mode, backend);
   }
 }
 

@@ -77,6 +77,45 @@ function walk(spec: LayerSpec, inShape: readonly number[], w: Walk): readonly nu
       w.perExample += size(s) + n;
       return s;
     }
+    case 'tokenwise': {
+      // Each token is an example of the inner layers.
+      const [t, d] = inShape as [number, number];
+      const inner: Walk = { params: 0, perExample: 0, scratch: 0 };
+      let s: readonly number[] = [d];
+      for (const l of spec.layers) s = walk(l, s, inner);
+      w.params += inner.params;
+      w.perExample += t * inner.perExample;
+      w.scratch = Math.max(w.scratch, t * inner.scratch);
+      return [t, ...s];
+    }
+    case 'attention': {
+      const [t, d] = inShape as [number, number];
+      const bias = spec.bias === false ? 0 : 4 * d;
+      w.params += 4 * d * d + bias;
+      // qkv, its regrouped copy and their gradients; probabilities and their gradient; heads, outputs, gradients.
+      w.perExample += 18 * t * d + 2 * spec.heads * t * t;
+      return inShape;
+    }
+    case 'position-embedding':
+      if (spec.kind === 'learned') w.params += n;
+      w.perExample += n;
+      return inShape;
+    case 'patch-embed': {
+      const [c, h, wd] = inShape as [number, number, number];
+      const p = spec.patch, t = (h / p) * (wd / p);
+      w.params += spec.out * c * p * p + spec.out;
+      w.perExample += 2 * c * p * p * t + spec.out * t + n;
+      return [t, spec.out];
+    }
+    case 'class-token': {
+      const [t, d] = inShape as [number, number];
+      w.params += d;
+      w.perExample += (t + 1) * d + n;
+      return [t + 1, d];
+    }
+    case 'token-pool':
+      w.perExample += inShape[1]! + n;
+      return [inShape[1]!];
   }
 }
 

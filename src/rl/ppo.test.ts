@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { getBackend } from '../backend/selectBackend.js';
 import type { EditRecord } from '../nn/Edit.js';
 import { Rng } from '../tensor/Rng.js';
+import { Tensor } from '../tensor/Tensor.js';
 import { makeVectorEnv } from './envs/makeVectorEnv.js';
 import { cleanrlWrappers } from './envs/wrapperConfig.js';
 import { PpoAgent } from './ppo.js';
@@ -89,5 +90,73 @@ test('orthogonal init: rows (wide) or columns (tall) orthonormal, times the gain
         assert.ok(Math.abs(d - (a === b ? 4 : 0)) < 1e-9, `${r}x${c}: <${a}, ${b}> = ${d}`);
       }
     }
+  }
+});
+
+/** A continuous agent on a hand-filled rollout of `T` steps (one env, 3 observations, 2 actions). */
+function handRollout(config: PpoConfig, T: number, seed: number): { agent: PpoAgent; obs: Float64Array[] } {
+  const box = { kind: 'box' as const, shape: [2], low: Float64Array.of(-1, -1), high: Float64Array.of(1, 1) };
+  const agent = new PpoAgent({ config, obsSize: 3, actionSpace: box, numEnvs: 1, backend, rng: Rng.seeded(seed) });
+  const r = Rng.seeded(seed + 100);
+  const obs: Float64Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const o = Float64Array.from({ length: 3 }, () => r.normal());
+    obs.push(o);
+    agent.setDones(t, [0]);
+    agent.act(t, o);
+    agent.record(t, [5 * r.normal()]);
+  }
+  return { agent, obs };
+}
+
+type AdamParts = { parts: [unknown, { m: { arrays: Float32Array[] } }] };
+const moment = (net: { learner: { optState: unknown } }) => (net.learner.optState as AdamParts).parts[1].m.arrays.reduce((s, a) => s + a.reduce((t, x) => t + x * x, 0), 0);
+
+test("one gradient-norm clip over the policy, its log-std and the value net (CleanRL's clip_grad_norm_(agent.parameters()))", () => {
+  const config = ppoSchema.parse({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, hidden: [4], entCoef: 0, maxGradNorm: 0.05, lr: 1e-3 });
+  const { agent } = handRollout(config, 16, 7);
+  const s = agent.update(new Float64Array(1), [0], 0);
+  assert.ok(Math.abs(s.gradNorm - Math.hypot(s.policyGradNorm, s.valueGradNorm)) < 1e-12 * s.gradNorm, 'the norm is over both nets');
+  assert.ok(s.gradNorm > config.maxGradNorm && s.valueGradNorm / s.gradNorm < 0.99 && s.policyGradNorm / s.gradNorm < 0.99, 'a case where clipping acts and both nets count');
+  // Adam's first moment after one step is (1 - beta1) times the clipped gradient: its norm shows the factor applied to each net.
+  const factor = config.maxGradNorm / (s.gradNorm + 1e-6);
+  const v = Math.sqrt(moment(agent.value));
+  const st = agent.getState().logStdAdam!;
+  const p = Math.sqrt(moment(agent.policy) + st.m.reduce((a, x) => a + x * x, 0));
+  assert.ok(Math.abs(v - 0.1 * factor * s.valueGradNorm) < 1e-4 * v, `value net: |m| = ${v}, expected ${0.1 * factor * s.valueGradNorm}`);
+  assert.ok(Math.abs(p - 0.1 * factor * s.policyGradNorm) < 1e-4 * p, `policy and log-std: |m| = ${p}, expected ${0.1 * factor * s.policyGradNorm}`);
+  // Per-net clipping (each to 0.05) would give |m| = 0.1 * 0.05 for each net: not what CleanRL does.
+  assert.ok(Math.abs(v - 0.1 * config.maxGradNorm) > 0.01 * v && Math.abs(p - 0.1 * config.maxGradNorm) > 0.01 * p);
+});
+
+test('continuous actions: sampled N(mean, exp(logStd)), stored unclipped, log-prob summed over the action dims; CleanRL layer_init', () => {
+  const config = ppoSchema.parse({ numSteps: 64, numMinibatches: 1, updateEpochs: 1, hidden: [64, 64], entCoef: 0 });
+  const { agent, obs } = handRollout(config, 64, 11);
+  // act() left each mean in the policy's output for that observation: recompute it, then the Normal's log-density.
+  let outside = 0;
+  for (let t = 0; t < 64; t++) {
+    agent.act(t, obs[t]!);
+    const x = new Tensor(backend.alloc(3), [1, 3]);
+    x.data.set(obs[t]!);
+    const mu = agent.policy.model.forward(x, false).data;
+    let logp = 0;
+    for (let j = 0; j < 2; j++) {
+      const a = agent.actions[t * 2 + j]!, sd = Math.exp(agent.logStd![j]!);
+      if (Math.abs(a) > 1) outside++;
+      logp += -0.5 * ((a - mu[j]!) / sd) ** 2 - Math.log(sd) - 0.5 * Math.log(2 * Math.PI);
+    }
+    assert.ok(Math.abs(agent.logProbs[t]! - logp) < 1e-9, `step ${t}: log-prob ${agent.logProbs[t]} vs ${logp}`);
+  }
+  assert.ok(outside > 0, 'actions outside [-1, 1] are kept as sampled (the env clips them: ClipAction)');
+  assert.deepEqual(Array.from(agent.logStd!), [0, 0], 'log-std starts at 0');
+  // Orthogonal weights: hidden gain sqrt 2, policy head 0.01, value head 1 (Frobenius norm^2 = gain^2 x min(rows, cols)); zero biases.
+  for (const [net, head] of [[agent.policy, 0.01], [agent.value, 1]] as const) {
+    const ws = net.model.params.filter((q) => q.shape.length === 2);
+    ws.forEach((w, i) => {
+      const g = i === ws.length - 1 ? head : Math.SQRT2;
+      const f = Array.from(w.data).reduce((s, x) => s + x * x, 0);
+      assert.ok(Math.abs(f - g * g * Math.min(w.shape[0]!, w.shape[1]!)) < 1e-4 * f, `${net.name} layer ${i}: |W|^2 = ${f}`);
+    });
+    for (const b of net.model.params.filter((q) => q.shape.length === 1)) assert.ok(b.data.every((x) => x === 0));
   }
 });

@@ -14,12 +14,13 @@ import type { WeightInitScheme } from '../nn/init.js';
 import { addDecayedWeights, chain, scaleByAdam } from '../optim/transforms.js';
 import type { Transform } from '../optim/Transform.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
-import { Rng, type RngState } from '../tensor/Rng.js';
+import type { Rng, RngState } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
 import type { Space } from './envs/Env.js';
 import { computeGae, explainedVariance } from './gae.js';
 import { orthogonalInit } from './orthogonalInit.js';
 import type { PpoConfig } from './ppoConfig.js';
+import { jointClipFactor, SplitStep } from './jointStep.js';
 import { CategoricalPolicyLoss, GaussianPolicyLoss, ValueLoss } from './ppoLosses.js';
 
 /** The two networks of the agent, as named in unit groups (`policy/h1`), records and checkpoints. */
@@ -27,9 +28,13 @@ export const NETS = ['policy', 'value'] as const;
 /** 'policy' or 'value': one of {@link NETS}. */
 export type NetName = (typeof NETS)[number];
 
-/** The learning rate the optimizers read (set per rollout: annealing), with the global-norm clipping of one net. */
+/** The learning rate the optimizers read (set per rollout: annealing) and the gradient scale of the joint clipping. */
 interface RateHolder {
   lr: number;
+  /** Factor of the global-norm clipping of the current minibatch (1 when the norm is within the limit). */
+  clipFactor: number;
+  /** The global gradient norm (before clipping) of the current minibatch. */
+  gradNorm: number;
 }
 
 /** -lr from a holder (CleanRL sets optimizer.param_groups[0]['lr'] each iteration). */
@@ -44,25 +49,17 @@ function scaleByHeldRate(h: RateHolder): Transform<Record<string, never>> {
 }
 
 /**
- * torch.nn.utils.clip_grad_norm_ over a net's parameters and `extra` arrays (the policy's log-std, which is
- * not part of the Model): one norm over all, scaled by max / (norm + 1e-6) when above max.
+ * The clipping of clip_grad_norm_ over all the agent's parameters (both nets and the log-std): the factor and
+ * norm are computed by the agent from every gradient of the minibatch (`jointClipFactor`) before any net
+ * steps; this transform applies the factor to one net's updates and keeps the norm in its state.
  */
-function clipWithExtra(maxNorm: number, extra: () => Float64Array | null): Transform<{ lastNorm: number }> {
+function scaleByJointClip(h: RateHolder): Transform<{ lastNorm: number }> {
   return {
-    name: 'clipByGlobalNorm',
+    name: 'clipByGlobalNorm(joint)',
     init: () => ({ lastNorm: 0 }),
     update(updates, s, params, ctx) {
-      let ss = 0;
-      for (let i = 0; i < params.length; i++) if (params[i]!.trainable) ss += ctx.backend.sumSquares(updates[i]!);
-      const e = extra();
-      if (e) for (let i = 0; i < e.length; i++) ss += e[i]! * e[i]!;
-      const norm = Math.sqrt(ss);
-      s.lastNorm = norm;
-      if (norm > maxNorm) {
-        const c = maxNorm / (norm + 1e-6);
-        for (let i = 0; i < params.length; i++) if (params[i]!.trainable) ctx.backend.scale(updates[i]!, c);
-        if (e) for (let i = 0; i < e.length; i++) e[i]! *= c;
-      }
+      s.lastNorm = h.gradNorm;
+      if (h.clipFactor !== 1) for (let i = 0; i < params.length; i++) if (params[i]!.trainable) ctx.backend.scale(updates[i]!, h.clipFactor);
     },
   };
 }
@@ -116,7 +113,9 @@ export interface UpdateStats {
   clipFraction: number;
   explainedVariance: number;
   learningRate: number;
-  /** Gradient norms (before clipping) of the last minibatch. */
+  /** The global gradient norm (both nets and the log-std, before clipping) of the last minibatch: what CleanRL clips. */
+  gradNorm: number;
+  /** Each net's share of it (the policy's with its log-std), before clipping. */
   policyGradNorm: number;
   valueGradNorm: number;
 }
@@ -126,6 +125,8 @@ export interface AgentNet {
   readonly name: NetName;
   readonly model: Model;
   readonly learner: Learner;
+  /** The learner's step in two halves (gradients of both nets first, then one joint clip, then each net's optimizer). */
+  readonly split: SplitStep;
   readonly methods: readonly RunMethod[];
   probes: ProbeRunner | null;
 }
@@ -166,8 +167,9 @@ export interface PpoAgentState {
  * created for each network (their hooks run after each of its updates and at parameter changes of the env),
  * so cbp, ReDo, l2, shrink-perturb act on both unchanged. Unit groups are named `<net>/h<k>`.
  *
- * Differences from CleanRL, by design: gradient-norm clipping is per network (CleanRL clips the joint norm of
- * both: one optimizer); the networks are float32 (CleanRL's are float32 too) and random draws are supple's.
+ * As CleanRL (one optimizer over actor and critic), each minibatch's gradients of both nets and the log-std are
+ * computed first and clipped by their one global norm (maxGradNorm), then each net steps. The networks are
+ * float32 (CleanRL's are float32 too); the random draws are supple's.
  */
 export class PpoAgent {
   readonly config: PpoConfig;
@@ -212,7 +214,7 @@ export class PpoAgent {
     const batch = c.numSteps * opts.numEnvs;
     if (batch % c.numMinibatches !== 0) throw new Error(`ppo: numSteps x envs = ${batch} is not divisible by numMinibatches = ${c.numMinibatches}`);
     const mb = batch / c.numMinibatches;
-    this.rate = { lr: c.lr };
+    this.rate = { lr: c.lr, clipFactor: 1, gradNorm: 0 };
     const lossOpts = { clip: c.clipCoef, entCoef: c.entCoef, normAdv: c.normAdv };
     this.policyLoss = this.discrete ? new CategoricalPolicyLoss(outputs, lossOpts) : new GaussianPolicyLoss(outputs, lossOpts, c.initialLogStd);
     this.valueLoss = new ValueLoss({ clip: c.clipVloss ? c.clipCoef : null, vfCoef: c.vfCoef });
@@ -224,7 +226,7 @@ export class PpoAgent {
     const b = opts.backend;
     this.obsBuf = b.alloc(batch * this.obsSize);
     this.examples = new RolloutExamples(b, this.obsBuf, this.obsSize, mb);
-    const build = (name: NetName, out: number, headGain: number, loss: CategoricalPolicyLoss | GaussianPolicyLoss | ValueLoss, extra: () => Float64Array | null): AgentNet => {
+    const build = (name: NetName, out: number, headGain: number, loss: CategoricalPolicyLoss | GaussianPolicyLoss | ValueLoss): AgentNet => {
       const orth = c.init === 'orthogonal';
       const spec = mlp({ hidden: c.hidden, outputs: out, activation: c.activation, init: orth ? 'kaiming-uniform' : (c.init as WeightInitScheme), biasInit: 'zero' });
       const model = Model.build(spec, { inputShape: [this.obsSize], backend: b, rng: opts.rng.split(`${name}/model`) });
@@ -235,15 +237,16 @@ export class PpoAgent {
         weights.forEach((p, i) => orthogonalInit(p.data, p.shape[0]!, p.shape[1]!, i === weights.length - 1 ? headGain : Math.SQRT2, initRng.split(p.name)));
       }
       model.unitGroups.splice(0, model.unitGroups.length, ...model.unitGroups.map((g) => ({ ...g, name: `${name}/${g.name}` })));
-      const parts: Transform<any>[] = [clipWithExtra(c.maxGradNorm, extra)];
+      // biome-ignore lint/suspicious/noExplicitAny: the parts of a chain have states of different types
+      const parts: Transform<any>[] = [scaleByJointClip(this.rate)];
       if (c.weightDecay > 0) parts.push(addDecayedWeights(c.weightDecay));
       parts.push(scaleByAdam({ b1: c.adamB1, b2: c.adamB2, eps: c.adamEps }), scaleByHeldRate(this.rate));
       const learner = new Learner({ model, optimizer: chain(...parts), loss });
       const methods = createMethods(opts.methods ?? [], { model, learner, backend: b, rng: opts.rng.split(name) }, opts.methodRegistry ?? methodRegistry);
-      return { name, model, learner, methods, probes: null };
+      return { name, model, learner, split: new SplitStep(learner), methods, probes: null };
     };
-    this.policy = build('policy', outputs, 0.01, this.policyLoss, () => logStdGrad);
-    this.value = build('value', 1, 1, this.valueLoss, () => null);
+    this.policy = build('policy', outputs, 0.01, this.policyLoss);
+    this.value = build('value', 1, 1, this.valueLoss);
 
     this.actions = new Float64Array(batch * this.actionSize);
     this.logProbs = new Float64Array(batch);
@@ -367,12 +370,12 @@ export class PpoAgent {
     const idx = this.indices;
     const pt = this.mbPolicyTarget, vt = this.mbValueTarget, W = this.policyLoss.targetWidth;
     const x = this.mbInput.data;
-    let clipSum = 0, clipCount = 0;
+    let clipSum = 0, clipCount = 0, policyNorm = 0, valueNorm = 0;
     const ps = this.policyLoss.stats;
     const batch: Batch = { x: this.mbInput, y: pt };
     const vBatch: Batch = { x: this.mbInput, y: vt };
     const rng = this.minibatchRng;
-    outer: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+    for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
       for (let i = 0; i < B; i++) idx[i] = i;
       rng.shuffle(idx);
       for (let start = 0; start < B; start += M) {
@@ -387,18 +390,27 @@ export class PpoAgent {
           vt[k * 2 + 1] = this.values[r]!;
         }
         this.policy.learner.epoch = epoch;
-        const pl = this.policy.learner.trainStep(this.mbInput, pt);
-        this.stepLogStd();
-        this.afterUpdate(this.policy, batch, pl, task, onProbe);
         this.value.learner.epoch = epoch;
-        const vl = this.value.learner.trainStep(this.mbInput, vt);
+        // CleanRL: loss = pg + vf * v over one agent, backward, clip_grad_norm_(all parameters), step.
+        const pl = this.policy.split.gradients(this.mbInput, pt);
+        const vl = this.value.split.gradients(this.mbInput, vt);
+        const ls = this.logStdGradSumSquares();
+        const pss = this.policy.split.gradSumSquares() + ls, vss = this.value.split.gradSumSquares();
+        const clip = jointClipFactor([pss, vss], c.maxGradNorm);
+        this.rate.clipFactor = clip.factor;
+        this.rate.gradNorm = clip.norm;
+        policyNorm = Math.sqrt(pss);
+        valueNorm = Math.sqrt(vss);
+        this.policy.split.apply();
+        this.stepLogStd(clip.factor);
+        this.afterUpdate(this.policy, batch, pl, task, onProbe);
+        this.value.split.apply();
         this.afterUpdate(this.value, vBatch, vl, task, onProbe);
         clipSum += ps.clipFraction;
         clipCount++;
       }
-      if (c.targetKl !== null && ps.approxKl > c.targetKl) break outer;
+      if (c.targetKl !== null && ps.approxKl > c.targetKl) break;
     }
-    const normOf = (n: AgentNet) => ((n.learner.optState as { parts: [{ lastNorm: number }] }).parts[0].lastNorm);
     return {
       policyLoss: ps.policyLoss,
       valueLoss: this.valueLoss.stats.valueLoss,
@@ -408,8 +420,9 @@ export class PpoAgent {
       clipFraction: clipCount ? clipSum / clipCount : 0,
       explainedVariance: explainedVariance(this.values, this.returns, B),
       learningRate: this.rate.lr,
-      policyGradNorm: normOf(this.policy),
-      valueGradNorm: normOf(this.value),
+      gradNorm: this.rate.gradNorm,
+      policyGradNorm: policyNorm,
+      valueGradNorm: valueNorm,
     };
   }
 
@@ -439,16 +452,27 @@ export class PpoAgent {
     if (probe) onProbe?.(net.name, step, probe);
   }
 
-  /** Adam step of the log-std (torch Adam: L2 decay into the gradient, bias correction, eps outside the sqrt). */
-  private stepLogStd(): void {
+  /** Sum of squares of the log-std's gradient of the last policy minibatch (0 for a discrete policy). */
+  private logStdGradSumSquares(): number {
+    if (!(this.policyLoss instanceof GaussianPolicyLoss)) return 0;
+    let ss = 0;
+    for (const g of this.policyLoss.logStdGrad) ss += g * g;
+    return ss;
+  }
+
+  /**
+   * Adam step of the log-std on its gradient times the joint clipping factor (torch Adam: L2 decay into the
+   * gradient after clipping, bias correction, eps outside the sqrt).
+   */
+  private stepLogStd(clipFactor: number): void {
     const st = this.logStdAdam;
     if (!st || !(this.policyLoss instanceof GaussianPolicyLoss)) return;
     const c = this.config;
     const w = this.policyLoss.logStd, g = this.policyLoss.logStdGrad;
     st.t++;
-    const bc1 = 1 - Math.pow(c.adamB1, st.t), bc2 = 1 - Math.pow(c.adamB2, st.t);
+    const bc1 = 1 - c.adamB1 ** st.t, bc2 = 1 - c.adamB2 ** st.t;
     for (let j = 0; j < w.length; j++) {
-      const gj = g[j]! + c.weightDecay * w[j]!;
+      const gj = g[j]! * clipFactor + c.weightDecay * w[j]!;
       st.m[j] = c.adamB1 * st.m[j]! + (1 - c.adamB1) * gj;
       st.v[j] = c.adamB2 * st.v[j]! + (1 - c.adamB2) * gj * gj;
       w[j]! -= (this.rate.lr * (st.m[j]! / bc1)) / (Math.sqrt(st.v[j]! / bc2) + c.adamEps);

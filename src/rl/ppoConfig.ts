@@ -27,7 +27,7 @@ export const ppoSchema = z.strictObject({
   clipVloss: z.boolean().default(true).describe('clip the value loss around the old values (same coefficient)'),
   entCoef: z.number().min(0).default(0.01).describe('entropy bonus'),
   vfCoef: z.number().min(0).default(0.5).describe('value loss coefficient'),
-  maxGradNorm: z.number().gt(0).default(0.5).describe('gradient-norm clipping, per network (CleanRL clips both nets jointly)'),
+  maxGradNorm: z.number().gt(0).default(0.5).describe('gradient-norm clipping: one global norm over both nets and the log-std (CleanRL)'),
   targetKl: z.number().gt(0).nullable().default(null).describe('stop the epochs of a rollout once approx-KL exceeds this (null: never)'),
   initialLogStd: z.number().default(0).describe('initial log standard deviation of a continuous policy'),
 });

@@ -51,13 +51,18 @@ const cartpole: RlBenchmark<typeof cartpoleSchema> = {
 const antSchema = z.strictObject({
   steps: stepsField(1_000_000),
   envs: z.number().int().min(1).default(1).describe('env copies stepped together'),
+  useContactForces: z
+    .boolean()
+    .default(false)
+    .describe("false: Gymnasium Ant-v4's default, which CleanRL runs (27-value observation, no contact cost); true: Ant-v3 (111 values, contact cost)"),
 });
 
 const ant: RlBenchmark<typeof antSchema> = {
   name: 'ant',
-  description: "gym's Ant-v3 (MuJoCo WebAssembly), stationary; CleanRL ppo_continuous_action.py settings and wrappers",
+  description: "Ant (MuJoCo WebAssembly) as Gymnasium's Ant-v4 by default (no contact forces), stationary; CleanRL ppo_continuous_action.py settings and wrappers",
   schema: antSchema,
-  env: (o) => ({ id: 'Ant-v3', num: o.envs, wrappers: cleanrlWrappers(true, 0.99) }),
+  // Ant-v4 = Ant-v3's dynamics, reward and termination without the contact terms (use_contact_forces=False, Gymnasium's default).
+  env: (o) => ({ id: 'Ant-v3', options: { useContactForces: o.useContactForces }, num: o.envs, wrappers: cleanrlWrappers(true, 0.99) }),
   steps: (o) => o.steps,
   agentDefaults: () => cleanrlContinuous,
   probeDefaults: () => rlProbes(3200),

@@ -133,6 +133,7 @@ export async function rlLoop(parts: RlLoopParts, state: RlLoopState): Promise<bo
       'ppo/clipFraction': s.clipFraction,
       'ppo/explainedVariance': s.explainedVariance,
       'ppo/learningRate': s.learningRate,
+      'ppo/gradNorm': s.gradNorm,
       'ppo/policyGradNorm': s.policyGradNorm,
       'ppo/valueGradNorm': s.valueGradNorm,
       ...agent.metrics(),

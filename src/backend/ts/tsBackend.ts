@@ -3,6 +3,7 @@ import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
+import { normalCdf, normalPdf } from './normalCdf.js';
 
 /**
  * The reference backend in plain TypeScript: simple loops, float64 accumulation, no tricks.
@@ -416,6 +417,30 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
 
+    softmaxRows(x, rows, cols, causal, y) {
+      kernelChecks.softmaxRows(x, rows, cols, causal, y);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        // Columns past `seen` are masked (causal attention: a position reads itself and the ones before).
+        const seen = causal ? (r % cols) + 1 : cols;
+        let mx = -Infinity;
+        for (let j = 0; j < seen; j++) mx = Math.max(mx, x[o + j]!);
+        let z = 0;
+        for (let j = 0; j < seen; j++) z += Math.exp(x[o + j]! - mx);
+        for (let j = 0; j < seen; j++) y[o + j] = Math.exp(x[o + j]! - mx) / z;
+        for (let j = seen; j < cols; j++) y[o + j] = 0;
+      }
+    },
+    softmaxRowsBackward(y, dy, rows, cols, dx) {
+      kernelChecks.softmaxRowsBackward(y, dy, rows, cols, dx);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        let s = 0;
+        for (let j = 0; j < cols; j++) s += y[o + j]! * dy[o + j]!;
+        for (let j = 0; j < cols; j++) dx[o + j] = y[o + j]! * (dy[o + j]! - s);
+      }
+    },
+
     softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits) {
       kernelChecks.softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits);
       let total = 0;
@@ -542,6 +567,9 @@ export function forwardFn(kind: ActivationCode, param: number): (x: number) => n
       return (x) => (x > 0 ? x : param * Math.expm1(x));
     case Activation.swish:
       return (x) => x * sigmoid(x);
+    case Activation.gelu:
+      // Infinite inputs: Phi gives 1 or 0 and -Infinity * 0 would be NaN.
+      return (x) => (x === -Infinity ? 0 : x * normalCdf(x));
     default:
       throw new Error(`activation: unknown kind ${kind as number}`);
   }
@@ -567,6 +595,9 @@ export function derivativeFn(kind: ActivationCode, param: number): (x: number, y
         const s = sigmoid(x);
         return s + y * (1 - s);
       };
+    case Activation.gelu:
+      // Phi(x) + x phi(x); x phi(x) is 0 at +-Infinity (and NaN for NaN).
+      return (x) => normalCdf(x) + (Number.isFinite(x) ? x * normalPdf(x) : Number.isNaN(x) ? NaN : 0);
     default:
       throw new Error(`activation: unknown kind ${kind as number}`);
   }

@@ -61,6 +61,8 @@ const gains: Record<HiddenActivation, GainName> = {
   sigmoid: 'sigmoid',
   elu: 'elu',
   swish: 'swish',
+  // PyTorch has no gain for GELU; relu's sqrt(2), as for elu and swish.
+  gelu: 'relu',
   crelu: 'relu',
 };
 

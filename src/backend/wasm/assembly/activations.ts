@@ -2,6 +2,7 @@
 // Each kind gets its own loop (kind is a constant after inlining), so the loop body has no switch.
 
 import { expm1_4, sigmoid4, tanh4 } from './expf';
+import { gelu4, geluDerivative4 } from './gelu';
 
 // @ts-ignore: decorator
 @inline function fwd(kind: i32, x: v128, p: v128): v128 {
@@ -12,6 +13,7 @@ import { expm1_4, sigmoid4, tanh4 } from './expf';
   if (kind == 4) return sigmoid4(x);
   if (kind == 5) return v128.bitselect(x, f32x4.mul(p, expm1_4(x)), pos);
   if (kind == 6) return f32x4.mul(x, sigmoid4(x));
+  if (kind == 7) return gelu4(x);
   return x;
 }
 
@@ -32,6 +34,7 @@ export function activation(kind: i32, x: usize, y: usize, n: i32, param: f32): v
     case 4: fwdLoop(4, x, y, n, param); break;
     case 5: fwdLoop(5, x, y, n, param); break;
     case 6: fwdLoop(6, x, y, n, param); break;
+    case 7: fwdLoop(7, x, y, n, param); break;
     default: memory.copy(y, x, <usize>n << 2);
   }
 }
@@ -51,6 +54,7 @@ export function activation(kind: i32, x: usize, y: usize, n: i32, param: f32): v
     const s = sigmoid4(x);
     return f32x4.mul(f32x4.add(s, f32x4.mul(y, f32x4.sub(one, s))), dy);
   }
+  if (kind == 7) return f32x4.mul(geluDerivative4(x), dy);
   return f32x4.mul(one, dy);
 }
 
@@ -77,6 +81,7 @@ export function activationBackward(kind: i32, x: usize, y: usize, dy: usize, dx:
     case 4: bwdLoop(4, x, y, dy, dx, n, param); break;
     case 5: bwdLoop(5, x, y, dy, dx, n, param); break;
     case 6: bwdLoop(6, x, y, dy, dx, n, param); break;
+    case 7: bwdLoop(7, x, y, dy, dx, n, param); break;
     default: bwdLoop(0, x, y, dy, dx, n, param);
   }
 }

@@ -12,6 +12,7 @@ export * from './activations';
 export * from './conv';
 export * from './pool';
 export * from './norm';
+export * from './softmax';
 export * from './loss';
 export * from './optim';
 export * from './random';

@@ -327,3 +327,27 @@ test('Ant-v3: errors for misuse, and close() releases the model', { skip }, () =
 test('loadMujoco: a missing WebAssembly package is an error that says what to install', async () => {
   await assert.rejects(loadMujoco({ specifier: 'supple-no-such-mujoco' }), /'supple-no-such-mujoco' is not installed.*npm install supple-no-such-mujoco/);
 });
+
+test("Ant-v4 (useContactForces false, Gymnasium's default): 27 observations, no contact cost, the same dynamics as v3", { skip }, (t) => {
+  const v3 = ant(t);
+  const v4 = ant(t, { useContactForces: false });
+  assert.deepEqual(v4.observationSpace.shape, [27]);
+  const o3 = v3.reset(Rng.seeded(9));
+  const o4 = v4.reset(Rng.seeded(9));
+  assert.deepEqual(Array.from(o4), Array.from(o3.subarray(0, 27)), 'qpos[2:] and qvel, as v3 starts them');
+  const r = Rng.seeded(10);
+  let contact = 0;
+  for (let i = 0; i < 60; i++) {
+    const a = Float64Array.from({ length: 8 }, () => r.uniform(-1, 1));
+    const s3 = v3.step(a), s4 = v4.step(a);
+    assert.deepEqual(Array.from(s4.obs), Array.from(s3.obs.subarray(0, 27)), `step ${i}: the same state`);
+    assert.equal(s4.terminated, s3.terminated);
+    // v4: forward + healthy - ctrl; v3 also subtracts the contact cost.
+    assert.equal(s4.reward, s3.info!.reward_forward! + s3.info!.reward_survive! + s3.info!.reward_ctrl!);
+    assert.ok(Math.abs(s4.reward - (s3.reward - s3.info!.reward_contact!)) < 1e-12);
+    assert.ok(s4.info!.reward_contact === 0);
+    contact += -s3.info!.reward_contact!;
+    if (s3.terminated) break;
+  }
+  assert.ok(contact > 0, 'the v3 twin paid a contact cost on the way (the two rewards differ)');
+});

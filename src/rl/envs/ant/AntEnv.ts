@@ -35,6 +35,12 @@ export interface AntOptions {
   readonly frameSkip?: number;
   /** Default `post-constraint`. */
   readonly contactForces?: AntContactForces;
+  /**
+   * Contact forces in the observation and the contact cost in the reward (default true: Ant-v3). false is Gymnasium's Ant-v4
+   * default (`use_contact_forces=False`, what CleanRL's Ant-v4 runs): a 27-value observation (qpos[2:], qvel) and no contact
+   * cost; `contactForces` is then unused.
+   */
+  readonly useContactForces?: boolean;
   /** Seed of the env's own random stream, used until `reset(rng)` gives another (default 0). */
   readonly seed?: number;
   /** Initial values of the parameters (`friction`, `gravity`); default: the XML's (1 and 9.81). */
@@ -95,7 +101,9 @@ const paramNames = Object.keys(antParamSpecs) as (keyof typeof antParamSpecs)[];
  * the torso's body frame (data.xpos), dt = timestep * frameSkip = 0.05; healthy_reward = 1 when healthy or when
  * terminating on unhealthy (so the terminal step also gets it, as in gym); ctrl_cost = 0.5 * sum(a^2) of the action as given
  * (MuJoCo clamps the control to [-1, 1], the cost does not); contact_cost = 5e-4 * sum(clip(cfrc_ext, -1, 1)^2). Healthy:
- * qpos and qvel finite and 0.2 <= z <= 1.0. Observation (111): qpos[2:] (13), qvel (14), clipped cfrc_ext (84). Reset:
+ * qpos and qvel finite and 0.2 <= z <= 1.0. Observation (111): qpos[2:] (13), qvel (14), clipped cfrc_ext (84). With
+ * `useContactForces: false` it is Gymnasium's Ant-v4 as made by default (gymnasium/envs/mujoco/ant_v4.py, use_contact_forces=
+ * False): observation qpos[2:] and qvel (27), no contact cost; dynamics, the other reward terms and termination as v3. Reset:
  * mj_resetData, qpos = qpos0 + U(-0.1, 0.1), qvel = 0.1 * N(0, 1), mj_forward.
  *
  * Parameters: `friction` is the sliding friction of every geom, `model.geom_friction[g][0]` for all g (the slippery Ant
@@ -156,6 +164,7 @@ export class AntEnv implements Env {
       excludeCurrentPositionsFromObservation: options.excludeCurrentPositionsFromObservation ?? true,
       frameSkip: options.frameSkip ?? 5,
       contactForces: options.contactForces ?? 'post-constraint',
+      useContactForces: options.useContactForces ?? true,
     };
     const o = this.opts;
     if (o.contactForces !== 'post-constraint' && o.contactForces !== 'zero') {
@@ -197,7 +206,7 @@ export class AntEnv implements Env {
       high[i] = ctrlRange[2 * i + 1]!;
     }
     this.actionSpace = { kind: 'box', shape: [this.nu], low, high };
-    const nObs = (o.excludeCurrentPositionsFromObservation ? this.nq - 2 : this.nq) + this.nv + this.nbody * 6;
+    const nObs = (o.excludeCurrentPositionsFromObservation ? this.nq - 2 : this.nq) + this.nv + (o.useContactForces ? this.nbody * 6 : 0);
     this.observationSpace = { kind: 'box', shape: [nObs], low: new Float64Array(nObs).fill(-Infinity), high: new Float64Array(nObs).fill(Infinity) };
     this.obs = new Float64Array(nObs);
 
@@ -276,7 +285,7 @@ export class AntEnv implements Env {
   private forward(): void {
     const { model, data } = this.handles();
     this.mj.mj_forward(model, data);
-    if (this.opts.contactForces === 'post-constraint') this.mj.mj_rnePostConstraint(model, data);
+    if (this.computesContactForces()) this.mj.mj_rnePostConstraint(model, data);
     const v = this.views();
     this.torsoXy[0] = v.xpos[3 * this.torso]!;
     this.torsoXy[1] = v.xpos[3 * this.torso + 1]!;
@@ -298,7 +307,7 @@ export class AntEnv implements Env {
     const yBefore = this.torsoXy[1]!;
     v.ctrl.set(action);
     for (let k = 0; k < this.opts.frameSkip; k++) this.mj.mj_step(model, data);
-    if (this.opts.contactForces === 'post-constraint') this.mj.mj_rnePostConstraint(model, data);
+    if (this.computesContactForces()) this.mj.mj_rnePostConstraint(model, data);
     const xAfter = v.xpos[3 * this.torso]!;
     const yAfter = v.xpos[3 * this.torso + 1]!;
     this.torsoXy[0] = xAfter;
@@ -312,7 +321,7 @@ export class AntEnv implements Env {
     const ctrlCost = o.ctrlCostWeight * sq;
     const obs = this.observe();
     let contactSq = 0;
-    if (o.contactForces === 'post-constraint') {
+    if (this.computesContactForces()) {
       const c0 = obs.length - this.nbody * 6;
       for (let i = c0; i < obs.length; i++) contactSq += obs[i]! * obs[i]!;
     }
@@ -336,6 +345,11 @@ export class AntEnv implements Env {
     return { obs, reward, terminated, truncated: false, info };
   }
 
+  /** True when cfrc_ext is computed (mj_rnePostConstraint after each step and reset): used in the observation and the cost. */
+  private computesContactForces(): boolean {
+    return this.opts.useContactForces && this.opts.contactForces === 'post-constraint';
+  }
+
   /** gym's is_healthy: every qpos and qvel finite, and the torso's z within healthyZRange (closed). */
   isHealthy(): boolean {
     const v = this.views();
@@ -346,13 +360,14 @@ export class AntEnv implements Env {
     return lo <= z && z <= hi;
   }
 
-  /** The current observation (a view reused by the next call): qpos[2:] (or all of qpos), qvel, clipped cfrc_ext. */
+  /** The current observation (a view reused by the next call): qpos[2:] (or all of qpos), qvel, clipped cfrc_ext (unless useContactForces is false). */
   observe(): Float64Array {
     const v = this.views();
     const obs = this.obs;
     let j = 0;
     for (let i = this.opts.excludeCurrentPositionsFromObservation ? 2 : 0; i < this.nq; i++) obs[j++] = v.qpos[i]!;
     for (let i = 0; i < this.nv; i++) obs[j++] = v.qvel[i]!;
+    if (!this.opts.useContactForces) return obs;
     const n = this.nbody * 6;
     if (this.opts.contactForces === 'zero') {
       obs.fill(0, j, j + n);

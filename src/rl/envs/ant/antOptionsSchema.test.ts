@@ -7,6 +7,8 @@ test('antOptionsSchema: gym defaults, and the AntEnv options it gives', () => {
   assert.equal(c.maxEpisodeSteps, 1000);
   assert.deepEqual(c.healthyZRange, [0.2, 1.0]);
   assert.equal(c.contactForces, 'post-constraint');
+  assert.equal(c.useContactForces, true, 'Ant-v3 observes contact forces; Ant-v4 (useContactForces: false) does not');
+  assert.equal(antOptions(antOptionsSchema.parse({ useContactForces: false })).useContactForces, false);
   assert.deepEqual(antOptions(c).params, {});
   const o = antOptions(antOptionsSchema.parse({ params: { friction: 0.02 }, contactForces: 'zero' }));
   assert.deepEqual(o.params, { friction: 0.02 });

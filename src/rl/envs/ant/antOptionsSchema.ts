@@ -27,6 +27,10 @@ export const antOptionsSchema = z.strictObject({
     .enum(['post-constraint', 'zero'])
     .default('post-constraint')
     .describe("cfrc_ext from mj_rnePostConstraint (Ant-v3 as defined, Gymnasium v4/v5) or 'zero' (gym on mujoco-py 2.x, the slippery-Ant paper)"),
+  useContactForces: z
+    .boolean()
+    .default(true)
+    .describe("contact forces in the observation (111 values) and the contact cost (Ant-v3); false: Gymnasium Ant-v4's default (27 values, no contact cost; CleanRL's Ant-v4)"),
   params: z
     .strictObject({
       friction: z.number().gt(0).optional().describe('sliding friction of every geom (default 1)'),
