@@ -86,7 +86,7 @@ test('run --config file, --log-to tensorboard, --json; provenance outside the ha
 });
 
 test('-h on every subcommand, completion scripts that bash parses', () => {
-  for (const c of ['run', 'describe', 'sweep', 'report', 'export', 'data', 'list', 'completion']) {
+  for (const c of ['run', 'describe', 'sweep', 'worker', 'report', 'export', 'data', 'list', 'completion']) {
     const r = supple([c, '-h']);
     assert.equal(r.status, 0, `${c} -h: ${r.stderr}`);
     assert.match(r.stdout, /supple/, c);

@@ -16,7 +16,7 @@ const floors: ReadonlyArray<readonly string[]> = [
   ['learn/'],
   ['methods/', 'diagnostics/', 'benchmarks/', 'rl/envs/'],
   ['rl/', 'experiment/'],
-  ['report/', 'serve/', 'export/'],
+  ['report/', 'serve/', 'export/', 'cluster/'],
   ['cli/', 'catalog.ts', 'index.ts'],
 ];
 

@@ -15,11 +15,12 @@ export interface CompletionWords {
 export function completionWords(catalog: Catalog): CompletionWords {
   const runFlags = ['--method', '--set', '--preset', '--condition', '--seed', '--out', '--backend', '--data-dir', '--resume', '--label', '--quiet', '--no-report', '--config', '--dry-run', '--weights', '--log-to', '--json', '--help'];
   return {
-    commands: ['run', 'describe', 'list', 'sweep', 'report', 'export', 'serve', 'data', 'completion', 'bench', 'help'],
+    commands: ['run', 'describe', 'list', 'sweep', 'worker', 'report', 'export', 'serve', 'data', 'completion', 'bench', 'help'],
     flags: {
       run: runFlags,
       describe: runFlags.filter((f) => !['--resume', '--quiet', '--no-report', '--dry-run', '--log-to', '--weights'].includes(f)),
-      sweep: ['--workers', '--dry-run', '--out', '--preset', '--seeds', '--data-dir', '--backend', '--json', '--help'],
+      sweep: ['status', '--workers', '--dry-run', '--out', '--preset', '--seeds', '--data-dir', '--backend', '--json', '--queue', '--queue-name', '--attempts', '--backoff-seconds', '--slurm', '--partition', '--time', '--cpus-per-task', '--mem', '--no-requeue', '--signal-seconds', '--no-submit', '--help'],
+      worker: ['--queue', '--concurrency', '--out', '--queue-name', '--lock-seconds', '--exit-when-done', '--jobs', '--index', '--attempts', '--backoff-seconds', '--help'],
       report: ['--out', '--json', '--help'],
       export: ['--format', '--out', '--json', '--help'],
       serve: ['--port', '--host', '--help'],

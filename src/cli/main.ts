@@ -27,6 +27,7 @@ Usage:
   supple list [what]                   benchmarks, rl-benchmarks, agent, methods, presets, metrics, model, optimizer, probes, run, backends
   supple sweep <file> [options]        a grid over settings x seeds on a pool of worker processes
   supple describe [<benchmark>] [options]  the resolved config and a model summary, without training (= run --dry-run)
+  supple worker --queue URL            work the runs of sweeps queued with 'supple sweep FILE --queue URL'
   supple report <runs...> --out DIR    figures and an HTML page over seeds and methods
   supple export <run> --format F       csv, parquet, tensorboard, wandb-offline, or the weights as safetensors
   supple completion bash|zsh|fish      a shell completion script (source <(supple completion bash))
@@ -72,6 +73,9 @@ export async function main(argv: string[]): Promise<number> {
       return sweepCommand(rest, catalog);
     case 'data':
       return dataCommand(rest);
+    case 'worker':
+      // BullMQ and ioredis load only here: they would slow the start of every other command.
+      return (await import('./workerCommand.js')).workerCommand(rest);
     case 'report':
       return reportCommand(rest);
     case 'export':
@@ -91,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench':
       return benchCommand(rest);
     default:
-      throw new UsageError(`unknown command '${cmd}'; commands: run, describe, list, sweep, report, export, serve, data, completion, bench (supple --help)`);
+      throw new UsageError(`unknown command '${cmd}'; commands: run, describe, list, sweep, worker, report, export, serve, data, completion, bench (supple --help)`);
   }
 }
 

@@ -16,6 +16,7 @@ import { UsageError } from '../config/UsageError.js';
 import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { version } from '../version.js';
 import { duration } from './ProgressBar.js';
+import { clusterSweepOptions, clusterSweepUsage, submitToQueue, submitToSlurm, sweepStatus } from './clusterSweep.js';
 
 export const sweepUsage = `supple sweep <file.yaml|json> [--workers N] [--dry-run] [--out DIR]
 supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR] [--json]
@@ -27,6 +28,7 @@ With --preset and no file: every condition of the preset (the paper's comparison
 An existing run folder is reused only when its config.json is the same run (same config hash); a folder
 holding another config is an error, never overwritten. Ctrl-C or SIGTERM stops every worker cleanly (each
 writes its checkpoint); run the same command again to resume. Workers stop too if the sweep is killed.
+${clusterSweepUsage}
 ${exitCodesHelp}`;
 
 type Status = 'complete' | 'diverged' | 'partial' | 'new';
@@ -57,12 +59,14 @@ function statusOf(dir: string, p: SweepPoint): Status {
 }
 
 export async function sweepCommand(argv: string[], catalog: Catalog): Promise<number> {
+  const statusOnly = argv[0] === 'status';
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: statusOnly ? argv.slice(1) : argv,
     allowPositionals: true,
     options: {
       workers: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
       preset: { type: 'string' }, seeds: { type: 'string' }, json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, backend: { type: 'string' },
+      ...clusterSweepOptions,
     },
   });
   const fromPreset = values.preset !== undefined && positionals.length === 0;
@@ -83,6 +87,8 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
   const points = expandSweep(file, catalog, version);
   const workers = Math.max(1, Number(values.workers ?? file.workers ?? availableParallelism()));
   if (!Number.isInteger(workers)) throw new UsageError(`--workers ${values.workers}: not allowed; a positive integer`);
+  // Status reports folders of other runs as failed rather than refusing to show anything.
+  if (statusOnly) return sweepStatus(source, points, out, values);
   const problems: string[] = [];
   const status = points.map((p) => {
     try {
@@ -93,6 +99,8 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     }
   });
   if (problems.length) throw new ConfigError(`sweep ${source}`, problems);
+  if (values.queue !== undefined) return submitToQueue(source, points, out, values, (l) => (values.json ? process.stderr.write(`${l}\n`) : console.log(l)));
+  if (values.slurm) return submitToSlurm(points, out, values, (l) => process.stderr.write(`${l}\n`));
   const counts = { complete: 0, diverged: 0, partial: 0, new: 0 };
   status.forEach((s) => counts[s]++);
   // With --json, stdout holds only the JSON; progress goes to stderr.
