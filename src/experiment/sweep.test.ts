@@ -4,6 +4,7 @@ import { expandSweep, runArgs, sweepSchema } from './sweep.js';
 import { parseConfig } from '../config/parseConfig.js';
 import { testCatalog } from '../../test/helpers/testCatalog.js';
 import { parseSetting } from './settings.js';
+import { catalog as fullCatalog } from './catalog.js';
 
 const catalog = testCatalog();
 
@@ -31,4 +32,14 @@ test('run arguments round-trip values through --set', () => {
   const args = runArgs({ benchmark: 'tiny', methods: ['bp'], set: { 'model.hidden': [4, 4], 'method.utility': 'adaptable', lr: 1e-4 }, seed: 2 }, 'out/x');
   const sets = args.flatMap((a, i) => (args[i - 1] === '--set' ? [parseSetting(a)] : []));
   assert.deepEqual(sets, [['model.hidden', [4, 4]], ['method.utility', 'adaptable'], ['lr', 1e-4]]);
+});
+
+test("conditions given as labels run only those of the preset's conditions; an unknown label names the allowed ones", () => {
+  const full = fullCatalog();
+  const s = parseConfig(sweepSchema, { preset: 'dohare-slippery-ant-laptop', conditions: ['ppo', 'ppo-cbp-l2'], seeds: 2 }, 'sweep');
+  const pts = expandSweep(s, full, '0');
+  assert.deepEqual(pts.map((x) => x.dir), ['ppo/s0', 'ppo/s1', 'ppo-cbp-l2/s0', 'ppo-cbp-l2/s1']);
+  assert.equal(pts[2]!.request.condition, 'ppo-cbp-l2');
+  const bad = parseConfig(sweepSchema, { preset: 'dohare-slippery-ant-laptop', conditions: ['ppo-sgd'] }, 'sweep');
+  assert.throws(() => expandSweep(bad, full, '0'), /"ppo-sgd" is not a condition of preset dohare-slippery-ant-laptop \(allowed: ppo, ppo-adam-tuned, ppo-l2, ppo-cbp-l2, ppo-redo\)/);
 });

@@ -17,9 +17,14 @@ export const sweepSchema = z.strictObject({
   methods: z.union([z.string(), z.array(z.string())]).optional().describe('base methods, e.g. "cbp+l2"'),
   set: z.record(z.string(), z.unknown()).default({}).describe('base settings, as --set'),
   conditions: z
-    .array(z.strictObject({ label: z.string(), methods: z.union([z.string(), z.array(z.string())]).optional(), set: z.record(z.string(), z.unknown()).default({}) }))
+    .array(
+      z.union([
+        z.string(),
+        z.strictObject({ label: z.string(), methods: z.union([z.string(), z.array(z.string())]).optional(), set: z.record(z.string(), z.unknown()).default({}) }),
+      ]),
+    )
     .optional()
-    .describe('named variants (methods and settings); combined with the grid'),
+    .describe("named variants (methods and settings), or labels of the preset's conditions to run only those; combined with the grid"),
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}).describe("settings to vary: key -> values; the key 'method' varies the methods"),
   seeds: z.union([z.number().int().positive(), z.array(z.number().int().min(0)).min(1)]).default(1).describe('a count (seeds 0..n-1) or a list'),
   backend: z.string().optional().describe('backend of every run'),
@@ -64,8 +69,16 @@ const methodList = (m: string | readonly string[] | undefined): string[] | undef
  */
 export function expandSweep(s: SweepFile, catalog: Catalog, version: string): SweepPoint[] {
   const preset = s.preset ? catalog.presets.get(s.preset) : null;
+  const presetCondition = (label: string) => {
+    const c = preset?.conditions?.find((p) => p.label === label);
+    if (!c) {
+      const known = preset?.conditions?.map((p) => p.label).join(', ');
+      throw new Error(`supple sweep: conditions: "${label}" is not a condition of ${s.preset ? `preset ${s.preset} (allowed: ${known ?? 'none'})` : 'any preset (name a preset, or give {label, methods, set})'}`);
+    }
+    return { label: c.label, methods: [...c.methods], set: {}, preset: true };
+  };
   const conditions: Array<{ label: string; methods: string[] | undefined; set: Settings; preset?: boolean }> =
-    s.conditions?.map((c) => ({ label: c.label, methods: methodList(c.methods), set: c.set as Settings })) ??
+    s.conditions?.map((c) => (typeof c === 'string' ? presetCondition(c) : { label: c.label, methods: methodList(c.methods), set: c.set as Settings })) ??
     preset?.conditions?.map((c) => ({ label: c.label, methods: [...c.methods], set: {}, preset: true })) ?? [{ label: '', methods: undefined, set: {} }];
   const keys = Object.keys(s.grid);
   const combos: Array<Array<[string, unknown]>> = [[]];
