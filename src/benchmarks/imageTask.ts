@@ -5,11 +5,14 @@ import type { StreamPools } from './BatchPool.js';
 import type { ImageEncoder } from './ImageEncoder.js';
 import type { ImageSplit } from './data/ImageSet.js';
 
-/** Examples of a split and the label each one has in this task (indices[k] has label labels[k]). */
+/**
+ * Examples of a split and the label each one has in this task (indices[k] has label labels[k]): class indices, or
+ * scalar regression targets (Float32Array) for a one-output regression stream.
+ */
 export interface Selection {
   readonly split: ImageSplit;
   readonly indices: Int32Array;
-  readonly labels: Int32Array;
+  readonly labels: Int32Array | Float32Array;
 }
 
 /**

@@ -19,6 +19,10 @@ export const randomLabelsSchema = z.strictObject({
   batchSize: option.batchSize(16),
   normalize: option.normalize('unit'),
   taskSignal: option.taskSignal(false),
+  target: z
+    .enum(['categorical', 'regression'])
+    .default('categorical')
+    .describe('categorical: a class per image drawn uniformly, softmax cross-entropy; regression: a scalar per image drawn from N(0, 1), one output, squared error'),
 });
 /** Validated {@link randomLabels} options, defaults filled in. */
 export type RandomLabelsConfig = z.output<typeof randomLabelsSchema>;
@@ -26,7 +30,9 @@ export type RandomLabelsConfig = z.output<typeof randomLabelsSchema>;
 /**
  * Random-label memorization (Lyle et al. 2023; Kumar et al. 2023): a fixed subset of training images whose
  * labels are drawn uniformly at random, and redrawn every K updates (a task). The subset is visited in
- * shuffled passes; at the end of each task the loop evaluates memorization ('eval/train/accuracy').
+ * shuffled passes; at the end of each task the loop evaluates memorization ('eval/train/accuracy', and
+ * 'eval/train/loss': the target-fitting loss). With target 'regression' each image's target is a scalar drawn from
+ * N(0, 1) instead (one output, squared error; predicting 0 scores about 1), redrawn with each task the same way.
  */
 export const randomLabels: Benchmark<typeof randomLabelsSchema> = {
   name: 'random-labels',
@@ -46,11 +52,12 @@ export const randomLabels: Benchmark<typeof randomLabelsSchema> = {
     const numTasks = config.steps > 0 ? Math.min(config.tasks, Math.ceil(config.steps / perTask)) : config.tasks;
     const lastSize = config.steps > 0 ? config.steps - (numTasks - 1) * perTask : perTask;
     const pools = streamPools(ctx.backend, set.shape);
+    const regression = config.target === 'regression';
     let cached: Task | null = null;
     return {
       inputShape: set.shape,
-      outputs: set.classes,
-      loss: 'cross-entropy',
+      outputs: regression ? 1 : set.classes,
+      loss: regression ? 'mse' : 'cross-entropy',
       numTasks,
       taskSignal: config.taskSignal,
       task(i) {
@@ -58,7 +65,7 @@ export const randomLabels: Benchmark<typeof randomLabelsSchema> = {
         if (cached?.index === i) return cached;
         const rng = ctx.rng.split(`task${i}`);
         const labelRng = rng.split('labels');
-        const labels = Int32Array.from({ length: n }, () => labelRng.int(set.classes));
+        const labels = regression ? Float32Array.from({ length: n }, () => labelRng.normal()) : Int32Array.from({ length: n }, () => labelRng.int(set.classes));
         const train: Selection = { split: set.train, indices, labels };
         cached = imageTask({
           index: i,

@@ -1,5 +1,6 @@
 import { Registry } from '../config/Registry.js';
 import type { Preset, PresetCondition } from './Preset.js';
+import type { Settings } from './settings.js';
 import { rlPresetList } from './rlPresets.js';
 
 /**
@@ -32,6 +33,20 @@ function permutedMnistConditions(lr: number, decay = 1e-4): PresetCondition[] {
 const cbpPermutedMnist = { 'cbp.utility': 'adaptable', 'cbp.rate': 1e-4, 'cbp.maturity': 100, 'cbp.decay': 0.99 };
 
 const activations = ['relu', 'tanh', 'sigmoid', 'elu', 'leakyRelu', 'swish'] as const;
+
+/** The interventions (rows) of Lyle et al.'s table, as condition methods and settings. */
+export const lyleInterventions: readonly PresetCondition[] = [
+  { label: 'none', methods: ['bp'] },
+  { label: 'reset last layer', methods: ['head-reset'] },
+  { label: 'weight decay', methods: ['l2'], set: { 'l2.coef': 1e-4 } },
+  { label: 'spectral norm', methods: ['bp'], set: { 'model.spectralNorm': 'all' } },
+  { label: 'layer norm', methods: ['bp'], set: { 'model.layerNorm': true } },
+  { label: 'shrink & perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'at-boundary', 'shrink-perturb.shrink': 0.8, 'shrink-perturb.noise': 0.01 } },
+];
+
+/** The two target-fitting losses of the table: a random class (cross-entropy) or a random scalar (squared error). */
+export const lyleTargets = ['categorical', 'regression'] as const;
+
 
 /**
  * The supervised presets: quickstart, then each paper's full and laptop-scale settings (the RL presets are in
@@ -195,6 +210,43 @@ export const presetList: Preset[] = [
     conditions: lyleConditions(),
   },
   {
+    name: 'lyle-interventions',
+    description:
+      'The interventions x architectures table of Lyle et al.: random-label target fitting of 1200 MNIST images, 20 draws of 30000 updates (batch 16, Adam 1e-3), '
+      + 'none / reset last layer / weight decay 1e-4 / spectral norm / layer norm / shrink & perturb (0.8, 0.01 at each draw) on an MLP 100x3, the conv net, ResNet-18 (width 64) '
+      + 'and a ViT (patch 4, width 128, 4 blocks), each with a categorical target (a random class per image, cross-entropy) and a regression target '
+      + '(a random N(0, 1) scalar per image, squared error); condition labels are "intervention / architecture / target". Report: supple report draws the table',
+    paper: LYLE,
+    scale: 'full',
+    benchmark: 'random-labels',
+    methods: ['bp'],
+    set: { dataset: 'mnist', tasks: 20, stepsPerTask: 30000, taskSignal: true, 'optimizer.name': 'adam', 'optimizer.lr': 1e-3 },
+    conditions: lyleInterventionConditions({
+      mlp: { 'model.arch': 'mlp', 'model.hidden': [100, 100, 100] },
+      'conv-net': { 'model.arch': 'conv-net' },
+      resnet18: { 'model.arch': 'resnet18', 'model.width': 64 },
+      vit: { 'model.arch': 'vit', 'model.patch': 4, 'model.width': 128, 'model.depth': 4, 'model.heads': 4 },
+    }),
+  },
+  {
+    name: 'lyle-interventions-laptop',
+    description:
+      'Laptop scale: the same table on 64 of the 8x8 digits (shipped), 8 draws of 150 updates (batch 16, Adam 1e-3), MLP 64x3, a conv net (32-64 channels, kernels 3 and 2, dense 64-64), '
+      + 'a narrow ResNet-18 (width 8) and a ViT-tiny (patch 2: 16 tokens, width 32, 2 blocks, 2 heads); no diagnostics. 48 conditions; '
+      + '`supple sweep --preset lyle-interventions-laptop --seeds 3` runs the study (144 runs), `supple report SWEEP --out DIR` draws the table',
+    paper: LYLE,
+    scale: 'laptop',
+    benchmark: 'random-labels',
+    methods: ['bp'],
+    set: { dataset: 'digits', examplesPerTask: 64, tasks: 8, stepsPerTask: 150, taskSignal: true, 'optimizer.name': 'adam', 'optimizer.lr': 1e-3, 'probes.everyTasks': 0 },
+    conditions: lyleInterventionConditions({
+      mlp: { 'model.arch': 'mlp', 'model.hidden': [64, 64, 64] },
+      'conv-net': { 'model.arch': 'conv-net', 'model.channels': [32, 64], 'model.kernels': [3, 2], 'model.hidden': [64, 64] },
+      resnet18: { 'model.arch': 'resnet18', 'model.width': 8 },
+      vit: { 'model.arch': 'vit', 'model.patch': 2, 'model.width': 32, 'model.depth': 2, 'model.heads': 2 },
+    }),
+  },
+  {
     name: 'shin-dash-warm-start',
     description: 'Warm-starting CIFAR-10 in 50 chunks, each stage to 99.9% train accuracy, ResNet-18, SGD: cold (reset at each stage), warm, shrink-perturb, DASH',
     paper: SHIN,
@@ -225,6 +277,20 @@ function lyleConditions(): PresetCondition[] {
     { label: 'layernorm', methods: ['bp'], set: { 'model.layerNorm': true } },
     { label: 'shrink-perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'at-boundary', 'shrink-perturb.shrink': 0.8, 'shrink-perturb.noise': 0.01 } },
   ];
+}
+
+/**
+ * Every intervention x architecture x target as one condition labelled "intervention / architecture / target"
+ * (the report's Lyle table reads the three parts back from the label).
+ */
+function lyleInterventionConditions(archs: Record<string, Settings>): PresetCondition[] {
+  const out: PresetCondition[] = [];
+  for (const target of lyleTargets) {
+    for (const [arch, archSet] of Object.entries(archs)) {
+      for (const i of lyleInterventions) out.push({ label: `${i.label} / ${arch} / ${target}`, methods: i.methods, set: { ...archSet, ...i.set, target } });
+    }
+  }
+  return out;
 }
 
 function dashConditions(): PresetCondition[] {

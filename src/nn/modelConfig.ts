@@ -20,6 +20,7 @@ export const modelSchema = z.strictObject({
     .describe('mlp (fully connected), conv-net (Continual ImageNet net), resnet18 (CIFAR variant), vit (Vision Transformer on images), transformer (over sequences [T, F])'),
   hidden: z.array(z.number().int().positive()).default([100, 100, 100]).describe('mlp: hidden widths; conv-net: dense widths after the convolutions'),
   channels: z.array(z.number().int().positive()).default([32, 64, 128]).describe('conv-net: channels of the conv layers'),
+  kernels: z.array(z.number().int().positive()).optional().describe('conv-net: kernel side of each conv layer (default [5, 3, 3]; as many as channels)'),
   width: z.number().int().positive().default(64).describe('resnet18: channels of the first stage (64 is standard); vit, transformer: the residual-stream width'),
   patch: z.number().int().positive().default(4).describe('vit: patch side (28x28 or 32x32 images with patch 4: 49 or 64 tokens)'),
   depth: z.number().int().positive().default(4).describe('vit, transformer: transformer blocks'),
@@ -31,10 +32,10 @@ export const modelSchema = z.strictObject({
   activation: z.enum(activationNames).default('relu').describe('hidden nonlinearity; crelu concatenates relu(x) and relu(-x)'),
   init: z.enum(weightInitSchemes).default('kaiming-uniform').describe('mlp weight init (Kaiming uses the activation gain)'),
   biasInit: z.enum(biasInitSchemes).default('zero').describe('mlp bias init'),
-  layerNorm: z.boolean().default(false).describe('LayerNorm before each hidden nonlinearity'),
+  layerNorm: z.boolean().default(false).describe('LayerNorm before each hidden nonlinearity (resnet18: in place of its batch norms; vit: also before the GELU of each block, beside its pre-norm LayerNorms)'),
   dropout: z.number().min(0).lt(1).default(0).describe('dropout probability after each hidden nonlinearity'),
   onlineNorm: z.boolean().default(false).describe('online normalization (Chiley et al. 2019) before each hidden nonlinearity'),
-  spectralNorm: z.enum(spectralNormModes).default('none').describe('spectral normalization (Miyato et al. 2018) of none, all, hidden or the penultimate layer weights'),
+  spectralNorm: z.enum(spectralNormModes).default('none').describe('spectral normalization (Miyato et al. 2018) of none, all, hidden or the penultimate layer weights (resnet18: the convs and the head; vit: the blocks\' MLP layers and the head)'),
 });
 /**
  * A validated model config (the output of {@link modelSchema}, defaults filled in): architecture, widths, activation,
@@ -51,14 +52,14 @@ export function buildModelSpec(c: ModelConfig, inputShape: readonly number[], ou
       return inputShape.length === 1 || net.type !== 'sequential' ? net : { type: 'sequential', layers: [flatten(), ...net.layers] };
     }
     case 'conv-net':
-      return convNet({ outputs, channels: c.channels, dense: c.hidden, activation: c.activation, layerNorm: c.layerNorm, dropout: c.dropout, onlineNorm: c.onlineNorm, spectralNorm: c.spectralNorm });
+      return convNet({ outputs, channels: c.channels, ...(c.kernels ? { kernels: c.kernels } : {}), dense: c.hidden, activation: c.activation, layerNorm: c.layerNorm, dropout: c.dropout, onlineNorm: c.onlineNorm, spectralNorm: c.spectralNorm });
     case 'resnet18':
-      if (c.onlineNorm || c.spectralNorm !== 'none') throw new Error(`model: onlineNorm and spectralNorm are options of mlp and conv-net, not of resnet18 (onlineNorm = ${c.onlineNorm}, spectralNorm = ${c.spectralNorm})`);
-      return resnet18({ outputs, width: c.width });
+      if (c.onlineNorm) throw new Error('model: onlineNorm is an option of mlp and conv-net, not of resnet18 (onlineNorm = true)');
+      return resnet18({ outputs, width: c.width, layerNorm: c.layerNorm, spectralNorm: c.spectralNorm });
     case 'vit': {
       if (inputShape.length !== 3) throw new Error(`model: arch vit needs images [C, H, W]; the input is [${inputShape.join(', ')}]`);
       if (c.pool === 'last') throw new Error("model.pool: 'last' is for arch transformer; vit allows cls or mean");
-      return vit({ outputs, patch: c.patch, width: c.width, depth: c.depth, heads: c.heads, mlpRatio: c.mlpRatio, pool: c.pool ?? 'cls', position: c.position });
+      return vit({ outputs, patch: c.patch, width: c.width, depth: c.depth, heads: c.heads, mlpRatio: c.mlpRatio, pool: c.pool ?? 'cls', position: c.position, layerNorm: c.layerNorm, spectralNorm: c.spectralNorm });
     }
     case 'transformer': {
       if (inputShape.length !== 2) throw new Error(`model: arch transformer needs sequences [T, F]; the input is [${inputShape.join(', ')}]`);

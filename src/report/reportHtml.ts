@@ -39,6 +39,8 @@ export interface ReportPage {
   readonly warnings: readonly string[];
   readonly options: Readonly<Record<string, unknown>>;
   readonly finalFraction: number;
+  /** Sections drawn elsewhere (HTML), shown before the conditions table: the Lyle table. */
+  readonly sections?: readonly string[];
 }
 
 /** One run in the provenance table. */
@@ -208,6 +210,7 @@ dl.glossary dd { margin: 2px 0 0 18px; }
 <h1>${esc(p.title)}</h1>
 <p class="meta">${nRuns} run${nRuns === 1 ? '' : 's'} in ${p.conditions.length} condition${p.conditions.length === 1 ? '' : 's'}${p.benchmarks.length ? ` · ${esc(p.benchmarks.join(', '))}` : ''} · generated ${date(p.generatedAt)} by supple ${esc(p.versions.supple ?? '?')}</p>
 ${warnings}
+${(p.sections ?? []).join('\n')}
 <h2>Conditions</h2>
 <div class="scroll">${conditionsTable}</div>
 <h2>Figures</h2>

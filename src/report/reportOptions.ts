@@ -15,6 +15,10 @@ export const reportOptionsSchema = z.strictObject({
   png: z.boolean().default(true).describe('write a PNG beside every SVG'),
   pngScale: z.number().gt(0).max(8).default(2).describe('PNG pixels per SVG pixel'),
   title: z.string().default('supple report').describe('title of the HTML page'),
+  table: z.enum(['auto', 'lyle', 'none']).default('auto')
+    .describe("lyle: Lyle et al.'s interventions x architectures table of runs labelled 'intervention / architecture / target' (auto: when the runs come from a lyle-interventions preset)"),
+  tableWindow: z.number().int().min(1).default(2)
+    .describe('lyle table: draws averaged per seed for the initial (first draws) and the final (last draws) loss'),
 });
 /** Validated report options (the output of {@link reportOptionsSchema}, defaults filled in). */
 export type ReportOptions = z.output<typeof reportOptionsSchema>;

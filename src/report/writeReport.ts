@@ -9,7 +9,8 @@ import { canonicalJson, flattenConfig, formatValue } from './flattenConfig.js';
 import { loadRuns, type LoadedRuns } from './loadRuns.js';
 import { renderFigure } from './renderFigure.js';
 import { glossaryEntry, type GlossaryEntry } from './glossary.js';
-import { reportHtml, type RunRow } from './reportHtml.js';
+import { reportHtml, prefixSvgIds, type RunRow } from './reportHtml.js';
+import { isLyleStudy, lyleCell, lyleCellSpec, lyleTable, lyleTableHtml, lyleTableMarkdown } from './lyleTable.js';
 import { reportOptionsSchema, type ReportOptionsInput } from './reportOptions.js';
 import { examplesOf, seriesCsv, summarizeConditions, summaryCsv, type ConditionSummary } from './summarizeConditions.js';
 
@@ -143,7 +144,24 @@ async function writeLoadedReport(loaded: LoadedRuns, outDir: string, o: ReturnTy
     };
   }));
 
+  const sections: string[] = [];
+  const study = o.table === 'lyle' || (o.table === 'auto' && isLyleStudy(loaded.runs)) ? lyleTable(loaded.runs, o.tableWindow) : null;
+  if (o.table === 'lyle' && !study) throw new UsageError("--table lyle: no run is labelled 'intervention / architecture / target' (run the lyle-interventions presets, or label runs so)");
+  if (study) {
+    // One small figure per cell, inlined below the tables; each cell of the tables links to its figure.
+    const cellFigures = new Map<string, string>();
+    for (const c of study.cells) {
+      const r = await renderFigure(lyleCellSpec(c, lyleCell(study, c.target, c.arch, 'none')), { png: false });
+      for (const w of r.warnings) warnings.push(`figure ${c.id}: ${w}`);
+      cellFigures.set(c.id, prefixSvgIds(r.svg.replace(/^<\?xml[^>]*>\s*/, ''), `${c.id}-`));
+    }
+    sections.push(lyleTableHtml(study, cellFigures));
+    await writeFile(join(out, 'lyle-table.md'), lyleTableMarkdown(study));
+    await writeFile(join(out, 'lyle-table.json'), `${JSON.stringify(study, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  }
+
   const html = reportHtml({
+    sections,
     title: o.title, generatedAt, versions, benchmarks, conditions: summaries, tableMetrics,
     figures: inlined, differing, shared, runs, warnings, options: o, finalFraction: o.finalFraction,
     glossary: [...glossary.values()], tableGlossary, provenance,

@@ -1,4 +1,5 @@
-import { batchNorm, conv2d, globalAvgPool, linear, relu, residual, type LayerSpec } from '../LayerSpec.js';
+import { batchNorm, conv2d, globalAvgPool, layerNorm, linear, relu, residual, type LayerSpec } from '../LayerSpec.js';
+import { spectralAt, type SpectralNormMode } from './mlp.js';
 
 /** The shape of {@link resnet18}: number of outputs, first-stage width and blocks per stage. */
 export interface ResNet18Options {
@@ -7,6 +8,16 @@ export interface ResNet18Options {
   readonly width?: number;
   /** Basic blocks per stage; default [2, 2, 2, 2]. */
   readonly blocks?: readonly number[];
+  /**
+   * Layer norm instead of batch norm after every conv (per example over [C, H, W]): the layer-norm intervention of
+   * Lyle et al. on a net that already normalizes (default false: batch norm).
+   */
+  readonly layerNorm?: boolean;
+  /**
+   * Spectral normalization (Miyato et al. 2018): 'all' = every conv and the head, 'hidden' = every conv,
+   * 'penultimate' = the last conv (the second of the last block); convs are counted in the order they are built.
+   */
+  readonly spectralNorm?: SpectralNormMode;
 }
 
 /**
@@ -19,20 +30,32 @@ export interface ResNet18Options {
 export function resnet18(opts: ResNet18Options): LayerSpec {
   const w = opts.width ?? 64;
   const blocks = opts.blocks ?? [2, 2, 2, 2];
+  // The convs are numbered as built, so that spectralAt can place 'penultimate' on the last one.
+  let convs = 1;
+  blocks.reduce((inC, count, stage) => {
+    const c = w * 2 ** stage;
+    for (let b = 0; b < count; b++) convs += 2 + ((stage > 0 && b === 0) || (b === 0 && inC !== c) ? 1 : 0);
+    return count > 0 ? c : inC;
+  }, w);
+  let built = 0;
+  const sn = (i: number) => (spectralAt(opts.spectralNorm, i, convs) ? { spectralNorm: true } : {});
   const conv = (out: number, k: number, stride = 1, bias = false): LayerSpec =>
-    conv2d(out, k, { stride, padding: k === 3 ? 1 : 0, bias, init: 'kaiming-normal', gain: 'relu', biasInit: 'zero' });
-  const layers: LayerSpec[] = [conv(w, 3, 1, true), batchNorm(), relu()];
+    conv2d(out, k, { stride, padding: k === 3 ? 1 : 0, bias, init: 'kaiming-normal', gain: 'relu', biasInit: 'zero', ...sn(built++) });
+  const norm = (): LayerSpec => (opts.layerNorm ? layerNorm() : batchNorm());
+  const layers: LayerSpec[] = [conv(w, 3, 1, true), norm(), relu()];
   let inC = w;
   blocks.forEach((count, stage) => {
     const c = w * 2 ** stage;
     for (let b = 0; b < count; b++) {
       const stride = stage > 0 && b === 0 ? 2 : 1;
-      const main = [conv(c, 3, stride), batchNorm(), relu(), conv(c, 3), batchNorm()];
-      const shortcut = stride !== 1 || inC !== c ? [conv(c, 1, stride), batchNorm()] : undefined;
+      // The shortcut's conv is built first, so that the last conv built is the main path's second of the last block.
+      const shortcut = stride !== 1 || inC !== c ? [conv(c, 1, stride), norm()] : undefined;
+      const main = [conv(c, 3, stride), norm(), relu(), conv(c, 3), norm()];
       layers.push(residual(main, shortcut), relu());
       inC = c;
     }
   });
-  layers.push(globalAvgPool(), linear(opts.outputs, { init: 'kaiming-normal', gain: 'linear', biasInit: 'zero' }));
+  if (built !== convs) throw new Error(`resnet18: counted ${convs} convs but built ${built}`);
+  layers.push(globalAvgPool(), linear(opts.outputs, { init: 'kaiming-normal', gain: 'linear', biasInit: 'zero', ...sn(convs) }));
   return { type: 'sequential', layers };
 }

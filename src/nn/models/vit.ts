@@ -1,4 +1,5 @@
 import { activation, attention, classToken, layerNorm, linear, patchEmbed, positionEmbedding, residual, tokenPool, tokenwise, type LayerSpec } from '../LayerSpec.js';
+import { spectralAt, type SpectralNormMode } from './mlp.js';
 
 /** The options of a pre-norm transformer block stack (shared by the ViT and the sequence model). */
 export interface TransformerBlockOptions {
@@ -11,6 +12,13 @@ export interface TransformerBlockOptions {
   /** MLP hidden units per block = mlpRatio * width (rounded). */
   readonly mlpRatio?: number;
   readonly causal?: boolean;
+  /** LayerNorm before each block's GELU (the hidden nonlinearity), on top of the pre-norm ones (default false). */
+  readonly layerNorm?: boolean;
+  /**
+   * Spectral normalization of the dense layers (the blocks' MLP layers count as hidden layers, in order, and the
+   * head as the output layer; attention projections and the patch embedding are never normalized).
+   */
+  readonly spectralNorm?: SpectralNormMode;
 }
 
 /**
@@ -21,11 +29,13 @@ export interface TransformerBlockOptions {
 export function transformerBlocks(opts: TransformerBlockOptions): LayerSpec[] {
   const d = opts.width;
   const hidden = Math.max(1, Math.round((opts.mlpRatio ?? 4) * d));
-  const dense = (out: number) => linear(out, { init: 'xavier-uniform', gain: 'linear', biasInit: 'zero' });
+  const n = 2 * opts.depth;
+  const dense = (out: number, i: number) => linear(out, { init: 'xavier-uniform', gain: 'linear', biasInit: 'zero', ...(spectralAt(opts.spectralNorm, i, n) ? { spectralNorm: true } : {}) });
   const out: LayerSpec[] = [];
   for (let i = 0; i < opts.depth; i++) {
     out.push(residual([tokenwise(layerNorm()), attention(opts.heads, { causal: opts.causal ?? false })]));
-    out.push(residual([tokenwise(layerNorm(), dense(hidden), activation('gelu'), dense(d))]));
+    const mlpHidden = opts.layerNorm ? [dense(hidden, 2 * i), layerNorm()] : [dense(hidden, 2 * i)];
+    out.push(residual([tokenwise(layerNorm(), ...mlpHidden, activation('gelu'), dense(d, 2 * i + 1))]));
   }
   return out;
 }
@@ -51,7 +61,8 @@ export function vit(opts: VitOptions): LayerSpec {
   if (pool === 'cls') layers.push(classToken());
   layers.push(positionEmbedding(opts.position ?? 'learned'));
   layers.push(...transformerBlocks(opts));
-  layers.push(tokenwise(layerNorm()), tokenPool(pool), linear(opts.outputs, { init: 'xavier-uniform', gain: 'linear', biasInit: 'zero' }));
+  const head = spectralAt(opts.spectralNorm, 2 * opts.depth, 2 * opts.depth) ? { spectralNorm: true } : {};
+  layers.push(tokenwise(layerNorm()), tokenPool(pool), linear(opts.outputs, { init: 'xavier-uniform', gain: 'linear', biasInit: 'zero', ...head }));
   return { type: 'sequential', layers };
 }
 
