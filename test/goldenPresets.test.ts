@@ -28,8 +28,8 @@ const slivers: Record<string, Record<string, unknown>> = {
   'random-labels': { tasks: 1, stepsPerTask: 12, examplesPerTask: 32 },
   'warm-start': { tasks: 1, examplesPerTask: 12, maxEpochs: 2 },
 };
-/** Narrower ResNets: the golden run checks the code path, not the paper's width. */
-const modelSlivers: Record<string, Record<string, unknown>> = { resnet18: { 'model.width': 4 } };
+/** Narrower ResNets and ViTs: the golden run checks the code path, not the paper's width. */
+const modelSlivers: Record<string, Record<string, unknown>> = { resnet18: { 'model.width': 4 }, vit: { 'model.width': 16, 'model.depth': 1, 'model.heads': 2 } };
 
 /** ImageNet32 needs an account (no fixture of its 1000 classes): its presets run on the CIFAR-10 stand-in, same shape. */
 const datasetStandIns: Record<string, string> = { imagenet32: 'cifar10' };
