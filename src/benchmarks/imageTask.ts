@@ -9,7 +9,8 @@ import type { ImageSplit } from './data/ImageSet.js';
 export interface Selection {
   readonly split: ImageSplit;
   readonly indices: Int32Array;
-  readonly labels: Int32Array;
+  /** Class labels, or real-valued targets (random-label regression). */
+  readonly labels: Int32Array | Float64Array;
 }
 
 /**
