@@ -116,3 +116,25 @@ for (const ex of executors) {
     }
   });
 }
+
+// The retry rule is shared too (the queue's own test is in clusterQueue.test.ts): a run that fails is tried
+// --attempts times with backoff, then counted failed with its error.
+test('retry contract (local pool and slurm array tasks): a failing run is tried --attempts times, then reported failed', { timeout: 300000 }, async () => {
+  const dir = tmp();
+  const file = join(dir, 'fail.yaml');
+  // MNIST is not in these folders and downloads are off (SUPPLE_OFFLINE): the run fails once started.
+  writeFileSync(file, ['benchmark: permuted-mnist', 'set: { dataset: mnist, tasks: 1, examplesPerTask: 10 }', 'seeds: 1', `out: ${join(dir, 'out')}`].join('\n'));
+  const noData = { SUPPLE_CACHE_DIR: join(dir, 'cache'), SUPPLE_DATA_DIR: join(dir, 'nodata') };
+  const local = start(['sweep', file, '--attempts', '2', '--backoff-seconds', '0.1'], noData);
+  assert.equal(await exitOf(local.child), 1, local.output());
+  assert.match(local.output(), /retrying bp\/s0 \(attempt 1 of 2 failed: supple run exited with 1 in /);
+  assert.match(local.output(), /FAILED \(supple run exited with 1 in .*, 2 attempts; see /);
+  assert.equal((local.output().match(/retrying/g) ?? []).length, 1);
+  const once = start(['sweep', file], noData);
+  assert.equal(await exitOf(once.child), 1, once.output());
+  assert.doesNotMatch(once.output(), /retrying/);
+  assert.equal(supple(['sweep', file, '--slurm', '--no-submit']).status, 0);
+  const task = start(['worker', '--jobs', join(dir, 'out', 'slurm', 'jobs.json'), '--index', '0', '--attempts', '3', '--backoff-seconds', '0.1'], noData);
+  assert.equal(await exitOf(task.child), 1, task.output());
+  assert.deepEqual(task.output().match(/failed \(attempt \d of 3\)/g), ['failed (attempt 1 of 3)', 'failed (attempt 2 of 3)', 'failed (attempt 3 of 3)']);
+});

@@ -5,14 +5,12 @@ import type { StreamPools } from './BatchPool.js';
 import type { ImageEncoder } from './ImageEncoder.js';
 import type { ImageSplit } from './data/ImageSet.js';
 
-/**
- * Examples of a split and the label each one has in this task (indices[k] has label labels[k]): class indices, or
- * scalar regression targets (Float32Array) for a one-output regression stream.
- */
+/** Examples of a split and the label each one has in this task (indices[k] has label labels[k]). */
 export interface Selection {
   readonly split: ImageSplit;
   readonly indices: Int32Array;
-  readonly labels: Int32Array | Float32Array;
+  /** Class labels, or real-valued targets (random-label regression). */
+  readonly labels: Int32Array | Float64Array;
 }
 
 /**

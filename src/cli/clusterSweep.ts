@@ -24,8 +24,8 @@ export const clusterSweepUsage = `Beyond one machine:
   --queue redis://[user:pw@]host:6379/0  put the runs on a Redis queue (BullMQ; rediss:// for TLS) instead of
                       running them; 'supple worker --queue URL' on any machines works them. Job ids are the runs'
                       config hashes: submitting again never duplicates work (failed jobs are retried)
-  --attempts N        tries per run before it counts as failed (default 3), --backoff-seconds S (default 30,
-                      doubling); --queue-name NAME (default supple)
+  --attempts N        tries per run before it counts as failed (default 3 on a queue, 1 in the local pool),
+                      --backoff-seconds S (default 30, doubling); --queue-name NAME (default supple)
   --slurm             write an sbatch job array (one task per run, resumed from its checkpoint when requeued or
                       preempted) to <out>/slurm/sweep.sbatch and submit it; with --dry-run print it, with
                       --no-submit write it (and jobs.json) without submitting
@@ -38,10 +38,19 @@ type Values = {
   'no-requeue'?: boolean; 'no-submit'?: boolean; 'signal-seconds'?: string; 'dry-run'?: boolean; json?: boolean; workers?: string;
 };
 
-function positiveInt(flag: string, v: string | undefined, dflt: number): number {
+/** A flag's positive integer value, or `dflt` when absent. */
+export function positiveInt(flag: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} ${v}: not allowed; a positive integer`);
+  return n;
+}
+
+/** A flag's number >= 0, or `dflt` when absent. */
+export function nonNegative(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!(n >= 0)) throw new UsageError(`--${flag} ${v}: not allowed; a number >= 0`);
   return n;
 }
 
@@ -51,8 +60,7 @@ export async function submitToQueue(source: string, points: readonly SweepPoint[
   const { DEFAULT_QUEUE, submitJobs } = await import('../cluster/RedisQueue.js');
   const url = checkQueueUrl(values.queue!);
   const jobs = sweepJobs(points, out);
-  const backoff = values['backoff-seconds'] === undefined ? 30 : Number(values['backoff-seconds']);
-  if (!(backoff >= 0)) throw new UsageError(`--backoff-seconds ${values['backoff-seconds']}: not allowed; a number >= 0`);
+  const backoff = nonNegative('backoff-seconds', values['backoff-seconds'], 30);
   const retry = { attempts: positiveInt('attempts', values.attempts, 3), backoffSeconds: backoff };
   const name = values['queue-name'] ?? DEFAULT_QUEUE;
   if (values['dry-run']) {

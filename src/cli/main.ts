@@ -174,6 +174,7 @@ function metricDocs(): Array<{ name: string; description: string }> {
     { name: 'online/accuracy', description: 'fraction of a task\'s training examples classified right before their update (per task)' },
     { name: 'online/loss', description: 'mean training loss over a task, before each update' },
     { name: 'bin/loss, bin/accuracy', description: 'the same over each bin of examples (task-free streams, e.g. 40000 for slowly-changing regression)' },
+    { name: 'online/mse, bin/mse, eval/<set>/mse', description: "a categorical value head (two-hot, HL-Gauss): the decoded predictions' squared error beside the cross-entropy" },
     { name: 'train/loss, train/accuracy', description: 'over each epoch' },
     { name: 'eval/<set>/loss, eval/<set>/accuracy', description: 'on an evaluation set (test, val) at the end of each epoch' },
     { name: 'diag/<diagnostic>[/<group>]', description: 'diagnostics at the probe cadence (supple list probes)' },

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Catalog } from '../experiment/runConfig.js';
 import { defaultSweepOut, expandSweep, readSweepFile, runArgs, sweepSchema, type SweepPoint } from '../experiment/sweep.js';
@@ -16,7 +15,9 @@ import { UsageError } from '../config/UsageError.js';
 import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { version } from '../version.js';
 import { duration } from './ProgressBar.js';
-import { clusterSweepOptions, clusterSweepUsage, submitToQueue, submitToSlurm, sweepStatus } from './clusterSweep.js';
+import { sweepJobs } from '../cluster/SweepJob.js';
+import { runJobWithRetries } from '../cluster/runJobWithRetries.js';
+import { clusterSweepOptions, nonNegative, positiveInt, clusterSweepUsage, submitToQueue, submitToSlurm, sweepStatus } from './clusterSweep.js';
 
 export const sweepUsage = `supple sweep <file.yaml|json> [--workers N] [--dry-run] [--out DIR]
 supple sweep --preset NAME [--seeds N] [--workers N] [--dry-run] [--out DIR] [--json]
@@ -135,50 +136,59 @@ export async function sweepCommand(argv: string[], catalog: Catalog): Promise<nu
     const record = () =>
       writeFileAtomic(join(out, 'sweep.json'), `${JSON.stringify({ version, file: source, sweep: file, runs: points.map((p, i) => ({ dir: p.dir, configHash: configHash(p.config), request: p.request, status: status[i] })) }, null, 2)}\n`);
     record();
-    const cli = fileURLToPath(new URL('./main.js', import.meta.url));
+    const jobs = sweepJobs(points, out);
+    const attempts = positiveInt('attempts', values.attempts, 1);
+    const backoffSeconds = nonNegative('backoff-seconds', values['backoff-seconds'], 30);
+    const threads = Math.max(1, Math.floor(availableParallelism() / workers));
     const todo = points.map((p, i) => ({ p, i })).filter(({ i }) => status[i] === 'partial' || status[i] === 'new');
     let failed = 0;
     let diverged = counts.diverged;
     let stopped = 0;
     let doneCount = 0;
     const t0 = performance.now();
-    const runOne = ({ p, i }: { p: SweepPoint; i: number }) =>
-      new Promise<void>((resolveRun) => {
-        const dir = join(out, p.dir);
-        const args = status[i] === 'partial' ? ['run', '--resume', dir, '--quiet'] : runArgs(p.request, dir);
-        checkOutputDir(dir);
-        // The worker writes its log itself (not through a pipe to this process): if the sweep dies, the
-        // worker's output does not fail with EPIPE before its checkpoint. Its own process group keeps a
-        // terminal's Ctrl-C to the sweep, which forwards it once; the IPC channel tells it when the sweep is gone.
-        const log = openSync(join(dir, 'log.txt'), 'a');
-        const child = spawn(process.execPath, [cli, ...args], {
-          stdio: ['ignore', log, log, 'ipc'],
-          detached: true,
-          env: { ...process.env, SUPPLE_THREADS: process.env.SUPPLE_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / workers))) },
-        });
-        closeSync(log);
-        workersAlive.add(child);
-        child.on('close', (code, signal) => {
-          workersAlive.delete(child);
-          doneCount++;
-          try {
-            status[i] = statusOf(dir, p);
-          } catch {
-            status[i] = 'partial';
-          }
-          const what =
-            code === 0 ? 'done  '
-              : status[i] === 'diverged' ? 'DIVERGED'
-                : code === EXIT.interrupted || stops > 0 ? 'stopped (resumable)'
-                  : `FAILED (exit ${code ?? signal}, see ${join(dir, 'log.txt')})`;
-          if (status[i] === 'diverged') diverged++;
-          else if (code === EXIT.interrupted || (stops > 0 && status[i] !== 'complete')) stopped++;
-          else if (code !== 0 || status[i] !== 'complete') failed++;
-          say(`[${doneCount}/${todo.length}] ${what} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
-          record();
-          resolveRun();
-        });
+    // The job model every executor shares (runJobProcess): a `supple run` process of its own per run, which
+    // writes its log itself, stops cleanly on SIGTERM and when this process dies; failures retried as --attempts says.
+    const runOne = async ({ p, i }: { p: SweepPoint; i: number }) => {
+      const dir = join(out, p.dir);
+      checkOutputDir(dir);
+      let child: ChildProcess | null = null;
+      const o = await runJobWithRetries(jobs[i]!, {
+        attempts,
+        backoffSeconds,
+        threads,
+        report: true,
+        stopping: () => stops > 0,
+        onStart: (c) => {
+          child = c;
+          workersAlive.add(c);
+        },
+        onRetry: (attempt, f) => {
+          if (child) workersAlive.delete(child);
+          say(`retrying ${p.dir} (attempt ${attempt} of ${attempts} failed: ${f.message.split('\n')[0]}) in ${duration(backoffSeconds * 2 ** (attempt - 1))}`);
+        },
       });
+      if (child) workersAlive.delete(child);
+      doneCount++;
+      try {
+        status[i] = statusOf(dir, p);
+      } catch {
+        status[i] = 'partial';
+      }
+      let what: string;
+      if (o.kind === 'complete') what = 'done  ';
+      else if (o.kind === 'diverged') {
+        what = 'DIVERGED';
+        diverged++;
+      } else if (o.kind === 'stopped' || stops > 0) {
+        what = 'stopped (resumable)';
+        stopped++;
+      } else {
+        what = o.kind === 'busy' ? `FAILED (held by ${o.holder})` : o.kind !== 'failed' ? 'FAILED' : `FAILED (${o.message.split(';')[0]}${o.attempts > 1 ? `, ${o.attempts} attempts` : ''}; see ${join(dir, 'log.txt')})`;
+        failed++;
+      }
+      say(`[${doneCount}/${todo.length}] ${what} ${p.dir}  ${duration((performance.now() - t0) / 1000)}`);
+      record();
+    };
     const queue = [...todo];
     await Promise.all(
       Array.from({ length: Math.min(workers, queue.length) }, async () => {

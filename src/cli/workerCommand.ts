@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { UsageError } from '../config/UsageError.js';
 import { checkQueueUrl, redactIn } from '../cluster/redisUrl.js';
-import { runJobProcess } from '../cluster/runJobProcess.js';
+import { runJobWithRetries } from '../cluster/runJobWithRetries.js';
 import { SweepWorker } from '../cluster/SweepWorker.js';
 import type { SweepJob } from '../cluster/SweepJob.js';
 import { EXIT, exitCodesHelp } from './exitCodes.js';
@@ -90,30 +90,33 @@ async function arrayTask(file: string, index: number, attempts: number, backoffS
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
   for (const s of signals) process.on(s, onSignal);
   try {
-    for (let attempt = 1; ; attempt++) {
-      const o = await runJobProcess(job, {
-        ...(out ? { out } : {}),
-        onStart: (c) => {
-          child = c;
-          if (stops) c.kill('SIGTERM');
-        },
-      });
-      child = null;
-      if (o.kind === 'complete' || o.kind === 'diverged') {
-        say(`${o.kind === 'complete' ? 'done' : 'DIVERGED'} ${o.dir}${o.ran ? '' : ' (finished before)'}`);
-        return o.kind === 'complete' ? EXIT.ok : EXIT.failed;
-      }
-      if (o.kind === 'stopped') return EXIT.interrupted;
-      if (o.kind === 'busy') {
-        say(`${o.dir} is held by ${o.holder}`);
-        return EXIT.failed;
-      }
-      if (o.kind !== 'failed') return EXIT.failed;
-      say(`failed (attempt ${attempt} of ${attempts}): ${o.message}`);
-      if (o.permanent) return EXIT.usage;
-      if (attempt >= attempts || stops) return EXIT.failed;
-      await new Promise((r) => setTimeout(r, backoffSeconds * 1000 * 2 ** (attempt - 1)));
+    const o = await runJobWithRetries(job, {
+      ...(out ? { out } : {}),
+      attempts,
+      backoffSeconds,
+      stopping: () => stops > 0,
+      onStart: (c) => {
+        child = c;
+        if (stops) c.kill('SIGTERM');
+      },
+      onRetry: (attempt, f) => {
+        child = null;
+        say(`failed (attempt ${attempt} of ${attempts}): ${f.message}`);
+      },
+    });
+    child = null;
+    if (o.kind === 'complete' || o.kind === 'diverged') {
+      say(`${o.kind === 'complete' ? 'done' : 'DIVERGED'} ${o.dir}${o.ran ? '' : ' (finished before)'}`);
+      return o.kind === 'complete' ? EXIT.ok : EXIT.failed;
     }
+    if (o.kind === 'stopped') return EXIT.interrupted;
+    if (o.kind === 'busy') {
+      say(`${o.dir} is held by ${o.holder}`);
+      return EXIT.failed;
+    }
+    if (o.kind !== 'failed') return EXIT.failed;
+    say(`failed (attempt ${o.attempts} of ${attempts}): ${o.message}`);
+    return o.permanent ? EXIT.usage : EXIT.failed;
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }

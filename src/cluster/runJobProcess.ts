@@ -22,6 +22,8 @@ export interface RunJobOptions {
   readonly threads?: number;
   /** Gets the run's process once started (to forward stop signals to it). */
   readonly onStart?: (child: ChildProcess) => void;
+  /** Write the run's own HTML report at its end (the local pool does; queue and Slurm workers leave it to `supple report`). */
+  readonly report?: boolean;
 }
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -52,7 +54,8 @@ export function runJobProcess(job: SweepJob, opts: RunJobOptions = {}): Promise<
   const holder = liveHolder(dir);
   if (holder) return Promise.resolve({ kind: 'busy', dir, holder: `process ${holder.pid} on ${holder.host}` });
   mkdirSync(dir, { recursive: true });
-  const args = state === 'partial' ? ['run', '--resume', dir, '--quiet', '--no-report'] : ['run', ...job.args, '--out', dir, '--quiet', '--no-report'];
+  const tail = opts.report ? ['--quiet'] : ['--quiet', '--no-report'];
+  const args = state === 'partial' ? ['run', '--resume', dir, ...tail] : ['run', ...job.args, '--out', dir, ...tail];
   return new Promise((resolveRun, reject) => {
     // The run writes its log itself (not through a pipe to this process), so that it outlives a killed worker
     // long enough to write its checkpoint; its own process group keeps a terminal's Ctrl-C to the worker.

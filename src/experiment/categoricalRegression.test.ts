@@ -34,3 +34,24 @@ test('slowly-changing regression with a categorical value head: atoms as outputs
   }
   assert.throws(() => resolveRunConfig({ benchmark: 'slowly-changing-regression', set: { valueHead: { kind: 'two-hot', min: 2, max: 1 } } }, cat, '0'), /max must be greater than min/);
 });
+
+test('random-label regression: MSE, two-hot and HL-Gauss heads all fit the same targets (memorization loss and decoded MSE fall with training)', async () => {
+  const run = async (valueHead: Record<string, unknown>, stepsPerTask: number) => {
+    const out = mkdtempSync(join(tmpdir(), 'supple-rlr-'));
+    const set = { dataset: 'digits', targets: 'regression', tasks: 1, examplesPerTask: 32, stepsPerTask, batchSize: 8, valueHead, 'run.checkpointSeconds': 0 };
+    await startRun(resolveRunConfig({ benchmark: 'random-labels', seed: 3, backend: 'ts', set }, cat, '0'), { out, catalog: cat });
+    return metrics(out).find((r) => r['eval/train/loss'] !== undefined && r['online/loss'] === undefined)!;
+  };
+  for (const head of [{ kind: 'scalar' }, { kind: 'two-hot', bins: 21 }, { kind: 'hl-gauss', bins: 21 }]) {
+    // The same seed: the same initial net and targets; one update against 300.
+    const before = await run(head, 1), after = await run(head, 300);
+    const what = `${head.kind}: loss ${before['eval/train/loss']} -> ${after['eval/train/loss']}, mse ${before['eval/train/mse']} -> ${after['eval/train/mse']}`;
+    assert.ok(after['eval/train/loss']! < 0.7 * before['eval/train/loss']!, what);
+    if (head.kind === 'scalar') {
+      assert.equal(after['eval/train/mse'], undefined, 'an MSE head records its loss only');
+    } else {
+      assert.ok(before['eval/train/loss']! < Math.log(21) + 0.5, what);
+      assert.ok(after['eval/train/mse']! < 0.7 * before['eval/train/mse']!, what);
+    }
+  }
+});

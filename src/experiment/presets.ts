@@ -44,7 +44,7 @@ export const lyleInterventions: readonly PresetCondition[] = [
   { label: 'shrink & perturb', methods: ['shrink-perturb'], set: { 'shrink-perturb.schedule': 'at-boundary', 'shrink-perturb.shrink': 0.8, 'shrink-perturb.noise': 0.01 } },
 ];
 
-/** The two target-fitting losses of the table: a random class (cross-entropy) or a random scalar (squared error). */
+/** The two target-fitting losses of the table: a random class (cross-entropy; targets 'classes') or a random real target (squared error; targets 'regression'). */
 export const lyleTargets = ['categorical', 'regression'] as const;
 
 
@@ -215,7 +215,7 @@ export const presetList: Preset[] = [
       'The interventions x architectures table of Lyle et al.: random-label target fitting of 1200 MNIST images, 20 draws of 30000 updates (batch 16, Adam 1e-3), '
       + 'none / reset last layer / weight decay 1e-4 / spectral norm / layer norm / shrink & perturb (0.8, 0.01 at each draw) on an MLP 100x3, the conv net, ResNet-18 (width 64) '
       + 'and a ViT (patch 4, width 128, 4 blocks), each with a categorical target (a random class per image, cross-entropy) and a regression target '
-      + '(a random N(0, 1) scalar per image, squared error); condition labels are "intervention / architecture / target". Report: supple report draws the table',
+      + '(a random real target per image, uniform in [-1, 1], one output, squared error); condition labels are "intervention / architecture / target". Report: supple report draws the table',
     paper: LYLE,
     scale: 'full',
     benchmark: 'random-labels',
@@ -287,7 +287,7 @@ function lyleInterventionConditions(archs: Record<string, Settings>): PresetCond
   const out: PresetCondition[] = [];
   for (const target of lyleTargets) {
     for (const [arch, archSet] of Object.entries(archs)) {
-      for (const i of lyleInterventions) out.push({ label: `${i.label} / ${arch} / ${target}`, methods: i.methods, set: { ...archSet, ...i.set, target } });
+      for (const i of lyleInterventions) out.push({ label: `${i.label} / ${arch} / ${target}`, methods: i.methods, set: { ...archSet, ...i.set, targets: target === 'categorical' ? 'classes' : 'regression' } });
     }
   }
   return out;

@@ -33,6 +33,8 @@ export interface LoopState {
   binCount: number;
   /** A categorical value head: the decoded predictions' squared error over the bin (absent otherwise). */
   binSquaredError?: number;
+  /** A categorical value head: the decoded predictions' squared error over this task (absent otherwise). */
+  taskSquaredError?: number;
   /** Examples seen since the run began. */
   examples: number;
   /** Early stopping: best value so far this task, epochs without improvement. */
@@ -164,7 +166,10 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
         const loss = learner.trainStep(batch.x, batch.y);
         const step = learner.step;
         accumulate(state, loss);
-        if (learner.loss instanceof CategoricalValueLoss) state.binSquaredError = (state.binSquaredError ?? 0) + learner.loss.lastSquaredError;
+        if (learner.loss instanceof CategoricalValueLoss) {
+          state.binSquaredError = (state.binSquaredError ?? 0) + learner.loss.lastSquaredError;
+          state.taskSquaredError = (state.taskSquaredError ?? 0) + learner.loss.lastSquaredError;
+        }
         if (checkFinite && !Number.isFinite(loss.sum)) throw new DivergedError(step, state.task, 'loss', loss.sum);
         for (const m of methods) edit(m, m.instance.afterUpdate?.({ step, task: state.task, batch, loss, taskData: task }), m.rng);
         const probe = parts.probes?.afterStep(step, task);
@@ -213,12 +218,14 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
     if (state.taskCount > 0) {
       end['online/loss'] = state.taskSum / state.taskCount;
       if (classification) end['online/accuracy'] = state.taskCorrect / state.taskCount;
+      if (state.taskSquaredError !== undefined) end['online/mse'] = state.taskSquaredError / state.taskCount;
     }
     for (const m of methods) Object.assign(end, m.instance.metrics?.() ?? {});
     parts.record(end);
     const probe = parts.probes?.atTaskEnd(learner.step, task);
     if (probe) parts.record({ step: learner.step, task: state.task, ...probe });
     state.taskSum = state.taskCorrect = state.taskCount = 0;
+    if (state.taskSquaredError !== undefined) state.taskSquaredError = 0;
     state.taskStarted = false;
     state.epoch = 0;
     state.task++;

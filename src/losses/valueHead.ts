@@ -10,16 +10,23 @@ export const valueHeadKinds = ['scalar', 'two-hot', 'hl-gauss'] as const;
 /** A value head's kind. */
 export type ValueHeadKind = (typeof valueHeadKinds)[number];
 
-/** A value head's options (one-line docs are the CLI's help). */
-export const valueHeadSchema = z
-  .strictObject({
-    kind: z.enum(valueHeadKinds).default('scalar').describe("'scalar' (MSE / Huber), or categorical with cross-entropy: 'two-hot' or 'hl-gauss'"),
-    bins: z.number().int().min(2).default(51).describe('atoms of the categorical support (evenly spaced from min to max)'),
-    min: z.number().default(-10).describe('smallest atom of the support (targets below are clipped to it)'),
-    max: z.number().default(10).describe('largest atom of the support (targets above are clipped to it)'),
-    sigmaRatio: z.number().gt(0).default(0.75).describe("HL-Gauss: the Gaussian's sigma over the atom spacing (Farebrother et al.: 0.75)"),
-  })
-  .refine((h) => h.max > h.min, { message: 'max must be greater than min' });
+/**
+ * A value head's options whose support defaults to [min, max] (one-line docs are the CLI's help): for a stream whose
+ * targets live on another scale than the default [-10, 10], so that `{"kind": "hl-gauss"}` alone gets a fitting support.
+ */
+export function valueHeadSchemaWithSupport(min: number, max: number) {
+  return z
+    .strictObject({
+      kind: z.enum(valueHeadKinds).default('scalar').describe("'scalar' (MSE / Huber), or categorical with cross-entropy: 'two-hot' or 'hl-gauss'"),
+      bins: z.number().int().min(2).default(51).describe('atoms of the categorical support (evenly spaced from min to max)'),
+      min: z.number().default(min).describe('smallest atom of the support (targets below are clipped to it)'),
+      max: z.number().default(max).describe('largest atom of the support (targets above are clipped to it)'),
+      sigmaRatio: z.number().gt(0).default(0.75).describe("HL-Gauss: the Gaussian's sigma over the atom spacing (Farebrother et al.: 0.75)"),
+    })
+    .refine((h) => h.max > h.min, { message: 'max must be greater than min' });
+}
+/** A value head's options (one-line docs are the CLI's help); the support defaults to [-10, 10]. */
+export const valueHeadSchema = valueHeadSchemaWithSupport(-10, 10);
 /** A value head's parsed options. */
 export type ValueHeadConfig = z.output<typeof valueHeadSchema>;
 

@@ -147,7 +147,7 @@ const fmt = (m: MeanSe | null) => (m ? formatMeanSe(m.mean, m.se, LOSS_FORMAT) :
 
 /** What each target's loss is, for headings and captions. */
 export function lyleTargetTitle(target: string): string {
-  if (target === 'regression') return 'regression target (a random N(0, 1) scalar per image; squared error, 1 = predicting the mean)';
+  if (target === 'regression') return 'regression target (a random real target per image, uniform in [-1, 1]; squared error, 1/3 = predicting 0)';
   if (target === 'categorical') return 'categorical target (a random class of 10 per image; cross-entropy, ln 10 = 2.303 at chance)';
   return `${target} target`;
 }
