@@ -36,7 +36,10 @@ test('run --method cbp without a benchmark does not announce the quickstart pres
   const r = supple(['run', '--method', 'cbp', '--dry-run']);
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /quickstart preset/);
-  assert.match(supple(['run', '--dry-run']).stderr, /running the quickstart preset/);
+  const quick = supple(['run', '--dry-run']).stderr;
+  assert.match(quick, /running the quickstart preset/);
+  // The README contract: the default run says where the larger data sets come from.
+  assert.match(quick, /supple data fetch <name> downloads and checks one into the cache, or --data-dir DIR \(SUPPLE_DATA_DIR\)/);
 });
 
 test('run --config file, --log-to tensorboard, --json; provenance outside the hash; export to safetensors and back with --weights', () => {

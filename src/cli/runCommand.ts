@@ -165,6 +165,8 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
         quickstart = true;
         // With --method the user chose what to compare: only the benchmark (and its settings) come from quickstart.
         if (!values.method) process.stderr.write('no benchmark given: running the quickstart preset (supple run --help for the options)\n');
+        // The quickstart needs no download; say where the papers' data sets come from.
+        process.stderr.write('larger data sets (MNIST, Fashion-MNIST, CIFAR-10, ...): supple data fetch <name> downloads and checks one into the cache, or --data-dir DIR (SUPPLE_DATA_DIR) reads a folder; supple data list shows them, supple list presets the papers\' runs\n');
       }
       const set: Settings = { ...((file?.set ?? {}) as Settings) };
       for (const s of values.set ?? []) {
