@@ -25,6 +25,22 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A wrapper that runs a validation step and, when it throws, adds its problems to `problems` (a ConfigError's
+ * lines prefixed by whose config it is) and returns undefined: so that one error can list every problem at once.
+ */
+export function collectProblems(problems: string[]): <T>(f: () => T) => T | undefined {
+  return (f) => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => `${e.where}: ${p}`));
+      else problems.push((e as Error).message);
+      return undefined;
+    }
+  };
+}
+
 function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, schema: z.ZodType): string[] {
   return issues.map((i) => {
     const key = i.path.join('.');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Benchmark, LearnerDefaults } from '../benchmarks/Benchmark.js';
 import type { Method } from '../learn/Method.js';
 import { backendChoices } from '../backend/selectBackend.js';
-import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
+import { collectProblems, ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
 import { MethodKeyRouter } from './methodSettings.js';
 import { catalog as defaultCatalog } from './catalog.js';
 import { version as packageVersion } from '../version.js';
@@ -122,15 +122,7 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCata
   for (const [k, v] of Object.entries(condition?.set ?? {})) route(k, v, true);
   for (const [k, v] of Object.entries(req.set ?? {})) route(k, v, false);
 
-  const attempt = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => `${e.where}: ${p}`));
-      else problems.push((e as Error).message);
-      return undefined;
-    }
-  };
+  const attempt = collectProblems(problems);
   const benchConfig = attempt(() => parseConfig(benchmark.schema, raw.benchmark, `benchmark ${benchmark.name}`)) as Record<string, unknown> | undefined;
   const defaults: LearnerDefaults = benchConfig ? benchmark.defaults(benchConfig) : { model: {}, optimizer: {} };
   const model = attempt(() => parseConfig(modelSchema, { ...defaults.model, ...raw.model }, 'model'));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getBackend, backendChoices } from '../backend/selectBackend.js';
-import { ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
+import { collectProblems, ConfigError, knownKeys, parseConfig } from '../config/parseConfig.js';
 import type { Registry } from '../config/Registry.js';
 import type { Method } from '../learn/Method.js';
 import type { ProbeFactory } from '../learn/ProbeFactory.js';
@@ -95,15 +95,7 @@ export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version:
   for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v, true);
   for (const [k, v] of Object.entries(condition?.set ?? {})) route(k, v, true);
   for (const [k, v] of Object.entries(req.set ?? {})) route(k, v, false);
-  const attempt = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => `${e.where}: ${p}`));
-      else problems.push((e as Error).message);
-      return undefined;
-    }
-  };
+  const attempt = collectProblems(problems);
   const bench = attempt(() => parseConfig(benchmark.schema, raw.benchmark, `benchmark ${benchmark.name}`)) as Record<string, unknown> | undefined;
   const algorithm = benchmark.algorithm ?? 'ppo';
   const agentSchema = algorithm === 'dqn' ? dqnSchema : ppoSchema;
