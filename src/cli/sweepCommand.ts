@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ import { UsageError } from '../config/UsageError.js';
 import { EXIT, exitCodesHelp } from './exitCodes.js';
 import { version } from '../version.js';
 import { duration } from './ProgressBar.js';
-import { sweepJobs } from '../cluster/SweepJob.js';
+import { folderState, sweepJobs } from '../cluster/SweepJob.js';
 import { runJobWithRetries } from '../cluster/runJobWithRetries.js';
 import { clusterSweepOptions, nonNegative, positiveInt, clusterSweepUsage, submitToQueue, submitToSlurm, sweepStatus } from './clusterSweep.js';
 
@@ -34,29 +34,21 @@ ${exitCodesHelp}`;
 
 type Status = 'complete' | 'diverged' | 'partial' | 'new';
 
-/** Where a run folder stands, given the run it must hold (by config hash); a folder of another run throws. */
+/**
+ * Where a run folder stands, given the run it must hold (the job model's `folderState`); a folder of another run
+ * throws, saying how its config differs.
+ */
 function statusOf(dir: string, p: SweepPoint): Status {
+  const state = folderState(dir, configHash(p.config));
+  if (state !== 'other') return state;
   const cfg = join(dir, 'config.json');
-  if (!existsSync(cfg)) return 'new';
   let stored: unknown;
   try {
     stored = JSON.parse(readFileSync(cfg, 'utf8'));
   } catch (e) {
     throw new ConfigError(cfg, [`not valid JSON (${(e as Error).message}); move the folder away to run it again`]);
   }
-  if (configHash(stored as object) !== configHash(p.config)) {
-    throw new ConfigError(dir, [`holds another run than the sweep's point ${p.dir} (config.json -> sweep: ${configDiff(stored, p.config).join('; ')}); move it away or change the sweep's out`]);
-  }
-  const s = join(dir, 'summary.json');
-  if (existsSync(s)) {
-    try {
-      const status = (JSON.parse(readFileSync(s, 'utf8')) as { status?: string }).status;
-      if (status === 'complete' || status === 'diverged') return status;
-    } catch {
-      // a damaged summary: treat as partial and resume
-    }
-  }
-  return 'partial';
+  throw new ConfigError(dir, [`holds another run than the sweep's point ${p.dir} (config.json -> sweep: ${configDiff(stored, p.config).join('; ')}); move it away or change the sweep's out`]);
 }
 
 export async function sweepCommand(argv: string[], catalog: Catalog): Promise<number> {
