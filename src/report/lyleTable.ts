@@ -2,6 +2,7 @@
 // target-fitting loss; each cell the final (and initial) target-fitting loss, mean ± s.e. over seeds.
 import { lyleInterventions, lyleTargets } from '../experiment/presets.js';
 import { formatMeanSe } from './describeMetric.js';
+import { meanAndSe } from './aggregate.js';
 import { FIGURE_CONFIG, type VegaLiteSpec } from './figureSpecs.js';
 import type { RunData } from './RunFolder.js';
 
@@ -65,14 +66,10 @@ export function isLyleStudy(runs: readonly RunData[]): boolean {
   return runs.some((r) => typeof r.config.preset === 'string' && r.config.preset.startsWith('lyle-interventions'));
 }
 
-/** Mean and standard error (sample s.d. / sqrt n) of finite values; null when there are none. */
+/** Mean and standard error (aggregate's `meanAndSe`) of the finite values; null when there are none. */
 export function meanSe(values: readonly number[]): MeanSe | null {
   const v = values.filter(Number.isFinite);
-  if (v.length === 0) return null;
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  if (v.length < 2) return { mean, se: null, n: 1 };
-  const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1);
-  return { mean, se: Math.sqrt(variance / v.length), n: v.length };
+  return v.length === 0 ? null : meanAndSe(v);
 }
 
 /** The loss at the end of each draw of a run: draw index -> the last value recorded for it. */
