@@ -11,6 +11,8 @@ import { cleanrlWrappers } from './envs/wrapperConfig.js';
 import type { RlRecord } from './rlLoop.js';
 import { NStepAccumulator } from './NStepAccumulator.js';
 import { ReplayBuffer } from './ReplayBuffer.js';
+import { SpectralLinear } from '../nn/layers/SpectralNorm.js';
+import { Tensor } from '../tensor/Tensor.js';
 
 const backend = getBackend('ts');
 
@@ -110,6 +112,23 @@ test('Polyak target update: target <- tau q + (1 - tau) target; tau = 1 copies',
   constantQ(b.q.model, [4, 8]);
   b.updateTarget();
   assert.deepEqual(Array.from(b.target.params[b.target.params.length - 1]!.data), [4, 8]);
+});
+
+test('spectral norm on the Q-network: every layer normalized; a target update hands the target net the online net\'s singular-vector estimates, so both give the same Q-values', () => {
+  const a = agentOf({ spectralNorm: 'all', hidden: [6, 5], batchSize: 3, bufferSize: 16 }, 3, 2);
+  assert.equal(a.q.model.layers.filter((l) => l instanceof SpectralLinear).length, 3);
+  assert.equal(agentOf({}, 3, 2).q.model.layers.filter((l) => l instanceof SpectralLinear).length, 0);
+  const rng = Rng.seeded(1);
+  for (let i = 0; i < 16; i++) a.buffer.add([rng.normal(), rng.normal(), rng.normal()], 0, [rng.normal(), rng.normal(), rng.normal()], 0, rng.int(2), rng.float(), false);
+  // Training moves the weights and refines the online net's estimates (power iteration on every training forward).
+  for (let i = 0; i < 20; i++) a.train(0);
+  a.updateTarget();
+  const x = new Tensor(backend.alloc(6), [2, 3]);
+  x.data.set([0.3, -1, 2, 1, 0.5, -0.2]);
+  const q = Array.from(a.q.model.forward(x, false).data);
+  const t = Array.from(a.target.forward(x, false).data);
+  assert.deepEqual(t, q);
+  assert.ok(a.q.model.buffers.length > 0 && a.q.model.buffers.every((b, i) => Array.from(b.data).join() === Array.from(a.target.buffers[i]!.data).join()));
 });
 
 async function runCartpole(seed: number, steps: number, set: Partial<DqnConfig> = {}) {

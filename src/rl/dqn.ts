@@ -147,7 +147,7 @@ export class DqnAgent {
     if (c.endE > c.startE) throw new Error(`dqn: endE = ${c.endE} is above startE = ${c.startE}; epsilon decays from startE to endE`);
     this.head = new ValueHead(c.valueHead);
     this.loss = new DqnLoss(opts.actions, this.head, c.loss);
-    const spec = mlp({ hidden: c.hidden, outputs: opts.actions * this.head.width, activation: c.activation, init: c.init, biasInit: c.init === 'torch-default' ? 'torch-default' : 'zero', layerNorm: c.layerNorm });
+    const spec = mlp({ hidden: c.hidden, outputs: opts.actions * this.head.width, activation: c.activation, init: c.init, biasInit: c.init === 'torch-default' ? 'torch-default' : 'zero', layerNorm: c.layerNorm, spectralNorm: c.spectralNorm });
     const b = opts.backend;
     const model = Model.build(spec, { inputShape: [opts.obsSize], backend: b, rng: opts.rng.split('q/model') });
     model.unitGroups.splice(0, model.unitGroups.length, ...model.unitGroups.map((g) => ({ ...g, name: `q/${g.name}` })));
@@ -270,6 +270,11 @@ export class DqnAgent {
       if (tau === 1) d.set(s);
       else for (let j = 0; j < s.length; j++) d[j] = tau * s[j]! + (1 - tau) * d[j]!;
     }
+    // Buffers (spectral norm's singular-vector estimates) follow the online net: the target net never trains, so its
+    // own estimates would go stale and misjudge its weights' norms.
+    const sb = this.q.model.buffers, db = this.target.buffers;
+    if (sb.length !== db.length) throw new Error(`dqn: the Q-network has ${sb.length} buffers, the target network ${db.length}`);
+    for (let i = 0; i < sb.length; i++) db[i]!.data.set(sb[i]!.data);
     if (!fit) return null;
     this.computeTargets();
     const initial = this.q.learner.evaluate(this.mbInput, this.mbTarget).sum / this.config.batchSize;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { weightInitSchemes } from '../nn/init.js';
 import { valueHeadSchema } from '../losses/valueHead.js';
+import { spectralNormModes } from '../nn/models/mlp.js';
 
 /** Where the agent's data comes from: its own epsilon-greedy policy (CleanRL), uniform actions, or the env's expert. */
 export const dqnBehaviors = ['epsilon-greedy', 'uniform', 'expert'] as const;
@@ -16,6 +17,7 @@ export const dqnSchema = z.strictObject({
   activation: z.enum(['relu', 'tanh']).default('relu').describe('hidden activation'),
   init: z.enum(weightInitSchemes).default('torch-default').describe("weight init (CleanRL: torch's nn.Linear default, as are the biases)"),
   layerNorm: z.boolean().default(false).describe('LayerNorm after each hidden linear layer (Lyle et al. 2023)'),
+  spectralNorm: z.enum(spectralNormModes).default('none').describe("spectral normalization (Miyato et al. 2018) of none, all, hidden (every hidden layer, the output layer free) or the penultimate layer's weights"),
   lr: z.number().gt(0).default(2.5e-4).describe('Adam learning rate'),
   adamB1: z.number().min(0).lt(1).default(0.9).describe("Adam's beta1"),
   adamB2: z.number().min(0).lt(1).default(0.999).describe("Adam's beta2"),
