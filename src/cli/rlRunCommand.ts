@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Catalog, RunRequest } from '../experiment/runConfig.js';
+import { presetBenchmark } from '../experiment/Preset.js';
 import type { RunSummary } from '../experiment/runExperiment.js';
 import { isRlRunFolder, resolveRlRunConfig, resumeRlRun, startRlRun, type RlCatalog, type RlProgress } from '../experiment/runRl.js';
 import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
@@ -11,10 +12,10 @@ export function rlCatalogOf(catalog: Catalog): RlCatalog {
   return { ...catalog, rlBenchmarks: (catalog as Partial<RlCatalog>).rlBenchmarks ?? rlBenchmarkRegistry };
 }
 
-/** True when `supple run` with this benchmark / preset / --resume folder is an RL run. */
-export function isRlRequest(catalog: Catalog, benchmark: string | undefined, preset: string | undefined, resume: string | undefined): boolean {
+/** True when `supple run` with this benchmark / preset (and condition) / --resume folder is an RL run. */
+export function isRlRequest(catalog: Catalog, benchmark: string | undefined, preset: string | undefined, resume: string | undefined, condition?: string): boolean {
   if (resume !== undefined) return isRlRunFolder(resume);
-  const name = benchmark ?? (preset !== undefined && catalog.presets.has(preset) ? catalog.presets.get(preset).benchmark : undefined);
+  const name = benchmark ?? (preset !== undefined && catalog.presets.has(preset) ? presetBenchmark(catalog.presets.get(preset), condition) : undefined);
   return name !== undefined && rlCatalogOf(catalog).rlBenchmarks.has(name);
 }
 

@@ -121,7 +121,7 @@ export async function runCommand(argv: string[], catalog: Catalog, describe: (be
     const openLogs = (dir: string) => {
       if (values['log-to']?.includes('tensorboard')) tensorboard = new TensorBoardWriter(join(dir, 'tensorboard'));
     };
-    if (isRlRequest(catalog, positionals[0], values.preset, values.resume)) {
+    if (isRlRequest(catalog, positionals[0], values.preset, values.resume, values.condition)) {
       if (values.resume && (positionals.length || values.set || values.preset)) throw new UsageError("supple run --resume: the run's config.json decides everything; drop the other options");
       const seed = values.seed === undefined ? undefined : Number(values.seed);
       if (seed !== undefined && !Number.isSafeInteger(seed)) throw new UsageError(`--seed ${values.seed}: not allowed; an integer >= 0`);

@@ -9,7 +9,7 @@ import { version as packageVersion } from '../version.js';
 import type { Registry } from '../config/Registry.js';
 import { modelSchema, type ModelConfig } from '../nn/modelConfig.js';
 import { optimizerSchema, type OptimizerConfig } from '../optim/optimizerConfig.js';
-import type { Preset, PresetCondition } from './Preset.js';
+import { presetBenchmark, presetSettingsFor, type Preset, type PresetCondition } from './Preset.js';
 import { setPath, type Settings } from './settings.js';
 import type { ProbeFactory } from '../learn/ProbeFactory.js';
 import type { Provenance } from './provenance.js';
@@ -81,12 +81,6 @@ const sections = ['benchmark', 'method', 'model', 'optimizer', 'probes', 'run'] 
  */
 export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCatalog(), version: string = packageVersion): RunConfig {
   const preset = req.preset ? catalog.presets.get(req.preset) : null;
-  const benchmarkName = req.benchmark ?? preset?.benchmark;
-  if (!benchmarkName) throw new ConfigError('run', [`no benchmark given; known: ${catalog.benchmarks.names().join(', ')}`]);
-  if (preset && req.benchmark && req.benchmark !== preset.benchmark) {
-    throw new ConfigError('run', [`preset ${preset.name} is for benchmark ${preset.benchmark}, not ${req.benchmark}`]);
-  }
-  const benchmark = catalog.benchmarks.get(benchmarkName);
   let condition: PresetCondition | null = null;
   if (req.condition !== undefined) {
     if (!preset) throw new ConfigError('run', [`condition '${req.condition}' needs a preset (--preset)`]);
@@ -94,6 +88,13 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCata
     if (!condition) throw new ConfigError('run', [`preset ${preset.name} has no condition '${req.condition}'; conditions: ${(preset.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
     if (req.methods?.length) throw new ConfigError('run', [`--condition ${condition.label} sets the methods (${condition.methods.join('+')}); drop --method`]);
   }
+  const presetBench = preset ? presetBenchmark(preset, condition?.label) : undefined;
+  const benchmarkName = req.benchmark ?? presetBench;
+  if (!benchmarkName) throw new ConfigError('run', [`no benchmark given; known: ${catalog.benchmarks.names().join(', ')}`]);
+  if (preset && req.benchmark && req.benchmark !== presetBench) {
+    throw new ConfigError('run', [`preset ${preset.name}${condition ? ` (condition ${condition.label})` : ''} is for benchmark ${presetBench}, not ${req.benchmark}`]);
+  }
+  const benchmark = catalog.benchmarks.get(benchmarkName);
   const methodNames = req.methods?.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const dup = methodNames.find((m, i) => methodNames.indexOf(m) !== i);
   if (dup) throw new ConfigError('run', [`method ${dup} is named twice`]);
@@ -118,7 +119,7 @@ export function resolveRunConfig(req: RunRequest, catalog: Catalog = defaultCata
       `'${key}' is not a setting; use benchmark options (${benchKeys.join(', ')}), or a section: ${sections.map((s) => `${s}.<key>`).join(', ')}`,
     );
   };
-  for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v, true);
+  for (const [k, v] of Object.entries(preset ? presetSettingsFor(preset, condition) : {})) route(k, v, true);
   for (const [k, v] of Object.entries(condition?.set ?? {})) route(k, v, true);
   for (const [k, v] of Object.entries(req.set ?? {})) route(k, v, false);
 

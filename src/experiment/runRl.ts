@@ -21,7 +21,7 @@ import { Rng, type RngState } from '../tensor/Rng.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { readCheckpoint, writeCheckpoint } from './checkpointFile.js';
 import { MethodKeyRouter } from './methodSettings.js';
-import type { Preset } from './Preset.js';
+import { presetBenchmark, presetSettingsFor, type Preset } from './Preset.js';
 import { Recorder, type RecorderPosition } from './Recorder.js';
 import type { RunSummary } from './runExperiment.js';
 import { runOptionsSchema, type RunOptions, type RunRequest } from './runConfig.js';
@@ -70,14 +70,15 @@ const sections = ['benchmark', 'agent', 'method', 'probes', 'run'] as const;
  */
 export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version: string): RlRunConfig {
   const preset = req.preset ? catalog.presets.get(req.preset) : null;
-  const name = req.benchmark ?? preset?.benchmark;
-  if (!name) throw new ConfigError('run', [`no benchmark given; RL benchmarks: ${catalog.rlBenchmarks.names().join(', ')}`]);
-  if (preset && req.benchmark && req.benchmark !== preset.benchmark) throw new ConfigError('run', [`preset ${preset.name} is for benchmark ${preset.benchmark}, not ${req.benchmark}`]);
-  const benchmark = catalog.rlBenchmarks.get(name);
   const condition = req.condition === undefined ? null : (preset?.conditions?.find((c) => c.label === req.condition) ?? null);
   if (req.condition !== undefined && !condition) {
     throw new ConfigError('run', [`preset ${preset?.name ?? '(none)'} has no condition '${req.condition}'; conditions: ${(preset?.conditions ?? []).map((c) => c.label).join(', ') || '(none)'}`]);
   }
+  const presetBench = preset ? presetBenchmark(preset, condition?.label) : undefined;
+  const name = req.benchmark ?? presetBench;
+  if (!name) throw new ConfigError('run', [`no benchmark given; RL benchmarks: ${catalog.rlBenchmarks.names().join(', ')}`]);
+  if (preset && req.benchmark && req.benchmark !== presetBench) throw new ConfigError('run', [`preset ${preset.name}${condition ? ` (condition ${condition.label})` : ''} is for benchmark ${presetBench}, not ${req.benchmark}`]);
+  const benchmark = catalog.rlBenchmarks.get(name);
   const methodNames = req.methods?.length ? [...req.methods] : condition ? [...condition.methods] : preset ? [...preset.methods] : ['bp'];
   const router = new MethodKeyRouter(methodNames, catalog.methods);
   const raw: Record<(typeof sections)[number], Record<string, unknown>> = { benchmark: {}, agent: {}, method: {}, probes: {}, run: {} };
@@ -92,7 +93,7 @@ export function resolveRlRunConfig(req: RunRequest, catalog: RlCatalog, version:
     // Presets carry every condition's settings; keys of sections an RL run has not (model, optimizer) are errors.
     problems.push(`'${key}' is not a setting of an RL run; use benchmark options (${benchKeys.join(', ')}), or a section: ${sections.map((s) => `${s}.<key>`).join(', ')}`);
   };
-  for (const [k, v] of Object.entries(preset?.set ?? {})) route(k, v, true);
+  for (const [k, v] of Object.entries(preset ? presetSettingsFor(preset, condition) : {})) route(k, v, true);
   for (const [k, v] of Object.entries(condition?.set ?? {})) route(k, v, true);
   for (const [k, v] of Object.entries(req.set ?? {})) route(k, v, false);
   const attempt = collectProblems(problems);

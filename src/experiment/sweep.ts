@@ -8,6 +8,7 @@ import { resolveRunConfig } from './runConfig.js';
 import { resolveRlRunConfig, type RlRunConfig } from './runRl.js';
 import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
 import { methodTarget } from './methodSettings.js';
+import { presetBenchmark } from './Preset.js';
 import type { Settings } from './settings.js';
 
 /** A sweep file (JSON or YAML): a base configuration, a grid over settings, conditions, and seeds. */
@@ -114,7 +115,7 @@ export function expandSweep(s: SweepFile, catalog: Catalog, version: string): Sw
           benchmark: s.benchmark, preset: s.preset, ...(byName ? { condition: cond.label } : { methods }), set, seed, backend: s.backend, dataDir: s.dataDir, label, ...(s.datasets ? { datasets: s.datasets } : {}),
         };
         // Throws on any bad point before anything runs (RL benchmarks have their own config).
-        const config = rlBenchmarkRegistry.has(s.benchmark ?? preset?.benchmark ?? '')
+        const config = rlBenchmarkRegistry.has(s.benchmark ?? (preset ? presetBenchmark(preset, byName ? cond.label : undefined) : ''))
           ? resolveRlRunConfig(request, { ...catalog, rlBenchmarks: rlBenchmarkRegistry }, version)
           : resolveRunConfig(request, catalog, version);
         const dir = join(safeName(label), `s${seed}`);
