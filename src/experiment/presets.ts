@@ -47,6 +47,39 @@ export const lyleInterventions: readonly PresetCondition[] = [
 /** The two target-fitting losses of the table: a random class (cross-entropy; targets 'classes') or a random real target (squared error; targets 'regression'). */
 export const lyleTargets = ['categorical', 'regression'] as const;
 
+/** The table's column of the classification MDP (a DQN, not an architecture of the supervised columns). */
+export const LYLE_MDP_COLUMN = 'classification-mdp';
+
+/**
+ * The same interventions on the classification MDP's Q-network (DQN; settings keyed by the RL runner's sections).
+ * A target update is the MDP's new target (its "draw"), so resetting the last layer and shrink & perturb act every
+ * `boundaryEvery` target updates; weight decay is the L2 term inside Adam (agent.weightDecay, as the
+ * lyle-classification-mdp presets); spectral norm covers every layer of the Q-network, as the supervised MLP's.
+ */
+function lyleMdpInterventions(boundaryEvery: number): Record<string, PresetCondition> {
+  return {
+    none: { label: 'none', methods: ['bp'] },
+    'reset last layer': { label: 'reset last layer', methods: ['head-reset'], set: { 'agent.boundaryEveryTargetUpdates': boundaryEvery } },
+    'weight decay': { label: 'weight decay', methods: ['bp'], set: { 'agent.weightDecay': 1e-4 } },
+    'spectral norm': { label: 'spectral norm', methods: ['bp'], set: { 'agent.spectralNorm': 'all' } },
+    'layer norm': { label: 'layer norm', methods: ['bp'], set: { 'agent.layerNorm': true } },
+    'shrink & perturb': {
+      label: 'shrink & perturb',
+      methods: ['shrink-perturb'],
+      set: { 'agent.boundaryEveryTargetUpdates': boundaryEvery, 'shrink-perturb.schedule': 'at-boundary', 'shrink-perturb.shrink': 0.8, 'shrink-perturb.noise': 0.01 },
+    },
+  };
+}
+
+/**
+ * The MDP's two target-fitting losses: regression = a scalar Q-value per action with the MSE TD loss, categorical =
+ * HL-Gauss (51 bins on [-1, 11], sigma 0.75 bin widths) with cross-entropy, as the lyle-classification-mdp presets.
+ */
+const lyleMdpTargets: Record<(typeof lyleTargets)[number], Settings> = {
+  categorical: { 'agent.valueHead': { kind: 'hl-gauss', bins: 51, min: -1, max: 11, sigmaRatio: 0.75 } },
+  regression: { 'agent.valueHead': { kind: 'scalar', bins: 51, min: -1, max: 11, sigmaRatio: 0.75 }, 'agent.loss': 'mse' },
+};
+
 
 /**
  * The supervised presets: quickstart, then each paper's full and laptop-scale settings (the RL presets are in
@@ -215,7 +248,9 @@ export const presetList: Preset[] = [
       'The interventions x architectures table of Lyle et al.: random-label target fitting of 1200 MNIST images, 20 draws of 30000 updates (batch 16, Adam 1e-3), '
       + 'none / reset last layer / weight decay 1e-4 / spectral norm / layer norm / shrink & perturb (0.8, 0.01 at each draw) on an MLP 100x3, the conv net, ResNet-18 (width 64) '
       + 'and a ViT (patch 4, width 128, 4 blocks), each with a categorical target (a random class per image, cross-entropy) and a regression target '
-      + '(a random real target per image, uniform in [-1, 1], one output, squared error); condition labels are "intervention / architecture / target". Report: supple report draws the table',
+      + '(a random real target per image, uniform in [-1, 1], one output, squared error); condition labels are "intervention / architecture / target". '
+      + 'A last column, classification-mdp: the same interventions on a DQN learning the classification MDP (10000 MNIST images, 1M steps, target update every 1000 steps; '
+      + 'reset and shrink & perturb every 10 target updates) with the MSE TD loss (regression) or HL-Gauss cross-entropy (categorical). Report: supple report draws the table',
     paper: LYLE,
     scale: 'full',
     benchmark: 'random-labels',
@@ -226,14 +261,15 @@ export const presetList: Preset[] = [
       'conv-net': { 'model.arch': 'conv-net' },
       resnet18: { 'model.arch': 'resnet18', 'model.width': 64 },
       vit: { 'model.arch': 'vit', 'model.patch': 4, 'model.width': 128, 'model.depth': 4, 'model.heads': 4 },
-    }),
+    }, { set: { dataset: 'mnist', images: 10_000, steps: 1_000_000 }, boundaryEvery: 10 }),
   },
   {
     name: 'lyle-interventions-laptop',
     description:
       'Laptop scale: the same table on 64 of the 8x8 digits (shipped), 8 draws of 150 updates (batch 16, Adam 1e-3), MLP 64x3, a conv net (32-64 channels, kernels 3 and 2, dense 64-64), '
-      + 'a narrow ResNet-18 (width 8) and a ViT-tiny (patch 2: 16 tokens, width 32, 2 blocks, 2 heads); no diagnostics. 48 conditions; '
-      + '`supple sweep --preset lyle-interventions-laptop --seeds 3` runs the study (144 runs), `supple report SWEEP --out DIR` draws the table',
+      + 'a narrow ResNet-18 (width 8) and a ViT-tiny (patch 2: 16 tokens, width 32, 2 blocks, 2 heads); no diagnostics; '
+      + 'the classification-mdp column on 1000 of the digits, 10k steps, a target update every 500 steps (17 targets), reset and shrink & perturb every 4. 60 conditions; '
+      + '`supple sweep --preset lyle-interventions-laptop --seeds 3` runs the study (180 runs), `supple report SWEEP --out DIR` draws the table',
     paper: LYLE,
     scale: 'laptop',
     benchmark: 'random-labels',
@@ -244,7 +280,7 @@ export const presetList: Preset[] = [
       'conv-net': { 'model.arch': 'conv-net', 'model.channels': [32, 64], 'model.kernels': [3, 2], 'model.hidden': [64, 64] },
       resnet18: { 'model.arch': 'resnet18', 'model.width': 8 },
       vit: { 'model.arch': 'vit', 'model.patch': 2, 'model.width': 32, 'model.depth': 2, 'model.heads': 2 },
-    }),
+    }, { set: { dataset: 'digits', images: 1000, steps: 10_000, 'agent.targetNetworkFrequency': 500 }, boundaryEvery: 4 }),
   },
   {
     name: 'shin-dash-warm-start',
@@ -281,13 +317,24 @@ function lyleConditions(): PresetCondition[] {
 
 /**
  * Every intervention x architecture x target as one condition labelled "intervention / architecture / target"
- * (the report's Lyle table reads the three parts back from the label).
+ * (the report's Lyle table reads the three parts back from the label), then the same interventions and targets on
+ * the classification MDP (benchmark classification-mdp, a DQN: the column {@link LYLE_MDP_COLUMN}) with the MDP's
+ * own settings `mdp.set` (none of the preset's supervised settings reach those runs).
  */
-function lyleInterventionConditions(archs: Record<string, Settings>): PresetCondition[] {
+function lyleInterventionConditions(archs: Record<string, Settings>, mdp: { set: Settings; boundaryEvery: number }): PresetCondition[] {
   const out: PresetCondition[] = [];
+  const onMdp = lyleMdpInterventions(mdp.boundaryEvery);
   for (const target of lyleTargets) {
     for (const [arch, archSet] of Object.entries(archs)) {
       for (const i of lyleInterventions) out.push({ label: `${i.label} / ${arch} / ${target}`, methods: i.methods, set: { ...archSet, ...i.set, targets: target === 'categorical' ? 'classes' : 'regression' } });
+    }
+  }
+  // After the supervised conditions, so that their order (and a sweep's run folders) stays as it was.
+  for (const target of lyleTargets) {
+    for (const i of lyleInterventions) {
+      const m = onMdp[i.label];
+      if (!m) throw new Error(`lyle-interventions: intervention '${i.label}' has no classification-MDP form`);
+      out.push({ label: `${i.label} / ${LYLE_MDP_COLUMN} / ${target}`, benchmark: 'classification-mdp', methods: m.methods, set: { ...mdp.set, ...m.set, ...lyleMdpTargets[target] } });
     }
   }
   return out;
