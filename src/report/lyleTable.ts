@@ -1,6 +1,7 @@
-// Lyle et al.'s interventions x architectures table: rows = interventions, columns = architectures, one table per
-// target-fitting loss; each cell the final (and initial) target-fitting loss, mean ± s.e. over seeds.
-import { lyleInterventions, lyleTargets } from '../experiment/presets.js';
+// Lyle et al.'s interventions x architectures table: rows = interventions, columns = architectures (and the
+// classification MDP), one table per target-fitting loss; each cell the final (and initial) target-fitting loss,
+// mean ± s.e. over seeds.
+import { LYLE_MDP_COLUMN, lyleInterventions, lyleTargets } from '../experiment/presets.js';
 import { formatMeanSe } from './describeMetric.js';
 import { meanAndSe } from './aggregate.js';
 import { FIGURE_CONFIG, type VegaLiteSpec } from './figureSpecs.js';
@@ -9,7 +10,15 @@ import type { RunData } from './RunFolder.js';
 /** The metric a cell reads: the loss on the fitting set, evaluated at the end of each draw (task). */
 export const LYLE_METRIC = 'eval/train/loss';
 
-/** Architectures in the order of the table's columns (others follow in the order met). */
+/**
+ * The metric a cell of an RL run (the classification MDP's DQN) reads: the TD loss against the target network just
+ * before each target update (the fit of the target it was chasing), one value per target update.
+ */
+export const LYLE_MDP_METRIC = 'dqn/targetFitFinal';
+/** The record key that numbers the MDP's target updates (its "draws"). */
+const MDP_TARGET_UPDATE = 'dqn/targetUpdate';
+
+/** Architectures in the order of the table's columns (others follow in the order met; the MDP last). */
 const ARCH_ORDER = ['mlp', 'conv-net', 'resnet18', 'vit'];
 
 /** A mean over seeds with its standard error (null with one seed). */
@@ -19,7 +28,7 @@ export interface MeanSe {
   readonly n: number;
 }
 
-/** One point of a cell's curve: the loss at the end of draw `draw`, over the seeds that reached it. */
+/** One point of a cell's curve: the loss at the end of draw `draw` (MDP: target update), over the seeds that reached it. */
 export interface LylePoint {
   readonly draw: number;
   readonly mean: number;
@@ -33,6 +42,8 @@ export interface LyleCell {
   readonly intervention: string;
   readonly arch: string;
   readonly target: string;
+  /** The record key the cell reads ({@link LYLE_METRIC}, or {@link LYLE_MDP_METRIC} for RL runs). */
+  readonly metric: string;
   /** Anchor of the cell's figure in the HTML report. */
   readonly id: string;
   readonly seeds: readonly (number | null)[];
@@ -72,12 +83,22 @@ export function meanSe(values: readonly number[]): MeanSe | null {
   return v.length === 0 ? null : meanAndSe(v);
 }
 
-/** The loss at the end of each draw of a run: draw index -> the last value recorded for it. */
+/** Whether a run is an RL run (config.json's kind 'rl': the classification MDP's DQN), whose cells read {@link LYLE_MDP_METRIC}. */
+function isRlRun(r: RunData): boolean {
+  return r.config.kind === 'rl';
+}
+
+/**
+ * The loss at the end of each draw of a run: draw index -> the last value recorded for it. For an RL run a draw is a
+ * target update (numbered from 1, as recorded).
+ */
 function drawLosses(r: RunData): Map<number, number> {
   const out = new Map<number, number>();
+  const rl = isRlRun(r);
   for (const rec of r.records) {
-    const v = rec[LYLE_METRIC];
-    if (typeof v === 'number' && Number.isFinite(v)) out.set(rec.task, v);
+    const v = rec[rl ? LYLE_MDP_METRIC : LYLE_METRIC];
+    const at = rl ? rec[MDP_TARGET_UPDATE] : rec.task;
+    if (typeof v === 'number' && Number.isFinite(v) && typeof at === 'number') out.set(at, v);
   }
   return out;
 }
@@ -94,19 +115,21 @@ const ordered = (met: readonly string[], known: readonly string[]) => [...known.
  */
 export function lyleTable(runs: readonly RunData[], window = 2): LyleTable | null {
   if (!(Number.isInteger(window) && window >= 1)) throw new Error(`lyle table: window = ${window}; a whole number of draws >= 1 is required`);
-  const groups = new Map<string, { intervention: string; arch: string; target: string; runs: RunData[] }>();
+  const groups = new Map<string, { intervention: string; arch: string; target: string; metric: string; runs: RunData[] }>();
   for (const r of runs) {
     const p = parseLyleLabel(r.config.label);
     if (!p) continue;
-    const key = `${p.intervention}\u0000${p.arch}\u0000${p.target}`;
-    const g = groups.get(key) ?? { ...p, runs: [] };
+    const metric = isRlRun(r) ? LYLE_MDP_METRIC : LYLE_METRIC;
+    // A cell holds runs of one metric: an RL run and a supervised one under the same label stay apart.
+    const key = `${p.intervention}\u0000${p.arch}\u0000${p.target}\u0000${metric}`;
+    const g = groups.get(key) ?? { ...p, metric, runs: [] };
     g.runs.push(r);
     groups.set(key, g);
   }
   if (groups.size === 0) return null;
   const all = [...groups.values()];
   const targets = ordered([...new Set(all.map((g) => g.target))], lyleTargets);
-  const archs = ordered([...new Set(all.map((g) => g.arch))], ARCH_ORDER);
+  const archs = ordered([...new Set(all.map((g) => g.arch))], [...ARCH_ORDER, LYLE_MDP_COLUMN]);
   const interventions = ordered([...new Set(all.map((g) => g.intervention))], lyleInterventions.map((i) => i.label));
   const cells: LyleCell[] = all.map((g) => {
     const perRun = g.runs.map(drawLosses);
@@ -123,8 +146,8 @@ export function lyleTable(runs: readonly RunData[], window = 2): LyleTable | nul
       return s ? [{ draw: d, mean: s.mean, lo: s.mean - (s.se ?? 0), hi: s.mean + (s.se ?? 0), n: s.n }] : [];
     });
     return {
-      intervention: g.intervention, arch: g.arch, target: g.target,
-      id: `lyle-${slug(g.target)}-${slug(g.arch)}-${slug(g.intervention)}`,
+      intervention: g.intervention, arch: g.arch, target: g.target, metric: g.metric,
+      id: `lyle-${slug(g.target)}-${slug(g.arch)}-${slug(g.intervention)}${g.metric === LYLE_METRIC ? '' : `-${slug(g.metric)}`}`,
       seeds: g.runs.map((r) => r.seed).sort((a, b) => (a ?? -1) - (b ?? -1)),
       initial: meanSe(ends.map((e) => e.initial)),
       final: meanSe(ends.map((e) => e.final)),
@@ -134,34 +157,48 @@ export function lyleTable(runs: readonly RunData[], window = 2): LyleTable | nul
   return { targets, archs, interventions, cells, window };
 }
 
-/** The cell at (target, arch, intervention), if run. */
+/** The cell at (target, arch, intervention), if run (the supervised one first should a label hold both kinds of run). */
 export function lyleCell(t: LyleTable, target: string, arch: string, intervention: string): LyleCell | undefined {
-  return t.cells.find((c) => c.target === target && c.arch === arch && c.intervention === intervention);
+  const found = t.cells.filter((c) => c.target === target && c.arch === arch && c.intervention === intervention);
+  return found.find((c) => c.metric === LYLE_METRIC) ?? found[0];
+}
+
+/** Whether the table has classification-MDP cells (RL runs), which read {@link LYLE_MDP_METRIC}. */
+function hasMdp(t: LyleTable): boolean {
+  return t.cells.some((c) => c.metric === LYLE_MDP_METRIC);
 }
 
 const LOSS_FORMAT = '.3f';
 const fmt = (m: MeanSe | null) => (m ? formatMeanSe(m.mean, m.se, LOSS_FORMAT) : '—');
 
-/** What each target's loss is, for headings and captions. */
-export function lyleTargetTitle(target: string): string {
-  if (target === 'regression') return 'regression target (a random real target per image, uniform in [-1, 1]; squared error, 1/3 = predicting 0)';
-  if (target === 'categorical') return 'categorical target (a random class of 10 per image; cross-entropy, ln 10 = 2.303 at chance)';
+/** What each target's loss is, for headings and captions (`mdp`: the table has the classification-MDP column, whose loss is said too). */
+export function lyleTargetTitle(target: string, mdp = false): string {
+  if (target === 'regression') return `regression target (a random real target per image, uniform in [-1, 1]; squared error, 1/3 = predicting 0${mdp ? `; ${LYLE_MDP_COLUMN}: squared TD error of scalar Q-values` : ''})`;
+  if (target === 'categorical') return `categorical target (a random class of 10 per image; cross-entropy, ln 10 = 2.303 at chance${mdp ? `; ${LYLE_MDP_COLUMN}: HL-Gauss cross-entropy against the TD target` : ''})`;
   return `${target} target`;
 }
 
 /**
- * Heat-map colour of a loss within its table: light green at the table's lowest loss, through yellow, to light red
- * at its highest (initial and final numbers share the scale).
+ * Heat-map colour of a loss within its scale: light green at the lowest loss, through yellow, to light red at the
+ * highest (initial and final numbers share the scale; the MDP column has a scale of its own).
  */
 export function heatColor(v: number, lo: number, hi: number): string {
   const t = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0;
   return `hsl(${Math.round(120 * (1 - t))}, 65%, ${Math.round(86 - 6 * t)}%)`;
 }
 
-/** The extent of a target's numbers, initial and final together. */
-function extent(t: LyleTable, target: string): [number, number] {
-  const v = t.cells.filter((c) => c.target === target).flatMap((c) => [c.initial?.mean, c.final?.mean]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+/**
+ * The extent of a target's numbers of one metric, initial and final together: the supervised columns share a scale,
+ * the MDP's TD losses (another quantity, of another size) get their own.
+ */
+function extent(t: LyleTable, target: string, metric: string): [number, number] {
+  const v = t.cells.filter((c) => c.target === target && c.metric === metric).flatMap((c) => [c.initial?.mean, c.final?.mean]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   return v.length ? [Math.min(...v), Math.max(...v)] : [0, 0];
+}
+
+/** What the MDP column's numbers are (HTML note and Markdown footnote; plain text but for `code`'s pieces). */
+function mdpNote(window: number, code: (s: string) => string): string {
+  return `The ${LYLE_MDP_COLUMN} column is a DQN learning Lyle et al.'s classification MDP, not a supervised net: its number is the TD loss against the target network just before each target update (${code(LYLE_MDP_METRIC)}; regression: the MSE of scalar Q-values, categorical: the HL-Gauss cross-entropy), averaged over the first and the last ${window} target update${window === 1 ? '' : 's'}; it is another quantity than the supervised columns' and has its own colour scale.`;
 }
 
 const esc = (s: unknown) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -173,17 +210,19 @@ const esc = (s: unknown) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;
  */
 export function lyleTableHtml(t: LyleTable, figures: ReadonlyMap<string, string>): string {
   const tables = t.targets.map((target) => {
-    const [lo, hi] = extent(t, target);
+    const scales = new Map<string, [number, number]>();
+    const scale = (metric: string) => scales.get(metric) ?? scales.set(metric, extent(t, target, metric)).get(metric)!;
     const rows = t.interventions.map((iv) => `<tr><td class="l">${esc(iv)}</td>${t.archs.map((arch) => {
       const c = lyleCell(t, target, arch, iv);
       if (!c) return '<td>—</td>';
+      const [lo, hi] = scale(c.metric);
       const bg = c.final ? ` style="background:${heatColor(c.final.mean, lo, hi)}"` : '';
       const ibg = c.initial ? ` style="background:${heatColor(c.initial.mean, lo, hi)}"` : '';
-      return `<td class="lyle"${bg}><a href="#${esc(c.id)}" title="${esc(`${iv} / ${arch} / ${target}: loss after each draw`)}"><span class="v">${esc(fmt(c.final))}</span></a><div class="sub"${ibg}>initial ${esc(fmt(c.initial))}</div></td>`;
+      return `<td class="lyle"${bg}><a href="#${esc(c.id)}" title="${esc(`${iv} / ${arch} / ${target}: loss after each ${c.metric === LYLE_MDP_METRIC ? 'target update' : 'draw'}`)}"><span class="v">${esc(fmt(c.final))}</span></a><div class="sub"${ibg}>initial ${esc(fmt(c.initial))}</div></td>`;
     }).join('')}</tr>`).join('\n');
-    return `<h3>${esc(lyleTargetTitle(target))}</h3>
+    return `<h3>${esc(lyleTargetTitle(target, hasMdp(t)))}</h3>
 <div class="scroll"><table class="num lyle">
-<thead><tr><th>intervention</th>${t.archs.map((a) => `<th>${esc(a)}</th>`).join('')}</tr></thead>
+<thead><tr><th>intervention</th>${t.archs.map((a) => `<th>${esc(a === LYLE_MDP_COLUMN ? `${a} (DQN)` : a)}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -193,7 +232,7 @@ ${rows}
     .map((c) => `<figure class="lyle-cell" id="${esc(c.id)}"><div class="plot">${figures.get(c.id) ?? ''}</div><figcaption>${esc(`${c.intervention} / ${c.arch} / ${c.target}`)}: final ${esc(fmt(c.final))}, initial ${esc(fmt(c.initial))} (${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'})</figcaption></figure>`)
     .join('\n');
   return `<h2 id="lyle-table">Interventions x architectures (Lyle et al. 2023)</h2>
-<p class="note">Target-fitting loss on the fitting set at the end of a draw (<code>${esc(LYLE_METRIC)}</code>). Each cell: the final loss (mean over the last ${t.window} draw${t.window === 1 ? '' : 's'} of each seed) and, below it, the initial loss (the first ${t.window} draw${t.window === 1 ? '' : 's'}), then mean ± standard error over seeds. Colours run from green (the table's lowest loss) to red (its highest), per target. A cell links to its figure: the loss after each draw, mean ± s.e. over seeds, with the same architecture's "none" row in grey. Numbers also in <a href="lyle-table.md">lyle-table.md</a> and <a href="lyle-table.json">lyle-table.json</a>.</p>
+<p class="note">Target-fitting loss on the fitting set at the end of a draw (<code>${esc(LYLE_METRIC)}</code>). Each cell: the final loss (mean over the last ${t.window} draw${t.window === 1 ? '' : 's'} of each seed) and, below it, the initial loss (the first ${t.window} draw${t.window === 1 ? '' : 's'}), then mean ± standard error over seeds. Colours run from green (the table's lowest loss) to red (its highest), per target. A cell links to its figure: the loss after each draw, mean ± s.e. over seeds, with the same architecture's "none" row in grey. Numbers also in <a href="lyle-table.md">lyle-table.md</a> and <a href="lyle-table.json">lyle-table.json</a>.</p>${hasMdp(t) ? `\n<p class="note">${mdpNote(t.window, (x) => `<code>${esc(x)}</code>`)}</p>` : ''}
 ${tables}
 <style>
 table.lyle td.lyle { text-align: right; }
@@ -217,8 +256,8 @@ export function lyleTableMarkdown(t: LyleTable): string {
       const c = lyleCell(t, target, arch, iv);
       return c ? `${fmt(c.final)} (${fmt(c.initial)})` : '—';
     }).join(' | ')} |`);
-    return `**${lyleTargetTitle(target)}**: final (initial) loss, mean ± s.e. over seeds\n\n${head}\n${rows.join('\n')}\n`;
-  }).join('\n');
+    return `**${lyleTargetTitle(target, hasMdp(t))}**: final (initial) loss, mean ± s.e. over seeds\n\n${head}\n${rows.join('\n')}\n`;
+  }).join('\n') + (hasMdp(t) ? `\n${mdpNote(t.window, (x) => `\`${x}\``)}\n` : '');
 }
 
 /**
@@ -232,7 +271,8 @@ export function lyleCellSpec(cell: LyleCell, baseline: LyleCell | undefined): Ve
   ];
   const domain = [...new Set(rows.map((r) => r.series))];
   const range = domain.map((d) => (d === cell.intervention ? '#c0392b' : '#999999'));
-  const x = { field: 'draw', type: 'quantitative', title: 'label draw', axis: { format: 'd', tickMinStep: 1 } };
+  const mdp = cell.metric === LYLE_MDP_METRIC;
+  const x = { field: 'draw', type: 'quantitative', title: mdp ? 'target update' : 'label draw', axis: { format: 'd', tickMinStep: 1 } };
   const color = { field: 'series', type: 'nominal', scale: { domain, range }, legend: { title: null, orient: 'top' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -243,7 +283,7 @@ export function lyleCellSpec(cell: LyleCell, baseline: LyleCell | undefined): Ve
     data: { values: rows },
     layer: [
       { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
-      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'loss at end of draw', scale: { zero: false } }, color } },
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: mdp ? 'TD loss before the update' : 'loss at end of draw', scale: { zero: false } }, color } },
     ],
   };
 }
