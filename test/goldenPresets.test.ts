@@ -13,7 +13,10 @@ import { catalog } from '../src/experiment/catalog.js';
 import { resolveRunConfig } from '../src/experiment/runConfig.js';
 import { startRun } from '../src/experiment/runExperiment.js';
 import { presetList } from '../src/experiment/presets.js';
-import type { Preset } from '../src/experiment/Preset.js';
+import { presetBenchmark, type Preset } from '../src/experiment/Preset.js';
+import { resolveRlRunConfig, startRlRun } from '../src/experiment/runRl.js';
+import { DQN_TIMING_KEYS } from '../src/rl/dqnLoop.js';
+import { rlBenchmarkRegistry } from '../src/rl/rlBenchmarks.js';
 import { fixtureDataSource } from './helpers/fixtureData.js';
 
 const goldenPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'golden', 'presets.json');
@@ -28,6 +31,15 @@ const slivers: Record<string, Record<string, unknown>> = {
   'random-labels': { tasks: 1, stepsPerTask: 12, examplesPerTask: 32 },
   'warm-start': { tasks: 1, examplesPerTask: 12, maxEpochs: 2 },
 };
+/**
+ * Conditions of a supervised preset on an RL benchmark (the Lyle table's classification-MDP column): a few hundred
+ * steps of a small Q-network, two target updates (wall-clock keys such as steps per second left out), on the shipped
+ * digits (the RL runner reads its images itself, without the fixture data: MNIST would need a download).
+ */
+const rlSlivers: Record<string, Record<string, unknown>> = {
+  'classification-mdp': { dataset: 'digits', steps: 300, images: 32, 'agent.learningStarts': 100, 'agent.targetNetworkFrequency': 100, 'agent.hidden': [16, 16], 'agent.batchSize': 16 },
+};
+
 /** Narrower ResNets and ViTs: the golden run checks the code path, not the paper's width. */
 const modelSlivers: Record<string, Record<string, unknown>> = { resnet18: { 'model.width': 4 }, vit: { 'model.width': 16, 'model.depth': 1, 'model.heads': 2 } };
 
@@ -39,6 +51,8 @@ type Records = Record<string, unknown>[];
 async function firstTask(preset: string, condition: string | undefined, backend: string): Promise<Records> {
   const cat = catalog();
   const p = cat.presets.get(preset);
+  const rlBench = presetBenchmark(p, condition);
+  if (rlBenchmarkRegistry.has(rlBench)) return firstRlTask(preset, condition, rlBench, backend);
   const base = resolveRunConfig({ preset, ...(condition ? { condition } : {}) }, cat, '0');
   const standIn = datasetStandIns[String(base.benchmark.dataset)];
   const set = { ...slivers[p.benchmark], ...(modelSlivers[base.model.arch] ?? {}), ...(standIn ? { dataset: standIn } : {}), 'probes.batchSize': 16 };
@@ -48,6 +62,19 @@ async function firstTask(preset: string, condition: string | undefined, backend:
   assert.equal(summary.status, 'complete', `${preset}: ${summary.status}`);
   const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
   return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.task === 0);
+}
+
+async function firstRlTask(preset: string, condition: string | undefined, benchmark: string, backend: string): Promise<Records> {
+  const cat = { ...catalog(), rlBenchmarks: rlBenchmarkRegistry };
+  const sliver = rlSlivers[benchmark];
+  assert.ok(sliver, `${preset} / ${condition}: no golden sliver for the RL benchmark ${benchmark} (add one to rlSlivers)`);
+  const config = resolveRlRunConfig({ preset, ...(condition ? { condition } : {}), set: { ...sliver, 'run.checkpointSeconds': 0 }, backend }, cat, '0');
+  const out = join(mkdtempSync(join(tmpdir(), 'supple-golden-')), 'run');
+  const summary = await startRlRun(config, { out, catalog: cat });
+  assert.equal(summary.status, 'complete', `${preset}: ${summary.status}`);
+  const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  const timing = new Set<string>(DQN_TIMING_KEYS);
+  return lines.map((l) => Object.fromEntries(Object.entries(JSON.parse(l) as Record<string, unknown>).filter(([k]) => !timing.has(k)))).filter((r) => r.task === 0);
 }
 
 const golden: Record<string, Record<string, Records>> = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, 'utf8')) : {};
