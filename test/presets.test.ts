@@ -8,8 +8,13 @@ import { catalog } from '../src/experiment/catalog.js';
 import { resolveRunConfig } from '../src/experiment/runConfig.js';
 import { startRun } from '../src/experiment/runExperiment.js';
 import { presetList } from '../src/experiment/presets.js';
+import { resolveRlRunConfig, startRlRun } from '../src/experiment/runRl.js';
+import { rlBenchmarkRegistry } from '../src/rl/rlBenchmarks.js';
 
 const cat = catalog();
+const rlCat = { ...cat, rlBenchmarks: rlBenchmarkRegistry };
+/** A condition on an RL benchmark (the Lyle table's classification-MDP column) resolves through the RL runner's config. */
+const onRl = (c: { benchmark?: string }) => c.benchmark !== undefined && rlBenchmarkRegistry.has(c.benchmark);
 const sharedData = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data');
 
 test('every preset and every condition of it resolves to a valid config, and says its scale and paper', () => {
@@ -22,9 +27,10 @@ test('every preset and every condition of it resolves to a valid config, and say
     const base = resolveRunConfig({ preset: p.name }, cat, '0');
     assert.equal(base.benchmark.name, p.benchmark);
     for (const c of p.conditions ?? []) {
-      const r = resolveRunConfig({ preset: p.name, condition: c.label }, cat, '0');
+      const r = onRl(c) ? resolveRlRunConfig({ preset: p.name, condition: c.label }, rlCat, '0') : resolveRunConfig({ preset: p.name, condition: c.label }, cat, '0');
       assert.deepEqual(r.methods.map((m) => m.name), [...c.methods], `${p.name} / ${c.label}`);
       assert.equal(r.label, c.label);
+      assert.equal(r.benchmark.name, c.benchmark ?? p.benchmark, `${p.name} / ${c.label}`);
     }
   }
   const laptop = presetList.filter((p) => p.scale === 'laptop').map((p) => p.name);
@@ -55,8 +61,13 @@ test('each laptop preset condition runs (cut down to a sliver) on the real data'
   };
   for (const p of presetList.filter((x) => x.scale === 'laptop')) {
     for (const c of p.conditions ?? []) {
-      const config = resolveRunConfig({ preset: p.name, condition: c.label, set: { ...slivers[p.benchmark], 'probes.batchSize': 16 }, dataDir: sharedData }, cat, '0');
       const out = join(mkdtempSync(join(tmpdir(), 'supple-preset-')), 'run');
+      if (onRl(c)) {
+        const rl = resolveRlRunConfig({ preset: p.name, condition: c.label, set: { steps: 300, 'agent.learningStarts': 100, 'agent.targetNetworkFrequency': 100, dataDir: sharedData } }, rlCat, '0');
+        assert.equal((await startRlRun(rl, { out, catalog: rlCat })).status, 'complete', `${p.name} / ${c.label}`);
+        continue;
+      }
+      const config = resolveRunConfig({ preset: p.name, condition: c.label, set: { ...slivers[p.benchmark], 'probes.batchSize': 16 }, dataDir: sharedData }, cat, '0');
       const s = await startRun(config, { out, catalog: cat });
       assert.equal(s.status, 'complete', `${p.name} / ${c.label}`);
     }
