@@ -130,7 +130,7 @@ if (rows.length) {
       r.workload, r.backend, formatRate(r.stepsPerSecond), r.torchStepsPerSecond === null ? '-' : `${formatRate(r.torchStepsPerSecond)} (${r.torchThreads})`,
       r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.target, formatMet(r.met), `${r.heapGrowthPerStep.toFixed(1)} B`, formatMet(r.heapMet), String(r.gcCount),
     ]),
-    'llrrrlrrlr',
+    'llrrrllrlr',
   )}`);
 }
 let methods: unknown = null, diagnostics: unknown = null, streams: unknown = null, e2e: unknown = null, rl: unknown = null;
