@@ -5,7 +5,8 @@
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
-// --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 10.
+// --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 10,
+// --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
 // PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), before and after supple's engine runs;
 // each ratio is against the fastest of the four, as issue 17 counts it. Each row carries its target and a `met` column.
 // Only `--sections scale` (with scale options at most) writes its part into bench/results.json, keeping the rest.
@@ -55,6 +56,7 @@ const scaleOptions: ScaleOptions = {
   backends: opt('--scale-backends', defaultScaleOptions.backends.filter((b) => useTorch || b !== 'torch').join(',')).split(','),
   seconds: Number(opt('--scale-seconds', String(defaultScaleOptions.seconds))),
   maxStepSeconds: Number(opt('--scale-max-step-seconds', String(defaultScaleOptions.maxStepSeconds))),
+  suppleThreads: numbers('--scale-supple-threads', defaultScaleOptions.suppleThreads),
 };
 for (const b of scaleOptions.backends) {
   if (!['ts', 'wasm', 'native', 'torch'].includes(b)) throw new Error(`--scale-backends: '${b}' is not a backend; allowed: ts, wasm, native, torch`);
@@ -174,7 +176,7 @@ if (sections.includes('rl')) {
 }
 let scale: unknown = null;
 if (sections.includes('scale')) {
-  console.log(`\nscale: the MLP 784-W-W-W-10 (ReLU, SGD), steps/s and peak RSS, each cell its own process; ${scaleOptions.seconds} s per cell, cells over ${scaleOptions.maxStepSeconds} s per step skipped`);
+  console.log(`\nscale: the MLP 784-W-W-W-10 (ReLU, SGD), steps/s and peak RSS, each cell its own process, wasm and native at their fastest of ${scaleOptions.suppleThreads.join(' or ')} threads (PyTorch: ${scaleOptions.torchThreads.join(' or ')}); ${scaleOptions.seconds} s per cell, cells over ${scaleOptions.maxStepSeconds} s per step skipped`);
   const s = runScaleSection(scaleOptions, (l) => console.log(`  ${l}`));
   console.log(`\n${s.table}`);
   console.log(`\n  wasm against native: ${s.crossovers.map((c) => `${c.width}x${c.batch}: ${c.winner} by ${c.lead.toFixed(2)}x`).join('; ')}`);

@@ -22,8 +22,10 @@ export interface ScaleOptions {
   /** At least this many timed steps per cell. */
   readonly minSteps: number;
   readonly maxStepSeconds: number;
-  /** PyTorch thread settings; the fastest counts. */
+  /** PyTorch thread settings (intra-op and OMP/MKL/OpenBLAS); the fastest counts. */
   readonly torchThreads: readonly number[];
+  /** SUPPLE_THREADS settings for wasm and native (BLAS and worker threads; ts has none); the fastest counts. */
+  readonly suppleThreads: readonly number[];
 }
 
 export const defaultScaleOptions: ScaleOptions = {
@@ -34,6 +36,7 @@ export const defaultScaleOptions: ScaleOptions = {
   minSteps: 3,
   maxStepSeconds: 10,
   torchThreads: [1, 2],
+  suppleThreads: [1, 2],
 };
 
 export interface ScaleSection {
@@ -51,32 +54,54 @@ function childTimeoutMs(o: ScaleOptions): number {
   return Math.max(120, (o.minSteps + 2) * o.maxStepSeconds * 2 + o.seconds * 2) * 1000;
 }
 
-function runSupple(backend: string, width: number, batch: number, o: ScaleOptions): ScaleResult & { description?: string } {
+interface Run {
+  threads: number;
+  stepsPerSecond: number;
+  maxRssBytes: number;
+  steps: number;
+  seconds: number;
+  description?: string;
+}
+
+/** One supple cell at SUPPLE_THREADS=threads (undefined: the backend's default). */
+function runSupple(backend: string, width: number, batch: number, threads: number | undefined, o: ScaleOptions): Run | { error: string } {
   const r = spawnSync(process.execPath, [childScript, '--backend', backend, '--width', String(width), '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], {
     encoding: 'utf8',
     timeout: childTimeoutMs(o),
     maxBuffer: 1 << 20,
+    env: threads === undefined ? process.env : { ...process.env, SUPPLE_THREADS: String(threads) },
   });
-  if (r.status !== 0) {
-    const why = r.error ? `did not finish (${String(r.error).slice(0, 80)})` : `failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`;
-    return { backend, width, batch, stepsPerSecond: null, steps: 0, seconds: 0, maxRssBytes: null, skipped: why };
-  }
-  const j = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ScaleResult & { description: string };
-  return { backend, width, batch, stepsPerSecond: j.stepsPerSecond, steps: j.steps, seconds: j.seconds, maxRssBytes: j.maxRssBytes, description: j.description };
+  if (r.status !== 0) return { error: r.error ? `did not finish (${String(r.error).slice(0, 80)})` : `failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}` };
+  const j = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
+  return { threads: threads ?? 0, stepsPerSecond: j.stepsPerSecond, steps: j.steps, seconds: j.seconds, maxRssBytes: j.maxRssBytes, description: j.description };
 }
 
-function runTorchCell(py: string, width: number, batch: number, o: ScaleOptions): ScaleResult {
-  const all: { threads: number; stepsPerSecond: number; maxRssBytes: number; steps: number; seconds: number }[] = [];
+function runTorch(py: string, width: number, batch: number, threads: number, o: ScaleOptions): Run | { error: string } {
+  const r = runTorchEngine(py, ['--mlp', `784,${width},${width},${width},10`, '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], threads, childTimeoutMs(o));
+  if ('error' in r) return r;
+  const l = r.lines.at(-1)!;
+  return { threads: l.threads, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes, steps: l.steps, seconds: l.seconds };
+}
+
+/** A cell at each thread setting; the fastest counts, and `all` keeps every setting's figure. */
+function runCell(backend: string, width: number, batch: number, o: ScaleOptions, py: string | null): ScaleResult & { description?: string } {
+  const settings: (number | undefined)[] = backend === 'torch' ? [...o.torchThreads] : backend === 'ts' ? [undefined] : [...o.suppleThreads];
+  const all: Run[] = [];
   const errors: string[] = [];
-  for (const threads of o.torchThreads) {
-    const r = runTorchEngine(py, ['--mlp', `784,${width},${width},${width},10`, '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], threads, childTimeoutMs(o));
-    if ('error' in r) errors.push(`${threads} threads: ${r.error}`);
-    else for (const l of r.lines) all.push({ threads: l.threads, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes, steps: l.steps, seconds: l.seconds });
+  for (const t of settings) {
+    const r = backend === 'torch' ? runTorch(py!, width, batch, t!, o) : runSupple(backend, width, batch, t, o);
+    if ('error' in r) errors.push(`${t ?? 'default'} threads: ${r.error}`);
+    else all.push(r);
   }
-  if (!all.length) return { backend: 'torch', width, batch, stepsPerSecond: null, steps: 0, seconds: 0, maxRssBytes: null, skipped: errors.join('; ') };
+  if (!all.length) return { backend, width, batch, stepsPerSecond: null, steps: 0, seconds: 0, maxRssBytes: null, skipped: errors.join('; ') };
   const best = all.reduce((a, b) => (b.stepsPerSecond > a.stepsPerSecond ? b : a));
+  const description = all.find((r) => r.description)?.description;
+  if (settings.length === 1 && settings[0] === undefined) {
+    return { backend, width, batch, stepsPerSecond: best.stepsPerSecond, steps: best.steps, seconds: best.seconds, maxRssBytes: best.maxRssBytes, ...(description ? { description } : {}) };
+  }
   return {
-    backend: 'torch',
+    ...(description ? { description } : {}),
+    backend,
     width,
     batch,
     stepsPerSecond: best.stepsPerSecond,
@@ -102,9 +127,8 @@ export function runScaleSection(o: ScaleOptions, log: (line: string) => void): S
         const skip = skipReason(results, backend, width, batch, o.maxStepSeconds);
         let r: ScaleResult;
         if (skip) r = { backend, width, batch, stepsPerSecond: null, steps: 0, seconds: 0, maxRssBytes: null, skipped: skip };
-        else if (backend === 'torch') r = runTorchCell(py!, width, batch, o);
         else {
-          const s = runSupple(backend, width, batch, o);
+          const s = runCell(backend, width, batch, o, py);
           if (s.description) descriptions[backend] = s.description;
           const { description: _, ...rest } = s;
           r = rest;

@@ -33,7 +33,7 @@ test('crossovers name the faster backend per shape and its lead; shapes missing 
 test('scaleTable: a row per shape, skipped cells, supple best over PyTorch', () => {
   const rs = [cell('wasm', 1000, 1, 50), cell('native', 1000, 1, 80, 2 ** 20 * 70), cell('torch', 1000, 1, 40), cell('wasm', 100, 1, 5000), cell('native', 100, 1, null), cell('torch', 100, 1, null)];
   const lines = scaleTable(rs, ['wasm', 'native', 'torch']).split('\n');
-  assert.equal(lines[0], '| width | batch | wasm steps/s (peak MiB) | native steps/s (peak MiB) | PyTorch (best threads) steps/s (peak MiB) | best supple / PyTorch |');
+  assert.equal(lines[0], '| width | batch | wasm steps/s (peak MiB) | native steps/s (peak MiB) | PyTorch steps/s (peak MiB) | best supple / PyTorch |');
   assert.equal(lines[2], '| 100 | 1 | 5000 (100) | skipped | skipped | - |');
   assert.equal(lines[3], '| 1000 | 1 | 50.0 (100) | 80.0 (70) | 40.0 (100) | 2.00x |');
 });

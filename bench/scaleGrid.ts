@@ -23,7 +23,7 @@ export interface ScaleResult {
   readonly seconds: number;
   /** Peak resident memory of the run's own process (bytes). */
   readonly maxRssBytes: number | null;
-  /** PyTorch only: the thread setting of the fastest run; `all` keeps every setting's figure. */
+  /** The thread setting of the fastest run (wasm, native: SUPPLE_THREADS; PyTorch: intra-op and BLAS); `all` keeps every setting's figure. */
   readonly threads?: number;
   readonly all?: readonly { threads: number; stepsPerSecond: number; maxRssBytes: number }[];
   /** Why this cell has no figure. */
@@ -83,8 +83,8 @@ export function crossovers(results: readonly ScaleResult[], backends: readonly s
 const mib = (b: number | null): string => (b === null ? '-' : `${Math.round(b / 2 ** 20)}`);
 
 /**
- * The README table: one row per (width, batch), steps/s and peak RSS (MiB) per backend, and supple's best over
- * PyTorch's best. A skipped cell reads 'skipped'.
+ * The README table: one row per (width, batch), steps/s (each backend at its fastest thread setting) and peak RSS
+ * (MiB) per backend, and supple's best over PyTorch's. A skipped cell reads 'skipped'.
  */
 export function scaleTable(results: readonly ScaleResult[], backends: readonly string[]): string {
   const shapes = [...new Map(results.map((r) => [`${r.width}x${r.batch}`, { width: r.width, batch: r.batch }])).values()].sort((a, b) => a.width - b.width || a.batch - b.batch);
@@ -101,11 +101,11 @@ export function scaleTable(results: readonly ScaleResult[], backends: readonly s
     const ratio = supple.length && torch ? `${(Math.max(...supple) / torch).toFixed(2)}x` : '-';
     return [String(width), String(batch), ...cells, ratio];
   });
-  const names = backends.map((b) => (b === 'torch' ? 'PyTorch (best threads)' : b));
+  const names = backends.map((b) => (b === 'torch' ? 'PyTorch' : b));
   return markdownTable(['width', 'batch', ...names.map((n) => `${n} steps/s (peak MiB)`), 'best supple / PyTorch'], rows, `rr${'r'.repeat(backends.length)}r`);
 }
 
-const backendLabels: Record<string, string> = { ts: 'supple ts', wasm: 'supple wasm', native: 'supple native', torch: 'PyTorch (best threads)' };
+const backendLabels: Record<string, string> = { ts: 'supple ts', wasm: 'supple wasm', native: 'supple native', torch: 'PyTorch 1.13' };
 
 /**
  * The log-log figure: steps/s against hidden width, colour per backend, dash per batch size, one line per pair.
