@@ -5,7 +5,7 @@
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
-// --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 10,
+// --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
 // --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
 // PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), before and after supple's engine runs;
 // each ratio is against the fastest of the four, as issue 17 counts it. Each row carries its target and a `met` column.

@@ -34,7 +34,7 @@ export const defaultScaleOptions: ScaleOptions = {
   backends: ['ts', 'wasm', 'native', 'torch'],
   seconds: 1.5,
   minSteps: 3,
-  maxStepSeconds: 10,
+  maxStepSeconds: 30,
   torchThreads: [1, 2],
   suppleThreads: [1, 2],
 };
