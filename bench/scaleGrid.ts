@@ -129,7 +129,7 @@ export function scaleFigureSpec(results: readonly ScaleResult[]): Record<string,
     config: { legend: { labelLimit: 0 } },
     encoding: {
       x: { field: 'width', type: 'quantitative', scale: { type: 'log' }, axis: { values: widths }, title: 'hidden width W' },
-      y: { field: 'stepsPerSecond', type: 'quantitative', scale: { type: 'log' }, axis: { values: decades, format: '~s' }, title: 'training steps per second' },
+      y: { field: 'stepsPerSecond', type: 'quantitative', scale: { type: 'log' }, axis: { values: decades, format: ',~g' }, title: 'training steps per second' },
       color: { field: 'backend', type: 'nominal', sort: Object.values(backendLabels), title: null },
       strokeDash: { field: 'batch', type: 'nominal', sort: batches, title: null },
       shape: { field: 'batch', type: 'nominal', sort: batches, title: null },
