@@ -1,11 +1,16 @@
 // `npm run bench`: supple's speed against PyTorch on this machine. Prints tables and writes bench/results.json.
 // Sections: engine (training steps vs PyTorch), methods (cost of plasticity methods), diagnostics (cost of
-// probes), streams (data), e2e (whole `supple run` processes), rl (raw environment stepping).
-// Options: --sections engine,methods,diagnostics,streams,e2e (default all), --seconds S (per engine workload,
+// probes), streams (data), e2e (whole `supple run` processes), rl (raw environment stepping), scale (the MLP
+// 784-W-W-W-10 across widths and batch sizes, with peak memory; bench/scale.ts).
+// Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
-// --data-dir DIR (holding mnist/ for the stream and end-to-end sections).
-import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+// --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
+// --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
+// --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
+// PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), before and after supple's engine runs;
+// each ratio is against the fastest of the four, as issue 17 counts it. Each row carries its target and a `met` column.
+// Only `--sections scale` (with scale options at most) writes its part into bench/results.json, keeping the rest.
+import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +22,12 @@ import { benchStreams } from './streams.js';
 import { benchE2e } from './e2e.js';
 import { benchRlEnvs } from './rlEnvs.js';
 import { benchDqn, benchPpo } from './rl.js';
+import { defaultScaleOptions, runScaleSection, type ScaleOptions } from './scale.js';
+import { findTorchPython, runTorchEngine } from './torchRun.js';
+import {
+  engineTarget, fastestTorch, formatMet, formatRate, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget,
+  type Target, threadWins, type TorchMeasurement, updateSizeTarget,
+} from './benchTargets.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -29,51 +40,62 @@ const resnetWidth = Number(opt('--resnet-width', '32'));
 const only = opt('--only', '').split(',').filter(Boolean);
 const backends = (opt('--backends', availableBackends().filter((b) => b !== 'ts64').join(','))).split(',');
 const useTorch = !args.includes('--no-torch');
-const sections = opt('--sections', 'engine,methods,diagnostics,streams,e2e,rl').split(',');
-const known = ['engine', 'methods', 'diagnostics', 'streams', 'e2e', 'rl'];
+const sections = opt('--sections', 'engine,methods,diagnostics,streams,e2e,rl,scale').split(',');
+const known = ['engine', 'methods', 'diagnostics', 'streams', 'e2e', 'rl', 'scale'];
 for (const s of sections) if (!known.includes(s)) throw new Error(`--sections: '${s}' is not a section; sections: ${known.join(', ')}`);
-
-interface TorchResult {
-  workload: string;
-  steps_per_s: number;
-  threads: number;
-  torch: string;
-}
-
-function findTorchPython(): string | null {
-  for (const py of [process.env.SUPPLE_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
-    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-
-function runTorch(names: string[]): Map<string, TorchResult> {
-  const out = new Map<string, TorchResult>();
-  const py = useTorch ? findTorchPython() : null;
-  if (!py) {
-    console.log(useTorch ? 'PyTorch not found (python3 -c "import torch" fails): no ratios. On Debian: apt-get install python3-torch' : 'PyTorch skipped (--no-torch)');
-    return out;
-  }
-  const r = spawnSync(py, [join(root, 'bench/torch/engine.py'), ...names, '--seconds', String(seconds), '--resnet-width', String(resnetWidth)], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-    maxBuffer: 1 << 24,
+const numbers = (name: string, dflt: readonly number[]): number[] =>
+  opt(name, dflt.join(',')).split(',').map((v) => {
+    const n = Number(v);
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${name}: '${v}' is not a positive integer`);
+    return n;
   });
-  if (r.status !== 0) {
-    console.log(`PyTorch run failed: ${r.stderr}`);
-    return out;
-  }
-  for (const line of r.stdout.trim().split('\n')) {
-    const j = JSON.parse(line) as TorchResult;
-    out.set(j.workload, j);
+const scaleOptions: ScaleOptions = {
+  ...defaultScaleOptions,
+  widths: numbers('--scale-widths', defaultScaleOptions.widths),
+  batches: numbers('--scale-batches', defaultScaleOptions.batches),
+  backends: opt('--scale-backends', defaultScaleOptions.backends.filter((b) => useTorch || b !== 'torch').join(',')).split(','),
+  seconds: Number(opt('--scale-seconds', String(defaultScaleOptions.seconds))),
+  maxStepSeconds: Number(opt('--scale-max-step-seconds', String(defaultScaleOptions.maxStepSeconds))),
+  suppleThreads: numbers('--scale-supple-threads', defaultScaleOptions.suppleThreads),
+};
+for (const b of scaleOptions.backends) {
+  if (!['ts', 'wasm', 'native', 'torch'].includes(b)) throw new Error(`--scale-backends: '${b}' is not a backend; allowed: ts, wasm, native, torch`);
+}
+
+/** PyTorch thread settings tried for every engine workload (intra-op threads = OMP/MKL/OpenBLAS threads). */
+const torchThreads = [1, 2];
+const torchPython = useTorch && sections.some((s) => s === 'engine') ? findTorchPython() : null;
+let torchVersion: string | null = null;
+
+/** One pass of PyTorch over the engine workloads at every thread setting, labelled `run` ('before', 'after'). */
+function runTorch(names: string[], run: string): TorchMeasurement[] {
+  if (!torchPython) return [];
+  const out: TorchMeasurement[] = [];
+  for (const threads of torchThreads) {
+    const r = runTorchEngine(torchPython, [...names, '--seconds', String(seconds), '--resnet-width', String(resnetWidth)], threads);
+    if ('error' in r) {
+      console.log(`  PyTorch run (${run}, ${threads} threads) failed: ${r.error}`);
+      continue;
+    }
+    for (const l of r.lines) {
+      torchVersion = l.torch;
+      out.push({ workload: l.workload, stepsPerSecond: l.steps_per_s, threads: l.threads, run });
+      console.log(`  ${l.workload.padEnd(16)} torch   ${formatRate(l.steps_per_s).padStart(9)} steps/s  (${l.threads} thread${l.threads === 1 ? '' : 's'}, ${run})`);
+    }
   }
   return out;
 }
 
+/** Every judged figure of the run, for the closing targets table. */
+const judged: { section: string; row: string; figure: string; target: Target | null; met: boolean | null }[] = [];
+
 const workloads = sections.includes('engine') ? engineWorkloads(resnetWidth).filter((w) => only.length === 0 || only.includes(w.name)) : [];
 console.log(`supple bench: ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, node ${process.version}; ${seconds} s per workload`);
 if (workloads.length) console.log('\nengine: training steps per second');
+if (workloads.length && !torchPython) {
+  console.log(useTorch ? 'PyTorch not found (python3 -c "import torch" fails): no ratios. On Debian: apt-get install python3-torch' : 'PyTorch skipped (--no-torch)');
+}
+const torchRuns: TorchMeasurement[] = workloads.length ? runTorch(workloads.map((w) => w.name), 'before') : [];
 const results: EngineResult[] = [];
 for (const w of workloads) {
   for (const b of backends) {
@@ -89,33 +111,52 @@ if (sections.includes('engine')) {
   unitEdit = u;
   console.log(`  unit edit on a 2000x2000 layer (Adam state): ${u.reinitUnitUs.toFixed(1)} us per reinitialized unit (copying the layer once: ${u.copyLayerUs.toFixed(0)} us)`);
 }
-const torch = workloads.length ? runTorch(workloads.map((w) => w.name)) : new Map<string, TorchResult>();
+if (workloads.length) torchRuns.push(...runTorch(workloads.map((w) => w.name), 'after'));
+const torch = fastestTorch(torchRuns);
+if (torch.size) console.log(`  PyTorch's fastest setting per workload: ${threadWins(torch)} (of ${torchThreads.join(' and ')} threads, before and after supple's runs)`);
 const rows = results.map((r) => {
   const t = torch.get(r.workload);
-  return { ...r, torchStepsPerSecond: t?.steps_per_s ?? null, ratio: t ? r.stepsPerSecond / t.steps_per_s : null };
+  const ratio = t ? r.stepsPerSecond / t.stepsPerSecond : null;
+  const target = engineTarget(r.workload, r.backend);
+  const met = meets(ratio, target);
+  const heapMet = meets(r.heapGrowthPerStep, heapTarget);
+  judged.push({ section: 'engine', row: `${r.workload} ${r.backend}`, figure: ratio === null ? '-' : `${ratio.toFixed(2)}x`, target, met });
+  judged.push({ section: 'engine', row: `${r.workload} ${r.backend} heap`, figure: `${r.heapGrowthPerStep.toFixed(1)} B/step`, target: heapTarget, met: heapMet });
+  return { ...r, torchStepsPerSecond: t?.stepsPerSecond ?? null, torchThreads: t?.threads ?? null, torchRun: t?.run ?? null, ratio, target: formatTarget(target), met, heapTarget: formatTarget(heapTarget), heapMet };
 });
 
 if (rows.length) {
-console.log('\n| workload | backend | steps/s | PyTorch steps/s | supple/PyTorch | heap growth/step | GCs |');
-console.log('|---|---|---:|---:|---:|---:|---:|');
-}
-for (const r of rows) {
-  const f = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
-  console.log(`| ${r.workload} | ${r.backend} | ${f(r.stepsPerSecond)} | ${r.torchStepsPerSecond === null ? '-' : f(r.torchStepsPerSecond)} | ${r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`} | ${r.heapGrowthPerStep.toFixed(1)} B | ${r.gcCount} |`);
+  console.log(`\n${markdownTable(
+    ['workload', 'backend', 'steps/s', 'PyTorch steps/s (threads)', 'supple/PyTorch', 'target', 'met', 'heap growth/step', 'met (< 16 B)', 'GCs'],
+    rows.map((r) => [
+      r.workload, r.backend, formatRate(r.stepsPerSecond), r.torchStepsPerSecond === null ? '-' : `${formatRate(r.torchStepsPerSecond)} (${r.torchThreads})`,
+      r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.target, formatMet(r.met), `${r.heapGrowthPerStep.toFixed(1)} B`, formatMet(r.heapMet), String(r.gcCount),
+    ]),
+    'llrrrllrlr',
+  )}`);
 }
 let methods: unknown = null, diagnostics: unknown = null, streams: unknown = null, e2e: unknown = null, rl: unknown = null;
 if (sections.includes('methods')) {
   console.log('\nmethods: steps/s on the online permuted-MNIST workload (784-100-100-100-10, batch 1, SGD), wasm');
-  const r = runMethodsBench({ seconds: Math.max(1, seconds / 2) });
-  for (const m of r) console.log(`  ${m.label.padEnd(40)} ${Math.round(m.stepsPerSecond).toString().padStart(7)} steps/s  ${m.ratioToBp.toFixed(2)} x bp  (hooks and edits: ${(100 * m.overhead).toFixed(1)}% of a step)`);
+  const r = runMethodsBench({ seconds: Math.max(1, seconds / 2) }).map((m) => {
+    const target = methodTarget(m.label);
+    const met = meets(m.ratioToBp, target);
+    judged.push({ section: 'methods', row: m.label, figure: `${m.ratioToBp.toFixed(2)}x bp`, target, met });
+    return { ...m, target: formatTarget(target), met };
+  });
+  for (const m of r) console.log(`  ${m.label.padEnd(40)} ${Math.round(m.stepsPerSecond).toString().padStart(7)} steps/s  ${m.ratioToBp.toFixed(2)} x bp  target ${m.target.padEnd(8)} met ${formatMet(m.met).padEnd(3)}  (hooks and edits: ${(100 * m.overhead).toFixed(1)}% of a step)`);
   methods = r;
 }
 if (sections.includes('diagnostics')) {
   console.log('\ndiagnostics: cost of the default probes on online permuted MNIST (one probe of 2000 examples per task of 60000 steps)');
   const d = benchDiagnostics('auto');
-  console.log(`  ${d.backend}: one probe ${(d.probeSeconds * 1000).toFixed(0)} ms; training ${Math.round(d.stepsPerSecond)} steps/s; probes add ${(100 * d.overhead).toFixed(1)}% (target < 10%)`);
-  console.log(`  singular values of a 2000 x 100 feature matrix: ${d.svd2000x100Ms.toFixed(1)} ms (Gram ${d.gram2000x100Ms.toFixed(1)} ms, eigenvalues ${d.eig100Ms.toFixed(1)} ms); updateSize tracker: +${(100 * d.updateSizeOverhead).toFixed(0)}% per step (opt-in)`);
-  diagnostics = d;
+  const probesMet = meets(d.overhead, probesTarget);
+  const updateSizeMet = meets(d.updateSizeOverhead, updateSizeTarget);
+  judged.push({ section: 'diagnostics', row: 'default probes', figure: `${(100 * d.overhead).toFixed(1)}%`, target: probesTarget, met: probesMet });
+  judged.push({ section: 'diagnostics', row: 'updateSize tracker', figure: `+${(100 * d.updateSizeOverhead).toFixed(0)}%`, target: updateSizeTarget, met: updateSizeMet });
+  console.log(`  ${d.backend}: one probe ${(d.probeSeconds * 1000).toFixed(0)} ms; training ${Math.round(d.stepsPerSecond)} steps/s; probes add ${(100 * d.overhead).toFixed(1)}% (target ${formatTarget(probesTarget)}: ${formatMet(probesMet)})`);
+  console.log(`  singular values of a 2000 x 100 feature matrix: ${d.svd2000x100Ms.toFixed(1)} ms (Gram ${d.gram2000x100Ms.toFixed(1)} ms, eigenvalues ${d.eig100Ms.toFixed(1)} ms); updateSize tracker: +${(100 * d.updateSizeOverhead).toFixed(0)}% per step (opt-in; target ${formatTarget(updateSizeTarget)}: ${formatMet(updateSizeMet)})`);
+  diagnostics = { ...d, probesTarget: formatTarget(probesTarget), probesMet, updateSizeTarget: formatTarget(updateSizeTarget), updateSizeMet };
 }
 if (sections.includes('streams')) {
   console.log('\nstreams');
@@ -133,6 +174,18 @@ if (sections.includes('rl')) {
   console.log('\nrl: DQN, env steps once training runs (target: CartPole >= 10k env steps/s with train frequency 10)');
   rl = { envs, ppo, dqn: await benchDqn((l) => console.log(`  ${l}`)) };
 }
+let scale: unknown = null;
+if (sections.includes('scale')) {
+  console.log(`\nscale: the MLP 784-W-W-W-10 (ReLU, SGD), steps/s and peak RSS, each cell its own process, wasm and native at their fastest of ${scaleOptions.suppleThreads.join(' or ')} threads (PyTorch: ${scaleOptions.torchThreads.join(' or ')}); ${scaleOptions.seconds} s per cell, cells over ${scaleOptions.maxStepSeconds} s per step skipped`);
+  const s = runScaleSection(scaleOptions, (l) => console.log(`  ${l}`));
+  console.log(`\n${s.table}`);
+  console.log(`\n  wasm against native: ${s.crossovers.map((c) => `${c.width}x${c.batch}: ${c.winner} by ${c.lead.toFixed(2)}x`).join('; ')}`);
+  scale = { ...s, date: new Date().toISOString() };
+}
+if (judged.length) {
+  console.log(`\ntargets (issue 17): ${judged.filter((j) => j.met === true).length} met, ${judged.filter((j) => j.met === false).length} not met`);
+  console.log(markdownTable(['section', 'row', 'figure', 'target', 'met'], judged.filter((j) => j.target).map((j) => [j.section, j.row, j.figure, formatTarget(j.target), formatMet(j.met)]), 'llrll'));
+}
 
 const meta = {
   date: new Date().toISOString(),
@@ -141,12 +194,20 @@ const meta = {
   node: process.version,
   seconds,
   resnetWidth,
-  torch: torch.size ? { version: [...torch.values()][0]!.torch, threads: [...torch.values()][0]!.threads } : null,
+  torch: torchRuns.length ? { version: torchVersion, threadSettings: torchThreads, fastest: threadWins(torch), runs: torchRuns } : null,
   backends: Object.fromEntries(backends.map((b) => [b, getBackend(b).description])),
 };
 // A partial run (some sections, workloads or backends) must not overwrite the full record.
 const partial = ['--sections', '--only', '--backends', '--seconds', '--resnet-width', '--no-torch'].some((a) => args.includes(a));
-const file = join(root, partial ? 'bench/results.local.json' : 'bench/results.json');
+const record = join(root, 'bench/results.json');
+const file = partial ? join(root, 'bench/results.local.json') : record;
 mkdirSync(dirname(file), { recursive: true });
-writeFileSync(file, `${JSON.stringify({ meta, engine: rows, unitEdit, methods, diagnostics, streams, e2e, rl }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ meta, engine: rows, unitEdit, methods, diagnostics, streams, e2e, rl, scale }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
+// The scale section alone is a whole part of the record: it replaces that part and keeps the rest.
+const scaleOnly = sections.length === 1 && sections[0] === 'scale' && !['--only', '--backends', '--seconds', '--resnet-width'].some((a) => args.includes(a));
+if (scaleOnly && scale) {
+  const old = existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(record, `${JSON.stringify({ ...old, scale }, null, 2)}\n`);
+  console.log(`wrote the scale part of ${record}`);
+}

@@ -21,7 +21,6 @@ function find(dir, out = []) {
 }
 
 const files = find(join(root, 'dist'))
-  .filter((f) => !f.includes(`${join('dist', 'bench')}`))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)))
   .sort();
 if (files.length === 0) {

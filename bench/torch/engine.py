@@ -1,17 +1,19 @@
 """PyTorch counterparts of supple's engine workloads (bench/engine.ts), for `npm run bench`.
 
-Same nets, same losses, same optimizer (SGD, no momentum), same batch sizes, one thread. Prints one JSON
-object per workload: {"workload", "steps_per_s", "steps", "seconds", "threads", "torch"}.
-Usage: python3 bench/torch/engine.py [workload ...] [--seconds S]
+Same nets, same losses, same optimizer (SGD, no momentum), same batch sizes. Prints one JSON object per workload:
+{"workload", "steps_per_s", "steps", "seconds", "threads", "torch", "max_rss_bytes"}.
+Usage: python3 bench/torch/engine.py [workload ...] [--seconds S] [--threads N] [--resnet-width W]
+       python3 bench/torch/engine.py --mlp 784,W,W,W,10 --batch B [--seconds S] [--min-steps N] [--threads N]
+--threads sets torch's intra-op threads; the caller sets OMP/MKL/OPENBLAS_NUM_THREADS to the same number before
+Python starts (BLAS libraries read them once, at load).
 """
 import json
+import resource
 import sys
 import time
 
 import torch
 import torch.nn as nn
-
-torch.set_num_threads(1)
 
 
 def mlp(widths):
@@ -105,13 +107,13 @@ def workloads(resnet_width):
     }
 
 
-def run(name, spec, seconds):
+def run(name, spec, seconds, min_steps=3):
     make, shape, classes, batch = spec
     torch.manual_seed(0)
     net = make()
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
-    pool = 64
+    pool = 64 if batch == 1 else 4  # as bench/engine.ts; also keeps the scale section's peak memory the net's
     xs = torch.rand((pool, batch) + shape)
     ys = torch.randint(0, classes, (pool, batch))
 
@@ -124,7 +126,7 @@ def run(name, spec, seconds):
     # Warm up, then time whole steps for about `seconds`.
     t0 = time.perf_counter()
     i = 0
-    while time.perf_counter() - t0 < min(1.0, seconds / 4) or i < 2:
+    while time.perf_counter() - t0 < min(1.0, seconds / 4) or i < min(2, min_steps):
         step(i)
         i += 1
     n = 0
@@ -133,26 +135,42 @@ def run(name, spec, seconds):
         step(n)
         n += 1
         dt = time.perf_counter() - t0
-        if dt >= seconds and n >= 3:
+        if dt >= seconds and n >= min_steps:
             break
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
     return {'workload': name, 'steps_per_s': n / dt, 'steps': n, 'seconds': dt, 'threads': torch.get_num_threads(),
-            'torch': torch.__version__}
+            'torch': torch.__version__, 'max_rss_bytes': rss}
+
+
+def take(args, flag, parse, default):
+    if flag not in args:
+        return default
+    i = args.index(flag)
+    value = parse(args[i + 1])
+    del args[i:i + 2]
+    return value
 
 
 def main():
     args = sys.argv[1:]
-    seconds = 3.0
-    width = 64
-    if '--seconds' in args:
-        i = args.index('--seconds')
-        seconds = float(args[i + 1])
-        del args[i:i + 2]
-    if '--resnet-width' in args:
-        i = args.index('--resnet-width')
-        width = int(args[i + 1])
-        del args[i:i + 2]
+    seconds = take(args, '--seconds', float, 3.0)
+    width = take(args, '--resnet-width', int, 64)
+    threads = take(args, '--threads', int, 1)
+    min_steps = take(args, '--min-steps', int, 3)
+    widths = take(args, '--mlp', lambda v: [int(x) for x in v.split(',')], None)
+    batch = take(args, '--batch', int, 1)
+    torch.set_num_threads(threads)
+    if widths is not None:
+        # One MLP of the scale section (bench/scale.ts), its own process so that max_rss_bytes is its own.
+        name = 'mlp-' + '-'.join(map(str, widths)) + '-b' + str(batch)
+        spec = (lambda: mlp(widths), (widths[0],), widths[-1], batch)
+        print(json.dumps(run(name, spec, seconds, min_steps)), flush=True)
+        return
     table = workloads(width)
     for name in args or list(table):
+        if name not in table:
+            sys.exit(f"engine.py: '{name}' is not a workload; workloads: {', '.join(table)}")
         print(json.dumps(run(name, table[name], seconds)), flush=True)
 
 
