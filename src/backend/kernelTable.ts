@@ -99,11 +99,14 @@ function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: Floa
   checkLength(k, 'label', label, 1);
   for (let l = 0; l < layers; l++) {
     const out = sizes[l + 1]!;
-    checkLength(k, `weights[${l}]`, weights[l]!, out * sizes[l]!);
     const b = biases[l];
-    if (b) checkLength(k, `biases[${l}]`, b, out);
-    checkLength(k, `pre[${l}]`, pre[l]!, out);
-    if (l < layers - 1) checkLength(k, `post[${l}]`, post[l]!, out);
+    // The names are built only on failure (a template string per layer and step would be garbage).
+    if (weights[l]!.length < out * sizes[l]! || (b && b.length < out) || pre[l]!.length < out || (l < layers - 1 && post[l]!.length < out)) {
+      checkLength(k, `weights[${l}]`, weights[l]!, out * sizes[l]!);
+      if (b) checkLength(k, `biases[${l}]`, b, out);
+      checkLength(k, `pre[${l}]`, pre[l]!, out);
+      checkLength(k, `post[${l}]`, post[l]!, out);
+    }
   }
   checkLength(k, 'coefs', coefs, 4 * layers);
   const classes = sizes[layers]!;
