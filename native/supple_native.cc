@@ -516,6 +516,34 @@ struct OffsetArgs {
   }
 };
 
+// y = W x + bias for one example (bias null: none).
+static void linear_forward1(int out, int in, const float* x, const float* w, const float* bias, float* y) {
+  if (bias) memmove(y, bias, (size_t)out * 4);
+  if (dot_rows && !blas_threaded((size_t)out * in)) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
+  else {
+    use_threads_for((double)out * in, (double)kThreadedFrom);
+    cblas_sgemv(RowMajor, NoTrans, out, in, 1, w, in, x, 1, bias ? 1 : 0, y, 1);
+  }
+}
+
+// The backward pass of one example through a dense layer (see LINEAR_BACKWARD_BODY); dx does not overlap w or wbuf.
+static void linear_backward1(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha, float beta,
+                             float* wbuf, float balpha, float bbeta, float* bb) {
+  if (blas_threaded((size_t)out * in)) {
+    // By parts, on the BLAS's threads: dx from W before the update.
+    use_threads_for((double)out * in, (double)kThreadedFrom);
+    if (dx) cblas_sgemv(RowMajor, Trans, out, in, 1, w, in, dy, 1, 0, dx, 1);
+    if (wbuf) {
+      if (beta != 1) scale_row((size_t)out * in, beta, wbuf);
+      cblas_sger(RowMajor, out, in, alpha, dy, 1, x, 1, wbuf, in);
+    }
+    if (bb)
+      for (int i = 0; i < out; i++) bb[i] = bbeta == 0 ? balpha * dy[i] : balpha * dy[i] + bbeta * bb[i];
+  } else {
+    linear_backward(out, in, dy, x, w, dx, alpha, beta, wbuf, balpha, bbeta, bb);
+  }
+}
+
 // linearForward1(memory, out, in, x, w, bias (-1: none), y): y = W x + bias for one example (offsets in bytes).
 static napi_value LinearForward1(napi_env env, napi_callback_info info) {
   napi_value argv[7];
@@ -527,12 +555,7 @@ static napi_value LinearForward1(napi_env env, napi_callback_info info) {
       !g.array(argv[4], "w", (size_t)out * in, false, &w) || !g.array(argv[5], "bias", out, true, &bias) ||
       !g.array(argv[6], "y", out, false, &y))
     return nullptr;
-  if (bias) memmove(y, bias, (size_t)out * 4);
-  if (dot_rows && !blas_threaded((size_t)out * in)) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
-  else {
-    use_threads_for((double)out * in, (double)kThreadedFrom);
-    cblas_sgemv(RowMajor, NoTrans, out, in, 1, w, in, x, 1, bias ? 1 : 0, y, 1);
-  }
+  linear_forward1(out, in, x, w, bias, y);
   return nullptr;
 }
 
@@ -555,20 +578,100 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
   // dx must not overlap what the pass writes or reads after writing.
   if (dx && (overlaps(dx, (size_t)in * 4, w, (size_t)out * in * 4) || (wbuf && overlaps(dx, (size_t)in * 4, wbuf, (size_t)out * in * 4))))
     return fail(env, "linearBackward1: dx overlaps the weights"), nullptr;
-  if (blas_threaded((size_t)out * in)) {
-    // By parts, on the BLAS's threads: dx from W before the update.
-    use_threads_for((double)out * in, (double)kThreadedFrom);
-    if (dx) cblas_sgemv(RowMajor, Trans, out, in, 1, w, in, dy, 1, 0, dx, 1);
-    if (wbuf) {
-      if (beta != 1) scale_row((size_t)out * in, beta, wbuf);
-      cblas_sger(RowMajor, out, in, alpha, dy, 1, x, 1, wbuf, in);
-    }
-    if (bb)
-      for (int i = 0; i < out; i++) bb[i] = bbeta == 0 ? balpha * dy[i] : balpha * dy[i] + bbeta * bb[i];
-  } else {
-    linear_backward(out, in, dy, x, w, dx, alpha, beta, wbuf, balpha, bbeta, bb);
-  }
+  linear_backward1(out, in, dy, x, w, dx, alpha, beta, wbuf, balpha, bbeta, bb);
   return nullptr;
+}
+
+// denseReluStep1(memory, layers, desc, coefs, x, label, dlogits, scratchA, scratchB) -> loss: one SGD step of one
+// example through a stack of dense layers with ReLU between them and softmax cross-entropy (Backend.denseReluStep),
+// the whole step in one call. desc: per layer 8 int32 (out, in, then the byte offsets of w, bias (0: none), pre,
+// post (0: the last layer), 2 unused); coefs: 4 float64 per layer (weight alpha, beta, bias alpha, beta); scratchA
+// and scratchB each hold the widest hidden layer's input gradient. Every offset is checked before anything is
+// written. The layers use the kernels of linearForward1 / linearBackward1; the loss is computed in float64.
+static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  OffsetArgs g{env, "denseReluStep1", {}};
+  if (!g.begin(info, 9, argv)) return nullptr;
+  int layers = 0;
+  if (!g.dim(argv[1], "layers", &layers)) return nullptr;
+  if (layers > 64) return fail(env, "denseReluStep1: layers = %d; at most 64", layers), nullptr;
+  float* descf = nullptr;
+  if (!g.array(argv[2], "desc", (size_t)8 * layers, false, &descf)) return nullptr;
+  const int32_t* desc = (const int32_t*)descf;
+  float* coefsf = nullptr;
+  if (!g.array(argv[3], "coefs", (size_t)8 * layers, false, &coefsf)) return nullptr;
+  if (((uintptr_t)coefsf & 7) != 0) return fail(env, "denseReluStep1: coefs is not 8-byte aligned"), nullptr;
+  const double* coefs = (const double*)coefsf;
+  struct L {
+    int out, in;
+    float *w, *b, *pre, *post;
+  } ls[64];
+  int widest = 0;
+  for (int l = 0; l < layers; l++) {
+    const int32_t* d = desc + 8 * l;
+    L& q = ls[l];
+    q.out = d[0];
+    q.in = d[1];
+    if (q.out < 1 || q.in < 1 || (l > 0 && q.in != ls[l - 1].out))
+      return fail(env, "denseReluStep1: layer %d has sizes %d x %d that do not chain", l, q.out, q.in), nullptr;
+    napi_value v;
+    auto at = [&](int32_t off, size_t n, bool optional, const char* name, float** out) {
+      napi_create_double(env, optional && off == 0 ? -1 : (double)off, &v);
+      return g.array(v, name, n, optional, out);
+    };
+    if (!at(d[2], (size_t)q.out * q.in, false, "w", &q.w) || !at(d[3], q.out, true, "bias", &q.b) || !at(d[4], q.out, false, "pre", &q.pre))
+      return nullptr;
+    q.post = nullptr;
+    if (l < layers - 1) {
+      if (!at(d[5], q.out, false, "post", &q.post)) return nullptr;
+      if (q.out > widest) widest = q.out;
+    }
+  }
+  float *x = nullptr, *label = nullptr, *dlogits = nullptr, *sa = nullptr, *sb = nullptr;
+  const int classes = ls[layers - 1].out;
+  if (!g.array(argv[4], "x", ls[0].in, false, &x) || !g.array(argv[5], "label", 1, false, &label) ||
+      !g.array(argv[6], "dlogits", classes, false, &dlogits) || !g.array(argv[7], "scratchA", widest, false, &sa) ||
+      !g.array(argv[8], "scratchB", widest, false, &sb))
+    return nullptr;
+  const float lf = *label;
+  if (!(lf >= 0 && lf < classes && lf == floorf(lf))) return fail(env, "denseReluStep1: label %g is not a class index in [0, %d)", lf, classes), nullptr;
+  const int c = (int)lf;
+  // forward
+  const float* h = x;
+  for (int l = 0; l < layers; l++) {
+    const L& q = ls[l];
+    linear_forward1(q.out, q.in, h, q.w, q.b, q.pre);
+    if (q.post) {
+      for (int j = 0; j < q.out; j++) q.post[j] = q.pre[j] > 0 ? q.pre[j] : 0;
+      h = q.post;
+    }
+  }
+  // softmax cross-entropy (as the reference: float64 sums, d = exp(l - lse) - onehot; a NaN logit makes all NaN)
+  const float* logits = ls[layers - 1].pre;
+  double mx = -INFINITY;
+  for (int j = 0; j < classes; j++) mx = fmax(mx, (double)logits[j]);
+  double z = 0;
+  for (int j = 0; j < classes; j++) z += exp((double)logits[j] - mx);
+  const double lse = mx + log(z);
+  const double loss = lse - (double)logits[c];
+  for (int j = 0; j < classes; j++) dlogits[j] = (float)(exp((double)logits[j] - lse) - (j == c ? 1 : 0));
+  // backward
+  const float* dy = dlogits;
+  for (int l = layers - 1; l >= 0; l--) {
+    const L& q = ls[l];
+    const double* k = coefs + 4 * l;
+    const float* hin = l == 0 ? x : ls[l - 1].post;
+    float* dx = l == 0 ? nullptr : (l & 1 ? sb : sa);
+    linear_backward1(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], q.w, (float)k[2], (float)k[3], q.b);
+    if (dx) {
+      const float* zb = ls[l - 1].pre;
+      for (int j = 0; j < q.in; j++) dx[j] = (zb[j] > 0 ? 1.0f : 0.0f) * dx[j];
+      dy = dx;
+    }
+  }
+  napi_value r;
+  napi_create_double(env, loss, &r);
+  return r;
 }
 
 // colSumsAbs(memory, rows, cols, a, out): out[j] = sum_r |a[r, j]| (offsets in bytes).
@@ -849,6 +952,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"registerMemory", nullptr, RegisterMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"linearForward1", nullptr, LinearForward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"linearBackward1", nullptr, LinearBackward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseReluStep1", nullptr, DenseReluStep1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"colSumsAbs", nullptr, ColSumsAbs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gram", nullptr, Gram, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"dsyevd", nullptr, Dsyevd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

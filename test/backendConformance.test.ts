@@ -216,6 +216,58 @@ function cases(): Case[] {
           });
   }
 
+  // the whole online step of a dense ReLU stack: depths 1-4, widths around the SIMD tails (784-100-100-10 crosses
+  // the native layer threshold), units switched off (a bias of -100 silences a hidden unit: its row is skipped or,
+  // with weight decay, only scaled), with and without biases, plain SGD and SGD with a linear regularizer (beta != 1)
+  for (const sizes of [[13, 5], [7, 9, 3], [33, 17, 1, 20, 4], [784, 100, 100, 10]]) {
+    const layers = sizes.length - 1;
+    const widest = Math.max(1, ...sizes.slice(1, -1));
+    for (const withBias of [true, false])
+      for (const decay of [0, 0.01]) {
+        const arrays: Record<string, Spec> = {
+          x: { n: sizes[0]!, gen: sizes[0]! > 100 ? 'sparse' : 'u' },
+          label: { n: 1, gen: { int: sizes[layers]! } },
+          coefs: { n: 4 * layers, f64: true, gen: { value: 0 } },
+          dlogits: { n: sizes[layers]!, gen: 'nanfill' },
+          scratch: { n: 2 * widest, gen: 'nanfill' },
+        };
+        for (let l = 0; l < layers; l++) {
+          arrays[`w${l}`] = { n: sizes[l + 1]! * sizes[l]! };
+          arrays[`b${l}`] = { n: sizes[l + 1]! };
+          arrays[`pre${l}`] = { n: sizes[l + 1]!, gen: 'nanfill' };
+          if (l < layers - 1) arrays[`post${l}`] = { n: sizes[l + 1]!, gen: 'nanfill' };
+        }
+        add({
+          kernel: 'denseReluStep',
+          label: `sizes=${sizes.join('-')} bias=${withBias} decay=${decay}`,
+          arrays,
+          run(b, a) {
+            const ws = [], bs = [], pre = [], post = [];
+            for (let l = 0; l < layers; l++) {
+              // Scale the weights as an initialization would, so that the logits stay moderate.
+              const w = a[`w${l}`]!;
+              for (let i = 0; i < w.length; i++) w[i] = w[i]! / Math.sqrt(sizes[l]!);
+              const bias = a[`b${l}`]!;
+              if (l < layers - 1) bias[0] = -100; // a silent unit
+              ws.push(w);
+              bs.push(withBias ? bias : null);
+              pre.push(a[`pre${l}`]!);
+              if (l < layers - 1) post.push(a[`post${l}`]!);
+              const c = a.coefs! as Float64Array;
+              c[4 * l] = -0.05;
+              c[4 * l + 1] = 1 - 0.05 * decay;
+              c[4 * l + 2] = -0.05;
+              c[4 * l + 3] = 1 - 0.05 * decay;
+            }
+            return b.denseReluStep(sizes, a.x!, a.label!, ws, bs, pre, post, a.coefs! as Float64Array, a.dlogits!, a.scratch!);
+          },
+          rtol: 1e-4,
+          atol: 1e-5,
+          checked: ['x', 'label', 'w0', 'pre0', 'dlogits', ...(layers > 1 ? ['scratch', 'post0', `w${layers - 1}`] : []), ...(withBias ? ['b0'] : []), 'coefs'],
+        });
+      }
+  }
+
   // row/column kernels
   for (const [rows, cols] of [[1, 1], [1, 100], [3, 5], [7, 9], [16, 8], [33, 17], [20, 100], [9, 213]] as [number, number][]) {
     const rc = `${rows}x${cols}`;
@@ -564,6 +616,9 @@ function rejections(): Rejection[] {
     { label: 'gemm m = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, false, 0, 2, 2, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
     { label: 'linearForward n = 0', message: /linearForward: the batch has 0 examples/, run: (b) => b.linearForward(0, 2, 2, f(b, 4), f(b, 4), null, f(b, 4)) },
     { label: 'linearForward out = 0', message: /linearForward: outFeatures = 0, inFeatures = 2 must be positive integers/, run: (b) => b.linearForward(1, 0, 2, f(b, 4), f(b, 4), null, f(b, 4)) },
+    { label: 'denseReluStep label out of range', message: /denseReluStep: label 3 is not a class index in \[0, 3\)/, run: (b) => b.denseReluStep([2, 3], f(b, 2), b.alloc(1).fill(3), [f(b, 6)], [null], [f(b, 3)], [], new Float64Array(4), f(b, 3), f(b, 0)) },
+    { label: 'denseReluStep no layer', message: /denseReluStep: sizes has 1 entries/, run: (b) => b.denseReluStep([2], f(b, 2), f(b, 1), [], [], [], [], new Float64Array(0), f(b, 3), f(b, 0)) },
+    { label: 'denseReluStep lists of the wrong length', message: /denseReluStep: 2 layers need 2 weights/, run: (b) => b.denseReluStep([2, 3, 2], f(b, 2), f(b, 1), [f(b, 6)], [null, null], [f(b, 3), f(b, 2)], [f(b, 3)], new Float64Array(8), f(b, 2), f(b, 6)) },
     { label: 'linearBackward in = 1.5', message: /linearBackward: outFeatures = 2, inFeatures = 1.5 must be positive integers/, run: (b) => b.linearBackward(1, 2, 1.5, f(b, 4), f(b, 4), f(b, 4), null, 1, 1, null, 1, 1, null) },
     { label: 'gemm k = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, true, 2, 2, 0, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
     { label: 'addChannelBias n = 0', message: batch, run: (b) => b.addChannelBias(f(b, 4), 0, 2, 2, f(b, 2)) },

@@ -91,6 +91,19 @@ export interface Backend {
    * rows of units whose gradient is zero.
    */
   linearBackward(n: number, outFeatures: number, inFeatures: number, dy: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, wAlpha: number, wBeta: number, wBuf: FloatArray | null, biasAlpha: number, biasBeta: number, biasBuf: FloatArray | null): void;
+  /**
+   * One SGD step of one example through a stack of L dense layers with ReLU between them and softmax
+   * cross-entropy on the last one's output (online learning: the whole step in one call). sizes = [input,
+   * hidden..., classes] (L + 1 widths); layer l has weights[l] [sizes[l + 1], sizes[l]] and biases[l] (or null).
+   * Forward: pre[l] = weights[l] h + biases[l] with h = x for l = 0, else post[l - 1] = relu(pre[l - 1]); the last
+   * pre is the logits. Loss: dlogits = softmax(logits) - onehot(label[0]), returned is -log softmax[label].
+   * Backward from the last layer down, each layer with its weights before their update: the input gradient
+   * (not for layer 0), then weights[l] = coefs[4l] dy h^T + coefs[4l + 1] weights[l] and
+   * biases[l] = coefs[4l + 2] dy + coefs[4l + 3] biases[l]. scratch (2 * the widest hidden layer) holds the
+   * input gradients. Equal to linearForward, activation, softmaxCrossEntropy, linearBackward and
+   * activationBackward in that order (the ts and wasm backends: bit for bit).
+   */
+  denseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray): number;
   /** a[r, c] += v[c] for a [rows, cols]. */
   addRowVector(a: FloatArray, rows: number, cols: number, v: FloatArray): void;
   /** out[c] = alpha * sum_r a[r, c] + beta * out[c]. */

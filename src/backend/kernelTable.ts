@@ -15,9 +15,11 @@ import { checkBatch, checkEncode, checkGemm, checkLength, convOut, poolOut } fro
  * - `size` an i32 count, rejected unless an integer in [0, 2^31); `i32` an integer passed as is (codes, offsets);
  * - `f32` / `f64` a number, to a parameter of that type; `flag` a boolean, as 1 or 0;
  * - `f64arr`, `bytes`, `int32arr?`, `seeds`: the arguments of the hand-written wrappers (gram, encodeBytes,
- *   addNormal) that have no generic translation.
+ *   addNormal) that have no generic translation;
+ * - `sizes` (a list of counts) and `arrs` (a list of FloatArrays, entries possibly null): denseReluStep's layer
+ *   stack, also without a generic translation.
  */
-export type ArgKind = 'arr' | 'arr?' | 'size' | 'i32' | 'f32' | 'f64' | 'flag' | 'f64arr' | 'bytes' | 'int32arr?' | 'seeds';
+export type ArgKind = 'arr' | 'arr?' | 'size' | 'i32' | 'f32' | 'f64' | 'flag' | 'f64arr' | 'bytes' | 'int32arr?' | 'seeds' | 'sizes' | 'arrs';
 
 /** The kinds an argument of TypeScript type T may have. */
 type KindOf<T> = [T] extends [boolean]
@@ -35,8 +37,10 @@ type KindOf<T> = [T] extends [boolean]
           : [T] extends [Int32Array | null]
             ? 'int32arr?'
             : [T] extends [readonly number[]]
-              ? 'seeds'
-              : never;
+              ? 'seeds' | 'sizes'
+              : [T] extends [readonly (FloatArray | null)[]]
+                ? 'arrs'
+                : never;
 
 /** `name:kind` for each parameter of a kernel, in order. */
 type ArgList<P extends readonly unknown[]> = { readonly [I in keyof P]: `${string}:${KindOf<P[I]>}` };
@@ -76,6 +80,40 @@ function linearSizes(kernel: string, n: number, outFeatures: number, inFeatures:
   if (!(outFeatures >= 1 && inFeatures >= 1 && Number.isInteger(outFeatures) && Number.isInteger(inFeatures))) {
     throw new Error(`${kernel}: outFeatures = ${outFeatures}, inFeatures = ${inFeatures} must be positive integers`);
   }
+}
+
+function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray): void {
+  const k = 'denseReluStep';
+  const layers = sizes.length - 1;
+  if (!(layers >= 1)) throw new Error(`${k}: sizes has ${sizes.length} entries; it needs the input width and at least one layer's`);
+  let widest = 0;
+  for (let l = 0; l <= layers; l++) {
+    const s = sizes[l]!;
+    if (!(s >= 1 && Number.isInteger(s) && s < 2 ** 31)) throw new Error(`${k}: sizes[${l}] = ${s} must be a positive integer`);
+    if (l > 0 && l < layers && s > widest) widest = s;
+  }
+  if (weights.length !== layers || biases.length !== layers || pre.length !== layers || post.length !== layers - 1) {
+    throw new Error(`${k}: ${layers} layers need ${layers} weights, biases and pre and ${layers - 1} post; got ${weights.length}, ${biases.length}, ${pre.length}, ${post.length}`);
+  }
+  checkLength(k, 'x', x, sizes[0]!);
+  checkLength(k, 'label', label, 1);
+  for (let l = 0; l < layers; l++) {
+    const out = sizes[l + 1]!;
+    const b = biases[l];
+    // The names are built only on failure (a template string per layer and step would be garbage).
+    if (weights[l]!.length < out * sizes[l]! || (b && b.length < out) || pre[l]!.length < out || (l < layers - 1 && post[l]!.length < out)) {
+      checkLength(k, `weights[${l}]`, weights[l]!, out * sizes[l]!);
+      if (b) checkLength(k, `biases[${l}]`, b, out);
+      checkLength(k, `pre[${l}]`, pre[l]!, out);
+      checkLength(k, `post[${l}]`, post[l]!, out);
+    }
+  }
+  checkLength(k, 'coefs', coefs, 4 * layers);
+  const classes = sizes[layers]!;
+  checkLength(k, 'dlogits', dlogits, classes);
+  checkLength(k, 'scratch', scratch, 2 * widest);
+  const c = label[0]!;
+  if (!(c >= 0 && c < classes && Number.isInteger(c))) throw new Error(`${k}: label ${c} is not a class index in [0, ${classes})`);
 }
 
 function checkKind(kind: ActivationCode): void {
@@ -149,6 +187,12 @@ export const kernelTable = {
       if (biasBuf) checkLength('linearBackward', 'biasBuf', biasBuf, outFeatures);
     },
     wasm: 'custom',
+  },
+  denseReluStep: {
+    args: ['sizes:sizes', 'x:arr', 'label:arr', 'weights:arrs', 'biases:arrs', 'pre:arrs', 'post:arrs', 'coefs:f64arr', 'dlogits:arr', 'scratch:arr'],
+    check: checkDenseReluStep,
+    wasm: 'custom',
+    result: 'f64',
   },
   addRowVector: {
     args: ['a:arr', 'rows:size', 'cols:size', 'v:arr'],

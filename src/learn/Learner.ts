@@ -7,7 +7,10 @@ import type { Loss, LossValue } from '../losses/Loss.js';
 import { applyUpdates, type Affine, type StepClock, type Transform } from '../optim/Transform.js';
 import { BatchCache } from '../nn/BatchCache.js';
 import type { AuxiliaryLoss } from './AuxiliaryLoss.js';
+import { DenseReluStep } from './DenseReluStep.js';
 import type { LinearRegularizer } from './LinearRegularizer.js';
+
+const fuseModes = ['auto', 'layerwise', 'never'] as const;
 
 /**
  * What a {@link Learner} trains and how: the model, the optimizer transform, the loss, and whether an affine
@@ -19,10 +22,13 @@ export interface LearnerOptions {
   readonly loss: Loss;
   /**
    * 'auto' (default): when the optimizer is affine (SGD without momentum, with or without weight decay),
-   * apply it inside backward (one pass over each weight instead of three). 'never': always materialize
-   * gradients in `param.grad`. Both give the same training up to float rounding.
+   * apply it inside backward (one pass over each weight instead of three), and for one example through a
+   * Linear-ReLU-...-Linear stack under cross-entropy run the whole step in one kernel call (see
+   * {@link DenseReluStep}). 'layerwise': SGD inside each layer's backward, never the whole-step kernel (the same
+   * results on the ts and wasm backends, bit for bit). 'never': always materialize gradients in `param.grad`.
+   * All give the same training up to float rounding.
    */
-  readonly fuse?: 'auto' | 'never';
+  readonly fuse?: 'auto' | 'layerwise' | 'never';
 }
 
 /**
@@ -47,7 +53,8 @@ export class Learner {
   private readonly aux: AuxiliaryLoss[] = [];
   private auxSink: AccumulatingSink | null = null;
   private gradientsRequired = false;
-  private readonly fuseMode: 'auto' | 'never';
+  private readonly fuseMode: 'auto' | 'layerwise' | 'never';
+  private readonly denseStep: DenseReluStep;
   private readonly gradSink: GradientSink;
   private readonly fusedSink: FusedSink;
   private readonly dOut: BatchCache<Tensor>;
@@ -59,6 +66,8 @@ export class Learner {
     this.model = opts.model;
     this.loss = opts.loss;
     this.fuseMode = opts.fuse ?? 'auto';
+    if (!fuseModes.includes(this.fuseMode)) throw new Error(`learner: fuse = '${String(this.fuseMode)}' is not allowed; allowed: ${fuseModes.join(', ')}`);
+    this.denseStep = new DenseReluStep(this.model);
     this.opt = opts.optimizer;
     this.state = opts.optimizer.init(this.model.params, this.model.backend);
     this.gradSink = new GradientSink(this.model.params);
@@ -127,7 +136,7 @@ export class Learner {
 
   /** True when the next step applies the optimizer inside backward. */
   get fused(): boolean {
-    return this.fuseMode === 'auto' && !this.gradientsRequired && this.aux.length === 0 && this.optimizer.affine !== undefined;
+    return this.fuseMode !== 'never' && !this.gradientsRequired && this.aux.length === 0 && this.optimizer.affine !== undefined;
   }
 
   /**
@@ -138,15 +147,22 @@ export class Learner {
     const { model } = this;
     const backend = model.backend;
     if (!backend.owns(target)) throw new Error(`learner: the targets are not in ${backend.name} memory; allocate them with backend.alloc`);
-    const out = model.forward(x, true);
-    const dOut = this.gradBuffer(out);
-    this.loss.compute(backend, out, target, dOut.data, this.result);
     const step = this.step + 1;
     const clock = this.clock;
     clock.step = step;
     clock.taskStep = step - this.taskStartStep;
     clock.epoch = this.epoch;
-    if (this.fused && this.fusedSink.prepare(this.optimizer, clock, this.regs)) {
+    const fused = this.fused && this.fusedSink.prepare(this.optimizer, clock, this.regs);
+    // One example through a dense ReLU stack: the whole step in one kernel call when it qualifies (DenseReluStep).
+    if (fused && this.fuseMode === 'auto' && this.denseStep.run(x, target, this.loss, this.fusedSink, this.logitGrad, this.result)) {
+      this.fusedSink.applyAnchors(backend, this.regs);
+      this.step = step;
+      return this.result;
+    }
+    const out = model.forward(x, true);
+    const dOut = this.gradBuffer(out);
+    this.loss.compute(backend, out, target, dOut.data, this.result);
+    if (fused) {
       model.backward(dOut, this.fusedSink);
       this.fusedSink.applyAnchors(backend, this.regs);
     } else {
@@ -188,6 +204,14 @@ export class Learner {
     }
     return t;
   }
+
+  /** The loss gradient buffer of one example with `classes` outputs (the fused dense step's). */
+  private readonly logitGrad = (classes: number): FloatArray => {
+    const t = this.dOut.get(1);
+    if (t.data.length === classes) return t.data;
+    this.dOut.clear();
+    return this.dOut.get(1).data;
+  };
 
   private updateArrays(): FloatArray[] {
     const ps = this.model.params;

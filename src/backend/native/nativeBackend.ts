@@ -44,6 +44,12 @@ export interface Addon {
   /** One example through a dense layer, on a registered memory; arrays are byte offsets (-1: none). */
   linearForward1(memory: number, out: number, inp: number, x: number, w: number, bias: number, y: number): void;
   linearBackward1(memory: number, out: number, inp: number, dy: number, x: number, w: number, dx: number, alpha: number, beta: number, wBuf: number, biasAlpha: number, biasBeta: number, biasBuf: number): void;
+  /**
+   * One example's whole SGD step through a dense ReLU stack (Backend.denseReluStep) on a registered memory: desc
+   * holds 8 int32 per layer (out, in, byte offsets of w, bias (0: none), pre, post (0: last layer), 2 unused),
+   * coefs 4 float64 per layer. Returns the loss.
+   */
+  denseReluStep1(memory: number, layers: number, desc: number, coefs: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number): number;
   /** out[j] = sum_r |a[r, j]| on a registered memory (byte offsets), accumulated in float64. */
   colSumsAbs(memory: number, rows: number, cols: number, a: number, out: number): void;
 }
@@ -204,6 +210,11 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   const wasmLinearForward = wasm.linearForward.bind(wasm);
   const wasmLinearBackward = wasm.linearBackward.bind(wasm);
   const wasmColSumsAbs = wasm.colSumsAbs.bind(wasm);
+  const wasmDenseReluStep = wasm.denseReluStep.bind(wasm);
+  // denseReluStep's layer records and coefficients, grown to the deepest stack seen.
+  let stepDesc: Int32Array | null = null;
+  let stepCoefs: Float32Array | null = null;
+  let stepCoefs64: Float64Array | null = null;
   const info = addon.info();
   const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
   const version = info.config.match(/OpenBLAS (\S+)/)?.[1];
@@ -234,6 +245,39 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       if (n === 1) addon.linearBackward1(memoryId, outFeatures, inFeatures, at(dy), at(x), at(w), dx ? at(dx) : -1, wAlpha, wBeta, wBuf ? at(wBuf) : -1, biasAlpha, biasBeta, biasBuf ? at(biasBuf) : -1);
       else linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
+    },
+    // One example's whole step in one addon call, its layers on the addon's kernels (the loss in float64); a stack
+    // whose layers all stay on wasm (each below layerMin weights) runs wasm's fused step, as its layers would.
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
+      const layers = sizes.length - 1;
+      let big = false;
+      for (let l = 0; l < layers && !big; l++) big = sizes[l + 1]! * sizes[l]! >= layerMin;
+      if (!big) return wasmDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+      if (layers > 64) throw new Error(`denseReluStep: ${layers} layers; the native backend takes at most 64`);
+      if (!stepDesc || stepDesc.length < 8 * layers) {
+        if (stepDesc) mem.free(stepDesc);
+        if (stepCoefs) mem.free(stepCoefs);
+        stepDesc = mem.allocInt32(8 * layers);
+        const c = mem.alloc(8 * layers);
+        stepCoefs = c;
+        stepCoefs64 = new Float64Array(c.buffer, c.byteOffset, 4 * layers);
+      }
+      const d = stepDesc;
+      for (let l = 0; l < layers; l++) {
+        const o = 8 * l;
+        const b = biases[l];
+        d[o] = sizes[l + 1]!;
+        d[o + 1] = sizes[l]!;
+        d[o + 2] = at(weights[l]!);
+        d[o + 3] = b ? at(b) : 0;
+        d[o + 4] = at(pre[l]!);
+        d[o + 5] = l < layers - 1 ? at(post[l]!) : 0;
+      }
+      const c64 = stepCoefs64!;
+      for (let i = 0; i < 4 * layers; i++) c64[i] = coefs[i]!;
+      const s = at(scratch);
+      return addon.denseReluStep1(memoryId, layers, d.byteOffset, at(stepCoefs!), at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2));
     },
     // Continual backprop's utility reads the column sums of every outgoing weight matrix each step.
     colSumsAbs(a, rows, cols, out) {

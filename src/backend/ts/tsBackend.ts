@@ -1,5 +1,6 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
+import { denseReluStepByParts } from '../denseReluStepByParts.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
@@ -107,6 +108,10 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     linearBackward(...args) {
       kernelChecks.linearBackward(...args);
       linearBackwardByParts(this, ...args);
+    },
+    denseReluStep(...args) {
+      kernelChecks.denseReluStep(...args);
+      return denseReluStepByParts(this, ...args);
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);

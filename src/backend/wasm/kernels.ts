@@ -10,7 +10,7 @@ export type WasmParam = `${string}:${'ptr' | 'i32' | 'f32' | 'f64'}`;
 
 /**
  * The exports of kernels.wasm besides those of kernelTable's rows (a row not marked 'custom' is an export of the
- * kernel's name): the building blocks of the hand-written wrappers (gemm's paths, one example's dense layer, threaded
+ * kernel's name): the building blocks of the hand-written wrappers (gemm's paths, one example's dense layer and whole dense-ReLU step, threaded
  * im2col/col2im) and of the worker threads. Pointers are byte offsets; sizes are counts. kernels.test.ts checks
  * the compiled module against these and the table, parameter types included.
  */
@@ -26,6 +26,10 @@ export const wasmHelpers = {
   linearForwardSingle: { params: ['rows:i32', 'len:i32', 'x:ptr', 'w:ptr', 'bias:ptr', 'y:ptr'] },
   linearBackwardSingle: {
     params: ['out:i32', 'inp:i32', 'dy:ptr', 'x:ptr', 'w:ptr', 'dx:ptr', 'alpha:f64', 'beta:f64', 'buf:ptr', 'balpha:f64', 'bbeta:f64', 'bb:ptr'],
+  },
+  denseReluStepSingle: {
+    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr'],
+    result: 'f64',
   },
   gemmSmallNT: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'lda:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr'] },
   gemmSmallNN: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'ars:i32', 'aps:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr', 'rowsOuter:i32'] },

@@ -92,6 +92,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   let gramOut: Float32Array | null = null; // f64 staging for gram when `out` is not in wasm memory
 
   const p = (a: Float32Array | Float64Array): number => mem.ptr(a);
+  // denseReluStep's layer records and coefficients in wasm memory, grown to the deepest stack seen.
+  let stepDesc: Int32Array | null = null;
+  let stepCoefs: Float32Array | null = null;
+  let stepCoefs64: Float64Array | null = null;
   const getPool = (): ThreadPool => (pool ??= new ThreadPool(module, mem, threads, scratchBytes));
   /** Threads for a job of `work` units: 1 below the threshold, else the threads ready now. */
   const partsFor = (work: number, threshold: number): number => (threads > 1 && work >= threshold ? getPool().available() : 1);
@@ -243,6 +247,34 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       kernelChecks.linearForward(n, outFeatures, inFeatures, x, w, bias, y);
       if (n === 1) K.linearForwardSingle(outFeatures, inFeatures, p(x), p(w), bias ? p(bias) : 0, p(y));
       else linearForwardByParts(this, n, outFeatures, inFeatures, x, w, bias, y);
+    },
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+      const layers = sizes.length - 1;
+      if (!stepDesc || stepDesc.length < 8 * layers) {
+        if (stepDesc) mem.free(stepDesc);
+        if (stepCoefs) mem.free(stepCoefs);
+        stepDesc = mem.allocInt32(8 * layers);
+        const c = mem.alloc(8 * layers);
+        stepCoefs = c;
+        stepCoefs64 = new Float64Array(c.buffer, c.byteOffset, 4 * layers);
+      }
+      // The layer records the kernel walks (rewritten each call: a grown head has new arrays).
+      const d = stepDesc;
+      for (let l = 0; l < layers; l++) {
+        const o = 8 * l;
+        const b = biases[l];
+        d[o] = sizes[l + 1]!;
+        d[o + 1] = sizes[l]!;
+        d[o + 2] = p(weights[l]!);
+        d[o + 3] = b ? p(b) : 0;
+        d[o + 4] = p(pre[l]!);
+        d[o + 5] = l < layers - 1 ? p(post[l]!) : 0;
+      }
+      const c64 = stepCoefs64!;
+      for (let i = 0; i < 4 * layers; i++) c64[i] = coefs[i]!;
+      const s = p(scratch);
+      return K.denseReluStepSingle(layers, d.byteOffset, c64.byteOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2));
     },
     linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);

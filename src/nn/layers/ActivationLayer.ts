@@ -40,8 +40,17 @@ export class ActivationLayer implements Layer {
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
-    const { y } = this.cache.get(x.shape[0]!);
+    const y = this.claimOutput(x);
     this.backend.activation(this.code, x.data, y.data, this.param);
+    return y;
+  }
+
+  /**
+   * The buffer forward(x) writes its output into, with x and it recorded as forward records them, but nothing
+   * computed: for a caller that computes the layer elsewhere (the learner's fused dense step). x is not checked.
+   */
+  claimOutput(x: Tensor): Tensor {
+    const { y } = this.cache.get(x.shape[0]!);
     this.input = x;
     this.output = y;
     return y;

@@ -87,9 +87,17 @@ export class Linear implements Layer {
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
-    const n = x.shape[0]!;
-    const { y } = this.cache.get(n);
-    this.backend.linearForward(n, this.outFeatures, this.inFeatures, x.data, this.weight.data, this.bias?.data ?? null, y.data);
+    const y = this.claimOutput(x);
+    this.backend.linearForward(x.shape[0]!, this.outFeatures, this.inFeatures, x.data, this.weight.data, this.bias?.data ?? null, y.data);
+    return y;
+  }
+
+  /**
+   * The buffer forward(x) writes its output into, with x and it recorded as forward records them, but nothing
+   * computed: for a caller that computes the layer elsewhere (the learner's fused dense step). x is not checked.
+   */
+  claimOutput(x: Tensor): Tensor {
+    const { y } = this.cache.get(x.shape[0]!);
     this.input = x;
     this.output = y;
     return y;

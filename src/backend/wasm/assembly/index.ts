@@ -7,6 +7,7 @@ export * from './matrix';
 export * from './gemm';
 export { gemvT, gemvN, ger } from './gemv';
 export { linearForwardSingle, linearBackwardSingle } from './linear';
+export { denseReluStepSingle } from './denseStep';
 export { gemmSmallNT, gemmSmallNN, transposeInto } from './small';
 export * from './activations';
 export * from './conv';

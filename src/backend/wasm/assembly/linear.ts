@@ -25,6 +25,8 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
   const al = <f32>alpha, bt = <f32>beta, bal = <f32>balpha, bbt = <f32>bbeta;
   const rowBytes = <usize>inp << 2;
   const end4 = <usize>(inp & ~3) << 2;
+  const end8 = <usize>(inp & ~7) << 2;
+  const end16 = <usize>(inp & ~15) << 2;
   const fused = dx != 0 && buf == w && bt == 1;
   if (dx) memory.fill(dx, 0, rowBytes);
   for (let i = 0; i < out; i++) {
@@ -43,8 +45,21 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
     const s = al * d;
     const vs = f32x4.splat(s);
     if (fused) {
-      // Each weight is read once: its old value feeds dx, then it is updated in place.
-      for (let o: usize = 0; o < end4; o += 16) {
+      // Each weight is read once: its old value feeds dx, then it is updated in place. Two vectors per turn with
+      // bumped pointers: V8 then keeps the loop to its loads, arithmetic and stores (1.3x over indexed single vectors).
+      let q = wr, xp = x, dp = dx;
+      const qEnd = wr + end8;
+      while (q < qEnd) {
+        const w0 = v128.load(q), w1 = v128.load(q, 16);
+        v128.store(dp, f32x4.add(v128.load(dp), f32x4.mul(vd, w0)));
+        v128.store(dp, f32x4.add(v128.load(dp, 16), f32x4.mul(vd, w1)), 16);
+        v128.store(q, f32x4.add(w0, f32x4.mul(vs, v128.load(xp))));
+        v128.store(q, f32x4.add(w1, f32x4.mul(vs, v128.load(xp, 16))), 16);
+        q += 32;
+        xp += 32;
+        dp += 32;
+      }
+      for (let o = end8; o < end4; o += 16) {
         const wv = v128.load(wr + o);
         v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(vd, wv)));
         v128.store(wr + o, f32x4.add(wv, f32x4.mul(vs, v128.load(x + o))));
@@ -62,7 +77,19 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
     }
     if (!buf) continue;
     if (bt == 1) {
-      for (let o: usize = 0; o < end4; o += 16) v128.store(br + o, f32x4.add(v128.load(br + o), f32x4.mul(vs, v128.load(x + o))));
+      // SGD on a row (the first layer's whole backward pass): four vectors per turn, bumped pointers (1.6x).
+      let q = br, xp = x;
+      const qEnd = br + end16;
+      while (q < qEnd) {
+        const a0 = v128.load(q), a1 = v128.load(q, 16), a2 = v128.load(q, 32), a3 = v128.load(q, 48);
+        v128.store(q, f32x4.add(a0, f32x4.mul(vs, v128.load(xp))));
+        v128.store(q, f32x4.add(a1, f32x4.mul(vs, v128.load(xp, 16))), 16);
+        v128.store(q, f32x4.add(a2, f32x4.mul(vs, v128.load(xp, 32))), 32);
+        v128.store(q, f32x4.add(a3, f32x4.mul(vs, v128.load(xp, 48))), 48);
+        q += 64;
+        xp += 64;
+      }
+      for (let o = end16; o < end4; o += 16) v128.store(br + o, f32x4.add(v128.load(br + o), f32x4.mul(vs, v128.load(x + o))));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(br + o, load<f32>(br + o) + s * load<f32>(x + o));
     } else if (bt == 0) {
       for (let o: usize = 0; o < end4; o += 16) v128.store(br + o, f32x4.mul(vs, v128.load(x + o)));
