@@ -33,3 +33,21 @@ test('the wasm fused batch-1 linear backward with weight decay (beta != 1) match
   // The rows with zero gradient moved by the decay alone.
   assert.ok(Math.abs(got.w[0]! - 0.999 * Math.cos(0)) < 1e-6);
 });
+
+test('sumAbsDiffAndCopy: the sum of |x - copy| and the refreshed copy match the reference on every backend', () => {
+  for (const name of availableBackends()) {
+    const b = getBackend(name);
+    const n = 23; // tails past groups of four
+    const x = b.alloc(n), copy = b.alloc(n);
+    let expected = 0;
+    for (let i = 0; i < n; i++) {
+      x[i] = Math.sin(i);
+      copy[i] = Math.cos(2 * i);
+      expected += Math.abs(x[i]! - copy[i]!);
+    }
+    const got = b.sumAbsDiffAndCopy(x, copy);
+    assert.ok(Math.abs(got - expected) < 1e-9 * expected, `${name}: ${got} vs ${expected}`);
+    assert.deepEqual([...copy], [...x], `${name}: copy refreshed`);
+    assert.equal(b.sumAbsDiffAndCopy(x, copy), 0, `${name}: nothing moved`);
+  }
+});

@@ -121,6 +121,28 @@ export function sumSquares(x: usize, n: i32): f64 {
   return reduce(x, n, 2);
 }
 
+/** sum |x - c| (each difference exact in f64, as the reference's), then c = x: one pass for the updateSize tracker. */
+export function sumAbsDiffAndCopy(x: usize, c: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const u = v128.load(x + o);
+    const v = v128.load(c + o);
+    s0 = f64x2.add(s0, f64x2.abs(f64x2.sub(lo64(u), lo64(v))));
+    s1 = f64x2.add(s1, f64x2.abs(f64x2.sub(hi64(u), hi64(v))));
+    v128.store(c + o, u);
+  }
+  let s = hsum64(f64x2.add(s0, s1));
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const u = load<f32>(x + o);
+    s += abs<f64>(<f64>u - <f64>load<f32>(c + o));
+    store<f32>(c + o, u);
+  }
+  return s;
+}
+
 export function dot(x: usize, y: usize, n: i32): f64 {
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let i = 0;
