@@ -123,7 +123,10 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
     if (c.tracker === 'updateSize') {
       // The tracker as the runner calls it, after every step: a hook that edits nothing.
       const tracker = updateSize.create(updateSize.schema.parse({}), { model, learner, backend });
-      methods.push({ name: 'updateSize', rng: Rng.seeded(1), instance: { state: {}, afterUpdate: () => (tracker.afterStep(learner), []) } });
+      methods.push({ name: 'updateSize', rng: Rng.seeded(1), instance: { state: {}, afterUpdate: () => {
+        tracker.afterStep(learner);
+        return [];
+      } } });
     }
     return { learner, methods, steps: 0, seconds: 0, stepTime: 0, methodTime: 0, offset: 0 };
   });
