@@ -13,15 +13,15 @@ const schema = z.strictObject({
 
 /**
  * The largest total |delta w| of one update in a window (Dohare et al. 2024, Extended Data Fig. 5c: the summed
- * absolute change of the weights over one update, its maximum over a window). Exact: the tracker keeps a copy of
- * every weight (not biases) and after each step adds up |w - copy| and refreshes the copy, whether the optimizer
+ * absolute change of the weights over one update, its maximum over a window). Measured, not modelled: the tracker
+ * keeps a copy of every weight (not biases) and after each step adds up |w - copy| and refreshes the copy, whether the optimizer
  * ran fused into backward or not. A step's change is everything that moved the weights since the step before:
  * the optimizer's update and the edits of methods (Dohare's measure includes its selective reinitialization),
  * and at a task start the benchmark's head changes.
  *
  * Cost: one SIMD pass over the weights per step that reads two arrays and writes one (the backend's
- * sumAbsDiffAndCopy; see the updateSize row of bench/methods), so it is not in the default probe set; turn it
- * on by listing 'updateSize'. The window is the steps since the last report.
+ * sumAbsDiffAndCopy, which sums in float32 blocks: ~1e-7 relative; see the updateSize row of bench/methods), so
+ * it is not in the default probe set; turn it on by listing 'updateSize'. The window is the steps since the last report.
  *
  * With per = 'update' (RL) an update is an agent's whole update (PPO: epochs x minibatches of steps): the loop
  * calls `atUpdateEnd` after each, and the size is the net |w_after - w_before| over it, as lop/algos/rl/ppo.py's
