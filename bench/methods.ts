@@ -18,11 +18,14 @@ import { Model } from '../src/nn/Model.js';
 import { sgd } from '../src/optim/optimizers.js';
 import { Rng } from '../src/tensor/Rng.js';
 import { Tensor } from '../src/tensor/Tensor.js';
+import { updateSize } from '../src/diagnostics/updateSize.js';
 
 export interface MethodsBenchCase {
   readonly label: string;
   readonly methods: string;
   readonly config: Record<string, unknown>;
+  /** A tracker measured as a per-step hook instead of a method (its afterStep after every update). */
+  readonly tracker?: 'updateSize';
 }
 
 export const methodsBenchCases: readonly MethodsBenchCase[] = [
@@ -32,6 +35,7 @@ export const methodsBenchCases: readonly MethodsBenchCase[] = [
   { label: 'redo (period 1000, 256 examples)', methods: 'redo', config: {} },
   { label: 'l2 (1e-4)', methods: 'l2', config: {} },
   { label: 'shrink-perturb every step', methods: 'shrink-perturb', config: { schedule: 'every-step', shrink: 0.9999997, noise: 1e-5 } },
+  { label: 'updateSize tracker (every step)', methods: 'bp', config: {}, tracker: 'updateSize' },
   // A second plain run: its ratio shows the measurement noise.
   { label: 'bp again (noise control)', methods: 'bp', config: {} },
 ];
@@ -116,6 +120,14 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
     const learner = new Learner({ model, optimizer: sgd({ lr: 0.003 }), loss: crossEntropy });
     const settings = Object.fromEntries(Object.entries(c.config).map(([k, v]) => [`method.${k}`, v]));
     const methods = createMethods(resolveMethodSettings(c.methods.split('+'), settings), { model, learner, backend, rng: Rng.seeded(1).split('methods') });
+    if (c.tracker === 'updateSize') {
+      // The tracker as the runner calls it, after every step: a hook that edits nothing.
+      const tracker = updateSize.create(updateSize.schema.parse({}), { model, learner, backend });
+      methods.push({ name: 'updateSize', rng: Rng.seeded(1), instance: { state: {}, afterUpdate: () => {
+        tracker.afterStep(learner);
+        return [];
+      } } });
+    }
     return { learner, methods, steps: 0, seconds: 0, stepTime: 0, methodTime: 0, offset: 0 };
   });
   const turn = (r: (typeof runs)[number], steps: number, count: boolean) => {
@@ -131,7 +143,7 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
   const start = performance.now();
   while ((performance.now() - start) / 1000 < budget) for (const r of runs) turn(r, chunk, true);
   const speeds = runs.map((r) => r.steps / r.seconds);
-  const bp = speeds[cases.findIndex((c) => c.methods === 'bp')] ?? NaN;
+  const bp = speeds[cases.findIndex((c) => c.methods === 'bp' && !c.tracker)] ?? NaN;
   // The cost of the method apart from the step, on the same network: the reference gemm skips zero activations,
   // so networks that trained differently run at different speeds, and the steps/s ratio mixes that in.
   for (const r of runs) overhead(backend, pool, r, opts.overheadSteps ?? 2000);

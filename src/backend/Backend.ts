@@ -68,6 +68,8 @@ export interface Backend {
   sumSquares(x: FloatArray): number;
   /** sum of x*y */
   dot(x: FloatArray, y: FloatArray): number;
+  /** sum of |x - copy| (to float32 rounding of the differences and partial sums), then copy = x: what moved since the last copy, in one pass. */
+  sumAbsDiffAndCopy(x: FloatArray, copy: FloatArray): number;
   /** True if any value is NaN or infinite. */
   hasNonFinite(x: FloatArray): boolean;
 

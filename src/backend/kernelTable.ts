@@ -156,6 +156,7 @@ export const kernelTable = {
   sumAbs: { args: ['x:arr'], wasm: ['x', '#x'], result: 'f64' },
   sumSquares: { args: ['x:arr'], wasm: ['x', '#x'], result: 'f64' },
   dot: { args: ['x:arr', 'y:arr'], check: (x, y) => checkLength('dot', 'y', y, x.length), wasm: ['x', 'y', '#x'], result: 'f64' },
+  sumAbsDiffAndCopy: { args: ['x:arr', 'copy:arr'], check: (x, copy) => checkLength('sumAbsDiffAndCopy', 'copy', copy, x.length), wasm: ['x', 'copy', '#x'], result: 'f64' },
   hasNonFinite: { args: ['x:arr'], wasm: ['x', '#x'], result: 'bool' },
 
   // --- matrix ops ---

@@ -13,15 +13,15 @@ const schema = z.strictObject({
 
 /**
  * The largest total |delta w| of one update in a window (Dohare et al. 2024, Extended Data Fig. 5c: the summed
- * absolute change of the weights over one update, its maximum over a window). Exact: the tracker keeps a copy of
- * every weight (not biases) and after each step adds up |w - copy| and refreshes the copy, whether the optimizer
+ * absolute change of the weights over one update, its maximum over a window). Measured, not modelled: the tracker
+ * keeps a copy of every weight (not biases) and after each step adds up |w - copy| and refreshes the copy, whether the optimizer
  * ran fused into backward or not. A step's change is everything that moved the weights since the step before:
  * the optimizer's update and the edits of methods (Dohare's measure includes its selective reinitialization),
  * and at a task start the benchmark's head changes.
  *
- * Cost: one pass over the weights per step that reads two arrays and writes one (about a fifth of a batch-1 step
- * of 784-100-100-100-10 on the current kernels, more against faster ones), so it is not in the default probe
- * set; turn it on by listing 'updateSize'. The window is the steps since the last report.
+ * Cost: one SIMD pass over the weights per step that reads two arrays and writes one (the backend's
+ * sumAbsDiffAndCopy, which sums in float32 blocks: ~1e-7 relative; see the updateSize row of bench/methods), so
+ * it is not in the default probe set; turn it on by listing 'updateSize'. The window is the steps since the last report.
  *
  * With per = 'update' (RL) an update is an agent's whole update (PPO: epochs x minibatches of steps): the loop
  * calls `atUpdateEnd` after each, and the size is the net |w_after - w_before| over it, as lop/algos/rl/ppo.py's
@@ -78,14 +78,8 @@ class UpdateSizeTracker implements Tracker {
         complete = false;
         continue;
       }
-      // One fused pass (read w and the copy, add |difference|, refresh the copy) instead of four kernel passes.
-      let s = 0;
-      for (let j = 0; j < w.length; j++) {
-        const v = w[j]!;
-        s += Math.abs(v - c[j]!);
-        c[j] = v;
-      }
-      total += s;
+      // One fused backend pass (read w and the copy, add |difference|, refresh the copy).
+      total += b.sumAbsDiffAndCopy(w, c);
     }
     if (!complete) return;
     if (total > this.max) this.max = total;

@@ -66,6 +66,15 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       for (let i = 0; i < x.length; i++) s += Math.abs(x[i]!);
       return s;
     },
+    sumAbsDiffAndCopy(x, copy) {
+      kernelChecks.sumAbsDiffAndCopy(x, copy);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        s += Math.abs(x[i]! - copy[i]!);
+        copy[i] = x[i]!;
+      }
+      return s;
+    },
     sumSquares(x) {
       let s = 0;
       for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;

@@ -27,7 +27,10 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
   const end4 = <usize>(inp & ~3) << 2;
   const end8 = <usize>(inp & ~7) << 2;
   const end16 = <usize>(inp & ~15) << 2;
-  const fused = dx != 0 && buf == w && bt == 1;
+  // Fused SGD (the weights are the update's target): one sweep per row, with weight decay (bt != 1) too.
+  const fused = dx != 0 && buf == w && bt != 0;
+  const decay = bt != 1;
+  const vb = f32x4.splat(bt);
   if (dx) memory.fill(dx, 0, rowBytes);
   for (let i = 0; i < out; i++) {
     const d = load<f32>(dy + (<usize>i << 2));
@@ -45,6 +48,21 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
     const s = al * d;
     const vs = f32x4.splat(s);
     if (fused) {
+      // Each weight is read once: its old value feeds dx, then it is updated in place.
+      if (decay) {
+        // Same arithmetic as the unfused path below (s x + beta w), so the same rounding.
+        for (let o: usize = 0; o < end4; o += 16) {
+          const wv = v128.load(wr + o);
+          v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(vd, wv)));
+          v128.store(wr + o, f32x4.add(f32x4.mul(vs, v128.load(x + o)), f32x4.mul(vb, wv)));
+        }
+        for (let o = end4; o < rowBytes; o += 4) {
+          const wv = load<f32>(wr + o);
+          store<f32>(dx + o, load<f32>(dx + o) + d * wv);
+          store<f32>(wr + o, s * load<f32>(x + o) + bt * wv);
+        }
+        continue;
+      }
       // Each weight is read once: its old value feeds dx, then it is updated in place. Two vectors per turn with
       // bumped pointers: V8 then keeps the loop to its loads, arithmetic and stores (1.3x over indexed single vectors).
       let q = wr, xp = x, dp = dx;
@@ -95,7 +113,6 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
       for (let o: usize = 0; o < end4; o += 16) v128.store(br + o, f32x4.mul(vs, v128.load(x + o)));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(br + o, s * load<f32>(x + o));
     } else {
-      const vb = f32x4.splat(bt);
       for (let o: usize = 0; o < end4; o += 16) v128.store(br + o, f32x4.add(f32x4.mul(vs, v128.load(x + o)), f32x4.mul(vb, v128.load(br + o))));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(br + o, s * load<f32>(x + o) + bt * load<f32>(br + o));
     }

@@ -121,6 +121,36 @@ export function sumSquares(x: usize, n: i32): f64 {
   return reduce(x, n, 2);
 }
 
+/**
+ * sum |x - c|, then c = x: one pass for the updateSize tracker. Differences and blocks of 64 values are summed in
+ * f32 (relative error ~1e-7 of the total), the blocks in f64.
+ */
+export function sumAbsDiffAndCopy(x: usize, c: usize, n: i32): f64 {
+  let s: f64 = 0;
+  let i = 0;
+  while (i + 16 <= n) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+    const stop = min(n, i + 64) & ~15;
+    for (; i < stop; i += 8) {
+      const o = <usize>i << 2;
+      const u = v128.load(x + o), u1 = v128.load(x + o, 16);
+      a0 = f32x4.add(a0, f32x4.abs(f32x4.sub(u, v128.load(c + o))));
+      a1 = f32x4.add(a1, f32x4.abs(f32x4.sub(u1, v128.load(c + o, 16))));
+      v128.store(c + o, u);
+      v128.store(c + o, u1, 16);
+    }
+    const t = f32x4.add(a0, a1);
+    s += <f64>f32x4.extract_lane(t, 0) + <f64>f32x4.extract_lane(t, 1) + <f64>f32x4.extract_lane(t, 2) + <f64>f32x4.extract_lane(t, 3);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const u = load<f32>(x + o);
+    s += abs<f64>(<f64>u - <f64>load<f32>(c + o));
+    store<f32>(c + o, u);
+  }
+  return s;
+}
+
 export function dot(x: usize, y: usize, n: i32): f64 {
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let i = 0;
