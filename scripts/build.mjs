@@ -3,7 +3,7 @@
 // TypeScript (tsc -> dist/). Runs on `npm ci` (prepare) and before tests and benchmarks. Downloads nothing.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,27 +27,35 @@ function run(cmd, args) {
   }
 }
 
-// 1. WebAssembly kernels.
+// 1. WebAssembly kernels: kernels.wasm (SIMD), and kernels-fma.wasm, the same sources with relaxed SIMD, whose
+// gemm micro-kernel uses fused multiply-adds (wasm/kernels.ts picks it where the engine accepts it).
 const asDir = join(root, 'src/backend/wasm/assembly');
-const wasmOut = join(root, 'dist/wasm/kernels.wasm');
+const wasmBuilds = [
+  { out: join(root, 'dist/wasm/kernels.wasm'), features: 'simd,threads' },
+  { out: join(root, 'dist/wasm/kernels-fma.wasm'), features: 'simd,threads,relaxed-simd' },
+];
 const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
 if (existsSync(asDir)) {
-  const stale = !existsSync(wasmOut) || statSync(wasmOut).mtimeMs < Math.max(newestMtime(asDir), statSync(fileURLToPath(import.meta.url)).mtimeMs);
-  if (stale && existsSync(asc)) {
-    mkdirSync(dirname(wasmOut), { recursive: true });
-    log('AssemblyScript -> dist/wasm/kernels.wasm');
-    run(process.execPath, [
-      asc, join(asDir, 'index.ts'),
-      '-O3', '--noAssert',
-      // Function names in the binary (a few KiB) so that profiles name the kernels.
-      '--debug',
-      '--enable', 'simd,threads',
-      '--runtime', 'stub',
-      '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '65536',
-      '--outFile', wasmOut,
-    ]);
-  } else if (stale) {
-    console.warn('[build] assemblyscript is not installed and dist/wasm/kernels.wasm is missing or stale: the wasm backend will be unavailable');
+  const newest = Math.max(newestMtime(asDir), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  for (const { out, features } of wasmBuilds) {
+    const stale = !existsSync(out) || statSync(out).mtimeMs < newest;
+    const name = `dist/wasm/${basename(out)}`;
+    if (stale && existsSync(asc)) {
+      mkdirSync(dirname(out), { recursive: true });
+      log(`AssemblyScript -> ${name}`);
+      run(process.execPath, [
+        asc, join(asDir, 'index.ts'),
+        '-O3', '--noAssert',
+        // Function names in the binary (a few KiB) so that profiles name the kernels.
+        '--debug',
+        '--enable', features,
+        '--runtime', 'stub',
+        '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '65536',
+        '--outFile', out,
+      ]);
+    } else if (stale) {
+      console.warn(`[build] assemblyscript is not installed and ${name} is missing or stale: the wasm backend will be unavailable`);
+    }
   }
 }
 

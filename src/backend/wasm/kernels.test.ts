@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { kernelNames, kernelTable } from '../kernelTable.js';
-import { instantiateKernels, kernelModule, wasmAvailable, wasmHelpers, wasmPath } from './kernels.js';
+import { existsSync } from 'node:fs';
+import { instantiateKernels, kernelModule, kernelsUseFma, wasmAvailable, wasmFmaPath, wasmHelpers, wasmPath } from './kernels.js';
 import { createWasmBackend } from './wasmBackend.js';
 import { wrapperSource } from './wrapKernels.js';
 
@@ -105,11 +106,13 @@ function expectedSignatures(): Map<string, string> {
   return out;
 }
 
-test('kernels.wasm exports exactly what kernelTable and wasmHelpers say, with their parameter and result types', { skip: !wasmAvailable() }, () => {
-  const got = exportSignatures(readFileSync(wasmPath));
+test('kernels.wasm and kernels-fma.wasm export exactly what kernelTable and wasmHelpers say, with their parameter and result types', { skip: !wasmAvailable() }, () => {
   const want = expectedSignatures();
-  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'export names');
-  for (const [name, sig] of want) assert.equal(got.get(name), sig, `${name}: the AssemblyScript signature differs from the table`);
+  for (const path of [wasmPath, wasmFmaPath]) {
+    const got = exportSignatures(readFileSync(path));
+    assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), `${path}: export names`);
+    for (const [name, sig] of want) assert.equal(got.get(name), sig, `${path}: ${name}: the AssemblyScript signature differs from the table`);
+  }
   // The runtime view agrees on arity (the JS function's length is its parameter count).
   const k = instantiateKernels(kernelModule(), new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true })) as unknown as Record<string, () => void>;
   for (const [name, sig] of want) assert.equal(k[name]!.length, sig.startsWith('()') ? 0 : sig.split(',').length, name);
@@ -154,4 +157,37 @@ test('the generated wrappers reject sizes that are not i32 counts, naming the ar
   assert.equal(b.hasNonFinite(a), true);
   assert.equal(b.hasNonFinite(v), false);
   assert.equal(b.sum(v), 0);
+});
+
+test('the fused multiply-add build computes gemm as the plain build does, up to rounding', { skip: !wasmAvailable() || !existsSync(wasmFmaPath) }, () => {
+  kernelsUseFma(); // compiles the kernels, enabling relaxed SIMD where the engine has it behind a flag
+  let fmaModule: WebAssembly.Module;
+  try {
+    fmaModule = new WebAssembly.Module(readFileSync(wasmFmaPath));
+  } catch {
+    return; // this engine has no relaxed SIMD: the plain build is the only one used
+  }
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  const plain = instantiateKernels(new WebAssembly.Module(readFileSync(wasmPath)), memory);
+  const fma = instantiateKernels(fmaModule, memory);
+  const f = new Float32Array(memory.buffer);
+  // Shapes with edge tiles in both directions and a k that spans two packed slices.
+  for (const [tA, tB, m, n, k] of [[0, 0, 13, 21, 300], [1, 0, 9, 17, 40], [0, 1, 30, 11, 7], [1, 1, 5, 70, 33]] as const) {
+    const a = 4096, b = a + 4 * m * k, c1 = b + 4 * k * n, c2 = c1 + 4 * m * n, scratch = c2 + 4 * m * n;
+    let s = 12345;
+    for (let i = a / 4; i < c1 / 4; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      f[i] = s / 2 ** 31 - 1;
+    }
+    for (let i = 0; i < m * n; i++) f[c1 / 4 + i] = f[c2 / 4 + i] = (i % 7) - 3;
+    plain.gemmPart(tA, tB, m, n, k, 0.5, a, b, 0.25, c1, 0, 1, scratch);
+    fma.gemmPart(tA, tB, m, n, k, 0.5, a, b, 0.25, c2, 0, 1, scratch);
+    let exactlyEqual = true;
+    for (let i = 0; i < m * n; i++) {
+      const x = f[c1 / 4 + i]!, y = f[c2 / 4 + i]!;
+      assert.ok(Math.abs(x - y) <= 1e-5 * (1 + Math.abs(x)) * Math.sqrt(k), `${tA}${tB} ${m}x${n}x${k}: C[${i}] = ${y} (fma), ${x} (plain)`);
+      if (x !== y) exactlyEqual = false;
+    }
+    if (k >= 40) assert.ok(!exactlyEqual, `${tA}${tB} ${m}x${n}x${k}: no value differs: is the FMA build really fusing?`);
+  }
 });

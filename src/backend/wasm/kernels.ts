@@ -1,9 +1,12 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import type { KernelTable, TableKernel } from '../kernelTable.js';
 
 /** Where `npm run build` writes the compiled kernels. */
 export const wasmPath = fileURLToPath(new URL('../../../wasm/kernels.wasm', import.meta.url));
+/** The same kernels built with relaxed SIMD: gemm's micro-kernel uses fused multiply-adds (f32x4.relaxed_madd). */
+export const wasmFmaPath = fileURLToPath(new URL('../../../wasm/kernels-fma.wasm', import.meta.url));
 
 /** The type of a wasm value, as a helper's parameter: `ptr` is an i32 byte offset into the shared memory. */
 export type WasmParam = `${string}:${'ptr' | 'i32' | 'f32' | 'f64'}`;
@@ -73,14 +76,51 @@ export function wasmAvailable(): boolean {
 }
 
 let compiled: WebAssembly.Module | null = null;
+let compiledFma = false;
 
-/** The compiled module, compiled once per thread and shared by every instance. */
+/**
+ * The relaxed-SIMD build, compiled, when this engine runs it, else null. V8 ships relaxed SIMD from 11.4 (Node 22);
+ * V8 11.3 (Node 20) has it behind --experimental-wasm-relaxed-simd, which is set here when the build does not
+ * validate as is (a wasm feature flag, read when a module is compiled; it changes nothing else). SUPPLE_WASM_FMA=0
+ * keeps the plain build. On x64 without FMA3, V8 lowers relaxed_madd to a multiply and an add.
+ */
+function fmaModule(): WebAssembly.Module | null {
+  const env = process.env.SUPPLE_WASM_FMA;
+  if (env !== undefined && env !== '' && env !== '0' && env !== '1') throw new Error(`SUPPLE_WASM_FMA = '${env}' must be 0 (plain SIMD) or 1 (fused multiply-adds where the engine has them)`);
+  if (env === '0' || !existsSync(wasmFmaPath)) return null;
+  const bytes = readFileSync(wasmFmaPath);
+  const compile = (): WebAssembly.Module | null => {
+    try {
+      return new WebAssembly.Module(bytes);
+    } catch {
+      return null; // a CompileError: this engine lacks relaxed SIMD
+    }
+  };
+  const m = compile();
+  if (m) return m;
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return null;
+  }
+  return compile();
+}
+
+/** The compiled module, compiled once per thread and shared by every instance: the FMA build where it runs. */
 export function kernelModule(): WebAssembly.Module {
   if (!compiled) {
     if (!wasmAvailable()) throw new Error(`wasm backend: ${wasmPath} is missing; run \`npm run build\``);
-    compiled = new WebAssembly.Module(readFileSync(wasmPath));
+    const fma = fmaModule();
+    compiledFma = fma !== null;
+    compiled = fma ?? new WebAssembly.Module(readFileSync(wasmPath));
   }
   return compiled;
+}
+
+/** Whether kernelModule() is the fused multiply-add build. */
+export function kernelsUseFma(): boolean {
+  kernelModule();
+  return compiledFma;
 }
 
 /** Instantiates the kernels on a shared memory. The module has no data segment, so this writes nothing to it. */

@@ -4,7 +4,7 @@ import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { WasmMemory } from './WasmMemory.js';
-import { instantiateKernels, kernelModule, wasmAvailable, wasmPath } from './kernels.js';
+import { instantiateKernels, kernelModule, kernelsUseFma, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
 import { isSize, wrapKernels } from './wrapKernels.js';
 
@@ -179,7 +179,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 
   return {
     name: 'wasm',
-    description: `WebAssembly SIMD (AssemblyScript), ${threads} thread${threads === 1 ? '' : 's'} for large products`,
+    description: `WebAssembly SIMD (AssemblyScript${kernelsUseFma() ? ', relaxed-SIMD fused multiply-add gemm' : ''}), ${threads} thread${threads === 1 ? '' : 's'} for large products`,
     memory: mem,
     threads,
     async startThreads() {

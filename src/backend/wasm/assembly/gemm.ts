@@ -3,7 +3,8 @@
 // Goto/BLIS structure: for each NC-wide column panel and KC-deep slice of K, op(B) is packed into NR-wide
 // strips (kc x NR, contiguous); for each MC-tall block of rows, op(A) is packed into MR-tall strips (kc x MR);
 // a 4x8 micro-kernel then keeps its 4x8 tile of C in eight f32x4 registers across the kc slice (4x8 uses 11
-// of the 16 xmm registers V8 has on x64; 6x8 spills and runs at 3/4 the speed). Edges are packed with zero
+// of the 16 xmm registers V8 has on x64; 6x8 spills and runs at 3/4 the speed, and at half the speed with fused
+// multiply-adds, measured). Edges are packed with zero
 // padding and the tile goes through a small buffer, so every C value is computed by the same sequence of f32
 // operations wherever its tile falls: splitting the output between threads never changes a bit.
 //
@@ -142,6 +143,16 @@ function packB(transB: i32, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i
 }
 
 /**
+ * c + a b: one fused multiply-add where the module is built with relaxed SIMD (kernels-fma.wasm, chosen at
+ * start-up when the engine validates it), else a multiply then an add.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * The 4x8 micro-kernel over a kc slice: acc = sum_p ap[p, :]^T bp[p, :]; then C = alpha acc + beta C
  * (alpha acc when betaZero). Full tiles update C directly; edge tiles (edge = true) go through `tile`.
  */
@@ -152,17 +163,17 @@ function packB(transB: i32, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     ap += 16;
     bp += 32;
   }

@@ -37,3 +37,8 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
   });
   return instance.exports as unknown as Kernels;
 }
+
+/** The browser worker loads the plain SIMD build (kernels.wasm), never the FMA one. */
+export function kernelsUseFma(): boolean {
+  return false;
+}
