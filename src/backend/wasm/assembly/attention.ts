@@ -7,7 +7,22 @@
 //
 // Scratch (per thread), in floats: dh * Tp (the packed operand) + 2 * Tp (row buffers).
 
-import { exp4 } from './expf';
+import { expm1Small, pow2, reduce } from './expf';
+
+// @ts-ignore: decorator
+@inline const LOG2E: f32 = 1.44269504;
+
+/**
+ * exp(x) for the shifted scores x = s - max s <= 0 (NaN stays NaN): exp4 without its upper clamp and second scale
+ * factor, and pmax (one instruction) for the lower clamp, where f32x4.max costs several. Below -87 the result is
+ * exp(-87) ~ 1.6e-38 instead of a subnormal or 0: nothing a softmax row can tell apart.
+ */
+// @ts-ignore: decorator
+@inline function expNonPositive4(x: v128): v128 {
+  x = f32x4.pmax(x, f32x4.splat(-87.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  return f32x4.mul(f32x4.add(expm1Small(reduce(x, n)), f32x4.splat(1)), pow2(i32x4.trunc_sat_f32x4_s(n)));
+}
 
 // @ts-ignore: decorator
 @inline function roundUp4(t: i32): i32 {
@@ -151,7 +166,7 @@ function softmaxRow(s: usize, seen: i32, Tp: i32): void {
   let z0 = f64x2.splat(0), z1 = f64x2.splat(0);
   j = 0;
   for (; j + 4 <= seen; j += 4) {
-    const e = exp4(f32x4.sub(v128.load(s + (<usize>j << 2)), vm));
+    const e = expNonPositive4(f32x4.sub(v128.load(s + (<usize>j << 2)), vm));
     v128.store(s + (<usize>j << 2), e);
     z0 = f64x2.add(z0, f64x2.promote_low_f32x4(e));
     z1 = f64x2.add(z1, f64x2.promote_low_f32x4(f32x4.shuffle(e, e, 2, 3, 2, 3)));
@@ -159,7 +174,7 @@ function softmaxRow(s: usize, seen: i32, Tp: i32): void {
   const zv = f64x2.add(z0, z1);
   let z = f64x2.extract_lane(zv, 0) + f64x2.extract_lane(zv, 1);
   for (; j < seen; j++) {
-    const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(s + (<usize>j << 2)) - mx)), 0);
+    const e = f32x4.extract_lane(expNonPositive4(f32x4.splat(load<f32>(s + (<usize>j << 2)) - mx)), 0);
     store<f32>(s + (<usize>j << 2), e);
     z += <f64>e;
   }
