@@ -539,6 +539,42 @@ function cases(): Case[] {
       });
     }
 
+  // attention: fused scaled dot-product attention of every (example, head) pair, forward and backward, with head
+  // widths that take every vector path (16: a full group, 4, 20 = 16 + 4, 3 and 1: scalar) and odd token counts
+  for (const [n, t, heads, dh] of [[1, 1, 1, 1], [2, 5, 2, 4], [3, 7, 1, 3], [2, 9, 3, 16], [1, 13, 2, 20], [2, 65, 4, 16]] as [number, number, number, number][])
+    for (const causal of [false, true]) {
+      const d = heads * dh;
+      const lbl = `n ${n}, ${t} tokens, ${heads}x${dh}${causal ? ' causal' : ''}`;
+      const scale = 1 / Math.sqrt(dh);
+      add({
+        kernel: 'attentionForward',
+        label: lbl,
+        arrays: { qkv: { n: n * t * 3 * d }, probs: { n: n * heads * t * t, gen: 'nanfill' }, out: { n: n * t * d, gen: 'nanfill' } },
+        run: (b, a) => b.attentionForward(a.qkv!, n, t, heads, dh, causal, scale, a.probs!, a.out!),
+        rtol: 1e-5,
+        atol: 1e-6,
+        checked: ['qkv', 'probs', 'out'],
+      });
+      add({
+        kernel: 'attentionBackward',
+        label: `${lbl} after a forward`,
+        arrays: {
+          qkv: { n: n * t * 3 * d },
+          probs: { n: n * heads * t * t },
+          out: { n: n * t * d },
+          dOut: { n: n * t * d },
+          dQkv: { n: n * t * 3 * d, gen: 'nanfill' },
+        },
+        run: (b, a) => {
+          b.attentionForward(a.qkv!, n, t, heads, dh, causal, scale, a.probs!, a.out!);
+          b.attentionBackward(a.qkv!, a.probs!, a.dOut!, n, t, heads, dh, causal, scale, a.dQkv!);
+        },
+        rtol: 1e-4,
+        atol: 1e-5,
+        checked: ['qkv', 'probs', 'dOut', 'dQkv'],
+      });
+    }
+
   // losses
   for (const [rows, cols, ld] of [[1, 1, 1], [1, 10, 10], [3, 7, 8], [4, 5, 16], [9, 33, 40]] as [number, number, number][])
     for (const gen of ['u', 'wide'] as Gen[]) {
@@ -655,6 +691,9 @@ function rejections(): Rejection[] {
     { label: 'softmaxRows rows = 0', message: batch, run: (b) => b.softmaxRows(f(b, 4), 0, 4, false, f(b, 4)) },
     { label: 'softmaxRows causal, rows not a multiple of cols', message: /must be a multiple of cols/, run: (b) => b.softmaxRows(f(b, 6), 2, 3, true, f(b, 6)) },
     { label: 'softmaxRowsBackward rows = 0', message: batch, run: (b) => b.softmaxRowsBackward(f(b, 4), f(b, 4), 0, 4, f(b, 4)) },
+    { label: 'attentionForward n = 0', message: batch, run: (b) => b.attentionForward(f(b, 6), 0, 1, 1, 2, false, 1, f(b, 1), f(b, 2)) },
+    { label: 'attentionForward heads = 1.5', message: /attentionForward: heads = 1.5 must be a positive integer/, run: (b) => b.attentionForward(f(b, 6), 1, 1, 1.5, 2, false, 1, f(b, 1), f(b, 2)) },
+    { label: 'attentionBackward headDim = 0', message: /attentionBackward: headDim = 0 must be a positive integer/, run: (b) => b.attentionBackward(f(b, 6), f(b, 1), f(b, 2), 1, 1, 1, 0, false, 1, f(b, 6)) },
     { label: 'activation unknown kind', message: /unknown kind 9/, run: (b) => b.activation(9 as ActivationCode, f(b, 4), f(b, 4), 0) },
   ];
 }

@@ -179,6 +179,19 @@ export interface Backend {
   softmaxRows(x: FloatArray, rows: number, cols: number, causal: boolean, y: FloatArray): void;
   /** Backward of softmaxRows given its output y: dx = y * (dy - sum_j y_j dy_j) per row (dx may alias dy). */
   softmaxRowsBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, dx: FloatArray): void;
+  /**
+   * Scaled dot-product self-attention of every (example, head) pair in one call, on the layout of a fused input
+   * projection: qkv [n, tokens, 3 D] (D = heads * headDim; per token the queries, then the keys, then the values,
+   * head h in columns [h headDim, (h+1) headDim) of each). Per pair, P = softmax(scale Q K^T) (with `causal`,
+   * query t sees only keys <= t: the others get P = 0) is written to probs [n, heads, tokens, tokens] and
+   * O = P V to out [n, tokens, D] (head h in columns [h headDim, (h+1) headDim): the heads side by side).
+   */
+  attentionForward(qkv: FloatArray, n: number, tokens: number, heads: number, headDim: number, causal: boolean, scale: number, probs: FloatArray, out: FloatArray): void;
+  /**
+   * Backward of attentionForward from its probs: given dOut [n, tokens, D], writes dQkv [n, tokens, 3 D]
+   * (overwritten): dV = P^T dO, dS = P * (dO V^T - rowsum(P * dO V^T)), dQ = scale dS K, dK = scale dS^T Q.
+   */
+  attentionBackward(qkv: FloatArray, probs: FloatArray, dOut: FloatArray, n: number, tokens: number, heads: number, headDim: number, causal: boolean, scale: number, dQkv: FloatArray): void;
 
   // --- losses ---
   /**

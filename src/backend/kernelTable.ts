@@ -116,6 +116,14 @@ function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: Floa
   if (!(c >= 0 && c < classes && Number.isInteger(c))) throw new Error(`${k}: label ${c} is not a class index in [0, ${classes})`);
 }
 
+function attentionSizes(kernel: string, n: number, tokens: number, heads: number, headDim: number): void {
+  checkBatch(kernel, n);
+  // No array of the sizes: this runs twice per attention layer per step, and allocation there is garbage.
+  if (!(Number.isInteger(tokens) && tokens >= 1)) throw new Error(`${kernel}: tokens = ${tokens} must be a positive integer`);
+  if (!(Number.isInteger(heads) && heads >= 1)) throw new Error(`${kernel}: heads = ${heads} must be a positive integer`);
+  if (!(Number.isInteger(headDim) && headDim >= 1)) throw new Error(`${kernel}: headDim = ${headDim} must be a positive integer`);
+}
+
 function checkKind(kind: ActivationCode): void {
   if (!(Number.isInteger(kind) && kind >= Activation.identity && kind <= Activation.gelu)) throw new Error(`activation: unknown kind ${kind as number}`);
 }
@@ -434,6 +442,31 @@ export const kernelTable = {
       checkLength('softmaxRowsBackward', 'dy', dy, rows * cols);
       checkLength('softmaxRowsBackward', 'dx', dx, rows * cols);
     },
+  },
+
+  attentionForward: {
+    args: ['qkv:arr', 'n:size', 'tokens:size', 'heads:size', 'headDim:size', 'causal:flag', 'scale:f64', 'probs:arr', 'out:arr'],
+    check(qkv, n, tokens, heads, headDim, _causal, _scale, probs, out) {
+      attentionSizes('attentionForward', n, tokens, heads, headDim);
+      const d = heads * headDim;
+      checkLength('attentionForward', 'qkv', qkv, n * tokens * 3 * d);
+      checkLength('attentionForward', 'probs', probs, n * heads * tokens * tokens);
+      checkLength('attentionForward', 'out', out, n * tokens * d);
+    },
+    // Split between threads by (example, head) pair.
+    wasm: 'custom',
+  },
+  attentionBackward: {
+    args: ['qkv:arr', 'probs:arr', 'dOut:arr', 'n:size', 'tokens:size', 'heads:size', 'headDim:size', 'causal:flag', 'scale:f64', 'dQkv:arr'],
+    check(qkv, probs, dOut, n, tokens, heads, headDim, _causal, _scale, dQkv) {
+      attentionSizes('attentionBackward', n, tokens, heads, headDim);
+      const d = heads * headDim;
+      checkLength('attentionBackward', 'qkv', qkv, n * tokens * 3 * d);
+      checkLength('attentionBackward', 'probs', probs, n * heads * tokens * tokens);
+      checkLength('attentionBackward', 'dOut', dOut, n * tokens * d);
+      checkLength('attentionBackward', 'dQkv', dQkv, n * tokens * 3 * d);
+    },
+    wasm: 'custom',
   },
 
   // --- losses ---

@@ -6,6 +6,7 @@ import type { Backend } from '../Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import { checkGemm, checkLength } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
+import { attentionByGemm } from '../attentionByGemm.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { createWasmBackend } from '../wasm/wasmBackend.js';
 import type { WasmMemory } from '../wasm/WasmMemory.js';
@@ -215,6 +216,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   let stepDesc: Int32Array | null = null;
   let stepCoefs: Float32Array | null = null;
   let stepCoefs64: Float64Array | null = null;
+  let byGemm: ReturnType<typeof attentionByGemm> | null = null;
   const info = addon.info();
   const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
   const version = info.config.match(/OpenBLAS (\S+)/)?.[1];
@@ -284,6 +286,17 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (rows * cols < layerMin) return wasmColSumsAbs(a, rows, cols, out);
       kernelChecks.colSumsAbs(a, rows, cols, out);
       addon.colSumsAbs(memoryId, rows, cols, at(a), at(out));
+    },
+    // Attention from BLAS's per-head products (see attentionByGemm), above the gemm threshold; wasm's fused kernel below.
+    attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out) {
+      kernelChecks.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
+      if (tokens * tokens * headDim < matrixMin) wasm.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
+      else (byGemm ??= attentionByGemm(this)).attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
+    },
+    attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv) {
+      kernelChecks.attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
+      if (tokens * tokens * headDim < matrixMin) wasm.attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
+      else (byGemm ??= attentionByGemm(this)).attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
     },
     symmetricEigenvalues: (a, n) => addon.dsyevd(a, n),
     gram(a, rows, cols, out) {

@@ -455,6 +455,76 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
 
+    attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out) {
+      kernelChecks.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
+      const T = tokens, dh = headDim, D = heads * dh, D3 = 3 * D;
+      const s = new Float64Array(T);
+      for (let e = 0; e < n; e++) {
+        for (let h = 0; h < heads; h++) {
+          const q0 = e * T * D3 + h * dh, k0 = q0 + D, v0 = q0 + 2 * D;
+          for (let i = 0; i < T; i++) {
+            // Keys past `seen` are masked: a query reads its own position and the ones before.
+            const seen = causal ? i + 1 : T;
+            let mx = -Infinity;
+            for (let j = 0; j < seen; j++) {
+              let dot = 0;
+              for (let d = 0; d < dh; d++) dot += qkv[q0 + i * D3 + d]! * qkv[k0 + j * D3 + d]!;
+              s[j] = scale * dot;
+              mx = Math.max(mx, s[j]!);
+            }
+            let z = 0;
+            for (let j = 0; j < seen; j++) z += Math.exp(s[j]! - mx);
+            const p0 = ((e * heads + h) * T + i) * T;
+            for (let j = 0; j < seen; j++) probs[p0 + j] = Math.exp(s[j]! - mx) / z;
+            for (let j = seen; j < T; j++) probs[p0 + j] = 0;
+            const o0 = (e * T + i) * D + h * dh;
+            for (let d = 0; d < dh; d++) {
+              let acc = 0;
+              for (let j = 0; j < seen; j++) acc += probs[p0 + j]! * qkv[v0 + j * D3 + d]!;
+              out[o0 + d] = acc;
+            }
+          }
+        }
+      }
+    },
+    attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv) {
+      kernelChecks.attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
+      const T = tokens, dh = headDim, D = heads * dh, D3 = 3 * D;
+      const ds = new Float64Array(T * T);
+      for (let e = 0; e < n; e++) {
+        for (let h = 0; h < heads; h++) {
+          const q0 = e * T * D3 + h * dh, k0 = q0 + D, v0 = q0 + 2 * D;
+          const pp = (e * heads + h) * T * T;
+          const o0 = e * T * D + h * dh;
+          // dS = P (dP - rowsum(P dP)) with dP = dO V^T; masked entries have P = 0.
+          for (let i = 0; i < T; i++) {
+            const seen = causal ? i + 1 : T;
+            let rs = 0;
+            for (let j = 0; j < seen; j++) {
+              let dp = 0;
+              for (let d = 0; d < dh; d++) dp += dOut[o0 + i * D + d]! * qkv[v0 + j * D3 + d]!;
+              ds[i * T + j] = dp;
+              rs += probs[pp + i * T + j]! * dp;
+            }
+            for (let j = 0; j < T; j++) ds[i * T + j] = j < seen ? probs[pp + i * T + j]! * (ds[i * T + j]! - rs) : 0;
+          }
+          for (let t = 0; t < T; t++) {
+            for (let d = 0; d < dh; d++) {
+              let dq = 0, dk = 0, dv = 0;
+              for (let u = 0; u < T; u++) {
+                dq += ds[t * T + u]! * qkv[k0 + u * D3 + d]!; // dQ_t = scale sum_u dS[t, u] K_u
+                dk += ds[u * T + t]! * qkv[q0 + u * D3 + d]!; // dK_t = scale sum_u dS[u, t] Q_u
+                dv += probs[pp + u * T + t]! * dOut[o0 + u * D + d]!; // dV_t = sum_u P[u, t] dO_u
+              }
+              dQkv[q0 + t * D3 + d] = scale * dq;
+              dQkv[k0 + t * D3 + d] = scale * dk;
+              dQkv[v0 + t * D3 + d] = dv;
+            }
+          }
+        }
+      }
+    },
+
     softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits) {
       kernelChecks.softmaxCrossEntropy(logits, labels, rows, cols, ld, scale, dlogits);
       let total = 0;

@@ -24,6 +24,12 @@ function run(): void {
     case Job.col2im:
       k.col2imChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, chunks, counter);
       break;
+    case Job.attentionForward:
+      k.attentionForwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, chunks, counter, scratch);
+      break;
+    case Job.attentionBackward:
+      k.attentionBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, chunks, counter, scratch);
+      break;
     default:
       throw new Error(`unknown job ${a[0]}`);
   }

@@ -11,6 +11,10 @@ export const wasmFmaPath = fileURLToPath(new URL('../../../wasm/kernels-fma.wasm
 /** The type of a wasm value, as a helper's parameter: `ptr` is an i32 byte offset into the shared memory. */
 export type WasmParam = `${string}:${'ptr' | 'i32' | 'f32' | 'f64'}`;
 
+/** The parameters of the attention exports up to the share of the pairs: as the kernels' arguments. */
+const attentionForward = ['qkv:ptr', 'n:i32', 'tokens:i32', 'heads:i32', 'headDim:i32', 'causal:i32', 'scale:f64', 'probs:ptr', 'out:ptr'] as const;
+const attentionBackward = ['qkv:ptr', 'probs:ptr', 'dOut:ptr', 'n:i32', 'tokens:i32', 'heads:i32', 'headDim:i32', 'causal:i32', 'scale:f64', 'dQkv:ptr'] as const;
+
 /**
  * The exports of kernels.wasm besides those of kernelTable's rows (a row not marked 'custom' is an export of the
  * kernel's name): the building blocks of the hand-written wrappers (gemm's paths, one example's dense layer and whole dense-ReLU step, threaded
@@ -42,6 +46,11 @@ export const wasmHelpers = {
   col2im: { params: [...conv('cols', 'x'), 'part:i32', 'parts:i32'] },
   im2colChunks: { params: [...conv('x', 'cols'), 'chunks:i32', 'counter:ptr'] },
   col2imChunks: { params: [...conv('cols', 'x'), 'chunks:i32', 'counter:ptr'] },
+  attentionScratchFloats: { params: ['tokens:i32', 'headDim:i32'], result: 'i32' },
+  attentionForwardPairs: { params: [...attentionForward, 'first:i32', 'last:i32', 'scratch:ptr'] },
+  attentionForwardChunks: { params: [...attentionForward, 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
+  attentionBackwardPairs: { params: [...attentionBackward, 'first:i32', 'last:i32', 'scratch:ptr'] },
+  attentionBackwardChunks: { params: [...attentionBackward, 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
   maxPool: { params: ['x:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'k:i32', 'stride:i32', 'oh:i32', 'ow:i32', 'y:ptr', 'argmax:ptr'] },
   encodeBytes: { params: ['src:ptr', 'n:i32', 'plane:i32', 'lut:ptr', 'perm:ptr', 'out:ptr'], result: 'i32' },
   addNormal: { params: ['y:ptr', 'n:i32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32'] },

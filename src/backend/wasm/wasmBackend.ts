@@ -50,6 +50,12 @@ const SMALL_K = 8;
 /** Columns (or rows) a gemm chunk should at least have. */
 const MIN_CHUNK = 64;
 
+/**
+ * Multiply-adds (pairs x tokens^2 x headDim) from which attention is split between threads by (example, head)
+ * pair: a pair is independent work with no packing to repeat, so the ~20 us hand-off pays from ~2^18.
+ */
+const ATTENTION_THREAD_WORK = 1 << 18;
+
 /** Threads requested by SUPPLE_THREADS, else the machine's parallelism. */
 export function defaultThreads(): number {
   const env = process.env.SUPPLE_THREADS;
@@ -90,6 +96,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   let scratch = -1; // the calling thread's gemm packing buffers, allocated on first use
   let pool: ThreadPool | null = null;
   let gramOut: Float32Array | null = null; // f64 staging for gram when `out` is not in wasm memory
+  let attentionScratch: Float32Array | null = null; // attention's scratch for sequences longer than gemm's holds
 
   const p = (a: Float32Array | Float64Array): number => mem.ptr(a);
   // denseReluStep's layer records and coefficients in wasm memory, grown to the deepest stack seen.
@@ -168,6 +175,26 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     } finally {
       pl.wait();
     }
+  }
+
+  /**
+   * Threads for an attention call over `pairs` (example, head) pairs of `work` multiply-adds, and the calling
+   * thread's scratch in `attentionAt`: gemm's scratch, or a buffer of their own (on this thread alone) for
+   * sequences longer than it holds.
+   */
+  let attentionAt = 0;
+  function attentionWorkers(pairs: number, work: number, t: number, dh: number): number {
+    const need = K.attentionScratchFloats(t, dh);
+    if (need <= scratchFloats()) {
+      attentionAt = scratch;
+      return Math.min(pairs, partsFor(work, ATTENTION_THREAD_WORK));
+    }
+    if (!attentionScratch || attentionScratch.length < need) {
+      if (attentionScratch) mem.free(attentionScratch);
+      attentionScratch = mem.alloc(need);
+    }
+    attentionAt = attentionScratch.byteOffset;
+    return 1;
   }
 
   function convShape(kernel: string, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number): void {
@@ -301,6 +328,67 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       for (let i = 0; i < cols * cols; i++) out[i] = src[i]!;
     },
 
+    attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out) {
+      kernelChecks.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
+      sizes('attentionForward', n, tokens, heads, headDim, n * heads, n * tokens * 3 * heads * headDim, n * heads * tokens * tokens);
+      const pq = p(qkv), pp = p(probs), po = p(out), c = causal ? 1 : 0;
+      const workers = attentionWorkers(n * heads, n * heads * tokens * tokens * headDim, tokens, headDim);
+      if (workers <= 1) {
+        K.attentionForwardPairs(pq, n, tokens, heads, headDim, c, scale, pp, po, 0, n * heads, attentionAt);
+        return;
+      }
+      const chunks = Math.min(n * heads, workers * CHUNKS_PER_THREAD * 2);
+      const pl = pool!;
+      const g = pl.args;
+      g[0] = Job.attentionForward;
+      g[1] = chunks;
+      g[2] = pq;
+      g[3] = n;
+      g[4] = tokens;
+      g[5] = heads;
+      g[6] = headDim;
+      g[7] = c;
+      g[8] = scale;
+      g[9] = pp;
+      g[10] = po;
+      pl.dispatch(workers);
+      try {
+        K.attentionForwardChunks(pq, n, tokens, heads, headDim, c, scale, pp, po, chunks, pl.counter, attentionAt);
+      } finally {
+        pl.wait();
+      }
+    },
+    attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv) {
+      kernelChecks.attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
+      sizes('attentionBackward', n, tokens, heads, headDim, n * heads, n * tokens * 3 * heads * headDim, n * heads * tokens * tokens);
+      const pq = p(qkv), pp = p(probs), pg = p(dOut), pd = p(dQkv), c = causal ? 1 : 0;
+      const workers = attentionWorkers(n * heads, 2 * n * heads * tokens * tokens * headDim, tokens, headDim);
+      if (workers <= 1) {
+        K.attentionBackwardPairs(pq, pp, pg, n, tokens, heads, headDim, c, scale, pd, 0, n * heads, attentionAt);
+        return;
+      }
+      const chunks = Math.min(n * heads, workers * CHUNKS_PER_THREAD * 2);
+      const pl = pool!;
+      const g = pl.args;
+      g[0] = Job.attentionBackward;
+      g[1] = chunks;
+      g[2] = pq;
+      g[3] = pp;
+      g[4] = pg;
+      g[5] = n;
+      g[6] = tokens;
+      g[7] = heads;
+      g[8] = headDim;
+      g[9] = c;
+      g[10] = scale;
+      g[11] = pd;
+      pl.dispatch(workers);
+      try {
+        K.attentionBackwardChunks(pq, pp, pg, n, tokens, heads, headDim, c, scale, pd, chunks, pl.counter, attentionAt);
+      } finally {
+        pl.wait();
+      }
+    },
     im2col(x, n, c, h, w, kh, kw, stride, pad, cols) {
       kernelChecks.im2col(x, n, c, h, w, kh, kw, stride, pad, cols);
       const oh = convOut(h, kh, stride, pad);

@@ -75,6 +75,35 @@ test('wasm im2col and col2im give bit-identical results with threads', { skip },
   }
 });
 
+test('wasm attention gives bit-identical results with threads', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const two = createWasmBackend({ threads: 2 });
+  await two.startThreads();
+  try {
+    const rng = Rng.seeded(10);
+    // Big enough to be split between threads (from 2^18 multiply-adds), in chunks of uneven sizes.
+    for (const [n, t, heads, dh] of [[5, 65, 3, 16], [3, 33, 5, 20]] as number[][])
+      for (const causal of [false, true]) {
+        const d = heads! * dh!, scale = 1 / Math.sqrt(dh!);
+        const QKV = random(rng, n! * t! * 3 * d), G = random(rng, n! * t! * d);
+        const run = (b: WasmBackend) => {
+          const probs = b.alloc(n! * heads! * t! * t!) as Float32Array, out = b.alloc(n! * t! * d) as Float32Array, dqkv = b.alloc(QKV.length) as Float32Array;
+          const qkv = filled(b, QKV);
+          b.attentionForward(qkv, n!, t!, heads!, dh!, causal, scale, probs, out);
+          b.attentionBackward(qkv, probs, filled(b, G), n!, t!, heads!, dh!, causal, scale, dqkv);
+          return { probs, out, dqkv };
+        };
+        const r1 = run(one), r2 = run(two);
+        const what = `${n}x${t} tokens, ${heads}x${dh}${causal ? ' causal' : ''}`;
+        assertBitIdentical(r2.probs, r1.probs, `attention probs, ${what}`);
+        assertBitIdentical(r2.out, r1.out, `attention out, ${what}`);
+        assertBitIdentical(r2.dqkv, r1.dqkv, `attention dQkv, ${what}`);
+      }
+  } finally {
+    await two.close();
+  }
+});
+
 test('workers see memory grown after they started', { skip }, async () => {
   const one = createWasmBackend({ threads: 1 });
   const two = createWasmBackend({ threads: 2, gemmThreadWork: 0 });

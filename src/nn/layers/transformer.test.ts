@@ -20,6 +20,11 @@ const cases: Case[] = [
   { name: 'attention, 1 head', spec: sequential(attention(1)), input: [3, 4] },
   { name: 'attention, 2 heads', spec: sequential(attention(2)), input: [5, 6] },
   { name: 'attention, causal, 3 heads', spec: sequential(attention(3, { causal: true })), input: [4, 6] },
+  // Head widths for every vector path of the fused kernels (16 and 4 + 16 = 20 lanes; 4; 1), odd token counts.
+  { name: 'attention, 2 heads of 16', spec: sequential(attention(2)), input: [7, 32] },
+  { name: 'attention, causal, 2 heads of 20', spec: sequential(attention(2, { causal: true })), input: [9, 40] },
+  { name: 'attention, causal, 3 heads of 4', spec: sequential(attention(3, { causal: true })), input: [6, 12] },
+  { name: 'attention, 2 heads of 1', spec: sequential(attention(2)), input: [5, 2] },
   { name: 'attention without biases, batch 1', spec: sequential(attention(2, { bias: false })), input: [3, 4], batch: 1 },
   { name: 'layernorm per token', spec: sequential(tokenwise(layerNorm()), attention(2)), input: [3, 4] },
   { name: 'learned position embedding', spec: sequential(positionEmbedding('learned'), attention(2)), input: [3, 4] },

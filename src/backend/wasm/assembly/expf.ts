@@ -11,13 +11,13 @@
 @inline const LN2_LO: f32 = -2.12194440e-4;
 
 // @ts-ignore: decorator
-@inline function reduce(x: v128, n: v128): v128 {
+@inline export function reduce(x: v128, n: v128): v128 {
   return f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
 }
 
 /** expm1(r) for |r| <= ln2 / 2. */
 // @ts-ignore: decorator
-@inline function expm1Small(r: v128): v128 {
+@inline export function expm1Small(r: v128): v128 {
   let p = f32x4.splat(1.0 / 5040.0);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 720.0));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120.0));
@@ -29,7 +29,7 @@
 
 /** 2^n for integer lanes n in [-126, 127]. */
 // @ts-ignore: decorator
-@inline function pow2(n: v128): v128 {
+@inline export function pow2(n: v128): v128 {
   return i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
 }
 

@@ -14,6 +14,7 @@ export * from './conv';
 export * from './pool';
 export * from './norm';
 export * from './softmax';
+export * from './attention';
 export * from './loss';
 export * from './optim';
 export * from './random';

@@ -1,0 +1,305 @@
+// Fused scaled dot-product attention over (example, head) pairs, on the fused input projection's layout:
+// qkv [n, T, 3D] (per token the queries, then the keys, then the values; head h in columns [h dh, (h+1) dh) of
+// each), probs [n, H, T, T], out / dOut [n, T, D]. Heads are read and written in place with a row stride (no
+// transposing copies); per pair, one operand is packed transposed into scratch ([dh, Tp], Tp = T rounded up to 4)
+// so that a query's scores are f32x4 multiply-adds along the keys, and a score row stays in scratch from the
+// product through the softmax to P V. Pairs are independent: the result never depends on how threads share them.
+//
+// Scratch (per thread), in floats: dh * Tp (the packed operand) + 2 * Tp (row buffers).
+
+import { expm1Small, pow2, reduce } from './expf';
+
+// @ts-ignore: decorator
+@inline const LOG2E: f32 = 1.44269504;
+
+/**
+ * exp(x) for the shifted scores x = s - max s <= 0 (NaN stays NaN): exp4 without its upper clamp and second scale
+ * factor, and pmax (one instruction) for the lower clamp, where f32x4.max costs several. Below -87 the result is
+ * exp(-87) ~ 1.6e-38 instead of a subnormal or 0: nothing a softmax row can tell apart.
+ */
+// @ts-ignore: decorator
+@inline function expNonPositive4(x: v128): v128 {
+  x = f32x4.pmax(x, f32x4.splat(-87.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  return f32x4.mul(f32x4.add(expm1Small(reduce(x, n)), f32x4.splat(1)), pow2(i32x4.trunc_sat_f32x4_s(n)));
+}
+
+// @ts-ignore: decorator
+@inline function roundUp4(t: i32): i32 {
+  return (t + 3) & ~3;
+}
+
+/** Floats of scratch one pair needs. */
+export function attentionScratchFloats(tokens: i32, headDim: i32): i32 {
+  return (headDim + 2) * roundUp4(tokens);
+}
+
+/** dst [dh, Tp] = s * transpose of the T rows of dh values at src (row stride ld floats); columns T..Tp get 0. */
+function packTransposed(src: usize, ld: i32, T: i32, dh: i32, s: f32, dst: usize, Tp: i32): void {
+  for (let j = 0; j < T; j++) {
+    const row = src + (<usize>(j * ld) << 2);
+    let at = dst + (<usize>j << 2);
+    for (let d = 0; d < dh; d++) {
+      store<f32>(at, load<f32>(row + (<usize>d << 2)) * s);
+      at += <usize>Tp << 2;
+    }
+  }
+  for (let d = 0; d < dh; d++) for (let j = T; j < Tp; j++) store<f32>(dst + (<usize>(d * Tp + j) << 2), 0);
+}
+
+/** y[j] = sum_d x[d] pk[d, j] for j < cols (a multiple of 4): x has dh values, pk is [dh, Tp]. */
+function rowTimesPacked(x: usize, dh: i32, pk: usize, Tp: i32, cols: i32, y: usize): void {
+  const step = <usize>Tp << 2;
+  let j = 0;
+  for (; j + 16 <= cols; j += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let p = pk + (<usize>j << 2);
+    for (let d = 0; d < dh; d++) {
+      const xv = v128.load32_splat(x + (<usize>d << 2));
+      a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(p)));
+      a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(p, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(p, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(p, 48)));
+      p += step;
+    }
+    const o = y + (<usize>j << 2);
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
+    v128.store(o, a2, 32);
+    v128.store(o, a3, 48);
+  }
+  for (; j < cols; j += 4) {
+    let a0 = f32x4.splat(0);
+    let p = pk + (<usize>j << 2);
+    for (let d = 0; d < dh; d++) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x + (<usize>d << 2)), v128.load(p)));
+      p += step;
+    }
+    v128.store(y + (<usize>j << 2), a0);
+  }
+}
+
+/** y[d] = sum_{j < cnt} c[j] r[j, d] for d < dh: r holds rows of dh values with stride ld floats. */
+function coefsTimesRows(c: usize, cnt: i32, r: usize, ld: i32, dh: i32, y: usize): void {
+  const step = <usize>ld << 2;
+  let d = 0;
+  for (; d + 16 <= dh; d += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let p = r + (<usize>d << 2);
+    for (let j = 0; j < cnt; j++) {
+      const cv = v128.load32_splat(c + (<usize>j << 2));
+      a0 = f32x4.add(a0, f32x4.mul(cv, v128.load(p)));
+      a1 = f32x4.add(a1, f32x4.mul(cv, v128.load(p, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(cv, v128.load(p, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(cv, v128.load(p, 48)));
+      p += step;
+    }
+    const o = y + (<usize>d << 2);
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
+    v128.store(o, a2, 32);
+    v128.store(o, a3, 48);
+  }
+  for (; d + 4 <= dh; d += 4) {
+    let a0 = f32x4.splat(0);
+    let p = r + (<usize>d << 2);
+    for (let j = 0; j < cnt; j++) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(c + (<usize>j << 2)), v128.load(p)));
+      p += step;
+    }
+    v128.store(y + (<usize>d << 2), a0);
+  }
+  for (; d < dh; d++) {
+    let a: f32 = 0;
+    let p = r + (<usize>d << 2);
+    for (let j = 0; j < cnt; j++) {
+      a += load<f32>(c + (<usize>j << 2)) * load<f32>(p);
+      p += step;
+    }
+    store<f32>(y + (<usize>d << 2), a);
+  }
+}
+
+/** r[j, :] += c[j] x for j < cnt: x has dh values, r rows of dh values with stride ld floats. */
+function addCoefsTimesRow(c: usize, cnt: i32, x: usize, dh: i32, r: usize, ld: i32): void {
+  const step = <usize>ld << 2;
+  let d = 0;
+  for (; d + 16 <= dh; d += 16) {
+    const xo = x + (<usize>d << 2);
+    const x0 = v128.load(xo), x1 = v128.load(xo, 16), x2 = v128.load(xo, 32), x3 = v128.load(xo, 48);
+    let p = r + (<usize>d << 2);
+    for (let j = 0; j < cnt; j++) {
+      const cv = v128.load32_splat(c + (<usize>j << 2));
+      v128.store(p, f32x4.add(v128.load(p), f32x4.mul(cv, x0)));
+      v128.store(p, f32x4.add(v128.load(p, 16), f32x4.mul(cv, x1)), 16);
+      v128.store(p, f32x4.add(v128.load(p, 32), f32x4.mul(cv, x2)), 32);
+      v128.store(p, f32x4.add(v128.load(p, 48), f32x4.mul(cv, x3)), 48);
+      p += step;
+    }
+  }
+  for (; d + 4 <= dh; d += 4) {
+    const x0 = v128.load(x + (<usize>d << 2));
+    let p = r + (<usize>d << 2);
+    for (let j = 0; j < cnt; j++) {
+      v128.store(p, f32x4.add(v128.load(p), f32x4.mul(v128.load32_splat(c + (<usize>j << 2)), x0)));
+      p += step;
+    }
+  }
+  for (; d < dh; d++) {
+    const xd = load<f32>(x + (<usize>d << 2));
+    let p = r + (<usize>d << 2);
+    for (let j = 0; j < cnt; j++) {
+      store<f32>(p, load<f32>(p) + load<f32>(c + (<usize>j << 2)) * xd);
+      p += step;
+    }
+  }
+}
+
+/** In place, s[0:seen] = softmax(s[0:seen]); s[seen:Tp] = 0. The sum runs in f64, as the reference. */
+function softmaxRow(s: usize, seen: i32, Tp: i32): void {
+  let mv = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= seen; j += 4) mv = f32x4.max(mv, v128.load(s + (<usize>j << 2)));
+  let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  for (; j < seen; j++) mx = max(mx, load<f32>(s + (<usize>j << 2)));
+  const vm = f32x4.splat(mx);
+  let z0 = f64x2.splat(0), z1 = f64x2.splat(0);
+  j = 0;
+  for (; j + 4 <= seen; j += 4) {
+    const e = expNonPositive4(f32x4.sub(v128.load(s + (<usize>j << 2)), vm));
+    v128.store(s + (<usize>j << 2), e);
+    z0 = f64x2.add(z0, f64x2.promote_low_f32x4(e));
+    z1 = f64x2.add(z1, f64x2.promote_low_f32x4(f32x4.shuffle(e, e, 2, 3, 2, 3)));
+  }
+  const zv = f64x2.add(z0, z1);
+  let z = f64x2.extract_lane(zv, 0) + f64x2.extract_lane(zv, 1);
+  for (; j < seen; j++) {
+    const e = f32x4.extract_lane(expNonPositive4(f32x4.splat(load<f32>(s + (<usize>j << 2)) - mx)), 0);
+    store<f32>(s + (<usize>j << 2), e);
+    z += <f64>e;
+  }
+  const inv = <f32>(1 / z);
+  const vi = f32x4.splat(inv);
+  j = 0;
+  for (; j + 4 <= seen; j += 4) v128.store(s + (<usize>j << 2), f32x4.mul(v128.load(s + (<usize>j << 2)), vi));
+  for (; j < seen; j++) store<f32>(s + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) * inv);
+  for (; j < Tp; j++) store<f32>(s + (<usize>j << 2), 0);
+}
+
+/** dst[0:n] = src[0:n]. */
+// @ts-ignore: decorator
+@inline function copyRow(src: usize, dst: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+}
+
+function forwardPair(qkv: usize, T: i32, H: i32, dh: i32, causal: i32, scale: f32, probs: usize, out: usize, pair: i32, scratch: usize): void {
+  const e = pair / H, h = pair % H;
+  const D = H * dh, D3 = 3 * D, Tp = roundUp4(T);
+  const q0 = qkv + ((<usize>e * <usize>T * <usize>D3 + <usize>(h * dh)) << 2);
+  const k0 = q0 + (<usize>D << 2), v0 = q0 + (<usize>(2 * D) << 2);
+  const kt = scratch;
+  const srow = scratch + (<usize>(dh * Tp) << 2);
+  // The scale is folded into the packed keys.
+  packTransposed(k0, D3, T, dh, scale, kt, Tp);
+  const p0 = probs + (<usize>pair * <usize>T * <usize>T << 2);
+  const o0 = out + ((<usize>e * <usize>T * <usize>D + <usize>(h * dh)) << 2);
+  for (let i = 0; i < T; i++) {
+    // Keys past `seen` are masked: a query reads its own position and the ones before.
+    const seen = causal != 0 ? i + 1 : T;
+    rowTimesPacked(q0 + (<usize>(i * D3) << 2), dh, kt, Tp, roundUp4(seen), srow);
+    softmaxRow(srow, seen, Tp);
+    copyRow(srow, p0 + (<usize>i * <usize>T << 2), T);
+    coefsTimesRows(srow, seen, v0, D3, dh, o0 + (<usize>(i * D) << 2));
+  }
+}
+
+function backwardPair(qkv: usize, probs: usize, dOut: usize, T: i32, H: i32, dh: i32, causal: i32, scale: f32, dQkv: usize, pair: i32, scratch: usize): void {
+  const e = pair / H, h = pair % H;
+  const D = H * dh, D3 = 3 * D, Tp = roundUp4(T);
+  const base = (<usize>e * <usize>T * <usize>D3 + <usize>(h * dh)) << 2;
+  const q0 = qkv + base, k0 = q0 + (<usize>D << 2), v0 = q0 + (<usize>(2 * D) << 2);
+  const dq0 = dQkv + base, dk0 = dq0 + (<usize>D << 2), dv0 = dq0 + (<usize>(2 * D) << 2);
+  const vt = scratch;
+  const prow = scratch + (<usize>(dh * Tp) << 2);
+  const srow = prow + (<usize>Tp << 2);
+  packTransposed(v0, D3, T, dh, 1, vt, Tp);
+  // dK and dV are sums over the queries: start them at 0.
+  for (let j = 0; j < T; j++) {
+    const at = <usize>(j * D3) << 2;
+    for (let d = 0; d < dh; d++) {
+      store<f32>(dk0 + at + (<usize>d << 2), 0);
+      store<f32>(dv0 + at + (<usize>d << 2), 0);
+    }
+  }
+  const p0 = probs + (<usize>pair * <usize>T * <usize>T << 2);
+  const g0 = dOut + ((<usize>e * <usize>T * <usize>D + <usize>(h * dh)) << 2);
+  for (let i = 0; i < T; i++) {
+    const seen = causal != 0 ? i + 1 : T;
+    const g = g0 + (<usize>(i * D) << 2);
+    // dP = dO_i V^T, then dS = P (dP - sum_j P dP), scaled; masked keys (P = 0) are skipped.
+    rowTimesPacked(g, dh, vt, Tp, roundUp4(seen), srow);
+    copyRow(p0 + (<usize>i * <usize>T << 2), prow, seen);
+    let r0 = f64x2.splat(0), r1 = f64x2.splat(0);
+    let j = 0;
+    for (; j + 4 <= seen; j += 4) {
+      const pd = f32x4.mul(v128.load(prow + (<usize>j << 2)), v128.load(srow + (<usize>j << 2)));
+      r0 = f64x2.add(r0, f64x2.promote_low_f32x4(pd));
+      r1 = f64x2.add(r1, f64x2.promote_low_f32x4(f32x4.shuffle(pd, pd, 2, 3, 2, 3)));
+    }
+    const rv = f64x2.add(r0, r1);
+    let rs = f64x2.extract_lane(rv, 0) + f64x2.extract_lane(rv, 1);
+    for (; j < seen; j++) rs += <f64>(load<f32>(prow + (<usize>j << 2)) * load<f32>(srow + (<usize>j << 2)));
+    const vr = f32x4.splat(<f32>rs), vs = f32x4.splat(scale);
+    j = 0;
+    for (; j + 4 <= seen; j += 4) {
+      const at = srow + (<usize>j << 2);
+      v128.store(at, f32x4.mul(f32x4.mul(v128.load(prow + (<usize>j << 2)), f32x4.sub(v128.load(at), vr)), vs));
+    }
+    for (; j < seen; j++) {
+      const at = srow + (<usize>j << 2);
+      store<f32>(at, load<f32>(prow + (<usize>j << 2)) * (load<f32>(at) - <f32>rs) * scale);
+    }
+    const qi = q0 + (<usize>(i * D3) << 2);
+    coefsTimesRows(srow, seen, k0, D3, dh, dq0 + (<usize>(i * D3) << 2)); // dQ_i = scale sum_j dS_ij K_j
+    addCoefsTimesRow(srow, seen, qi, dh, dk0, D3); // dK_j += scale dS_ij Q_i
+    addCoefsTimesRow(prow, seen, g, dh, dv0, D3); // dV_j += P_ij dO_i
+  }
+}
+
+/** attentionForward on the pairs [first, last) (pair = example * heads + head). */
+export function attentionForwardPairs(qkv: usize, n: i32, T: i32, H: i32, dh: i32, causal: i32, scale: f64, probs: usize, out: usize, first: i32, last: i32, scratch: usize): void {
+  for (let pair = first; pair < last; pair++) forwardPair(qkv, T, H, dh, causal, <f32>scale, probs, out, pair, scratch);
+}
+
+/** attentionBackward on the pairs [first, last). */
+export function attentionBackwardPairs(qkv: usize, probs: usize, dOut: usize, n: i32, T: i32, H: i32, dh: i32, causal: i32, scale: f64, dQkv: usize, first: i32, last: i32, scratch: usize): void {
+  for (let pair = first; pair < last; pair++) backwardPair(qkv, probs, dOut, T, H, dh, causal, <f32>scale, dQkv, pair, scratch);
+}
+
+/** The pairs of chunk `c` of `chunks`. */
+// @ts-ignore: decorator
+@inline function chunkStart(c: i32, chunks: i32, pairs: i32): i32 {
+  return <i32>((<i64>c * <i64>pairs) / <i64>chunks);
+}
+
+/** attentionForward in chunks of pairs taken from an atomic counter (the threads' share of a job). */
+export function attentionForwardChunks(qkv: usize, n: i32, T: i32, H: i32, dh: i32, causal: i32, scale: f64, probs: usize, out: usize, chunks: i32, counter: usize, scratch: usize): void {
+  const pairs = n * H;
+  for (;;) {
+    const c = atomic.add<i32>(counter, 1);
+    if (c >= chunks) return;
+    attentionForwardPairs(qkv, n, T, H, dh, causal, scale, probs, out, chunkStart(c, chunks, pairs), chunkStart(c + 1, chunks, pairs), scratch);
+  }
+}
+
+/** attentionBackward in chunks of pairs taken from an atomic counter. */
+export function attentionBackwardChunks(qkv: usize, probs: usize, dOut: usize, n: i32, T: i32, H: i32, dh: i32, causal: i32, scale: f64, dQkv: usize, chunks: i32, counter: usize, scratch: usize): void {
+  const pairs = n * H;
+  for (;;) {
+    const c = atomic.add<i32>(counter, 1);
+    if (c >= chunks) return;
+    attentionBackwardPairs(qkv, probs, dOut, n, T, H, dh, causal, scale, dQkv, chunkStart(c, chunks, pairs), chunkStart(c + 1, chunks, pairs), scratch);
+  }
+}
