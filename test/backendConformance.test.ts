@@ -141,6 +141,8 @@ function cases(): Case[] {
     add({ kernel: 'sum', label: `n=${n}`, arrays: { x: { n } }, run: (b, a) => b.sum(a.x!), rtol: 1e-9, atol: 1e-9 });
     add({ kernel: 'sumAbs', label: `n=${n}`, arrays: { x: { n } }, run: (b, a) => b.sumAbs(a.x!), rtol: 1e-9 });
     add({ kernel: 'sumSquares', label: `n=${n}`, arrays: { x: { n } }, run: (b, a) => b.sumSquares(a.x!), rtol: 1e-9 });
+    // Float32 blocks of 64 summed in float64 on wasm: ~1e-7 relative to the float64 reference.
+    add({ kernel: 'sumAbsDiffAndCopy', label: `n=${n}`, arrays: { x: { n }, copy: { n } }, run: (b, a) => b.sumAbsDiffAndCopy(a.x!, a.copy!), rtol: 1e-6, atol: 1e-9, checked: ['copy'] });
     add({ kernel: 'dot', label: `n=${n}`, arrays: { x: { n }, y: { n } }, run: (b, a) => b.dot(a.x!, a.y!), rtol: 1e-9, atol: 1e-9, checked: ['y'] });
     add({ kernel: 'hasNonFinite', label: `n=${n} finite`, arrays: { x: { n } }, run: (b, a) => b.hasNonFinite(a.x!) });
     add({ kernel: 'hasNonFinite', label: `n=${n} with NaN/Inf`, arrays: { x: { n, gen: 'nan' } }, run: (b, a) => b.hasNonFinite(a.x!) });
