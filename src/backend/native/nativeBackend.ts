@@ -8,6 +8,7 @@ import { checkGemm, checkLength } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
 import { attentionByGemm } from '../attentionByGemm.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
+import { DenseStepRecords } from '../wasm/DenseStepRecords.js';
 import { createWasmBackend } from '../wasm/wasmBackend.js';
 import type { WasmMemory } from '../wasm/WasmMemory.js';
 
@@ -213,9 +214,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   const wasmColSumsAbs = wasm.colSumsAbs.bind(wasm);
   const wasmDenseReluStep = wasm.denseReluStep.bind(wasm);
   // denseReluStep's layer records and coefficients, grown to the deepest stack seen.
-  let stepDesc: Int32Array | null = null;
-  let stepCoefs: Float32Array | null = null;
-  let stepCoefs64: Float64Array | null = null;
+  const stepRecords = new DenseStepRecords(mem);
   let byGemm: ReturnType<typeof attentionByGemm> | null = null;
   const info = addon.info();
   const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
@@ -257,29 +256,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!big) return wasmDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
       kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
       if (layers > 64) throw new Error(`denseReluStep: ${layers} layers; the native backend takes at most 64`);
-      if (!stepDesc || stepDesc.length < 8 * layers) {
-        if (stepDesc) mem.free(stepDesc);
-        if (stepCoefs) mem.free(stepCoefs);
-        stepDesc = mem.allocInt32(8 * layers);
-        const c = mem.alloc(8 * layers);
-        stepCoefs = c;
-        stepCoefs64 = new Float64Array(c.buffer, c.byteOffset, 4 * layers);
-      }
-      const d = stepDesc;
-      for (let l = 0; l < layers; l++) {
-        const o = 8 * l;
-        const b = biases[l];
-        d[o] = sizes[l + 1]!;
-        d[o + 1] = sizes[l]!;
-        d[o + 2] = at(weights[l]!);
-        d[o + 3] = b ? at(b) : 0;
-        d[o + 4] = at(pre[l]!);
-        d[o + 5] = l < layers - 1 ? at(post[l]!) : 0;
-      }
-      const c64 = stepCoefs64!;
-      for (let i = 0; i < 4 * layers; i++) c64[i] = coefs[i]!;
+      const r = stepRecords.write(sizes, weights, biases, pre, post, coefs, at);
       const s = at(scratch);
-      return addon.denseReluStep1(memoryId, layers, d.byteOffset, at(stepCoefs!), at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2));
+      return addon.denseReluStep1(memoryId, layers, r.desc, r.coefs, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2));
     },
     // Continual backprop's utility reads the column sums of every outgoing weight matrix each step.
     colSumsAbs(a, rows, cols, out) {

@@ -3,6 +3,7 @@ import type { Backend } from '../Backend.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
+import { DenseStepRecords } from './DenseStepRecords.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, kernelsUseFma, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
@@ -100,9 +101,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 
   const p = (a: Float32Array | Float64Array): number => mem.ptr(a);
   // denseReluStep's layer records and coefficients in wasm memory, grown to the deepest stack seen.
-  let stepDesc: Int32Array | null = null;
-  let stepCoefs: Float32Array | null = null;
-  let stepCoefs64: Float64Array | null = null;
+  const stepRecords = new DenseStepRecords(mem);
   const getPool = (): ThreadPool => (pool ??= new ThreadPool(module, mem, threads, scratchBytes));
   /** Threads for a job of `work` units: 1 below the threshold, else the threads ready now. */
   const partsFor = (work: number, threshold: number): number => (threads > 1 && work >= threshold ? getPool().available() : 1);
@@ -278,30 +277,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
       kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
       const layers = sizes.length - 1;
-      if (!stepDesc || stepDesc.length < 8 * layers) {
-        if (stepDesc) mem.free(stepDesc);
-        if (stepCoefs) mem.free(stepCoefs);
-        stepDesc = mem.allocInt32(8 * layers);
-        const c = mem.alloc(8 * layers);
-        stepCoefs = c;
-        stepCoefs64 = new Float64Array(c.buffer, c.byteOffset, 4 * layers);
-      }
-      // The layer records the kernel walks (rewritten each call: a grown head has new arrays).
-      const d = stepDesc;
-      for (let l = 0; l < layers; l++) {
-        const o = 8 * l;
-        const b = biases[l];
-        d[o] = sizes[l + 1]!;
-        d[o + 1] = sizes[l]!;
-        d[o + 2] = p(weights[l]!);
-        d[o + 3] = b ? p(b) : 0;
-        d[o + 4] = p(pre[l]!);
-        d[o + 5] = l < layers - 1 ? p(post[l]!) : 0;
-      }
-      const c64 = stepCoefs64!;
-      for (let i = 0; i < 4 * layers; i++) c64[i] = coefs[i]!;
+      const r = stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
-      return K.denseReluStepSingle(layers, d.byteOffset, c64.byteOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2));
+      return K.denseReluStepSingle(layers, r.desc, r.coefs, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2));
     },
     linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);

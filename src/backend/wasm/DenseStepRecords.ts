@@ -1,0 +1,43 @@
+import type { FloatArray } from '../../tensor/FloatArray.js';
+import type { WasmMemory } from './WasmMemory.js';
+
+/**
+ * The layer records and coefficients the whole-step kernel (`denseReluStep`) walks, in wasm memory: eight int32 per
+ * layer (out, in, and the byte offsets of weights, bias, pre- and post-activations) and four float64 coefficients.
+ * Grown to the deepest stack seen and rewritten on each call (a grown head has new arrays). The wasm and the native
+ * backends both call their kernel with these offsets.
+ */
+export class DenseStepRecords {
+  private desc: Int32Array | null = null;
+  private coefs: Float32Array | null = null;
+  private coefs64: Float64Array | null = null;
+
+  constructor(private readonly mem: WasmMemory) {}
+
+  /** Writes the records of `layers` layers; `at` gives an array's byte offset. Returns the two blocks' offsets. */
+  write(sizes: readonly number[], weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, at: (a: FloatArray) => number): { desc: number; coefs: number } {
+    const layers = sizes.length - 1;
+    if (!this.desc || this.desc.length < 8 * layers) {
+      if (this.desc) this.mem.free(this.desc);
+      if (this.coefs) this.mem.free(this.coefs);
+      this.desc = this.mem.allocInt32(8 * layers);
+      const c = this.mem.alloc(8 * layers);
+      this.coefs = c;
+      this.coefs64 = new Float64Array(c.buffer, c.byteOffset, 4 * layers);
+    }
+    const d = this.desc;
+    for (let l = 0; l < layers; l++) {
+      const o = 8 * l;
+      const b = biases[l];
+      d[o] = sizes[l + 1]!;
+      d[o + 1] = sizes[l]!;
+      d[o + 2] = at(weights[l]!);
+      d[o + 3] = b ? at(b) : 0;
+      d[o + 4] = at(pre[l]!);
+      d[o + 5] = l < layers - 1 ? at(post[l]!) : 0;
+    }
+    const c64 = this.coefs64!;
+    for (let i = 0; i < 4 * layers; i++) c64[i] = coefs[i]!;
+    return { desc: d.byteOffset, coefs: c64.byteOffset };
+  }
+}
