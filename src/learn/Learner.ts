@@ -24,7 +24,7 @@ export interface LearnerOptions {
    * 'auto' (default): when the optimizer is affine (SGD without momentum, with or without weight decay),
    * apply it inside backward (one pass over each weight instead of three), and for one example through a
    * Linear-ReLU-...-Linear stack under cross-entropy run the whole step in one kernel call (see
-   * {@link DenseReluStep}). 'layerwise': SGD inside each layer's backward, never the whole-step kernel (the same
+   * `DenseReluStep`, src/learn/DenseReluStep.ts). 'layerwise': SGD inside each layer's backward, never the whole-step kernel (the same
    * results on the ts and wasm backends, bit for bit). 'never': always materialize gradients in `param.grad`.
    * All give the same training up to float rounding.
    */
