@@ -256,9 +256,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!big) return wasmDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
       kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
       if (layers > 64) throw new Error(`denseReluStep: ${layers} layers; the native backend takes at most 64`);
-      const r = stepRecords.write(sizes, weights, biases, pre, post, coefs, at);
+      stepRecords.write(sizes, weights, biases, pre, post, coefs, at);
       const s = at(scratch);
-      return addon.denseReluStep1(memoryId, layers, r.desc, r.coefs, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2));
+      return addon.denseReluStep1(memoryId, layers, stepRecords.descOffset, stepRecords.coefsOffset, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2));
     },
     // Continual backprop's utility reads the column sums of every outgoing weight matrix each step.
     colSumsAbs(a, rows, cols, out) {

@@ -14,8 +14,18 @@ export class DenseStepRecords {
 
   constructor(private readonly mem: WasmMemory) {}
 
-  /** Writes the records of `layers` layers; `at` gives an array's byte offset. Returns the two blocks' offsets. */
-  write(sizes: readonly number[], weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, at: (a: FloatArray) => number): { desc: number; coefs: number } {
+  /** Byte offset of the layer records (after `write`). */
+  get descOffset(): number {
+    return this.desc!.byteOffset;
+  }
+
+  /** Byte offset of the float64 coefficients (after `write`). */
+  get coefsOffset(): number {
+    return this.coefs64!.byteOffset;
+  }
+
+  /** Writes the records of `layers` layers; `at` gives an array's byte offset. No allocation once grown (runs every step). */
+  write(sizes: readonly number[], weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, at: (a: FloatArray) => number): void {
     const layers = sizes.length - 1;
     if (!this.desc || this.desc.length < 8 * layers) {
       if (this.desc) this.mem.free(this.desc);
@@ -38,6 +48,5 @@ export class DenseStepRecords {
     }
     const c64 = this.coefs64!;
     for (let i = 0; i < 4 * layers; i++) c64[i] = coefs[i]!;
-    return { desc: d.byteOffset, coefs: c64.byteOffset };
   }
 }

@@ -93,6 +93,25 @@ export class ThreadPool {
     return this.ready + 1;
   }
 
+  /** Writes a job into `args`: its kind, its chunk count and up to 12 kernel arguments (fixed arity: no array per call). */
+  setJob(job: number, chunks: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0): void {
+    const g = this.args;
+    g[0] = job;
+    g[1] = chunks;
+    g[2] = a2;
+    g[3] = a3;
+    g[4] = a4;
+    g[5] = a5;
+    g[6] = a6;
+    g[7] = a7;
+    g[8] = a8;
+    g[9] = a9;
+    g[10] = a10;
+    g[11] = a11;
+    g[12] = a12;
+    g[13] = a13;
+  }
+
   /** Wakes workers 1 .. threads - 1 on the job in `args`, with the chunk counter at 0. */
   dispatch(threads: number): void {
     const c = this.ctrl;

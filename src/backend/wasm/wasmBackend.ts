@@ -124,19 +124,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     // leave a thread idle.
     const chunks = Math.min(K.gemmUnits(m, n), workers * CHUNKS_PER_THREAD, Math.max(workers, Math.floor(Math.max(m, n) / MIN_CHUNK)));
     const pl = pool!;
-    const g = pl.args;
-    g[0] = Job.gemm;
-    g[1] = chunks;
-    g[2] = tA;
-    g[3] = tB;
-    g[4] = m;
-    g[5] = n;
-    g[6] = k;
-    g[7] = alpha;
-    g[8] = a;
-    g[9] = b;
-    g[10] = beta;
-    g[11] = c;
+    pl.setJob(Job.gemm, chunks, tA, tB, m, n, k, alpha, a, b, beta, c);
     pl.dispatch(workers);
     try {
       K.gemmChunks(tA, tB, m, n, k, alpha, a, b, beta, c, chunks, pl.counter, scratch);
@@ -153,21 +141,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     }
     const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
     const pl = pool!;
-    const g = pl.args;
-    g[0] = job;
-    g[1] = chunks;
-    g[2] = src;
-    g[3] = n;
-    g[4] = c;
-    g[5] = h;
-    g[6] = w;
-    g[7] = kh;
-    g[8] = kw;
-    g[9] = stride;
-    g[10] = pad;
-    g[11] = oh;
-    g[12] = ow;
-    g[13] = dst;
+    pl.setJob(job, chunks, src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst);
     pl.dispatch(workers);
     try {
       (job === Job.im2col ? K.im2colChunks : K.col2imChunks)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, chunks, pl.counter);
@@ -277,9 +251,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
       kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
       const layers = sizes.length - 1;
-      const r = stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
+      stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
-      return K.denseReluStepSingle(layers, r.desc, r.coefs, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2));
+      return K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2));
     },
     linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
@@ -317,18 +291,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       }
       const chunks = Math.min(n * heads, workers * CHUNKS_PER_THREAD * 2);
       const pl = pool!;
-      const g = pl.args;
-      g[0] = Job.attentionForward;
-      g[1] = chunks;
-      g[2] = pq;
-      g[3] = n;
-      g[4] = tokens;
-      g[5] = heads;
-      g[6] = headDim;
-      g[7] = c;
-      g[8] = scale;
-      g[9] = pp;
-      g[10] = po;
+      pl.setJob(Job.attentionForward, chunks, pq, n, tokens, heads, headDim, c, scale, pp, po);
       pl.dispatch(workers);
       try {
         K.attentionForwardChunks(pq, n, tokens, heads, headDim, c, scale, pp, po, chunks, pl.counter, attentionAt);
@@ -347,19 +310,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       }
       const chunks = Math.min(n * heads, workers * CHUNKS_PER_THREAD * 2);
       const pl = pool!;
-      const g = pl.args;
-      g[0] = Job.attentionBackward;
-      g[1] = chunks;
-      g[2] = pq;
-      g[3] = pp;
-      g[4] = pg;
-      g[5] = n;
-      g[6] = tokens;
-      g[7] = heads;
-      g[8] = headDim;
-      g[9] = c;
-      g[10] = scale;
-      g[11] = pd;
+      pl.setJob(Job.attentionBackward, chunks, pq, pp, pg, n, tokens, heads, headDim, c, scale, pd);
       pl.dispatch(workers);
       try {
         K.attentionBackwardChunks(pq, pp, pg, n, tokens, heads, headDim, c, scale, pd, chunks, pl.counter, attentionAt);
