@@ -50,8 +50,21 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
     if (fused) {
       // Each weight is read once: its old value feeds dx, then it is updated in place.
       if (decay) {
-        // Same arithmetic as the unfused path below (s x + beta w), so the same rounding.
-        for (let o: usize = 0; o < end4; o += 16) {
+        // Same arithmetic as the unfused path below (s x + beta w), so the same rounding; two vectors per turn with
+        // bumped pointers as the plain fused loop below.
+        let q = wr, xp = x, dp = dx;
+        const qEnd = wr + end8;
+        while (q < qEnd) {
+          const w0 = v128.load(q), w1 = v128.load(q, 16);
+          v128.store(dp, f32x4.add(v128.load(dp), f32x4.mul(vd, w0)));
+          v128.store(dp, f32x4.add(v128.load(dp, 16), f32x4.mul(vd, w1)), 16);
+          v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp)), f32x4.mul(vb, w0)));
+          v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp, 16)), f32x4.mul(vb, w1)), 16);
+          q += 32;
+          xp += 32;
+          dp += 32;
+        }
+        for (let o = end8; o < end4; o += 16) {
           const wv = v128.load(wr + o);
           v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(vd, wv)));
           v128.store(wr + o, f32x4.add(f32x4.mul(vs, v128.load(x + o)), f32x4.mul(vb, wv)));
@@ -113,7 +126,19 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
       for (let o: usize = 0; o < end4; o += 16) v128.store(br + o, f32x4.mul(vs, v128.load(x + o)));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(br + o, s * load<f32>(x + o));
     } else {
-      for (let o: usize = 0; o < end4; o += 16) v128.store(br + o, f32x4.add(f32x4.mul(vs, v128.load(x + o)), f32x4.mul(vb, v128.load(br + o))));
+      // SGD with weight decay on a row (the first layer under l2): four vectors per turn, bumped pointers.
+      let q = br, xp = x;
+      const qEnd = br + end16;
+      while (q < qEnd) {
+        const a0 = v128.load(q), a1 = v128.load(q, 16), a2 = v128.load(q, 32), a3 = v128.load(q, 48);
+        v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp)), f32x4.mul(vb, a0)));
+        v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp, 16)), f32x4.mul(vb, a1)), 16);
+        v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp, 32)), f32x4.mul(vb, a2)), 32);
+        v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp, 48)), f32x4.mul(vb, a3)), 48);
+        q += 64;
+        xp += 64;
+      }
+      for (let o = end16; o < end4; o += 16) v128.store(br + o, f32x4.add(f32x4.mul(vs, v128.load(x + o)), f32x4.mul(vb, v128.load(br + o))));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(br + o, s * load<f32>(x + o) + bt * load<f32>(br + o));
     }
   }
@@ -129,6 +154,18 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
   }
   const vb = f32x4.splat(beta);
   const end4 = <usize>(n & ~3) << 2;
-  for (let o: usize = 0; o < end4; o += 16) v128.store(row + o, f32x4.mul(vb, v128.load(row + o)));
+  const end16 = <usize>(n & ~15) << 2;
+  // Four vectors per turn with a bumped pointer (a switched-off row under weight decay: every step, half the rows).
+  let q = row;
+  const qEnd = row + end16;
+  while (q < qEnd) {
+    const a0 = v128.load(q), a1 = v128.load(q, 16), a2 = v128.load(q, 32), a3 = v128.load(q, 48);
+    v128.store(q, f32x4.mul(vb, a0));
+    v128.store(q, f32x4.mul(vb, a1), 16);
+    v128.store(q, f32x4.mul(vb, a2), 32);
+    v128.store(q, f32x4.mul(vb, a3), 48);
+    q += 64;
+  }
+  for (let o = end16; o < end4; o += 16) v128.store(row + o, f32x4.mul(vb, v128.load(row + o)));
   for (let o = end4; o < bytes; o += 4) store<f32>(row + o, beta * load<f32>(row + o));
 }
