@@ -739,8 +739,8 @@ for (const name of tested) {
       kernels.add(c.kernel);
     }
     // Every kernel of the interface has cases (a new kernel must add some).
-    // (encodeBytes and addNormal have tests of their own below.)
-    const iface = kernelNames.filter((k) => k !== 'encodeBytes' && k !== 'addNormal');
+    // (encodeBytes, addNormal and shrinkAddNormal have tests of their own below.)
+    const iface = kernelNames.filter((k) => k !== 'encodeBytes' && k !== 'addNormal' && k !== 'shrinkAddNormal');
     assert.deepEqual(iface.filter((k) => !kernels.has(k)), [], 'kernels without conformance cases');
   });
 }
@@ -842,6 +842,59 @@ test('addNormal: standard normal noise, the same lane streams on every backend (
   ref.addNormal(b, 1, [1, 2, 3, 5]);
   assert.notDeepEqual([...a], [...b], 'other seeds, other noise');
   for (const name of availableBackends()) assert.throws(() => getBackend(name).addNormal(getBackend(name).alloc(3), NaN, seeds), /sigma = NaN is not a finite number/);
+});
+
+test('shrinkAddNormal: shrink and standard normal noise in one pass, the same values bit for bit on every backend', () => {
+  const ref = createTsBackend(32);
+  const seeds: [number, number, number, number] = [0x12345678, -5, 77, 0];
+  for (const n of [1, 7, 8, 13, 1000, 100003]) {
+    const r = ref.alloc(n);
+    ref.shrinkAddNormal(r, 1, 1, seeds);
+    if (n === 100003) {
+      // Standard normal: mean, variance, fourth moment, and the tails (P(|z| > 3) = 0.0027).
+      let s = 0, ss = 0, s4 = 0, tail = 0;
+      for (const v of r) { s += v; ss += v * v; s4 += v ** 4; if (Math.abs(v) > 3) tail++; }
+      assert.ok(Math.abs(s / n) < 0.01, `mean ${s / n}`);
+      assert.ok(Math.abs(ss / n - 1) < 0.02, `variance ${ss / n}`);
+      assert.ok(Math.abs(s4 / n - 3) < 0.1, `fourth moment ${s4 / n}`);
+      assert.ok(Math.abs(tail / n - 0.0027) < 0.0008, `P(|z| > 3) = ${tail / n}`);
+      // The cosine and sine halves of each round are uncorrelated.
+      let c = 0;
+      for (let i = 0; i + 8 <= n; i += 8) for (let k = 0; k < 4; k++) c += r[i + k]! * r[i + 4 + k]!;
+      assert.ok(Math.abs(c / (n / 2)) < 0.02, `correlation ${c / (n / 2)}`);
+    }
+    // Shrink and noise on every backend: the reference's values exactly (float32 operations in the same order).
+    const start = (a: FloatArray) => {
+      for (let i = 0; i < n; i++) a[i] = Math.fround(0.25 + 0.001 * (i % 17));
+    };
+    const want = ref.alloc(n);
+    start(want);
+    ref.shrinkAddNormal(want, 0.75, 0.5, seeds);
+    for (let i = 0; i < Math.min(n, 50); i++) {
+      const z = (want[i]! - Math.fround(0.75 * Math.fround(0.25 + 0.001 * (i % 17)))) / 0.5;
+      assert.ok(Math.abs(z - r[i]!) <= 1e-6 * (1 + Math.abs(r[i]!)), `noise [${i}]: ${z} vs ${r[i]}`);
+    }
+    for (const name of availableBackends()) {
+      const b = getBackend(name);
+      const y = b.alloc(n);
+      start(y);
+      b.shrinkAddNormal(y, 0.75, 0.5, seeds);
+      assert.deepEqual([...y], [...want], `${name} n=${n}`);
+    }
+  }
+  const a = ref.alloc(16), b = ref.alloc(16);
+  ref.shrinkAddNormal(a, 1, 1, [1, 2, 3, 4]);
+  ref.shrinkAddNormal(b, 1, 1, [1, 2, 3, 5]);
+  assert.notDeepEqual([...a], [...b], 'other seeds, other noise');
+  // sigma = 0 is a plain shrink.
+  const c = ref.alloc(5);
+  c.set([1, -2, 3, 0.5, 8]);
+  ref.shrinkAddNormal(c, 0.5, 0, [1, 2, 3, 4]);
+  assert.deepEqual([...c], [0.5, -1, 1.5, 0.25, 4]);
+  for (const name of availableBackends()) {
+    assert.throws(() => getBackend(name).shrinkAddNormal(getBackend(name).alloc(3), 1, NaN, seeds), /sigma = NaN is not a finite number/);
+    assert.throws(() => getBackend(name).shrinkAddNormal(getBackend(name).alloc(3), Infinity, 1, seeds), /shrink = Infinity is not a finite number/);
+  }
 });
 
 test('symmetricEigenvalues, where a backend has it, agrees with the JavaScript solver, and the diagnostics use it', async () => {

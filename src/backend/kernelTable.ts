@@ -522,6 +522,14 @@ export const kernelTable = {
     },
     wasm: 'custom',
   },
+  shrinkAddNormal: {
+    args: ['y:arr', 'shrink:f32', 'sigma:f32', 'seeds:seeds'],
+    check(_y, shrink, sigma) {
+      if (!Number.isFinite(shrink)) throw new Error(`shrinkAddNormal: shrink = ${shrink} is not a finite number`);
+      if (!Number.isFinite(sigma)) throw new Error(`shrinkAddNormal: sigma = ${sigma} is not a finite number`);
+    },
+    wasm: 'custom',
+  },
 
   // --- optimizer kernels ---
   adam: {

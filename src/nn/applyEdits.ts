@@ -245,7 +245,12 @@ function extendSlot(s: ParamSlots, p: Param, model: Model): void {
 
 function shrinkPerturb(backend: Backend, p: Param, shrink: number, noise: number, from: 'normal' | 'init', anchor: FloatArray | null, rng: Rng): void {
   const d = p.data;
-  // Backend kernels: every-step shrink-and-perturb does this for every parameter after every update.
+  // Backend kernels: every-step shrink-and-perturb does this for every parameter after every update. Toward zero with
+  // normal noise (the usual case) is one pass: shrink and the noise together.
+  if (!anchor && from === 'normal' && noise !== 0) {
+    backend.shrinkAddNormal(d, shrink, noise, [rng.nextU32(), rng.nextU32(), rng.nextU32(), rng.nextU32()]);
+    return;
+  }
   if (anchor) backend.axpby(1 - shrink, anchor, shrink, d);
   else if (shrink !== 1) backend.scale(d, shrink);
   if (noise === 0) return;

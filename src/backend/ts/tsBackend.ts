@@ -5,6 +5,7 @@ import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
 import { normalCdf, normalPdf } from './normalCdf.js';
+import { shrinkAddNormalReference } from './shrinkAddNormal.js';
 
 /**
  * The reference backend in plain TypeScript: simple loops, float64 accumulation, no tricks.
@@ -605,6 +606,11 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           if (i + 4 + lane < n) y[i + 4 + lane] = y[i + 4 + lane]! + sigma * r * Math.sin(t);
         }
       }
+    },
+
+    shrinkAddNormal(y, shrink, sigma, seeds) {
+      kernelChecks.shrinkAddNormal(y, shrink, sigma, seeds);
+      shrinkAddNormalReference(y, shrink, sigma, seeds);
     },
 
     adam(g, m, v, p1, p2, b1, b2, eps) {

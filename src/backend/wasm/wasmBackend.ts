@@ -203,6 +203,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       kernelChecks.addNormal(y, sigma, seeds);
       if (y.length > 0) K.addNormal(p(y), y.length, sigma, seeds[0] | 0, seeds[1] | 0, seeds[2] | 0, seeds[3] | 0);
     },
+    shrinkAddNormal(y, shrink, sigma, seeds) {
+      kernelChecks.shrinkAddNormal(y, shrink, sigma, seeds);
+      if (y.length > 0) K.shrinkAddNormal(p(y), y.length, shrink, sigma, seeds[0] | 0, seeds[1] | 0, seeds[2] | 0, seeds[3] | 0);
+    },
     encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset) {
       kernelChecks.encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset);
       if (n === 0) return;

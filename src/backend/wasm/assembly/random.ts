@@ -125,3 +125,108 @@ export function addNormal(y: usize, n: i32, sigma: f32, seed0: i32, seed1: i32, 
 @inline function extract(v: v128, k: i32): f32 {
   return k == 0 ? f32x4.extract_lane(v, 0) : k == 1 ? f32x4.extract_lane(v, 1) : k == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
 }
+
+// --- shrinkAddNormal: y = shrink y + sigma z in one pass, a cheaper generator than addNormal's ---
+// Every operation is a float32 one in a fixed order (no fused multiply-add), so the TypeScript reference repeats it bit
+// for bit. Per round of 8 values: two xoshiro128+ draws per lane (the upper bits of s0 + s3: Vigna's choice for
+// floats, without the ** scrambler's two multiplies), ln by a polynomial in Estrin's order (no division, a short
+// dependency chain), and sin/cos of a quarter angle doubled twice (short polynomials instead of addNormal's long ones).
+
+/** a * b + c, rounded after each step (two float32 operations, never fused). */
+// @ts-ignore: decorator
+@inline function mad(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/**
+ * -2 ln(x) for x in (0, 1]: x = 2^e m, m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), ln m = f - f^2/2 + f^3 P(f)
+ * with Cephes' logf polynomial P of degree 8 (relative error ~1e-7), evaluated in Estrin's order.
+ */
+// @ts-ignore: decorator
+@inline function minus2Log4(x: v128): v128 {
+  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
+  const big = f32x4.gt(m, f32x4.splat(1.41421356));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, big);
+  e = i32x4.sub(e, big); // big lanes are -1: e + 1
+  const f = f32x4.sub(m, f32x4.splat(1));
+  const f2 = f32x4.mul(f, f);
+  const f4 = f32x4.mul(f2, f2);
+  const p01 = mad(f32x4.splat(-2.4999993993e-1), f, f32x4.splat(3.3333331174e-1));
+  const p23 = mad(f32x4.splat(-1.666805766e-1), f, f32x4.splat(2.0000714765e-1));
+  const p45 = mad(f32x4.splat(-1.242014084e-1), f, f32x4.splat(1.4249322787e-1));
+  const p67 = mad(f32x4.splat(-1.151461031e-1), f, f32x4.splat(1.167699874e-1));
+  const p03 = mad(p23, f2, p01);
+  const p47 = mad(p67, f2, p45);
+  const p = mad(mad(f32x4.splat(7.0376836292e-2), f4, p47), f4, p03);
+  const lnm = f32x4.add(f, mad(f32x4.mul(f2, f), p, f32x4.mul(f2, f32x4.splat(-0.5))));
+  return f32x4.mul(f32x4.splat(-2), mad(f32x4.convert_i32x4_s(e), f32x4.splat(0.693147181), lnm));
+}
+
+/**
+ * y[i] = shrink y[i] + sigma z_i for i < n, z standard normal (shrink and perturb in one pass). Lane L (0..3) seeds
+ * its xoshiro128+ state with w_k = fmix32(seed_k + L * 0x632be5ab); each round draws a then b per lane and writes
+ * y[8r + L] (cos) and y[8r + 4 + L] (sin): R = sqrt(-2 ln u), u = ((a >>> 8) + 1) 2^-24 in (0, 1]; the angle is 4q,
+ * q = (b >> 8) (pi/4) 2^-23 in [-pi/4, pi/4); value = shrink y + (sigma R) cos(4q) (or sin).
+ */
+export function shrinkAddNormal(y: usize, n: i32, shrink: f32, sigma: f32, seed0: i32, seed1: i32, seed2: i32, seed3: i32): void {
+  const lane = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(0x632be5ab));
+  let s0 = mix4(i32x4.add(i32x4.splat(seed0), lane));
+  let s1 = mix4(i32x4.add(i32x4.splat(seed1), lane));
+  let s2 = mix4(i32x4.add(i32x4.splat(seed2), lane));
+  let s3 = mix4(i32x4.add(i32x4.splat(seed3), lane));
+  // An all-zero state never leaves zero.
+  const dead = i32x4.eq(v128.or(v128.or(s0, s1), v128.or(s2, s3)), i32x4.splat(0));
+  s0 = v128.or(s0, v128.and(dead, i32x4.splat(1)));
+  const sig = f32x4.splat(sigma), shr = f32x4.splat(shrink);
+  const scale = f32x4.splat(5.9604644775390625e-8); // 2^-24
+  const quarter = f32x4.splat(9.3626753e-8); // (pi/4) 2^-23
+  const one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 8) {
+    // Two xoshiro128+ steps: a then b.
+    const a = i32x4.add(s0, s3);
+    let t = i32x4.shl(s1, 9);
+    s2 = v128.xor(s2, s0);
+    s3 = v128.xor(s3, s1);
+    s1 = v128.xor(s1, s2);
+    s0 = v128.xor(s0, s3);
+    s2 = v128.xor(s2, t);
+    s3 = rotl4(s3, 11);
+    const b = i32x4.add(s0, s3);
+    t = i32x4.shl(s1, 9);
+    s2 = v128.xor(s2, s0);
+    s3 = v128.xor(s3, s1);
+    s1 = v128.xor(s1, s2);
+    s0 = v128.xor(s0, s3);
+    s2 = v128.xor(s2, t);
+    s3 = rotl4(s3, 11);
+    const u = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(i32x4.shr_u(a, 8), i32x4.splat(1))), scale);
+    const r = f32x4.mul(sig, f32x4.sqrt(minus2Log4(u)));
+    const q = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_s(b, 8)), quarter);
+    const q2 = f32x4.mul(q, q);
+    const q4 = f32x4.mul(q2, q2);
+    // sin q = q + q^3 (-1/6 + q^2/120 - q^4/5040 + q^6/362880); cos q = 1 + q^2 (-1/2 + q^2/24 - q^4/720 + q^6/40320 - q^8/3628800).
+    const sp = mad(mad(f32x4.splat(1.0 / 362880.0), q2, f32x4.splat(-1.0 / 5040.0)), q4, mad(f32x4.splat(1.0 / 120.0), q2, f32x4.splat(-1.0 / 6.0)));
+    const sq = mad(f32x4.mul(q, q2), sp, q);
+    const cb = mad(f32x4.splat(1.0 / 40320.0), q2, f32x4.splat(-1.0 / 720.0));
+    const cp = mad(mad(f32x4.splat(-1.0 / 3628800.0), q4, cb), q4, mad(f32x4.splat(1.0 / 24.0), q2, f32x4.splat(-0.5)));
+    const cq = mad(q2, cp, one);
+    // Double the angle twice: sin 2x = (s + s) c, cos 2x = (c - s)(c + s).
+    const s2x = f32x4.mul(f32x4.add(sq, sq), cq);
+    const c2x = f32x4.mul(f32x4.sub(cq, sq), f32x4.add(cq, sq));
+    const z2 = f32x4.mul(r, f32x4.mul(f32x4.add(s2x, s2x), c2x));
+    const z1 = f32x4.mul(r, f32x4.mul(f32x4.sub(c2x, s2x), f32x4.add(c2x, s2x)));
+    const p = y + (<usize>i << 2);
+    if (i + 8 <= n) {
+      v128.store(p, f32x4.add(f32x4.mul(shr, v128.load(p)), z1));
+      v128.store(p, f32x4.add(f32x4.mul(shr, v128.load(p, 16)), z2), 16);
+    } else {
+      // The last round: only the values that exist.
+      for (let k = 0; k < 8 && i + k < n; k++) {
+        const z = k < 4 ? extract(z1, k) : extract(z2, k - 4);
+        const o = p + (<usize>k << 2);
+        store<f32>(o, shrink * load<f32>(o) + z);
+      }
+    }
+  }
+}
