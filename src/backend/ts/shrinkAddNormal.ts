@@ -8,7 +8,8 @@ const bits = new Int32Array(1);
 const asFloat = new Float32Array(bits.buffer);
 
 const C = [3.3333331174e-1, -2.4999993993e-1, 2.0000714765e-1, -1.666805766e-1, 1.4249322787e-1, -1.242014084e-1, 1.167699874e-1, -1.151461031e-1, 7.0376836292e-2].map(f);
-const SQRT_HALF_2 = f(1.41421356), LN2 = f(0.693147181);
+// As float32 these are the kernel's literals 1.41421356 and 0.693147181.
+const SQRT2 = f(Math.SQRT2), LN2 = f(Math.LN2);
 const S1 = f(-1 / 6), S2 = f(1 / 120), S3 = f(-1 / 5040), S4 = f(1 / 362880);
 const K1 = f(-0.5), K2 = f(1 / 24), K3 = f(-1 / 720), K4 = f(1 / 40320), K5 = f(-1 / 3628800);
 const QUARTER = f(9.3626753e-8);
@@ -22,7 +23,7 @@ function minus2Log(u: number): number {
   let e = (bits[0]! >>> 23) - 127;
   bits[0] = (bits[0]! & 0x007fffff) | 0x3f800000;
   let m = asFloat[0]!;
-  if (m > SQRT_HALF_2) {
+  if (m > SQRT2) {
     m = f(m * 0.5);
     e += 1;
   }
