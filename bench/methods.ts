@@ -45,6 +45,8 @@ interface Pool {
   readonly inputs: Float32Array;
   readonly labels: Int32Array;
   readonly batch: Batch;
+  /** Probe batches by size, reused as the benchmarks' streams reuse theirs (imageTask, slowlyChangingRegression). */
+  readonly probes: Map<number, Batch>;
 }
 
 function makePool(backend: Backend, seed: number, size = 512): Pool {
@@ -52,7 +54,7 @@ function makePool(backend: Backend, seed: number, size = 512): Pool {
   const inputs = new Float32Array(size * 784);
   rng.fillUniform(inputs, 0, 1);
   const labels = Int32Array.from({ length: size }, () => rng.int(10));
-  return { inputs, labels, batch: { x: new Tensor(backend.alloc(784), [1, 784]), y: backend.alloc(1) } };
+  return { inputs, labels, batch: { x: new Tensor(backend.alloc(784), [1, 784]), y: backend.alloc(1) }, probes: new Map() };
 }
 
 /** One task of `steps` examples from the pool, batch 1 (the online workload without data loading). */
@@ -84,8 +86,9 @@ function poolStream(backend: Backend, pool: Pool, steps: number, offset: number)
       };
     },
     probe(n, r) {
-      const x = new Tensor(backend.alloc(n * 784), [n, 784]);
-      const y = backend.alloc(n);
+      let p = pool.probes.get(n);
+      if (!p) pool.probes.set(n, (p = { x: new Tensor(backend.alloc(n * 784), [n, 784]), y: backend.alloc(n) }));
+      const { x, y } = p;
       for (let k = 0; k < n; k++) {
         const i = r.int(size);
         x.data.set(inputs.subarray(i * 784, (i + 1) * 784), k * 784);

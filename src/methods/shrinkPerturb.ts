@@ -54,8 +54,10 @@ export interface ShrinkPerturbState {
  * every update as Dohare et al. (lambda = 1 - lr * weight decay, sigma small). Dohare's code shrinks through the
  * optimizer's weight decay instead, which differs from shrinking after the update by lr^2 * wd * grad; to get
  * exactly that, combine `l2` (coef = weight decay) with every-step shrink 1 and the noise: `l2+shrink-perturb`.
- * Cost of every-step: one pass over all parameters plus one normal draw per parameter after every update,
- * several times a plain SGD step on small networks (see bench/methods).
+ * Cost of every-step: one pass over all parameters after every update that shrinks and adds one normal draw per
+ * parameter (Backend.shrinkAddNormal; toward init or with noise from the init distribution: a shrink pass, then the
+ * noise). On the online MLP the Box-Muller draws cost about ten plain SGD steps of it (see bench/methods): drawing a
+ * normal takes more arithmetic than the step spends per weight.
  */
 export const shrinkPerturb: Method<typeof shrinkPerturbSchema> = {
   name: 'shrink-perturb',
