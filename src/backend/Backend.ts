@@ -223,7 +223,7 @@ export interface Backend {
   addNormal(y: FloatArray, sigma: number, seeds: readonly [number, number, number, number]): void;
   /**
    * y = shrink y + sigma z with z standard normal: shrink and perturb in one pass over a parameter. Its own
-   * generator, cheaper than addNormal's: four lanes of xoshiro128+ seeded as addNormal's, Box-Muller with a
+   * generator, cheaper than addNormal's: eight lanes of xoshiro128+ seeded as addNormal's (lanes 4-7 continue its lane offsets), Box-Muller with a
    * division-free log polynomial and the sine and cosine of a quarter angle doubled twice, all in float32
    * operations in a fixed order, so that every backend gives the same values bit for bit (the reference:
    * src/backend/ts/shrinkAddNormal.ts; the definition: src/backend/wasm/assembly/random.ts).

@@ -49,10 +49,10 @@ function fmix32(h: number): number {
   return h | 0;
 }
 
-/** y = shrink y + sigma z, z standard normal from the four lane streams of the seeds (Backend.shrinkAddNormal). */
+/** y = shrink y + sigma z, z standard normal from the eight lane streams of the seeds (Backend.shrinkAddNormal). */
 export function shrinkAddNormalReference(y: FloatArray, shrink: number, sigma: number, seeds: readonly [number, number, number, number]): void {
   const sh = f(shrink), sg = f(sigma);
-  const st = [0, 1, 2, 3].map((lane) => seeds.map((s) => fmix32(((s | 0) + Math.imul(lane, 0x632be5ab)) | 0)));
+  const st = [0, 1, 2, 3, 4, 5, 6, 7].map((lane) => seeds.map((s) => fmix32(((s | 0) + Math.imul(lane, 0x632be5ab)) | 0)));
   for (const w of st) if ((w[0]! | w[1]! | w[2]! | w[3]!) === 0) w[0] = 1;
   // xoshiro128+: the output is s0 + s3 before the step.
   const next = (w: number[]): number => {
@@ -67,8 +67,9 @@ export function shrinkAddNormalReference(y: FloatArray, shrink: number, sigma: n
     return r;
   };
   const n = y.length;
-  for (let i = 0; i < n; i += 8) {
-    for (let lane = 0; lane < 4; lane++) {
+  // Rounds of 16 values: lanes 0-3 write cos to [i + L] and sin to [i + 4 + L], lanes 4-7 to [i + 4 + L] and [i + 8 + L].
+  for (let i = 0; i < n; i += 16) {
+    for (let lane = 0; lane < 8; lane++) {
       const w = st[lane]!;
       const a = next(w), b = next(w);
       const u = f(((a >>> 8) + 1) * 5.9604644775390625e-8);
@@ -81,8 +82,9 @@ export function shrinkAddNormalReference(y: FloatArray, shrink: number, sigma: n
       const c2x = f(f(cq - sq) * f(cq + sq));
       const z2 = f(r * f(f(s2x + s2x) * c2x));
       const z1 = f(r * f(f(c2x - s2x) * f(c2x + s2x)));
-      if (i + lane < n) y[i + lane] = f(f(sh * y[i + lane]!) + z1);
-      if (i + 4 + lane < n) y[i + 4 + lane] = f(f(sh * y[i + 4 + lane]!) + z2);
+      const c = i + (lane < 4 ? lane : lane + 4), s = c + 4;
+      if (c < n) y[c] = f(f(sh * y[c]!) + z1);
+      if (s < n) y[s] = f(f(sh * y[s]!) + z2);
     }
   }
 }
