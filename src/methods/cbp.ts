@@ -157,6 +157,22 @@ export const cbp: Method<typeof cbpSchema> = {
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!;
       const maturity = c.maturity;
       let mature = 0;
+      if (!adaptable && !p.featureMean && n === 1 && K === 1 && S === 1 && !p.consumerConv) {
+        // The online dense case (every MLP layer at batch 1): ages, this step's utility |h| * sum_k |w_out,k| and its
+        // running average in one loop over the units (the same arithmetic as the general path below).
+        const u = state.utility.arrays[name]!, y = p.value, col = p.colSum, h = r.data;
+        for (let i = 0; i < C; i++) {
+          const a = age[i]! + 1;
+          age[i] = a;
+          power[i] = power[i]! * eta;
+          if (a > maturity) mature++;
+          const v = Math.abs(h[i]!) * col[i]!;
+          y[i] = v;
+          u[i] = eta * u[i]! + (1 - eta) * v;
+        }
+        p.mature = mature;
+        return true;
+      }
       for (let i = 0; i < C; i++) {
         const a = age[i]! + 1;
         age[i] = a;
