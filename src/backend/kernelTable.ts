@@ -312,12 +312,13 @@ export const kernelTable = {
   im2col: {
     args: ['x:arr', 'n:size', 'c:size', 'h:size', 'w:size', 'kh:size', 'kw:size', 'stride:size', 'pad:size', 'cols:arr'],
     check: (x, n, c, h, w, kh, kw, stride, pad, cols) => convChecks('im2col', x, n, c, h, w, kh, kw, stride, pad, cols),
-    // Split between threads by channel.
+    // Split between threads by rows of cols.
     wasm: 'custom',
   },
   col2im: {
     args: ['cols:arr', 'n:size', 'c:size', 'h:size', 'w:size', 'kh:size', 'kw:size', 'stride:size', 'pad:size', 'x:arr'],
     check: (cols, n, c, h, w, kh, kw, stride, pad, x) => convChecks('col2im', x, n, c, h, w, kh, kw, stride, pad, cols),
+    // Split between threads by channel.
     wasm: 'custom',
   },
   maxPool: {

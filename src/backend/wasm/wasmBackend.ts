@@ -142,12 +142,14 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
 
   function convJob(job: number, src: number, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, oh: number, ow: number, dst: number): void {
-    const workers = Math.min(c, partsFor(c * kh * kw * n * oh * ow, convWork));
+    // im2col splits the c kh kw rows of cols, col2im the channels (see conv.ts).
+    const units = job === Job.im2col ? c * kh * kw : c;
+    const workers = Math.min(units, partsFor(c * kh * kw * n * oh * ow, convWork));
     if (workers <= 1) {
       (job === Job.im2col ? K.im2col : K.col2im)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, 0, 1);
       return;
     }
-    const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+    const chunks = Math.min(units, workers * CHUNKS_PER_THREAD);
     const pl = pool!;
     pl.setJob(job, chunks, src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst);
     pl.dispatch(workers);
