@@ -176,6 +176,37 @@ function benchIm2col(b: Backend): { im2col: Timing; col2im: Timing; bytes: numbe
   return { im2col, col2im, bytes: 4 * (cols.length + x.length) };
 }
 
+/**
+ * The memory-bound kernels of the conv workloads that threads split (planes, channels, ranges, rows): conv-b128's
+ * first pooling and ReLU (128x32x28x28), its first im2col (3 channels, 5x5), and ResNet-18's first-stage batch norm
+ * (64x32x32x32). Compare the wasm rows of 1 and 2 threads.
+ */
+function benchMemoryBound(b: Backend): { label: string; t: Timing; bytes: number }[] {
+  const [n, c, h, w] = [128, 32, 28, 28];
+  const x = filled(b, n * c * h * w), dx = b.alloc(x.length), y = b.alloc(x.length / 4), argmax = b.alloc(x.length / 4);
+  const rows: { label: string; t: Timing; bytes: number }[] = [];
+  rows.push({ label: 'maxPool 2x2 128x32x28x28', t: time(() => b.maxPool(x, n, c, h, w, 2, 2, y, argmax)), bytes: 4 * (x.length + 2 * y.length) });
+  rows.push({ label: 'maxPoolBackward 2x2 128x32x28x28', t: time(() => b.maxPoolBackward(y, argmax, n, c, h, w, h / 2, w / 2, dx)), bytes: 4 * (x.length + 2 * y.length) });
+  rows.push({ label: 'relu 128x32x28x28', t: time(() => b.activation(Activation.relu, x, dx, 0)), bytes: 8 * x.length });
+  rows.push({ label: 'relu backward 128x32x28x28', t: time(() => b.activationBackward(Activation.relu, x, x, dx, dx, 0)), bytes: 12 * x.length });
+  rows.push({ label: 'transpose01 32x128x784', t: time(() => b.transpose01(x, c, n, h * w, dx)), bytes: 8 * x.length });
+  const img = filled(b, n * 3 * 32 * 32), cols = b.alloc(75 * n * h * w);
+  rows.push({ label: 'im2col 128x3x32x32, 5x5', t: time(() => b.im2col(img, n, 3, 32, 32, 5, 5, 1, 0, cols)), bytes: 4 * (img.length + cols.length) });
+  for (const a of [dx, y, argmax, img, cols]) b.free(a);
+  const [bn, bc, hw] = [64, 32, 1024];
+  const bx = filled(b, bn * bc * hw), by = b.alloc(bx.length), bdy = filled(b, bx.length), bdx = b.alloc(bx.length);
+  const vec = (v: number) => {
+    const a = b.alloc(bc);
+    a.fill(v);
+    return a;
+  };
+  const [gamma, beta, mean, invStd, runMean, runVar, dgamma, dbeta] = [vec(1), vec(0), vec(0), vec(1), vec(0), vec(1), vec(0), vec(0)];
+  rows.push({ label: 'batchNormTrain 64x32x32x32', t: time(() => b.batchNormTrain(bx, bn, bc, hw, gamma, beta, 1e-5, 0.1, by, mean, invStd, runMean, runVar)), bytes: 12 * bx.length });
+  rows.push({ label: 'batchNormBackward 64x32x32x32', t: time(() => b.batchNormBackward(bx, bdy, bn, bc, hw, gamma, mean, invStd, bdx, dgamma, dbeta)), bytes: 20 * bx.length });
+  for (const a of [x, bx, by, bdy, bdx, gamma, beta, mean, invStd, runMean, runVar, dgamma, dbeta]) b.free(a);
+  return rows;
+}
+
 const fmt = (x: number, w = 7): string => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2).padStart(w);
 
 async function main(): Promise<void> {
@@ -211,6 +242,7 @@ async function main(): Promise<void> {
       const gbs = (t: Timing): string => `${fmt(r.bytes / t.best / 1e9)} (${fmt(r.bytes / t.median / 1e9, 0)}) GB/s  ${fmt(t.best * 1e6, 9)} us`;
       console.log(`  ${'im2col 128x32x28x28, 3x3 pad 1'.padEnd(46)} ${gbs(r.im2col)}`);
       console.log(`  ${'col2im 128x32x28x28, 3x3 pad 1'.padEnd(46)} ${gbs(r.col2im)}`);
+      for (const m of benchMemoryBound(b)) console.log(`  ${m.label.padEnd(46)} ${fmt(m.bytes / m.t.best / 1e9)} (${fmt(m.bytes / m.t.median / 1e9, 0)}) GB/s  ${fmt(m.t.best * 1e6, 9)} us`);
     }
     const step = benchMlp(b);
     console.log(`  ${'batch-1 MLP step 784-100-100-100-10, digits'.padEnd(46)} ${fmt(1 / step.best / 1000)} (${fmt(1 / step.median / 1000, 0)}) k steps/s ${fmt(step.best * 1e6, 8)} us/step\n`);

@@ -246,6 +246,8 @@ export const kernelTable = {
       checkLength('transpose01', 'a', a, d0 * d1 * inner);
       checkLength('transpose01', 'out', out, d0 * d1 * inner);
     },
+    // Split between threads by rows of a.
+    wasm: 'custom',
   },
 
   // --- channels ---
@@ -273,7 +275,8 @@ export const kernelTable = {
       checkLength('activation', 'y', y, x.length);
       checkKind(kind);
     },
-    wasm: ['kind', 'x', 'y', '#x', 'param'],
+    // Split between threads by range.
+    wasm: 'custom',
   },
   activationBackward: {
     args: ['kind:i32', 'x:arr', 'y:arr', 'dy:arr', 'dx:arr', 'param:f32'],
@@ -284,7 +287,8 @@ export const kernelTable = {
       checkLength('activationBackward', 'dx', dx, n);
       checkKind(kind);
     },
-    wasm: ['kind', 'x', 'y', 'dy', 'dx', '#dy', 'param'],
+    // Split between threads by range.
+    wasm: 'custom',
   },
   crelu: {
     args: ['x:arr', 'n:size', 'c:size', 'hw:size', 'y:arr'],
@@ -308,12 +312,13 @@ export const kernelTable = {
   im2col: {
     args: ['x:arr', 'n:size', 'c:size', 'h:size', 'w:size', 'kh:size', 'kw:size', 'stride:size', 'pad:size', 'cols:arr'],
     check: (x, n, c, h, w, kh, kw, stride, pad, cols) => convChecks('im2col', x, n, c, h, w, kh, kw, stride, pad, cols),
-    // Split between threads by channel.
+    // Split between threads by rows of cols.
     wasm: 'custom',
   },
   col2im: {
     args: ['cols:arr', 'n:size', 'c:size', 'h:size', 'w:size', 'kh:size', 'kw:size', 'stride:size', 'pad:size', 'x:arr'],
     check: (cols, n, c, h, w, kh, kw, stride, pad, x) => convChecks('col2im', x, n, c, h, w, kh, kw, stride, pad, cols),
+    // Split between threads by channel.
     wasm: 'custom',
   },
   maxPool: {
@@ -325,7 +330,7 @@ export const kernelTable = {
       checkLength('maxPool', 'y', y, outs);
       checkLength('maxPool', 'argmax', argmax, outs);
     },
-    // The export takes the output size too, and an empty output is no call.
+    // The export takes the output size too, and an empty output is no call; split between threads by plane.
     wasm: 'custom',
   },
   maxPoolBackward: {
@@ -337,6 +342,8 @@ export const kernelTable = {
       checkLength('maxPoolBackward', 'dx', dx, n * c * h * w);
     },
     fail: (bad, _dy, _argmax, _n, _c, h, w) => new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`),
+    // Split between threads by plane.
+    wasm: 'custom',
   },
   globalAvgPool: {
     args: ['x:arr', 'n:size', 'c:size', 'hw:size', 'y:arr'],
@@ -369,6 +376,8 @@ export const kernelTable = {
       checkLength('batchNormTrain', 'runMean', runMean, c);
       checkLength('batchNormTrain', 'runVar', runVar, c);
     },
+    // Split between threads by channel.
+    wasm: 'custom',
   },
   batchNormEval: {
     args: ['x:arr', 'n:size', 'c:size', 'hw:size', 'gamma:arr', 'beta:arr', 'runMean:arr', 'runVar:arr', 'eps:f64', 'y:arr'],
@@ -395,6 +404,8 @@ export const kernelTable = {
       checkLength('batchNormBackward', 'dgamma', dgamma, c);
       checkLength('batchNormBackward', 'dbeta', dbeta, c);
     },
+    // Split between threads by channel.
+    wasm: 'custom',
   },
   layerNorm: {
     args: ['x:arr', 'rows:size', 'cols:size', 'gamma:arr', 'beta:arr', 'eps:f64', 'y:arr', 'mean:arr', 'invStd:arr'],

@@ -13,7 +13,7 @@ import type { WasmMemory } from './WasmMemory.js';
  */
 
 /** Job kinds (args[0]). */
-export const Job = { gemm: 1, im2col: 2, col2im: 3, attentionForward: 4, attentionBackward: 5 } as const;
+export const Job = { gemm: 1, im2col: 2, col2im: 3, attentionForward: 4, attentionBackward: 5, maxPool: 6, maxPoolBackward: 7, batchNormTrain: 8, batchNormBackward: 9, activation: 10, activationBackward: 11, transpose01: 12 } as const;
 
 // Control block layout, in Int32 units. The shared words (pending, error, counter) share the first 64-byte
 // line, touched once per job or chunk; each worker's slot sits on its own line.
@@ -21,6 +21,7 @@ export const CTRL = {
   pending: 0,
   error: 1,
   counter: 8, // the next chunk to take
+  result: 9, // a count the chunks add to (maxPoolBackward's bad argmax values)
   slotInts: 16,
   seq: 0, // + slot base: bumped to start a job
   ready: 1, // + slot base: 1 once the worker has instantiated the module
@@ -45,6 +46,8 @@ export class ThreadPool {
   readonly args: Float64Array;
   /** Byte address of the chunk counter, for the *Chunks kernels. */
   readonly counter: number;
+  /** Byte address of the i32 that a job's chunks add a count to; dispatch() zeroes it. */
+  readonly result: number;
   private readonly ctrl: Int32Array;
   private readonly workers: Worker[] = [];
   private ready = 0;
@@ -57,6 +60,7 @@ export class ThreadPool {
     this.ctrl = new Int32Array(buffer, block.byteOffset, CTRL.argsByte / 4);
     this.args = new Float64Array(buffer, block.byteOffset + CTRL.argsByte, CTRL.args);
     this.counter = block.byteOffset + CTRL.counter * 4;
+    this.result = block.byteOffset + CTRL.result * 4;
     const url = new URL('./kernelWorker.js', import.meta.url);
     for (let w = 1; w < this.threads; w++) {
       const scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
@@ -93,8 +97,8 @@ export class ThreadPool {
     return this.ready + 1;
   }
 
-  /** Writes a job into `args`: its kind, its chunk count and up to 12 kernel arguments (fixed arity: no array per call). */
-  setJob(job: number, chunks: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0): void {
+  /** Writes a job into `args`: its kind, its chunk count and up to 13 kernel arguments (fixed arity: no array per call). */
+  setJob(job: number, chunks: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0): void {
     const g = this.args;
     g[0] = job;
     g[1] = chunks;
@@ -110,6 +114,7 @@ export class ThreadPool {
     g[11] = a11;
     g[12] = a12;
     g[13] = a13;
+    g[14] = a14;
   }
 
   /** Wakes workers 1 .. threads - 1 on the job in `args`, with the chunk counter at 0. */
@@ -117,6 +122,7 @@ export class ThreadPool {
     const c = this.ctrl;
     Atomics.store(c, CTRL.error, 0);
     Atomics.store(c, CTRL.counter, 0);
+    Atomics.store(c, CTRL.result, 0);
     Atomics.store(c, CTRL.pending, threads - 1);
     for (let w = 1; w < threads; w++) {
       const at = w * CTRL.slotInts + CTRL.seq;
@@ -136,6 +142,11 @@ export class ThreadPool {
       Atomics.wait(c, CTRL.pending, v, 1000);
     }
     if (Atomics.load(c, CTRL.error) !== 0) throw new Error('wasm backend: a kernel failed in a worker thread');
+  }
+
+  /** The count the last job's chunks added up (read after wait()). */
+  resultCount(): number {
+    return Atomics.load(this.ctrl, CTRL.result);
   }
 
   /** Ends the workers (tests; a process never needs to: workers are unref()ed). */

@@ -11,6 +11,7 @@ const a = new Float64Array(buffer, at + CTRL.argsByte, CTRL.args);
 const seqAt = slot * CTRL.slotInts + CTRL.seq;
 
 const counter = at + CTRL.counter * 4;
+const result = at + CTRL.result * 4;
 
 function run(): void {
   const chunks = a[1]!;
@@ -29,6 +30,27 @@ function run(): void {
       break;
     case Job.attentionBackward:
       k.attentionBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, chunks, counter, scratch);
+      break;
+    case Job.maxPool:
+      k.maxPoolChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, chunks, counter);
+      break;
+    case Job.maxPoolBackward:
+      k.maxPoolBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, chunks, counter, result);
+      break;
+    case Job.batchNormTrain:
+      k.batchNormTrainChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, chunks, counter);
+      break;
+    case Job.batchNormBackward:
+      k.batchNormBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, chunks, counter);
+      break;
+    case Job.activation:
+      k.activationChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, chunks, counter);
+      break;
+    case Job.activationBackward:
+      k.activationBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, chunks, counter);
+      break;
+    case Job.transpose01:
+      k.transpose01Chunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, chunks, counter);
       break;
     default:
       throw new Error(`unknown job ${a[0]}`);

@@ -18,7 +18,7 @@ const attentionBackward = ['qkv:ptr', 'probs:ptr', 'dOut:ptr', 'n:i32', 'tokens:
 /**
  * The exports of kernels.wasm besides those of kernelTable's rows (a row not marked 'custom' is an export of the
  * kernel's name): the building blocks of the hand-written wrappers (gemm's paths, one example's dense layer and whole dense-ReLU step, threaded
- * im2col/col2im) and of the worker threads. Pointers are byte offsets; sizes are counts. kernels.test.ts checks
+ * im2col/col2im, pooling and batch norm) and of the worker threads. Pointers are byte offsets; sizes are counts. kernels.test.ts checks
  * the compiled module against these and the table, parameter types included.
  */
 export const wasmHelpers = {
@@ -52,6 +52,25 @@ export const wasmHelpers = {
   attentionBackwardPairs: { params: [...attentionBackward, 'first:i32', 'last:i32', 'scratch:ptr'] },
   attentionBackwardChunks: { params: [...attentionBackward, 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
   maxPool: { params: ['x:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'k:i32', 'stride:i32', 'oh:i32', 'ow:i32', 'y:ptr', 'argmax:ptr'] },
+  activation: { params: ['kind:i32', 'x:ptr', 'y:ptr', 'n:i32', 'param:f32'] },
+  activationChunks: { params: ['kind:i32', 'x:ptr', 'y:ptr', 'n:i32', 'param:f32', 'chunks:i32', 'counter:ptr'] },
+  activationBackward: { params: ['kind:i32', 'x:ptr', 'y:ptr', 'dy:ptr', 'dx:ptr', 'n:i32', 'param:f32'] },
+  activationBackwardChunks: { params: ['kind:i32', 'x:ptr', 'y:ptr', 'dy:ptr', 'dx:ptr', 'n:i32', 'param:f32', 'chunks:i32', 'counter:ptr'] },
+  transpose01: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'out:ptr'] },
+  transpose01Chunks: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'out:ptr', 'chunks:i32', 'counter:ptr'] },
+  maxPoolBackward: { params: ['dy:ptr', 'argmax:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'oh:i32', 'ow:i32', 'dx:ptr'], result: 'i32' },
+  batchNormTrain: {
+    params: ['x:ptr', 'n:i32', 'c:i32', 'hw:i32', 'gamma:ptr', 'beta:ptr', 'eps:f64', 'momentum:f64', 'y:ptr', 'mean:ptr', 'invStd:ptr', 'runMean:ptr', 'runVar:ptr'],
+  },
+  batchNormBackward: { params: ['x:ptr', 'dy:ptr', 'n:i32', 'c:i32', 'hw:i32', 'gamma:ptr', 'mean:ptr', 'invStd:ptr', 'dx:ptr', 'dgamma:ptr', 'dbeta:ptr'] },
+  maxPoolChunks: { params: ['x:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'k:i32', 'stride:i32', 'oh:i32', 'ow:i32', 'y:ptr', 'argmax:ptr', 'chunks:i32', 'counter:ptr'] },
+  maxPoolBackwardChunks: { params: ['dy:ptr', 'argmax:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'oh:i32', 'ow:i32', 'dx:ptr', 'chunks:i32', 'counter:ptr', 'bad:ptr'] },
+  batchNormTrainChunks: {
+    params: ['x:ptr', 'n:i32', 'c:i32', 'hw:i32', 'gamma:ptr', 'beta:ptr', 'eps:f64', 'momentum:f64', 'y:ptr', 'mean:ptr', 'invStd:ptr', 'runMean:ptr', 'runVar:ptr', 'chunks:i32', 'counter:ptr'],
+  },
+  batchNormBackwardChunks: {
+    params: ['x:ptr', 'dy:ptr', 'n:i32', 'c:i32', 'hw:i32', 'gamma:ptr', 'mean:ptr', 'invStd:ptr', 'dx:ptr', 'dgamma:ptr', 'dbeta:ptr', 'chunks:i32', 'counter:ptr'],
+  },
   encodeBytes: { params: ['src:ptr', 'n:i32', 'plane:i32', 'lut:ptr', 'perm:ptr', 'out:ptr'], result: 'i32' },
   addNormal: { params: ['y:ptr', 'n:i32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32'] },
   shrinkAddNormal: { params: ['y:ptr', 'n:i32', 'shrink:f32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32'] },

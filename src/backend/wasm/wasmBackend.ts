@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import type { Backend } from '../Backend.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
-import { kernelChecks } from '../kernelTable.js';
+import { kernelChecks, kernelTable } from '../kernelTable.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { DenseStepRecords } from './DenseStepRecords.js';
 import { WasmMemory } from './WasmMemory.js';
 import { instantiateKernels, kernelModule, kernelsUseFma, wasmAvailable, wasmPath } from './kernels.js';
 import { CTRL, Job, ThreadPool } from './ThreadPool.js';
-import { isSize, wrapKernels } from './wrapKernels.js';
+import { badSizes, isSize, wrapKernels } from './wrapKernels.js';
 
 export { wasmAvailable, wasmPath };
 
@@ -19,7 +19,7 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Multiply-adds (m n k) from which a gemm is split between threads (default 2^23, measured). */
   gemmThreadWork?: number;
-  /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads (default 2^21). */
+  /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads (default 2^21); when given, also the input values from which max pooling and batch norm are (default 2^18). */
   convThreadWork?: number;
 }
 
@@ -42,6 +42,12 @@ export interface WasmBackend extends Backend {
 // Threads start at 8M multiply-adds (~0.5 ms single-threaded). im2col/col2im move memory: ~2M values.
 const GEMM_THREAD_WORK = 1 << 23;
 const CONV_THREAD_WORK = 1 << 21;
+/**
+ * Values (inputs) from which max pooling and batch norm are split between threads, by planes or channels: one
+ * pass over memory with no packing, so the ~20 us hand-off pays from ~0.1 ms of work (conv-b128's poolings,
+ * ResNet-18's batch norms are 0.3-2 ms each on one thread).
+ */
+const PLANE_THREAD_WORK = 1 << 18;
 /** Chunks per thread: enough to even out a thread that gets less CPU, few enough to keep packing amortized. */
 const CHUNKS_PER_THREAD = 4;
 /** Up to this many rows of C (examples), gemm streams the weights rather than packing them (measured). */
@@ -93,6 +99,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const threads = Math.max(1, Math.min(CTRL.maxThreads, Math.floor(options.threads ?? defaultThreads())));
   const gemmWork = options.gemmThreadWork ?? GEMM_THREAD_WORK;
   const convWork = options.convThreadWork ?? CONV_THREAD_WORK;
+  // Tests that force threads for im2col force them here too.
+  const planeWork = options.convThreadWork ?? PLANE_THREAD_WORK;
   const scratchBytes = K.gemmScratchBytes();
   let scratch = -1; // the calling thread's gemm packing buffers, allocated on first use
   let pool: ThreadPool | null = null;
@@ -134,12 +142,14 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
 
   function convJob(job: number, src: number, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, oh: number, ow: number, dst: number): void {
-    const workers = Math.min(c, partsFor(c * kh * kw * n * oh * ow, convWork));
+    // im2col splits the c kh kw rows of cols, col2im the channels (see conv.ts).
+    const units = job === Job.im2col ? c * kh * kw : c;
+    const workers = Math.min(units, partsFor(c * kh * kw * n * oh * ow, convWork));
     if (workers <= 1) {
       (job === Job.im2col ? K.im2col : K.col2im)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, 0, 1);
       return;
     }
-    const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+    const chunks = Math.min(units, workers * CHUNKS_PER_THREAD);
     const pl = pool!;
     pl.setJob(job, chunks, src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst);
     pl.dispatch(workers);
@@ -148,6 +158,11 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     } finally {
       pl.wait();
     }
+  }
+
+  /** Threads for a job over `units` independent planes or channels of `values` values in all. */
+  function planeWorkers(units: number, values: number): number {
+    return Math.min(units, partsFor(values, planeWork));
   }
 
   /**
@@ -345,7 +360,134 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       positive('maxPool', 'stride', stride);
       positive('maxPool', 'k', k);
       if (oh <= 0 || ow <= 0) return;
-      K.maxPool(p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax));
+      const workers = planeWorkers(n * c, n * c * h * w);
+      if (workers <= 1) {
+        K.maxPool(p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax));
+        return;
+      }
+      const chunks = Math.min(n * c, workers * CHUNKS_PER_THREAD);
+      const pl = pool!;
+      pl.setJob(Job.maxPool, chunks, p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax));
+      pl.dispatch(workers);
+      try {
+        K.maxPoolChunks(p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax), chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    activation(kind, x, y, param) {
+      kernelChecks.activation(kind, x, y, param);
+      const n = x.length;
+      // Parts of whole vectors: values split between threads round as they would unsplit.
+      const workers = planeWorkers(n >> 2, n);
+      if (workers <= 1) {
+        K.activation(kind, p(x), p(y), n, param);
+        return;
+      }
+      const chunks = workers * CHUNKS_PER_THREAD;
+      const pl = pool!;
+      pl.setJob(Job.activation, chunks, kind, p(x), p(y), n, param);
+      pl.dispatch(workers);
+      try {
+        K.activationChunks(kind, p(x), p(y), n, param, chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    activationBackward(kind, x, y, dy, dx, param) {
+      kernelChecks.activationBackward(kind, x, y, dy, dx, param);
+      const n = dy.length;
+      const workers = planeWorkers(n >> 2, n);
+      if (workers <= 1) {
+        K.activationBackward(kind, p(x), p(y), p(dy), p(dx), n, param);
+        return;
+      }
+      const chunks = workers * CHUNKS_PER_THREAD;
+      const pl = pool!;
+      pl.setJob(Job.activationBackward, chunks, kind, p(x), p(y), p(dy), p(dx), n, param);
+      pl.dispatch(workers);
+      try {
+        K.activationBackwardChunks(kind, p(x), p(y), p(dy), p(dx), n, param, chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    transpose01(a, d0, d1, inner, out) {
+      kernelChecks.transpose01(a, d0, d1, inner, out);
+      if (!(isSize(d0) && isSize(d1) && isSize(inner))) throw badSizes('transpose01', ['d0', 'd1', 'inner'], [d0, d1, inner]);
+      // The threaded parts copy whole rows of `inner` values: worth it for rows of at least 8 values only.
+      const workers = inner >= 8 ? planeWorkers(d0, d0 * d1 * inner) : 1;
+      if (workers <= 1) {
+        K.transpose01(p(a), d0, d1, inner, p(out));
+        return;
+      }
+      const chunks = Math.min(d0, workers * CHUNKS_PER_THREAD);
+      const pl = pool!;
+      pl.setJob(Job.transpose01, chunks, p(a), d0, d1, inner, p(out));
+      pl.dispatch(workers);
+      try {
+        K.transpose01Chunks(p(a), d0, d1, inner, p(out), chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
+      kernelChecks.maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx);
+      if (!(isSize(n) && isSize(c) && isSize(h) && isSize(w) && isSize(oh) && isSize(ow))) throw badSizes('maxPoolBackward', ['n', 'c', 'h', 'w', 'oh', 'ow'], [n, c, h, w, oh, ow]);
+      const workers = planeWorkers(n * c, n * c * h * w);
+      let bad: number;
+      if (workers <= 1) bad = K.maxPoolBackward(p(dy), p(argmax), n, c, h, w, oh, ow, p(dx));
+      else {
+        const chunks = Math.min(n * c, workers * CHUNKS_PER_THREAD);
+        const pl = pool!;
+        pl.setJob(Job.maxPoolBackward, chunks, p(dy), p(argmax), n, c, h, w, oh, ow, p(dx));
+        pl.dispatch(workers);
+        try {
+          K.maxPoolBackwardChunks(p(dy), p(argmax), n, c, h, w, oh, ow, p(dx), chunks, pl.counter, pl.result);
+        } finally {
+          pl.wait();
+        }
+        bad = pl.resultCount();
+      }
+      if (bad !== 0) throw kernelTable.maxPoolBackward.fail(bad, dy, argmax, n, c, h, w);
+    },
+    batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar) {
+      kernelChecks.batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar);
+      if (!(isSize(n) && isSize(c) && isSize(hw))) throw badSizes('batchNormTrain', ['n', 'c', 'hw'], [n, c, hw]);
+      const workers = planeWorkers(c, n * c * hw);
+      const px = p(x), pg = p(gamma), pb = p(beta), py = p(y), pm = p(mean), pi = p(invStd), prm = p(runMean), prv = p(runVar);
+      if (workers <= 1) {
+        K.batchNormTrain(px, n, c, hw, pg, pb, eps, momentum, py, pm, pi, prm, prv);
+        return;
+      }
+      const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+      const pl = pool!;
+      pl.setJob(Job.batchNormTrain, chunks, px, n, c, hw, pg, pb, eps, momentum, py, pm, pi, prm, prv);
+      pl.dispatch(workers);
+      try {
+        K.batchNormTrainChunks(px, n, c, hw, pg, pb, eps, momentum, py, pm, pi, prm, prv, chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta) {
+      kernelChecks.batchNormBackward(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta);
+      if (!(isSize(n) && isSize(c) && isSize(hw))) throw badSizes('batchNormBackward', ['n', 'c', 'hw'], [n, c, hw]);
+      const workers = planeWorkers(c, n * c * hw);
+      const px = p(x), pdy = p(dy), pg = p(gamma), pm = p(mean), pi = p(invStd), pdx = p(dx), pdg = p(dgamma), pdb = p(dbeta);
+      if (workers <= 1) {
+        K.batchNormBackward(px, pdy, n, c, hw, pg, pm, pi, pdx, pdg, pdb);
+        return;
+      }
+      const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+      const pl = pool!;
+      pl.setJob(Job.batchNormBackward, chunks, px, pdy, n, c, hw, pg, pm, pi, pdx, pdg, pdb);
+      pl.dispatch(workers);
+      try {
+        K.batchNormBackwardChunks(px, pdy, n, c, hw, pg, pm, pi, pdx, pdg, pdb, chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../tensor/Rng.js';
+import { Activation } from '../Backend.js';
 import { createWasmBackend, defaultThreads, wasmAvailable, type WasmBackend } from './wasmBackend.js';
 
 // Worker threads split only the output, never a reduction: results must not depend on the thread count.
@@ -69,6 +70,69 @@ test('wasm im2col and col2im give bit-identical results with threads', { skip },
       one.col2im(filled(one, COLS), n!, c!, h!, w!, k!, k!, stride!, pad!, x1);
       two.col2im(filled(two, COLS), n!, c!, h!, w!, k!, k!, stride!, pad!, x2);
       assertBitIdentical(x2, x1, 'col2im');
+    }
+  } finally {
+    await two.close();
+  }
+});
+
+test('wasm max pooling, batch norm, activations and transpose01 give bit-identical results with threads', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const two = createWasmBackend({ threads: 2, convThreadWork: 0 });
+  await two.startThreads();
+  try {
+    const rng = Rng.seeded(9);
+    // 2x2 windows (the fast path), odd sizes, 3x3 windows with step 2 (the scatter path).
+    for (const [n, c, h, w, k, stride] of [[3, 5, 8, 6, 2, 2], [2, 7, 9, 7, 2, 2], [2, 3, 9, 9, 3, 2]] as number[][]) {
+      const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
+      const X = random(rng, n! * c! * h! * w!), DY = random(rng, n! * c! * oh * ow);
+      const run = (b: WasmBackend) => {
+        const y = b.alloc(DY.length) as Float32Array, argmax = b.alloc(DY.length) as Float32Array, dx = b.alloc(X.length) as Float32Array;
+        b.maxPool(filled(b, X), n!, c!, h!, w!, k!, stride!, y, argmax);
+        b.maxPoolBackward(filled(b, DY), argmax, n!, c!, h!, w!, oh, ow, dx);
+        return { y, argmax, dx };
+      };
+      const a = run(one), b = run(two);
+      assertBitIdentical(b.y, a.y, 'maxPool y');
+      assertBitIdentical(b.argmax, a.argmax, 'maxPool argmax');
+      assertBitIdentical(b.dx, a.dx, 'maxPoolBackward');
+    }
+    // Every activation kind (the exp-based ones have vector and scalar paths), lengths with a scalar tail.
+    for (const len of [1003, 64]) {
+      const X = random(rng, len), DY = random(rng, len);
+      for (const kind of Object.values(Activation)) {
+        const run = (b: WasmBackend) => {
+          const x = filled(b, X), y = b.alloc(len) as Float32Array, dx = b.alloc(len) as Float32Array;
+          b.activation(kind, x, y, 0.1);
+          b.activationBackward(kind, x, y, filled(b, DY), dx, 0.1);
+          return { y, dx };
+        };
+        const a = run(one), b = run(two);
+        assertBitIdentical(b.y, a.y, `activation ${kind}`);
+        assertBitIdentical(b.dx, a.dx, `activationBackward ${kind}`);
+      }
+    }
+    for (const [d0, d1, inner] of [[5, 3, 9], [7, 4, 16], [3, 5, 2]] as number[][]) {
+      const A = random(rng, d0! * d1! * inner!);
+      const o1 = one.alloc(A.length) as Float32Array, o2 = two.alloc(A.length) as Float32Array;
+      one.transpose01(filled(one, A), d0!, d1!, inner!, o1);
+      two.transpose01(filled(two, A), d0!, d1!, inner!, o2);
+      assertBitIdentical(o2, o1, `transpose01 [${d0}, ${d1}, ${inner}]`);
+    }
+    const badArgmax = filled(two, new Float32Array(2 * 3 * 4).fill(99));
+    assert.throws(() => two.maxPoolBackward(filled(two, new Float32Array(24)), badArgmax, 2, 3, 4, 4, 2, 2, two.alloc(96)), /maxPoolBackward: 24 argmax value\(s\) are not an index of a 4x4 plane/);
+    for (const [n, c, hw] of [[4, 6, 10], [3, 1, 7], [2, 9, 33]] as number[][]) {
+      const X = random(rng, n! * c! * hw!), DY = random(rng, n! * c! * hw!), G = random(rng, c!), B = random(rng, c!), RM = random(rng, c!), RV = random(rng, c!).map(Math.abs);
+      const run = (b: WasmBackend) => {
+        const al = (len: number) => b.alloc(len) as Float32Array;
+        const y = al(X.length), mean = al(c!), invStd = al(c!), rm = filled(b, RM), rv = filled(b, RV), dx = al(X.length), dg = al(c!), db = al(c!);
+        const x = filled(b, X), gamma = filled(b, G);
+        b.batchNormTrain(x, n!, c!, hw!, gamma, filled(b, B), 1e-5, 0.1, y, mean, invStd, rm, rv);
+        b.batchNormBackward(x, filled(b, DY), n!, c!, hw!, gamma, mean, invStd, dx, dg, db);
+        return { y, mean, invStd, rm, rv, dx, dg, db };
+      };
+      const a = run(one), b = run(two);
+      for (const key of ['y', 'mean', 'invStd', 'rm', 'rv', 'dx', 'dg', 'db'] as const) assertBitIdentical(b[key], a[key], `batchNorm ${key} [${n}, ${c}, ${hw}]`);
     }
   } finally {
     await two.close();

@@ -9,7 +9,7 @@ export function isSize(v: number): boolean {
 }
 
 /** The error for the first bad size of a call (only the failure path builds it). */
-function badSizes(kernel: string, names: readonly string[], values: readonly number[]): Error {
+export function badSizes(kernel: string, names: readonly string[], values: readonly number[]): Error {
   const i = values.findIndex((v) => !isSize(v));
   return new Error(`${kernel}: ${names[i]} = ${values[i]} must be an integer in [0, 2^31)`);
 }

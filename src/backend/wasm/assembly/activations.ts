@@ -134,3 +134,31 @@ export function creluBackward(x: usize, dy: usize, n: i32, c: i32, hw: i32, dx: 
   }
 }
 
+
+/** The first value of part `part` of `parts` of n values: a multiple of 4, so every value takes the same path as unsplit. */
+// @ts-ignore: decorator
+@inline function valueAt(n: i32, part: i32, parts: i32): i32 {
+  return part >= parts ? n : <i32>(((<i64>(n >> 2) * <i64>part) / <i64>parts) << 2);
+}
+
+/** activation with the values cut into `chunks` parts taken from the shared counter (see gemmChunks). */
+export function activationChunks(kind: i32, x: usize, y: usize, n: i32, param: f32, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const i0 = valueAt(n, part, chunks), i1 = valueAt(n, part + 1, chunks);
+    const o = <usize>i0 << 2;
+    activation(kind, x + o, y + o, i1 - i0, param);
+  }
+}
+
+/** activationBackward with the values cut into `chunks` parts taken from the shared counter. */
+export function activationBackwardChunks(kind: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, param: f32, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const i0 = valueAt(n, part, chunks), i1 = valueAt(n, part + 1, chunks);
+    const o = <usize>i0 << 2;
+    activationBackward(kind, x + o, y + o, dy + o, dx + o, i1 - i0, param);
+  }
+}

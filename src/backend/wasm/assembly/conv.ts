@@ -1,7 +1,7 @@
 // im2col / col2im. Each (channel, ky, kx, image, oy) is one row segment of ow outputs; the outputs whose
 // input column falls inside the image form one range [ox0, ox1), so padding costs no per-element test and
-// stride 1 is a straight vector copy. `part` of `parts` handles a contiguous range of channels: channels
-// own disjoint rows of cols and disjoint planes of x, so threads never share an output value.
+// stride 1 is a straight vector copy. `part` of `parts` handles a contiguous range of rows of cols (im2col) or
+// of channels (col2im: a channel's rows all add into its planes of x), so threads never share an output value.
 
 // @ts-ignore: decorator
 @inline function zero(p: usize, count: i32): void {
@@ -33,39 +33,40 @@
 
 export function im2col(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, cols: usize, part: i32, parts: i32): void {
   const ncol = <usize>n * <usize>oh * <usize>ow;
-  const c0 = chRange(c, part, parts, false), c1 = chRange(c, part, parts, true);
-  for (let ch = c0; ch < c1; ch++)
-    for (let ky = 0; ky < kh; ky++)
-      for (let kx = 0; kx < kw; kx++) {
-        const row = cols + ((<usize>((ch * kh + ky) * kw + kx)) * ncol << 2);
-        const ox0 = firstInside(kx, stride, pad);
-        const ox1 = endInside(w, kx, stride, pad, ow, ox0);
-        for (let b = 0; b < n; b++) {
-          const plane = x + ((<usize>b * <usize>c + <usize>ch) * <usize>h * <usize>w << 2);
-          for (let oy = 0; oy < oh; oy++) {
-            const dst = row + ((<usize>b * <usize>oh + <usize>oy) * <usize>ow << 2);
-            const iy = oy * stride + ky - pad;
-            if (iy < 0 || iy >= h) {
-              zero(dst, ow);
-              continue;
-            }
-            zero(dst, ox0);
-            // src points at input column ox0 * stride + kx - pad of row iy.
-            const src = plane + ((<usize>iy * <usize>w + <usize>(ox0 * stride + kx - pad)) << 2);
-            const d = dst + (<usize>ox0 << 2);
-            const len = ox1 - ox0;
-            if (stride == 1) {
-              let i = 0;
-              for (; i + 4 <= len; i += 4) v128.store(d + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-              for (; i < len; i++) store<f32>(d + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
-            } else {
-              const sb = <usize>stride << 2;
-              for (let i = 0; i < len; i++) store<f32>(d + (<usize>i << 2), load<f32>(src + <usize>i * sb));
-            }
-            zero(dst + (<usize>ox1 << 2), ow - ox1);
-          }
+  // Parts are ranges of rows (ch, ky, kx) of cols, not of channels: a 3-channel input still splits evenly.
+  const kk = kh * kw;
+  const r0 = chRange(c * kk, part, parts, false), r1 = chRange(c * kk, part, parts, true);
+  for (let r = r0; r < r1; r++) {
+    const ch = r / kk, ky = (r - ch * kk) / kw, kx = r - ch * kk - ky * kw;
+    const row = cols + (<usize>r * ncol << 2);
+    const ox0 = firstInside(kx, stride, pad);
+    const ox1 = endInside(w, kx, stride, pad, ow, ox0);
+    for (let b = 0; b < n; b++) {
+      const plane = x + ((<usize>b * <usize>c + <usize>ch) * <usize>h * <usize>w << 2);
+      for (let oy = 0; oy < oh; oy++) {
+        const dst = row + ((<usize>b * <usize>oh + <usize>oy) * <usize>ow << 2);
+        const iy = oy * stride + ky - pad;
+        if (iy < 0 || iy >= h) {
+          zero(dst, ow);
+          continue;
         }
+        zero(dst, ox0);
+        // src points at input column ox0 * stride + kx - pad of row iy.
+        const src = plane + ((<usize>iy * <usize>w + <usize>(ox0 * stride + kx - pad)) << 2);
+        const d = dst + (<usize>ox0 << 2);
+        const len = ox1 - ox0;
+        if (stride == 1) {
+          let i = 0;
+          for (; i + 4 <= len; i += 4) v128.store(d + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+          for (; i < len; i++) store<f32>(d + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+        } else {
+          const sb = <usize>stride << 2;
+          for (let i = 0; i < len; i++) store<f32>(d + (<usize>i << 2), load<f32>(src + <usize>i * sb));
+        }
+        zero(dst + (<usize>ox1 << 2), ow - ox1);
       }
+    }
+  }
 }
 
 export function col2im(cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, x: usize, part: i32, parts: i32): void {
@@ -112,7 +113,7 @@ export function col2im(cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw:
       }
 }
 
-/** im2col with the channels cut into `chunks` parts taken from the shared counter (see gemmChunks). */
+/** im2col with the rows of cols cut into `chunks` parts taken from the shared counter (see gemmChunks). */
 export function im2colChunks(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, cols: usize, chunks: i32, counter: usize): void {
   for (;;) {
     const part = atomic.add<i32>(counter, 1);

@@ -288,3 +288,19 @@ export function sumChannels(a: usize, n: i32, c: i32, hw: i32, alpha: f64, beta:
     storeScaled(out + (<usize>ch << 2), s, alpha, beta);
   }
 }
+
+/** transpose01 with the d0 rows of `a` cut into `chunks` parts taken from the shared counter (see gemmChunks). */
+export function transpose01Chunks(a: usize, d0: i32, d1: i32, inner: i32, out: usize, chunks: i32, counter: usize): void {
+  const rowBytes = <usize>inner << 2;
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const i0 = <i32>((<i64>d0 * <i64>part) / <i64>chunks), i1 = <i32>((<i64>d0 * <i64>(part + 1)) / <i64>chunks);
+    // Rows i0..i1 of a are one [i1 - i0, d1, inner] block; their outputs sit at column i0 of out seen as
+    // [d1, d0 * inner], so each part is its own transpose into a strided destination.
+    for (let j = 0; j < d1; j++) {
+      const dst = out + (<usize>j * <usize>d0 + <usize>i0) * rowBytes;
+      for (let i = i0; i < i1; i++) memory.copy(dst + <usize>(i - i0) * rowBytes, a + (<usize>i * <usize>d1 + <usize>j) * rowBytes, rowBytes);
+    }
+  }
+}

@@ -47,8 +47,27 @@ function sumSqDev(x: usize, len: i32, mu: f64): f64 {
 }
 
 export function batchNormTrain(x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize, eps: f64, momentum: f64, y: usize, mean: usize, invStd: usize, runMean: usize, runVar: usize): void {
+  batchNormTrainChannels(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar, 0, c);
+}
+
+/** The first channel of part `part` of `parts` (channels are independent: threads split them). */
+// @ts-ignore: decorator
+@inline function channelAt(c: i32, part: i32, parts: i32): i32 {
+  return <i32>((<i64>c * <i64>part) / <i64>parts);
+}
+
+/** batchNormTrain with the channels cut into `chunks` parts taken from the shared counter (see gemmChunks). */
+export function batchNormTrainChunks(x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize, eps: f64, momentum: f64, y: usize, mean: usize, invStd: usize, runMean: usize, runVar: usize, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    batchNormTrainChannels(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar, channelAt(c, part, chunks), channelAt(c, part + 1, chunks));
+  }
+}
+
+function batchNormTrainChannels(x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize, eps: f64, momentum: f64, y: usize, mean: usize, invStd: usize, runMean: usize, runVar: usize, c0: i32, c1: i32): void {
   const count = <f64>n * <f64>hw;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = c0; ch < c1; ch++) {
     let s: f64 = 0;
     for (let b = 0; b < n; b++) s += rowSum(x + ((<usize>b * <usize>c + <usize>ch) * <usize>hw << 2), hw, 0);
     const mu = s / count;
@@ -91,8 +110,21 @@ export function batchNormEval(x: usize, n: i32, c: i32, hw: i32, gamma: usize, b
 }
 
 export function batchNormBackward(x: usize, dy: usize, n: i32, c: i32, hw: i32, gamma: usize, mean: usize, invStd: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  batchNormBackwardChannels(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta, 0, c);
+}
+
+/** batchNormBackward with the channels cut into `chunks` parts taken from the shared counter. */
+export function batchNormBackwardChunks(x: usize, dy: usize, n: i32, c: i32, hw: i32, gamma: usize, mean: usize, invStd: usize, dx: usize, dgamma: usize, dbeta: usize, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    batchNormBackwardChannels(x, dy, n, c, hw, gamma, mean, invStd, dx, dgamma, dbeta, channelAt(c, part, chunks), channelAt(c, part + 1, chunks));
+  }
+}
+
+function batchNormBackwardChannels(x: usize, dy: usize, n: i32, c: i32, hw: i32, gamma: usize, mean: usize, invStd: usize, dx: usize, dgamma: usize, dbeta: usize, c0: i32, c1: i32): void {
   const count = <f64>n * <f64>hw;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = c0; ch < c1; ch++) {
     const co = <usize>ch << 2;
     const mu = <f64>load<f32>(mean + co), is = <f64>load<f32>(invStd + co);
     const vm = f64x2.splat(mu), vi = f64x2.splat(is);

@@ -82,6 +82,42 @@ export function maxPoolBackward(dy: usize, argmax: usize, n: i32, c: i32, h: i32
   return maxPoolBackwardScatter(dy, argmax, n, c, h, w, oh, ow, dx);
 }
 
+/** The first plane of part `part` of `parts` (planes are independent: threads split them). */
+// @ts-ignore: decorator
+@inline function planeAt(planes: i32, part: i32, parts: i32): i32 {
+  return <i32>((<i64>planes * <i64>part) / <i64>parts);
+}
+
+/** maxPool with the n * c planes cut into `chunks` parts taken from the shared counter (see gemmChunks). */
+export function maxPoolChunks(x: usize, n: i32, c: i32, h: i32, w: i32, k: i32, stride: i32, oh: i32, ow: i32, y: usize, argmax: usize, chunks: i32, counter: usize): void {
+  const planes = n * c;
+  const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const p0 = planeAt(planes, part, chunks), p1 = planeAt(planes, part + 1, chunks);
+    const o = <usize>p0 * ohw << 2;
+    maxPool(x + (<usize>p0 * hw << 2), 1, p1 - p0, h, w, k, stride, oh, ow, y + o, argmax + o);
+  }
+}
+
+/**
+ * maxPoolBackward with the planes cut into `chunks` parts taken from the shared counter; each part adds its count
+ * of bad argmax values to the i32 at `bad`. A part whose windows are not all 2x2 scatters its own planes only.
+ */
+export function maxPoolBackwardChunks(dy: usize, argmax: usize, n: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize, chunks: i32, counter: usize, bad: usize): void {
+  const planes = n * c;
+  const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const p0 = planeAt(planes, part, chunks), p1 = planeAt(planes, part + 1, chunks);
+    const o = <usize>p0 * ohw << 2;
+    const b = maxPoolBackward(dy + o, argmax + o, 1, p1 - p0, h, w, oh, ow, dx + (<usize>p0 * hw << 2));
+    if (b != 0) atomic.add<i32>(bad, b);
+  }
+}
+
 function maxPoolBackwardScatter(dy: usize, argmax: usize, n: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize): i32 {
   const hw = h * w;
   const ohw = oh * ow;
