@@ -102,7 +102,7 @@ for (const w of workloads) {
     if (b === 'ts' && w.heavy) continue;
     const r = await runEngineWorkload(w, getBackend(b), seconds);
     results.push(r);
-    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step  gc ${r.gcCount}`);
+    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step (median of ${r.heapWindows} windows of ${r.heapWindowSteps} steps)  allocated ${r.allocatedPerStep.toFixed(0)} B/step  gc ${r.gcCount}`);
   }
 }
 let unitEdit: unknown = null;
@@ -127,12 +127,12 @@ const rows = results.map((r) => {
 
 if (rows.length) {
   console.log(`\n${markdownTable(
-    ['workload', 'backend', 'steps/s', 'PyTorch steps/s (threads)', 'supple/PyTorch', 'target', 'met', 'heap growth/step', 'met (< 16 B)', 'GCs'],
+    ['workload', 'backend', 'steps/s', 'PyTorch steps/s (threads)', 'supple/PyTorch', 'target', 'met', 'heap growth/step', 'met (< 16 B)', 'allocated/step', 'GCs'],
     rows.map((r) => [
       r.workload, r.backend, formatRate(r.stepsPerSecond), r.torchStepsPerSecond === null ? '-' : `${formatRate(r.torchStepsPerSecond)} (${r.torchThreads})`,
-      r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.target, formatMet(r.met), `${r.heapGrowthPerStep.toFixed(1)} B`, formatMet(r.heapMet), String(r.gcCount),
+      r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.target, formatMet(r.met), `${r.heapGrowthPerStep.toFixed(1)} B`, formatMet(r.heapMet), `${r.allocatedPerStep.toFixed(0)} B`, String(r.gcCount),
     ]),
-    'llrrrllrlr',
+    'llrrrllrlrr',
   )}`);
 }
 let methods: unknown = null, diagnostics: unknown = null, streams: unknown = null, e2e: unknown = null, rl: unknown = null;
