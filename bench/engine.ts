@@ -72,6 +72,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Windows of the heap measurement: enough that the median skips a window or two with a one-off in it. */
 const heapWindows = 7;
+const heapWindowMin = 4;
 
 /** Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. */
 export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number): Promise<EngineResult> {
@@ -118,8 +119,9 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
   // GC entries are delivered asynchronously: let them arrive before counting.
   await new Promise((r) => setTimeout(r, 50));
   obs.disconnect();
-  // The heap, after the timed steps: windows of about seconds / 2 in all, at least one step each.
-  const windowSteps = Math.max(1, Math.round((n / dt) * (seconds / 2 / heapWindows)));
+  // The heap, after the timed steps: windows of about seconds / 2 in all, and at least heapWindowMin steps each (the
+  // heap after a full GC moves by tens of bytes between windows even with no steps in them).
+  const windowSteps = Math.max(heapWindowMin, Math.round((n / dt) * (seconds / 2 / heapWindows)));
   let s = 0;
   const heap = heapPerStep(() => {
     learner.trainStep(xs[s % pool]!, ys[s % pool]!);
