@@ -74,8 +74,12 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const heapWindows = 7;
 const heapWindowMin = 4;
 
-/** Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. */
-export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number): Promise<EngineResult> {
+/**
+ * Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. `heapWarmup`
+ * more steps run before the heap windows: V8 keeps compiling the step's functions for tens of steps, and its code
+ * moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach the windows after ~10).
+ */
+export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmup = 0): Promise<EngineResult> {
   const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
   const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
   const per = w.input.reduce((a, b) => a * b, 1);
@@ -123,6 +127,7 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
   // heap after a full GC moves by tens of bytes between windows even with no steps in them).
   const windowSteps = Math.max(heapWindowMin, Math.round((n / dt) * (seconds / 2 / heapWindows)));
   let s = 0;
+  for (; s < heapWarmup; s++) learner.trainStep(xs[s % pool]!, ys[s % pool]!);
   const heap = heapPerStep(() => {
     learner.trainStep(xs[s % pool]!, ys[s % pool]!);
     s++;
