@@ -14,6 +14,7 @@ import { vit } from '../src/nn/models/vit.js';
 import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { sgd } from '../src/optim/optimizers.js';
+import { heapPerStep, median } from './heapPerStep.js';
 
 export interface Workload {
   readonly name: string;
@@ -51,8 +52,17 @@ export interface EngineResult {
   stepsPerSecond: number;
   steps: number;
   seconds: number;
-  /** Retained heap growth per step after a full GC (bytes); ~0 when steady-state steps allocate nothing lasting. */
+  /**
+   * Steady-state retained heap growth per step (bytes): the median over `heapWindows` windows of `heapWindowSteps`
+   * steps each of (heap after a full GC at the window's end - heap after a full GC at its start) / steps. A one-off
+   * (a lazily made buffer, code and feedback as V8 tiers a function up) moves one window; growth every step moves
+   * them all. ~0 when steady-state steps keep nothing.
+   */
   heapGrowthPerStep: number;
+  /** Bytes allocated per step in the young generation in those windows (garbage included), the median: 0 when a step allocates nothing. */
+  allocatedPerStep: number;
+  heapWindows: number;
+  heapWindowSteps: number;
   /** Garbage collections (minor + major) during the timed steps. */
   gcCount: number;
   fused: boolean;
@@ -60,8 +70,16 @@ export interface EngineResult {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. */
-export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number): Promise<EngineResult> {
+/** Windows of the heap measurement: enough that the median skips a window or two with a one-off in it. */
+const heapWindows = 7;
+const heapWindowMin = 4;
+
+/**
+ * Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. `heapWarmup`
+ * more steps run before the heap windows: V8 keeps compiling the step's functions for tens of steps, and its code
+ * moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach the windows after ~10).
+ */
+export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmup = 0): Promise<EngineResult> {
   const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
   const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
   const per = w.input.reduce((a, b) => a * b, 1);
@@ -88,7 +106,6 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
     for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind !== constants.NODE_PERFORMANCE_GC_WEAKCB) gcCount++;
   });
   gc?.();
-  const heap0 = process.memoryUsage().heapUsed;
   obs.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
   let n = 0;
@@ -106,15 +123,28 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
   // GC entries are delivered asynchronously: let them arrive before counting.
   await new Promise((r) => setTimeout(r, 50));
   obs.disconnect();
-  gc?.();
-  const heap1 = process.memoryUsage().heapUsed;
+  // The heap, after the timed steps: windows of about seconds / 2 in all, and at least heapWindowMin steps each (the
+  // heap after a full GC moves by tens of bytes between windows even with no steps in them).
+  const windowSteps = Math.max(heapWindowMin, Math.round((n / dt) * (seconds / 2 / heapWindows)));
+  let s = 0;
+  for (; s < heapWarmup; s++) learner.trainStep(xs[s % pool]!, ys[s % pool]!);
+  const heap = heapPerStep(() => {
+    learner.trainStep(xs[s % pool]!, ys[s % pool]!);
+    s++;
+  }, windowSteps, heapWindows);
+  // Medians over the windows: a one-off lands in one of them.
+  const growth = median(heap.growth);
+  const allocated = median(heap.allocated);
   return {
     workload: w.name,
     backend: backend.name,
     stepsPerSecond: n / dt,
     steps: n,
     seconds: dt,
-    heapGrowthPerStep: (heap1 - heap0) / n,
+    heapGrowthPerStep: growth,
+    allocatedPerStep: allocated,
+    heapWindows,
+    heapWindowSteps: windowSteps,
     gcCount,
     fused: learner.fused,
   };

@@ -4,6 +4,7 @@
 // 784-W-W-W-10 across widths and batch sizes, with peak memory; bench/scale.ts).
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
+// --heap-warmup-steps N (untimed steps before each engine row's heap windows, default 0),
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
 // --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
 // --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
@@ -36,6 +37,9 @@ const opt = (name: string, dflt: string): string => {
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
 const seconds = Number(opt('--seconds', '3'));
+// Untimed steps before the engine rows' heap windows (see runEngineWorkload).
+const heapWarmup = Number(opt('--heap-warmup-steps', '0'));
+if (!(Number.isInteger(heapWarmup) && heapWarmup >= 0)) throw new Error(`--heap-warmup-steps: '${heapWarmup}' is not a non-negative integer`);
 const resnetWidth = Number(opt('--resnet-width', '32'));
 const only = opt('--only', '').split(',').filter(Boolean);
 const backends = (opt('--backends', availableBackends().filter((b) => b !== 'ts64').join(','))).split(',');
@@ -100,9 +104,9 @@ const results: EngineResult[] = [];
 for (const w of workloads) {
   for (const b of backends) {
     if (b === 'ts' && w.heavy) continue;
-    const r = await runEngineWorkload(w, getBackend(b), seconds);
+    const r = await runEngineWorkload(w, getBackend(b), seconds, heapWarmup);
     results.push(r);
-    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step  gc ${r.gcCount}`);
+    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step (median of ${r.heapWindows} windows of ${r.heapWindowSteps} steps)  allocated ${r.allocatedPerStep.toFixed(0)} B/step  gc ${r.gcCount}`);
   }
 }
 let unitEdit: unknown = null;
@@ -127,12 +131,12 @@ const rows = results.map((r) => {
 
 if (rows.length) {
   console.log(`\n${markdownTable(
-    ['workload', 'backend', 'steps/s', 'PyTorch steps/s (threads)', 'supple/PyTorch', 'target', 'met', 'heap growth/step', 'met (< 16 B)', 'GCs'],
+    ['workload', 'backend', 'steps/s', 'PyTorch steps/s (threads)', 'supple/PyTorch', 'target', 'met', 'heap growth/step', 'met (< 16 B)', 'allocated/step', 'GCs'],
     rows.map((r) => [
       r.workload, r.backend, formatRate(r.stepsPerSecond), r.torchStepsPerSecond === null ? '-' : `${formatRate(r.torchStepsPerSecond)} (${r.torchThreads})`,
-      r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.target, formatMet(r.met), `${r.heapGrowthPerStep.toFixed(1)} B`, formatMet(r.heapMet), String(r.gcCount),
+      r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.target, formatMet(r.met), `${r.heapGrowthPerStep.toFixed(1)} B`, formatMet(r.heapMet), `${r.allocatedPerStep.toFixed(0)} B`, String(r.gcCount),
     ]),
-    'llrrrllrlr',
+    'llrrrllrlrr',
   )}`);
 }
 let methods: unknown = null, diagnostics: unknown = null, streams: unknown = null, e2e: unknown = null, rl: unknown = null;

@@ -169,10 +169,12 @@ export class Learner {
       model.backward(dOut, this.gradSink);
       if (this.aux.length) {
         this.auxSink ??= new AccumulatingSink();
-        for (const a of this.aux) a.backward(x, this.auxSink);
+        for (let i = 0; i < this.aux.length; i++) this.aux[i]!.backward(x, this.auxSink);
       }
       const params = model.params;
-      for (const r of this.regs) {
+      const regs = this.regs;
+      for (let j = 0; j < regs.length; j++) {
+        const r = regs[j]!;
         for (let i = 0; i < params.length; i++) {
           const p = params[i]!;
           if (!p.trainable || (r.appliesTo && !r.appliesTo(p))) continue;
@@ -274,7 +276,10 @@ class FusedSink implements GradSink {
       const c = this.coef;
       if (!opt.affine!(clock, p, c)) return false;
       let beta = 1 + c.b;
-      for (const r of regs) if (!r.appliesTo || r.appliesTo(p)) beta += c.a * r.coef;
+      for (let j = 0; j < regs.length; j++) {
+        const r = regs[j]!;
+        if (!r.appliesTo || r.appliesTo(p)) beta += c.a * r.coef;
+      }
       const t = this.targets[i]!;
       t.buf = p.data;
       t.alpha = c.a;
@@ -285,7 +290,9 @@ class FusedSink implements GradSink {
   }
 
   applyAnchors(backend: Model['backend'], regs: readonly LinearRegularizer[]): void {
-    for (const r of regs) {
+    // Indexed loops here and in prepare: a for-of makes an iterator per call (every step), even over no regularizers.
+    for (let j = 0; j < regs.length; j++) {
+      const r = regs[j]!;
       if (!r.anchor) continue;
       for (let i = 0; i < this.params.length; i++) {
         const p = this.params[i]!;

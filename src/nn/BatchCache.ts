@@ -59,6 +59,13 @@ export class BatchCache<T> {
         return hit.value;
       }
     }
+    return this.miss(n);
+  }
+
+  // Apart from get: its closures capture n, and a function whose parameter a closure captures allocates a context
+  // on every call, hits included (most of a step's garbage on the mini-batch paths).
+  private miss(n: number): T {
+    const e = this.entries;
     const big = e.reduce<Entry<T> | null>((m, x) => (x.parent === null && x.n > n && (!m || x.n < m.n) ? x : m), null);
     const view = big ? viewOf(big.value, big.n, n) : null;
     if (big && view !== null) {

@@ -181,8 +181,9 @@ export function chain(...parts: Transform<any>[]): Transform<{ parts: unknown[] 
     t.affine = (clock, p, out) => {
       // Compose u -> a u + b w: a2 (a1 u + b1 w) + b2 w.
       let a = 1, b = 0;
-      for (const part of parts) {
-        if (!part.affine!(clock, p, c)) return false;
+      // Indexed: a for-of makes an iterator per call, and this runs per parameter per step.
+      for (let i = 0; i < parts.length; i++) {
+        if (!parts[i]!.affine!(clock, p, c)) return false;
         a = c.a * a;
         b = c.a * b + c.b;
       }

@@ -15,6 +15,7 @@ import { shrinkAddNormalReference } from './shrinkAddNormal.js';
 export function createTsBackend(precision: 32 | 64 = 32): Backend {
   const Arr: FloatArrayConstructor = precision === 64 ? Float64Array : Float32Array;
   const name = precision === 64 ? 'ts64' : 'ts';
+  let gemmRow = new Float64Array(0); // gemm's row sums, grown to the widest product
   return {
     name,
     description: `plain TypeScript (float${precision}), the reference`,
@@ -94,9 +95,11 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
 
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       kernelChecks.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-      const acc = new Float64Array(n);
+      // One row's float64 sums, kept across calls (a new array per product was the step's garbage).
+      if (gemmRow.length < n) gemmRow = new Float64Array(n);
+      const acc = gemmRow;
       for (let i = 0; i < m; i++) {
-        acc.fill(0);
+        acc.fill(0, 0, n);
         for (let p = 0; p < k; p++) {
           const av = transA ? a[p * m + i]! : a[i * k + p]!;
           if (av === 0) continue;
@@ -111,17 +114,18 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         else for (let j = 0; j < n; j++) c[row + j] = alpha * acc[j]! + beta * c[row + j]!;
       }
     },
-    linearForward(...args) {
-      kernelChecks.linearForward(...args);
-      linearForwardByParts(this, ...args);
+    // Explicit parameters, not rest arguments: an arguments array per call is garbage every step.
+    linearForward(n, outFeatures, inFeatures, x, w, bias, y) {
+      kernelChecks.linearForward(n, outFeatures, inFeatures, x, w, bias, y);
+      linearForwardByParts(this, n, outFeatures, inFeatures, x, w, bias, y);
     },
-    linearBackward(...args) {
-      kernelChecks.linearBackward(...args);
-      linearBackwardByParts(this, ...args);
+    linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
+      kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
+      linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
     },
-    denseReluStep(...args) {
-      kernelChecks.denseReluStep(...args);
-      return denseReluStepByParts(this, ...args);
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+      return denseReluStepByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);
@@ -644,9 +648,9 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
 export function forwardFn(kind: ActivationCode, param: number): (x: number) => number {
   switch (kind) {
     case Activation.identity:
-      return (x) => x;
+      return identity;
     case Activation.relu:
-      return (x) => (x > 0 ? x : 0);
+      return relu;
     case Activation.leakyRelu:
       return (x) => (x > 0 ? x : param * x);
     case Activation.tanh:
@@ -656,10 +660,9 @@ export function forwardFn(kind: ActivationCode, param: number): (x: number) => n
     case Activation.elu:
       return (x) => (x > 0 ? x : param * Math.expm1(x));
     case Activation.swish:
-      return (x) => x * sigmoid(x);
+      return swish;
     case Activation.gelu:
-      // Infinite inputs: Phi gives 1 or 0 and -Infinity * 0 would be NaN.
-      return (x) => (x === -Infinity ? 0 : x * normalCdf(x));
+      return gelu;
     default:
       throw new Error(`activation: unknown kind ${kind as number}`);
   }
@@ -669,29 +672,43 @@ export function forwardFn(kind: ActivationCode, param: number): (x: number) => n
 export function derivativeFn(kind: ActivationCode, param: number): (x: number, y: number) => number {
   switch (kind) {
     case Activation.identity:
-      return () => 1;
+      return identityDerivative;
     case Activation.relu:
-      return (x) => (x > 0 ? 1 : 0);
+      return reluDerivative;
     case Activation.leakyRelu:
       return (x) => (x > 0 ? 1 : param);
     case Activation.tanh:
-      return (_x, y) => 1 - y * y;
+      return tanhDerivative;
     case Activation.sigmoid:
-      return (_x, y) => y * (1 - y);
+      return sigmoidDerivative;
     case Activation.elu:
       return (x, y) => (x > 0 ? 1 : y + param);
     case Activation.swish:
-      return (x, y) => {
-        const s = sigmoid(x);
-        return s + y * (1 - s);
-      };
+      return swishDerivative;
     case Activation.gelu:
-      // Phi(x) + x phi(x); x phi(x) is 0 at +-Infinity (and NaN for NaN).
-      return (x) => normalCdf(x) + (Number.isFinite(x) ? x * normalPdf(x) : Number.isNaN(x) ? NaN : 0);
+      return geluDerivative;
     default:
       throw new Error(`activation: unknown kind ${kind as number}`);
   }
 }
+
+// The activations (and derivatives) without a parameter, made once: forwardFn / derivativeFn run on every call of
+// activation / activationBackward, and a new closure each time was garbage.
+const identity = (x: number): number => x;
+const relu = (x: number): number => (x > 0 ? x : 0);
+const swish = (x: number): number => x * sigmoid(x);
+// Infinite inputs: Phi gives 1 or 0 and -Infinity * 0 would be NaN.
+const gelu = (x: number): number => (x === -Infinity ? 0 : x * normalCdf(x));
+const identityDerivative = (): number => 1;
+const reluDerivative = (x: number): number => (x > 0 ? 1 : 0);
+const tanhDerivative = (_x: number, y: number): number => 1 - y * y;
+const sigmoidDerivative = (_x: number, y: number): number => y * (1 - y);
+const swishDerivative = (x: number, y: number): number => {
+  const s = sigmoid(x);
+  return s + y * (1 - s);
+};
+// Phi(x) + x phi(x); x phi(x) is 0 at +-Infinity (and NaN for NaN).
+const geluDerivative = (x: number): number => normalCdf(x) + (Number.isFinite(x) ? x * normalPdf(x) : Number.isNaN(x) ? NaN : 0);
 
 function rotl32(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

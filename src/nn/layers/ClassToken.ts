@@ -2,6 +2,7 @@ import type { Backend } from '../../backend/Backend.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import type { Rng } from '../../tensor/Rng.js';
 import type { Tensor } from '../../tensor/Tensor.js';
+import { SliceViews } from '../../tensor/SliceViews.js';
 import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
@@ -21,6 +22,14 @@ export class ClassToken implements Layer {
   readonly token: Param;
   output: Tensor | null = null;
   private readonly dsum: FloatArray;
+  /** The class token's column sums (the first D of dsum). */
+  private readonly dsumToken: FloatArray;
+  // Per-example views of the buffers, kept across steps (the buffers are reused).
+  private readonly tokenViews = new SliceViews();
+  private readonly bodyViews = new SliceViews();
+  private readonly xViews = new SliceViews();
+  private readonly dyViews = new SliceViews();
+  private readonly dxViews = new SliceViews();
   private cache: BatchCache<{ y: Tensor; dx: Tensor }>;
 
   constructor(
@@ -35,6 +44,7 @@ export class ClassToken implements Layer {
     this.token = makeParam(backend, `${name}.token`, 'bias', [d], { dist: 'normal', std: 0.02 }, rng.split('token'));
     this.params = [this.token];
     this.dsum = backend.alloc((t + 1) * d);
+    this.dsumToken = this.dsum.subarray(0, d) as FloatArray;
     this.cache = batchBuffers(backend, { y: this.outShape, dx: inShape });
   }
 
@@ -44,9 +54,12 @@ export class ClassToken implements Layer {
     const { y } = this.cache.get(n);
     const d = this.inShape[1]!, inPer = this.inShape[0]! * d, outPer = inPer + d;
     const b = this.backend;
+    const tokens = this.tokenViews.of(y.data, n, outPer, 0, d);
+    const bodies = this.bodyViews.of(y.data, n, outPer, d, inPer);
+    const xs = this.xViews.of(x.data, n, inPer, 0, inPer);
     for (let e = 0; e < n; e++) {
-      b.copy(this.token.data, y.data.subarray(e * outPer, e * outPer + d));
-      b.copy(x.data.subarray(e * inPer, (e + 1) * inPer), y.data.subarray(e * outPer + d, (e + 1) * outPer));
+      b.copy(this.token.data, tokens[e]!);
+      b.copy(xs[e]!, bodies[e]!);
     }
     this.output = y;
     return y;
@@ -61,11 +74,13 @@ export class ClassToken implements Layer {
     if (t) {
       // The column sums of every token's gradient; the class token's are the first d.
       b.sumRows(dy.data, n, outPer, 1, 0, this.dsum);
-      b.axpby(t.alpha, this.dsum.subarray(0, d), t.beta, t.buf);
+      b.axpby(t.alpha, this.dsumToken, t.beta, t.buf);
     }
     if (!needInputGrad) return null;
     const { dx } = this.cache.get(n);
-    for (let e = 0; e < n; e++) b.copy(dy.data.subarray(e * outPer + d, (e + 1) * outPer), dx.data.subarray(e * inPer, (e + 1) * inPer));
+    const dys = this.dyViews.of(dy.data, n, outPer, d, inPer);
+    const dxs = this.dxViews.of(dx.data, n, inPer, 0, inPer);
+    for (let e = 0; e < n; e++) b.copy(dys[e]!, dxs[e]!);
     return dx;
   }
 }

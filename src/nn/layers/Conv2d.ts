@@ -102,7 +102,7 @@ export class Conv2d implements Layer {
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const n = x.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const b = this.backend;
     const buf = this.cache.get(n);
     const P = this.oh * this.ow;
@@ -120,7 +120,7 @@ export class Conv2d implements Layer {
   backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
     checkGrad(this, dy, this.output);
     const n = dy.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const b = this.backend;
     const buf = this.cache.get(n);
     const P = this.oh * this.ow;

@@ -23,23 +23,26 @@ export class Flatten implements Layer {
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
-    const y = view(this.views, x, [x.shape[0]!, this.outShape[0]!]);
+    const y = view(this.views, x, this.outShape);
     this.output = y;
     return y;
   }
 
   backward(dy: Tensor, _sink: GradSink, needInputGrad: boolean): Tensor | null {
     if (!needInputGrad) return null;
-    return view(this.gradViews, dy, [dy.shape[0]!, ...this.inShape]);
+    return view(this.gradViews, dy, this.inShape);
   }
 }
 
-/** A reshaped Tensor object per underlying buffer, made once (buffers are reused, so this stays small). */
-function view(cache: Map<Float32Array | Float64Array, Tensor>, t: Tensor, shape: number[]): Tensor {
+/**
+ * A reshaped Tensor [N, ...perExample] object per underlying buffer, made once (buffers are reused, so this stays
+ * small); the shape array too is made only then, not per call.
+ */
+function view(cache: Map<Float32Array | Float64Array, Tensor>, t: Tensor, perExample: readonly number[]): Tensor {
   let v = cache.get(t.data);
   if (!v) {
     if (cache.size > 16) cache.clear();
-    v = new Tensor(t.data, shape);
+    v = new Tensor(t.data, [t.shape[0]!, ...perExample]);
     cache.set(t.data, v);
   }
   return v;

@@ -28,7 +28,7 @@ export class GlobalAvgPool implements Layer {
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const n = x.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const buf = this.cache.get(n);
     this.backend.globalAvgPool(x.data, n, c, h * w, buf.y.data);
     this.output = buf.y;
@@ -39,7 +39,7 @@ export class GlobalAvgPool implements Layer {
     checkGrad(this, dy, this.output);
     if (!needInputGrad) return null;
     const n = dy.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const buf = this.cache.get(n);
     this.backend.globalAvgPoolBackward(dy.data, n, c, h * w, buf.dx.data);
     return buf.dx;

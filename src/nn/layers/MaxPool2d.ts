@@ -44,7 +44,7 @@ export class MaxPool2d implements Layer {
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const n = x.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const buf = this.cache.get(n);
     this.backend.maxPool(x.data, n, c, h, w, this.kernel, this.stride, buf.y.data, buf.argmax);
     this.output = buf.y;
@@ -55,7 +55,7 @@ export class MaxPool2d implements Layer {
     checkGrad(this, dy, this.output);
     if (!needInputGrad) return null;
     const n = dy.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const buf = this.cache.get(n);
     this.backend.maxPoolBackward(dy.data, buf.argmax, n, c, h, w, this.outShape[1]!, this.outShape[2]!, buf.dx.data);
     return buf.dx;

@@ -1,6 +1,7 @@
 import type { Backend } from '../../backend/Backend.js';
 import type { Rng } from '../../tensor/Rng.js';
 import type { Tensor } from '../../tensor/Tensor.js';
+import { Reshaped } from '../../tensor/Reshaped.js';
 import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import { weightInit } from '../init.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
@@ -74,6 +75,13 @@ export class MultiHeadAttention implements Layer {
   readonly headsLayer: AttentionHeads;
   output: Tensor | null = null;
   private cache: BatchCache<Buffers>;
+  // The [N, T, D] <-> [N T, D] views of each step, kept (the buffers are reused).
+  private readonly tokensIn = new Reshaped();
+  private readonly concatTokens = new Reshaped();
+  private readonly sequencesOut = new Reshaped();
+  private readonly tokensGrad = new Reshaped();
+  private readonly dQkvTokens = new Reshaped();
+  private readonly sequencesGrad = new Reshaped();
 
   constructor(
     readonly name: string,
@@ -111,12 +119,12 @@ export class MultiHeadAttention implements Layer {
     const n = x.shape[0]!;
     const T = this.tokens, D = this.width;
     const buf = this.cache.get(n);
-    const qkv = this.qkv.forward(x.reshape([n * T, D]), ctx).data;
+    const qkv = this.qkv.forward(this.tokensIn.of(x, n * T, D), ctx).data;
     this.backend.attentionForward(qkv, n, T, this.heads, this.headDim, this.causal, 1 / Math.sqrt(this.headDim), buf.probs.data, buf.concat.data);
-    const concat = buf.concat.reshape([n * T, D]);
+    const concat = this.concatTokens.of(buf.concat, n * T, D);
     this.headsLayer.output = concat;
     const y = this.proj.forward(concat, ctx);
-    this.output = y.reshape([n, T, D]);
+    this.output = this.sequencesOut.of(y, n, T, D);
     return this.output;
   }
 
@@ -125,10 +133,10 @@ export class MultiHeadAttention implements Layer {
     const n = dy.shape[0]!;
     const T = this.tokens, D = this.width;
     const buf = this.cache.get(n);
-    const dConcat = this.proj.backward(dy.reshape([n * T, D]), sink, true)!.data;
+    const dConcat = this.proj.backward(this.tokensGrad.of(dy, n * T, D), sink, true)!.data;
     const qkv = this.qkv.output!.data;
     this.backend.attentionBackward(qkv, buf.probs.data, dConcat, n, T, this.heads, this.headDim, this.causal, 1 / Math.sqrt(this.headDim), buf.dQkv.data);
-    const dx = this.qkv.backward(buf.dQkv.reshape([n * T, 3 * D]), sink, needInputGrad);
-    return dx ? dx.reshape([n, T, D]) : null;
+    const dx = this.qkv.backward(this.dQkvTokens.of(buf.dQkv, n * T, 3 * D), sink, needInputGrad);
+    return dx ? this.sequencesGrad.of(dx, n, T, D) : null;
   }
 }

@@ -58,7 +58,7 @@ export class PatchEmbed implements Layer {
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const n = x.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const p = this.patch, k = c * p * p, rows = n * this.tokens;
     const b = this.backend;
     const buf = this.cache.get(n);
@@ -73,7 +73,7 @@ export class PatchEmbed implements Layer {
   backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
     checkGrad(this, dy, this.output);
     const n = dy.shape[0]!;
-    const [c, h, w] = this.inShape as [number, number, number];
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const p = this.patch, k = c * p * p, rows = n * this.tokens, d = this.width;
     const b = this.backend;
     const buf = this.cache.get(n);

@@ -1,5 +1,6 @@
 import type { Backend } from '../../backend/Backend.js';
 import type { Tensor } from '../../tensor/Tensor.js';
+import { SliceViews } from '../../tensor/SliceViews.js';
 import { batchBuffers, type BatchCache } from '../BatchCache.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
@@ -17,6 +18,11 @@ export class TokenPool implements Layer {
   readonly children: Layer[] = [];
   output: Tensor | null = null;
   private cache: BatchCache<{ y: Tensor; dx: Tensor }>;
+  // Per-example views of the input, output and their gradients, kept across steps (the buffers are reused).
+  private readonly xViews = new SliceViews();
+  private readonly yViews = new SliceViews();
+  private readonly dxViews = new SliceViews();
+  private readonly dyViews = new SliceViews();
 
   constructor(
     readonly name: string,
@@ -33,15 +39,17 @@ export class TokenPool implements Layer {
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const n = x.shape[0]!;
-    const [t, d] = this.inShape as [number, number];
+    const t = this.inShape[0]!, d = this.inShape[1]!;
     const { y } = this.cache.get(n);
     const b = this.backend;
+    const mean = this.mode === 'mean';
     const at = this.mode === 'last' ? (t - 1) * d : 0;
+    // Each example's [T, D] block (mean), or its pooled token's row.
+    const xs = this.xViews.of(x.data, n, t * d, mean ? 0 : at, mean ? t * d : d);
+    const ys = this.yViews.of(y.data, n, d, 0, d);
     for (let e = 0; e < n; e++) {
-      const xe = x.data.subarray(e * t * d, (e + 1) * t * d);
-      const ye = y.data.subarray(e * d, (e + 1) * d);
-      if (this.mode === 'mean') b.sumRows(xe, t, d, 1 / t, 0, ye);
-      else b.copy(xe.subarray(at, at + d), ye);
+      if (mean) b.sumRows(xs[e]!, t, d, 1 / t, 0, ys[e]!);
+      else b.copy(xs[e]!, ys[e]!);
     }
     this.output = y;
     return y;
@@ -51,16 +59,17 @@ export class TokenPool implements Layer {
     checkGrad(this, dy, this.output);
     if (!needInputGrad) return null;
     const n = dy.shape[0]!;
-    const [t, d] = this.inShape as [number, number];
+    const t = this.inShape[0]!, d = this.inShape[1]!;
     const { dx } = this.cache.get(n);
     const b = this.backend;
     b.fill(dx.data, 0);
+    const mean = this.mode === 'mean';
     const at = this.mode === 'last' ? (t - 1) * d : 0;
+    const des = this.dxViews.of(dx.data, n, t * d, mean ? 0 : at, mean ? t * d : d);
+    const ges = this.dyViews.of(dy.data, n, d, 0, d);
     for (let e = 0; e < n; e++) {
-      const de = dx.data.subarray(e * t * d, (e + 1) * t * d);
-      const ge = dy.data.subarray(e * d, (e + 1) * d);
-      if (this.mode === 'mean') b.addRowVector(de, t, d, ge);
-      else b.copy(ge, de.subarray(at, at + d));
+      if (mean) b.addRowVector(des[e]!, t, d, ges[e]!);
+      else b.copy(ges[e]!, des[e]!);
     }
     if (this.mode === 'mean') b.scale(dx.data, 1 / t);
     return dx;

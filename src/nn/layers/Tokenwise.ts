@@ -1,4 +1,5 @@
 import type { Tensor } from '../../tensor/Tensor.js';
+import { Reshaped } from '../../tensor/Reshaped.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
@@ -19,6 +20,11 @@ export class Tokenwise implements Layer {
   output: Tensor | null = null;
   /** Tokens per example. */
   readonly tokens: number;
+  // The [N, T, D] <-> [N T, D] views of each step, kept (the buffers are reused).
+  private readonly tokensIn = new Reshaped();
+  private readonly sequencesOut = new Reshaped();
+  private readonly tokensGrad = new Reshaped();
+  private readonly sequencesGrad = new Reshaped();
 
   constructor(
     readonly name: string,
@@ -39,22 +45,22 @@ export class Tokenwise implements Layer {
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const n = x.shape[0]!;
-    let h = x.reshape([n * this.tokens, this.inShape[1]!]);
+    let h = this.tokensIn.of(x, n * this.tokens, this.inShape[1]!);
     const cs = this.children;
     for (let i = 0; i < cs.length; i++) h = cs[i]!.forward(h, ctx);
-    this.output = h.reshape([n, this.tokens, this.outShape[1]!]);
+    this.output = this.sequencesOut.of(h, n, this.tokens, this.outShape[1]!);
     return this.output;
   }
 
   backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
     checkGrad(this, dy, this.output);
     const n = dy.shape[0]!;
-    let g: Tensor | null = dy.reshape([n * this.tokens, this.outShape[1]!]);
+    let g: Tensor | null = this.tokensGrad.of(dy, n * this.tokens, this.outShape[1]!);
     const cs = this.children;
     for (let i = cs.length - 1; i >= 0; i--) {
       g = cs[i]!.backward(g!, sink, i > 0 || needInputGrad);
       if (g === null) return null;
     }
-    return g!.reshape([n, this.tokens, this.inShape[1]!]);
+    return this.sequencesGrad.of(g!, n, this.tokens, this.inShape[1]!);
   }
 }
