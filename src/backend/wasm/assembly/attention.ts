@@ -7,7 +7,7 @@
 //
 // Scratch (per thread), in floats: dh * Tp (the packed operand) + 2 * Tp (row buffers).
 
-import { expm1Small, pow2, reduce } from './expf';
+import { expm1Small, magicToFloat, magicToInt, pow2, reduce, roundMagic } from './expf';
 
 // @ts-ignore: decorator
 @inline const LOG2E: f32 = 1.44269504;
@@ -20,8 +20,8 @@ import { expm1Small, pow2, reduce } from './expf';
 // @ts-ignore: decorator
 @inline function expNonPositive4(x: v128): v128 {
   x = f32x4.pmax(x, f32x4.splat(-87.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
-  return f32x4.mul(f32x4.add(expm1Small(reduce(x, n)), f32x4.splat(1)), pow2(i32x4.trunc_sat_f32x4_s(n)));
+  const k = roundMagic(f32x4.mul(x, f32x4.splat(LOG2E)));
+  return f32x4.mul(f32x4.add(expm1Small(reduce(x, magicToFloat(k))), f32x4.splat(1)), pow2(magicToInt(k)));
 }
 
 // @ts-ignore: decorator
