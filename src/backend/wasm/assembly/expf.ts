@@ -58,7 +58,7 @@
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
   // min/max propagate NaN, so a NaN lane stays NaN through the reduction.
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.8)), f32x4.splat(-104.0));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.8)), f32x4.splat(-104.0)); // pmin/pmax: one instruction each, NaN kept (x first)
   const k = roundMagic(f32x4.mul(x, f32x4.splat(LOG2E)));
   const q = expm1Small(reduce(x, magicToFloat(k)));
   const ni = magicToInt(k);
@@ -70,7 +70,7 @@
 /** expm1(x) for x <= 88 (larger lanes are finite garbage: callers select them away); x < -30 gives -1. */
 // @ts-ignore: decorator
 @inline export function expm1_4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.0)), f32x4.splat(-30.0));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.0)), f32x4.splat(-30.0));
   const k = roundMagic(f32x4.mul(x, f32x4.splat(LOG2E)));
   const q = expm1Small(reduce(x, magicToFloat(k)));
   const s = pow2(magicToInt(k));
