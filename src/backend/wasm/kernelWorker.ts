@@ -30,6 +30,12 @@ function run(): void {
     case Job.attentionBackward:
       k.attentionBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, chunks, counter, scratch);
       break;
+    case Job.activation:
+      k.activationChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, chunks, counter);
+      break;
+    case Job.activationBackward:
+      k.activationBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, chunks, counter);
+      break;
     default:
       throw new Error(`unknown job ${a[0]}`);
   }

@@ -46,6 +46,8 @@ export const wasmHelpers = {
   col2im: { params: [...conv('cols', 'x'), 'part:i32', 'parts:i32'] },
   im2colChunks: { params: [...conv('x', 'cols'), 'chunks:i32', 'counter:ptr'] },
   col2imChunks: { params: [...conv('cols', 'x'), 'chunks:i32', 'counter:ptr'] },
+  activationChunks: { params: ['kind:i32', 'x:ptr', 'y:ptr', 'n:i32', 'param:f32', 'chunks:i32', 'counter:ptr'] },
+  activationBackwardChunks: { params: ['kind:i32', 'x:ptr', 'y:ptr', 'dy:ptr', 'dx:ptr', 'n:i32', 'param:f32', 'chunks:i32', 'counter:ptr'] },
   attentionScratchFloats: { params: ['tokens:i32', 'headDim:i32'], result: 'i32' },
   attentionForwardPairs: { params: [...attentionForward, 'first:i32', 'last:i32', 'scratch:ptr'] },
   attentionForwardChunks: { params: [...attentionForward, 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },

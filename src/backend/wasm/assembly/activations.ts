@@ -86,6 +86,32 @@ export function activationBackward(kind: i32, x: usize, y: usize, dy: usize, dx:
   }
 }
 
+/** Chunk c of `chunks` of n values: [start, end) at multiples of 4 (the last ends at n). */
+// @ts-ignore: decorator
+@inline function chunkAt(c: i32, chunks: i32, n: i32): i32 {
+  return c >= chunks ? n : <i32>(((<i64>c * <i64>(n >> 2)) / <i64>chunks) << 2);
+}
+
+/** activation in chunks of values taken from an atomic counter (the threads' share of a job). */
+export function activationChunks(kind: i32, x: usize, y: usize, n: i32, param: f32, chunks: i32, counter: usize): void {
+  for (;;) {
+    const c = atomic.add<i32>(counter, 1);
+    if (c >= chunks) return;
+    const a = chunkAt(c, chunks, n), o = <usize>a << 2;
+    activation(kind, x + o, y + o, chunkAt(c + 1, chunks, n) - a, param);
+  }
+}
+
+/** activationBackward in chunks of values taken from an atomic counter. */
+export function activationBackwardChunks(kind: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, param: f32, chunks: i32, counter: usize): void {
+  for (;;) {
+    const c = atomic.add<i32>(counter, 1);
+    if (c >= chunks) return;
+    const a = chunkAt(c, chunks, n), o = <usize>a << 2;
+    activationBackward(kind, x + o, y + o, dy + o, dx + o, chunkAt(c + 1, chunks, n) - a, param);
+  }
+}
+
 /** y[b, 0:c] = relu(x[b]), y[b, c:2c] = relu(-x[b]); each example is one block of c*hw values. */
 export function crelu(x: usize, n: i32, c: i32, hw: i32, y: usize): void {
   const len = c * hw;

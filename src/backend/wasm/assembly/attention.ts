@@ -11,7 +11,8 @@
 //
 // Scratch (per thread), in floats: dh * Tp (the packed operand) + 8 * Tp (row buffers: 4 score rows, 4 P rows).
 
-import { expm1Small, magicToFloat, magicToInt, pow2, reduce, roundMagic } from './expf';
+import { expm1SmallMadd, magicToFloat, magicToInt, pow2, reduce, roundMagic } from './expf';
+import { madd } from './simd';
 
 // @ts-ignore: decorator
 @inline const LOG2E: f32 = 1.44269504;
@@ -25,7 +26,7 @@ import { expm1Small, magicToFloat, magicToInt, pow2, reduce, roundMagic } from '
 @inline function expNonPositive4(x: v128): v128 {
   x = f32x4.pmax(x, f32x4.splat(-87.0));
   const k = roundMagic(f32x4.mul(x, f32x4.splat(LOG2E)));
-  return f32x4.mul(f32x4.add(expm1Small(reduce(x, magicToFloat(k))), f32x4.splat(1)), pow2(magicToInt(k)));
+  return f32x4.mul(f32x4.add(expm1SmallMadd(reduce(x, magicToFloat(k))), f32x4.splat(1)), pow2(magicToInt(k)));
 }
 
 /** Queries per block. */
@@ -64,10 +65,10 @@ function rowTimesPacked(x: usize, dh: i32, pk: usize, Tp: i32, cols: i32, y: usi
     let p = pk + (<usize>j << 2);
     for (let d = 0; d < dh; d++) {
       const xv = v128.load32_splat(x + (<usize>d << 2));
-      a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(p)));
-      a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(p, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(p, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(p, 48)));
+      a0 = madd(xv, v128.load(p), a0);
+      a1 = madd(xv, v128.load(p, 16), a1);
+      a2 = madd(xv, v128.load(p, 32), a2);
+      a3 = madd(xv, v128.load(p, 48), a3);
       p += step;
     }
     const o = y + (<usize>j << 2);
@@ -80,7 +81,7 @@ function rowTimesPacked(x: usize, dh: i32, pk: usize, Tp: i32, cols: i32, y: usi
     let a0 = f32x4.splat(0);
     let p = pk + (<usize>j << 2);
     for (let d = 0; d < dh; d++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x + (<usize>d << 2)), v128.load(p)));
+      a0 = madd(v128.load32_splat(x + (<usize>d << 2)), v128.load(p), a0);
       p += step;
     }
     v128.store(y + (<usize>j << 2), a0);
@@ -96,10 +97,10 @@ function coefsTimesRows(c: usize, cnt: i32, r: usize, ld: i32, dh: i32, y: usize
     let p = r + (<usize>d << 2);
     for (let j = 0; j < cnt; j++) {
       const cv = v128.load32_splat(c + (<usize>j << 2));
-      a0 = f32x4.add(a0, f32x4.mul(cv, v128.load(p)));
-      a1 = f32x4.add(a1, f32x4.mul(cv, v128.load(p, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(cv, v128.load(p, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(cv, v128.load(p, 48)));
+      a0 = madd(cv, v128.load(p), a0);
+      a1 = madd(cv, v128.load(p, 16), a1);
+      a2 = madd(cv, v128.load(p, 32), a2);
+      a3 = madd(cv, v128.load(p, 48), a3);
       p += step;
     }
     const o = y + (<usize>d << 2);
@@ -112,7 +113,7 @@ function coefsTimesRows(c: usize, cnt: i32, r: usize, ld: i32, dh: i32, y: usize
     let a0 = f32x4.splat(0);
     let p = r + (<usize>d << 2);
     for (let j = 0; j < cnt; j++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(c + (<usize>j << 2)), v128.load(p)));
+      a0 = madd(v128.load32_splat(c + (<usize>j << 2)), v128.load(p), a0);
       p += step;
     }
     v128.store(y + (<usize>d << 2), a0);
@@ -138,10 +139,10 @@ function addCoefsTimesRow(c: usize, cnt: i32, x: usize, dh: i32, r: usize, ld: i
     let p = r + (<usize>d << 2);
     for (let j = 0; j < cnt; j++) {
       const cv = v128.load32_splat(c + (<usize>j << 2));
-      v128.store(p, f32x4.add(v128.load(p), f32x4.mul(cv, x0)));
-      v128.store(p, f32x4.add(v128.load(p, 16), f32x4.mul(cv, x1)), 16);
-      v128.store(p, f32x4.add(v128.load(p, 32), f32x4.mul(cv, x2)), 32);
-      v128.store(p, f32x4.add(v128.load(p, 48), f32x4.mul(cv, x3)), 48);
+      v128.store(p, madd(cv, x0, v128.load(p)));
+      v128.store(p, madd(cv, x1, v128.load(p, 16)), 16);
+      v128.store(p, madd(cv, x2, v128.load(p, 32)), 32);
+      v128.store(p, madd(cv, x3, v128.load(p, 48)), 48);
       p += step;
     }
   }
@@ -149,7 +150,7 @@ function addCoefsTimesRow(c: usize, cnt: i32, x: usize, dh: i32, r: usize, ld: i
     const x0 = v128.load(x + (<usize>d << 2));
     let p = r + (<usize>d << 2);
     for (let j = 0; j < cnt; j++) {
-      v128.store(p, f32x4.add(v128.load(p), f32x4.mul(v128.load32_splat(c + (<usize>j << 2)), x0)));
+      v128.store(p, madd(v128.load32_splat(c + (<usize>j << 2)), x0, v128.load(p)));
       p += step;
     }
   }
@@ -178,17 +179,17 @@ function rows4TimesPacked(x: usize, ldx: i32, dh: i32, pk: usize, Tp: i32, cols:
       const o = <usize>d << 2;
       const k0 = v128.load(p), k1 = v128.load(p, 16);
       let v = v128.load32_splat(x + o);
-      a0 = f32x4.add(a0, f32x4.mul(v, k0));
-      b0 = f32x4.add(b0, f32x4.mul(v, k1));
+      a0 = madd(v, k0, a0);
+      b0 = madd(v, k1, b0);
       v = v128.load32_splat(x1 + o);
-      a1 = f32x4.add(a1, f32x4.mul(v, k0));
-      b1 = f32x4.add(b1, f32x4.mul(v, k1));
+      a1 = madd(v, k0, a1);
+      b1 = madd(v, k1, b1);
       v = v128.load32_splat(x2 + o);
-      a2 = f32x4.add(a2, f32x4.mul(v, k0));
-      b2 = f32x4.add(b2, f32x4.mul(v, k1));
+      a2 = madd(v, k0, a2);
+      b2 = madd(v, k1, b2);
       v = v128.load32_splat(x3 + o);
-      a3 = f32x4.add(a3, f32x4.mul(v, k0));
-      b3 = f32x4.add(b3, f32x4.mul(v, k1));
+      a3 = madd(v, k0, a3);
+      b3 = madd(v, k1, b3);
       p += step;
     }
     const o = <usize>j << 2;
@@ -207,10 +208,10 @@ function rows4TimesPacked(x: usize, ldx: i32, dh: i32, pk: usize, Tp: i32, cols:
     for (let d = 0; d < dh; d++) {
       const o = <usize>d << 2;
       const k0 = v128.load(p);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x + o), k0));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(x1 + o), k0));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(x2 + o), k0));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(x3 + o), k0));
+      a0 = madd(v128.load32_splat(x + o), k0, a0);
+      a1 = madd(v128.load32_splat(x1 + o), k0, a1);
+      a2 = madd(v128.load32_splat(x2 + o), k0, a2);
+      a3 = madd(v128.load32_splat(x3 + o), k0, a3);
       p += step;
     }
     const o = <usize>j << 2;
@@ -237,17 +238,17 @@ function coefs4TimesRows(c: usize, Tp: i32, cnt: i32, r: usize, ld: i32, dh: i32
       const o = <usize>j << 2;
       const r0 = v128.load(p), r1 = v128.load(p, 16);
       let v = v128.load32_splat(c + o);
-      a0 = f32x4.add(a0, f32x4.mul(v, r0));
-      b0 = f32x4.add(b0, f32x4.mul(v, r1));
+      a0 = madd(v, r0, a0);
+      b0 = madd(v, r1, b0);
       v = v128.load32_splat(c1 + o);
-      a1 = f32x4.add(a1, f32x4.mul(v, r0));
-      b1 = f32x4.add(b1, f32x4.mul(v, r1));
+      a1 = madd(v, r0, a1);
+      b1 = madd(v, r1, b1);
       v = v128.load32_splat(c2 + o);
-      a2 = f32x4.add(a2, f32x4.mul(v, r0));
-      b2 = f32x4.add(b2, f32x4.mul(v, r1));
+      a2 = madd(v, r0, a2);
+      b2 = madd(v, r1, b2);
       v = v128.load32_splat(c3 + o);
-      a3 = f32x4.add(a3, f32x4.mul(v, r0));
-      b3 = f32x4.add(b3, f32x4.mul(v, r1));
+      a3 = madd(v, r0, a3);
+      b3 = madd(v, r1, b3);
       p += step;
     }
     const o = <usize>d << 2;
@@ -266,10 +267,10 @@ function coefs4TimesRows(c: usize, Tp: i32, cnt: i32, r: usize, ld: i32, dh: i32
     for (let j = 0; j < cnt; j++) {
       const o = <usize>j << 2;
       const r0 = v128.load(p);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(c + o), r0));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(c1 + o), r0));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(c2 + o), r0));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(c3 + o), r0));
+      a0 = madd(v128.load32_splat(c + o), r0, a0);
+      a1 = madd(v128.load32_splat(c1 + o), r0, a1);
+      a2 = madd(v128.load32_splat(c2 + o), r0, a2);
+      a3 = madd(v128.load32_splat(c3 + o), r0, a3);
       p += step;
     }
     const o = <usize>d << 2;
@@ -302,14 +303,14 @@ function addCoefs4TimesRows(c: usize, Tp: i32, cnt: i32, x: usize, ldx: i32, dh:
       const v0 = v128.load32_splat(c + o), v1 = v128.load32_splat(c1 + o);
       const v2 = v128.load32_splat(c2 + o), v3 = v128.load32_splat(c3 + o);
       let a = v128.load(p), b = v128.load(p, 16);
-      a = f32x4.add(a, f32x4.mul(v0, x0a));
-      b = f32x4.add(b, f32x4.mul(v0, x0b));
-      a = f32x4.add(a, f32x4.mul(v1, x1a));
-      b = f32x4.add(b, f32x4.mul(v1, x1b));
-      a = f32x4.add(a, f32x4.mul(v2, x2a));
-      b = f32x4.add(b, f32x4.mul(v2, x2b));
-      a = f32x4.add(a, f32x4.mul(v3, x3a));
-      b = f32x4.add(b, f32x4.mul(v3, x3b));
+      a = madd(v0, x0a, a);
+      b = madd(v0, x0b, b);
+      a = madd(v1, x1a, a);
+      b = madd(v1, x1b, b);
+      a = madd(v2, x2a, a);
+      b = madd(v2, x2b, b);
+      a = madd(v3, x3a, a);
+      b = madd(v3, x3b, b);
       v128.store(p, a);
       v128.store(p, b, 16);
       p += step;
@@ -322,10 +323,10 @@ function addCoefs4TimesRows(c: usize, Tp: i32, cnt: i32, x: usize, ldx: i32, dh:
     for (let j = 0; j < cnt; j++) {
       const o = <usize>j << 2;
       let a = v128.load(p);
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(c + o), x0));
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(c1 + o), x1));
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(c2 + o), x2));
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(c3 + o), x3));
+      a = madd(v128.load32_splat(c + o), x0, a);
+      a = madd(v128.load32_splat(c1 + o), x1, a);
+      a = madd(v128.load32_splat(c2 + o), x2, a);
+      a = madd(v128.load32_splat(c3 + o), x3, a);
       v128.store(p, a);
       p += step;
     }

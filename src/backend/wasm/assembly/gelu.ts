@@ -6,7 +6,8 @@
 // adding c, so a's magnitude (up to ~100 in the tails) never rounds the argument: relative accuracy holds there.
 // The derivative takes Phi(x) = y / x from the forward's output y, so it needs only phi(x): again one exp.
 
-import { expm1Small, magicToFloat, magicToInt, pow2, roundMagic } from './expf';
+import { expm1SmallMadd, magicToFloat, magicToInt, pow2, roundMagic } from './expf';
+import { madd } from './simd';
 
 // @ts-ignore: decorator
 @inline const CLAMP: f32 = 13.0; // |x Phi(x)| < 1e-37 below -13 and Phi(13) = 1 in f32; exp(-13^2 / 2 + c) is normal
@@ -31,7 +32,7 @@ import { expm1Small, magicToFloat, magicToInt, pow2, roundMagic } from './expf';
   const n = magicToFloat(k);
   // a - n LN2_HI is exact or rounds at the ulp of a value below ~2: no ulp of |a| enters r.
   const r = f32x4.sub(f32x4.add(f32x4.sub(a, f32x4.mul(n, f32x4.splat(LN2_HI))), cc), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  return f32x4.mul(f32x4.add(expm1Small(r), f32x4.splat(1)), pow2(magicToInt(k)));
+  return f32x4.mul(f32x4.add(expm1SmallMadd(r), f32x4.splat(1)), pow2(magicToInt(k)));
 }
 
 /** Phi(x) for lanes in [-CLAMP, CLAMP] (NaN stays NaN). */
@@ -40,15 +41,15 @@ import { expm1Small, magicToFloat, magicToInt, pow2, roundMagic } from './expf';
   const z = f32x4.mul(f32x4.abs(x), f32x4.splat(0.7071067812));
   const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(z, f32x4.splat(0.5))));
   let p = f32x4.splat(0.17087277);
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.82215223));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.48851587));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.13520398));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.27886807));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.18628806));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.09678418));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.37409196));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.00002368));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.26551223));
+  p = madd(p, t, f32x4.splat(-0.82215223));
+  p = madd(p, t, f32x4.splat(1.48851587));
+  p = madd(p, t, f32x4.splat(-1.13520398));
+  p = madd(p, t, f32x4.splat(0.27886807));
+  p = madd(p, t, f32x4.splat(-0.18628806));
+  p = madd(p, t, f32x4.splat(0.09678418));
+  p = madd(p, t, f32x4.splat(0.37409196));
+  p = madd(p, t, f32x4.splat(1.00002368));
+  p = madd(p, t, f32x4.splat(-1.26551223));
   // half of erfc(z): the tail mass below -|x|
   const tail = f32x4.mul(f32x4.mul(t, f32x4.splat(0.5)), gaussTimesExp4(x, p));
   return v128.bitselect(tail, f32x4.sub(f32x4.splat(1), tail), f32x4.lt(x, f32x4.splat(0)));
