@@ -333,8 +333,11 @@ function addCoefs4TimesRows(c: usize, Tp: i32, cnt: i32, x: usize, ldx: i32, dh:
   }
 }
 
-/** In place, s[0:seen] = softmax(s[0:seen]); s[seen:Tp] = 0. The sum runs in f64, as the reference. */
-function softmaxRow(s: usize, seen: i32, Tp: i32): void {
+/**
+ * In place, s[0:seen] = softmax(s[0:seen]); s[seen:Tp] = 0; the same T values also to dst (the probs row: its
+ * copy rides on the normalizing pass). The sum runs in f64, as the reference.
+ */
+function softmaxRow(s: usize, seen: i32, Tp: i32, dst: usize, T: i32): void {
   let mv = f32x4.splat(-Infinity);
   let j = 0;
   // pmax (one instruction; f32x4.max takes several) skips NaN scores, but a NaN still makes the whole row NaN
@@ -361,9 +364,18 @@ function softmaxRow(s: usize, seen: i32, Tp: i32): void {
   const inv = <f32>(1 / z);
   const vi = f32x4.splat(inv);
   j = 0;
-  for (; j + 4 <= seen; j += 4) v128.store(s + (<usize>j << 2), f32x4.mul(v128.load(s + (<usize>j << 2)), vi));
-  for (; j < seen; j++) store<f32>(s + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) * inv);
+  for (; j + 4 <= seen; j += 4) {
+    const v = f32x4.mul(v128.load(s + (<usize>j << 2)), vi);
+    v128.store(s + (<usize>j << 2), v);
+    v128.store(dst + (<usize>j << 2), v);
+  }
+  for (; j < seen; j++) {
+    const v = load<f32>(s + (<usize>j << 2)) * inv;
+    store<f32>(s + (<usize>j << 2), v);
+    store<f32>(dst + (<usize>j << 2), v);
+  }
   for (; j < Tp; j++) store<f32>(s + (<usize>j << 2), 0);
+  for (j = seen; j < T; j++) store<f32>(dst + (<usize>j << 2), 0);
 }
 
 /** dst[0:n] = src[0:n]. */
@@ -415,8 +427,7 @@ function forwardPair(qkv: usize, T: i32, H: i32, dh: i32, causal: i32, scale: f3
       rows4TimesPacked(q0 + (<usize>(i * D3) << 2), D3, dh, kt, Tp, Tp, srow);
       for (let r = 0; r < ROWS; r++) {
         const sr = srow + (<usize>(r * Tp) << 2);
-        softmaxRow(sr, T, Tp);
-        copyRow(sr, p0 + (<usize>(i + r) * <usize>T << 2), T);
+        softmaxRow(sr, T, Tp, p0 + (<usize>(i + r) * <usize>T << 2), T);
       }
       coefs4TimesRows(srow, Tp, T, v0, D3, dh, o0 + (<usize>(i * D) << 2), D);
     }
@@ -425,8 +436,7 @@ function forwardPair(qkv: usize, T: i32, H: i32, dh: i32, causal: i32, scale: f3
     // Keys past `seen` are masked: a query reads its own position and the ones before.
     const seen = causal != 0 ? i + 1 : T;
     rowTimesPacked(q0 + (<usize>(i * D3) << 2), dh, kt, Tp, roundUp4(seen), srow);
-    softmaxRow(srow, seen, Tp);
-    copyRow(srow, p0 + (<usize>i * <usize>T << 2), T);
+    softmaxRow(srow, seen, Tp, p0 + (<usize>i * <usize>T << 2), T);
     coefsTimesRows(srow, seen, v0, D3, dh, o0 + (<usize>(i * D) << 2));
   }
 }
