@@ -542,8 +542,9 @@ function cases(): Case[] {
     }
 
   // attention: fused scaled dot-product attention of every (example, head) pair, forward and backward, with head
-  // widths that take every vector path (16: a full group, 4, 20 = 16 + 4, 3 and 1: scalar) and odd token counts
-  for (const [n, t, heads, dh] of [[1, 1, 1, 1], [2, 5, 2, 4], [3, 7, 1, 3], [2, 9, 3, 16], [1, 13, 2, 20], [2, 65, 4, 16]] as [number, number, number, number][])
+  // widths that take every vector path (16: a full group, 4, 20 = 16 + 4, 3 and 1: scalar) and odd token counts;
+  // 32 wide over 17 tokens: native's per-head BLAS path (heads from 32, products from its gemm threshold)
+  for (const [n, t, heads, dh] of [[1, 1, 1, 1], [2, 5, 2, 4], [3, 7, 1, 3], [2, 9, 3, 16], [1, 13, 2, 20], [2, 65, 4, 16], [2, 17, 2, 32]] as [number, number, number, number][])
     for (const causal of [false, true]) {
       const d = heads * dh;
       const lbl = `n ${n}, ${t} tokens, ${heads}x${dh}${causal ? ' causal' : ''}`;

@@ -67,6 +67,13 @@ export interface Addon {
 export const DEFAULT_GEMM_THRESHOLD = 8192;
 
 /**
+ * Heads narrower than this stay on wasm's fused attention kernel at any size: per-head BLAS products of a 16-wide
+ * head (ViT-tiny: 65 tokens) ran the layer at ~0.55x the fused kernel's speed (forward and backward, 1 thread,
+ * 2-core Zen 4, after the kernel's four-query blocking); from 32 BLAS's backward wins (~1.1-2x) and its forward is level.
+ */
+export const NATIVE_ATTENTION_MIN_HEAD_DIM = 32;
+
+/**
  * The same for vector shapes (m, n or k = 1: batch-1 forward gemv, batch-1 weight gradient ger), which are
  * memory-bound. Above it they run in the addon's own AVX-512/AVX2 kernels on the calling thread (up to 2^18
  * weights; larger ones in the threaded BLAS). OpenBLAS's threaded sgemv was erratic here (1 x 128 x 128: 1.2 us on
@@ -216,6 +223,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   // denseReluStep's layer records and coefficients, grown to the deepest stack seen.
   const stepRecords = new DenseStepRecords(mem);
   let byGemm: ReturnType<typeof attentionByGemm> | null = null;
+  const fusedAttention = (tokens: number, headDim: number): boolean => headDim < NATIVE_ATTENTION_MIN_HEAD_DIM || tokens * tokens * headDim < matrixMin;
   const info = addon.info();
   const threads = info.threads > 0 ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
   const version = info.config.match(/OpenBLAS (\S+)/)?.[1];
@@ -266,15 +274,16 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       kernelChecks.colSumsAbs(a, rows, cols, out);
       addon.colSumsAbs(memoryId, rows, cols, at(a), at(out));
     },
-    // Attention from BLAS's per-head products (see attentionByGemm), above the gemm threshold; wasm's fused kernel below.
+    // Attention from BLAS's per-head products (see attentionByGemm), above the gemm threshold for heads of at least
+    // NATIVE_ATTENTION_MIN_HEAD_DIM; wasm's fused kernel otherwise.
     attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out) {
       kernelChecks.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
-      if (tokens * tokens * headDim < matrixMin) wasm.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
+      if (fusedAttention(tokens, headDim)) wasm.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
       else (byGemm ??= attentionByGemm(this)).attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
     },
     attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv) {
       kernelChecks.attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
-      if (tokens * tokens * headDim < matrixMin) wasm.attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
+      if (fusedAttention(tokens, headDim)) wasm.attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
       else (byGemm ??= attentionByGemm(this)).attentionBackward(qkv, probs, dOut, n, tokens, heads, headDim, causal, scale, dQkv);
     },
     symmetricEigenvalues: (a, n) => addon.dsyevd(a, n),

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Backend } from '../Backend.js';
+import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks, kernelTable } from '../kernelTable.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
@@ -62,6 +62,13 @@ const MIN_CHUNK = 64;
  * pair: a pair is independent work with no packing to repeat, so the ~20 us hand-off pays from ~2^18.
  */
 const ATTENTION_THREAD_WORK = 1 << 18;
+
+/**
+ * Values from which an exp-based activation (tanh, sigmoid, ELU, Swish, GELU) and its backward are split between
+ * threads: the exact GELU costs ~5 ns a value, so 2^15 values (~0.15 ms) pay for the ~20 us hand-off. ReLU,
+ * leaky ReLU and identity are a pass over memory and stay on the calling thread.
+ */
+const ACTIVATION_THREAD_VALUES = 1 << 15;
 
 /** Threads requested by SUPPLE_THREADS, else the machine's parallelism. */
 export function defaultThreads(): number {
@@ -185,6 +192,13 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     return 1;
   }
 
+  /** Threads for an activation over n values: exp-based kinds only (the others are memory-bound). */
+  function activationWorkers(kind: ActivationCode, n: number): number {
+    // Cheap kinds are memory-bound: split only from the plane threshold, as pooling and batch norm.
+    const cheap = kind === Activation.identity || kind === Activation.relu || kind === Activation.leakyRelu;
+    return Math.min(Math.floor(n / 4), partsFor(n, cheap ? planeWork : ACTIVATION_THREAD_VALUES));
+  }
+
   function convShape(kernel: string, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number): void {
     sizes(kernel, n, c, h, w, kh, kw, stride, pad);
     positive(kernel, 'stride', stride);
@@ -194,7 +208,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 
   return {
     name: 'wasm',
-    description: `WebAssembly SIMD (AssemblyScript${kernelsUseFma() ? ', relaxed-SIMD fused multiply-add gemm' : ''}), ${threads} thread${threads === 1 ? '' : 's'} for large products`,
+    description: `WebAssembly SIMD (AssemblyScript${kernelsUseFma() ? ', relaxed-SIMD fused multiply-adds in gemm and attention' : ''}), ${threads} thread${threads === 1 ? '' : 's'} for large products`,
     memory: mem,
     threads,
     async startThreads() {
@@ -299,6 +313,44 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       for (let i = 0; i < cols * cols; i++) out[i] = src[i]!;
     },
 
+    // activation and activationBackward: split between threads by range of whole vectors (bit-identical to one thread).
+    activation(kind, x, y, param) {
+      kernelChecks.activation(kind, x, y, param);
+      const n = x.length, px = p(x), py = p(y);
+      const workers = activationWorkers(kind, n);
+      if (workers <= 1) {
+        K.activation(kind, px, py, n, param);
+        return;
+      }
+      const chunks = workers * CHUNKS_PER_THREAD;
+      const pl = pool!;
+      pl.setJob(Job.activation, chunks, kind, px, py, n, param);
+      pl.dispatch(workers);
+      try {
+        K.activationChunks(kind, px, py, n, param, chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    activationBackward(kind, x, y, dy, dx, param) {
+      kernelChecks.activationBackward(kind, x, y, dy, dx, param);
+      const n = dy.length, px = p(x), py = p(y), pdy = p(dy), pdx = p(dx);
+      const workers = activationWorkers(kind, n);
+      if (workers <= 1) {
+        K.activationBackward(kind, px, py, pdy, pdx, n, param);
+        return;
+      }
+      const chunks = workers * CHUNKS_PER_THREAD;
+      const pl = pool!;
+      pl.setJob(Job.activationBackward, chunks, kind, px, py, pdy, pdx, n, param);
+      pl.dispatch(workers);
+      try {
+        K.activationBackwardChunks(kind, px, py, pdy, pdx, n, param, chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+
     attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out) {
       kernelChecks.attentionForward(qkv, n, tokens, heads, headDim, causal, scale, probs, out);
       sizes('attentionForward', n, tokens, heads, headDim, n * heads, n * tokens * 3 * heads * headDim, n * heads * tokens * tokens);
@@ -371,43 +423,6 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       pl.dispatch(workers);
       try {
         K.maxPoolChunks(p(x), n, c, h, w, k, stride, oh, ow, p(y), p(argmax), chunks, pl.counter);
-      } finally {
-        pl.wait();
-      }
-    },
-    activation(kind, x, y, param) {
-      kernelChecks.activation(kind, x, y, param);
-      const n = x.length;
-      // Parts of whole vectors: values split between threads round as they would unsplit.
-      const workers = planeWorkers(n >> 2, n);
-      if (workers <= 1) {
-        K.activation(kind, p(x), p(y), n, param);
-        return;
-      }
-      const chunks = workers * CHUNKS_PER_THREAD;
-      const pl = pool!;
-      pl.setJob(Job.activation, chunks, kind, p(x), p(y), n, param);
-      pl.dispatch(workers);
-      try {
-        K.activationChunks(kind, p(x), p(y), n, param, chunks, pl.counter);
-      } finally {
-        pl.wait();
-      }
-    },
-    activationBackward(kind, x, y, dy, dx, param) {
-      kernelChecks.activationBackward(kind, x, y, dy, dx, param);
-      const n = dy.length;
-      const workers = planeWorkers(n >> 2, n);
-      if (workers <= 1) {
-        K.activationBackward(kind, p(x), p(y), p(dy), p(dx), n, param);
-        return;
-      }
-      const chunks = workers * CHUNKS_PER_THREAD;
-      const pl = pool!;
-      pl.setJob(Job.activationBackward, chunks, kind, p(x), p(y), p(dy), p(dx), n, param);
-      pl.dispatch(workers);
-      try {
-        K.activationBackwardChunks(kind, p(x), p(y), p(dy), p(dx), n, param, chunks, pl.counter);
       } finally {
         pl.wait();
       }

@@ -168,6 +168,33 @@ test('wasm attention gives bit-identical results with threads', { skip }, async 
   }
 });
 
+test('wasm activations and their backward give bit-identical results with threads', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const three = createWasmBackend({ threads: 3 });
+  await three.startThreads();
+  try {
+    const rng = Rng.seeded(11);
+    // From 2^15 values the exp-based kinds are split between threads; 70001 values: chunk ends that are not
+    // multiples of the chunk count, and a tail past the last group of four.
+    const n = 70001;
+    const X = new Float32Array(n), DY = random(rng, n);
+    rng.fillUniform(X, -8, 8);
+    for (const [name, kind] of Object.entries(Activation)) {
+      const run = (b: WasmBackend) => {
+        const x = filled(b, X), y = b.alloc(n) as Float32Array, dx = b.alloc(n) as Float32Array;
+        b.activation(kind, x, y, 0.3);
+        b.activationBackward(kind, x, y, filled(b, DY), dx, 0.3);
+        return { y, dx };
+      };
+      const r1 = run(one), r3 = run(three);
+      assertBitIdentical(r3.y, r1.y, `${name} forward`);
+      assertBitIdentical(r3.dx, r1.dx, `${name} backward`);
+    }
+  } finally {
+    await three.close();
+  }
+});
+
 test('workers see memory grown after they started', { skip }, async () => {
   const one = createWasmBackend({ threads: 1 });
   const two = createWasmBackend({ threads: 2, gemmThreadWork: 0 });

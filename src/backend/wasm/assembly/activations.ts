@@ -54,7 +54,7 @@ export function activation(kind: i32, x: usize, y: usize, n: i32, param: f32): v
     const s = sigmoid4(x);
     return f32x4.mul(f32x4.add(s, f32x4.mul(y, f32x4.sub(one, s))), dy);
   }
-  if (kind == 7) return f32x4.mul(geluDerivative4(x), dy);
+  if (kind == 7) return f32x4.mul(geluDerivative4(x, y), dy);
   return f32x4.mul(one, dy);
 }
 

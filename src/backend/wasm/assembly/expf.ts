@@ -3,6 +3,8 @@
 // q(r) = expm1(r) by its Taylor series to r^7 (truncation < 2e-8 relative). Keeping expm1(r) separate gives
 // expm1(x) with full relative accuracy near 0, which ELU and tanh need.
 
+import { madd } from './simd';
+
 // @ts-ignore: decorator
 @inline const LOG2E: f32 = 1.44269504;
 // @ts-ignore: decorator
@@ -27,6 +29,39 @@
   return f32x4.add(r, f32x4.mul(f32x4.mul(p, r), r));
 }
 
+// @ts-ignore: decorator
+@inline const ROUND_MAGIC: f32 = 12582912.0; // 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer, ties to even
+
+/** nearest(v) for |v| < 2^22 (as f32x4.nearest; NaN stays NaN): one add and one subtract. */
+// @ts-ignore: decorator
+@inline export function roundMagic(v: v128): v128 {
+  return f32x4.add(v, f32x4.splat(ROUND_MAGIC));
+}
+
+/** The rounded value from roundMagic's sum. */
+// @ts-ignore: decorator
+@inline export function magicToFloat(k: v128): v128 {
+  return f32x4.sub(k, f32x4.splat(ROUND_MAGIC));
+}
+
+/** The rounded value from roundMagic's sum as integer lanes (in place of trunc_sat, a long sequence on x64). */
+// @ts-ignore: decorator
+@inline export function magicToInt(k: v128): v128 {
+  return i32x4.sub(k, i32x4.splat(0x4b400000));
+}
+
+/** expm1Small with fused multiply-adds where the module has them (madd): fewer instructions, different last bits. */
+// @ts-ignore: decorator
+@inline export function expm1SmallMadd(r: v128): v128 {
+  let p = f32x4.splat(1.0 / 5040.0);
+  p = madd(p, r, f32x4.splat(1.0 / 720.0));
+  p = madd(p, r, f32x4.splat(1.0 / 120.0));
+  p = madd(p, r, f32x4.splat(1.0 / 24.0));
+  p = madd(p, r, f32x4.splat(1.0 / 6.0));
+  p = madd(p, r, f32x4.splat(0.5));
+  return madd(f32x4.mul(p, r), r, r);
+}
+
 /** 2^n for integer lanes n in [-126, 127]. */
 // @ts-ignore: decorator
 @inline export function pow2(n: v128): v128 {
@@ -37,10 +72,10 @@
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
   // min/max propagate NaN, so a NaN lane stays NaN through the reduction.
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.8)), f32x4.splat(-104.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
-  const q = expm1Small(reduce(x, n));
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.8)), f32x4.splat(-104.0)); // pmin/pmax: one instruction each, NaN kept (x first)
+  const k = roundMagic(f32x4.mul(x, f32x4.splat(LOG2E)));
+  const q = expm1Small(reduce(x, magicToFloat(k)));
+  const ni = magicToInt(k);
   // Two scale factors so that n in [-150, 128] (overflow and subnormal results) stays representable.
   const n1 = i32x4.shr_s(ni, 1);
   return f32x4.mul(f32x4.mul(f32x4.add(q, f32x4.splat(1)), pow2(n1)), pow2(i32x4.sub(ni, n1)));
@@ -49,10 +84,10 @@
 /** expm1(x) for x <= 88 (larger lanes are finite garbage: callers select them away); x < -30 gives -1. */
 // @ts-ignore: decorator
 @inline export function expm1_4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.0)), f32x4.splat(-30.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
-  const q = expm1Small(reduce(x, n));
-  const s = pow2(i32x4.trunc_sat_f32x4_s(n));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.0)), f32x4.splat(-30.0));
+  const k = roundMagic(f32x4.mul(x, f32x4.splat(LOG2E)));
+  const q = expm1Small(reduce(x, magicToFloat(k)));
+  const s = pow2(magicToInt(k));
   // 2^n (1 + q) - 1 = 2^n q + (2^n - 1); exact when n = 0, and no cancellation otherwise (|result| > 0.29).
   return f32x4.add(f32x4.mul(s, q), f32x4.sub(s, f32x4.splat(1)));
 }

@@ -11,6 +11,8 @@
 // Scratch (per thread): packed A (MC * KC), packed B (KC * NC), an MR x NR tile.
 
 // @ts-ignore: decorator
+import { madd } from './simd';
+
 @inline const MR = 4;
 // @ts-ignore: decorator
 @inline const NR = 8;
@@ -140,16 +142,6 @@ function packB(transB: i32, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i
       }
     }
   }
-}
-
-/**
- * c + a b: one fused multiply-add where the module is built with relaxed SIMD (kernels-fma.wasm, chosen at
- * start-up when the engine validates it), else a multiply then an add.
- */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 /**

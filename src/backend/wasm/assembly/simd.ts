@@ -1,5 +1,15 @@
 // Small SIMD helpers shared by the kernels (inlined; not exported from the module).
 
+/**
+ * c + a b: one fused multiply-add where the module is built with relaxed SIMD (kernels-fma.wasm, chosen at
+ * start-up when the engine validates it), else a multiply then an add.
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** The two f64x2 halves of an f32x4. */
 // @ts-ignore: decorator
 @inline export function lo64(v: v128): v128 {
