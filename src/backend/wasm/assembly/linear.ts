@@ -40,7 +40,7 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
   const fused = dx != 0 && buf == w && bt != 0;
   const decay = bt != 1;
   if (fused && !decay) {
-    sgdRowsBy4(out, inp, dy, x, w, dx, al, bal, bbt, bb);
+    sgdRowsBy2(out, inp, dy, x, w, dx, al, bal, bbt, bb);
     return;
   }
   const vb = f32x4.splat(bt);
@@ -134,15 +134,16 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
 
 /**
  * linearBackwardSingle's fused SGD without weight decay (a hidden layer's backward pass): the rows with dy[i] != 0
- * go four at a time, so that each vector of dx is loaded and stored once per four rows instead of once per row
- * (row by row, those loads and stores cost as much as the weights' own). dx still adds the rows in ascending order
- * and each weight is updated from its old value, so the rounding is that of the row-by-row sweep.
+ * go two at a time, so that each vector of dx is loaded and stored once per two rows instead of once per row
+ * (row by row, those loads and stores cost as much as the weights' own; four at a time was no faster: V8 then has
+ * more splatted coefficients than registers). dx still adds the rows in ascending order and each weight is updated
+ * from its old value, so the rounding is that of the row-by-row sweep.
  */
-function sgdRowsBy4(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bal: f32, bbt: f32, bb: usize): void {
+function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bal: f32, bbt: f32, bb: usize): void {
   const rowBytes = <usize>inp << 2;
   memory.fill(dx, 0, rowBytes);
-  let r0: usize = 0, r1: usize = 0, r2: usize = 0;
-  let d0: f32 = 0, d1: f32 = 0, d2: f32 = 0;
+  let r0: usize = 0;
+  let d0: f32 = 0;
   let held = 0;
   for (let i = 0; i < out; i++) {
     const d = load<f32>(dy + (<usize>i << 2));
@@ -156,53 +157,39 @@ function sgdRowsBy4(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize
       r0 = wr;
       d0 = d;
       held = 1;
-    } else if (held == 1) {
-      r1 = wr;
-      d1 = d;
-      held = 2;
-    } else if (held == 2) {
-      r2 = wr;
-      d2 = d;
-      held = 3;
     } else {
-      sgdRows4(inp, x, dx, al, r0, d0, r1, d1, r2, d2, wr, d);
+      sgdRows2(inp, x, dx, al, r0, d0, wr, d);
       held = 0;
     }
   }
   if (held > 0) sgdRow(inp, x, dx, al, r0, d0);
-  if (held > 1) sgdRow(inp, x, dx, al, r1, d1);
-  if (held > 2) sgdRow(inp, x, dx, al, r2, d2);
 }
 
-/** dx += d_k w_k then w_k += (al d_k) x, for the four rows w_k in order (see sgdRowsBy4). */
+/** dx += d_k w_k then w_k += (al d_k) x, for the two rows w_k in order (see sgdRowsBy2). */
 // @ts-ignore: decorator
-@inline function sgdRows4(inp: i32, x: usize, dx: usize, al: f32, w0: usize, d0: f32, w1: usize, d1: f32, w2: usize, d2: f32, w3: usize, d3: f32): void {
+@inline function sgdRows2(inp: i32, x: usize, dx: usize, al: f32, w0: usize, d0: f32, w1: usize, d1: f32): void {
   const rowBytes = <usize>inp << 2;
   const end4 = <usize>(inp & ~3) << 2;
-  const s0 = al * d0, s1 = al * d1, s2 = al * d2, s3 = al * d3;
-  const vd0 = f32x4.splat(d0), vd1 = f32x4.splat(d1), vd2 = f32x4.splat(d2), vd3 = f32x4.splat(d3);
-  const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1), vs2 = f32x4.splat(s2), vs3 = f32x4.splat(s3);
+  const s0 = al * d0, s1 = al * d1;
+  const vd0 = f32x4.splat(d0), vd1 = f32x4.splat(d1);
+  const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1);
   for (let o: usize = 0; o < end4; o += 16) {
     const xv = v128.load(x + o);
-    const a0 = v128.load(w0 + o), a1 = v128.load(w1 + o), a2 = v128.load(w2 + o), a3 = v128.load(w3 + o);
-    v128.store(dx + o, madd(vd3, a3, madd(vd2, a2, madd(vd1, a1, madd(vd0, a0, v128.load(dx + o))))));
+    const a0 = v128.load(w0 + o), a1 = v128.load(w1 + o);
+    v128.store(dx + o, madd(vd1, a1, madd(vd0, a0, v128.load(dx + o))));
     v128.store(w0 + o, madd(vs0, xv, a0));
     v128.store(w1 + o, madd(vs1, xv, a1));
-    v128.store(w2 + o, madd(vs2, xv, a2));
-    v128.store(w3 + o, madd(vs3, xv, a3));
   }
   for (let o = end4; o < rowBytes; o += 4) {
     const xv = load<f32>(x + o);
-    const a0 = load<f32>(w0 + o), a1 = load<f32>(w1 + o), a2 = load<f32>(w2 + o), a3 = load<f32>(w3 + o);
-    store<f32>(dx + o, (((load<f32>(dx + o) + d0 * a0) + d1 * a1) + d2 * a2) + d3 * a3);
+    const a0 = load<f32>(w0 + o), a1 = load<f32>(w1 + o);
+    store<f32>(dx + o, (load<f32>(dx + o) + d0 * a0) + d1 * a1);
     store<f32>(w0 + o, a0 + s0 * xv);
     store<f32>(w1 + o, a1 + s1 * xv);
-    store<f32>(w2 + o, a2 + s2 * xv);
-    store<f32>(w3 + o, a3 + s3 * xv);
   }
 }
 
-/** sgdRows4 for one row. */
+/** sgdRows2 for one row. */
 // @ts-ignore: decorator
 @inline function sgdRow(inp: i32, x: usize, dx: usize, al: f32, w0: usize, d0: f32): void {
   const rowBytes = <usize>inp << 2;
