@@ -243,6 +243,25 @@ SUPPLE_INLINE void fused_row(int n, float d, float s, const float* __restrict x,
     w[j] = wv + s * x[j];
   }
 }
+// fused_row for four rows in order: dx += d_k w_k, w_k += (alpha d_k) x.
+SUPPLE_INLINE void fused_rows4(int n, const float* d, float alpha, const float* __restrict x, float* __restrict w0,
+                               float* __restrict w1, float* __restrict w2, float* __restrict w3, float* __restrict dx) {
+  const float d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
+  const float s0 = alpha * d0, s1 = alpha * d1, s2 = alpha * d2, s3 = alpha * d3;
+  for (int j = 0; j < n; j++) {
+    const float a0 = w0[j], a1 = w1[j], a2 = w2[j], a3 = w3[j], xv = x[j];
+    float t = dx[j];
+    t += d0 * a0;
+    t += d1 * a1;
+    t += d2 * a2;
+    t += d3 * a3;
+    dx[j] = t;
+    w0[j] = a0 + s0 * xv;
+    w1[j] = a1 + s1 * xv;
+    w2[j] = a2 + s2 * xv;
+    w3[j] = a3 + s3 * xv;
+  }
+}
 SUPPLE_INLINE void axpy_row(int n, float d, const float* __restrict w, float* __restrict dx) {
   for (int j = 0; j < n; j++) dx[j] += d * w[j];
 }
@@ -261,9 +280,29 @@ SUPPLE_INLINE void scale_row(size_t n, float beta, float* __restrict b) {
   else
     for (size_t j = 0; j < n; j++) b[j] *= beta;
 }
+// The fused sweep (dx and SGD without decay) takes the rows with dy != 0 four at a time (fused_rows4): each value of
+// dx is then loaded and stored once per four rows, and still sums the rows in ascending order.
 #define LINEAR_BACKWARD_BODY                                                                  \
   const bool fused = dx != nullptr && wbuf == w && beta == 1;                                 \
   if (dx) memset(dx, 0, (size_t)in * 4);                                                      \
+  if (fused) {                                                                                \
+    float* held[4];                                                                           \
+    float hd[4];                                                                              \
+    int n = 0;                                                                                \
+    for (int i = 0; i < out; i++) {                                                           \
+      const float d = dy[i];                                                                  \
+      if (bb) bb[i] = bbeta == 0 ? balpha * d : balpha * d + bbeta * bb[i];                   \
+      if (d == 0) continue;                                                                   \
+      held[n] = w + (size_t)i * in;                                                           \
+      hd[n++] = d;                                                                            \
+      if (n == 4) {                                                                           \
+        fused_rows4(in, hd, alpha, x, held[0], held[1], held[2], held[3], dx);                \
+        n = 0;                                                                                \
+      }                                                                                       \
+    }                                                                                         \
+    for (int k = 0; k < n; k++) fused_row(in, hd[k], alpha * hd[k], x, held[k], dx);          \
+    return;                                                                                   \
+  }                                                                                           \
   for (int i = 0; i < out; i++) {                                                             \
     const float d = dy[i];                                                                    \
     if (bb) bb[i] = bbeta == 0 ? balpha * d : balpha * d + bbeta * bb[i];                     \
@@ -505,6 +544,10 @@ struct OffsetArgs {
   bool array(napi_value v, const char* name, size_t n, bool optional, float** out) {
     double off;
     if (!number(v, name, &off)) return false;
+    return at(off, name, n, optional, out);
+  }
+  // The same for an offset already read (denseReluStep1's layer records).
+  bool at(double off, const char* name, size_t n, bool optional, float** out) {
     if (optional && off == -1) {
       *out = nullptr;
       return true;
@@ -614,16 +657,12 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
     q.in = d[1];
     if (q.out < 1 || q.in < 1 || (l > 0 && q.in != ls[l - 1].out))
       return fail(env, "denseReluStep1: layer %d has sizes %d x %d that do not chain", l, q.out, q.in), nullptr;
-    napi_value v;
-    auto at = [&](int32_t off, size_t n, bool optional, const char* name, float** out) {
-      napi_create_double(env, optional && off == 0 ? -1 : (double)off, &v);
-      return g.array(v, name, n, optional, out);
-    };
-    if (!at(d[2], (size_t)q.out * q.in, false, "w", &q.w) || !at(d[3], q.out, true, "bias", &q.b) || !at(d[4], q.out, false, "pre", &q.pre))
+    if (!g.at(d[2], "w", (size_t)q.out * q.in, false, &q.w) || !g.at(d[3] == 0 ? -1 : d[3], "bias", q.out, true, &q.b) ||
+        !g.at(d[4], "pre", q.out, false, &q.pre))
       return nullptr;
     q.post = nullptr;
     if (l < layers - 1) {
-      if (!at(d[5], q.out, false, "post", &q.post)) return nullptr;
+      if (!g.at(d[5], "post", q.out, false, &q.post)) return nullptr;
       if (q.out > widest) widest = q.out;
     }
   }

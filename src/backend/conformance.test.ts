@@ -38,6 +38,30 @@ test('the wasm fused batch-1 linear backward with weight decay (beta != 1) match
   }
 });
 
+test('batch-1 linear forward and fused SGD backward (beta = 1: active rows four at a time) match the reference on every backend', () => {
+  // 13 x 11: tails past the groups of four rows and of four columns (wasm); 37 x 203: above the native backend's
+  // layer threshold (its own kernels). Every third gradient is zero: groups of four active rows and leftovers.
+  for (const [out, inp] of [[13, 11], [37, 203], [8, 100]] as const) {
+    const run = (name: string) => {
+      const b = getBackend(name);
+      const dy = b.alloc(out), x = b.alloc(inp), w = b.alloc(out * inp), dx = b.alloc(inp), bias = b.alloc(out), y = b.alloc(out);
+      for (let i = 0; i < out; i++) { dy[i] = i % 3 === 1 ? 0 : 0.5 - 0.03 * i; bias[i] = 0.1 * i; }
+      for (let j = 0; j < inp; j++) x[j] = Math.sin(j + 1);
+      for (let k = 0; k < out * inp; k++) w[k] = Math.cos(3 * k);
+      b.linearForward(1, out, inp, x, w, bias, y);
+      b.linearBackward(1, out, inp, dy, x, w, dx, -0.01, 1, w, -0.01, 1, bias);
+      return { y: [...y], w: [...w], dx: [...dx], bias: [...bias] };
+    };
+    const ref = run('ts');
+    for (const name of availableBackends()) {
+      const got = run(name);
+      for (const key of ['y', 'w', 'dx', 'bias'] as const) {
+        ref[key].forEach((v, i) => assert.ok(Math.abs(got[key][i]! - v) <= 1e-5 * (1 + Math.abs(v)), `${name} ${out}x${inp} ${key}[${i}]: ${got[key][i]} vs ts ${v}`));
+      }
+    }
+  }
+});
+
 test('sumAbsDiffAndCopy: the sum of |x - copy| and the refreshed copy match the reference on every backend', () => {
   for (const name of availableBackends()) for (const n of [23, 1000]) {
     // 23: one block and a tail; 1000: many blocks of 64 values (the wasm kernel sums those in f32).

@@ -3,10 +3,18 @@
 // weight update (ger) each read every active row of W, and gemvN tests every gradient entry once per 16 columns
 // (on ReLU gradients, half zeros at random, those branches mispredicted more than the arithmetic cost).
 
-import { gemvT } from './gemv';
+import { gemvT, worthSkipping } from './gemv';
 
-/** y = W x + bias (bias = 0: none), W [rows, len]. The same rounding as gemvT followed by addRowVector. */
+/**
+ * y = W x + bias (bias = 0: none), W [rows, len]. The plain build rounds as gemvT followed by addRowVector; the
+ * relaxed-SIMD build (kernels-fma.wasm) runs its own loop of fused multiply-adds (fmaRows), which rounds once per
+ * product-add instead of twice.
+ */
 export function linearForwardSingle(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    fmaRows(rows, len, x, w, bias, y);
+    return;
+  }
   if (bias) {
     memory.copy(y, bias, <usize>rows << 2);
     gemvT(rows, len, 1, x, w, len, 1, y);
@@ -19,7 +27,8 @@ export function linearForwardSingle(rows: i32, len: i32, x: usize, w: usize, bia
  *   buf = alpha dy x^T + beta buf (buf = 0: none; buf may be W itself, SGD fused into the backward pass);
  *   bb = balpha dy + bbeta bb (bb = 0: none).
  * A row whose gradient dy[i] is zero (a unit the example switched off) is skipped when beta = 1. beta = 0 and
- * bbeta = 0 ignore the old contents. Sums run over rows in order, so dx rounds as gemvN does.
+ * bbeta = 0 ignore the old contents. Sums run over rows in order, so dx rounds as gemvN does (in the plain build;
+ * the relaxed-SIMD build fuses each multiply-add of the SGD sweeps: dx += d w and w += s x round once).
  */
 export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, alpha: f64, beta: f64, buf: usize, balpha: f64, bbeta: f64, bb: usize): void {
   const al = <f32>alpha, bt = <f32>beta, bal = <f32>balpha, bbt = <f32>bbeta;
@@ -30,6 +39,10 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
   // Fused SGD (the weights are the update's target): one sweep per row, with weight decay (bt != 1) too.
   const fused = dx != 0 && buf == w && bt != 0;
   const decay = bt != 1;
+  if (fused && !decay) {
+    sgdRowsBy2(out, inp, dy, x, w, dx, al, bal, bbt, bb);
+    return;
+  }
   const vb = f32x4.splat(bt);
   if (dx) memory.fill(dx, 0, rowBytes);
   for (let i = 0; i < out; i++) {
@@ -82,18 +95,18 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
       const qEnd = wr + end8;
       while (q < qEnd) {
         const w0 = v128.load(q), w1 = v128.load(q, 16);
-        v128.store(dp, f32x4.add(v128.load(dp), f32x4.mul(vd, w0)));
-        v128.store(dp, f32x4.add(v128.load(dp, 16), f32x4.mul(vd, w1)), 16);
-        v128.store(q, f32x4.add(w0, f32x4.mul(vs, v128.load(xp))));
-        v128.store(q, f32x4.add(w1, f32x4.mul(vs, v128.load(xp, 16))), 16);
+        v128.store(dp, madd(vd, w0, v128.load(dp)));
+        v128.store(dp, madd(vd, w1, v128.load(dp, 16)), 16);
+        v128.store(q, madd(vs, v128.load(xp), w0));
+        v128.store(q, madd(vs, v128.load(xp, 16), w1), 16);
         q += 32;
         xp += 32;
         dp += 32;
       }
       for (let o = end8; o < end4; o += 16) {
         const wv = v128.load(wr + o);
-        v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(vd, wv)));
-        v128.store(wr + o, f32x4.add(wv, f32x4.mul(vs, v128.load(x + o))));
+        v128.store(dx + o, madd(vd, wv, v128.load(dx + o)));
+        v128.store(wr + o, madd(vs, v128.load(x + o), wv));
       }
       for (let o = end4; o < rowBytes; o += 4) {
         const wv = load<f32>(wr + o);
@@ -113,14 +126,14 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
       const qEnd = br + end16;
       while (q < qEnd) {
         const a0 = v128.load(q), a1 = v128.load(q, 16), a2 = v128.load(q, 32), a3 = v128.load(q, 48);
-        v128.store(q, f32x4.add(a0, f32x4.mul(vs, v128.load(xp))));
-        v128.store(q, f32x4.add(a1, f32x4.mul(vs, v128.load(xp, 16))), 16);
-        v128.store(q, f32x4.add(a2, f32x4.mul(vs, v128.load(xp, 32))), 32);
-        v128.store(q, f32x4.add(a3, f32x4.mul(vs, v128.load(xp, 48))), 48);
+        v128.store(q, madd(vs, v128.load(xp), a0));
+        v128.store(q, madd(vs, v128.load(xp, 16), a1), 16);
+        v128.store(q, madd(vs, v128.load(xp, 32), a2), 32);
+        v128.store(q, madd(vs, v128.load(xp, 48), a3), 48);
         q += 64;
         xp += 64;
       }
-      for (let o = end16; o < end4; o += 16) v128.store(br + o, f32x4.add(v128.load(br + o), f32x4.mul(vs, v128.load(x + o))));
+      for (let o = end16; o < end4; o += 16) v128.store(br + o, madd(vs, v128.load(x + o), v128.load(br + o)));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(br + o, load<f32>(br + o) + s * load<f32>(x + o));
     } else if (bt == 0) {
       for (let o: usize = 0; o < end4; o += 16) v128.store(br + o, f32x4.mul(vs, v128.load(x + o)));
@@ -141,6 +154,82 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
       for (let o = end16; o < end4; o += 16) v128.store(br + o, f32x4.add(f32x4.mul(vs, v128.load(x + o)), f32x4.mul(vb, v128.load(br + o))));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(br + o, s * load<f32>(x + o) + bt * load<f32>(br + o));
     }
+  }
+}
+
+/**
+ * linearBackwardSingle's fused SGD without weight decay (a hidden layer's backward pass): the rows with dy[i] != 0
+ * go two at a time, so that each vector of dx is loaded and stored once per two rows instead of once per row
+ * (row by row, those loads and stores cost as much as the weights' own; four at a time was no faster: V8 then has
+ * more splatted coefficients than registers). dx still adds the rows in ascending order and each weight is updated
+ * from its old value, so the rounding is that of the row-by-row sweep.
+ */
+function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bal: f32, bbt: f32, bb: usize): void {
+  const rowBytes = <usize>inp << 2;
+  memory.fill(dx, 0, rowBytes);
+  let r0: usize = 0;
+  let d0: f32 = 0;
+  let held = 0;
+  for (let i = 0; i < out; i++) {
+    const d = load<f32>(dy + (<usize>i << 2));
+    if (bb) {
+      const q = bb + (<usize>i << 2);
+      store<f32>(q, bbt == 0 ? bal * d : bal * d + bbt * load<f32>(q));
+    }
+    if (d == 0) continue;
+    const wr = w + <usize>i * rowBytes;
+    if (held == 0) {
+      r0 = wr;
+      d0 = d;
+      held = 1;
+    } else {
+      sgdRows2(inp, x, dx, al, r0, d0, wr, d);
+      held = 0;
+    }
+  }
+  if (held > 0) sgdRow(inp, x, dx, al, r0, d0);
+}
+
+/** dx += d_k w_k then w_k += (al d_k) x, for the two rows w_k in order (see sgdRowsBy2). */
+// @ts-ignore: decorator
+@inline function sgdRows2(inp: i32, x: usize, dx: usize, al: f32, w0: usize, d0: f32, w1: usize, d1: f32): void {
+  const rowBytes = <usize>inp << 2;
+  const end4 = <usize>(inp & ~3) << 2;
+  const s0 = al * d0, s1 = al * d1;
+  const vd0 = f32x4.splat(d0), vd1 = f32x4.splat(d1);
+  const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1);
+  for (let o: usize = 0; o < end4; o += 16) {
+    const xv = v128.load(x + o);
+    const a0 = v128.load(w0 + o), a1 = v128.load(w1 + o);
+    v128.store(dx + o, madd(vd1, a1, madd(vd0, a0, v128.load(dx + o))));
+    v128.store(w0 + o, madd(vs0, xv, a0));
+    v128.store(w1 + o, madd(vs1, xv, a1));
+  }
+  for (let o = end4; o < rowBytes; o += 4) {
+    const xv = load<f32>(x + o);
+    const a0 = load<f32>(w0 + o), a1 = load<f32>(w1 + o);
+    store<f32>(dx + o, (load<f32>(dx + o) + d0 * a0) + d1 * a1);
+    store<f32>(w0 + o, a0 + s0 * xv);
+    store<f32>(w1 + o, a1 + s1 * xv);
+  }
+}
+
+/** sgdRows2 for one row. */
+// @ts-ignore: decorator
+@inline function sgdRow(inp: i32, x: usize, dx: usize, al: f32, w0: usize, d0: f32): void {
+  const rowBytes = <usize>inp << 2;
+  const end4 = <usize>(inp & ~3) << 2;
+  const s0 = al * d0;
+  const vd0 = f32x4.splat(d0), vs0 = f32x4.splat(s0);
+  for (let o: usize = 0; o < end4; o += 16) {
+    const a0 = v128.load(w0 + o);
+    v128.store(dx + o, madd(vd0, a0, v128.load(dx + o)));
+    v128.store(w0 + o, madd(vs0, v128.load(x + o), a0));
+  }
+  for (let o = end4; o < rowBytes; o += 4) {
+    const a0 = load<f32>(w0 + o);
+    store<f32>(dx + o, load<f32>(dx + o) + d0 * a0);
+    store<f32>(w0 + o, a0 + s0 * load<f32>(x + o));
   }
 }
 
@@ -168,4 +257,109 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
   }
   for (let o = end16; o < end4; o += 16) v128.store(row + o, f32x4.mul(vb, v128.load(row + o)));
   for (let o = end4; o < bytes; o += 4) store<f32>(row + o, beta * load<f32>(row + o));
+}
+
+/** c + a b: a fused multiply-add in the relaxed-SIMD build, else a multiply then an add (the plain build's rounding). */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
+ * y = W x + bias with fused multiply-adds (the relaxed-SIMD build's linearForwardSingle). Four rows share each
+ * load of x, and each row has two accumulators (even and odd vectors of x): one chain per row would wait on the
+ * multiply-add's latency, where the plain build's separate multiplies do not. The four sums are reduced together
+ * by a transpose (one vector store, the bias added as a vector) and a row whose length is 4 mod 8 (100-wide
+ * hidden layers) takes its last four columns as a vector. As gemvT, runs of eight zeros in x skip their weights
+ * when they are common (image borders).
+ */
+function fmaRows(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize): void {
+  const ld = <usize>len << 2;
+  const skip = rows >= 8 && worthSkipping(len, x);
+  let j = 0;
+  for (; j + 4 <= rows; j += 4) {
+    const o = <usize>j << 2;
+    let r = skip ? fmaDot4(len, x, w + <usize>j * ld, ld, true) : fmaDot4(len, x, w + <usize>j * ld, ld, false);
+    if (bias) r = f32x4.add(r, v128.load(bias + o));
+    v128.store(y + o, r);
+  }
+  for (; j < rows; j++) {
+    const o = <usize>j << 2;
+    const s = fmaDot1(len, x, w + <usize>j * ld);
+    store<f32>(y + o, bias ? s + load<f32>(bias + o) : s);
+  }
+}
+
+/** The four dot products of x[0:len] with rows w, w + ld, w + 2 ld, w + 3 ld (ld in bytes), as one vector. */
+// @ts-ignore: decorator
+@inline function fmaDot4(len: i32, x: usize, w: usize, ld: usize, skip: bool): v128 {
+  const xEnd = x + (<usize>(len & ~7) << 2);
+  let w0 = w;
+  let xp = x;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  while (xp < xEnd) {
+    const x0 = v128.load(xp), x1 = v128.load(xp, 16);
+    if (!skip || v128.any_true(v128.or(x0, x1))) {
+      const w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+      a0 = f32x4.add(a0, madd(x1, v128.load(w0, 16), f32x4.mul(x0, v128.load(w0))));
+      a1 = f32x4.add(a1, madd(x1, v128.load(w1, 16), f32x4.mul(x0, v128.load(w1))));
+      a2 = f32x4.add(a2, madd(x1, v128.load(w2, 16), f32x4.mul(x0, v128.load(w2))));
+      a3 = f32x4.add(a3, madd(x1, v128.load(w3, 16), f32x4.mul(x0, v128.load(w3))));
+    }
+    xp += 32;
+    w0 += 32;
+  }
+  if (len & 4) {
+    const x0 = v128.load(xp);
+    const w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+    a0 = madd(x0, v128.load(w0), a0);
+    a1 = madd(x0, v128.load(w1), a1);
+    a2 = madd(x0, v128.load(w2), a2);
+    a3 = madd(x0, v128.load(w3), a3);
+  }
+  a0 = f32x4.add(a0, b0);
+  a1 = f32x4.add(a1, b1);
+  a2 = f32x4.add(a2, b2);
+  a3 = f32x4.add(a3, b3);
+  // Transpose-reduce: lane r of the result is the sum of a_r's lanes.
+  const s01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const s23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  let r = f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
+  const len4 = len & ~3;
+  if (len4 < len) {
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    for (let p = len4; p < len; p++) {
+      const o = <usize>p << 2;
+      const xv = load<f32>(x + o);
+      s0 += xv * load<f32>(w + o);
+      s1 += xv * load<f32>(w + ld + o);
+      s2 += xv * load<f32>(w + 2 * ld + o);
+      s3 += xv * load<f32>(w + 3 * ld + o);
+    }
+    r = f32x4.add(r, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(s0), 1, s1), 2, s2), 3, s3));
+  }
+  return r;
+}
+
+/** One dot product of x[0:len] with w[0:len] (fmaRows' last rows). */
+// @ts-ignore: decorator
+@inline function fmaDot1(len: i32, x: usize, w: usize): f32 {
+  const len4 = len & ~3;
+  const xEnd = x + (<usize>(len & ~7) << 2);
+  let w0 = w;
+  let xp = x;
+  let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+  while (xp < xEnd) {
+    a0 = madd(v128.load(xp), v128.load(w0), a0);
+    b0 = madd(v128.load(xp, 16), v128.load(w0, 16), b0);
+    xp += 32;
+    w0 += 32;
+  }
+  if (len & 4) a0 = madd(v128.load(xp), v128.load(w0), a0);
+  a0 = f32x4.add(a0, b0);
+  let s = (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3));
+  for (let p = len4; p < len; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(w + (<usize>p << 2));
+  return s;
 }
