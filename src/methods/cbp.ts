@@ -145,20 +145,18 @@ export const cbp: Method<typeof cbpSchema> = {
 
     /**
      * Online dense contribution (batch 1, dense consumer, colSum filled): ages, |h| * sum_k |w_out,k| and its
-     * running average in one loop. Returns the mature units.
+     * running average in one loop (this step's value goes straight into the average). Returns the mature units.
      */
     const onlineContribution = (p: GroupPlan, name: string): number => {
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
-      const y = p.value, col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
+      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
       let mature = 0;
       for (let i = 0; i < C; i++) {
         const a = age[i]! + 1;
         age[i] = a;
         power[i] = power[i]! * eta;
         if (a > maturity) mature++;
-        const v = Math.abs(h[i]!) * col[i]!;
-        y[i] = v;
-        u[i] = eta * u[i]! + (1 - eta) * v;
+        u[i] = eta * u[i]! + (1 - eta) * (Math.abs(h[i]!) * col[i]!);
       }
       return mature;
     };
@@ -171,7 +169,7 @@ export const cbp: Method<typeof cbpSchema> = {
     const onlineAdaptable = (p: GroupPlan, name: string, rowSize: number, rowsC: number): number => {
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
       const m = state.mean[0]!.arrays[name]!, mh = p.corrected, rowSum = p.rowSum!;
-      const y = p.value, col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
+      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
       let mature = 0;
       for (let i = 0; i < C; i++) {
         const a = age[i]! + 1;
@@ -187,7 +185,6 @@ export const cbp: Method<typeof cbpSchema> = {
         const v = (Math.abs(x - mc) * col[i]!) / rowsC;
         const inMag = rowSum[i]! / rowSize;
         const yi = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;
-        y[i] = yi;
         u[i] = eta * u[i]! + (1 - eta) * yi;
       }
       return mature;
