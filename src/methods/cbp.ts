@@ -143,6 +143,53 @@ export const cbp: Method<typeof cbpSchema> = {
     const plans = groups.map((g) => new GroupPlan(g, model, backend, adaptable, trackMean));
     const eta = c.decay;
 
+    /**
+     * Online dense contribution (batch 1, dense consumer, colSum filled): ages, |h| * sum_k |w_out,k| and its
+     * running average in one loop (this step's value goes straight into the average). Returns the mature units.
+     */
+    const onlineContribution = (p: GroupPlan, name: string): number => {
+      const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
+      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
+      let mature = 0;
+      for (let i = 0; i < C; i++) {
+        const a = age[i]! + 1;
+        age[i] = a;
+        power[i] = power[i]! * eta;
+        if (a > maturity) mature++;
+        u[i] = eta * u[i]! + (1 - eta) * (Math.abs(h[i]!) * col[i]!);
+      }
+      return mature;
+    };
+
+    /**
+     * Online dense adaptable utility (batch 1, dense consumer, colSum and rowSum filled): ages, running mean,
+     * |h - mean h| * mean|w_out| / mean|w_in| and its running average in one loop, each value computed as the
+     * general path computes it (a mean over one example is the value itself: 0 + h turns -0 into 0 as a sum does).
+     */
+    const onlineAdaptable = (p: GroupPlan, name: string, rowSize: number, rowsC: number): number => {
+      const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
+      const m = state.mean[0]!.arrays[name]!, mh = p.corrected, rowSum = p.rowSum!;
+      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
+      let mature = 0;
+      for (let i = 0; i < C; i++) {
+        const a = age[i]! + 1;
+        age[i] = a;
+        const pw = power[i]! * eta;
+        power[i] = pw;
+        if (a > maturity) mature++;
+        const x = h[i]!;
+        const mi = eta * m[i]! + (1 - eta) * (0 + x);
+        m[i] = mi;
+        const mc = mi / (1 - pw);
+        mh[i] = mc;
+        const v = (Math.abs(x - mc) * col[i]!) / rowsC;
+        const inMag = rowSum[i]! / rowSize;
+        const yi = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;
+        u[i] = eta * u[i]! + (1 - eta) * yi;
+      }
+      return mature;
+    };
+
     /** This step's utility of every unit of a group into plan.value; false when the group has no activations yet. */
     const measure = (p: GroupPlan): boolean => {
       const r = p.read.output;
@@ -157,21 +204,19 @@ export const cbp: Method<typeof cbpSchema> = {
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!;
       const maturity = c.maturity;
       let mature = 0;
-      if (!adaptable && !p.featureMean && n === 1 && K === 1 && S === 1 && !p.consumerConv) {
-        // The online dense case (every MLP layer at batch 1): ages, this step's utility |h| * sum_k |w_out,k| and its
-        // running average in one loop over the units (the same arithmetic as the general path below).
-        const u = state.utility.arrays[name]!, y = p.value, col = p.colSum, h = r.data;
-        for (let i = 0; i < C; i++) {
-          const a = age[i]! + 1;
-          age[i] = a;
-          power[i] = power[i]! * eta;
-          if (a > maturity) mature++;
-          const v = Math.abs(h[i]!) * col[i]!;
-          y[i] = v;
-          u[i] = eta * u[i]! + (1 - eta) * v;
+      if (n === 1 && K === 1 && S === 1 && !p.consumerConv) {
+        // The online dense case (every MLP layer at batch 1): one loop over the units (the same arithmetic as the
+        // general path below).
+        if (!adaptable && !p.featureMean) {
+          p.mature = onlineContribution(p, name);
+          return true;
         }
-        p.mature = mature;
-        return true;
+        if (adaptable && !g.incomingRows) {
+          const wp = g.producer.weight;
+          backend.rowSumsAbs(wp.data, C, wp.data.length / C, p.rowSum!);
+          p.mature = onlineAdaptable(p, name, wp.data.length / C, rowsC);
+          return true;
+        }
       }
       for (let i = 0; i < C; i++) {
         const a = age[i]! + 1;
