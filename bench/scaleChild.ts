@@ -1,6 +1,7 @@
 // One cell of the scale section (bench/scale.ts) in its own process, so that its peak RSS is its own: trains the
 // 784-W-W-W-10 ReLU MLP (SGD, lr 0.01, cross-entropy) on random inputs and prints one JSON line.
 // Usage: node dist/bench/scaleChild.js --backend wasm --width 1000 --batch 16 [--seconds 1.5] [--min-steps 3]
+import { readFileSync } from 'node:fs';
 import { getBackend } from '../src/backend/selectBackend.js';
 import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
@@ -56,5 +57,18 @@ for (;;) {
     if (dt >= seconds && n >= minSteps) break;
   }
 }
-// resourceUsage().maxRSS is in kilobytes.
-console.log(JSON.stringify({ backend: backend.name, width, batch, stepsPerSecond: n / dt, steps: n, seconds: dt, maxRssBytes: process.resourceUsage().maxRSS * 1024, description: backend.description }));
+console.log(JSON.stringify({ backend: backend.name, width, batch, stepsPerSecond: n / dt, steps: n, seconds: dt, maxRssBytes: peakRssBytes(), description: backend.description }));
+
+/**
+ * This process's peak RSS. On Linux, VmHWM of /proc/self/status: getrusage's maxRSS survives exec, so a child
+ * spawned by a large parent reports at least the parent's RSS at the fork (a full bench's 116 MiB in every cell).
+ */
+function peakRssBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux: fall back to getrusage
+  }
+  return process.resourceUsage().maxRSS * 1024; // kilobytes
+}

@@ -16,6 +16,18 @@ import torch
 import torch.nn as nn
 
 
+def peak_rss_bytes():
+    """This process's peak RSS: VmHWM on Linux (ru_maxrss survives exec, so it would count the parent's RSS at the
+    fork), else ru_maxrss (kilobytes on Linux, bytes on macOS)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
+
 def mlp(widths):
     layers = []
     for i in range(len(widths) - 1):
@@ -137,8 +149,7 @@ def run(name, spec, seconds, min_steps=3):
         dt = time.perf_counter() - t0
         if dt >= seconds and n >= min_steps:
             break
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
+    rss = peak_rss_bytes()
     return {'workload': name, 'steps_per_s': n / dt, 'steps': n, 'seconds': dt, 'threads': torch.get_num_threads(),
             'torch': torch.__version__, 'max_rss_bytes': rss}
 

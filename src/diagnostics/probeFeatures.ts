@@ -120,6 +120,10 @@ class Accumulator {
     if (!f || !p || f.length !== count * tok * channels * S || p.length !== count * tok * units * P) {
       throw new Error(`diagnostics: unit group ${g.name} has outputs of unexpected size (features ${f?.length}, pre-activation ${p?.length}; ${count} examples x ${tok} tokens, ${units} units x ${g.featuresPerUnit} x ${S}, pre-activation x ${P})`);
     }
+    if (S === 1 && P === 1 && tok === 1) {
+      this.addDense(from, count, f, p);
+      return;
+    }
     const dist = this.distance, maxD = this.maxDistance;
     for (let e = 0; e < count; e++) {
       let sq = 0;
@@ -159,6 +163,42 @@ class Accumulator {
         }
         this.minPre[u] = lo;
         this.maxPre[u] = hi;
+      }
+    }
+  }
+
+  /**
+   * add() for groups with one value per (example, feature) and one pre-activation per (example, unit): dense
+   * layers, the probes' common case. The same operations in the same order as the general loop (so the same
+   * results), without its position loops, modulo and per-value closure call (ReLU's distance is |v|).
+   */
+  private addDense(from: number, count: number, f: FloatArray, p: FloatArray): void {
+    const { channels, rankMatrix, sumAbs, nonzero, minPre, maxPre } = this;
+    const units = this.g.size;
+    const dist = this.distance, maxD = this.maxDistance, absDistance = dist === Math.abs;
+    for (let e = 0; e < count; e++) {
+      let sq = 0;
+      const row = (from + e) * channels, o = e * channels;
+      for (let base = 0; base < channels; base += units) {
+        for (let u = 0; u < units; u++) {
+          const c = base + u;
+          const v = f[o + c]!;
+          rankMatrix[row + c] = 0 + v;
+          sumAbs[c]! += 0 + Math.abs(v);
+          if (v !== 0) nonzero[c]! += 1;
+          sq += v * v;
+          if (maxD) {
+            const x = absDistance ? Math.abs(v) : dist!(v);
+            if (!(x <= maxD[u]!)) maxD[u] = x; // NaN is as far as can be
+          }
+        }
+      }
+      this.normSum += Math.sqrt(sq);
+      const po = e * units;
+      for (let u = 0; u < units; u++) {
+        const v = p[po + u]!;
+        if (!(v >= minPre[u]!)) minPre[u] = v; // NaN counts as the minimum: a unit with NaN is not linear
+        if (v > maxPre[u]!) maxPre[u] = v;
       }
     }
   }
