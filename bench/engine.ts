@@ -74,16 +74,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const heapWindows = 7;
 const heapWindowMin = 4;
 
-/**
- * Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. `heapWarmup`
- * more steps run before the heap windows: V8 keeps compiling the step's functions for tens of steps, and its code
- * moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach the windows after ~10).
- */
-export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmup = 0): Promise<EngineResult> {
-  const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
-  const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
+/** `pool` batches of a workload's shape taken in turn: uniform inputs in [0, 1), random labels (seed 1). */
+export function workloadBatches(w: Workload, backend: Backend, pool: number): { xs: Tensor[]; ys: Float32Array[] } {
   const per = w.input.reduce((a, b) => a * b, 1);
-  const pool = w.batch === 1 ? 64 : 4;
   const rng = Rng.seeded(1);
   const xs: Tensor[] = [];
   const ys: Float32Array[] = [];
@@ -95,6 +88,19 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
     xs.push(x);
     ys.push(y);
   }
+  return { xs, ys };
+}
+
+/**
+ * Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. `heapWarmup`
+ * more steps run before the heap windows: V8 keeps compiling the step's functions for tens of steps, and its code
+ * moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach the windows after ~10).
+ */
+export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmup = 0): Promise<EngineResult> {
+  const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
+  const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
+  const { xs, ys } = workloadBatches(w, backend, w.batch === 1 ? 64 : 4);
+  const pool = xs.length;
   const warm = performance.now();
   let i = 0;
   while (i < 3 || (performance.now() - warm < Math.min(1000, seconds * 250) && i < 1e6)) {

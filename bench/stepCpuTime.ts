@@ -6,13 +6,12 @@
 //
 //   node dist/bench/stepCpuTime.js --only=mlp-small-b1 --backends=wasm,native [--rounds=9] [--steps=20000]
 import { Rng } from '../src/tensor/Rng.js';
-import { Tensor } from '../src/tensor/Tensor.js';
 import { Model } from '../src/nn/Model.js';
 import { Learner } from '../src/learn/Learner.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { sgd } from '../src/optim/optimizers.js';
 import { getBackend } from '../src/backend/selectBackend.js';
-import { engineWorkloads } from './engine.js';
+import { engineWorkloads, workloadBatches } from './engine.js';
 
 const arg = (name: string, dflt: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const only = arg('only', 'mlp-small-b1');
@@ -30,18 +29,7 @@ const runs = arg('backends', 'wasm').split(',').map((name) => {
   const backend = getBackend(name);
   const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
   const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
-  const per = w.input.reduce((a, c) => a * c, 1);
-  const rng = Rng.seeded(1);
-  const xs: Tensor[] = [];
-  const ys: Float32Array[] = [];
-  for (let i = 0; i < 64; i++) {
-    const x = new Tensor(backend.alloc(w.batch * per), [w.batch, ...w.input]);
-    rng.fillUniform(x.data, 0, 1);
-    const y = backend.alloc(w.batch) as Float32Array;
-    for (let j = 0; j < w.batch; j++) y[j] = rng.int(w.classes);
-    xs.push(x);
-    ys.push(y);
-  }
+  const { xs, ys } = workloadBatches(w, backend, 64);
   let n = 0;
   const train = (count: number): void => {
     for (let i = 0; i < count; i++, n++) learner.trainStep(xs[n % 64]!, ys[n % 64]!);

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../../tensor/FloatArray.js';
+import { xoshiroAdvance, xoshiroLanes } from './xoshiro128.js';
 
 // The reference of Backend.shrinkAddNormal: the wasm kernel's float32 operations one by one (Math.fround after each),
 // so that every backend gives the same values bit for bit (see src/backend/wasm/assembly/random.ts).
@@ -36,34 +37,14 @@ function minus2Log(u: number): number {
   return f(-2 * mad(e, LN2, lnm));
 }
 
-function rotl32(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
-
 /** y = shrink y + sigma z, z standard normal from the eight lane streams of the seeds (Backend.shrinkAddNormal). */
 export function shrinkAddNormalReference(y: FloatArray, shrink: number, sigma: number, seeds: readonly [number, number, number, number]): void {
   const sh = f(shrink), sg = f(sigma);
-  const st = [0, 1, 2, 3, 4, 5, 6, 7].map((lane) => seeds.map((s) => fmix32(((s | 0) + Math.imul(lane, 0x632be5ab)) | 0)));
-  for (const w of st) if ((w[0]! | w[1]! | w[2]! | w[3]!) === 0) w[0] = 1;
+  const st = xoshiroLanes(seeds, 8);
   // xoshiro128+: the output is s0 + s3 before the step.
   const next = (w: number[]): number => {
     const r = (w[0]! + w[3]!) | 0;
-    const t = w[1]! << 9;
-    w[2]! ^= w[0]!;
-    w[3]! ^= w[1]!;
-    w[1]! ^= w[2]!;
-    w[0]! ^= w[3]!;
-    w[2]! ^= t;
-    w[3] = rotl32(w[3]!, 11);
+    xoshiroAdvance(w);
     return r;
   };
   const n = y.length;

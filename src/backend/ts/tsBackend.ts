@@ -6,6 +6,7 @@ import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
 import { normalCdf, normalPdf } from './normalCdf.js';
 import { shrinkAddNormalReference } from './shrinkAddNormal.js';
+import { rotl32, xoshiroAdvance, xoshiroLanes } from './xoshiro128.js';
 
 /**
  * The reference backend in plain TypeScript: simple loops, float64 accumulation, no tricks.
@@ -584,17 +585,11 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     addNormal(y, sigma, seeds) {
       kernelChecks.addNormal(y, sigma, seeds);
       // The four lane streams of the kernel, with float64 math.
-      const st = [0, 1, 2, 3].map((lane) => seeds.map((s) => fmix32(((s | 0) + Math.imul(lane, 0x632be5ab)) | 0)));
-      for (const w of st) if ((w[0]! | w[1]! | w[2]! | w[3]!) === 0) w[0] = 1;
+      const st = xoshiroLanes(seeds, 4);
+      // xoshiro128**: the output is rotl(s1 * 5, 7) * 9 before the step.
       const next = (w: number[]): number => {
         const r = Math.imul(rotl32(Math.imul(w[1]!, 5), 7), 9) >>> 0;
-        const t = w[1]! << 9;
-        w[2]! ^= w[0]!;
-        w[3]! ^= w[1]!;
-        w[1]! ^= w[2]!;
-        w[0]! ^= w[3]!;
-        w[2]! ^= t;
-        w[3] = rotl32(w[3]!, 11);
+        xoshiroAdvance(w);
         return r;
       };
       const n = y.length;
@@ -709,19 +704,6 @@ const swishDerivative = (x: number, y: number): number => {
 };
 // Phi(x) + x phi(x); x phi(x) is 0 at +-Infinity (and NaN for NaN).
 const geluDerivative = (x: number): number => normalCdf(x) + (Number.isFinite(x) ? x * normalPdf(x) : Number.isNaN(x) ? NaN : 0);
-
-function rotl32(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
 
 function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
