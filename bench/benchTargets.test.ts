@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineTarget, fastestTorch, formatMet, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget, threadWins, updateSizeTarget } from './benchTargets.js';
+import { engineTarget, fastestTorch, formatMet, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget, rlTarget, threadWins, updateSizeTarget } from './benchTargets.js';
 
 test('engine targets follow issue 17 per workload and backend, none for ts', () => {
   assert.deepEqual(engineTarget('mlp-small-b1', 'wasm'), { bound: 'atLeast', value: 20, unit: 'x' });
@@ -31,6 +31,8 @@ test('meets: at-least bounds include the bound, below bounds exclude it; no valu
   assert.equal(meets(16, heapTarget), false);
   assert.equal(meets(0.049, probesTarget), true);
   assert.equal(meets(0.2, updateSizeTarget), false);
+  assert.equal(meets(1, rlTarget), true);
+  assert.equal(meets(0.99, rlTarget), false);
   assert.equal(meets(null, heapTarget), null);
   assert.equal(meets(3, null), null);
   assert.equal(meets(Number.NaN, heapTarget), null);

@@ -40,6 +40,9 @@ export function methodTarget(label: string): Target | null {
   return null;
 }
 
+/** supple / PyTorch env steps/s of the RL rows (CleanRL's loops, bench/torch/rl.py): at least PyTorch's. */
+export const rlTarget: Target = atLeast(1);
+
 /** The updateSize tracker's extra cost per step, and the default probes' share of training time. */
 export const updateSizeTarget: Target = { bound: 'below', value: 0.2, unit: '%' };
 export const probesTarget: Target = { bound: 'below', value: 0.05, unit: '%' };

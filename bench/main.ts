@@ -1,7 +1,8 @@
 // `npm run bench`: supple's speed against PyTorch on this machine. Prints tables and writes bench/results.json.
 // Sections: engine (training steps vs PyTorch), methods (cost of plasticity methods), diagnostics (cost of
-// probes), streams (data), e2e (whole `supple run` processes), rl (raw environment stepping), scale (the MLP
-// 784-W-W-W-10 across widths and batch sizes, with peak memory; bench/scale.ts).
+// probes), streams (data), e2e (whole `supple run` processes), rl (environments, PPO and DQN, against CleanRL's
+// loops in PyTorch: bench/torch/rl.py), scale (the MLP 784-W-W-W-10 across widths and batch sizes, with peak
+// memory; bench/scale.ts).
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
 // --heap-warmup-steps N (untimed steps before each engine row's heap windows, default 0),
@@ -22,11 +23,11 @@ import { benchDiagnostics } from './diagnostics.js';
 import { benchStreams } from './streams.js';
 import { benchE2e } from './e2e.js';
 import { benchRlEnvs } from './rlEnvs.js';
-import { benchDqn, benchPpo } from './rl.js';
+import { benchDqn, benchPpo, type DqnBenchResult, type PpoBenchResult } from './rl.js';
 import { defaultScaleOptions, runScaleSection, type ScaleOptions } from './scale.js';
-import { findTorchPython, runTorchEngine } from './torchRun.js';
+import { findTorchPython, runTorchEngine, torchEngineScript, torchRlScript } from './torchRun.js';
 import {
-  engineTarget, fastestTorch, formatMet, formatRate, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget,
+  engineTarget, fastestTorch, formatMet, formatRate, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget, rlTarget,
   type Target, threadWins, type TorchMeasurement, updateSizeTarget,
 } from './benchTargets.js';
 
@@ -68,15 +69,18 @@ for (const b of scaleOptions.backends) {
 
 /** PyTorch thread settings tried for every engine workload (intra-op threads = OMP/MKL/OpenBLAS threads). */
 const torchThreads = [1, 2];
-const torchPython = useTorch && sections.some((s) => s === 'engine') ? findTorchPython() : null;
+const torchPython = useTorch && sections.some((s) => s === 'engine' || s === 'rl') ? findTorchPython() : null;
 let torchVersion: string | null = null;
 
-/** One pass of PyTorch over the engine workloads at every thread setting, labelled `run` ('before', 'after'). */
-function runTorch(names: string[], run: string): TorchMeasurement[] {
+/**
+ * One pass of PyTorch over the engine workloads (or, with bench/torch/rl.py, the RL loops) at every thread setting,
+ * labelled `run` ('before', 'after').
+ */
+function runTorch(names: string[], run: string, script = torchEngineScript, extra = ['--resnet-width', String(resnetWidth)]): TorchMeasurement[] {
   if (!torchPython) return [];
   const out: TorchMeasurement[] = [];
   for (const threads of torchThreads) {
-    const r = runTorchEngine(torchPython, [...names, '--seconds', String(seconds), '--resnet-width', String(resnetWidth)], threads);
+    const r = runTorchEngine(torchPython, [...names, '--seconds', String(seconds), ...extra], threads, undefined, script);
     if ('error' in r) {
       console.log(`  PyTorch run (${run}, ${threads} threads) failed: ${r.error}`);
       continue;
@@ -176,8 +180,41 @@ if (sections.includes('rl')) {
   console.log('\nrl: PPO, whole iterations (rollout + update) against the raw env (targets: CartPole >= 20k env steps/s; Ant >= 50% of raw)');
   const ppo = await benchPpo((l) => console.log(`  ${l}`));
   console.log('\nrl: DQN, env steps once training runs (target: CartPole >= 10k env steps/s with train frequency 10)');
-  rl = { envs, ppo, dqn: await benchDqn((l) => console.log(`  ${l}`)) };
+  const dqn = await benchDqn((l) => console.log(`  ${l}`));
+  rl = { envs, ppo, dqn, torch: compareRlWithTorch(ppo, dqn) };
 }
+/**
+ * The RL rows against PyTorch running CleanRL's loops with the same settings (bench/torch/rl.py), at its best
+ * thread setting of two runs; Ant compares PPO's own work (inference + update), the one part both sides have.
+ */
+function compareRlWithTorch(ppo: readonly PpoBenchResult[], dqn: DqnBenchResult) {
+  if (!torchPython) {
+    console.log(useTorch ? '  PyTorch not found: no RL ratios' : '  PyTorch skipped (--no-torch)');
+    return null;
+  }
+  const names = ['ppo-cartpole', 'ppo-ant-learning', 'dqn-cartpole'];
+  console.log('\nrl: against PyTorch running CleanRL\'s loops with the same settings (bench/torch/rl.py; target >= 1x)');
+  const runs = [...runTorch(names, 'first', torchRlScript, []), ...runTorch(names, 'second', torchRlScript, [])];
+  const best = fastestTorch(runs);
+  const cartpole = ppo.find((p) => p.name.startsWith('cartpole'));
+  const ant = ppo.find((p) => p.name.startsWith('ant'));
+  const supple: [string, number | undefined, string][] = [
+    ['ppo-cartpole', cartpole?.stepsPerSecond, 'CartPole PPO, whole iterations (env steps/s)'],
+    ['ppo-ant-learning', ant?.learningStepsPerSecond, 'Ant PPO, inference + update only (env steps/s)'],
+    ['dqn-cartpole', dqn.stepsPerSecond, 'CartPole DQN after learning starts (env steps/s)'],
+  ];
+  const rows = supple.flatMap(([workload, rate, description]) => {
+    const t = best.get(workload);
+    if (rate === undefined || !t) return [];
+    const ratio = rate / t.stepsPerSecond;
+    const met = meets(ratio, rlTarget);
+    judged.push({ section: 'rl', row: workload, figure: `${ratio.toFixed(1)}x`, target: rlTarget, met });
+    console.log(`  ${workload.padEnd(17)} supple ${formatRate(rate).padStart(8)}  PyTorch ${formatRate(t.stepsPerSecond).padStart(8)} (${t.threads} thread${t.threads === 1 ? '' : 's'})  ${ratio.toFixed(1)}x  target ${formatTarget(rlTarget)} met ${formatMet(met)}`);
+    return [{ workload, description, stepsPerSecond: rate, torchStepsPerSecond: t.stepsPerSecond, torchThreads: t.threads, ratio, target: formatTarget(rlTarget), met }];
+  });
+  return { version: runs[0] ? torchVersion : null, runs, rows };
+}
+
 let scale: unknown = null;
 if (sections.includes('scale')) {
   console.log(`\nscale: the MLP 784-W-W-W-10 (ReLU, SGD), steps/s and peak RSS, each cell its own process, wasm and native at their fastest of ${scaleOptions.suppleThreads.join(' or ')} threads (PyTorch: ${scaleOptions.torchThreads.join(' or ')}); ${scaleOptions.seconds} s per cell, cells over ${scaleOptions.maxStepSeconds} s per step skipped`);

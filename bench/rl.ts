@@ -31,6 +31,8 @@ export interface PpoBenchResult {
   readonly rawStepsPerCpuSecond: number;
   /** PPO's rate over the raw env's (CPU time; wall clock in brackets in the log). */
   readonly ratio: number;
+  /** Env steps per second of PPO's own work (rollout inference + update, physics left out): what bench/torch/rl.py's Ant row times. */
+  readonly learningStepsPerSecond: number;
 }
 
 const cpu = () => {
@@ -86,6 +88,7 @@ async function ppoWorkload(benchmark: string, iterations: number, backendName: s
     rawStepsPerSecond: rawSteps / rawWall,
     rawStepsPerCpuSecond: rawSteps / rawCpu,
     ratio: steps / cpuS / (rawSteps / rawCpu),
+    learningStepsPerSecond: steps / (sum('time/inference') + sum('time/update')),
   };
   return res;
 }

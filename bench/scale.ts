@@ -80,7 +80,7 @@ function runTorch(py: string, width: number, batch: number, threads: number, o: 
   const r = runTorchEngine(py, ['--mlp', `784,${width},${width},${width},10`, '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], threads, childTimeoutMs(o));
   if ('error' in r) return r;
   const l = r.lines.at(-1)!;
-  return { threads: l.threads, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes, steps: l.steps, seconds: l.seconds };
+  return { threads: l.threads, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes ?? 0, steps: l.steps, seconds: l.seconds };
 }
 
 /** A cell at each thread setting; the fastest counts, and `all` keeps every setting's figure. */

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const torchEngineScript = join(root, 'bench/torch/engine.py');
+/** The RL loops (CleanRL's PPO and DQN) in PyTorch, for the rl section's rows. */
+export const torchRlScript = join(root, 'bench/torch/rl.py');
 
 /** The first of SUPPLE_TORCH_PYTHON, python3, /usr/bin/python3 that imports torch, or null. */
 export function findTorchPython(): string | null {
@@ -22,7 +24,7 @@ export function torchThreadEnv(threads: number): Record<string, string> {
   return { OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
 }
 
-/** One JSON line of engine.py. */
+/** One JSON line of engine.py or rl.py (rl.py does not report memory). */
 export interface TorchLine {
   workload: string;
   steps_per_s: number;
@@ -30,12 +32,12 @@ export interface TorchLine {
   seconds: number;
   threads: number;
   torch: string;
-  max_rss_bytes: number;
+  max_rss_bytes?: number;
 }
 
-/** Run engine.py with `args` at `threads`; its JSON lines, or an error message. */
-export function runTorchEngine(py: string, args: readonly string[], threads: number, timeoutMs?: number): { lines: TorchLine[] } | { error: string } {
-  const r = spawnSync(py, [torchEngineScript, ...args, '--threads', String(threads)], {
+/** Run engine.py (or another of bench/torch's scripts) with `args` at `threads`; its JSON lines, or an error message. */
+export function runTorchEngine(py: string, args: readonly string[], threads: number, timeoutMs?: number, script = torchEngineScript): { lines: TorchLine[] } | { error: string } {
+  const r = spawnSync(py, [script, ...args, '--threads', String(threads)], {
     encoding: 'utf8',
     env: { ...process.env, ...torchThreadEnv(threads) },
     maxBuffer: 1 << 24,
