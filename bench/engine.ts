@@ -91,12 +91,20 @@ export function workloadBatches(w: Workload, backend: Backend, pool: number): { 
   return { xs, ys };
 }
 
+/** The steady state the heap target speaks of: heavy rows get this many untimed steps before their heap windows by default. */
+export const defaultHeavyHeapWarmup = 100;
+/** ...but at most this long (ResNet-18 on wasm runs ~1 step/s). */
+const heapWarmupCapMs = 60_000;
+
 /**
  * Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. `heapWarmup`
- * more steps run before the heap windows: V8 keeps compiling the step's functions for tens of steps, and its code
- * moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach the windows after ~10).
+ * more steps (at most a minute of them) run before the heap windows: V8 keeps compiling the step's functions for
+ * tens of steps, and its code moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach
+ * the windows after ~10); 'auto' gives the heavy workloads {@link defaultHeavyHeapWarmup} and the others none (they
+ * reach the windows after thousands of steps).
  */
-export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmup = 0): Promise<EngineResult> {
+export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmupSteps: number | 'auto' = 0): Promise<EngineResult> {
+  const heapWarmup = heapWarmupSteps === 'auto' ? (w.heavy ? defaultHeavyHeapWarmup : 0) : heapWarmupSteps;
   const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
   const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
   const { xs, ys } = workloadBatches(w, backend, w.batch === 1 ? 64 : 4);
@@ -133,7 +141,8 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
   // heap after a full GC moves by tens of bytes between windows even with no steps in them).
   const windowSteps = Math.max(heapWindowMin, Math.round((n / dt) * (seconds / 2 / heapWindows)));
   let s = 0;
-  for (; s < heapWarmup; s++) learner.trainStep(xs[s % pool]!, ys[s % pool]!);
+  const warmUntil = performance.now() + heapWarmupCapMs;
+  for (; s < heapWarmup && performance.now() < warmUntil; s++) learner.trainStep(xs[s % pool]!, ys[s % pool]!);
   const heap = heapPerStep(() => {
     learner.trainStep(xs[s % pool]!, ys[s % pool]!);
     s++;

@@ -5,7 +5,8 @@
 // memory; bench/scale.ts).
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
-// --heap-warmup-steps N (untimed steps before each engine row's heap windows, default 0),
+// --heap-warmup-steps N|auto (untimed steps before each engine row's heap windows, at most a minute of them; default
+// auto: 100 for the heavy rows, 0 for the rest),
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
 // --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
 // --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
@@ -39,8 +40,9 @@ const opt = (name: string, dflt: string): string => {
 };
 const seconds = Number(opt('--seconds', '3'));
 // Untimed steps before the engine rows' heap windows (see runEngineWorkload).
-const heapWarmup = Number(opt('--heap-warmup-steps', '0'));
-if (!(Number.isInteger(heapWarmup) && heapWarmup >= 0)) throw new Error(`--heap-warmup-steps: '${heapWarmup}' is not a non-negative integer`);
+const heapWarmupArg = opt('--heap-warmup-steps', 'auto');
+const heapWarmup = heapWarmupArg === 'auto' ? 'auto' : Number(heapWarmupArg);
+if (heapWarmup !== 'auto' && !(Number.isInteger(heapWarmup) && heapWarmup >= 0)) throw new Error(`--heap-warmup-steps: '${heapWarmupArg}' is not allowed; allowed: auto or a non-negative integer`);
 const resnetWidth = Number(opt('--resnet-width', '32'));
 const only = opt('--only', '').split(',').filter(Boolean);
 const backends = (opt('--backends', availableBackends().filter((b) => b !== 'ts64').join(','))).split(',');
@@ -234,6 +236,7 @@ const meta = {
   cores: availableParallelism(),
   node: process.version,
   seconds,
+  heapWarmupSteps: heapWarmup,
   resnetWidth,
   torch: torchRuns.length ? { version: torchVersion, threadSettings: torchThreads, fastest: threadWins(torch), runs: torchRuns } : null,
   backends: Object.fromEntries(backends.map((b) => [b, getBackend(b).description])),
