@@ -114,6 +114,32 @@ export interface Backend {
   colSumsAbs(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
   /** out[r] = sum_c |a[r, c]| (row L1 norms of [rows, cols]). */
   rowSumsAbs(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
+  /**
+   * Continual backprop's utility step for the `units` units of a dense layer at batch 1, one call per layer and step
+   * (src/methods/cbp.ts). First colSum = colSumsAbs(wOut [rowsOut, units]) (wOut null: colSum already holds them)
+   * and, for the adaptable utility (wIn given), rowSum = rowSumsAbs(wIn [units, inSize]). Then per unit i, in
+   * float64 and in this order: age += 1; power *= decay; with mean: mean = decay mean + (1 - decay) (0 + h),
+   * corrected = mean / (1 - power); y = |h| colSum (contribution), or v = |h - corrected| colSum / rowsOut over
+   * rowSum / inSize (adaptable; Infinity for v > 0 over a zero row, else 0); utility = decay utility + (1 - decay) y.
+   * The state arrays are float64 (the method's, checkpointed). Returns the units with age > maturity.
+   */
+  cbpUtility(
+    units: number,
+    rowsOut: number,
+    wOut: FloatArray | null,
+    h: FloatArray,
+    inSize: number,
+    wIn: FloatArray | null,
+    decay: number,
+    maturity: number,
+    utility: Float64Array,
+    age: Float64Array,
+    power: Float64Array,
+    mean: Float64Array | null,
+    corrected: Float64Array | null,
+    colSum: FloatArray,
+    rowSum: FloatArray | null,
+  ): number;
   /** out[cols, cols] = a^T a for a [rows, cols], accumulated in float64 (singular values of a). */
   gram(a: FloatArray, rows: number, cols: number, out: Float64Array): void;
   /** out[j, i, :] = a[i, j, :] for a [d0, d1, inner]: swaps the two leading dimensions. */

@@ -231,6 +231,30 @@ export const kernelTable = {
       checkLength('rowSumsAbs', 'out', out, rows);
     },
   },
+  cbpUtility: {
+    args: ['units:size', 'rowsOut:size', 'wOut:arr?', 'h:arr', 'inSize:size', 'wIn:arr?', 'decay:f64', 'maturity:f64', 'utility:f64arr', 'age:f64arr', 'power:f64arr', 'mean:arr?', 'corrected:arr?', 'colSum:arr', 'rowSum:arr?'],
+    check(units, rowsOut, wOut, h, inSize, wIn, _decay, _maturity, utility, age, power, mean, corrected, colSum, rowSum) {
+      if (wOut) checkLength('cbpUtility', 'wOut', wOut, rowsOut * units);
+      checkLength('cbpUtility', 'h', h, units);
+      checkLength('cbpUtility', 'utility', utility, units);
+      checkLength('cbpUtility', 'age', age, units);
+      checkLength('cbpUtility', 'power', power, units);
+      checkLength('cbpUtility', 'colSum', colSum, units);
+      if (mean || corrected || wIn) {
+        if (!mean || !corrected) throw new Error('cbpUtility: mean and corrected must both be given (the adaptable utility reads them)');
+        checkLength('cbpUtility', 'mean', mean, units);
+        checkLength('cbpUtility', 'corrected', corrected, units);
+      }
+      if (wIn) {
+        checkLength('cbpUtility', 'wIn', wIn, units * inSize);
+        if (!rowSum) throw new Error('cbpUtility: rowSum is null but wIn is given (the adaptable utility needs its row sums)');
+        checkLength('cbpUtility', 'rowSum', rowSum, units);
+      }
+    },
+    // The float64 state arrays are staged through wasm memory when they live elsewhere.
+    wasm: 'custom',
+    result: 'f64',
+  },
   gram: {
     args: ['a:arr', 'rows:size', 'cols:size', 'out:f64arr'],
     check(a, rows, cols, out) {

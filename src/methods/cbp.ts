@@ -54,6 +54,15 @@ function readLayerOf(model: Model, g: UnitGroup): Layer {
   return read;
 }
 
+/** n float64 values in backend memory, where the backend's kernels address them (cbpUtility's state). */
+function alloc64(backend: Backend, n: number): Float64Array {
+  const bytes = backend.allocBytes(8 * n);
+  return new Float64Array(bytes.buffer, bytes.byteOffset, n);
+}
+
+/** Float64 state, as the online kernel takes it (a checkpoint restored at another size could hold float32). */
+const isF64 = (a: FloatArray): a is Float64Array => a instanceof Float64Array;
+
 /**
  * Buffers and layout of one group, made once: the per-step work is backend reductions (column / row sums of |.|)
  * into these buffers plus loops over units and features, never over weights in JavaScript.
@@ -72,6 +81,7 @@ class GroupPlan {
   readonly rowSum: FloatArray | null;
   readonly featureMean: FloatArray | null;
   readonly deviation: Float64Array | null;
+  /** Bias-corrected mean per feature (in backend memory: the online kernel writes it). */
   readonly corrected: Float64Array;
   readonly value: Float64Array;
   /** Units older than the maturity threshold, counted by this step's measure. */
@@ -97,7 +107,7 @@ class GroupPlan {
     this.rowSum = adaptable ? backend.alloc(this.units) : null;
     this.featureMean = trackMean ? backend.alloc(features) : null;
     this.deviation = adaptable ? new Float64Array(perExample) : null;
-    this.corrected = new Float64Array(features);
+    this.corrected = alloc64(backend, features);
     this.value = new Float64Array(this.units);
   }
 }
@@ -130,7 +140,8 @@ export const cbp: Method<typeof cbpSchema> = {
     const groups = c.groups.length ? c.groups.map((n) => model.group(n)) : defaultMethodGroups(model.unitGroups);
     const adaptable = c.utility === 'adaptable';
     const trackMean = adaptable || c.compensateBias;
-    const perGroup = (fill: number) => Object.fromEntries(groups.map((g) => [g.name, new Float64Array(g.size).fill(fill)]));
+    // In backend memory: the online kernel (Backend.cbpUtility) updates them in place.
+    const perGroup = (fill: number) => Object.fromEntries(groups.map((g) => [g.name, alloc64(backend, g.size).fill(fill)]));
     const maxCopies = Math.max(1, ...groups.map((g) => g.featuresPerUnit));
     const state: CbpState = {
       utility: new UnitSlots('cbp.utility', perGroup(0), 0),
@@ -143,53 +154,6 @@ export const cbp: Method<typeof cbpSchema> = {
     const plans = groups.map((g) => new GroupPlan(g, model, backend, adaptable, trackMean));
     const eta = c.decay;
 
-    /**
-     * Online dense contribution (batch 1, dense consumer, colSum filled): ages, |h| * sum_k |w_out,k| and its
-     * running average in one loop (this step's value goes straight into the average). Returns the mature units.
-     */
-    const onlineContribution = (p: GroupPlan, name: string): number => {
-      const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
-      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
-      let mature = 0;
-      for (let i = 0; i < C; i++) {
-        const a = age[i]! + 1;
-        age[i] = a;
-        power[i] = power[i]! * eta;
-        if (a > maturity) mature++;
-        u[i] = eta * u[i]! + (1 - eta) * (Math.abs(h[i]!) * col[i]!);
-      }
-      return mature;
-    };
-
-    /**
-     * Online dense adaptable utility (batch 1, dense consumer, colSum and rowSum filled): ages, running mean,
-     * |h - mean h| * mean|w_out| / mean|w_in| and its running average in one loop, each value computed as the
-     * general path computes it (a mean over one example is the value itself: 0 + h turns -0 into 0 as a sum does).
-     */
-    const onlineAdaptable = (p: GroupPlan, name: string, rowSize: number, rowsC: number): number => {
-      const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
-      const m = state.mean[0]!.arrays[name]!, mh = p.corrected, rowSum = p.rowSum!;
-      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
-      let mature = 0;
-      for (let i = 0; i < C; i++) {
-        const a = age[i]! + 1;
-        age[i] = a;
-        const pw = power[i]! * eta;
-        power[i] = pw;
-        if (a > maturity) mature++;
-        const x = h[i]!;
-        const mi = eta * m[i]! + (1 - eta) * (0 + x);
-        m[i] = mi;
-        const mc = mi / (1 - pw);
-        mh[i] = mc;
-        const v = (Math.abs(x - mc) * col[i]!) / rowsC;
-        const inMag = rowSum[i]! / rowSize;
-        const yi = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;
-        u[i] = eta * u[i]! + (1 - eta) * yi;
-      }
-      return mature;
-    };
-
     /** This step's utility of every unit of a group into plan.value; false when the group has no activations yet. */
     const measure = (p: GroupPlan): boolean => {
       const r = p.read.output;
@@ -200,24 +164,19 @@ export const cbp: Method<typeof cbpSchema> = {
       const F = C * K * S;
       const wc = g.consumer.weight;
       const rowsC = wc.shape[0]!;
-      backend.colSumsAbs(wc.data, rowsC, wc.data.length / rowsC, p.colSum);
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!;
       const maturity = c.maturity;
-      let mature = 0;
-      if (n === 1 && K === 1 && S === 1 && !p.consumerConv) {
-        // The online dense case (every MLP layer at batch 1): one loop over the units (the same arithmetic as the
-        // general path below).
-        if (!adaptable && !p.featureMean) {
-          p.mature = onlineContribution(p, name);
-          return true;
-        }
-        if (adaptable && !g.incomingRows) {
-          const wp = g.producer.weight;
-          backend.rowSumsAbs(wp.data, C, wp.data.length / C, p.rowSum!);
-          p.mature = onlineAdaptable(p, name, wp.data.length / C, rowsC);
-          return true;
-        }
+      const u = state.utility.arrays[name]!;
+      const m = p.featureMean ? state.mean[0]!.arrays[name]! : null;
+      if (n === 1 && K === 1 && S === 1 && !p.consumerConv && !(adaptable && g.incomingRows) && isF64(u) && isF64(age) && isF64(power) && (!m || isF64(m))) {
+        // The online dense case (every MLP layer at batch 1): the sums and the loop over the units in one kernel
+        // call, with the arithmetic of the general path below.
+        const wp = adaptable ? g.producer.weight : null;
+        p.mature = backend.cbpUtility(C, rowsC, wc.data, r.data, wp ? wp.data.length / C : 0, wp ? wp.data : null, eta, maturity, u, age, power, m, m ? p.corrected : null, p.colSum, p.rowSum);
+        return true;
       }
+      backend.colSumsAbs(wc.data, rowsC, wc.data.length / rowsC, p.colSum);
+      let mature = 0;
       for (let i = 0; i < C; i++) {
         const a = age[i]! + 1;
         age[i] = a;
@@ -313,7 +272,6 @@ export const cbp: Method<typeof cbpSchema> = {
           y[i] = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;
         }
       }
-      const u = state.utility.arrays[name]!;
       for (let i = 0; i < C; i++) u[i] = eta * u[i]! + (1 - eta) * y[i]!;
       return true;
     };
