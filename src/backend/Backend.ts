@@ -116,12 +116,13 @@ export interface Backend {
   rowSumsAbs(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
   /**
    * Continual backprop's utility step for the `units` units of a dense layer at batch 1, one call per layer and step
-   * (src/methods/cbp.ts). First colSum = colSumsAbs(wOut [rowsOut, units]) (wOut null: colSum already holds them)
-   * and, for the adaptable utility (wIn given), rowSum = rowSumsAbs(wIn [units, inSize]). Then per unit i, in
-   * float64 and in this order: age += 1; power *= decay; with mean: mean = decay mean + (1 - decay) (0 + h),
-   * corrected = mean / (1 - power); y = |h| colSum (contribution), or v = |h - corrected| colSum / rowsOut over
-   * rowSum / inSize (adaptable; Infinity for v > 0 over a zero row, else 0); utility = decay utility + (1 - decay) y.
-   * The state arrays are float64 (the method's, checkpointed). Returns the units with age > maturity.
+   * (src/methods/cbp.ts). `state` holds float64 rows of `units` values: utility, age, power (decay^age) and, with
+   * `mean`, the running mean and its bias-corrected value. First colSum = colSumsAbs(wOut [rowsOut, units]) (wOut
+   * null: colSum already holds them) and, for the adaptable utility (wIn given; needs `mean`), rowSum =
+   * rowSumsAbs(wIn [units, inSize]). Then per unit, in float64 and in this order: age += 1; power *= decay; with mean:
+   * mean = decay mean + (1 - decay) (0 + h), corrected = mean / (1 - power); y = |h| colSum (contribution), or
+   * v = |h - corrected| colSum / rowsOut over rowSum / inSize (adaptable; Infinity for v > 0 over a zero row, else
+   * 0); utility = decay utility + (1 - decay) y. Returns the units with age > maturity.
    */
   cbpUtility(
     units: number,
@@ -132,11 +133,8 @@ export interface Backend {
     wIn: FloatArray | null,
     decay: number,
     maturity: number,
-    utility: Float64Array,
-    age: Float64Array,
-    power: Float64Array,
-    mean: Float64Array | null,
-    corrected: Float64Array | null,
+    mean: boolean,
+    state: Float64Array,
     colSum: FloatArray,
     rowSum: FloatArray | null,
   ): number;

@@ -86,27 +86,31 @@ test('cbpUtility with its state in backend memory: the loop over units bit for b
   // a tail.
   const units = 13, rowsOut = 6, inSize = 9;
   for (const kind of ['contribution', 'mean', 'adaptable'] as const) {
+    const withMean = kind !== 'contribution';
     const run = (name: string) => {
       const b = getBackend(name);
-      const f64 = (fill: (i: number) => number) => {
-        const bytes = b.allocBytes(8 * units);
-        return new Float64Array(bytes.buffer, bytes.byteOffset, units).map((_, i) => fill(i));
-      };
+      const rows = withMean ? 5 : 3;
+      const bytes = b.allocBytes(8 * rows * units);
+      const state = new Float64Array(bytes.buffer, bytes.byteOffset, rows * units);
+      for (let i = 0; i < units; i++) {
+        state[i] = 0.1 * i; // utility
+        state[units + i] = 95 + i; // age
+        state[2 * units + i] = 0.99 ** (95 + i); // decay power
+        if (withMean) state[3 * units + i] = 0.2 * Math.cos(i);
+      }
       const h = b.alloc(units), colSum = b.alloc(units), rowSum = b.alloc(units), wIn = b.alloc(units * inSize);
       for (let i = 0; i < units; i++) {
         h[i] = i % 3 === 0 ? 0 : Math.sin(i);
         colSum[i] = 1 + Math.cos(i);
       }
-      // Unit 4's incoming row is all zero: the adaptable value is Infinity (or 0 when h equals its mean).
+      // Unit 4's incoming row is all zero: the adaptable value is Infinity (h differs from its mean).
       for (let k = 0; k < units * inSize; k++) wIn[k] = Math.floor(k / inSize) === 4 ? 0 : Math.sin(3 * k);
-      const utility = f64((i) => 0.1 * i), age = f64((i) => 95 + i), power = f64((i) => 0.99 ** (95 + i));
-      const mean = kind === 'contribution' ? null : f64((i) => 0.2 * Math.cos(i)), corrected = mean ? f64(() => 0) : null;
-      const mature = b.cbpUtility(units, rowsOut, null, h, inSize, kind === 'adaptable' ? wIn : null, 0.99, 100, utility, age, power, mean, corrected, colSum, kind === 'adaptable' ? rowSum : null);
-      return { mature, utility: [...utility], age: [...age], power: [...power], mean: mean ? [...mean] : [], corrected: corrected ? [...corrected] : [] };
+      const mature = b.cbpUtility(units, rowsOut, null, h, inSize, kind === 'adaptable' ? wIn : null, 0.99, 100, withMean, state, colSum, kind === 'adaptable' ? rowSum : null);
+      return { mature, state: [...state] };
     };
     const ref = run('ts');
     assert.equal(ref.mature, 8, 'ages 96..108 after the step: 8 above 100');
-    if (kind === 'adaptable') assert.equal(ref.utility[4], Infinity);
+    if (kind === 'adaptable') assert.equal(ref.state[4], Infinity);
     for (const name of availableBackends()) if (name !== 'ts64') assert.deepEqual(run(name), ref, `${name} ${kind}`);
   }
 });

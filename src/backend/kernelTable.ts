@@ -232,26 +232,20 @@ export const kernelTable = {
     },
   },
   cbpUtility: {
-    args: ['units:size', 'rowsOut:size', 'wOut:arr?', 'h:arr', 'inSize:size', 'wIn:arr?', 'decay:f64', 'maturity:f64', 'utility:f64arr', 'age:f64arr', 'power:f64arr', 'mean:arr?', 'corrected:arr?', 'colSum:arr', 'rowSum:arr?'],
-    check(units, rowsOut, wOut, h, inSize, wIn, _decay, _maturity, utility, age, power, mean, corrected, colSum, rowSum) {
+    args: ['units:size', 'rowsOut:size', 'wOut:arr?', 'h:arr', 'inSize:size', 'wIn:arr?', 'decay:f64', 'maturity:f64', 'mean:flag', 'state:f64arr', 'colSum:arr', 'rowSum:arr?'],
+    check(units, rowsOut, wOut, h, inSize, wIn, _decay, _maturity, mean, state, colSum, rowSum) {
       if (wOut) checkLength('cbpUtility', 'wOut', wOut, rowsOut * units);
       checkLength('cbpUtility', 'h', h, units);
-      checkLength('cbpUtility', 'utility', utility, units);
-      checkLength('cbpUtility', 'age', age, units);
-      checkLength('cbpUtility', 'power', power, units);
+      checkLength('cbpUtility', 'state', state, (mean ? 5 : 3) * units);
       checkLength('cbpUtility', 'colSum', colSum, units);
-      if (mean || corrected || wIn) {
-        if (!mean || !corrected) throw new Error('cbpUtility: mean and corrected must both be given (the adaptable utility reads them)');
-        checkLength('cbpUtility', 'mean', mean, units);
-        checkLength('cbpUtility', 'corrected', corrected, units);
-      }
       if (wIn) {
+        if (!mean) throw new Error('cbpUtility: mean is false but wIn is given (the adaptable utility reads the running mean)');
         checkLength('cbpUtility', 'wIn', wIn, units * inSize);
         if (!rowSum) throw new Error('cbpUtility: rowSum is null but wIn is given (the adaptable utility needs its row sums)');
         checkLength('cbpUtility', 'rowSum', rowSum, units);
       }
     },
-    // The float64 state arrays are staged through wasm memory when they live elsewhere.
+    // The float64 state is staged through wasm memory when it lives elsewhere.
     wasm: 'custom',
     result: 'f64',
   },

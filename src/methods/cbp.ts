@@ -60,9 +60,6 @@ function alloc64(backend: Backend, n: number): Float64Array {
   return new Float64Array(bytes.buffer, bytes.byteOffset, n);
 }
 
-/** Float64 state, as the online kernel takes it (a checkpoint restored at another size could hold float32). */
-const isF64 = (a: FloatArray): a is Float64Array => a instanceof Float64Array;
-
 /**
  * Buffers and layout of one group, made once: the per-step work is backend reductions (column / row sums of |.|)
  * into these buffers plus loops over units and features, never over weights in JavaScript.
@@ -81,11 +78,22 @@ class GroupPlan {
   readonly rowSum: FloatArray | null;
   readonly featureMean: FloatArray | null;
   readonly deviation: Float64Array | null;
-  /** Bias-corrected mean per feature (in backend memory: the online kernel writes it). */
+  /** Bias-corrected mean per feature (with one feature per unit, the last row of `state`: the online kernel writes it). */
   readonly corrected: Float64Array;
   readonly value: Float64Array;
   /** Units older than the maturity threshold, counted by this step's measure. */
   mature = 0;
+
+  /**
+   * The group's float64 state in backend memory as Backend.cbpUtility reads it: rows of `units` values (utility, age,
+   * decay power, and when the mean is tracked the mean and its corrected value). CbpState's arrays are views of it.
+   */
+  readonly state: Float64Array;
+  /**
+   * The rows handed out as CbpState's arrays (utility, age, decay power, mean), to see that the state still uses
+   * them: a checkpoint of another size is restored into fresh arrays, and the general path then serves.
+   */
+  readonly views: readonly [Float64Array, Float64Array, Float64Array, Float64Array | null];
 
   constructor(readonly group: UnitGroup, model: Model, backend: Backend, adaptable: boolean, trackMean: boolean) {
     const g = group;
@@ -107,8 +115,16 @@ class GroupPlan {
     this.rowSum = adaptable ? backend.alloc(this.units) : null;
     this.featureMean = trackMean ? backend.alloc(features) : null;
     this.deviation = adaptable ? new Float64Array(perExample) : null;
-    this.corrected = alloc64(backend, features);
+    this.state = alloc64(backend, (trackMean ? 5 : 3) * this.units);
+    this.state.fill(1, 2 * this.units, 3 * this.units);
+    this.views = [this.row(0), this.row(1), this.row(2), trackMean ? this.row(3) : null];
+    this.corrected = trackMean && this.copies === 1 ? this.row(4) : alloc64(backend, features);
     this.value = new Float64Array(this.units);
+  }
+
+  /** Row k of the state (0 utility, 1 age, 2 decay power, 3 mean, 4 corrected mean). */
+  row(k: number): Float64Array {
+    return this.state.subarray(k * this.units, (k + 1) * this.units);
   }
 }
 
@@ -140,18 +156,21 @@ export const cbp: Method<typeof cbpSchema> = {
     const groups = c.groups.length ? c.groups.map((n) => model.group(n)) : defaultMethodGroups(model.unitGroups);
     const adaptable = c.utility === 'adaptable';
     const trackMean = adaptable || c.compensateBias;
-    // In backend memory: the online kernel (Backend.cbpUtility) updates them in place.
-    const perGroup = (fill: number) => Object.fromEntries(groups.map((g) => [g.name, alloc64(backend, g.size).fill(fill)]));
+    const plans = groups.map((g) => new GroupPlan(g, model, backend, adaptable, trackMean));
+    // Rows of the plans' state blocks (updated in place by the online kernel); a second feature copy's mean (CReLU)
+    // has arrays of its own.
+    const rows = (k: number) => Object.fromEntries(plans.map((p) => [p.group.name, p.views[k]!]));
+    const perGroup = (fill: number) => Object.fromEntries(groups.map((g) => [g.name, new Float64Array(g.size).fill(fill)]));
     const maxCopies = Math.max(1, ...groups.map((g) => g.featuresPerUnit));
     const state: CbpState = {
-      utility: new UnitSlots('cbp.utility', perGroup(0), 0),
-      age: new UnitSlots('cbp.age', perGroup(0), 0),
-      decayPower: new UnitSlots('cbp.decayPower', perGroup(1), 1),
-      mean: Array.from({ length: trackMean ? maxCopies : 0 }, (_, k) => new UnitSlots(`cbp.mean${k}`, perGroup(0), 0)),
+      utility: new UnitSlots('cbp.utility', rows(0), 0),
+      age: new UnitSlots('cbp.age', rows(1), 0),
+      decayPower: new UnitSlots('cbp.decayPower', rows(2), 1),
+      mean: Array.from({ length: trackMean ? maxCopies : 0 }, (_, k) => new UnitSlots(`cbp.mean${k}`, k === 0 ? rows(3) : perGroup(0), 0)),
       matureSum: Object.fromEntries(groups.map((g) => [g.name, 0])),
       replaced: Object.fromEntries(groups.map((g) => [g.name, 0])),
     };
-    const plans = groups.map((g) => new GroupPlan(g, model, backend, adaptable, trackMean));
+
     const eta = c.decay;
 
     /** This step's utility of every unit of a group into plan.value; false when the group has no activations yet. */
@@ -168,11 +187,12 @@ export const cbp: Method<typeof cbpSchema> = {
       const maturity = c.maturity;
       const u = state.utility.arrays[name]!;
       const m = p.featureMean ? state.mean[0]!.arrays[name]! : null;
-      if (n === 1 && K === 1 && S === 1 && !p.consumerConv && !(adaptable && g.incomingRows) && isF64(u) && isF64(age) && isF64(power) && (!m || isF64(m))) {
+      const v = p.views;
+      if (n === 1 && K === 1 && S === 1 && !p.consumerConv && !(adaptable && g.incomingRows) && u === v[0] && age === v[1] && power === v[2] && m === v[3]) {
         // The online dense case (every MLP layer at batch 1): the sums and the loop over the units in one kernel
         // call, with the arithmetic of the general path below.
         const wp = adaptable ? g.producer.weight : null;
-        p.mature = backend.cbpUtility(C, rowsC, wc.data, r.data, wp ? wp.data.length / C : 0, wp ? wp.data : null, eta, maturity, u, age, power, m, m ? p.corrected : null, p.colSum, p.rowSum);
+        p.mature = backend.cbpUtility(C, rowsC, wc.data, r.data, wp ? wp.data.length / C : 0, wp ? wp.data : null, eta, maturity, m !== null, p.state, p.colSum, p.rowSum);
         return true;
       }
       backend.colSumsAbs(wc.data, rowsC, wc.data.length / rowsC, p.colSum);

@@ -277,13 +277,13 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     },
     // The outgoing weights' column sums by this backend's colSumsAbs (the addon's above the layer threshold, as cbp
     // read them before it had a kernel of its own), the rest by wasm's.
-    cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, utility, age, power, mean, corrected, colSum, rowSum) {
+    cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum) {
       if (wOut && rowsOut * units >= layerMin) {
-        kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, utility, age, power, mean, corrected, colSum, rowSum);
+        kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum);
         addon.colSumsAbs(memoryId, rowsOut, units, at(wOut), at(colSum));
         wOut = null;
       }
-      return wasmCbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, utility, age, power, mean, corrected, colSum, rowSum);
+      return wasmCbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum);
     },
     // Attention from BLAS's per-head products (see attentionByGemm), above the gemm threshold for heads of at least
     // NATIVE_ATTENTION_MIN_HEAD_DIM; wasm's fused kernel otherwise.

@@ -156,8 +156,10 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         out[r] = s;
       }
     },
-    cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, utility, age, power, mean, corrected, colSum, rowSum) {
-      kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, utility, age, power, mean, corrected, colSum, rowSum);
+    cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, withMean, state, colSum, rowSum) {
+      kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, withMean, state, colSum, rowSum);
+      const utility = state.subarray(0, units), age = state.subarray(units, 2 * units), power = state.subarray(2 * units, 3 * units);
+      const mean = withMean ? state.subarray(3 * units, 4 * units) : null, corrected = withMean ? state.subarray(4 * units, 5 * units) : null;
       // The sums as colSumsAbs and rowSumsAbs compute them.
       if (wOut) {
         for (let j = 0; j < units; j++) {

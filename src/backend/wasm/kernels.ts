@@ -39,7 +39,7 @@ export const wasmHelpers = {
     result: 'f64',
   },
   cbpUtilityStep: {
-    params: ['units:i32', 'rowsOut:i32', 'wOut:ptr', 'h:ptr', 'inSize:i32', 'wIn:ptr', 'decay:f64', 'maturity:f64', 'utility:ptr', 'age:ptr', 'power:ptr', 'mean:ptr', 'corrected:ptr', 'colSum:ptr', 'rowSum:ptr'],
+    params: ['units:i32', 'rowsOut:i32', 'wOut:ptr', 'h:ptr', 'inSize:i32', 'wIn:ptr', 'decay:f64', 'maturity:f64', 'mean:i32', 'state:ptr', 'colSum:ptr', 'rowSum:ptr'],
     result: 'i32',
   },
   gemmSmallNT: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'lda:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr'] },
