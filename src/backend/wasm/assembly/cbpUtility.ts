@@ -2,8 +2,7 @@
 // |weights| it reads and the loop over units in one call, in the arithmetic of the reference (f64, same order).
 
 import { colSums } from './colSums';
-import { rowSumsAbs } from './matrix';
-import { lo64, hi64 } from './simd';
+import { lo64, hi64, hsum64, rowSum } from './simd';
 
 /**
  * out = colSumsAbs(a [rows, cols]) bit for bit: each column's sum is the same chain of operations (float32 partial
@@ -68,6 +67,62 @@ function colSumsAbs32(a: usize, rows: i32, cols: i32, out: usize): void {
 }
 
 /**
+ * out = rowSumsAbs(a [rows, cols]) bit for bit: each row's sum is simd.ts rowSum's chain of operations (four float32
+ * partial sums per chunk of 64 values folded into two f64x2 sums, then 4-value vectors, then single values), with
+ * |x| as a mask of the sign bit kept in a register, and two rows at a time so that their f64 folds overlap.
+ */
+function rowSumsAbs2(a: usize, rows: i32, cols: i32, out: usize): void {
+  const m = i32x4.splat(0x7fffffff);
+  const ld = <usize>cols << 2;
+  let r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    const x = a + <usize>r * ld, y = x + ld;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+    let i = 0;
+    for (; i + 64 <= cols; i += 64) {
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+      for (let k = 0; k < 64; k += 16) {
+        const o = <usize>(i + k) << 2;
+        a0 = f32x4.add(a0, v128.and(v128.load(x + o), m));
+        a1 = f32x4.add(a1, v128.and(v128.load(x + o, 16), m));
+        a2 = f32x4.add(a2, v128.and(v128.load(x + o, 32), m));
+        a3 = f32x4.add(a3, v128.and(v128.load(x + o, 48), m));
+        b0 = f32x4.add(b0, v128.and(v128.load(y + o), m));
+        b1 = f32x4.add(b1, v128.and(v128.load(y + o, 16), m));
+        b2 = f32x4.add(b2, v128.and(v128.load(y + o, 32), m));
+        b3 = f32x4.add(b3, v128.and(v128.load(y + o, 48), m));
+      }
+      s0 = f64x2.add(s0, f64x2.add(lo64(a0), lo64(a1)));
+      s1 = f64x2.add(s1, f64x2.add(hi64(a0), hi64(a1)));
+      t0 = f64x2.add(t0, f64x2.add(lo64(b0), lo64(b1)));
+      t1 = f64x2.add(t1, f64x2.add(hi64(b0), hi64(b1)));
+      s0 = f64x2.add(s0, f64x2.add(lo64(a2), lo64(a3)));
+      s1 = f64x2.add(s1, f64x2.add(hi64(a2), hi64(a3)));
+      t0 = f64x2.add(t0, f64x2.add(lo64(b2), lo64(b3)));
+      t1 = f64x2.add(t1, f64x2.add(hi64(b2), hi64(b3)));
+    }
+    for (; i + 4 <= cols; i += 4) {
+      const o = <usize>i << 2;
+      const u = v128.and(v128.load(x + o), m), v = v128.and(v128.load(y + o), m);
+      s0 = f64x2.add(s0, lo64(u));
+      s1 = f64x2.add(s1, hi64(u));
+      t0 = f64x2.add(t0, lo64(v));
+      t1 = f64x2.add(t1, hi64(v));
+    }
+    let s = hsum64(f64x2.add(s0, s1)), t = hsum64(f64x2.add(t0, t1));
+    for (; i < cols; i++) {
+      const o = <usize>i << 2;
+      s += Math.abs(<f64>load<f32>(x + o));
+      t += Math.abs(<f64>load<f32>(y + o));
+    }
+    store<f32>(out + (<usize>r << 2), <f32>s);
+    store<f32>(out + (<usize>(r + 1) << 2), <f32>t);
+  }
+  if (r < rows) store<f32>(out + (<usize>r << 2), <f32>rowSum(a + <usize>r * ld, cols, 1));
+}
+
+/**
  * colSum (skipped when wOut is 0: the caller filled it), rowSum (adaptable: wIn != 0), then per unit: age, decay
  * power, running mean and its bias-corrected value (mean != 0), this step's utility value and its running average.
  * The state is f64 rows of `units` values (utility, age, power, and with withMean the mean and its corrected
@@ -91,7 +146,7 @@ export function cbpUtilityStep(
   const utility = state, age = state + row, power = state + 2 * row;
   const mean = withMean != 0 ? state + 3 * row : 0, corrected = state + 4 * row;
   if (wOut != 0) colSumsAbs32(wOut, rowsOut, units, colSum);
-  if (wIn != 0) rowSumsAbs(wIn, units, inSize, rowSum);
+  if (wIn != 0) rowSumsAbs2(wIn, units, inSize, rowSum);
   const rest = 1 - decay;
   const rows = <f64>rowsOut, size = <f64>inSize;
   // Two units at a time in f64x2 lanes (each lane's operations are the scalar ones below, so the results are too).
