@@ -298,11 +298,11 @@ function cases(): Case[] {
   for (const [rows, cols] of [[100, 100], [10, 784], [3, 1500]] as [number, number][])
     add({ kernel: 'colSumsAbs', label: `${rows}x${cols}`, arrays: { a: { n: rows * cols, gen: 'wide' }, out: { n: cols } }, run: (b, a) => b.colSumsAbs(a.a!, rows, cols, a.out!), checked: ['a', 'out'] });
   // Continual backprop's utility step: an odd unit count (the wasm pair loop's tail), a layer of the online MLP
-  // (100 x 100, above the native backend's threshold for its own column sums; 32-column blocks), a first layer (784-wide
-  // rows, the adaptable utility's row sums) and 48 columns (a 32-column block, then a 16-column one); contribution,
-  // contribution with the running mean, adaptable; column sums computed or given. The float64 state is a plain array
-  // here (staged by the wasm backend); src/backend/conformance.test.ts has it in backend memory.
-  for (const [units, rowsOut, inSize] of [[7, 5, 13], [100, 100, 784], [48, 9, 4]] as [number, number, number][]) {
+  // (100 x 100, above the native backend's threshold for its own column sums), a first layer (784-wide rows, the
+  // adaptable utility's row sums) and 59 columns (three 16-column blocks, then colSums's 8-column and single-column
+  // paths); contribution, contribution with the running mean, adaptable; column sums computed or given. The float64
+  // state is a plain array here (staged by the wasm backend); src/backend/conformance.test.ts has it in backend memory.
+  for (const [units, rowsOut, inSize] of [[7, 5, 13], [100, 100, 784], [59, 9, 4]] as [number, number, number][]) {
     for (const kind of ['contribution', 'mean', 'adaptable', 'given'] as const) {
       const adaptable = kind === 'adaptable', mean = kind === 'mean' || adaptable;
       const rows = mean ? 5 : 3;

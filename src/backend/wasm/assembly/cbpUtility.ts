@@ -5,35 +5,27 @@ import { colSums } from './colSums';
 import { lo64, hi64, hsum64, rowSum } from './simd';
 
 /**
- * out = colSumsAbs(a [rows, cols]) bit for bit: each column's sum is the same chain of operations (float32 partial
- * sums over groups of 8 rows, added in float64), but 32 columns go at a time where colSumsAbs takes 16, so eight
- * float32 chains are in flight instead of four (colSumsAbs is bound by their latency). The columns left over go
- * through colSums itself.
+ * out = colSumsAbs(a [rows, cols]) bit for bit: the same 16-column blocks and the same chain of operations per column
+ * (float32 partial sums over groups of 8 rows, added in float64), with |x| as a mask of the sign bit kept in a
+ * register (f32x4.abs rebuilds its mask at every use: two more instructions per vector). The columns past the last
+ * block go through colSums itself.
  */
-function colSumsAbs32(a: usize, rows: i32, cols: i32, out: usize): void {
+function colSumsAbs16(a: usize, rows: i32, cols: i32, out: usize): void {
   const ld = <usize>cols << 2;
-  // |x| as a mask of the sign bit, the mask kept in a register (f32x4.abs rebuilds its mask at every use).
   const m = i32x4.splat(0x7fffffff);
   let j = 0;
-  for (; j + 32 <= cols; j += 32) {
+  for (; j + 16 <= cols; j += 16) {
     let d0 = f64x2.splat(0), d1 = f64x2.splat(0), d2 = f64x2.splat(0), d3 = f64x2.splat(0);
     let d4 = f64x2.splat(0), d5 = f64x2.splat(0), d6 = f64x2.splat(0), d7 = f64x2.splat(0);
-    let d8 = f64x2.splat(0), d9 = f64x2.splat(0), d10 = f64x2.splat(0), d11 = f64x2.splat(0);
-    let d12 = f64x2.splat(0), d13 = f64x2.splat(0), d14 = f64x2.splat(0), d15 = f64x2.splat(0);
     let p = a + (<usize>j << 2);
     for (let r0 = 0; r0 < rows; r0 += 8) {
       const end = min(rows, r0 + 8);
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
       for (let r = r0; r < end; r++) {
         a0 = f32x4.add(a0, v128.and(v128.load(p), m));
         a1 = f32x4.add(a1, v128.and(v128.load(p, 16), m));
         a2 = f32x4.add(a2, v128.and(v128.load(p, 32), m));
         a3 = f32x4.add(a3, v128.and(v128.load(p, 48), m));
-        a4 = f32x4.add(a4, v128.and(v128.load(p, 64), m));
-        a5 = f32x4.add(a5, v128.and(v128.load(p, 80), m));
-        a6 = f32x4.add(a6, v128.and(v128.load(p, 96), m));
-        a7 = f32x4.add(a7, v128.and(v128.load(p, 112), m));
         p += ld;
       }
       d0 = f64x2.add(d0, lo64(a0));
@@ -44,24 +36,12 @@ function colSumsAbs32(a: usize, rows: i32, cols: i32, out: usize): void {
       d5 = f64x2.add(d5, hi64(a2));
       d6 = f64x2.add(d6, lo64(a3));
       d7 = f64x2.add(d7, hi64(a3));
-      d8 = f64x2.add(d8, lo64(a4));
-      d9 = f64x2.add(d9, hi64(a4));
-      d10 = f64x2.add(d10, lo64(a5));
-      d11 = f64x2.add(d11, hi64(a5));
-      d12 = f64x2.add(d12, lo64(a6));
-      d13 = f64x2.add(d13, hi64(a6));
-      d14 = f64x2.add(d14, lo64(a7));
-      d15 = f64x2.add(d15, hi64(a7));
     }
     const o = out + (<usize>j << 2);
     v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d0), f32x4.demote_f64x2_zero(d1), 0, 1, 4, 5));
     v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d2), f32x4.demote_f64x2_zero(d3), 0, 1, 4, 5), 16);
     v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d4), f32x4.demote_f64x2_zero(d5), 0, 1, 4, 5), 32);
     v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d6), f32x4.demote_f64x2_zero(d7), 0, 1, 4, 5), 48);
-    v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d8), f32x4.demote_f64x2_zero(d9), 0, 1, 4, 5), 64);
-    v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d10), f32x4.demote_f64x2_zero(d11), 0, 1, 4, 5), 80);
-    v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d12), f32x4.demote_f64x2_zero(d13), 0, 1, 4, 5), 96);
-    v128.store(o, f32x4.shuffle(f32x4.demote_f64x2_zero(d14), f32x4.demote_f64x2_zero(d15), 0, 1, 4, 5), 112);
   }
   if (j < cols) colSums(a + (<usize>j << 2), rows, cols - j, ld, 1, 1, 0, out + (<usize>j << 2));
 }
@@ -145,7 +125,7 @@ export function cbpUtilityStep(
   const row = <usize>units << 3;
   const utility = state, age = state + row, power = state + 2 * row;
   const mean = withMean != 0 ? state + 3 * row : 0, corrected = state + 4 * row;
-  if (wOut != 0) colSumsAbs32(wOut, rowsOut, units, colSum);
+  if (wOut != 0) colSumsAbs16(wOut, rowsOut, units, colSum);
   if (wIn != 0) rowSumsAbs2(wIn, units, inSize, rowSum);
   const rest = 1 - decay;
   const rows = <f64>rowsOut, size = <f64>inSize;
