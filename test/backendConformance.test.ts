@@ -297,6 +297,39 @@ function cases(): Case[] {
   // Large enough for the native backend's own kernel (continual backprop's outgoing weights), wider than its stack buffer.
   for (const [rows, cols] of [[100, 100], [10, 784], [3, 1500]] as [number, number][])
     add({ kernel: 'colSumsAbs', label: `${rows}x${cols}`, arrays: { a: { n: rows * cols, gen: 'wide' }, out: { n: cols } }, run: (b, a) => b.colSumsAbs(a.a!, rows, cols, a.out!), checked: ['a', 'out'] });
+  // Continual backprop's utility step: an odd unit count (the wasm pair loop's tail), a layer of the online MLP
+  // (100 x 100, above the native backend's threshold for its own column sums), a first layer (784-wide rows, the
+  // adaptable utility's row sums) and 59 columns (three 16-column blocks, then colSums's 8-column and single-column
+  // paths); contribution, contribution with the running mean, adaptable; column sums computed or given. The float64
+  // state is a plain array here (staged by the wasm backend); src/backend/conformance.test.ts has it in backend memory.
+  for (const [units, rowsOut, inSize] of [[7, 5, 13], [100, 100, 784], [59, 9, 4]] as [number, number, number][]) {
+    for (const kind of ['contribution', 'mean', 'adaptable', 'given'] as const) {
+      const adaptable = kind === 'adaptable', mean = kind === 'mean' || adaptable;
+      const rows = mean ? 5 : 3;
+      add({
+        kernel: 'cbpUtility',
+        label: `${units} units, ${rowsOut} rows out, ${inSize} in, ${kind}`,
+        arrays: {
+          wOut: { n: rowsOut * units, gen: 'wide' },
+          h: { n: units, gen: 'sparse' },
+          wIn: { n: adaptable ? units * inSize : 1, gen: 'sparse' },
+          // utility, age, power (and mean, corrected): ages from 0 to 199 around the maturity of 100, power 0.75.
+          state: { n: rows * units, gen: { int: 200 }, f64: true },
+          colSum: { n: units, gen: kind === 'given' ? 'pos' : 'nanfill' },
+          rowSum: { n: units, gen: 'nanfill' },
+        },
+        run: (b, a) => {
+          const s = a.state as Float64Array;
+          s.fill(0.75, 2 * units, 3 * units);
+          if (mean) s.fill(Number.NaN, 4 * units);
+          return b.cbpUtility(units, rowsOut, kind === 'given' ? null : a.wOut!, a.h!, adaptable ? inSize : 0, adaptable ? a.wIn! : null, 0.99, 100, mean, s, a.colSum!, adaptable ? a.rowSum! : null);
+        },
+        // The sums' order differs between backends (float64 partial sums of float32 values): ~1e-7 relative.
+        rtol: 1e-6,
+        checked: kind === 'given' ? ['h', 'state', 'colSum'] : adaptable ? ['wOut', 'wIn', 'state', 'rowSum'] : ['wOut', 'h', 'state', 'colSum'],
+      });
+    }
+  }
   for (const [d0, d1, inner] of [[1, 1, 1], [2, 3, 1], [5, 7, 3], [3, 4, 16], [9, 10, 2]] as [number, number, number][])
     add({
       kernel: 'transpose01',

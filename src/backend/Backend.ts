@@ -114,6 +114,30 @@ export interface Backend {
   colSumsAbs(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
   /** out[r] = sum_c |a[r, c]| (row L1 norms of [rows, cols]). */
   rowSumsAbs(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
+  /**
+   * Continual backprop's utility step for the `units` units of a dense layer at batch 1, one call per layer and step
+   * (src/methods/cbp.ts). `state` holds float64 rows of `units` values: utility, age, power (decay^age) and, with
+   * `mean`, the running mean and its bias-corrected value. First colSum = colSumsAbs(wOut [rowsOut, units]) (wOut
+   * null: colSum already holds them) and, for the adaptable utility (wIn given; needs `mean`), rowSum =
+   * rowSumsAbs(wIn [units, inSize]). Then per unit, in float64 and in this order: age += 1; power *= decay; with mean:
+   * mean = decay mean + (1 - decay) (0 + h), corrected = mean / (1 - power); y = |h| colSum (contribution), or
+   * v = |h - corrected| colSum / rowsOut over rowSum / inSize (adaptable; Infinity for v > 0 over a zero row, else
+   * 0); utility = decay utility + (1 - decay) y. Returns the units with age > maturity.
+   */
+  cbpUtility(
+    units: number,
+    rowsOut: number,
+    wOut: FloatArray | null,
+    h: FloatArray,
+    inSize: number,
+    wIn: FloatArray | null,
+    decay: number,
+    maturity: number,
+    mean: boolean,
+    state: Float64Array,
+    colSum: FloatArray,
+    rowSum: FloatArray | null,
+  ): number;
   /** out[cols, cols] = a^T a for a [rows, cols], accumulated in float64 (singular values of a). */
   gram(a: FloatArray, rows: number, cols: number, out: Float64Array): void;
   /** out[j, i, :] = a[i, j, :] for a [d0, d1, inner]: swaps the two leading dimensions. */

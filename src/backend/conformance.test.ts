@@ -79,3 +79,38 @@ test('sumAbsDiffAndCopy: the sum of |x - copy| and the refreshed copy match the 
     assert.equal(b.sumAbsDiffAndCopy(x, copy), 0, `${name}: nothing moved`);
   }
 });
+
+test('cbpUtility with its state in backend memory: the loop over units bit for bit as the reference on every backend', () => {
+  // Column sums given, and row sums of 9 values (exact in float64 in any order), so every float32 backend must compute
+  // the same float64 values (the kernel's unit loop is the reference's arithmetic, lane by lane); 13 units: pairs and
+  // a tail.
+  const units = 13, rowsOut = 6, inSize = 9;
+  for (const kind of ['contribution', 'mean', 'adaptable'] as const) {
+    const withMean = kind !== 'contribution';
+    const run = (name: string) => {
+      const b = getBackend(name);
+      const rows = withMean ? 5 : 3;
+      const bytes = b.allocBytes(8 * rows * units);
+      const state = new Float64Array(bytes.buffer, bytes.byteOffset, rows * units);
+      for (let i = 0; i < units; i++) {
+        state[i] = 0.1 * i; // utility
+        state[units + i] = 95 + i; // age
+        state[2 * units + i] = 0.99 ** (95 + i); // decay power
+        if (withMean) state[3 * units + i] = 0.2 * Math.cos(i);
+      }
+      const h = b.alloc(units), colSum = b.alloc(units), rowSum = b.alloc(units), wIn = b.alloc(units * inSize);
+      for (let i = 0; i < units; i++) {
+        h[i] = i % 3 === 0 ? 0 : Math.sin(i);
+        colSum[i] = 1 + Math.cos(i);
+      }
+      // Unit 4's incoming row is all zero: the adaptable value is Infinity (h differs from its mean).
+      for (let k = 0; k < units * inSize; k++) wIn[k] = Math.floor(k / inSize) === 4 ? 0 : Math.sin(3 * k);
+      const mature = b.cbpUtility(units, rowsOut, null, h, inSize, kind === 'adaptable' ? wIn : null, 0.99, 100, withMean, state, colSum, kind === 'adaptable' ? rowSum : null);
+      return { mature, state: [...state] };
+    };
+    const ref = run('ts');
+    assert.equal(ref.mature, 8, 'ages 96..108 after the step: 8 above 100');
+    if (kind === 'adaptable') assert.equal(ref.state[4], Infinity);
+    for (const name of availableBackends()) if (name !== 'ts64') assert.deepEqual(run(name), ref, `${name} ${kind}`);
+  }
+});

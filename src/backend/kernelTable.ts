@@ -231,6 +231,24 @@ export const kernelTable = {
       checkLength('rowSumsAbs', 'out', out, rows);
     },
   },
+  cbpUtility: {
+    args: ['units:size', 'rowsOut:size', 'wOut:arr?', 'h:arr', 'inSize:size', 'wIn:arr?', 'decay:f64', 'maturity:f64', 'mean:flag', 'state:f64arr', 'colSum:arr', 'rowSum:arr?'],
+    check(units, rowsOut, wOut, h, inSize, wIn, _decay, _maturity, mean, state, colSum, rowSum) {
+      if (wOut) checkLength('cbpUtility', 'wOut', wOut, rowsOut * units);
+      checkLength('cbpUtility', 'h', h, units);
+      checkLength('cbpUtility', 'state', state, (mean ? 5 : 3) * units);
+      checkLength('cbpUtility', 'colSum', colSum, units);
+      if (wIn) {
+        if (!mean) throw new Error('cbpUtility: mean is false but wIn is given (the adaptable utility reads the running mean)');
+        checkLength('cbpUtility', 'wIn', wIn, units * inSize);
+        if (!rowSum) throw new Error('cbpUtility: rowSum is null but wIn is given (the adaptable utility needs its row sums)');
+        checkLength('cbpUtility', 'rowSum', rowSum, units);
+      }
+    },
+    // The float64 state is staged through wasm memory when it lives elsewhere.
+    wasm: 'custom',
+    result: 'f64',
+  },
   gram: {
     args: ['a:arr', 'rows:size', 'cols:size', 'out:f64arr'],
     check(a, rows, cols, out) {

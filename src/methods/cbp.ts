@@ -54,6 +54,12 @@ function readLayerOf(model: Model, g: UnitGroup): Layer {
   return read;
 }
 
+/** n float64 values in backend memory, where the backend's kernels address them (cbpUtility's state). */
+function alloc64(backend: Backend, n: number): Float64Array {
+  const bytes = backend.allocBytes(8 * n);
+  return new Float64Array(bytes.buffer, bytes.byteOffset, n);
+}
+
 /**
  * Buffers and layout of one group, made once: the per-step work is backend reductions (column / row sums of |.|)
  * into these buffers plus loops over units and features, never over weights in JavaScript.
@@ -72,10 +78,22 @@ class GroupPlan {
   readonly rowSum: FloatArray | null;
   readonly featureMean: FloatArray | null;
   readonly deviation: Float64Array | null;
+  /** Bias-corrected mean per feature (with one feature per unit, the last row of `state`: the online kernel writes it). */
   readonly corrected: Float64Array;
   readonly value: Float64Array;
   /** Units older than the maturity threshold, counted by this step's measure. */
   mature = 0;
+
+  /**
+   * The group's float64 state in backend memory as Backend.cbpUtility reads it: rows of `units` values (utility, age,
+   * decay power, and when the mean is tracked the mean and its corrected value). CbpState's arrays are views of it.
+   */
+  readonly state: Float64Array;
+  /**
+   * The rows handed out as CbpState's arrays (utility, age, decay power, mean), to see that the state still uses
+   * them: a checkpoint of another size is restored into fresh arrays, and the general path then serves.
+   */
+  readonly views: readonly [Float64Array, Float64Array, Float64Array, Float64Array | null];
 
   constructor(readonly group: UnitGroup, model: Model, backend: Backend, adaptable: boolean, trackMean: boolean) {
     const g = group;
@@ -97,8 +115,16 @@ class GroupPlan {
     this.rowSum = adaptable ? backend.alloc(this.units) : null;
     this.featureMean = trackMean ? backend.alloc(features) : null;
     this.deviation = adaptable ? new Float64Array(perExample) : null;
-    this.corrected = new Float64Array(features);
+    this.state = alloc64(backend, (trackMean ? 5 : 3) * this.units);
+    this.state.fill(1, 2 * this.units, 3 * this.units);
+    this.views = [this.row(0), this.row(1), this.row(2), trackMean ? this.row(3) : null];
+    this.corrected = trackMean && this.copies === 1 ? this.row(4) : alloc64(backend, features);
     this.value = new Float64Array(this.units);
+  }
+
+  /** Row k of the state (0 utility, 1 age, 2 decay power, 3 mean, 4 corrected mean). */
+  row(k: number): Float64Array {
+    return this.state.subarray(k * this.units, (k + 1) * this.units);
   }
 }
 
@@ -130,65 +156,22 @@ export const cbp: Method<typeof cbpSchema> = {
     const groups = c.groups.length ? c.groups.map((n) => model.group(n)) : defaultMethodGroups(model.unitGroups);
     const adaptable = c.utility === 'adaptable';
     const trackMean = adaptable || c.compensateBias;
+    const plans = groups.map((g) => new GroupPlan(g, model, backend, adaptable, trackMean));
+    // Rows of the plans' state blocks (updated in place by the online kernel); a second feature copy's mean (CReLU)
+    // has arrays of its own.
+    const rows = (k: number) => Object.fromEntries(plans.map((p) => [p.group.name, p.views[k]!]));
     const perGroup = (fill: number) => Object.fromEntries(groups.map((g) => [g.name, new Float64Array(g.size).fill(fill)]));
     const maxCopies = Math.max(1, ...groups.map((g) => g.featuresPerUnit));
     const state: CbpState = {
-      utility: new UnitSlots('cbp.utility', perGroup(0), 0),
-      age: new UnitSlots('cbp.age', perGroup(0), 0),
-      decayPower: new UnitSlots('cbp.decayPower', perGroup(1), 1),
-      mean: Array.from({ length: trackMean ? maxCopies : 0 }, (_, k) => new UnitSlots(`cbp.mean${k}`, perGroup(0), 0)),
+      utility: new UnitSlots('cbp.utility', rows(0), 0),
+      age: new UnitSlots('cbp.age', rows(1), 0),
+      decayPower: new UnitSlots('cbp.decayPower', rows(2), 1),
+      mean: Array.from({ length: trackMean ? maxCopies : 0 }, (_, k) => new UnitSlots(`cbp.mean${k}`, k === 0 ? rows(3) : perGroup(0), 0)),
       matureSum: Object.fromEntries(groups.map((g) => [g.name, 0])),
       replaced: Object.fromEntries(groups.map((g) => [g.name, 0])),
     };
-    const plans = groups.map((g) => new GroupPlan(g, model, backend, adaptable, trackMean));
+
     const eta = c.decay;
-
-    /**
-     * Online dense contribution (batch 1, dense consumer, colSum filled): ages, |h| * sum_k |w_out,k| and its
-     * running average in one loop (this step's value goes straight into the average). Returns the mature units.
-     */
-    const onlineContribution = (p: GroupPlan, name: string): number => {
-      const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
-      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
-      let mature = 0;
-      for (let i = 0; i < C; i++) {
-        const a = age[i]! + 1;
-        age[i] = a;
-        power[i] = power[i]! * eta;
-        if (a > maturity) mature++;
-        u[i] = eta * u[i]! + (1 - eta) * (Math.abs(h[i]!) * col[i]!);
-      }
-      return mature;
-    };
-
-    /**
-     * Online dense adaptable utility (batch 1, dense consumer, colSum and rowSum filled): ages, running mean,
-     * |h - mean h| * mean|w_out| / mean|w_in| and its running average in one loop, each value computed as the
-     * general path computes it (a mean over one example is the value itself: 0 + h turns -0 into 0 as a sum does).
-     */
-    const onlineAdaptable = (p: GroupPlan, name: string, rowSize: number, rowsC: number): number => {
-      const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!, u = state.utility.arrays[name]!;
-      const m = state.mean[0]!.arrays[name]!, mh = p.corrected, rowSum = p.rowSum!;
-      const col = p.colSum, h = p.read.output!.data, maturity = c.maturity, C = p.units;
-      let mature = 0;
-      for (let i = 0; i < C; i++) {
-        const a = age[i]! + 1;
-        age[i] = a;
-        const pw = power[i]! * eta;
-        power[i] = pw;
-        if (a > maturity) mature++;
-        const x = h[i]!;
-        const mi = eta * m[i]! + (1 - eta) * (0 + x);
-        m[i] = mi;
-        const mc = mi / (1 - pw);
-        mh[i] = mc;
-        const v = (Math.abs(x - mc) * col[i]!) / rowsC;
-        const inMag = rowSum[i]! / rowSize;
-        const yi = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;
-        u[i] = eta * u[i]! + (1 - eta) * yi;
-      }
-      return mature;
-    };
 
     /** This step's utility of every unit of a group into plan.value; false when the group has no activations yet. */
     const measure = (p: GroupPlan): boolean => {
@@ -200,24 +183,20 @@ export const cbp: Method<typeof cbpSchema> = {
       const F = C * K * S;
       const wc = g.consumer.weight;
       const rowsC = wc.shape[0]!;
-      backend.colSumsAbs(wc.data, rowsC, wc.data.length / rowsC, p.colSum);
       const age = state.age.arrays[name]!, power = state.decayPower.arrays[name]!;
       const maturity = c.maturity;
-      let mature = 0;
-      if (n === 1 && K === 1 && S === 1 && !p.consumerConv) {
-        // The online dense case (every MLP layer at batch 1): one loop over the units (the same arithmetic as the
-        // general path below).
-        if (!adaptable && !p.featureMean) {
-          p.mature = onlineContribution(p, name);
-          return true;
-        }
-        if (adaptable && !g.incomingRows) {
-          const wp = g.producer.weight;
-          backend.rowSumsAbs(wp.data, C, wp.data.length / C, p.rowSum!);
-          p.mature = onlineAdaptable(p, name, wp.data.length / C, rowsC);
-          return true;
-        }
+      const u = state.utility.arrays[name]!;
+      const m = p.featureMean ? state.mean[0]!.arrays[name]! : null;
+      const v = p.views;
+      if (n === 1 && K === 1 && S === 1 && !p.consumerConv && !(adaptable && g.incomingRows) && u === v[0] && age === v[1] && power === v[2] && m === v[3]) {
+        // The online dense case (every MLP layer at batch 1): the sums and the loop over the units in one kernel
+        // call, with the arithmetic of the general path below.
+        const wp = adaptable ? g.producer.weight : null;
+        p.mature = backend.cbpUtility(C, rowsC, wc.data, r.data, wp ? wp.data.length / C : 0, wp ? wp.data : null, eta, maturity, m !== null, p.state, p.colSum, p.rowSum);
+        return true;
       }
+      backend.colSumsAbs(wc.data, rowsC, wc.data.length / rowsC, p.colSum);
+      let mature = 0;
       for (let i = 0; i < C; i++) {
         const a = age[i]! + 1;
         age[i] = a;
@@ -313,7 +292,6 @@ export const cbp: Method<typeof cbpSchema> = {
           y[i] = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;
         }
       }
-      const u = state.utility.arrays[name]!;
       for (let i = 0; i < C; i++) u[i] = eta * u[i]! + (1 - eta) * y[i]!;
       return true;
     };

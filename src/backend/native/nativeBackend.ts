@@ -219,6 +219,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   const wasmLinearForward = wasm.linearForward.bind(wasm);
   const wasmLinearBackward = wasm.linearBackward.bind(wasm);
   const wasmColSumsAbs = wasm.colSumsAbs.bind(wasm);
+  const wasmCbpUtility = wasm.cbpUtility.bind(wasm);
   const wasmDenseReluStep = wasm.denseReluStep.bind(wasm);
   // denseReluStep's layer records and coefficients, grown to the deepest stack seen.
   const stepRecords = new DenseStepRecords(mem);
@@ -273,6 +274,16 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (rows * cols < layerMin) return wasmColSumsAbs(a, rows, cols, out);
       kernelChecks.colSumsAbs(a, rows, cols, out);
       addon.colSumsAbs(memoryId, rows, cols, at(a), at(out));
+    },
+    // The outgoing weights' column sums by this backend's colSumsAbs (the addon's above the layer threshold, as cbp
+    // read them before it had a kernel of its own), the rest by wasm's.
+    cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum) {
+      if (wOut && rowsOut * units >= layerMin) {
+        kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum);
+        addon.colSumsAbs(memoryId, rowsOut, units, at(wOut), at(colSum));
+        wOut = null;
+      }
+      return wasmCbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum);
     },
     // Attention from BLAS's per-head products (see attentionByGemm), above the gemm threshold for heads of at least
     // NATIVE_ATTENTION_MIN_HEAD_DIM; wasm's fused kernel otherwise.

@@ -156,6 +156,51 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         out[r] = s;
       }
     },
+    cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, withMean, state, colSum, rowSum) {
+      kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, withMean, state, colSum, rowSum);
+      const utility = state.subarray(0, units), age = state.subarray(units, 2 * units), power = state.subarray(2 * units, 3 * units);
+      const mean = withMean ? state.subarray(3 * units, 4 * units) : null, corrected = withMean ? state.subarray(4 * units, 5 * units) : null;
+      // The sums as colSumsAbs and rowSumsAbs compute them.
+      if (wOut) {
+        for (let j = 0; j < units; j++) {
+          let s = 0;
+          for (let r = 0; r < rowsOut; r++) s += Math.abs(wOut[r * units + j]!);
+          colSum[j] = s;
+        }
+      }
+      if (wIn) {
+        for (let r = 0; r < units; r++) {
+          let s = 0;
+          for (let j = 0; j < inSize; j++) s += Math.abs(wIn[r * inSize + j]!);
+          rowSum![r] = s;
+        }
+      }
+      let mature = 0;
+      for (let i = 0; i < units; i++) {
+        const a = age[i]! + 1;
+        age[i] = a;
+        const pw = power[i]! * decay;
+        power[i] = pw;
+        if (a > maturity) mature++;
+        const x = h[i]!;
+        let mc = 0;
+        if (mean) {
+          // 0 + x: the mean over one example as a sum computes it (-0 becomes 0).
+          const mi = decay * mean[i]! + (1 - decay) * (0 + x);
+          mean[i] = mi;
+          mc = mi / (1 - pw);
+          corrected![i] = mc;
+        }
+        let y: number;
+        if (wIn) {
+          const v = (Math.abs(x - mc) * colSum[i]!) / rowsOut;
+          const inMag = rowSum![i]! / inSize;
+          y = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;
+        } else y = Math.abs(x) * colSum[i]!;
+        utility[i] = decay * utility[i]! + (1 - decay) * y;
+      }
+      return mature;
+    },
     gram(a, rows, cols, out) {
       kernelChecks.gram(a, rows, cols, out);
       out.fill(0);

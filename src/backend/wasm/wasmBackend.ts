@@ -112,6 +112,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   let scratch = -1; // the calling thread's gemm packing buffers, allocated on first use
   let pool: ThreadPool | null = null;
   let gramOut: Float32Array | null = null; // f64 staging for gram when `out` is not in wasm memory
+  let cbpStage: Float32Array | null = null; // f64 staging for cbpUtility's state when not in wasm memory
   let attentionScratch: Float32Array | null = null; // attention's scratch for sequences longer than gemm's holds
 
   const p = (a: Float32Array | Float64Array): number => mem.ptr(a);
@@ -292,6 +293,26 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       if (n === 1) K.linearBackwardSingle(outFeatures, inFeatures, p(dy), p(x), p(w), dx ? p(dx) : 0, wAlpha, wBeta, wBuf ? p(wBuf) : 0, biasAlpha, biasBeta, biasBuf ? p(biasBuf) : 0);
       else linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
+    },
+    cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum) {
+      kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum);
+      sizes('cbpUtility', units, rowsOut, inSize, rowsOut * units, units * inSize, 40 * units);
+      const pOut = wOut ? p(wOut) : 0, ph = p(h), pIn = wIn ? p(wIn) : 0, pCol = p(colSum), pRow = rowSum ? p(rowSum) : 0;
+      const m = mean ? 1 : 0;
+      if (state instanceof Float64Array && state.byteOffset % 8 === 0 && mem.owns(state)) {
+        return K.cbpUtilityStep(units, rowsOut, pOut, ph, inSize, pIn, decay, maturity, m, state.byteOffset, pCol, pRow);
+      }
+      // A state elsewhere (a plain Float64Array): through staging memory and back.
+      const n = (mean ? 5 : 3) * units;
+      if (!cbpStage || cbpStage.length < 2 * n) {
+        if (cbpStage) mem.free(cbpStage);
+        cbpStage = mem.alloc(2 * n);
+      }
+      const stage = new Float64Array(cbpStage.buffer, cbpStage.byteOffset, n);
+      stage.set(state.subarray(0, n));
+      const mature = K.cbpUtilityStep(units, rowsOut, pOut, ph, inSize, pIn, decay, maturity, m, cbpStage.byteOffset, pCol, pRow);
+      state.set(stage);
+      return mature;
     },
     gram(a, rows, cols, out) {
       kernelChecks.gram(a, rows, cols, out);
