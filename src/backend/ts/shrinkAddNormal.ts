@@ -54,11 +54,12 @@ export function shrinkAddNormalReference(y: FloatArray, shrink: number, sigma: n
 }
 
 function normalBlock(y: FloatArray, at: number, m: number, sh: number, sg: number, seeds: readonly number[], b: number, pool: Float32Array): void {
-  const key = Math.imul(b, 0x9e3779b9);
-  const st = xoshiroLanes(
-    seeds.map((s) => fmix32(((s | 0) + key) | 0)),
-    8,
-  );
+  // The block's key words: each depends on every seed and on b.
+  let h = fmix32((Math.imul(b, 0x9e3779b9) + 0x632be5ab) | 0);
+  for (let k = 0; k < 3; k++) h = (fmix32(h ^ seeds[k]!) + 0x9e3779b9) | 0;
+  h = fmix32(h ^ seeds[3]!);
+  const keys = [0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1].map((c) => fmix32((h + c) | 0));
+  const st = xoshiroLanes(keys, 8);
   // xoshiro128+: the output is s0 + s3 before the step.
   const next = (w: number[]): number => {
     const r = (w[0]! + w[3]!) | 0;
@@ -91,11 +92,11 @@ function normalBlock(y: FloatArray, at: number, m: number, sh: number, sg: numbe
   for (let i = 0; i < POOL; i++) acc[i & 3] = mad(pool[i]!, pool[i]!, acc[i & 3]!);
   const S = f(f(acc[0]! + acc[1]!) + f(acc[2]! + acc[3]!));
   const first = st.slice(0, 4);
+  const spare = new Float32Array(POOL);
   for (let k = 1, o = POOL; o < m; k++, o += POOL) {
-    // One xoshiro128+ step of lanes 0-3: lane l addresses layer l.
-    const u = first.map(next);
-    mixLayer(pool, u[0]!);
-    mixLayer(pool, u[1]!);
+    // One xoshiro128+ step of lanes 0-3 per layer: its addresses and signs.
+    mixLayer(pool, spare, first.map(next));
+    mixLayer(spare, pool, first.map(next));
     const w = mad(pool[POOL + k]!, WH1, WH0);
     const g = f(sg * f(Math.sqrt(f(f(f(f(w * w) * w) * POOL) / S))));
     emit(y, at + o, pool, Math.min(m - o, POOL), sh, g);
@@ -107,27 +108,27 @@ function emit(y: FloatArray, at: number, pool: Float32Array, count: number, sh: 
   for (let i = 0; i < count; i++) y[at + i] = f(f(sh * y[at + i]!) + f(g * pool[i]!));
 }
 
-const tmp = new Float32Array(16);
-
-/** One layer of Wallace's mixing of the pool's 64 vectors of four (see mixLayer in random.ts). */
-function mixLayer(pool: Float32Array, u: number): void {
+/** One layer of Wallace's mixing of src's 64 vectors of four into dst, from 128 random bits r (see mixLayer in random.ts). */
+function mixLayer(src: Float32Array, dst: Float32Array, r: readonly number[]): void {
+  const u = r[0]!;
   const o = u >>> 26, s = ((u >>> 20) & 62) | 1;
-  for (let j = 0; j < 64; j += 4) {
-    const slot = [0, 1, 2, 3].map((d) => ((o + s * (j + d)) & 63) * 4);
+  // Output d, lane l: negated where bit 19 - d of r_l is set.
+  const sign = (d: number, l: number): number => ((r[l]! >>> (19 - d)) & 1 ? -1 : 1);
+  for (let j = 0; j < 16; j++) {
+    const slot = [0, 1, 2, 3].map((d) => {
+      // (o + s (4j + d)) mod 64 with its 3-bit halves swapped.
+      const q = (o + s * (4 * j + d)) & 63;
+      return (((q << 3) | (q >> 3)) & 63) * 4;
+    });
     for (let l = 0; l < 4; l++) {
-      const A = pool[slot[0]! + l]!, B = pool[slot[1]! + l]!, C = pool[slot[2]! + l]!, D = pool[slot[3]! + l]!;
+      const A = src[slot[0]! + l]!, B = src[slot[1]! + l]!, C = src[slot[2]! + l]!, D = src[slot[3]! + l]!;
       const t = f(f(f(A + B) + f(C + D)) * 0.5);
-      // t - A, t - B, t - C, t - D to the slots of B, C, D, A, rotated by 1, 2, 3, 1 lanes.
-      tmp[(l + 1) & 3] = f(t - A);
-      tmp[4 + ((l + 2) & 3)] = f(t - B);
-      tmp[8 + ((l + 3) & 3)] = f(t - C);
-      tmp[12 + ((l + 1) & 3)] = f(t - D);
-    }
-    for (let l = 0; l < 4; l++) {
-      pool[slot[1]! + l] = tmp[l]!;
-      pool[slot[2]! + l] = tmp[4 + l]!;
-      pool[slot[3]! + l] = tmp[8 + l]!;
-      pool[slot[0]! + l] = tmp[12 + l]!;
+      // t - A, t - B, C - t, D - t rotated by 0, 1, 2, 3 lanes, then the signs.
+      const l1 = (l + 1) & 3, l2 = (l + 2) & 3, l3 = (l + 3) & 3;
+      dst[16 * j + l] = sign(0, l) * f(t - A);
+      dst[16 * j + 4 + l1] = sign(1, l1) * f(t - B);
+      dst[16 * j + 8 + l2] = sign(2, l2) * f(C - t);
+      dst[16 * j + 12 + l3] = sign(3, l3) * f(D - t);
     }
   }
 }

@@ -214,7 +214,7 @@ export function shrinkAddNormalChunks(y: usize, n: i32, shrink: f32, sigma: f32,
 
 /**
  * One block of m <= BLOCK values. Eight xoshiro128+ lanes, two sets of four; lane L (0..7) word k starts as
- * fmix32(fmix32(seed_k + b 0x9e3779b9) + L 0x632be5ab). Box-Muller rounds of 16 normals (as below) fill the pool
+ * fmix32(K_k + L 0x632be5ab), K_k = fmix32(h + c_k) with h a hash of b and the four seeds (below). Box-Muller rounds of 16 normals (as below) fill the pool
  * (16 rounds) and the 16 chi-square normals (a 17th), or, for m <= POOL, just the ceil(m / 16) rounds the block needs.
  * Pass 0 writes pool[0, min(m, POOL)); pass k >= 1 mixes the pool (one xoshiro128+ step of the first set: lane l
  * addresses layer l) and writes values [k POOL, min(m, (k + 1) POOL)) as g_k pool, g_k = sigma sqrt(C_k / S), S the
@@ -224,11 +224,16 @@ export function shrinkAddNormalChunks(y: usize, n: i32, shrink: f32, sigma: f32,
  * q = (b >> 8) (pi/4) 2^-23 in [-pi/4, pi/4).
  */
 function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed1: i32, seed2: i32, seed3: i32, b: i32, pool: usize): void {
-  const key = b * <i32>0x9e3779b9;
+  // The block's key words: each depends on every seed and on b.
+  let h = fmix(b * <i32>0x9e3779b9 + 0x632be5ab);
+  h = fmix(h ^ seed0) + <i32>0x9e3779b9;
+  h = fmix(h ^ seed1) + <i32>0x9e3779b9;
+  h = fmix(h ^ seed2) + <i32>0x9e3779b9;
+  h = fmix(h ^ seed3);
   const step = i32x4.splat(0x632be5ab);
   const laneA = i32x4.mul(i32x4(0, 1, 2, 3), step), laneB = i32x4.mul(i32x4(4, 5, 6, 7), step);
-  const k0 = i32x4.splat(fmix(seed0 + key)), k1 = i32x4.splat(fmix(seed1 + key));
-  const k2 = i32x4.splat(fmix(seed2 + key)), k3 = i32x4.splat(fmix(seed3 + key));
+  const k0 = i32x4.splat(fmix(h + <i32>0x85ebca6b)), k1 = i32x4.splat(fmix(h + <i32>0xc2b2ae35));
+  const k2 = i32x4.splat(fmix(h + 0x27d4eb2f)), k3 = i32x4.splat(fmix(h + 0x165667b1));
   let s0 = mix4(i32x4.add(k0, laneA));
   let s1 = mix4(i32x4.add(k1, laneA));
   let s2 = mix4(i32x4.add(k2, laneA));
@@ -296,20 +301,30 @@ function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed
     const z = v128.load(pool + (<usize>v << 2));
     acc = mad(z, z, acc);
   }
+  const spare = pool + (<usize>(POOL + CHI) << 2);
   const S: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
   for (let k = 1, o = POOL; o < m; k++, o += POOL) {
-    const u = i32x4.add(s0, s3);
-    const x = i32x4.shl(s1, 9);
+    // One xoshiro128+ step of the first lane set per layer: its addresses and signs.
+    let u = i32x4.add(s0, s3);
+    let x = i32x4.shl(s1, 9);
     s2 = v128.xor(s2, s0);
     s3 = v128.xor(s3, s1);
     s1 = v128.xor(s1, s2);
     s0 = v128.xor(s0, s3);
     s2 = v128.xor(s2, x);
     s3 = rotl4(s3, 11);
+    mixLayer(pool, spare, u);
+    u = i32x4.add(s0, s3);
+    x = i32x4.shl(s1, 9);
+    s2 = v128.xor(s2, s0);
+    s3 = v128.xor(s3, s1);
+    s1 = v128.xor(s1, s2);
+    s0 = v128.xor(s0, s3);
+    s2 = v128.xor(s2, x);
+    s3 = rotl4(s3, 11);
+    mixLayer(spare, pool, u);
     const w: f32 = load<f32>(pool + (<usize>(POOL + k) << 2)) * WH1 + WH0;
     const g: f32 = sigma * Mathf.sqrt((((w * w) * w) * <f32>POOL) / S);
-    mixLayer(pool, i32x4.extract_lane(u, 0));
-    mixLayer(pool, i32x4.extract_lane(u, 1));
     emit(y + (<usize>o << 2), pool, min(m - o, POOL), shrink, g);
   }
 }
@@ -330,29 +345,46 @@ function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed
 }
 
 /**
- * One layer of Wallace's mixing over the pool's 64 vectors: vector slots taken in the order (x + s j) mod 64,
- * x = u >>> 26, s = ((u >>> 20) & 62) | 1 (odd: a permutation), four at a time (A, B, C, D); t = ((A + B) + (C + D)) / 2
- * and t - A, t - B, t - C, t - D (the orthogonal matrix J/2 - I) go to the slots of B, C, D, A rotated by 1, 2, 3, 1
- * lanes (element l from lane l - r), so that no value stays in its place and the lanes mix.
+ * Byte offset of vector slot p mod 64 with its two 3-bit halves swapped. The affine orders x + s j alone keep
+ * congruences mod 2^k from layer to layer (pairs of values 4, 16 vectors apart stayed related over a block's passes:
+ * their products' block sums varied 15x, 43x as much as for independent values); the swap mixes high bits into low.
  */
 // @ts-ignore: decorator
-@inline function mixLayer(pool: usize, u: i32): void {
+@inline function swapHalves(p: u32): usize {
+  return <usize>((((p << 3) | ((p >> 3) & 7)) & 63) << 4);
+}
+
+/**
+ * One layer of Wallace's mixing, from a 128-bit random r (lanes r_0 .. r_3): the 64 vectors of src taken in the
+ * order swapHalves((x + s j) mod 64), x = r_0 >>> 26, s = ((r_0 >>> 20) & 62) | 1 (odd: a permutation), four at a time
+ * (A, B, C, D); t = ((A + B) + (C + D)) / 2 and t - A, t - B, C - t, D - t (an orthogonal matrix: J/2 - I with two
+ * rows negated, so that the pool's sum is not kept) rotated by 0, 1, 2, 3 lanes (element l from lane l - d: the
+ * lanes mix), the sign of lane l of output d flipped where bit 19 - d of r_l is set, are dst's vectors 4j .. 4j + 3.
+ * Writing to another buffer in another order keeps a value from coming back to its own place (every output holds
+ * half of every input); the random signs make every entry of the layer's matrix average 0 over the draws, so that
+ * a pass's values do not correlate on average with the last pass's (their rows sum to +-1 otherwise).
+ */
+// @ts-ignore: decorator
+@inline function mixLayer(src: usize, dst: usize, r: v128): void {
+  const u = i32x4.extract_lane(r, 0);
   const s = ((<u32>u >> 20) & 62) | 1;
-  const half = f32x4.splat(0.5);
+  const half = f32x4.splat(0.5), top = i32x4.splat(0x80000000);
+  const m0 = v128.and(i32x4.shl(r, 12), top), m1 = v128.and(i32x4.shl(r, 13), top);
+  const m2 = v128.and(i32x4.shl(r, 14), top), m3 = v128.and(i32x4.shl(r, 15), top);
   let x = <u32>u >> 26;
   for (let j = 0; j < 16; j++) {
-    const i0 = pool + (<usize>(x & 63) << 4);
-    const i1 = pool + (<usize>((x + s) & 63) << 4);
-    const i2 = pool + (<usize>((x + 2 * s) & 63) << 4);
-    const i3 = pool + (<usize>((x + 3 * s) & 63) << 4);
+    const A = v128.load(src + swapHalves(x));
+    const B = v128.load(src + swapHalves(x + s));
+    const C = v128.load(src + swapHalves(x + 2 * s));
+    const D = v128.load(src + swapHalves(x + 3 * s));
     x += 4 * s;
-    const A = v128.load(i0), B = v128.load(i1), C = v128.load(i2), D = v128.load(i3);
     const t = f32x4.mul(f32x4.add(f32x4.add(A, B), f32x4.add(C, D)), half);
-    const nA = f32x4.sub(t, A), nB = f32x4.sub(t, B), nC = f32x4.sub(t, C), nD = f32x4.sub(t, D);
-    v128.store(i1, f32x4.shuffle(nA, nA, 3, 0, 1, 2));
-    v128.store(i2, f32x4.shuffle(nB, nB, 2, 3, 0, 1));
-    v128.store(i3, f32x4.shuffle(nC, nC, 1, 2, 3, 0));
-    v128.store(i0, f32x4.shuffle(nD, nD, 3, 0, 1, 2));
+    const nB = f32x4.sub(t, B), nC = f32x4.sub(C, t), nD = f32x4.sub(D, t);
+    const o = dst + (<usize>j << 6);
+    v128.store(o, v128.xor(f32x4.sub(t, A), m0));
+    v128.store(o, v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1), 16);
+    v128.store(o, v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), 32);
+    v128.store(o, v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3), 48);
   }
 }
 
