@@ -115,20 +115,21 @@ function mixLayer(src: Float32Array, dst: Float32Array, r: readonly number[]): v
   // Output d, lane l: negated where bit 19 - d of r_l is set.
   const sign = (d: number, l: number): number => ((r[l]! >>> (19 - d)) & 1 ? -1 : 1);
   for (let j = 0; j < 16; j++) {
-    const slot = [0, 1, 2, 3].map((d) => {
-      // (o + s (4j + d)) mod 64 with its 3-bit halves swapped.
-      const q = (o + s * (4 * j + d)) & 63;
-      return (((q << 3) | (q >> 3)) & 63) * 4;
+    const slot = [0, 1, 2, 3].map((d) => ((o + s * (4 * j + d)) & 63) * 4);
+    // Output d goes to vector sigma(4j + d): 4j + d with its 3-bit halves swapped.
+    const out = [0, 1, 2, 3].map((d) => {
+      const v = 4 * j + d;
+      return (((v << 3) | (v >> 3)) & 63) * 4;
     });
     for (let l = 0; l < 4; l++) {
       const A = src[slot[0]! + l]!, B = src[slot[1]! + l]!, C = src[slot[2]! + l]!, D = src[slot[3]! + l]!;
       const t = f(f(f(A + B) + f(C + D)) * 0.5);
       // t - A, t - B, C - t, D - t rotated by 0, 1, 2, 3 lanes, then the signs.
       const l1 = (l + 1) & 3, l2 = (l + 2) & 3, l3 = (l + 3) & 3;
-      dst[16 * j + l] = sign(0, l) * f(t - A);
-      dst[16 * j + 4 + l1] = sign(1, l1) * f(t - B);
-      dst[16 * j + 8 + l2] = sign(2, l2) * f(C - t);
-      dst[16 * j + 12 + l3] = sign(3, l3) * f(D - t);
+      dst[out[0]! + l] = sign(0, l) * f(t - A);
+      dst[out[1]! + l1] = sign(1, l1) * f(t - B);
+      dst[out[2]! + l2] = sign(2, l2) * f(C - t);
+      dst[out[3]! + l3] = sign(3, l3) * f(D - t);
     }
   }
 }

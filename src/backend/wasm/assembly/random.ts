@@ -345,24 +345,18 @@ function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed
 }
 
 /**
- * Byte offset of vector slot p mod 64 with its two 3-bit halves swapped. The affine orders x + s j alone keep
- * congruences mod 2^k from layer to layer (pairs of values 4, 16 vectors apart stayed related over a block's passes:
- * their products' block sums varied 15x, 43x as much as for independent values); the swap mixes high bits into low.
- */
-// @ts-ignore: decorator
-@inline function swapHalves(p: u32): usize {
-  return <usize>((((p << 3) | ((p >> 3) & 7)) & 63) << 4);
-}
-
-/**
  * One layer of Wallace's mixing, from a 128-bit random r (lanes r_0 .. r_3): the 64 vectors of src taken in the
- * order swapHalves((x + s j) mod 64), x = r_0 >>> 26, s = ((r_0 >>> 20) & 62) | 1 (odd: a permutation), four at a time
+ * order (x + s j) mod 64, x = r_0 >>> 26, s = ((r_0 >>> 20) & 62) | 1 (odd: a permutation), four at a time
  * (A, B, C, D); t = ((A + B) + (C + D)) / 2 and t - A, t - B, C - t, D - t (an orthogonal matrix: J/2 - I with two
  * rows negated, so that the pool's sum is not kept) rotated by 0, 1, 2, 3 lanes (element l from lane l - d: the
- * lanes mix), the sign of lane l of output d flipped where bit 19 - d of r_l is set, are dst's vectors 4j .. 4j + 3.
- * Writing to another buffer in another order keeps a value from coming back to its own place (every output holds
- * half of every input); the random signs make every entry of the layer's matrix average 0 over the draws, so that
- * a pass's values do not correlate on average with the last pass's (their rows sum to +-1 otherwise).
+ * lanes mix), the sign of lane l of output d flipped where bit 19 - d of r_l is set, are dst's vectors
+ * sigma(4j + d), sigma(v) = v with its two 3-bit halves swapped. Writing to another buffer keeps a value from
+ * coming back to its own place (every output holds half of every input); the random signs make every entry of the
+ * layer's matrix average 0 over the draws, so that a pass's values do not correlate on average with the last pass's
+ * (their rows sum to +-1 otherwise); sigma mixes high index bits into low ones: with affine orders alone,
+ * congruences mod 2^k held from layer to layer (pairs of values 4 and 16 vectors apart stayed related over a block's
+ * passes: their products' block sums varied 15x and 43x as much as for independent values; 1.2x at most with sigma).
+ * sigma(4j + d) = (j >> 1 | (j & 1) << 5) + 8d: four stores at fixed distances.
  */
 // @ts-ignore: decorator
 @inline function mixLayer(src: usize, dst: usize, r: v128): void {
@@ -372,19 +366,19 @@ function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed
   const m0 = v128.and(i32x4.shl(r, 12), top), m1 = v128.and(i32x4.shl(r, 13), top);
   const m2 = v128.and(i32x4.shl(r, 14), top), m3 = v128.and(i32x4.shl(r, 15), top);
   let x = <u32>u >> 26;
-  for (let j = 0; j < 16; j++) {
-    const A = v128.load(src + swapHalves(x));
-    const B = v128.load(src + swapHalves(x + s));
-    const C = v128.load(src + swapHalves(x + 2 * s));
-    const D = v128.load(src + swapHalves(x + 3 * s));
+  for (let j: u32 = 0; j < 16; j++) {
+    const A = v128.load(src + (<usize>(x & 63) << 4));
+    const B = v128.load(src + (<usize>((x + s) & 63) << 4));
+    const C = v128.load(src + (<usize>((x + 2 * s) & 63) << 4));
+    const D = v128.load(src + (<usize>((x + 3 * s) & 63) << 4));
     x += 4 * s;
     const t = f32x4.mul(f32x4.add(f32x4.add(A, B), f32x4.add(C, D)), half);
     const nB = f32x4.sub(t, B), nC = f32x4.sub(C, t), nD = f32x4.sub(D, t);
-    const o = dst + (<usize>j << 6);
+    const o = dst + (<usize>((j >> 1) | ((j & 1) << 5)) << 4);
     v128.store(o, v128.xor(f32x4.sub(t, A), m0));
-    v128.store(o, v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1), 16);
-    v128.store(o, v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), 32);
-    v128.store(o, v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3), 48);
+    v128.store(o, v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1), 128);
+    v128.store(o, v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), 256);
+    v128.store(o, v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3), 384);
   }
 }
 
