@@ -112,24 +112,20 @@ function emit(y: FloatArray, at: number, pool: Float32Array, count: number, sh: 
 function mixLayer(src: Float32Array, dst: Float32Array, r: readonly number[]): void {
   const u = r[0]!;
   const o = u >>> 26, s = ((u >>> 20) & 62) | 1;
-  // Output d, lane l: negated where bit 19 - d of r_l is set.
-  const sign = (d: number, l: number): number => ((r[l]! >>> (19 - d)) & 1 ? -1 : 1);
   for (let j = 0; j < 16; j++) {
-    const slot = [0, 1, 2, 3].map((d) => ((o + s * (4 * j + d)) & 63) * 4);
-    // Output d goes to vector sigma(4j + d): 4j + d with its 3-bit halves swapped.
-    const out = [0, 1, 2, 3].map((d) => {
-      const v = 4 * j + d;
-      return (((v << 3) | (v >> 3)) & 63) * 4;
-    });
+    // Inputs: vectors (o + s (4j + d)) mod 64; output d: vector sigma(4j + d) = (j >> 1 | (j & 1) << 5) + 8d.
+    const a = ((o + s * 4 * j) & 63) * 4, b = ((o + s * (4 * j + 1)) & 63) * 4;
+    const c = ((o + s * (4 * j + 2)) & 63) * 4, d = ((o + s * (4 * j + 3)) & 63) * 4;
+    const out = ((j >> 1) | ((j & 1) << 5)) * 4;
     for (let l = 0; l < 4; l++) {
-      const A = src[slot[0]! + l]!, B = src[slot[1]! + l]!, C = src[slot[2]! + l]!, D = src[slot[3]! + l]!;
+      const A = src[a + l]!, B = src[b + l]!, C = src[c + l]!, D = src[d + l]!;
       const t = f(f(f(A + B) + f(C + D)) * 0.5);
-      // t - A, t - B, C - t, D - t rotated by 0, 1, 2, 3 lanes, then the signs.
+      // t - A, t - B, C - t, D - t rotated by 0, 1, 2, 3 lanes; output k's lane m negated where bit 19 - k of r_m is set.
       const l1 = (l + 1) & 3, l2 = (l + 2) & 3, l3 = (l + 3) & 3;
-      dst[out[0]! + l] = sign(0, l) * f(t - A);
-      dst[out[1]! + l1] = sign(1, l1) * f(t - B);
-      dst[out[2]! + l2] = sign(2, l2) * f(C - t);
-      dst[out[3]! + l3] = sign(3, l3) * f(D - t);
+      dst[out + l] = (r[l]! >>> 19) & 1 ? -f(t - A) : f(t - A);
+      dst[out + 32 + l1] = (r[l1]! >>> 18) & 1 ? -f(t - B) : f(t - B);
+      dst[out + 64 + l2] = (r[l2]! >>> 17) & 1 ? -f(C - t) : f(C - t);
+      dst[out + 96 + l3] = (r[l3]! >>> 16) & 1 ? -f(D - t) : f(D - t);
     }
   }
 }

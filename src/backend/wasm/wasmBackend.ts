@@ -21,7 +21,7 @@ export interface WasmBackendOptions {
   gemmThreadWork?: number;
   /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads (default 2^21); when given, also the input values from which max pooling and batch norm are (default 2^18). */
   convThreadWork?: number;
-  /** Values from which shrinkAddNormal is split between threads (default 2^16). */
+  /** Values from which shrinkAddNormal is split between threads (default 2^18). */
   normalThreadValues?: number;
 }
 
@@ -75,10 +75,11 @@ const ACTIVATION_THREAD_VALUES = 1 << 15;
 /** Values per block of shrinkAddNormal's stream (BLOCK in assembly/random.ts). */
 const NORMAL_BLOCK = 16384;
 /**
- * Values from which shrinkAddNormal is split between threads by blocks: ~0.5 ns a value, so 2^16 values
- * (~30 us) against the ~20 us hand-off.
+ * Values from which shrinkAddNormal is split between threads by blocks: ~0.5 ns a value, so the ~20 us hand-off
+ * pays from a few hundred thousand. The online MLP's 78.4k-value layer ran slower on 2 threads than on 1 (helper,
+ * loaded machine: 1.2-1.35x the wall time, 1.65x the CPU time).
  */
-const NORMAL_THREAD_VALUES = 1 << 16;
+const NORMAL_THREAD_VALUES = 1 << 18;
 
 /** Threads requested by SUPPLE_THREADS, else the machine's parallelism. */
 export function defaultThreads(): number {
