@@ -332,10 +332,15 @@ function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed
     s0 = v128.xor(s0, s3);
     s2 = v128.xor(s2, x);
     s3 = rotl4(s3, 11);
-    mixLayer(spare, pool, u);
     const w: f32 = load<f32>(pool + (<usize>(POOL + k) << 2)) * WH1 + WH0;
     const g: f32 = sigma * Mathf.sqrt((((w * w) * w) * <f32>POOL) / S);
-    emit(y + (<usize>o << 2), pool, min(m - o, POOL), shrink, g);
+    if (m - o >= POOL) {
+      // A whole pass: the second layer writes y as it goes (the same values as emit after it).
+      mixLayerEmit(spare, pool, u, y + (<usize>o << 2), shrink, g);
+    } else {
+      mixLayer(spare, pool, u);
+      emit(y + (<usize>o << 2), pool, m - o, shrink, g);
+    }
   }
 }
 
@@ -389,6 +394,39 @@ function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed
     v128.store(o, v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1), 128);
     v128.store(o, v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), 256);
     v128.store(o, v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3), 384);
+  }
+}
+
+/** mixLayer, and y[i] = shrink y[i] + g dst[i] for the 256 values it writes (the last layer of a whole pass). */
+// @ts-ignore: decorator
+@inline function mixLayerEmit(src: usize, dst: usize, r: v128, y: usize, shrink: f32, g: f32): void {
+  const u = i32x4.extract_lane(r, 0);
+  const s = ((<u32>u >> 20) & 62) | 1;
+  const half = f32x4.splat(0.5), top = i32x4.splat(0x80000000);
+  const shr = f32x4.splat(shrink), gv = f32x4.splat(g);
+  const m0 = v128.and(i32x4.shl(r, 12), top), m1 = v128.and(i32x4.shl(r, 13), top);
+  const m2 = v128.and(i32x4.shl(r, 14), top), m3 = v128.and(i32x4.shl(r, 15), top);
+  let x = <u32>u >> 26;
+  for (let j: u32 = 0; j < 16; j++) {
+    const A = v128.load(src + (<usize>(x & 63) << 4));
+    const B = v128.load(src + (<usize>((x + s) & 63) << 4));
+    const C = v128.load(src + (<usize>((x + 2 * s) & 63) << 4));
+    const D = v128.load(src + (<usize>((x + 3 * s) & 63) << 4));
+    x += 4 * s;
+    const t = f32x4.mul(f32x4.add(f32x4.add(A, B), f32x4.add(C, D)), half);
+    const nB = f32x4.sub(t, B), nC = f32x4.sub(C, t), nD = f32x4.sub(D, t);
+    const at = <usize>((j >> 1) | ((j & 1) << 5)) << 4;
+    const o = dst + at, q = y + at;
+    const zA = v128.xor(f32x4.sub(t, A), m0), zB = v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1);
+    const zC = v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), zD = v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3);
+    v128.store(o, zA);
+    v128.store(o, zB, 128);
+    v128.store(o, zC, 256);
+    v128.store(o, zD, 384);
+    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q)), f32x4.mul(gv, zA)));
+    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 128)), f32x4.mul(gv, zB)), 128);
+    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 256)), f32x4.mul(gv, zC)), 256);
+    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 384)), f32x4.mul(gv, zD)), 384);
   }
 }
 
