@@ -57,8 +57,8 @@ export interface ShrinkPerturbState {
  * Cost of every-step: one pass over all parameters after every update that shrinks and adds one normal draw per
  * parameter (Backend.shrinkAddNormal; toward init or with noise from the init distribution: a shrink pass, then the
  * noise). The normals come from a Wallace pool per block of values (a few Box-Muller draws, then cheap orthogonal
- * mixing): on the online MLP every-step runs at ~0.25x the steps of plain SGD in CPU time (bench/methods; Box-Muller
- * for every value: 0.10x), a normal costing about as much as the step spends per weight.
+ * mixing): on the online MLP every-step runs at ~0.27x the steps of plain SGD in CPU time (bench/methods on a loaded
+ * machine; Box-Muller for every value: 0.10x), a normal costing about as much as the step spends per weight.
  */
 export const shrinkPerturb: Method<typeof shrinkPerturbSchema> = {
   name: 'shrink-perturb',
