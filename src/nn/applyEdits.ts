@@ -243,18 +243,26 @@ function extendSlot(s: ParamSlots, p: Param, model: Model): void {
   s.arrays.push(a);
 }
 
+/** The seeds of one noise kernel call, refilled for each (every-step shrink-and-perturb must not allocate per parameter). */
+const noiseSeeds: [number, number, number, number] = [0, 0, 0, 0];
+
+function drawSeeds(rng: Rng): [number, number, number, number] {
+  for (let k = 0; k < 4; k++) noiseSeeds[k] = rng.nextU32();
+  return noiseSeeds;
+}
+
 function shrinkPerturb(backend: Backend, p: Param, shrink: number, noise: number, from: 'normal' | 'init', anchor: FloatArray | null, rng: Rng): void {
   const d = p.data;
   // Backend kernels: every-step shrink-and-perturb does this for every parameter after every update. Toward zero with
   // normal noise (the usual case) is one pass: shrink and the noise together.
   if (!anchor && from === 'normal' && noise !== 0) {
-    backend.shrinkAddNormal(d, shrink, noise, [rng.nextU32(), rng.nextU32(), rng.nextU32(), rng.nextU32()]);
+    backend.shrinkAddNormal(d, shrink, noise, drawSeeds(rng));
     return;
   }
   if (anchor) backend.axpby(1 - shrink, anchor, shrink, d);
   else if (shrink !== 1) backend.scale(d, shrink);
   if (noise === 0) return;
-  if (from === 'normal') backend.addNormal(d, noise, [rng.nextU32(), rng.nextU32(), rng.nextU32(), rng.nextU32()]);
+  if (from === 'normal') backend.addNormal(d, noise, drawSeeds(rng));
   else {
     const fresh = new Float64Array(d.length);
     drawInit(p.init, rng, fresh);

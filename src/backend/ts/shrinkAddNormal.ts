@@ -1,5 +1,5 @@
 import type { FloatArray } from '../../tensor/FloatArray.js';
-import { xoshiroAdvance, xoshiroLanes } from './xoshiro128.js';
+import { fmix32, xoshiroAdvance, xoshiroLanes } from './xoshiro128.js';
 
 // The reference of Backend.shrinkAddNormal: the wasm kernel's float32 operations one by one (Math.fround after each),
 // so that every backend gives the same values bit for bit (see src/backend/wasm/assembly/random.ts).
@@ -37,35 +37,95 @@ function minus2Log(u: number): number {
   return f(-2 * mad(e, LN2, lnm));
 }
 
-/** y = shrink y + sigma z, z standard normal from the eight lane streams of the seeds (Backend.shrinkAddNormal). */
+/** Values per block: the stream of block b of a call is seeded by (seeds, b), so any split gives the same values. */
+export const NORMAL_BLOCK = 16384;
+/** Normals in a block's Wallace pool. */
+const POOL = 256;
+const WH0 = f(0.99913194), WH1 = f(0.029462783);
+
+/**
+ * y = shrink y + sigma z, z standard normal (Backend.shrinkAddNormal): per block of NORMAL_BLOCK values, a pool of
+ * Box-Muller normals, then Wallace passes over it with the chi-square correction (the definition and the why:
+ * src/backend/wasm/assembly/random.ts, normalBlock).
+ */
 export function shrinkAddNormalReference(y: FloatArray, shrink: number, sigma: number, seeds: readonly [number, number, number, number]): void {
-  const sh = f(shrink), sg = f(sigma);
-  const st = xoshiroLanes(seeds, 8);
+  const pool = new Float32Array(POOL + NORMAL_BLOCK / POOL);
+  for (let at = 0, b = 0; at < y.length; at += NORMAL_BLOCK, b++) normalBlock(y, at, Math.min(y.length - at, NORMAL_BLOCK), f(shrink), f(sigma), seeds, b, pool);
+}
+
+function normalBlock(y: FloatArray, at: number, m: number, sh: number, sg: number, seeds: readonly number[], b: number, pool: Float32Array): void {
+  // The block's key words: each depends on every seed and on b.
+  let h = fmix32((Math.imul(b, 0x9e3779b9) + 0x632be5ab) | 0);
+  for (let k = 0; k < 3; k++) h = (fmix32(h ^ seeds[k]!) + 0x9e3779b9) | 0;
+  h = fmix32(h ^ seeds[3]!);
+  const keys = [0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1].map((c) => fmix32((h + c) | 0));
+  const st = xoshiroLanes(keys, 8);
   // xoshiro128+: the output is s0 + s3 before the step.
   const next = (w: number[]): number => {
     const r = (w[0]! + w[3]!) | 0;
     xoshiroAdvance(w);
     return r;
   };
-  const n = y.length;
-  // Rounds of 16 values: lanes 0-3 write cos to [i + L] and sin to [i + 4 + L], lanes 4-7 to [i + 4 + L] and [i + 8 + L].
-  for (let i = 0; i < n; i += 16) {
+  const rounds = m <= POOL ? (m + 15) >> 4 : (POOL + NORMAL_BLOCK / POOL) >> 4;
+  // Rounds of 16 values: lanes 0-3 put cos at [16r + L] and sin at [16r + 4 + L], lanes 4-7 at [16r + 4 + L] and [16r + 8 + L].
+  for (let r = 0; r < rounds; r++) {
     for (let lane = 0; lane < 8; lane++) {
       const w = st[lane]!;
-      const a = next(w), b = next(w);
+      const a = next(w), bb = next(w);
       const u = f(((a >>> 8) + 1) * 5.9604644775390625e-8);
-      const r = f(sg * f(Math.sqrt(minus2Log(u))));
-      const q = f((b >> 8) * QUARTER);
+      const rad = f(Math.sqrt(minus2Log(u)));
+      const q = f((bb >> 8) * QUARTER);
       const q2 = f(q * q), q4 = f(q2 * q2);
       const sq = mad(f(q * q2), mad(mad(S4, q2, S3), q4, mad(S2, q2, S1)), q);
       const cq = mad(q2, mad(mad(K5, q4, mad(K4, q2, K3)), q4, mad(K2, q2, K1)), 1);
       const s2x = f(f(sq + sq) * cq);
       const c2x = f(f(cq - sq) * f(cq + sq));
-      const z2 = f(r * f(f(s2x + s2x) * c2x));
-      const z1 = f(r * f(f(c2x - s2x) * f(c2x + s2x)));
-      const c = i + (lane < 4 ? lane : lane + 4), s = c + 4;
-      if (c < n) y[c] = f(f(sh * y[c]!) + z1);
-      if (s < n) y[s] = f(f(sh * y[s]!) + z2);
+      const c = 16 * r + (lane < 4 ? lane : lane + 4);
+      pool[c] = f(rad * f(f(c2x - s2x) * f(c2x + s2x)));
+      pool[c + 4] = f(rad * f(f(s2x + s2x) * c2x));
+    }
+  }
+  emit(y, at, pool, Math.min(m, POOL), sh, sg);
+  if (m <= POOL) return;
+  // The sum of squares in four lanes (vector v's lane l into acc[l]), then (0 + 1) + (2 + 3).
+  const acc = [0, 0, 0, 0];
+  for (let i = 0; i < POOL; i++) acc[i & 3] = mad(pool[i]!, pool[i]!, acc[i & 3]!);
+  const S = f(f(acc[0]! + acc[1]!) + f(acc[2]! + acc[3]!));
+  const first = st.slice(0, 4);
+  const spare = new Float32Array(POOL);
+  for (let k = 1, o = POOL; o < m; k++, o += POOL) {
+    // One xoshiro128+ step of lanes 0-3 per layer: its addresses and signs.
+    mixLayer(pool, spare, first.map(next));
+    mixLayer(spare, pool, first.map(next));
+    const w = mad(pool[POOL + k]!, WH1, WH0);
+    const g = f(sg * f(Math.sqrt(f(f(f(f(w * w) * w) * POOL) / S))));
+    emit(y, at + o, pool, Math.min(m - o, POOL), sh, g);
+  }
+}
+
+/** y[at + i] = shrink y[at + i] + g pool[i] for i < count. */
+function emit(y: FloatArray, at: number, pool: Float32Array, count: number, sh: number, g: number): void {
+  for (let i = 0; i < count; i++) y[at + i] = f(f(sh * y[at + i]!) + f(g * pool[i]!));
+}
+
+/** One layer of Wallace's mixing of src's 64 vectors of four into dst, from 128 random bits r (see mixLayer in random.ts). */
+function mixLayer(src: Float32Array, dst: Float32Array, r: readonly number[]): void {
+  const u = r[0]!;
+  const o = u >>> 26, s = ((u >>> 20) & 62) | 1;
+  for (let j = 0; j < 16; j++) {
+    // Inputs: vectors (o + s (4j + d)) mod 64; output d: vector sigma(4j + d) = (j >> 1 | (j & 1) << 5) + 8d.
+    const a = ((o + s * 4 * j) & 63) * 4, b = ((o + s * (4 * j + 1)) & 63) * 4;
+    const c = ((o + s * (4 * j + 2)) & 63) * 4, d = ((o + s * (4 * j + 3)) & 63) * 4;
+    const out = ((j >> 1) | ((j & 1) << 5)) * 4;
+    for (let l = 0; l < 4; l++) {
+      const A = src[a + l]!, B = src[b + l]!, C = src[c + l]!, D = src[d + l]!;
+      const t = f(f(f(A + B) + f(C + D)) * 0.5);
+      // t - A, t - B, C - t, D - t rotated by 0, 1, 2, 3 lanes; output k's lane m negated where bit 19 - k of r_m is set.
+      const l1 = (l + 1) & 3, l2 = (l + 2) & 3, l3 = (l + 3) & 3;
+      dst[out + l] = (r[l]! >>> 19) & 1 ? -f(t - A) : f(t - A);
+      dst[out + 32 + l1] = (r[l1]! >>> 18) & 1 ? -f(t - B) : f(t - B);
+      dst[out + 64 + l2] = (r[l2]! >>> 17) & 1 ? -f(C - t) : f(C - t);
+      dst[out + 96 + l3] = (r[l3]! >>> 16) & 1 ? -f(D - t) : f(D - t);
     }
   }
 }

@@ -52,6 +52,9 @@ function run(): void {
     case Job.transpose01:
       k.transpose01Chunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, chunks, counter);
       break;
+    case Job.shrinkAddNormal:
+      k.shrinkAddNormalChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, counter, scratch);
+      break;
     default:
       throw new Error(`unknown job ${a[0]}`);
   }

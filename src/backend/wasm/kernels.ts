@@ -77,7 +77,8 @@ export const wasmHelpers = {
   },
   encodeBytes: { params: ['src:ptr', 'n:i32', 'plane:i32', 'lut:ptr', 'perm:ptr', 'out:ptr'], result: 'i32' },
   addNormal: { params: ['y:ptr', 'n:i32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32'] },
-  shrinkAddNormal: { params: ['y:ptr', 'n:i32', 'shrink:f32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32'] },
+  shrinkAddNormalBlocks: { params: ['y:ptr', 'n:i32', 'shrink:f32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32', 'first:i32', 'end:i32', 'pool:ptr'] },
+  shrinkAddNormalChunks: { params: ['y:ptr', 'n:i32', 'shrink:f32', 'sigma:f32', 's0:i32', 's1:i32', 's2:i32', 's3:i32', 'counter:ptr', 'pool:ptr'] },
 } as const satisfies Record<string, { readonly params: readonly WasmParam[]; readonly result?: 'i32' | 'f64' }>;
 
 /** The parameters of the im2col/col2im exports up to the output: source, shape, window, output size, destination. */

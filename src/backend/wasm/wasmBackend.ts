@@ -21,6 +21,8 @@ export interface WasmBackendOptions {
   gemmThreadWork?: number;
   /** Output values (c kh kw n oh ow) from which im2col/col2im are split between threads (default 2^21); when given, also the input values from which max pooling and batch norm are (default 2^18). */
   convThreadWork?: number;
+  /** Values from which shrinkAddNormal is split between threads (default 2^18). */
+  normalThreadValues?: number;
 }
 
 /** The wasm backend: the Backend kernels plus its memory and thread controls. */
@@ -70,6 +72,15 @@ const ATTENTION_THREAD_WORK = 1 << 18;
  */
 const ACTIVATION_THREAD_VALUES = 1 << 15;
 
+/** Values per block of shrinkAddNormal's stream (BLOCK in assembly/random.ts). */
+const NORMAL_BLOCK = 16384;
+/**
+ * Values from which shrinkAddNormal is split between threads by blocks: ~0.5 ns a value, so the ~20 us hand-off
+ * pays from a few hundred thousand. The online MLP's 78.4k-value layer ran slower on 2 threads than on 1 (helper,
+ * loaded machine: 1.2-1.35x the wall time, 1.65x the CPU time).
+ */
+const NORMAL_THREAD_VALUES = 1 << 18;
+
 /** Threads requested by SUPPLE_THREADS, else the machine's parallelism. */
 export function defaultThreads(): number {
   const env = process.env.SUPPLE_THREADS;
@@ -108,6 +119,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const convWork = options.convThreadWork ?? CONV_THREAD_WORK;
   // Tests that force threads for im2col force them here too.
   const planeWork = options.convThreadWork ?? PLANE_THREAD_WORK;
+  const normalWork = options.normalThreadValues ?? NORMAL_THREAD_VALUES;
   const scratchBytes = K.gemmScratchBytes();
   let scratch = -1; // the calling thread's gemm packing buffers, allocated on first use
   let pool: ThreadPool | null = null;
@@ -233,9 +245,27 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       kernelChecks.addNormal(y, sigma, seeds);
       if (y.length > 0) K.addNormal(p(y), y.length, sigma, seeds[0] | 0, seeds[1] | 0, seeds[2] | 0, seeds[3] | 0);
     },
+    // Split between threads by blocks of NORMAL_BLOCK values, each its own stream: the same values on any thread count.
     shrinkAddNormal(y, shrink, sigma, seeds) {
       kernelChecks.shrinkAddNormal(y, shrink, sigma, seeds);
-      if (y.length > 0) K.shrinkAddNormal(p(y), y.length, shrink, sigma, seeds[0] | 0, seeds[1] | 0, seeds[2] | 0, seeds[3] | 0);
+      const n = y.length;
+      if (n === 0) return;
+      scratchFloats();
+      const py = p(y), s0 = seeds[0] | 0, s1 = seeds[1] | 0, s2 = seeds[2] | 0, s3 = seeds[3] | 0;
+      const blocks = Math.ceil(n / NORMAL_BLOCK);
+      const workers = Math.min(blocks, partsFor(n, normalWork));
+      if (workers <= 1) {
+        K.shrinkAddNormalBlocks(py, n, shrink, sigma, s0, s1, s2, s3, 0, blocks, scratch);
+        return;
+      }
+      const pl = pool!;
+      pl.setJob(Job.shrinkAddNormal, blocks, py, n, shrink, sigma, s0, s1, s2, s3);
+      pl.dispatch(workers);
+      try {
+        K.shrinkAddNormalChunks(py, n, shrink, sigma, s0, s1, s2, s3, pl.counter, scratch);
+      } finally {
+        pl.wait();
+      }
     },
     encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset) {
       kernelChecks.encodeBytes(src, srcOffset, n, plane, lut, perm, out, outOffset);

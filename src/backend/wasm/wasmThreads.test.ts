@@ -248,3 +248,24 @@ test('SUPPLE_THREADS sets the default thread count', () => {
     else process.env.SUPPLE_THREADS = saved;
   }
 });
+
+test('wasm shrinkAddNormal gives bit-identical results with 1, 2 and 3 threads (a stream per block of values)', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const many = [createWasmBackend({ threads: 2, normalThreadValues: 0 }), createWasmBackend({ threads: 3, normalThreadValues: 0 })];
+  for (const b of many) await b.startThreads();
+  try {
+    const rng = Rng.seeded(11);
+    for (const n of [1, 300, 16384, 16385, 70001]) {
+      const start = random(rng, n);
+      const want = filled(one, start);
+      one.shrinkAddNormal(want, 0.999, 0.01, [5, -6, 7, 8]);
+      for (const b of many) {
+        const got = filled(b, start);
+        b.shrinkAddNormal(got, 0.999, 0.01, [5, -6, 7, 8]);
+        assertBitIdentical(got, want, `shrinkAddNormal n=${n}, ${b.threads} threads`);
+      }
+    }
+  } finally {
+    for (const b of many) await b.close();
+  }
+});
