@@ -305,6 +305,26 @@ function cases(): Case[] {
       run: (b, a) => b.transpose01(a.a!, d0, d1, inner, a.out!),
       checked: ['a', 'out'],
     });
+  // The fused conv passes: rows of 1 (sumChannels' column path), short rows, rows past one SIMD chunk of 64.
+  for (const [d0, d1, inner] of [[1, 1, 1], [2, 3, 1], [5, 7, 3], [3, 4, 16], [9, 10, 2], [4, 3, 70], [2, 5, 130]] as [number, number, number][]) {
+    const dims = `${d0}x${d1}x${inner}`;
+    const size = d0 * d1 * inner;
+    add({
+      kernel: 'transpose01AddBias',
+      label: dims,
+      arrays: { a: { n: size }, bias: { n: d0 }, out: { n: size, gen: 'nanfill' } },
+      run: (b, a) => b.transpose01AddBias(a.a!, d0, d1, inner, a.bias!, a.out!),
+      checked: ['a', 'bias', 'out'],
+    });
+    for (const [alpha, beta] of alphaBeta)
+      add({
+        kernel: 'transpose01SumChannels',
+        label: `${dims} alpha=${alpha} beta=${beta}`,
+        arrays: { a: { n: size }, out: { n: size, gen: 'nanfill' }, sums: { n: d1, gen: beta === 0 ? 'nanfill' : 'u' } },
+        run: (b, a) => b.transpose01SumChannels(a.a!, d0, d1, inner, a.out!, alpha, beta, a.sums!),
+        checked: ['a', 'out', 'sums'],
+      });
+  }
 
   // channels, activations on images, pooling
   for (const [n, c, hw] of [[1, 1, 1], [2, 3, 1], [1, 5, 7], [3, 4, 9], [2, 3, 16]] as [number, number, number][]) {
@@ -662,6 +682,7 @@ function rejections(): Rejection[] {
     { label: 'gemm k = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, true, 2, 2, 0, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
     { label: 'addChannelBias n = 0', message: batch, run: (b) => b.addChannelBias(f(b, 4), 0, 2, 2, f(b, 2)) },
     { label: 'sumChannels n = 0', message: batch, run: (b) => b.sumChannels(f(b, 4), 0, 2, 2, 1, 0, f(b, 2)) },
+    { label: 'transpose01SumChannels d0 = 0', message: batch, run: (b) => b.transpose01SumChannels(f(b, 4), 0, 2, 2, f(b, 4), 1, 0, f(b, 2)) },
     { label: 'crelu n = 0', message: batch, run: (b) => b.crelu(f(b, 4), 0, 2, 2, f(b, 8)) },
     { label: 'creluBackward n = 0', message: batch, run: (b) => b.creluBackward(f(b, 4), f(b, 8), 0, 2, 2, f(b, 4)) },
     { label: 'im2col n = 0', message: batch, run: (b) => b.im2col(f(b, 16), 0, 1, 4, 4, 3, 3, 1, 1, f(b, 144)) },

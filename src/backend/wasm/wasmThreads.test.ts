@@ -248,3 +248,34 @@ test('SUPPLE_THREADS sets the default thread count', () => {
     else process.env.SUPPLE_THREADS = saved;
   }
 });
+
+test('wasm transpose01AddBias and transpose01SumChannels give the unfused kernels bits with 1, 2 and 3 threads', { skip }, async () => {
+  const backends = [createWasmBackend({ threads: 1 }), createWasmBackend({ threads: 2, convThreadWork: 0 }), createWasmBackend({ threads: 3, convThreadWork: 0 })];
+  for (const b of backends) await b.startThreads();
+  try {
+    const rng = Rng.seeded(11);
+    // conv-like shapes: [outC, n, P] forward and [n, outC, P] backward; P = 1 takes sumChannels' column path.
+    for (const [d0, d1, inner] of [[6, 5, 49], [4, 9, 16], [3, 7, 130], [5, 6, 1], [2, 3, 3]] as number[][]) {
+      const A = random(rng, d0! * d1! * inner!), BIAS = random(rng, d0!), S0 = random(rng, d1!);
+      // The unfused sequence on one thread.
+      const ref = backends[0]!;
+      const y = ref.alloc(A.length) as Float32Array, t = ref.alloc(A.length) as Float32Array;
+      ref.transpose01(filled(ref, A), d0!, d1!, inner!, y);
+      ref.addChannelBias(y, d1!, d0!, inner!, filled(ref, BIAS));
+      ref.transpose01(filled(ref, A), d0!, d1!, inner!, t);
+      const sums = filled(ref, S0);
+      ref.sumChannels(filled(ref, A), d0!, d1!, inner!, -0.5, 0.75, sums);
+      for (const b of backends) {
+        const out = b.alloc(A.length) as Float32Array, dyT = b.alloc(A.length) as Float32Array, s = filled(b, S0);
+        b.transpose01AddBias(filled(b, A), d0!, d1!, inner!, filled(b, BIAS), out);
+        b.transpose01SumChannels(filled(b, A), d0!, d1!, inner!, dyT, -0.5, 0.75, s);
+        const what = `[${d0}, ${d1}, ${inner}] on ${b.threads} thread(s)`;
+        assertBitIdentical(out, y, `transpose01AddBias ${what}`);
+        assertBitIdentical(dyT, t, `transpose01SumChannels out ${what}`);
+        assertBitIdentical(s, sums, `transpose01SumChannels sums ${what}`);
+      }
+    }
+  } finally {
+    for (const b of backends) await b.close();
+  }
+});
