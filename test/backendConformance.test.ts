@@ -480,6 +480,10 @@ function cases(): Case[] {
     [2, 2, 9, 8, 2, 3],
     [2, 3, 9, 17, 2, 2], // the vectorized 2x2 path: two quads per row, odd height and width
     [1, 2, 8, 10, 2, 2], // a quad and a remainder column
+    [2, 3, 4, 4, 2, 2], // planes two outputs wide: two output rows as one group of four
+    [1, 2, 6, 5, 2, 2], // the same with an odd output row left and an odd width
+    [2, 2, 12, 12, 2, 2], // six outputs a row: a quad and a quad overlapping it up to the row's end
+    [1, 1, 4, 28, 2, 2], // fourteen outputs a row (conv-b128's first pooling)
   ] as number[][]) {
     const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
     const lbl = `n=${n} c=${c} ${h}x${w} k=${k} stride=${stride}`;

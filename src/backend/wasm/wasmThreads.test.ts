@@ -82,8 +82,9 @@ test('wasm max pooling, batch norm, activations and transpose01 give bit-identic
   await two.startThreads();
   try {
     const rng = Rng.seeded(9);
-    // 2x2 windows (the fast path), odd sizes, 3x3 windows with step 2 (the scatter path).
-    for (const [n, c, h, w, k, stride] of [[3, 5, 8, 6, 2, 2], [2, 7, 9, 7, 2, 2], [2, 3, 9, 9, 3, 2]] as number[][]) {
+    // 2x2 windows (the fast path), odd sizes, 3x3 windows with step 2 (the scatter path), planes two outputs wide,
+    // rows of six outputs (a quad overlapping the last).
+    for (const [n, c, h, w, k, stride] of [[3, 5, 8, 6, 2, 2], [2, 7, 9, 7, 2, 2], [2, 3, 9, 9, 3, 2], [4, 6, 4, 4, 2, 2], [3, 5, 12, 12, 2, 2]] as number[][]) {
       const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
       const X = random(rng, n! * c! * h! * w!), DY = random(rng, n! * c! * oh * ow);
       const run = (b: WasmBackend) => {
