@@ -455,6 +455,9 @@ function cases(): Case[] {
     [1, 3, 7, 7, 2, 2, 3, 0],
     [1, 1, 4, 4, 3, 3, 1, 3],
     [2, 1, 6, 6, 1, 1, 2, 0],
+    // stride 1 without padding (the valid-convolution path): rows of 4 values (conv-b128's last layer), of 9
+    [3, 4, 6, 6, 3, 3, 1, 0],
+    [2, 3, 11, 13, 5, 5, 1, 0],
   ] as number[][]) {
     const oh = Math.floor((h! + 2 * pad! - kh!) / stride!) + 1, ow = Math.floor((w! + 2 * pad! - kw!) / stride!) + 1;
     const colsN = c! * kh! * kw! * n! * oh * ow;
