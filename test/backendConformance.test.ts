@@ -120,6 +120,8 @@ const gemmShapes: [number, number, number][] = [
   // its 4x8 tiles, 256-deep K slices, 128-row blocks and 2048-column panels
   [1, 1, 1], [1, 7, 5], [3, 1, 9], [5, 9, 1], [1, 100, 77], [2, 3, 4], [2, 37, 100], [8, 19, 33], [6, 70, 5],
   [50, 33, 3], [40, 21, 8], [4, 8, 16], [9, 12, 9], [13, 17, 19], [5, 33, 257], [130, 9, 11], [12, 2055, 9], [33, 65, 70],
+  // a small C over a long reduction (a conv's weight gradient: native cuts the reduction in two halves)
+  [9, 12, 40000],
 ];
 const alphaBeta: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25]];
 const actKinds = Object.entries(Activation) as [string, ActivationCode][];
@@ -338,6 +340,26 @@ function cases(): Case[] {
       run: (b, a) => b.transpose01(a.a!, d0, d1, inner, a.out!),
       checked: ['a', 'out'],
     });
+  // The fused conv passes: rows of 1 (sumChannels' column path), short rows, rows past one SIMD chunk of 64.
+  for (const [d0, d1, inner] of [[1, 1, 1], [2, 3, 1], [5, 7, 3], [3, 4, 16], [9, 10, 2], [4, 3, 70], [2, 5, 130]] as [number, number, number][]) {
+    const dims = `${d0}x${d1}x${inner}`;
+    const size = d0 * d1 * inner;
+    add({
+      kernel: 'transpose01AddBias',
+      label: dims,
+      arrays: { a: { n: size }, bias: { n: d0 }, out: { n: size, gen: 'nanfill' } },
+      run: (b, a) => b.transpose01AddBias(a.a!, d0, d1, inner, a.bias!, a.out!),
+      checked: ['a', 'bias', 'out'],
+    });
+    for (const [alpha, beta] of alphaBeta)
+      add({
+        kernel: 'transpose01SumChannels',
+        label: `${dims} alpha=${alpha} beta=${beta}`,
+        arrays: { a: { n: size }, out: { n: size, gen: 'nanfill' }, sums: { n: d1, gen: beta === 0 ? 'nanfill' : 'u' } },
+        run: (b, a) => b.transpose01SumChannels(a.a!, d0, d1, inner, a.out!, alpha, beta, a.sums!),
+        checked: ['a', 'out', 'sums'],
+      });
+  }
 
   // channels, activations on images, pooling
   for (const [n, c, hw] of [[1, 1, 1], [2, 3, 1], [1, 5, 7], [3, 4, 9], [2, 3, 16]] as [number, number, number][]) {
@@ -466,6 +488,9 @@ function cases(): Case[] {
     [1, 3, 7, 7, 2, 2, 3, 0],
     [1, 1, 4, 4, 3, 3, 1, 3],
     [2, 1, 6, 6, 1, 1, 2, 0],
+    // stride 1 without padding (the valid-convolution path): rows of 4 values (conv-b128's last layer), of 9
+    [3, 4, 6, 6, 3, 3, 1, 0],
+    [2, 3, 11, 13, 5, 5, 1, 0],
   ] as number[][]) {
     const oh = Math.floor((h! + 2 * pad! - kh!) / stride!) + 1, ow = Math.floor((w! + 2 * pad! - kw!) / stride!) + 1;
     const colsN = c! * kh! * kw! * n! * oh * ow;
@@ -493,6 +518,10 @@ function cases(): Case[] {
     [2, 2, 9, 8, 2, 3],
     [2, 3, 9, 17, 2, 2], // the vectorized 2x2 path: two quads per row, odd height and width
     [1, 2, 8, 10, 2, 2], // a quad and a remainder column
+    [2, 3, 4, 4, 2, 2], // planes two outputs wide: two output rows as one group of four
+    [1, 2, 6, 5, 2, 2], // the same with an odd output row left and an odd width
+    [2, 2, 12, 12, 2, 2], // six outputs a row: a quad and a quad overlapping it up to the row's end
+    [1, 1, 4, 28, 2, 2], // fourteen outputs a row (conv-b128's first pooling)
   ] as number[][]) {
     const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
     const lbl = `n=${n} c=${c} ${h}x${w} k=${k} stride=${stride}`;
@@ -695,6 +724,7 @@ function rejections(): Rejection[] {
     { label: 'gemm k = 0', message: /empty operands are rejected/, run: (b) => b.gemm(false, true, 2, 2, 0, 1, f(b, 4), f(b, 4), 0, f(b, 4)) },
     { label: 'addChannelBias n = 0', message: batch, run: (b) => b.addChannelBias(f(b, 4), 0, 2, 2, f(b, 2)) },
     { label: 'sumChannels n = 0', message: batch, run: (b) => b.sumChannels(f(b, 4), 0, 2, 2, 1, 0, f(b, 2)) },
+    { label: 'transpose01SumChannels d0 = 0', message: batch, run: (b) => b.transpose01SumChannels(f(b, 4), 0, 2, 2, f(b, 4), 1, 0, f(b, 2)) },
     { label: 'crelu n = 0', message: batch, run: (b) => b.crelu(f(b, 4), 0, 2, 2, f(b, 8)) },
     { label: 'creluBackward n = 0', message: batch, run: (b) => b.creluBackward(f(b, 4), f(b, 8), 0, 2, 2, f(b, 4)) },
     { label: 'im2col n = 0', message: batch, run: (b) => b.im2col(f(b, 16), 0, 1, 4, 4, 3, 3, 1, 1, f(b, 144)) },

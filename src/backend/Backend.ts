@@ -142,6 +142,16 @@ export interface Backend {
   gram(a: FloatArray, rows: number, cols: number, out: Float64Array): void;
   /** out[j, i, :] = a[i, j, :] for a [d0, d1, inner]: swaps the two leading dimensions. */
   transpose01(a: FloatArray, d0: number, d1: number, inner: number, out: FloatArray): void;
+  /**
+   * out[j, i, :] = a[i, j, :] + bias[i]: transpose01 then addChannelBias(out, d1, d0, inner, bias) in one pass, with
+   * the same bits (a conv's [outC, n, P] product into [n, outC, P] with its bias).
+   */
+  transpose01AddBias(a: FloatArray, d0: number, d1: number, inner: number, bias: FloatArray, out: FloatArray): void;
+  /**
+   * transpose01(a, d0, d1, inner, out) and sumChannels(a, d0, d1, inner, alpha, beta, sums) in one pass, with the
+   * same bits (a conv's output gradient [n, outC, P] into [outC, n, P] and its bias gradient).
+   */
+  transpose01SumChannels(a: FloatArray, d0: number, d1: number, inner: number, out: FloatArray, alpha: number, beta: number, sums: FloatArray): void;
 
   // --- channels (NCHW with hw = H*W; dense [N, F] is c = F, hw = 1) ---
   /** a[n, c, :] += bias[c] */

@@ -267,6 +267,27 @@ export const kernelTable = {
     // Split between threads by rows of a.
     wasm: 'custom',
   },
+  transpose01AddBias: {
+    args: ['a:arr', 'd0:size', 'd1:size', 'inner:size', 'bias:arr', 'out:arr'],
+    check(a, d0, d1, inner, bias, out) {
+      checkLength('transpose01AddBias', 'a', a, d0 * d1 * inner);
+      checkLength('transpose01AddBias', 'bias', bias, d0);
+      checkLength('transpose01AddBias', 'out', out, d0 * d1 * inner);
+    },
+    // Split between threads by rows of a.
+    wasm: 'custom',
+  },
+  transpose01SumChannels: {
+    args: ['a:arr', 'd0:size', 'd1:size', 'inner:size', 'out:arr', 'alpha:f64', 'beta:f64', 'sums:arr'],
+    check(a, d0, d1, inner, out, _alpha, _beta, sums) {
+      checkBatch('transpose01SumChannels', d0);
+      checkLength('transpose01SumChannels', 'a', a, d0 * d1 * inner);
+      checkLength('transpose01SumChannels', 'out', out, d0 * d1 * inner);
+      checkLength('transpose01SumChannels', 'sums', sums, d1);
+    },
+    // Split between threads by channels (d1), each channel's sum in one thread.
+    wasm: 'custom',
+  },
 
   // --- channels ---
   addChannelBias: {

@@ -17,7 +17,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
   const Arr: FloatArrayConstructor = precision === 64 ? Float64Array : Float32Array;
   const name = precision === 64 ? 'ts64' : 'ts';
   let gemmRow = new Float64Array(0); // gemm's row sums, grown to the widest product
-  return {
+  const backend: Backend = {
     name,
     description: `plain TypeScript (float${precision}), the reference`,
 
@@ -222,6 +222,24 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           const dst = (j * d0 + i) * inner;
           for (let s = 0; s < inner; s++) out[dst + s] = a[src + s]!;
         }
+    },
+
+    transpose01AddBias(a, d0, d1, inner, bias, out) {
+      kernelChecks.transpose01AddBias(a, d0, d1, inner, bias, out);
+      for (let i = 0; i < d0; i++) {
+        const v = bias[i]!;
+        for (let j = 0; j < d1; j++) {
+          const src = (i * d1 + j) * inner;
+          const dst = (j * d0 + i) * inner;
+          for (let s = 0; s < inner; s++) out[dst + s] = a[src + s]! + v;
+        }
+      }
+    },
+    transpose01SumChannels(a, d0, d1, inner, out, alpha, beta, sums) {
+      kernelChecks.transpose01SumChannels(a, d0, d1, inner, out, alpha, beta, sums);
+      // The reference is the two kernels it fuses.
+      backend.transpose01(a, d0, d1, inner, out);
+      backend.sumChannels(a, d0, d1, inner, alpha, beta, sums);
     },
 
     addChannelBias(a, n, c, hw, bias) {
@@ -682,6 +700,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       }
     },
   };
+  return backend;
 }
 
 /** The scalar forward function of an activation (float64; shared with gradient checks). */

@@ -55,6 +55,12 @@ function run(): void {
     case Job.shrinkAddNormal:
       k.shrinkAddNormalChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, counter, scratch);
       break;
+    case Job.transpose01AddBias:
+      k.transpose01AddBiasChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, chunks, counter);
+      break;
+    case Job.transpose01SumChannels:
+      k.transpose01SumChannelsChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, chunks, counter);
+      break;
     default:
       throw new Error(`unknown job ${a[0]}`);
   }

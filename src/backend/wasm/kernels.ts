@@ -62,6 +62,10 @@ export const wasmHelpers = {
   activationBackwardChunks: { params: ['kind:i32', 'x:ptr', 'y:ptr', 'dy:ptr', 'dx:ptr', 'n:i32', 'param:f32', 'chunks:i32', 'counter:ptr'] },
   transpose01: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'out:ptr'] },
   transpose01Chunks: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'out:ptr', 'chunks:i32', 'counter:ptr'] },
+  transpose01AddBias: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'bias:ptr', 'out:ptr'] },
+  transpose01AddBiasChunks: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'bias:ptr', 'out:ptr', 'chunks:i32', 'counter:ptr'] },
+  transpose01SumChannels: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'out:ptr', 'alpha:f64', 'beta:f64', 'sums:ptr'] },
+  transpose01SumChannelsChunks: { params: ['a:ptr', 'd0:i32', 'd1:i32', 'inner:i32', 'out:ptr', 'alpha:f64', 'beta:f64', 'sums:ptr', 'chunks:i32', 'counter:ptr'] },
   maxPoolBackward: { params: ['dy:ptr', 'argmax:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'oh:i32', 'ow:i32', 'dx:ptr'], result: 'i32' },
   batchNormTrain: {
     params: ['x:ptr', 'n:i32', 'c:i32', 'hw:i32', 'gamma:ptr', 'beta:ptr', 'eps:f64', 'momentum:f64', 'y:ptr', 'mean:ptr', 'invStd:ptr', 'runMean:ptr', 'runVar:ptr'],

@@ -497,6 +497,48 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
         pl.wait();
       }
     },
+    transpose01AddBias(a, d0, d1, inner, bias, out) {
+      kernelChecks.transpose01AddBias(a, d0, d1, inner, bias, out);
+      if (!(isSize(d0) && isSize(d1) && isSize(inner))) throw badSizes('transpose01AddBias', ['d0', 'd1', 'inner'], [d0, d1, inner]);
+      const workers = inner >= 8 ? planeWorkers(d0, d0 * d1 * inner) : 1;
+      if (workers <= 1) {
+        K.transpose01AddBias(p(a), d0, d1, inner, p(bias), p(out));
+        return;
+      }
+      const chunks = Math.min(d0, workers * CHUNKS_PER_THREAD);
+      const pl = pool!;
+      pl.setJob(Job.transpose01AddBias, chunks, p(a), d0, d1, inner, p(bias), p(out));
+      pl.dispatch(workers);
+      try {
+        K.transpose01AddBiasChunks(p(a), d0, d1, inner, p(bias), p(out), chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    transpose01SumChannels(a, d0, d1, inner, out, alpha, beta, sums) {
+      kernelChecks.transpose01SumChannels(a, d0, d1, inner, out, alpha, beta, sums);
+      if (!(isSize(d0) && isSize(d1) && isSize(inner))) throw badSizes('transpose01SumChannels', ['d0', 'd1', 'inner'], [d0, d1, inner]);
+      if (inner === 1) {
+        // sumChannels sums columns (another order) when hw = 1: keep its bits.
+        K.transpose01(p(a), d0, d1, inner, p(out));
+        K.sumChannels(p(a), d0, d1, inner, alpha, beta, p(sums));
+        return;
+      }
+      const workers = inner >= 8 ? planeWorkers(d1, d0 * d1 * inner) : 1;
+      if (workers <= 1) {
+        K.transpose01SumChannels(p(a), d0, d1, inner, p(out), alpha, beta, p(sums));
+        return;
+      }
+      const chunks = Math.min(d1, workers * CHUNKS_PER_THREAD);
+      const pl = pool!;
+      pl.setJob(Job.transpose01SumChannels, chunks, p(a), d0, d1, inner, p(out), alpha, beta, p(sums));
+      pl.dispatch(workers);
+      try {
+        K.transpose01SumChannelsChunks(p(a), d0, d1, inner, p(out), alpha, beta, p(sums), chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
     maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
       kernelChecks.maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx);
       if (!(isSize(n) && isSize(c) && isSize(h) && isSize(w) && isSize(oh) && isSize(ow))) throw badSizes('maxPoolBackward', ['n', 'c', 'h', 'w', 'oh', 'ow'], [n, c, h, w, oh, ow]);

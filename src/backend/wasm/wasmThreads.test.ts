@@ -59,7 +59,7 @@ test('wasm im2col and col2im give bit-identical results with threads', { skip },
   await two.startThreads();
   try {
     const rng = Rng.seeded(8);
-    for (const [n, c, h, w, k, stride, pad] of [[2, 5, 9, 7, 3, 1, 1], [1, 3, 12, 12, 5, 2, 2], [3, 1, 4, 4, 3, 1, 0]] as number[][]) {
+    for (const [n, c, h, w, k, stride, pad] of [[2, 5, 9, 7, 3, 1, 1], [1, 3, 12, 12, 5, 2, 2], [3, 1, 4, 4, 3, 1, 0], [4, 6, 6, 6, 3, 1, 0]] as number[][]) {
       const oh = Math.floor((h! + 2 * pad! - k!) / stride!) + 1, ow = Math.floor((w! + 2 * pad! - k!) / stride!) + 1;
       const X = random(rng, n! * c! * h! * w!), COLS = random(rng, c! * k! * k! * n! * oh * ow);
       const cols1 = one.alloc(COLS.length) as Float32Array, cols2 = two.alloc(COLS.length) as Float32Array;
@@ -82,8 +82,9 @@ test('wasm max pooling, batch norm, activations and transpose01 give bit-identic
   await two.startThreads();
   try {
     const rng = Rng.seeded(9);
-    // 2x2 windows (the fast path), odd sizes, 3x3 windows with step 2 (the scatter path).
-    for (const [n, c, h, w, k, stride] of [[3, 5, 8, 6, 2, 2], [2, 7, 9, 7, 2, 2], [2, 3, 9, 9, 3, 2]] as number[][]) {
+    // 2x2 windows (the fast path), odd sizes, 3x3 windows with step 2 (the scatter path), planes two outputs wide,
+    // rows of six outputs (a quad overlapping the last).
+    for (const [n, c, h, w, k, stride] of [[3, 5, 8, 6, 2, 2], [2, 7, 9, 7, 2, 2], [2, 3, 9, 9, 3, 2], [4, 6, 4, 4, 2, 2], [3, 5, 12, 12, 2, 2]] as number[][]) {
       const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
       const X = random(rng, n! * c! * h! * w!), DY = random(rng, n! * c! * oh * ow);
       const run = (b: WasmBackend) => {
@@ -267,5 +268,36 @@ test('wasm shrinkAddNormal gives bit-identical results with 1, 2 and 3 threads (
     }
   } finally {
     for (const b of many) await b.close();
+  }
+});
+
+test('wasm transpose01AddBias and transpose01SumChannels give the unfused kernels bits with 1, 2 and 3 threads', { skip }, async () => {
+  const backends = [createWasmBackend({ threads: 1 }), createWasmBackend({ threads: 2, convThreadWork: 0 }), createWasmBackend({ threads: 3, convThreadWork: 0 })];
+  for (const b of backends) await b.startThreads();
+  try {
+    const rng = Rng.seeded(11);
+    // conv-like shapes: [outC, n, P] forward and [n, outC, P] backward; P = 1 takes sumChannels' column path.
+    for (const [d0, d1, inner] of [[6, 5, 49], [4, 9, 16], [3, 7, 130], [5, 6, 1], [2, 3, 3]] as number[][]) {
+      const A = random(rng, d0! * d1! * inner!), BIAS = random(rng, d0!), S0 = random(rng, d1!);
+      // The unfused sequence on one thread.
+      const ref = backends[0]!;
+      const y = ref.alloc(A.length) as Float32Array, t = ref.alloc(A.length) as Float32Array;
+      ref.transpose01(filled(ref, A), d0!, d1!, inner!, y);
+      ref.addChannelBias(y, d1!, d0!, inner!, filled(ref, BIAS));
+      ref.transpose01(filled(ref, A), d0!, d1!, inner!, t);
+      const sums = filled(ref, S0);
+      ref.sumChannels(filled(ref, A), d0!, d1!, inner!, -0.5, 0.75, sums);
+      for (const b of backends) {
+        const out = b.alloc(A.length) as Float32Array, dyT = b.alloc(A.length) as Float32Array, s = filled(b, S0);
+        b.transpose01AddBias(filled(b, A), d0!, d1!, inner!, filled(b, BIAS), out);
+        b.transpose01SumChannels(filled(b, A), d0!, d1!, inner!, dyT, -0.5, 0.75, s);
+        const what = `[${d0}, ${d1}, ${inner}] on ${b.threads} thread(s)`;
+        assertBitIdentical(out, y, `transpose01AddBias ${what}`);
+        assertBitIdentical(dyT, t, `transpose01SumChannels out ${what}`);
+        assertBitIdentical(s, sums, `transpose01SumChannels sums ${what}`);
+      }
+    }
+  } finally {
+    for (const b of backends) await b.close();
   }
 });

@@ -18,10 +18,12 @@ export class ActivationLayer implements Layer {
   readonly buffers: StateBuffer[] = [];
   readonly children: Layer[] = [];
   readonly code: ActivationCode;
-  output: Tensor | null = null;
   /** The pre-activation input of the last forward. */
   input: Tensor | null = null;
   private cache: BatchCache<Buffers>;
+  private y: Tensor | null = null;
+  /** The last forward was deferred (deferOutput): `y` is computed when first read. */
+  private deferred = false;
 
   constructor(
     readonly name: string,
@@ -38,11 +40,31 @@ export class ActivationLayer implements Layer {
     this.cache = batchBuffers(backend, { y: inShape, dx: inShape });
   }
 
+  /** The output of the last forward (computed now if that forward was deferred). */
+  get output(): Tensor | null {
+    if (this.deferred) {
+      this.deferred = false;
+      this.backend.activation(this.code, this.input!.data, this.y!.data, this.param);
+    }
+    return this.y;
+  }
+
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const y = this.claimOutput(x);
     this.backend.activation(this.code, x.data, y.data, this.param);
     return y;
+  }
+
+  /**
+   * Records x as forward does but computes the output only if someone reads `output` (before the next forward):
+   * for a ReLU whose next layer takes its input before the activation (MaxPool2d.forwardRelu). Its backward is
+   * then not called: the next layer's input gradient is already this layer's.
+   */
+  deferOutput(x: Tensor): void {
+    checkInput(this, x);
+    this.claimOutput(x);
+    this.deferred = true;
   }
 
   /**
@@ -52,7 +74,8 @@ export class ActivationLayer implements Layer {
   claimOutput(x: Tensor): Tensor {
     const { y } = this.cache.get(x.shape[0]!);
     this.input = x;
-    this.output = y;
+    this.y = y;
+    this.deferred = false;
     return y;
   }
 

@@ -111,8 +111,10 @@ export class Conv2d implements Layer {
     // [OC, n, P] -> [n, OC, P]; for one image the product already has the output layout.
     const yT = n === 1 ? buf.y.data : scratch(b, 'conv.yT', n * this.outChannels * P);
     b.gemm(false, false, this.outChannels, n * P, ckk, 1, this.weight.data, buf.cols, 0, yT);
-    if (n > 1) b.transpose01(yT, this.outChannels, n, P, buf.y.data);
-    if (this.bias) b.addChannelBias(buf.y.data, n, this.outChannels, P, this.bias.data);
+    // The bias is added by the transpose's pass (same additions, one pass less over the output).
+    if (n > 1 && this.bias) b.transpose01AddBias(yT, this.outChannels, n, P, this.bias.data, buf.y.data);
+    else if (n > 1) b.transpose01(yT, this.outChannels, n, P, buf.y.data);
+    else if (this.bias) b.addChannelBias(buf.y.data, n, this.outChannels, P, this.bias.data);
     this.output = buf.y;
     return buf.y;
   }
@@ -125,11 +127,15 @@ export class Conv2d implements Layer {
     const buf = this.cache.get(n);
     const P = this.oh * this.ow;
     const ckk = c * this.kernel * this.kernel;
+    // The bias gradient is summed by the transpose's pass over dy (sumChannels' order and bits). The bias is
+    // not read below, so a fused optimizer may update it now.
+    const tb = this.bias ? sink.target(this.bias) : null;
     let dyT = dy.data;
     if (n > 1) {
       dyT = scratch(b, 'conv.dyT', n * this.outChannels * P);
-      b.transpose01(dy.data, n, this.outChannels, P, dyT);
-    }
+      if (tb) b.transpose01SumChannels(dy.data, n, this.outChannels, P, dyT, tb.alpha, tb.beta, tb.buf);
+      else b.transpose01(dy.data, n, this.outChannels, P, dyT);
+    } else if (tb) b.sumChannels(dy.data, n, this.outChannels, P, tb.alpha, tb.beta, tb.buf);
     // dx first: a fused optimizer overwrites the weight below.
     let dx: Tensor | null = null;
     if (needInputGrad) {
@@ -140,10 +146,6 @@ export class Conv2d implements Layer {
     }
     const tw = sink.target(this.weight);
     if (tw) b.gemm(false, true, this.outChannels, ckk, n * P, tw.alpha, dyT, buf.cols, tw.beta, tw.buf);
-    if (this.bias) {
-      const tb = sink.target(this.bias);
-      if (tb) b.sumChannels(dy.data, n, this.outChannels, P, tb.alpha, tb.beta, tb.buf);
-    }
     return dx;
   }
 }

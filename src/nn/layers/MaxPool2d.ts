@@ -1,5 +1,5 @@
 import { poolOut } from '../../backend/checks.js';
-import type { Backend } from '../../backend/Backend.js';
+import { Activation, type Backend } from '../../backend/Backend.js';
 import type { Tensor } from '../../tensor/Tensor.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import { batchBuffers, type BatchCache } from '../BatchCache.js';
@@ -11,6 +11,8 @@ interface Buffers {
   y: Tensor;
   argmax: FloatArray;
   dx: Tensor;
+  /** The output gradient through the ReLU applied after the pooling (forwardRelu). */
+  dyRelu: Tensor;
 }
 
 /** Max pooling over k x k windows with step `stride` (no padding; partial windows dropped, as PyTorch). */
@@ -22,6 +24,8 @@ export class MaxPool2d implements Layer {
   readonly children: Layer[] = [];
   output: Tensor | null = null;
   private cache: BatchCache<Buffers>;
+  /** Whether the last forward was forwardRelu. */
+  private reluAfter = false;
 
   constructor(
     readonly name: string,
@@ -38,7 +42,7 @@ export class MaxPool2d implements Layer {
       throw new Error(`${name} (maxpool2d): kernel ${kernel}, stride ${stride} do not fit the ${h}x${w} input`);
     }
     this.outShape = [c, oh, ow];
-    this.cache = batchBuffers(backend, { y: this.outShape, dx: inShape }, { argmax: c * oh * ow });
+    this.cache = batchBuffers(backend, { y: this.outShape, dx: inShape, dyRelu: this.outShape }, { argmax: c * oh * ow });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
@@ -48,7 +52,22 @@ export class MaxPool2d implements Layer {
     const buf = this.cache.get(n);
     this.backend.maxPool(x.data, n, c, h, w, this.kernel, this.stride, buf.y.data, buf.argmax);
     this.output = buf.y;
+    this.reluAfter = false;
     return buf.y;
+  }
+
+  /**
+   * max pooling of relu(x), computed as relu of the pooling of x (a ReLU layer before this one; see Sequential):
+   * the maximum of a window commutes with ReLU exactly, and the ReLU then runs on the pooled values only. The
+   * output is the same as forward(relu(x)); backward gives the gradient with respect to x (through the ReLU),
+   * which is the ReLU's input gradient of the unfused pair, value for value: a window's gradient reaches its
+   * maximum when that maximum is positive, else nothing (the unfused ReLU zeroes it).
+   */
+  forwardRelu(x: Tensor, ctx: ForwardContext): Tensor {
+    const y = this.forward(x, ctx);
+    this.backend.activation(Activation.relu, y.data, y.data, 0);
+    this.reluAfter = true;
+    return y;
   }
 
   backward(dy: Tensor, _sink: GradSink, needInputGrad: boolean): Tensor | null {
@@ -57,7 +76,13 @@ export class MaxPool2d implements Layer {
     const n = dy.shape[0]!;
     const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const buf = this.cache.get(n);
-    this.backend.maxPoolBackward(dy.data, buf.argmax, n, c, h, w, this.outShape[1]!, this.outShape[2]!, buf.dx.data);
+    let g = dy.data;
+    if (this.reluAfter) {
+      // The output is relu(m) for the window maxima m: positive exactly where m is, so it serves as the ReLU's input.
+      this.backend.activationBackward(Activation.relu, buf.y.data, buf.y.data, dy.data, buf.dyRelu.data, 0);
+      g = buf.dyRelu.data;
+    }
+    this.backend.maxPoolBackward(g, buf.argmax, n, c, h, w, this.outShape[1]!, this.outShape[2]!, buf.dx.data);
     return buf.dx;
   }
 }

@@ -1,6 +1,9 @@
+import { Activation } from '../../backend/Backend.js';
 import type { Tensor } from '../../tensor/Tensor.js';
 import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
+import { ActivationLayer } from './ActivationLayer.js';
+import { MaxPool2d } from './MaxPool2d.js';
 
 /** Layers applied in order. */
 export class Sequential implements Layer {
@@ -9,8 +12,15 @@ export class Sequential implements Layer {
   readonly params: Param[];
   readonly buffers: StateBuffer[];
   output: Tensor | null = null;
+  /**
+   * A ReLU followed by max pooling runs as pooling then ReLU (MaxPool2d.forwardRelu; the same values, the ReLU
+   * on a quarter of them, its output computed only if read). False: every layer on its own (tests compare).
+   */
+  fuseReluPool = true;
 
   private layers: Layer[];
+  /** fused[i]: the ReLU at i went into the pooling at i + 1 in the last forward. */
+  private readonly fused: boolean[] = [];
 
   constructor(
     readonly name: string,
@@ -49,7 +59,20 @@ export class Sequential implements Layer {
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     let h = x;
     const cs = this.layers;
-    for (let i = 0; i < cs.length; i++) h = cs[i]!.forward(h, ctx);
+    const fused = this.fused;
+    for (let i = 0; i < cs.length; i++) {
+      const l = cs[i]!;
+      const next = cs[i + 1];
+      if (this.fuseReluPool && next instanceof MaxPool2d && l instanceof ActivationLayer && l.code === Activation.relu) {
+        l.deferOutput(h);
+        h = next.forwardRelu(h, ctx);
+        fused[i] = true;
+        fused[++i] = false;
+        continue;
+      }
+      fused[i] = false;
+      h = l.forward(h, ctx);
+    }
     this.output = h;
     return h;
   }
@@ -58,6 +81,11 @@ export class Sequential implements Layer {
     let g: Tensor | null = dy;
     const cs = this.layers;
     for (let i = cs.length - 1; i >= 0; i--) {
+      // A fused ReLU's input gradient came from the pooling after it.
+      if (this.fused[i]) {
+        if (i === 0 && !needInputGrad) return null;
+        continue;
+      }
       g = cs[i]!.backward(g!, sink, i > 0 || needInputGrad);
       if (g === null) return null;
     }

@@ -36,6 +36,10 @@ export function im2col(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i3
   // Parts are ranges of rows (ch, ky, kx) of cols, not of channels: a 3-channel input still splits evenly.
   const kk = kh * kw;
   const r0 = chRange(c * kk, part, parts, false), r1 = chRange(c * kk, part, parts, true);
+  if (stride == 1 && pad == 0) {
+    im2colValid(x, n, c, h, w, kh, kw, oh, ow, cols, r0, r1);
+    return;
+  }
   for (let r = r0; r < r1; r++) {
     const ch = r / kk, ky = (r - ch * kk) / kw, kx = r - ch * kk - ky * kw;
     const row = cols + (<usize>r * ncol << 2);
@@ -69,12 +73,41 @@ export function im2col(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i3
   }
 }
 
+/**
+ * Rows r0..r1 of im2col for stride 1 and no padding: every output row is inside the image, so each is a plain copy
+ * of ow values (a short row, 4 values in conv-b128's last layer, costs no per-row bounds or zero-fill work).
+ */
+function im2colValid(x: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, cols: usize, r0: i32, r1: i32): void {
+  const ncol = <usize>n * <usize>oh * <usize>ow;
+  const kk = kh * kw;
+  const rowB = <usize>w << 2, owB = <usize>ow << 2;
+  const ow4 = ow & ~3;
+  for (let r = r0; r < r1; r++) {
+    const ch = r / kk, ky = (r - ch * kk) / kw, kx = r - ch * kk - ky * kw;
+    let dst = cols + (<usize>r * ncol << 2);
+    for (let b = 0; b < n; b++) {
+      let src = x + (((<usize>b * <usize>c + <usize>ch) * <usize>h + <usize>ky) * <usize>w + <usize>kx << 2);
+      for (let oy = 0; oy < oh; oy++) {
+        let i = 0;
+        for (; i < ow4; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+        for (; i < ow; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+        dst += owB;
+        src += rowB;
+      }
+    }
+  }
+}
+
 export function col2im(cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, stride: i32, pad: i32, oh: i32, ow: i32, x: usize, part: i32, parts: i32): void {
   const ncol = <usize>n * <usize>oh * <usize>ow;
   const c0 = chRange(c, part, parts, false), c1 = chRange(c, part, parts, true);
   const hw = h * w;
   for (let b = 0; b < n; b++)
     for (let ch = c0; ch < c1; ch++) zero(x + ((<usize>b * <usize>c + <usize>ch) * <usize>hw << 2), hw);
+  if (stride == 1 && pad == 0) {
+    col2imValid(cols, n, c, h, w, kh, kw, oh, ow, x, c0, c1);
+    return;
+  }
   // Same loop order as the reference, so every x value sums its terms in the same order (bit-identical).
   for (let ch = c0; ch < c1; ch++)
     for (let ky = 0; ky < kh; ky++)
@@ -108,6 +141,37 @@ export function col2im(cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw:
                 store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>i << 2)));
               }
             }
+          }
+        }
+      }
+}
+
+/**
+ * col2im's sums for stride 1 and no padding (x already zeroed), in the same order as the general loop: per channel,
+ * per (ky, kx), per image and output row, ow values added to an input row, with no bounds work per row.
+ */
+function col2imValid(cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, x: usize, c0: i32, c1: i32): void {
+  const ncol = <usize>n * <usize>oh * <usize>ow;
+  const rowB = <usize>w << 2, owB = <usize>ow << 2;
+  const ow4 = ow & ~3;
+  for (let ch = c0; ch < c1; ch++)
+    for (let ky = 0; ky < kh; ky++)
+      for (let kx = 0; kx < kw; kx++) {
+        let s = cols + ((<usize>((ch * kh + ky) * kw + kx)) * ncol << 2);
+        for (let b = 0; b < n; b++) {
+          let d = x + (((<usize>b * <usize>c + <usize>ch) * <usize>h + <usize>ky) * <usize>w + <usize>kx << 2);
+          for (let oy = 0; oy < oh; oy++) {
+            let i = 0;
+            for (; i < ow4; i += 4) {
+              const o = <usize>i << 2;
+              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(s + o)));
+            }
+            for (; i < ow; i++) {
+              const o = <usize>i << 2;
+              store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o));
+            }
+            s += owB;
+            d += rowB;
           }
         }
       }

@@ -170,6 +170,75 @@ export function sumChannels(a: usize, n: i32, c: i32, hw: i32, alpha: f64, beta:
   }
 }
 
+/**
+ * Rows i0..i1 of transpose01AddBias: out[j, i, :] = a[i, j, :] + bias[i], the same f32 additions as
+ * addChannelBias on the transposed output (bias[i] + a, vector then scalar tail).
+ */
+function transposeAddBiasRows(a: usize, d0: i32, d1: i32, inner: i32, bias: usize, out: usize, i0: i32, i1: i32): void {
+  const rowBytes = <usize>inner << 2;
+  for (let i = i0; i < i1; i++) {
+    const s = load<f32>(bias + (<usize>i << 2));
+    const v = f32x4.splat(s);
+    for (let j = 0; j < d1; j++) {
+      const src = a + (<usize>i * <usize>d1 + <usize>j) * rowBytes;
+      const dst = out + (<usize>j * <usize>d0 + <usize>i) * rowBytes;
+      let k = 0;
+      for (; k + 4 <= inner; k += 4) v128.store(dst + (<usize>k << 2), f32x4.add(v128.load(src + (<usize>k << 2)), v));
+      for (; k < inner; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)) + s);
+    }
+  }
+}
+
+/** out[j, i, :] = a[i, j, :] + bias[i] for a [d0, d1, inner]: transpose01 then addChannelBias in one pass. */
+export function transpose01AddBias(a: usize, d0: i32, d1: i32, inner: i32, bias: usize, out: usize): void {
+  transposeAddBiasRows(a, d0, d1, inner, bias, out, 0, d0);
+}
+
+/** transpose01AddBias with the d0 rows of `a` cut into `chunks` parts taken from the shared counter. */
+export function transpose01AddBiasChunks(a: usize, d0: i32, d1: i32, inner: i32, bias: usize, out: usize, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const i0 = <i32>((<i64>d0 * <i64>part) / <i64>chunks), i1 = <i32>((<i64>d0 * <i64>(part + 1)) / <i64>chunks);
+    transposeAddBiasRows(a, d0, d1, inner, bias, out, i0, i1);
+  }
+}
+
+/**
+ * Channels j0..j1 of transpose01SumChannels: each output row is copied, then summed by rowSum while it is in
+ * cache, in sumChannels' order (f64 s += rowSum of a[i, j, :] for i = 0, 1, ...), so the sums have its bits.
+ */
+function transposeSumRows(a: usize, d0: i32, d1: i32, inner: i32, out: usize, alpha: f64, beta: f64, sums: usize, j0: i32, j1: i32): void {
+  const rowBytes = <usize>inner << 2;
+  for (let j = j0; j < j1; j++) {
+    let s: f64 = 0;
+    for (let i = 0; i < d0; i++) {
+      const dst = out + (<usize>j * <usize>d0 + <usize>i) * rowBytes;
+      memory.copy(dst, a + (<usize>i * <usize>d1 + <usize>j) * rowBytes, rowBytes);
+      s += rowSum(dst, inner, 0);
+    }
+    storeScaled(sums + (<usize>j << 2), s, alpha, beta);
+  }
+}
+
+/**
+ * transpose01(a, d0, d1, inner, out) and sumChannels(a, d0, d1, inner, alpha, beta, sums) in one pass, for
+ * inner > 1 (sumChannels sums columns when hw = 1).
+ */
+export function transpose01SumChannels(a: usize, d0: i32, d1: i32, inner: i32, out: usize, alpha: f64, beta: f64, sums: usize): void {
+  transposeSumRows(a, d0, d1, inner, out, alpha, beta, sums, 0, d1);
+}
+
+/** transpose01SumChannels with the d1 channels cut into `chunks` parts: each channel's sum stays in one part. */
+export function transpose01SumChannelsChunks(a: usize, d0: i32, d1: i32, inner: i32, out: usize, alpha: f64, beta: f64, sums: usize, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const j0 = <i32>((<i64>d1 * <i64>part) / <i64>chunks), j1 = <i32>((<i64>d1 * <i64>(part + 1)) / <i64>chunks);
+    transposeSumRows(a, d0, d1, inner, out, alpha, beta, sums, j0, j1);
+  }
+}
+
 /** transpose01 with the d0 rows of `a` cut into `chunks` parts taken from the shared counter (see gemmChunks). */
 export function transpose01Chunks(a: usize, d0: i32, d1: i32, inner: i32, out: usize, chunks: i32, counter: usize): void {
   const rowBytes = <usize>inner << 2;

@@ -9,7 +9,10 @@ export function maxPool(x: usize, n: i32, c: i32, h: i32, w: i32, k: i32, stride
     const xp = x + (<usize>p * <usize>hw << 2);
     const yp = y + (<usize>p * <usize>oh * <usize>ow << 2);
     const ap = argmax + (<usize>p * <usize>oh * <usize>ow << 2);
-    for (let oy = 0; oy < oh; oy++) {
+    let oy = 0;
+    // Planes two outputs wide (a 4x4 input, say): two output rows at a time make a group of four.
+    if (k == 2 && stride == 2 && ow == 2) for (; oy + 2 <= oh; oy += 2) pool2x2Pair(xp, w, oy, yp, ap);
+    for (; oy < oh; oy++) {
       let ox = 0;
       // The common 2x2 window with step 2, four outputs at a time without branches (comparisons are data-
       // dependent and mispredict half the time in the scalar loop).
@@ -22,11 +25,11 @@ export function maxPool(x: usize, n: i32, c: i32, h: i32, w: i32, k: i32, stride
           for (let kx = 0; kx < k; kx++) {
             const idx = rowIdx + kx;
             const v = load<f32>(xp + (<usize>idx << 2));
-            // NaN propagates (as in PyTorch): the first NaN of a window wins.
-            if (v > best || (v != v && best == best)) {
-              best = v;
-              at = idx;
-            }
+            // NaN propagates (as in PyTorch): the first NaN of a window wins. Selects, not a branch: the
+            // comparisons are data-dependent (small planes, e.g. 4x4, take this loop for every window).
+            const t = <i32>(v > best) | (<i32>(v != v) & <i32>(best == best));
+            best = select<f32>(v, best, t);
+            at = select<i32>(idx, at, t);
           }
         }
         const o = <usize>oy * <usize>ow + <usize>ox;
@@ -49,7 +52,50 @@ function maxPool2x2Row(xp: usize, w: i32, oy: i32, ow: i32, yRow: usize, aRow: u
   const r1 = r0 + (<usize>w << 2);
   const rowBase = 2 * oy * w;
   let ox = 0;
-  for (; ox + 4 <= ow; ox += 4) {
+  for (; ox + 4 <= ow; ox += 4) pool2x2Quad(r0, r1, rowBase, w, ox, yRow, aRow);
+  // The last outputs of a row as one more group of four ending at the row's end (some computed twice, with the
+  // same values), rather than one at a time.
+  if (ox < ow && ow >= 4) {
+    pool2x2Quad(r0, r1, rowBase, w, ow - 4, yRow, aRow);
+    ox = ow;
+  }
+  return ox;
+}
+
+/**
+ * Outputs (oy, 0), (oy, 1), (oy + 1, 0), (oy + 1, 1) of a 2x2 / step-2 pooling two outputs wide: the windows of
+ * input rows 2 oy .. 2 oy + 3, columns 0..3, stored as four consecutive outputs.
+ */
+// @ts-ignore: decorator
+@inline function pool2x2Pair(xp: usize, w: i32, oy: i32, yp: usize, ap: usize): void {
+  const rb = <usize>w << 2;
+  const r0 = xp + (<usize>(2 * oy) * <usize>w << 2), r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+  const a0 = v128.load(r0), a1 = v128.load(r1), a2 = v128.load(r2), a3 = v128.load(r3);
+  // Window order as the scalar loop: (row 0, col 0), (row 0, col 1), (row 1, col 0), (row 1, col 1).
+  let best = v128.shuffle<f32>(a0, a2, 0, 2, 4, 6);
+  const i0 = i32x4.add(i32x4.splat(2 * oy * w), i32x4.replace_lane(i32x4.replace_lane(i32x4(0, 2, 0, 2), 2, 2 * w), 3, 2 * w + 2));
+  let at = i0;
+  let v = v128.shuffle<f32>(a0, a2, 1, 3, 5, 7);
+  let t = takes(v, best);
+  best = v128.bitselect(v, best, t);
+  at = v128.bitselect(i32x4.add(i0, i32x4.splat(1)), at, t);
+  v = v128.shuffle<f32>(a1, a3, 0, 2, 4, 6);
+  t = takes(v, best);
+  best = v128.bitselect(v, best, t);
+  at = v128.bitselect(i32x4.add(i0, i32x4.splat(w)), at, t);
+  v = v128.shuffle<f32>(a1, a3, 1, 3, 5, 7);
+  t = takes(v, best);
+  best = v128.bitselect(v, best, t);
+  at = v128.bitselect(i32x4.add(i0, i32x4.splat(w + 1)), at, t);
+  const o = <usize>(oy * 2) << 2;
+  v128.store(yp + o, best);
+  v128.store(ap + o, f32x4.convert_i32x4_s(at));
+}
+
+/** Outputs ox..ox + 3 of a row of a 2x2 / step-2 pooling (rows r0, r1 of the input). */
+// @ts-ignore: decorator
+@inline function pool2x2Quad(r0: usize, r1: usize, rowBase: i32, w: i32, ox: i32, yRow: usize, aRow: usize): void {
+  {
     const off = <usize>(2 * ox) << 2;
     const a0 = v128.load(r0 + off), b0 = v128.load(r0 + off + 16);
     const a1 = v128.load(r1 + off), b1 = v128.load(r1 + off + 16);
@@ -72,7 +118,6 @@ function maxPool2x2Row(xp: usize, w: i32, oy: i32, ow: i32, yRow: usize, aRow: u
     v128.store(yRow + (<usize>ox << 2), best);
     v128.store(aRow + (<usize>ox << 2), f32x4.convert_i32x4_s(at));
   }
-  return ox;
 }
 
 /** dx = 0, dx[argmax] += dy. Returns how many argmax values were not an index of the plane (those are skipped). */
@@ -152,22 +197,43 @@ function maxPoolBackward2x2(dy: usize, argmax: usize, planes: i32, h: i32, w: i3
     const dp = dx + (<usize>p * <usize>hw << 2);
     const gp = dy + (<usize>p * <usize>ohw << 2);
     const ap = argmax + (<usize>p * <usize>ohw << 2);
-    for (let oy = 0; oy < oh; oy++) {
+    let oy = 0;
+    // Planes 4 wide (two outputs): two output rows at a time make a group of four windows.
+    if (ow == 2 && w == 4)
+      for (; oy + 2 <= oh; oy += 2) {
+        const o = <usize>(oy * 2) << 2;
+        const g = v128.load(gp + o);
+        const a = i32x4.trunc_sat_f32x4_s(v128.load(ap + o));
+        const i0 = i32x4.add(i32x4.splat(2 * oy * 4), i32x4(0, 2, 8, 10));
+        const m00 = i32x4.eq(a, i0), m01 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(1)));
+        const m10 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(4))), m11 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(5)));
+        if (!v128.all_true<i32>(v128.or(v128.or(m00, m01), v128.or(m10, m11)))) return false;
+        const e0 = v128.bitselect(g, zero, m00), o0 = v128.bitselect(g, zero, m01);
+        const e1 = v128.bitselect(g, zero, m10), o1 = v128.bitselect(g, zero, m11);
+        const r0 = dp + (<usize>(2 * oy) << 4);
+        v128.store(r0, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
+        v128.store(r0, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5), 16);
+        v128.store(r0, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), 32);
+        v128.store(r0, v128.shuffle<f32>(e1, o1, 2, 6, 3, 7), 48);
+      }
+    for (; oy < oh; oy++) {
       const r0 = dp + (<usize>(2 * oy) * <usize>w << 2);
       const r1 = r0 + (<usize>w << 2);
       const rowBase = 2 * oy * w;
       let ox = 0;
-      for (; ox + 4 <= ow; ox += 4) {
-        const o = <usize>(oy * ow + ox) << 2;
+      // Groups of four windows, the last one ending at the row's end (windows done twice get the same values).
+      for (; ow >= 4 && ox < ow; ox += 4) {
+        const qx = min(ox, ow - 4);
+        const o = <usize>(oy * ow + qx) << 2;
         const g = v128.load(gp + o);
         const a = i32x4.trunc_sat_f32x4_s(v128.load(ap + o));
-        const i0 = i32x4.add(i32x4.splat(rowBase + 2 * ox), i32x4(0, 2, 4, 6));
+        const i0 = i32x4.add(i32x4.splat(rowBase + 2 * qx), i32x4(0, 2, 4, 6));
         const m00 = i32x4.eq(a, i0), m01 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(1)));
         const m10 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(w))), m11 = i32x4.eq(a, i32x4.add(i0, i32x4.splat(w + 1)));
         if (!v128.all_true<i32>(v128.or(v128.or(m00, m01), v128.or(m10, m11)))) return false;
         const e0 = v128.bitselect(g, zero, m00), o0 = v128.bitselect(g, zero, m01);
         const e1 = v128.bitselect(g, zero, m10), o1 = v128.bitselect(g, zero, m11);
-        const off = <usize>(2 * ox) << 2;
+        const off = <usize>(2 * qx) << 2;
         v128.store(r0 + off, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
         v128.store(r0 + off + 16, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7));
         v128.store(r1 + off, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5));
