@@ -625,16 +625,17 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// denseReluStep1(memory, layers, desc, coefs, x, label, dlogits, scratchA, scratchB) -> loss: one SGD step of one
+// denseReluStep1(memory, layers, desc, coefs, x, label, dlogits, scratchA, scratchB, changes) -> loss: one SGD step of one
 // example through a stack of dense layers with ReLU between them and softmax cross-entropy (Backend.denseReluStep),
 // the whole step in one call. desc: per layer 8 int32 (out, in, then the byte offsets of w, bias (0: none), pre,
 // post (0: the last layer), 2 unused); coefs: 4 float64 per layer (weight alpha, beta, bias alpha, beta); scratchA
 // and scratchB each hold the widest hidden layer's input gradient. Every offset is checked before anything is
-// written. The layers use the kernels of linearForward1 / linearBackward1; the loss is computed in float64.
+// written. The layers use the kernels of linearForward1 / linearBackward1; the loss is computed in float64. changes
+// (-1: none): `layers` float64 set to each layer's update size, sum |w_new - w_old| over its weights.
 static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
-  napi_value argv[9];
+  napi_value argv[10];
   OffsetArgs g{env, "denseReluStep1", {}};
-  if (!g.begin(info, 9, argv)) return nullptr;
+  if (!g.begin(info, 10, argv)) return nullptr;
   int layers = 0;
   if (!g.dim(argv[1], "layers", &layers)) return nullptr;
   if (layers > 64) return fail(env, "denseReluStep1: layers = %d; at most 64", layers), nullptr;
@@ -672,6 +673,10 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
       !g.array(argv[6], "dlogits", classes, false, &dlogits) || !g.array(argv[7], "scratchA", widest, false, &sa) ||
       !g.array(argv[8], "scratchB", widest, false, &sb))
     return nullptr;
+  float* changesf = nullptr;
+  if (!g.array(argv[9], "changes", (size_t)2 * layers, true, &changesf)) return nullptr;
+  if (((uintptr_t)changesf & 7) != 0) return fail(env, "denseReluStep1: changes is not 8-byte aligned"), nullptr;
+  double* changes = (double*)changesf;
   const float lf = *label;
   if (!(lf >= 0 && lf < classes && lf == floorf(lf))) return fail(env, "denseReluStep1: label %g is not a class index in [0, %d)", lf, classes), nullptr;
   const int c = (int)lf;
@@ -701,7 +706,38 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
     const double* k = coefs + 4 * l;
     const float* hin = l == 0 ? x : ls[l - 1].post;
     float* dx = l == 0 ? nullptr : (l & 1 ? sb : sa);
-    linear_backward1(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], q.w, (float)k[2], (float)k[3], q.b);
+    if (changes) {
+      // The update size: the rows the update writes (all under weight decay, else those with a gradient) are kept
+      // before it and diffed after it, whichever kernel (threaded BLAS or not) updates them.
+      const bool all = (float)k[1] != 1;
+      size_t rows = 0;
+      for (int i = 0; i < q.out; i++) rows += all || dy[i] != 0;
+      static thread_local float* before = nullptr;
+      static thread_local size_t cap = 0;
+      if (cap < rows * q.in) {
+        free(before);
+        cap = rows * q.in;
+        before = (float*)malloc(cap * 4);
+        if (!before) return cap = 0, fail(env, "denseReluStep1: out of memory"), nullptr;
+      }
+      float* o = before;
+      for (int i = 0; i < q.out; i++)
+        if (all || dy[i] != 0) memcpy(o, q.w + (size_t)i * q.in, (size_t)q.in * 4), o += q.in;
+      // dy is read again below: the kernel does not write it (dx is another buffer).
+      linear_backward1(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], q.w, (float)k[2], (float)k[3], q.b);
+      double sum = 0;
+      o = before;
+      for (int i = 0; i < q.out; i++) {
+        if (!(all || dy[i] != 0)) continue;
+        const float* wr = q.w + (size_t)i * q.in;
+        float part = 0;
+        for (int j = 0; j < q.in; j++) part += fabsf(wr[j] - o[j]);
+        sum += part;
+        o += q.in;
+      }
+      changes[l] = sum;
+    } else
+      linear_backward1(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], q.w, (float)k[2], (float)k[3], q.b);
     if (dx) {
       const float* zb = ls[l - 1].pre;
       for (int j = 0; j < q.in; j++) dx[j] = (zb[j] > 0 ? 1.0f : 0.0f) * dx[j];
