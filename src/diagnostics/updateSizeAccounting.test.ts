@@ -11,7 +11,7 @@ import type { Batch, TaskInfo } from '../learn/Batch.js';
 import type { Edit } from '../nn/Edit.js';
 import { Learner } from '../learn/Learner.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
-import { sgd } from '../optim/optimizers.js';
+import { adam, sgd } from '../optim/optimizers.js';
 import { createMethods } from '../methods/index.js';
 import { resolveMethodSettings } from '../experiment/methodSettings.js';
 import { updateSize } from './updateSize.js';
@@ -158,3 +158,33 @@ for (const name of availableBackends()) {
     });
   }
 }
+
+test('updateSize: the layer-by-layer path (Adam, batches of 4), a restored state and a grown head are diffed against copies', () => {
+  const backend = getBackend('wasm');
+  const model = Model.build(mlp({ hidden: [9], outputs: 3 }), { inputShape: [6], backend, rng: Rng.seeded(1) });
+  const learner = new Learner({ model, optimizer: adam({ lr: 0.01 }), loss: crossEntropy });
+  const tracker = updateSize.create(updateSize.schema.parse({}), { model, learner, backend });
+  const rng = Rng.seeded(2);
+  const x = new Tensor(backend.alloc(4 * 6), [4, 6]);
+  const y = backend.alloc(4);
+  const weights = () => model.params.filter((p) => p.role === 'weight');
+  let oracle = weights().map((p) => p.data.slice());
+  const saved = model.getState();
+  for (let step = 1; step <= 12; step++) {
+    if (step === 6) model.setState(saved);
+    if (step === 9) applyEdits([{ kind: 'growHead', k: 2 }], { model, states: [learner.optState] }, rng);
+    rng.fillUniform(x.data, -1, 1);
+    for (let i = 0; i < 4; i++) y[i] = rng.int(3);
+    learner.trainStep(x, y);
+    let total = 0;
+    const now = weights();
+    const resized = now.some((p, k) => p.data.length !== oracle[k]!.length);
+    if (!resized) now.forEach((p, k) => p.data.forEach((v, j) => (total += Math.abs(v - oracle[k]![j]!))));
+    oracle = now.map((p) => p.data.slice());
+    tracker.afterStep(learner);
+    const r = tracker.report()['diag/updateSize'];
+    if (resized) assert.equal(r, undefined, `step ${step}: a step that resized a weight is not measured`);
+    else assert.ok(Math.abs(r! - total) <= 2e-6 * total, `step ${step}: accounted ${r}, copy-based ${total}`);
+  }
+  assert.ok(model.updateLedger !== null && model.updateLedger.diffedIntervals > 0);
+});
