@@ -31,6 +31,9 @@ const schema = z.strictObject({
  *   in between (methods' reactions after step k, a task start's head change) count with step k + 1, where the
  *   copy-based measure counts them with step k. The first step is measured copy-based.
  * The window is the steps since the last report. Not in the default probe set; turn it on by listing 'updateSize'.
+ * A resumed run's tracker starts copy-based for one step, so around the resume a method's edits count with their
+ * own step, not the next: the window holding the resume can differ from an uninterrupted run's when a method edited
+ * the weights at the step before the checkpoint or the one after it (no tracker state is checkpointed).
  *
  * With per = 'update' (RL) an update is an agent's whole update (PPO: epochs x minibatches of steps): the loop
  * calls `atUpdateEnd` after each, and the size is the net |w_after - w_before| over it, as lop/algos/rl/ppo.py's
@@ -75,13 +78,25 @@ class UpdateSizeTracker implements Tracker {
     const ledger = this.ledger;
     if (ledger) {
       ledger.take(this.taken);
-      if (this.taken.count > 0) this.record(this.taken.max, this.taken.last, this.taken.count);
+      const steps = learner.step - this.stepSeen;
+      this.stepSeen = learner.step;
+      if (this.taken.count === steps) {
+        if (steps > 0) this.record(this.taken.max, this.taken.last, steps);
+        return;
+      }
+      // A step the ledger did not see (an optimizer step outside Learner.trainStep that does not report to it): its
+      // writes were not accounted. Back to the copy-based measure for good; this call is not measured.
+      this.model.updateLedger = null;
+      ledger.dispose();
+      this.ledger = null;
+      this.copies = this.weights.map((p) => this.snapshot(p.data));
       return;
     }
     this.measure();
-    // One step since the last call: from now on the writers account (the ledger's first step starts now, after
-    // this step's edits, which the copy-based measure above counted).
-    const single = learner.step === this.stepSeen + 1;
+    // One step since the last call, taken by the whole-step kernel (which accounts what it writes): from now on the
+    // writers account (the ledger's first step starts now, after this step's edits, which the measure above counted).
+    // Elsewhere (RL's split steps, batches, other optimizers) the ledger would diff the same copies: no gain.
+    const single = learner.step === this.stepSeen + 1 && learner.lastStepWhole;
     this.stepSeen = learner.step;
     if (single && this.model.updateLedger === null) {
       this.ledger = new UpdateLedger(this.weights, this.backend);

@@ -159,23 +159,26 @@ for (const name of availableBackends()) {
   }
 }
 
-test('updateSize: the layer-by-layer path (Adam, batches of 4), a restored state and a grown head are diffed against copies', () => {
+test('updateSize: once accounting, the layer-by-layer path (batches of 4), a restored state and a grown head are diffed against copies', () => {
   const backend = getBackend('wasm');
   const model = Model.build(mlp({ hidden: [9], outputs: 3 }), { inputShape: [6], backend, rng: Rng.seeded(1) });
-  const learner = new Learner({ model, optimizer: adam({ lr: 0.01 }), loss: crossEntropy });
+  const learner = new Learner({ model, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy });
   const tracker = updateSize.create(updateSize.schema.parse({}), { model, learner, backend });
   const rng = Rng.seeded(2);
-  const x = new Tensor(backend.alloc(4 * 6), [4, 6]);
+  const x1 = new Tensor(backend.alloc(6), [1, 6]);
+  const x4 = new Tensor(backend.alloc(4 * 6), [4, 6]);
   const y = backend.alloc(4);
   const weights = () => model.params.filter((p) => p.role === 'weight');
   let oracle = weights().map((p) => p.data.slice());
   const saved = model.getState();
-  for (let step = 1; step <= 12; step++) {
+  for (let step = 1; step <= 14; step++) {
     if (step === 6) model.setState(saved);
     if (step === 9) applyEdits([{ kind: 'growHead', k: 2 }], { model, states: [learner.optState] }, rng);
+    // The first step is the whole-step kernel's (the tracker then accounts); every third a batch of 4 (layer by layer).
+    const x = step % 3 === 0 ? x4 : x1;
     rng.fillUniform(x.data, -1, 1);
     for (let i = 0; i < 4; i++) y[i] = rng.int(3);
-    learner.trainStep(x, y);
+    learner.trainStep(x, x === x4 ? y : y.subarray(0, 1));
     let total = 0;
     const now = weights();
     const resized = now.some((p, k) => p.data.length !== oracle[k]!.length);
@@ -185,6 +188,21 @@ test('updateSize: the layer-by-layer path (Adam, batches of 4), a restored state
     const r = tracker.report()['diag/updateSize'];
     if (resized) assert.equal(r, undefined, `step ${step}: a step that resized a weight is not measured`);
     else assert.ok(Math.abs(r! - total) <= 2e-6 * total, `step ${step}: accounted ${r}, copy-based ${total}`);
+    if (step === 1) assert.ok(model.updateLedger !== null, 'accounting after a whole step');
   }
   assert.ok(model.updateLedger !== null && model.updateLedger.diffedIntervals > 0);
+});
+
+test('updateSize: a loop whose steps are not the whole-step kernel\'s keeps the copy-based measure', () => {
+  const backend = getBackend('wasm');
+  const model = Model.build(mlp({ hidden: [9], outputs: 3 }), { inputShape: [6], backend, rng: Rng.seeded(1) });
+  const learner = new Learner({ model, optimizer: adam({ lr: 0.01 }), loss: crossEntropy });
+  const tracker = updateSize.create(updateSize.schema.parse({}), { model, learner, backend });
+  const x = new Tensor(backend.alloc(6), [1, 6]);
+  x.data.set([1, -1, 0.5, 2, 0, 0.25]);
+  const y = backend.alloc(1);
+  learner.trainStep(x, y);
+  tracker.afterStep(learner);
+  assert.equal(model.updateLedger, null);
+  assert.ok(tracker.report()['diag/updateSize']! > 0);
 });

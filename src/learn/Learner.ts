@@ -143,6 +143,9 @@ export class Learner {
    * One update on a batch. Returns the batch's loss (summed over examples) and correct count; the object is
    * reused by the next call.
    */
+  /** Whether the last trainStep ran as one whole-step kernel call (DenseReluStep), which accounts its update size. */
+  lastStepWhole = false;
+
   trainStep(x: Tensor, target: FloatArray): LossValue {
     const { model } = this;
     const backend = model.backend;
@@ -161,10 +164,12 @@ export class Learner {
     if (fused && this.fuseMode === 'auto' && this.denseStep.run(x, target, this.loss, this.fusedSink, this.logitGrad, this.result, ledger)) {
       this.fusedSink.applyAnchors(backend, this.regs);
       this.step = step;
+      this.lastStepWhole = true;
       ledger?.close();
       return this.result;
     }
     ledger?.willWriteAll();
+    this.lastStepWhole = false;
     const out = model.forward(x, true);
     const dOut = this.gradBuffer(out);
     this.loss.compute(backend, out, target, dOut.data, this.result);
