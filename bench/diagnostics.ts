@@ -160,24 +160,32 @@ function perCall(fn: () => void, block: number, blocks: number): number {
   return median(times);
 }
 
-/** Seconds per training step, and per updateSize tracker call, measured in alternating blocks. */
+/**
+ * Seconds per training step, and per updateSize tracker call, measured in alternating blocks on two networks (one
+ * tracked): the tracker's accounting runs inside the tracked network's steps (UpdateLedger), so the plain steps
+ * must be another network's.
+ */
 function stepAndTrackerTime(backend: Backend): { step: number; tracker: number } {
-  const stream = randomStream(backend, 1 << 30);
-  const model = Model.build(mlp({ hidden: [100, 100, 100], outputs: 10 }), { inputShape: [784], backend, rng: Rng.seeded(2) });
-  const learner = new Learner({ model, optimizer: sgd({ lr: 0.003 }), loss: crossEntropy });
-  const runner = createProbeRunner(parseConfig(probeSchema, { diagnostics: ['updateSize'], everyTasks: 0 }, 'probes'), { learner, rng: Rng.seeded(3) });
-  const task = stream.task(0);
-  const cursor = task.epoch(0);
-  const step = () => {
-    const b = cursor.next()!;
-    learner.trainStep(b.x, b.y);
+  const make = () => {
+    const stream = randomStream(backend, 1 << 30);
+    const model = Model.build(mlp({ hidden: [100, 100, 100], outputs: 10 }), { inputShape: [784], backend, rng: Rng.seeded(2) });
+    const learner = new Learner({ model, optimizer: sgd({ lr: 0.003 }), loss: crossEntropy });
+    const task = stream.task(0);
+    const cursor = task.epoch(0);
+    const step = () => {
+      const b = cursor.next()!;
+      learner.trainStep(b.x, b.y);
+    };
+    return { learner, task, step };
   };
+  const plain = make(), t = make();
+  const runner = createProbeRunner(parseConfig(probeSchema, { diagnostics: ['updateSize'], everyTasks: 0 }, 'probes'), { learner: t.learner, rng: Rng.seeded(3) });
   const steps: number[] = [], tracked: number[] = [];
   for (let r = 0; r < 5; r++) {
-    steps.push(perCall(step, 2000, 2));
+    steps.push(perCall(plain.step, 2000, 2));
     tracked.push(perCall(() => {
-      step();
-      runner.afterStep(learner.step, task);
+      t.step();
+      runner.afterStep(t.learner.step, t.task);
     }, 2000, 2));
   }
   const s = median(steps);

@@ -341,6 +341,95 @@ static void linear_backward_baseline(int out, int in, const float* dy, const flo
   LINEAR_BACKWARD_BODY
 }
 
+// The update size of the same sweep (denseReluStep1's `changes`): each helper writes what its twin above writes, by
+// the same expressions (so with the same contraction into fused multiply-adds), and returns sum |w_new - w_old| over
+// what it wrote. The sums run in 16 float lanes (j mod 16) so that they vectorize, then in double per row.
+#define SUPPLE_LANES 16
+#define SUPPLE_COUNTED_LOOP(n, STEP)                                      \
+  float lane[SUPPLE_LANES] = {0};                                         \
+  int j = 0;                                                              \
+  for (; j + SUPPLE_LANES <= (n); j += SUPPLE_LANES)                      \
+    for (int q = 0; q < SUPPLE_LANES; q++) {                              \
+      const int k = j + q;                                                \
+      float nv, ov;                                                       \
+      STEP                                                                \
+      lane[q] += fabsf(nv - ov);                                          \
+    }                                                                     \
+  double sum = 0;                                                         \
+  for (int q = 0; q < SUPPLE_LANES; q++) sum += lane[q];                  \
+  float tail = 0;                                                         \
+  for (; j < (n); j++) {                                                  \
+    const int k = j;                                                      \
+    float nv, ov;                                                         \
+    STEP                                                                  \
+    tail += fabsf(nv - ov);                                               \
+  }                                                                       \
+  return sum + tail;
+SUPPLE_INLINE double fused_row_counted(int n, float d, float s, const float* __restrict x, float* __restrict w,
+                                       float* __restrict dx) {
+  SUPPLE_COUNTED_LOOP(n, { const float wv = w[k]; dx[k] += d * wv; ov = wv; nv = wv + s * x[k]; w[k] = nv; })
+}
+SUPPLE_INLINE double update_row_counted(int n, float s, const float* __restrict x, float beta, float* __restrict b) {
+  if (beta == 1) {
+    SUPPLE_COUNTED_LOOP(n, { ov = b[k]; nv = ov + s * x[k]; b[k] = nv; })
+  } else if (beta == 0) {
+    SUPPLE_COUNTED_LOOP(n, { ov = b[k]; nv = s * x[k]; b[k] = nv; })
+  } else {
+    // Weight decay: update_row itself on chunks of the row kept before (s x + beta b has two products, and which one
+    // the compiler fuses with the add is its choice: the same function makes the same choice).
+    double sum = 0;
+    float before[256];
+    for (int j0 = 0; j0 < n; j0 += 256) {
+      const int m = n - j0 < 256 ? n - j0 : 256;
+      memcpy(before, b + j0, (size_t)m * 4);
+      update_row(m, s, x + j0, beta, b + j0);
+      float lane[SUPPLE_LANES] = {0};
+      int j = 0;
+      for (; j + SUPPLE_LANES <= m; j += SUPPLE_LANES)
+        for (int q = 0; q < SUPPLE_LANES; q++) lane[q] += fabsf(b[j0 + j + q] - before[j + q]);
+      for (int q = 0; q < SUPPLE_LANES; q++) sum += lane[q];
+      for (; j < m; j++) sum += fabsf(b[j0 + j] - before[j]);
+    }
+    return sum;
+  }
+}
+SUPPLE_INLINE double scale_row_counted(int n, float beta, float* __restrict b) {
+  if (beta == 0) {
+    SUPPLE_COUNTED_LOOP(n, { ov = b[k]; nv = 0; b[k] = 0; })
+  } else {
+    SUPPLE_COUNTED_LOOP(n, { ov = b[k]; nv = ov * beta; b[k] = nv; })
+  }
+}
+// LINEAR_BACKWARD_BODY's sweep (rows one at a time: fused_rows4 adds the rows into dx in the same order), returning
+// the update size of W (wbuf == w, as the whole-step kernel calls it).
+#define LINEAR_BACKWARD_COUNTED_BODY                                                          \
+  const bool fused = dx != nullptr && beta == 1;                                              \
+  if (dx) memset(dx, 0, (size_t)in * 4);                                                      \
+  double total = 0;                                                                           \
+  for (int i = 0; i < out; i++) {                                                             \
+    const float d = dy[i];                                                                    \
+    if (bb) bb[i] = bbeta == 0 ? balpha * d : balpha * d + bbeta * bb[i];                     \
+    float* wr = w + (size_t)i * in;                                                           \
+    if (d == 0) {                                                                             \
+      if (beta != 1) total += scale_row_counted(in, beta, wr);                                \
+      continue;                                                                               \
+    }                                                                                         \
+    const float s = alpha * d;                                                                \
+    if (fused) {                                                                              \
+      total += fused_row_counted(in, d, s, x, wr, dx);                                        \
+      continue;                                                                               \
+    }                                                                                         \
+    if (dx) axpy_row(in, d, wr, dx);                                                          \
+    total += update_row_counted(in, s, x, beta, wr);                                          \
+  }                                                                                           \
+  return total;
+typedef double (*LinearBackwardCountedFn)(int out, int in, const float* dy, const float* x, float* w, float* dx,
+                                          float alpha, float beta, float balpha, float bbeta, float* bb);
+static double linear_backward_counted_baseline(int out, int in, const float* dy, const float* x, float* w, float* dx,
+                                               float alpha, float beta, float balpha, float bbeta, float* bb) {
+  LINEAR_BACKWARD_COUNTED_BODY
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // GCC 12 reports a false 'may be used uninitialized' inside _mm512_reduce_add_ps.
 #pragma GCC diagnostic push
@@ -441,6 +530,18 @@ __attribute__((target("avx2,fma"))) static void linear_backward_avx2(int out, in
                                                                      float* wbuf, float balpha, float bbeta, float* bb) {
   LINEAR_BACKWARD_BODY
 }
+__attribute__((target("avx512f"))) static double linear_backward_counted_avx512(int out, int in, const float* dy,
+                                                                               const float* x, float* w, float* dx,
+                                                                               float alpha, float beta, float balpha,
+                                                                               float bbeta, float* bb) {
+  LINEAR_BACKWARD_COUNTED_BODY
+}
+__attribute__((target("avx2,fma"))) static double linear_backward_counted_avx2(int out, int in, const float* dy,
+                                                                              const float* x, float* w, float* dx,
+                                                                              float alpha, float beta, float balpha,
+                                                                              float bbeta, float* bb) {
+  LINEAR_BACKWARD_COUNTED_BODY
+}
 
 __attribute__((target("avx512f"))) static void col_sums_abs_avx512(int rows, int cols, const float* __restrict a,
                                                                    double* __restrict acc) {
@@ -469,12 +570,17 @@ static const LinearBackwardFn linear_backward =
     kCpuLevel == 2 ? linear_backward_avx512 : kCpuLevel == 1 ? linear_backward_avx2 : linear_backward_baseline;
 static const ColSumsFn col_sums_abs =
     kCpuLevel == 2 ? col_sums_abs_avx512 : kCpuLevel == 1 ? col_sums_abs_avx2 : col_sums_abs_baseline;
+static const LinearBackwardCountedFn linear_backward_counted =
+    kCpuLevel == 2   ? linear_backward_counted_avx512
+    : kCpuLevel == 1 ? linear_backward_counted_avx2
+                     : linear_backward_counted_baseline;
 #else
 static const DotRowsFn dot_rows = nullptr;
 static const Rank1Fn rank1_update = rank1_baseline;
 static const char* const kVectorKernels = "baseline";
 static const LinearBackwardFn linear_backward = linear_backward_baseline;
 static const ColSumsFn col_sums_abs = col_sums_abs_baseline;
+static const LinearBackwardCountedFn linear_backward_counted = linear_backward_counted_baseline;
 #endif
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -626,16 +732,17 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// denseReluStep1(memory, layers, desc, coefs, x, label, dlogits, scratchA, scratchB) -> loss: one SGD step of one
+// denseReluStep1(memory, layers, desc, coefs, x, label, dlogits, scratchA, scratchB, changes) -> loss: one SGD step of one
 // example through a stack of dense layers with ReLU between them and softmax cross-entropy (Backend.denseReluStep),
 // the whole step in one call. desc: per layer 8 int32 (out, in, then the byte offsets of w, bias (0: none), pre,
 // post (0: the last layer), 2 unused); coefs: 4 float64 per layer (weight alpha, beta, bias alpha, beta); scratchA
 // and scratchB each hold the widest hidden layer's input gradient. Every offset is checked before anything is
-// written. The layers use the kernels of linearForward1 / linearBackward1; the loss is computed in float64.
+// written. The layers use the kernels of linearForward1 / linearBackward1; the loss is computed in float64. changes
+// (-1: none): `layers` float64 set to each layer's update size, sum |w_new - w_old| over its weights.
 static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
-  napi_value argv[9];
+  napi_value argv[10];
   OffsetArgs g{env, "denseReluStep1", {}};
-  if (!g.begin(info, 9, argv)) return nullptr;
+  if (!g.begin(info, 10, argv)) return nullptr;
   int layers = 0;
   if (!g.dim(argv[1], "layers", &layers)) return nullptr;
   if (layers > 64) return fail(env, "denseReluStep1: layers = %d; at most 64", layers), nullptr;
@@ -673,6 +780,10 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
       !g.array(argv[6], "dlogits", classes, false, &dlogits) || !g.array(argv[7], "scratchA", widest, false, &sa) ||
       !g.array(argv[8], "scratchB", widest, false, &sb))
     return nullptr;
+  float* changesf = nullptr;
+  if (!g.array(argv[9], "changes", (size_t)2 * layers, true, &changesf)) return nullptr;
+  if (((uintptr_t)changesf & 7) != 0) return fail(env, "denseReluStep1: changes is not 8-byte aligned"), nullptr;
+  double* changes = (double*)changesf;
   const float lf = *label;
   if (!(lf >= 0 && lf < classes && lf == floorf(lf))) return fail(env, "denseReluStep1: label %g is not a class index in [0, %d)", lf, classes), nullptr;
   const int c = (int)lf;
@@ -702,7 +813,40 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
     const double* k = coefs + 4 * l;
     const float* hin = l == 0 ? x : ls[l - 1].post;
     float* dx = l == 0 ? nullptr : (l & 1 ? sb : sa);
-    linear_backward1(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], q.w, (float)k[2], (float)k[3], q.b);
+    if (changes && !blas_threaded((size_t)q.out * q.in)) {
+      changes[l] = linear_backward_counted(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], (float)k[2], (float)k[3], q.b);
+    } else if (changes) {
+      // The update size on the threaded BLAS path: the rows the update writes (all under weight decay, else those
+      // with a gradient) are kept before it and diffed after it.
+      const bool all = (float)k[1] != 1;
+      size_t rows = 0;
+      for (int i = 0; i < q.out; i++) rows += all || dy[i] != 0;
+      static thread_local float* before = nullptr;
+      static thread_local size_t cap = 0;
+      if (cap < rows * q.in) {
+        free(before);
+        cap = rows * q.in;
+        before = (float*)malloc(cap * 4);
+        if (!before) return cap = 0, fail(env, "denseReluStep1: out of memory"), nullptr;
+      }
+      float* o = before;
+      for (int i = 0; i < q.out; i++)
+        if (all || dy[i] != 0) memcpy(o, q.w + (size_t)i * q.in, (size_t)q.in * 4), o += q.in;
+      // dy is read again below: the kernel does not write it (dx is another buffer).
+      linear_backward1(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], q.w, (float)k[2], (float)k[3], q.b);
+      double sum = 0;
+      o = before;
+      for (int i = 0; i < q.out; i++) {
+        if (!(all || dy[i] != 0)) continue;
+        const float* wr = q.w + (size_t)i * q.in;
+        float part = 0;
+        for (int j = 0; j < q.in; j++) part += fabsf(wr[j] - o[j]);
+        sum += part;
+        o += q.in;
+      }
+      changes[l] = sum;
+    } else
+      linear_backward1(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], q.w, (float)k[2], (float)k[3], q.b);
     if (dx) {
       const float* zb = ls[l - 1].pre;
       for (int j = 0; j < q.in; j++) dx[j] = (zb[j] > 0 ? 1.0f : 0.0f) * dx[j];
@@ -868,8 +1012,17 @@ static napi_value Gram(napi_env env, napi_callback_info info) {
   int block = (int)((1 << 20) / cols);
   if (block < 1) block = 1;
   if (block > rows) block = rows;
-  double* tmp = (double*)malloc((size_t)block * cols * sizeof(double));
-  if (!tmp) return fail(env, "gram: out of memory for a %d x %d block", block, cols), nullptr;
+  // Kept between calls, grown as needed: a probe takes one Gram per unit group, and fresh pages (zeroed by the
+  // system on first touch) cost as much as the float64 copy that fills them.
+  static thread_local double* tmp = nullptr;
+  static thread_local size_t tmpCap = 0;
+  const size_t need = (size_t)block * cols;
+  if (tmpCap < need) {
+    free(tmp);
+    tmp = (double*)malloc(need * sizeof(double));
+    tmpCap = tmp ? need : 0;
+    if (!tmp) return fail(env, "gram: out of memory for a %d x %d block", block, cols), nullptr;
+  }
   const float* src = (const float*)a.data;
   for (int r0 = 0; r0 < rows; r0 += block) {
     int nr = rows - r0 < block ? rows - r0 : block;
@@ -879,7 +1032,6 @@ static napi_value Gram(napi_env env, napi_callback_info info) {
     use_threads_for((double)cols * cols * nr / 2, kThreadedGemmFrom);
     cblas_dsyrk(RowMajor, Upper, Trans, cols, nr, 1.0, tmp, cols, r0 == 0 ? 0.0 : 1.0, o, cols);
   }
-  free(tmp);
   for (size_t i = 0; i < (size_t)cols; i++)
     for (size_t j = 0; j < i; j++) o[i * cols + j] = o[j * cols + i];
   return nullptr;

@@ -103,9 +103,11 @@ export interface Backend {
    * (not for layer 0), then weights[l] = coefs[4l] dy h^T + coefs[4l + 1] weights[l] and
    * biases[l] = coefs[4l + 2] dy + coefs[4l + 3] biases[l]. scratch (2 * the widest hidden layer) holds the
    * input gradients. Equal to linearForward, activation, softmaxCrossEntropy, linearBackward and
-   * activationBackward in that order (the ts and wasm backends: bit for bit).
+   * activationBackward in that order (the ts and wasm backends: bit for bit). With `changes` (one entry per layer),
+   * changes[l] is set to sum |w_new - w_old| over weights[l] (the update size, measured from the values written;
+   * float32 partial sums, so to float32-summation accuracy); the step itself is the same.
    */
-  denseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray): number;
+  denseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array): number;
   /** a[r, c] += v[c] for a [rows, cols]. */
   addRowVector(a: FloatArray, rows: number, cols: number, v: FloatArray): void;
   /** out[c] = alpha * sum_r a[r, c] + beta * out[c]. */

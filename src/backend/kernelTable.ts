@@ -82,7 +82,7 @@ function linearSizes(kernel: string, n: number, outFeatures: number, inFeatures:
   }
 }
 
-function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray): void {
+function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array): void {
   const k = 'denseReluStep';
   const layers = sizes.length - 1;
   if (!(layers >= 1)) throw new Error(`${k}: sizes has ${sizes.length} entries; it needs the input width and at least one layer's`);
@@ -112,6 +112,7 @@ function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: Floa
   const classes = sizes[layers]!;
   checkLength(k, 'dlogits', dlogits, classes);
   checkLength(k, 'scratch', scratch, 2 * widest);
+  if (changes) checkLength(k, 'changes', changes, layers);
   const c = label[0]!;
   if (!(c >= 0 && c < classes && Number.isInteger(c))) throw new Error(`${k}: label ${c} is not a class index in [0, ${classes})`);
 }

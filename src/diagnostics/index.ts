@@ -86,8 +86,8 @@ for (const d of [
 /**
  * The probes of a run unless it says otherwise: what Dohare et al. and Sokar et al. plot that one evaluation-mode
  * forward pass over the probe batch can tell, plus weight statistics. Left out because they cost: gradientNorm (a
- * forward and backward pass over the probe batch, ~3x the rest on an MLP), updateSize (passes over the weights
- * at every step), plasticity (trains copies of the network), ntkRank (a backward pass per example and output), hessianMaxEigenvalue
+ * forward and backward pass over the probe batch, ~3x the rest on an MLP), updateSize (its accounting in every
+ * step's update, ~10-20% of an online MLP step), plasticity (trains copies of the network), ntkRank (a backward pass per example and output), hessianMaxEigenvalue
  * and hessianTrace (2 gradient evaluations per Hessian-vector product, tens of products), gradientCovariance (a
  * backward pass per example).
  */

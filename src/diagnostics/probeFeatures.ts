@@ -20,8 +20,11 @@ export interface GroupSummary {
   readonly units: number;
   readonly perUnit: number;
   readonly spatial: number;
-  /** The N x F matrix of the rank measures (F = units * perUnit): the activations; conv: averaged over space. */
-  readonly rankMatrix: Float64Array;
+  /**
+   * The N x F matrix of the rank measures (F = units * perUnit): the activations; conv: averaged over space. In
+   * backend memory, kept for the model's next probe (which overwrites it).
+   */
+  readonly rankMatrix: FloatArray;
   /** mean |h| of each unit over examples, positions and its features (ReDo's activity, unnormalized). */
   readonly meanAbs: Float64Array;
   /**
@@ -89,7 +92,7 @@ export function chunkSize(model: Model, n: number, max = convChunk): number {
 
 class Accumulator {
   readonly channels: number;
-  readonly rankMatrix: Float64Array;
+  readonly rankMatrix: FloatArray;
   readonly sumAbs: Float64Array;
   readonly nonzero: Float64Array;
   readonly minPre: Float64Array;
@@ -98,9 +101,9 @@ class Accumulator {
   readonly distance: ((v: number) => number) | null;
   normSum = 0;
 
-  constructor(readonly g: UnitGroup, readonly n: number) {
+  constructor(readonly g: UnitGroup, readonly n: number, rankMatrix: FloatArray) {
     this.channels = g.size * g.featuresPerUnit;
-    this.rankMatrix = new Float64Array(n * this.channels);
+    this.rankMatrix = rankMatrix;
     this.sumAbs = new Float64Array(this.channels);
     this.nonzero = new Float64Array(this.channels);
     this.minPre = new Float64Array(g.size).fill(Infinity);
@@ -233,6 +236,25 @@ class Accumulator {
   }
 }
 
+/**
+ * Each model's rank matrices by group, in backend memory, kept from one probe to the next: a fresh array per group
+ * and probe (1.6 MB for 2000 x 100 in float64) cost more than the feature pass that fills it (new pages, zeroed),
+ * and the singular values read it where it is (no copy). Every entry is written by each probe.
+ */
+const rankBuffers = new WeakMap<Model, Map<string, FloatArray>>();
+
+function rankBuffer(model: Model, group: string, size: number): FloatArray {
+  let m = rankBuffers.get(model);
+  if (!m) rankBuffers.set(model, (m = new Map()));
+  let a = m.get(group);
+  if (!a || a.length !== size) {
+    if (a) model.backend.free(a);
+    a = model.backend.alloc(size);
+    m.set(group, a);
+  }
+  return a;
+}
+
 /** Every group's summary on the probe batch (one chunked forward pass per context). */
 export function groupSummaries(ctx: DiagnosticContext): Map<string, GroupSummary> {
   const w = workOf(ctx);
@@ -241,7 +263,7 @@ export function groupSummaries(ctx: DiagnosticContext): Map<string, GroupSummary
   const n = probe.x.shape[0]!;
   if (!(n >= 1)) throw new Error('diagnostics: the probe batch is empty');
   const per = probe.x.perExample;
-  const acc = model.unitGroups.map((g) => new Accumulator(g, n));
+  const acc = model.unitGroups.map((g) => new Accumulator(g, n, rankBuffer(model, g.name, n * g.size * g.featuresPerUnit)));
   const chunk = chunkSize(model, n, ctx.chunk ?? convChunk);
   for (let from = 0; from < n; from += chunk) {
     const count = Math.min(chunk, n - from);
@@ -270,15 +292,7 @@ export function groupSingularValues(ctx: DiagnosticContext, g: UnitGroup): Float
   const hit = w.singular.get(g.name);
   if (hit) return hit;
   const s = groupSummary(ctx, g);
-  const cols = s.units * s.perUnit;
-  const a: FloatArray = ctx.backend.alloc(s.n * cols);
-  let sv: Float64Array;
-  try {
-    a.set(s.rankMatrix);
-    sv = singularValues(ctx.backend, a, s.n, cols);
-  } finally {
-    ctx.backend.free(a);
-  }
+  const sv = singularValues(ctx.backend, s.rankMatrix, s.n, s.units * s.perUnit);
   w.singular.set(g.name, sv);
   return sv;
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableBackends, getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
-import { jsSymmetricEigenvalues, singularValues, useSymmetricEigenvalues } from './singularValues.js';
+import { eigenvaluesOnly, jsSymmetricEigenvalues, singularValues, useSymmetricEigenvalues } from './singularValues.js';
 import { approxRankOf, effectiveRankOf, stableRankOf } from './spectrum.js';
 
 const backends = availableBackends().filter((b) => b !== 'ts64');
@@ -126,5 +126,36 @@ test('an injected eigensolver is used, and declining (null) falls back to ml-mat
     assert.deepEqual([...singularValues(b, a, 3, 2)], [2, 1]);
   } finally {
     useSymmetricEigenvalues(prev);
+  }
+});
+
+test("eigenvaluesOnly gives ml-matrix's symmetric eigenvalues bit for bit (Gram matrices of ReLU features, random, rank-deficient, zero)", () => {
+  const rng = Rng.seeded(11);
+  const cases: { a: Float64Array; n: number }[] = [];
+  for (const [rows, n] of [[50, 1], [40, 2], [300, 7], [2000, 100], [30, 64]] as const) {
+    // Gram of ReLU features (the probes' matrices; 30 x 64: rank-deficient).
+    const x = new Float64Array(rows * n);
+    for (let i = 0; i < x.length; i++) x[i] = Math.fround(Math.max(0, rng.normal()));
+    const g = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += x[r * n + i]! * x[r * n + j]!;
+      g[i * n + j] = s;
+    }
+    cases.push({ a: g, n });
+  }
+  for (const n of [3, 17, 40]) {
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rng.normal();
+    cases.push({ a, n });
+  }
+  cases.push({ a: new Float64Array(25), n: 5 });
+  const diag = new Float64Array(16);
+  diag[0] = 3;
+  diag[10] = -1;
+  cases.push({ a: diag, n: 4 });
+  for (const { a, n } of cases) {
+    const want = Float64Array.from(jsSymmetricEigenvalues(a, n)).sort();
+    assert.deepEqual(eigenvaluesOnly(a, n), want, `n = ${n}`);
   }
 });

@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/Tensor.js';
 import { Activation } from '../backend/Backend.js';
 import type { GradSink } from '../nn/Layer.js';
 import type { Model } from '../nn/Model.js';
+import type { UpdateLedger } from '../nn/UpdateLedger.js';
 import { ActivationLayer } from '../nn/layers/ActivationLayer.js';
 import { Linear } from '../nn/layers/Linear.js';
 import type { Loss, LossValue } from '../losses/Loss.js';
@@ -34,6 +35,7 @@ export class DenseReluStep {
   private readonly post: FloatArray[] = [];
   private coefs = new Float64Array(0);
   private scratch: FloatArray | null = null;
+  private changes = new Float64Array(0);
 
   constructor(private readonly model: Model) {}
 
@@ -41,7 +43,7 @@ export class DenseReluStep {
    * One training step of the example x [1, inputs] with its class `target[0]` when everything qualifies (see
    * above): fills `into` and returns true. Returns false, having changed nothing, otherwise.
    */
-  run(x: Tensor, target: FloatArray, loss: Loss, sink: GradSink, dOut: (classes: number) => FloatArray, into: LossValue): boolean {
+  run(x: Tensor, target: FloatArray, loss: Loss, sink: GradSink, dOut: (classes: number) => FloatArray, into: LossValue, ledger: UpdateLedger | null = null): boolean {
     const model = this.model;
     if (loss !== crossEntropy || model.checkFinite || x.shape.length !== 2 || x.shape[0] !== 1 || !this.qualifies()) return false;
     const linears = this.linears, relus = this.relus;
@@ -81,7 +83,14 @@ export class DenseReluStep {
       this.scratch = backend.alloc(Math.max(2, 2 * widest));
     }
     const classes = sizes[layers]!;
-    into.sum = backend.denseReluStep(sizes, x.data, target, weights, biases, pre, post, coefs, dOut(classes), this.scratch);
+    // The kernel accounts each layer's summed |delta w| when the ledger takes it (not when every weight is diffed).
+    let changes: Float64Array | undefined;
+    if (ledger) {
+      for (let l = 0; l < layers && !changes; l++) if (ledger.accounts(linears[l]!.weight)) changes = this.changes;
+      if (changes && changes.length !== layers) changes = this.changes = new Float64Array(layers);
+    }
+    into.sum = backend.denseReluStep(sizes, x.data, target, weights, biases, pre, post, coefs, dOut(classes), this.scratch, changes);
+    if (changes) for (let l = 0; l < layers; l++) ledger!.add(linears[l]!.weight, changes[l]!);
     // The correct count as crossEntropy counts it (the first maximum wins).
     const logits = pre[layers - 1]!;
     let best = logits[0]!, at = 0;

@@ -143,6 +143,9 @@ export class Learner {
    * One update on a batch. Returns the batch's loss (summed over examples) and correct count; the object is
    * reused by the next call.
    */
+  /** Whether the last trainStep ran as one whole-step kernel call (DenseReluStep), which accounts its update size. */
+  lastStepWhole = false;
+
   trainStep(x: Tensor, target: FloatArray): LossValue {
     const { model } = this;
     const backend = model.backend;
@@ -153,12 +156,20 @@ export class Learner {
     clock.taskStep = step - this.taskStartStep;
     clock.epoch = this.epoch;
     const fused = this.fused && this.fusedSink.prepare(this.optimizer, clock, this.regs);
+    // Update-size accounting: the whole-step kernel accounts what it writes; every other path, and an anchored
+    // regularizer's second write, is diffed against a copy (UpdateLedger).
+    const ledger = model.updateLedger;
+    if (ledger && hasAnchor(this.regs)) ledger.willWriteAll();
     // One example through a dense ReLU stack: the whole step in one kernel call when it qualifies (DenseReluStep).
-    if (fused && this.fuseMode === 'auto' && this.denseStep.run(x, target, this.loss, this.fusedSink, this.logitGrad, this.result)) {
+    if (fused && this.fuseMode === 'auto' && this.denseStep.run(x, target, this.loss, this.fusedSink, this.logitGrad, this.result, ledger)) {
       this.fusedSink.applyAnchors(backend, this.regs);
       this.step = step;
+      this.lastStepWhole = true;
+      ledger?.close();
       return this.result;
     }
+    ledger?.willWriteAll();
+    this.lastStepWhole = false;
     const out = model.forward(x, true);
     const dOut = this.gradBuffer(out);
     this.loss.compute(backend, out, target, dOut.data, this.result);
@@ -188,6 +199,7 @@ export class Learner {
       applyUpdates(params, updates, backend);
     }
     this.step = step;
+    ledger?.close();
     return this.result;
   }
 
@@ -306,4 +318,10 @@ class FusedSink implements GradSink {
   target(p: Param): GradTarget | null {
     return p.trainable ? this.targets[p.index]! : null;
   }
+}
+
+/** Whether a regularizer has an anchor (its fused form writes the weights a second time after the step). */
+function hasAnchor(regs: readonly LinearRegularizer[]): boolean {
+  for (let j = 0; j < regs.length; j++) if (regs[j]!.anchor) return true;
+  return false;
 }

@@ -1,3 +1,4 @@
+import type { UpdateLedger } from './UpdateLedger.js';
 import type { Backend } from '../backend/Backend.js';
 import type { FloatArray } from '../tensor/FloatArray.js';
 import type { Rng, RngState } from '../tensor/Rng.js';
@@ -44,6 +45,11 @@ export class Model {
   /** Every layer, depth first. */
   readonly layers: Layer[];
   checkFinite: boolean;
+  /**
+   * The update-size accounting (set by the updateSize tracker), or null: a writer of weights other than the
+   * optimizer's step tells it before writing (UpdateLedger.willWrite).
+   */
+  updateLedger: UpdateLedger | null = null;
   private readonly growRng: Rng;
   private readonly byName = new Map<string, Param>();
   private readonly rngLayers: Array<Layer & { rng: Rng }>;
@@ -192,6 +198,7 @@ export class Model {
 
   /** Restore a state from getState() of a model built from the same spec (a grown head is regrown first). */
   setState(s: ModelState): void {
+    this.updateLedger?.willWriteAll();
     const head = this.headLayer;
     const saved = head ? s.params[head.weight.name] : undefined;
     if (head && saved && saved.shape[0]! > head.outFeatures) {

@@ -6,6 +6,7 @@ import { drawInit } from './init.js';
 import { injectHead } from './injectHead.js';
 import type { Model } from './Model.js';
 import type { Param } from './Param.js';
+import type { UpdateLedger } from './UpdateLedger.js';
 import { collectSlots, type ParamSlots, type UnitSlots } from './Slots.js';
 import { incomingRowsOf, type UnitGroup } from './UnitGroup.js';
 
@@ -26,7 +27,10 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
   const { model } = target;
   const slots = collectSlots(target.states);
   const records: EditRecord[] = [];
+  const ledger = model.updateLedger;
   for (const e of edits) {
+    // The update-size accounting diffs what an edit writes against a copy taken now (UpdateLedger).
+    if (ledger) announceWrites(e, model, ledger);
     switch (e.kind) {
       case 'reinitUnits': {
         const g = model.group(e.group);
@@ -157,6 +161,30 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
     }
   }
   return records;
+}
+
+/** Tells the update-size ledger which weights edit `e` is about to write (all, where that takes a search). */
+function announceWrites(e: Edit, model: Model, ledger: UpdateLedger): void {
+  switch (e.kind) {
+    case 'resetOptimizer':
+    case 'resetBuffers':
+      return;
+    case 'scaleRows':
+    case 'addToParam':
+    case 'scaleBlocks':
+      ledger.willWrite(model.param(e.param));
+      return;
+    case 'reinitParams':
+    case 'clipParams':
+      for (const n of e.params) ledger.willWrite(model.param(n));
+      return;
+    case 'shrinkPerturb':
+      if (e.params) for (const n of e.params) ledger.willWrite(model.param(n));
+      else ledger.willWriteAll();
+      return;
+    default:
+      ledger.willWriteAll();
+  }
 }
 
 function reinitUnit(g: UnitGroup, u: number, zeroOut: boolean, slots: { params: ParamSlots[]; units: UnitSlots[] }, rng: Rng): void {

@@ -72,8 +72,12 @@ export class SplitStep {
     const step = l.step + 1;
     const updates = params.map((p) => p.grad);
     l.optimizer.update(updates, l.optState, params, { step, taskStep: step - l.taskStartStep, epoch: l.epoch, backend: model.backend });
+    // An optimizer step of its own: the update-size accounting diffs it against copies (UpdateLedger).
+    const ledger = model.updateLedger;
+    ledger?.willWriteAll();
     applyUpdates(params, updates, model.backend);
     l.step = step;
+    ledger?.close();
   }
 }
 

@@ -51,7 +51,7 @@ export interface Addon {
    * holds 8 int32 per layer (out, in, byte offsets of w, bias (0: none), pre, post (0: last layer), 2 unused),
    * coefs 4 float64 per layer. Returns the loss.
    */
-  denseReluStep1(memory: number, layers: number, desc: number, coefs: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number): number;
+  denseReluStep1(memory: number, layers: number, desc: number, coefs: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number, changes: number): number;
   /** out[j] = sum_r |a[r, j]| on a registered memory (byte offsets), accumulated in float64. */
   colSumsAbs(memory: number, rows: number, cols: number, a: number, out: number): void;
 }
@@ -258,16 +258,18 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     },
     // One example's whole step in one addon call, its layers on the addon's kernels (the loss in float64); a stack
     // whose layers all stay on wasm (each below layerMin weights) runs wasm's fused step, as its layers would.
-    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes) {
       const layers = sizes.length - 1;
       let big = false;
       for (let l = 0; l < layers && !big; l++) big = sizes[l + 1]! * sizes[l]! >= layerMin;
-      if (!big) return wasmDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
-      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+      if (!big) return wasmDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
       if (layers > 64) throw new Error(`denseReluStep: ${layers} layers; the native backend takes at most 64`);
       stepRecords.write(sizes, weights, biases, pre, post, coefs, at);
       const s = at(scratch);
-      return addon.denseReluStep1(memoryId, layers, stepRecords.descOffset, stepRecords.coefsOffset, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2));
+      const loss = addon.denseReluStep1(memoryId, layers, stepRecords.descOffset, stepRecords.coefsOffset, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : -1);
+      if (changes) stepRecords.readChanges(changes, layers);
+      return loss;
     },
     // Continual backprop's utility reads the column sums of every outgoing weight matrix each step.
     colSumsAbs(a, rows, cols, out) {

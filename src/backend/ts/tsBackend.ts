@@ -124,9 +124,9 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
     },
-    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
-      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
-      return denseReluStepByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes) {
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
+      return denseReluStepByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);

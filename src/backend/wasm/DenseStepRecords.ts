@@ -11,6 +11,8 @@ export class DenseStepRecords {
   private desc: Int32Array | null = null;
   private coefs: Float32Array | null = null;
   private coefs64: Float64Array | null = null;
+  /** After the coefficients: one float64 per layer for the update sizes the kernel returns (`changes`). */
+  private changes64: Float64Array | null = null;
   /** The arrays and sizes the records were last written for: a step on the same ones rewrites only the coefficients. */
   private readonly seen: (FloatArray | null | number)[] = [];
 
@@ -19,6 +21,17 @@ export class DenseStepRecords {
   /** Byte offset of the layer records (after `write`). */
   get descOffset(): number {
     return this.desc!.byteOffset;
+  }
+
+  /** Byte offset of the float64 per layer that the kernel fills with its update sizes (after `write`). */
+  get changesOffset(): number {
+    return this.changes64!.byteOffset;
+  }
+
+  /** Copies the kernel's update sizes of `layers` layers into `into`. */
+  readChanges(into: Float64Array, layers: number): void {
+    const c = this.changes64!;
+    for (let l = 0; l < layers; l++) into[l] = c[l]!;
   }
 
   /** Byte offset of the float64 coefficients (after `write`). */
@@ -49,9 +62,10 @@ export class DenseStepRecords {
       if (this.desc) this.mem.free(this.desc);
       if (this.coefs) this.mem.free(this.coefs);
       this.desc = this.mem.allocInt32(8 * layers);
-      const c = this.mem.alloc(8 * layers);
+      const c = this.mem.alloc(10 * layers);
       this.coefs = c;
       this.coefs64 = new Float64Array(c.buffer, c.byteOffset, 4 * layers);
+      this.changes64 = new Float64Array(c.buffer, c.byteOffset + 32 * layers, layers);
     }
     const d = this.desc;
     for (let l = 0; l < layers; l++) {

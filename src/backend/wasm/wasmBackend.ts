@@ -312,12 +312,14 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       if (n === 1) K.linearForwardSingle(outFeatures, inFeatures, p(x), p(w), bias ? p(bias) : 0, p(y));
       else linearForwardByParts(this, n, outFeatures, inFeatures, x, w, bias, y);
     },
-    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch) {
-      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes) {
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
       const layers = sizes.length - 1;
       stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
-      return K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2));
+      const loss = K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : 0);
+      if (changes) stepRecords.readChanges(changes, layers);
+      return loss;
     },
     linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
