@@ -8,6 +8,7 @@ export * from './gemm';
 export { gemvT, gemvN, ger } from './gemv';
 export { linearForwardSingle, linearBackwardSingle } from './linear';
 export { denseReluStepSingle } from './denseStep';
+export { denseReluStepDeferred } from './denseStepDeferred';
 export { gemmSmallNT, gemmSmallNN, transposeInto } from './small';
 export * from './activations';
 export * from './conv';
