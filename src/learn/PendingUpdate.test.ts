@@ -85,7 +85,7 @@ function run(b: Backend, deferred: boolean, reader: Reader, regs: 'none' | 'l2' 
   }
 }
 
-for (const name of availableBackends().filter((n) => n !== 'ts64')) {
+for (const name of availableBackends()) {
   for (const regs of ['none', 'l2', 'l2-init'] as const) {
     test(`a deferred first-layer update gives the undeferred step's results bit for bit, whatever reads the model between steps (${name}, regularizers ${regs})`, () => {
       const b = getBackend(name);
