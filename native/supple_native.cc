@@ -334,6 +334,21 @@ static void col_sums_abs_baseline(int rows, int cols, const float* __restrict a,
   col_sums_abs_rows(rows, cols, a, acc);
 }
 
+// The weight update of linear_backward without dx (the first layer) on k rows: w_i = (alpha dy_i) x + beta w_i, a row
+// with dy_i = 0 skipped when beta = 1 (else scaled). denseReluStepDeferred1 applies a pending update with it.
+#define APPLY_ROWS_BODY                                    \
+  for (int i = 0; i < k; i++) {                            \
+    const float d = dy[i];                                 \
+    float* wr = w + (size_t)i * in;                        \
+    if (d == 0) {                                          \
+      if (beta != 1) scale_row(in, beta, wr);              \
+      continue;                                            \
+    }                                                      \
+    update_row(in, alpha * d, x, beta, wr);                \
+  }
+typedef void (*ApplyRowsFn)(int k, int in, const float* dy, const float* x, float alpha, float beta, float* w);
+static void apply_rows_baseline(int k, int in, const float* dy, const float* x, float alpha, float beta, float* w) { APPLY_ROWS_BODY }
+
 typedef void (*LinearBackwardFn)(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
                                  float beta, float* wbuf, float balpha, float bbeta, float* bb);
 static void linear_backward_baseline(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
@@ -543,6 +558,14 @@ __attribute__((target("avx2,fma"))) static double linear_backward_counted_avx2(i
   LINEAR_BACKWARD_COUNTED_BODY
 }
 
+__attribute__((target("avx512f"))) static void apply_rows_avx512(int k, int in, const float* dy, const float* x, float alpha,
+                                                                 float beta, float* w) {
+  APPLY_ROWS_BODY
+}
+__attribute__((target("avx2,fma"))) static void apply_rows_avx2(int k, int in, const float* dy, const float* x, float alpha,
+                                                               float beta, float* w) {
+  APPLY_ROWS_BODY
+}
 __attribute__((target("avx512f"))) static void col_sums_abs_avx512(int rows, int cols, const float* __restrict a,
                                                                    double* __restrict acc) {
   col_sums_abs_rows(rows, cols, a, acc);
@@ -568,6 +591,7 @@ static const Rank1Fn rank1_update = kCpuLevel == 2 ? rank1_avx512 : kCpuLevel ==
 static const char* const kVectorKernels = kCpuLevel == 2 ? "AVX-512" : kCpuLevel == 1 ? "AVX2" : "baseline";
 static const LinearBackwardFn linear_backward =
     kCpuLevel == 2 ? linear_backward_avx512 : kCpuLevel == 1 ? linear_backward_avx2 : linear_backward_baseline;
+static const ApplyRowsFn apply_rows = kCpuLevel == 2 ? apply_rows_avx512 : kCpuLevel == 1 ? apply_rows_avx2 : apply_rows_baseline;
 static const ColSumsFn col_sums_abs =
     kCpuLevel == 2 ? col_sums_abs_avx512 : kCpuLevel == 1 ? col_sums_abs_avx2 : col_sums_abs_baseline;
 static const LinearBackwardCountedFn linear_backward_counted =
@@ -581,6 +605,7 @@ static const char* const kVectorKernels = "baseline";
 static const LinearBackwardFn linear_backward = linear_backward_baseline;
 static const ColSumsFn col_sums_abs = col_sums_abs_baseline;
 static const LinearBackwardCountedFn linear_backward_counted = linear_backward_counted_baseline;
+static const ApplyRowsFn apply_rows = apply_rows_baseline;
 #endif
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -694,6 +719,26 @@ static void linear_backward1(int out, int in, const float* dy, const float* x, f
   }
 }
 
+// linear_forward1 after the pending update w = (alpha pdy) px^T + beta w (as linear_backward1 without dx applies it):
+// where dot_rows runs, four rows at a time are updated and then multiplied while they are in L1 (dot_rows groups
+// the rows by four from the first, so each sum is the one it makes on the whole matrix); else the update, then the
+// product.
+static void linear_forward1_applying(int out, int in, const float* x, float* w, const float* bias, float* y, const float* px,
+                                     const float* pdy, float alpha, float beta) {
+  if (!(dot_rows && !blas_threaded((size_t)out * in))) {
+    linear_backward1(out, in, pdy, px, w, nullptr, alpha, beta, w, 0, 0, nullptr);
+    linear_forward1(out, in, x, w, bias, y);
+    return;
+  }
+  if (bias) memmove(y, bias, (size_t)out * 4);
+  for (int r = 0; r < out; r += 4) {
+    const int k = out - r < 4 ? out - r : 4;
+    float* wr = w + (size_t)r * in;
+    apply_rows(k, in, pdy + r, px, alpha, beta, wr);
+    dot_rows(k, in, 1, wr, x, bias ? 1 : 0, y + r);
+  }
+}
+
 // linearForward1(memory, out, in, x, w, bias (-1: none), y): y = W x + bias for one example (offsets in bytes).
 static napi_value LinearForward1(napi_env env, napi_callback_info info) {
   napi_value argv[7];
@@ -738,20 +783,21 @@ static napi_value LinearBackward1(napi_env env, napi_callback_info info) {
 // post (0: the last layer), 2 unused); coefs: 4 float64 per layer (weight alpha, beta, bias alpha, beta); scratchA
 // and scratchB each hold the widest hidden layer's input gradient. Every offset is checked before anything is
 // written. The layers use the kernels of linearForward1 / linearBackward1; the loss is computed in float64. changes
-// (-1: none): `layers` float64 set to each layer's update size, sum |w_new - w_old| over its weights.
-static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
-  napi_value argv[10];
-  OffsetArgs g{env, "denseReluStep1", {}};
-  if (!g.begin(info, 10, argv)) return nullptr;
+// (-1: none; not with deferred): `layers` float64 set to each layer's update size, sum |w_new - w_old| over its weights.
+static napi_value dense_relu_step(napi_env env, napi_callback_info info, bool deferred) {
+  napi_value argv[13];
+  const char* fn = deferred ? "denseReluStepDeferred1" : "denseReluStep1";
+  OffsetArgs g{env, fn, {}};
+  if (!g.begin(info, deferred ? 13 : 10, argv)) return nullptr;
   int layers = 0;
   if (!g.dim(argv[1], "layers", &layers)) return nullptr;
-  if (layers > 64) return fail(env, "denseReluStep1: layers = %d; at most 64", layers), nullptr;
+  if (layers > 64) return fail(env, "%s: layers = %d; at most 64", fn, layers), nullptr;
   float* descf = nullptr;
   if (!g.array(argv[2], "desc", (size_t)8 * layers, false, &descf)) return nullptr;
   const int32_t* desc = (const int32_t*)descf;
   float* coefsf = nullptr;
   if (!g.array(argv[3], "coefs", (size_t)8 * layers, false, &coefsf)) return nullptr;
-  if (((uintptr_t)coefsf & 7) != 0) return fail(env, "denseReluStep1: coefs is not 8-byte aligned"), nullptr;
+  if (((uintptr_t)coefsf & 7) != 0) return fail(env, "%s: coefs is not 8-byte aligned", fn), nullptr;
   const double* coefs = (const double*)coefsf;
   struct L {
     int out, in;
@@ -764,7 +810,7 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
     q.out = d[0];
     q.in = d[1];
     if (q.out < 1 || q.in < 1 || (l > 0 && q.in != ls[l - 1].out))
-      return fail(env, "denseReluStep1: layer %d has sizes %d x %d that do not chain", l, q.out, q.in), nullptr;
+      return fail(env, "%s: layer %d has sizes %d x %d that do not chain", fn, l, q.out, q.in), nullptr;
     if (!g.at(d[2], "w", (size_t)q.out * q.in, false, &q.w) || !g.at(d[3] == 0 ? -1 : d[3], "bias", q.out, true, &q.b) ||
         !g.at(d[4], "pre", q.out, false, &q.pre))
       return nullptr;
@@ -781,17 +827,24 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
       !g.array(argv[8], "scratchB", widest, false, &sb))
     return nullptr;
   float* changesf = nullptr;
-  if (!g.array(argv[9], "changes", (size_t)2 * layers, true, &changesf)) return nullptr;
-  if (((uintptr_t)changesf & 7) != 0) return fail(env, "denseReluStep1: changes is not 8-byte aligned"), nullptr;
+  if (!deferred && !g.array(argv[9], "changes", (size_t)2 * layers, true, &changesf)) return nullptr;
+  if (((uintptr_t)changesf & 7) != 0) return fail(env, "%s: changes is not 8-byte aligned", fn), nullptr;
   double* changes = (double*)changesf;
+  float* pending = nullptr;
+  double pal = 0, pbt = 1, apply = 0;
+  if (deferred && (!g.array(argv[9], "pending", (size_t)ls[0].in + ls[0].out, false, &pending) || !g.number(argv[10], "pendingAlpha", &pal) ||
+                   !g.number(argv[11], "pendingBeta", &pbt) || !g.number(argv[12], "apply", &apply)))
+    return nullptr;
+  float* pdy = pending ? pending + ls[0].in : nullptr;
   const float lf = *label;
-  if (!(lf >= 0 && lf < classes && lf == floorf(lf))) return fail(env, "denseReluStep1: label %g is not a class index in [0, %d)", lf, classes), nullptr;
+  if (!(lf >= 0 && lf < classes && lf == floorf(lf))) return fail(env, "%s: label %g is not a class index in [0, %d)", fn, lf, classes), nullptr;
   const int c = (int)lf;
   // forward
   const float* h = x;
   for (int l = 0; l < layers; l++) {
     const L& q = ls[l];
-    linear_forward1(q.out, q.in, h, q.w, q.b, q.pre);
+    if (l == 0 && apply != 0) linear_forward1_applying(q.out, q.in, h, q.w, q.b, q.pre, pending, pdy, (float)pal, (float)pbt);
+    else linear_forward1(q.out, q.in, h, q.w, q.b, q.pre);
     if (q.post) {
       for (int j = 0; j < q.out; j++) q.post[j] = q.pre[j] > 0 ? q.pre[j] : 0;
       h = q.post;
@@ -813,6 +866,13 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
     const double* k = coefs + 4 * l;
     const float* hin = l == 0 ? x : ls[l - 1].post;
     float* dx = l == 0 ? nullptr : (l & 1 ? sb : sa);
+    if (l == 0 && deferred) {
+      // The bias now; the weights' update is left pending (its input and output gradient).
+      linear_backward1(q.out, q.in, dy, hin, q.w, nullptr, 0, 1, nullptr, (float)k[2], (float)k[3], q.b);
+      memmove(pending, x, (size_t)q.in * 4);
+      memmove(pdy, dy, (size_t)q.out * 4);
+      break;
+    }
     if (changes && !blas_threaded((size_t)q.out * q.in)) {
       changes[l] = linear_backward_counted(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], (float)k[2], (float)k[3], q.b);
     } else if (changes) {
@@ -857,6 +917,14 @@ static napi_value DenseReluStep1(napi_env env, napi_callback_info info) {
   napi_create_double(env, loss, &r);
   return r;
 }
+
+static napi_value DenseReluStep1(napi_env env, napi_callback_info info) { return dense_relu_step(env, info, false); }
+
+// denseReluStepDeferred1(memory, layers, desc, coefs, x, label, dlogits, scratchA, scratchB, pending, pendingAlpha,
+// pendingBeta, apply) -> loss: Backend.denseReluStepDeferred. pending (offset): the first layer's input, then its output
+// gradient; when apply is nonzero, W1 = pendingAlpha pdy px^T + pendingBeta W1 is applied in the forward pass
+// (linear_forward1_applying), and this step's W1 update is left in pending instead of applied.
+static napi_value DenseReluStepDeferred1(napi_env env, napi_callback_info info) { return dense_relu_step(env, info, true); }
 
 // colSumsAbs(memory, rows, cols, a, out): out[j] = sum_r |a[r, j]| (offsets in bytes).
 static napi_value ColSumsAbs(napi_env env, napi_callback_info info) {
@@ -1190,6 +1258,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"linearForward1", nullptr, LinearForward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"linearBackward1", nullptr, LinearBackward1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseReluStep1", nullptr, DenseReluStep1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseReluStepDeferred1", nullptr, DenseReluStepDeferred1, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"colSumsAbs", nullptr, ColSumsAbs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gram", nullptr, Gram, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"dsyevd", nullptr, Dsyevd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -269,6 +269,38 @@ function cases(): Case[] {
           atol: 1e-5,
           checked: ['x', 'label', 'w0', 'pre0', 'dlogits', ...(layers > 1 ? ['scratch', 'post0', `w${layers - 1}`] : []), ...(withBias ? ['b0'] : []), 'coefs'],
         });
+        // The same step with the first layer's update deferred: a pending update (some of its output gradients zero)
+        // applied first or none, and this step's left in pending.
+        for (const apply of [false, true])
+          add({
+            kernel: 'denseReluStepDeferred',
+            label: `sizes=${sizes.join('-')} bias=${withBias} decay=${decay} apply=${apply}`,
+            arrays: { ...arrays, pending: { n: sizes[0]! + sizes[1]! } },
+            run(b, a) {
+              const ws = [], bs = [], pre = [], post = [];
+              const c = a.coefs! as Float64Array;
+              for (let l = 0; l < layers; l++) {
+                const w = a[`w${l}`]!;
+                for (let i = 0; i < w.length; i++) w[i] = w[i]! / Math.sqrt(sizes[l]!);
+                const bias = a[`b${l}`]!;
+                if (l < layers - 1) bias[0] = -100;
+                ws.push(w);
+                bs.push(withBias ? bias : null);
+                pre.push(a[`pre${l}`]!);
+                if (l < layers - 1) post.push(a[`post${l}`]!);
+                c[4 * l] = -0.05;
+                c[4 * l + 1] = 1 - 0.05 * decay;
+                c[4 * l + 2] = -0.05;
+                c[4 * l + 3] = 1 - 0.05 * decay;
+              }
+              const pending = a.pending!;
+              for (let i = sizes[0]!; i < pending.length; i += 3) pending[i] = 0;
+              return b.denseReluStepDeferred(sizes, a.x!, a.label!, ws, bs, pre, post, c, a.dlogits!, a.scratch!, pending, -0.05, 1 - 0.05 * decay, apply);
+            },
+            rtol: 1e-4,
+            atol: 1e-5,
+            checked: ['x', 'label', 'w0', 'pre0', 'dlogits', 'pending', ...(layers > 1 ? ['scratch', 'post0', `w${layers - 1}`] : []), ...(withBias ? ['b0'] : []), 'coefs'],
+          });
       }
   }
 

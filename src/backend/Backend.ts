@@ -108,6 +108,17 @@ export interface Backend {
    * float32 partial sums, so to float32-summation accuracy); the step itself is the same.
    */
   denseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array): number;
+  /**
+   * denseReluStep with the first layer's weight update deferred to the next step (one pass over the first layer's
+   * weights per step instead of two). pending [sizes[0] + sizes[1]] holds an input and the first layer's output
+   * gradient. When `apply` is set, weights[0] = pendingAlpha pdy px^T + pendingBeta weights[0] (px, pdy: pending's
+   * two parts) is applied first, as linearBackward(1, sizes[1], sizes[0], pdy, px, weights[0], null, pendingAlpha,
+   * pendingBeta, weights[0], 0, 0, null) would. Then the step runs as denseReluStep except that weights[0] is left
+   * as it is and pending receives x and the first layer's output gradient (its update, with coefs[0] and coefs[1],
+   * is the caller's to apply: by the next call or by that linearBackward). Bit for bit the operations of
+   * that linearBackward followed by denseReluStep.
+   */
+  denseReluStepDeferred(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, pending: FloatArray, pendingAlpha: number, pendingBeta: number, apply: boolean): number;
   /** a[r, c] += v[c] for a [rows, cols]. */
   addRowVector(a: FloatArray, rows: number, cols: number, v: FloatArray): void;
   /** out[c] = alpha * sum_r a[r, c] + beta * out[c]. */

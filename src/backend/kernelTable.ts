@@ -204,6 +204,15 @@ export const kernelTable = {
     wasm: 'custom',
     result: 'f64',
   },
+  denseReluStepDeferred: {
+    args: ['sizes:sizes', 'x:arr', 'label:arr', 'weights:arrs', 'biases:arrs', 'pre:arrs', 'post:arrs', 'coefs:f64arr', 'dlogits:arr', 'scratch:arr', 'pending:arr', 'pendingAlpha:f64', 'pendingBeta:f64', 'apply:flag'],
+    check(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending) {
+      checkDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch);
+      checkLength('denseReluStepDeferred', 'pending', pending, sizes[0]! + sizes[1]!);
+    },
+    wasm: 'custom',
+    result: 'f64',
+  },
   addRowVector: {
     args: ['a:arr', 'rows:size', 'cols:size', 'v:arr'],
     check(a, rows, cols, v) {

@@ -8,6 +8,8 @@ import { ActivationLayer } from '../nn/layers/ActivationLayer.js';
 import { Linear } from '../nn/layers/Linear.js';
 import type { Loss, LossValue } from '../losses/Loss.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
+import { PendingUpdate } from '../nn/PendingUpdate.js';
+
 
 /**
  * The learner's whole-step path for online learning (Backend.denseReluStep): forward, loss, backward and the
@@ -21,9 +23,17 @@ import { crossEntropy } from '../losses/crossEntropy.js';
  * Otherwise {@link DenseReluStep.run} returns false and the learner goes layer by layer. The step leaves what
  * the layer-by-layer one leaves: every layer's recorded input and output (pre-activations and activations, which
  * unit-group methods and probes read), the model's output, the loss gradient in `dOut`, the updated weights and
- * biases, and the loss value; on the ts and wasm backends bit for bit.
+ * biases, and the loss value; on the ts and wasm backends bit for bit. A first layer of deferMinWeights or more
+ * defers its weight update to the next step's forward pass (see PendingUpdate: every reader of its `param.data`
+ * gets it applied first), with the same operations on each weight, so the same results bit for bit.
  */
 export class DenseReluStep {
+  /**
+   * First layers from this many weights defer their update to the next step (Backend.denseReluStepDeferred): below
+   * it the weights stay in L1 between the forward and the backward pass, and there is no second read to save.
+   * (Tests set Infinity to compare with the undeferred step.)
+   */
+  static deferMinWeights = 16384;
   /** The top-level layers the plan was made for (compared each step: injection replaces layers). */
   private layersSeen: unknown[] = [];
   private linears: Linear[] = [];
@@ -57,13 +67,17 @@ export class DenseReluStep {
     // Everything qualifies: from here on the step is taken.
     const { sizes, weights, biases, pre, post, coefs } = this;
     sizes[0] = linears[0]!.inFeatures;
+    const first = linears[0]!;
+    // No deferral while an update ledger exists (the updateSize tracker): it reads the weights after every step anyway,
+    // and the kernel that accounts |delta w| writes the update in place. A held update is applied by the read below.
+    const deferred = !ledger && first.outFeatures * first.inFeatures >= DenseReluStep.deferMinWeights ? PendingUpdate.of(first.weight, backend) : null;
     let h = x;
     let widest = 0;
     for (let l = 0; l < layers; l++) {
       const lin = linears[l]!;
       const z = lin.claimOutput(h);
       sizes[l + 1] = lin.outFeatures;
-      weights[l] = lin.weight.data;
+      weights[l] = l === 0 && deferred ? deferred.raw : lin.weight.data;
       biases[l] = lin.bias?.data ?? null;
       pre[l] = z.data;
       const tw = sink.target(lin.weight)!;
@@ -89,7 +103,15 @@ export class DenseReluStep {
       for (let l = 0; l < layers && !changes; l++) if (ledger.accounts(linears[l]!.weight)) changes = this.changes;
       if (changes && changes.length !== layers) changes = this.changes = new Float64Array(layers);
     }
-    into.sum = backend.denseReluStep(sizes, x.data, target, weights, biases, pre, post, coefs, dOut(classes), this.scratch, changes);
+    if (deferred) {
+      const apply = deferred.held;
+      // The held update's buffer is the one this step refills: its sizes are those of the plan it was held under.
+      const pending = apply ? deferred.pending! : deferred.prepare(sizes[1]!, sizes[0]!);
+      into.sum = backend.denseReluStepDeferred(sizes, x.data, target, weights, biases, pre, post, coefs, dOut(classes), this.scratch, pending, deferred.alpha, deferred.beta, apply);
+      deferred.alpha = coefs[0]!;
+      deferred.beta = coefs[1]!;
+      deferred.held = true;
+    } else into.sum = backend.denseReluStep(sizes, x.data, target, weights, biases, pre, post, coefs, dOut(classes), this.scratch, changes);
     if (changes) for (let l = 0; l < layers; l++) ledger!.add(linears[l]!.weight, changes[l]!);
     // The correct count as crossEntropy counts it (the first maximum wins).
     const logits = pre[layers - 1]!;

@@ -8,6 +8,7 @@ import { applyUpdates, type Affine, type StepClock, type Transform } from '../op
 import { BatchCache } from '../nn/BatchCache.js';
 import type { AuxiliaryLoss } from './AuxiliaryLoss.js';
 import { DenseReluStep } from './DenseReluStep.js';
+import { rawData } from '../nn/PendingUpdate.js';
 import type { LinearRegularizer } from './LinearRegularizer.js';
 
 const fuseModes = ['auto', 'layerwise', 'never'] as const;
@@ -293,7 +294,9 @@ class FusedSink implements GradSink {
         if (!r.appliesTo || r.appliesTo(p)) beta += c.a * r.coef;
       }
       const t = this.targets[i]!;
-      t.buf = p.data;
+      // Not p.data: that would apply a first-layer update the whole-step kernel holds (PendingUpdate) every step;
+      // the layer-by-layer backward that writes into buf runs after a forward pass, which applies it.
+      t.buf = rawData(p);
       t.alpha = c.a;
       t.beta = beta;
       this.alphas[i] = c.a;

@@ -52,6 +52,8 @@ export interface Addon {
    * coefs 4 float64 per layer. Returns the loss.
    */
   denseReluStep1(memory: number, layers: number, desc: number, coefs: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number, changes: number): number;
+  /** denseReluStep1 with the first layer's weight update deferred (Backend.denseReluStepDeferred); pending is an offset, apply 0 or 1. */
+  denseReluStepDeferred1(memory: number, layers: number, desc: number, coefs: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number, pending: number, pendingAlpha: number, pendingBeta: number, apply: number): number;
   /** out[j] = sum_r |a[r, j]| on a registered memory (byte offsets), accumulated in float64. */
   colSumsAbs(memory: number, rows: number, cols: number, a: number, out: number): void;
 }
@@ -221,6 +223,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   const wasmColSumsAbs = wasm.colSumsAbs.bind(wasm);
   const wasmCbpUtility = wasm.cbpUtility.bind(wasm);
   const wasmDenseReluStep = wasm.denseReluStep.bind(wasm);
+  const wasmDenseReluStepDeferred = wasm.denseReluStepDeferred.bind(wasm);
   // denseReluStep's layer records and coefficients, grown to the deepest stack seen.
   const stepRecords = new DenseStepRecords(mem);
   let byGemm: ReturnType<typeof attentionByGemm> | null = null;
@@ -270,6 +273,26 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const loss = addon.denseReluStep1(memoryId, layers, stepRecords.descOffset, stepRecords.coefsOffset, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : -1);
       if (changes) stepRecords.readChanges(changes, layers);
       return loss;
+    },
+    // As denseReluStep; the pending update is applied by the kernel linearBackward uses for the first layer (the
+    // addon's from layerMin weights, else wasm's before the addon's step), so that applying it by linearBackward instead
+    // gives the same weights.
+    denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply) {
+      const layers = sizes.length - 1;
+      let big = false;
+      for (let l = 0; l < layers && !big; l++) big = sizes[l + 1]! * sizes[l]! >= layerMin;
+      if (!big) return wasmDenseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
+      kernelChecks.denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
+      if (layers > 64) throw new Error(`denseReluStepDeferred: ${layers} layers; the native backend takes at most 64`);
+      const in0 = sizes[0]!, out0 = sizes[1]!;
+      let applyHere = apply;
+      if (apply && out0 * in0 < layerMin) {
+        wasmLinearBackward(1, out0, in0, pending.subarray(in0, in0 + out0) as FloatArray, pending.subarray(0, in0) as FloatArray, weights[0]!, null, pendingAlpha, pendingBeta, weights[0]!, 0, 0, null);
+        applyHere = false;
+      }
+      stepRecords.write(sizes, weights, biases, pre, post, coefs, at);
+      const s = at(scratch);
+      return addon.denseReluStepDeferred1(memoryId, layers, stepRecords.descOffset, stepRecords.coefsOffset, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2), at(pending), pendingAlpha, pendingBeta, applyHere ? 1 : 0);
     },
     // Continual backprop's utility reads the column sums of every outgoing weight matrix each step.
     colSumsAbs(a, rows, cols, out) {

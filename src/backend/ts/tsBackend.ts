@@ -1,6 +1,7 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { denseReluStepByParts } from '../denseReluStepByParts.js';
+import { denseReluStepDeferredByParts } from '../denseReluStepDeferredByParts.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
@@ -127,6 +128,10 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes) {
       kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
       return denseReluStepByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
+    },
+    denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply) {
+      kernelChecks.denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
+      return denseReluStepDeferredByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);

@@ -42,6 +42,10 @@ export const wasmHelpers = {
     params: ['units:i32', 'rowsOut:i32', 'wOut:ptr', 'h:ptr', 'inSize:i32', 'wIn:ptr', 'decay:f64', 'maturity:f64', 'mean:i32', 'state:ptr', 'colSum:ptr', 'rowSum:ptr'],
     result: 'i32',
   },
+  denseReluStepDeferred: {
+    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'pending:ptr', 'pal:f64', 'pbt:f64', 'apply:i32'],
+    result: 'f64',
+  },
   gemmSmallNT: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'lda:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr'] },
   gemmSmallNN: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'ars:i32', 'aps:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr', 'rowsOuter:i32'] },
   transposeInto: { params: ['src:ptr', 'rows:i32', 'cols:i32', 'dst:ptr'] },

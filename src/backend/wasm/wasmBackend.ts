@@ -321,6 +321,13 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       if (changes) stepRecords.readChanges(changes, layers);
       return loss;
     },
+    denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply) {
+      kernelChecks.denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
+      const layers = sizes.length - 1;
+      stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
+      const s = p(scratch);
+      return K.denseReluStepDeferred(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), p(pending), pendingAlpha, pendingBeta, apply ? 1 : 0);
+    },
     linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       if (n === 1) K.linearBackwardSingle(outFeatures, inFeatures, p(dy), p(x), p(w), dx ? p(dx) : 0, wAlpha, wBeta, wBuf ? p(wBuf) : 0, biasAlpha, biasBeta, biasBuf ? p(biasBuf) : 0);

@@ -9,6 +9,7 @@ export { gemvT, gemvN, ger } from './gemv';
 export { linearForwardSingle, linearBackwardSingle } from './linear';
 export { denseReluStepSingle } from './denseStep';
 export { cbpUtilityStep } from './cbpUtility';
+export { denseReluStepDeferred } from './denseStepDeferred';
 export { gemmSmallNT, gemmSmallNN, transposeInto } from './small';
 export * from './activations';
 export * from './conv';

@@ -235,7 +235,7 @@ function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize
 
 /** row[0:n] *= beta (beta = 0 writes zeros, NaN included). */
 // @ts-ignore: decorator
-@inline function scaleRow(row: usize, n: i32, beta: f32): void {
+@inline export function scaleRow(row: usize, n: i32, beta: f32): void {
   const bytes = <usize>n << 2;
   if (beta == 0) {
     memory.fill(row, 0, bytes);
@@ -261,7 +261,7 @@ function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize
 
 /** c + a b: a fused multiply-add in the relaxed-SIMD build, else a multiply then an add (the plain build's rounding). */
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
@@ -293,7 +293,7 @@ function fmaRows(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize)
 
 /** The four dot products of x[0:len] with rows w, w + ld, w + 2 ld, w + 3 ld (ld in bytes), as one vector. */
 // @ts-ignore: decorator
-@inline function fmaDot4(len: i32, x: usize, w: usize, ld: usize, skip: bool): v128 {
+@inline export function fmaDot4(len: i32, x: usize, w: usize, ld: usize, skip: bool): v128 {
   const xEnd = x + (<usize>(len & ~7) << 2);
   let w0 = w;
   let xp = x;
@@ -345,7 +345,7 @@ function fmaRows(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize)
 
 /** One dot product of x[0:len] with w[0:len] (fmaRows' last rows). */
 // @ts-ignore: decorator
-@inline function fmaDot1(len: i32, x: usize, w: usize): f32 {
+@inline export function fmaDot1(len: i32, x: usize, w: usize): f32 {
   const len4 = len & ~3;
   const xEnd = x + (<usize>(len & ~7) << 2);
   let w0 = w;

@@ -1,0 +1,82 @@
+import type { Backend } from '../backend/Backend.js';
+import type { FloatArray } from '../tensor/FloatArray.js';
+import type { Param } from './Param.js';
+
+const PENDING = Symbol('pendingUpdate');
+
+/**
+ * A first-layer SGD update held back to be applied in the next step's forward pass (Backend.denseReluStepDeferred:
+ * one pass over the weights per step instead of two). W = alpha dy x^T + beta W, with x and dy in `pending` (the
+ * input, then the output gradient). Containment: once a parameter has one, its `data` property is an accessor that
+ * applies a held update before it returns the array (or replaces it), so every reader of `param.data` (evaluation,
+ * methods, probes, checkpoints, edits, the layer-by-layer step) sees the updated weights; only the step that holds
+ * the update reads the array as it is ({@link rawData}). A reader that kept the array from before a step and reads it
+ * after, without `param.data`, would see it stale: nothing in supple keeps a weight array across steps.
+ */
+export class PendingUpdate {
+  /** True while an update is held. */
+  held = false;
+  alpha = 0;
+  beta = 1;
+  /** The input then the output gradient of the held update, in backend memory. */
+  pending: FloatArray | null = null;
+  private out = 0;
+  private inp = 0;
+  private px: FloatArray | null = null;
+  private pdy: FloatArray | null = null;
+
+  private constructor(
+    private readonly backend: Backend,
+    /** The parameter's array (what `param.data` returns, without applying). */
+    public raw: FloatArray,
+  ) {}
+
+  /** The parameter's PendingUpdate, made (and its `data` made an accessor) on first use. */
+  static of(p: Param, backend: Backend): PendingUpdate {
+    const own = (p as { [PENDING]?: PendingUpdate })[PENDING];
+    if (own) return own;
+    const u = new PendingUpdate(backend, p.data);
+    Object.defineProperty(p, 'data', {
+      get(): FloatArray {
+        if (u.held) u.apply();
+        return u.raw;
+      },
+      set(v: FloatArray) {
+        if (u.held) u.apply();
+        u.raw = v;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+    Object.defineProperty(p, PENDING, { value: u, enumerable: false });
+    return u;
+  }
+
+  /** Makes room for an update of an [out, inp] weight matrix; only while none is held. */
+  prepare(out: number, inp: number): FloatArray {
+    if (this.held) throw new Error('PendingUpdate.prepare: an update is held; apply it first');
+    if (!this.pending || this.out !== out || this.inp !== inp) {
+      if (this.pending) this.backend.free(this.pending);
+      this.pending = this.backend.alloc(inp + out);
+      this.px = this.pending.subarray(0, inp) as FloatArray;
+      this.pdy = this.pending.subarray(inp, inp + out) as FloatArray;
+      this.out = out;
+      this.inp = inp;
+    }
+    return this.pending;
+  }
+
+  /** Applies the held update (as the undeferred step's backward would have). */
+  apply(): void {
+    if (!this.held) return;
+    const w = this.raw;
+    this.backend.linearBackward(1, this.out, this.inp, this.pdy!, this.px!, w, null, this.alpha, this.beta, w, 0, 0, null);
+    this.held = false;
+  }
+}
+
+/** The parameter's array without applying a held update (for the step that applies it itself). */
+export function rawData(p: Param): FloatArray {
+  const u = (p as { [PENDING]?: PendingUpdate })[PENDING];
+  return u ? u.raw : p.data;
+}
