@@ -91,8 +91,13 @@ export function workloadBatches(w: Workload, backend: Backend, pool: number): { 
   return { xs, ys };
 }
 
-/** The steady state the heap target speaks of: heavy rows get this many untimed steps before their heap windows by default. */
-export const defaultHeavyHeapWarmup = 100;
+/**
+ * The steady state the heap target speaks of: by default the slow rows (heap windows under
+ * {@link slowWindowSteps} steps: they reach the windows after a few dozen steps, with V8 still compiling) get this many
+ * untimed steps before their windows.
+ */
+export const defaultSlowHeapWarmup = 100;
+const slowWindowSteps = 50;
 /** ...but at most this long (ResNet-18 on wasm runs ~1 step/s). */
 const heapWarmupCapMs = 60_000;
 
@@ -100,11 +105,11 @@ const heapWarmupCapMs = 60_000;
  * Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. `heapWarmup`
  * more steps (at most a minute of them) run before the heap windows: V8 keeps compiling the step's functions for
  * tens of steps, and its code moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach
- * the windows after ~10); 'auto' gives the heavy workloads {@link defaultHeavyHeapWarmup} and the others none (they
- * reach the windows after thousands of steps).
+ * the windows after ~10); 'auto' gives the slow rows {@link defaultSlowHeapWarmup} and the others none (they reach the
+ * windows after thousands of steps).
  */
 export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmupSteps: number | 'auto' = 0): Promise<EngineResult> {
-  const heapWarmup = heapWarmupSteps === 'auto' ? (w.heavy ? defaultHeavyHeapWarmup : 0) : heapWarmupSteps;
+
   const model = Model.build(w.spec, { inputShape: w.input, backend, rng: Rng.seeded(0) });
   const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
   const { xs, ys } = workloadBatches(w, backend, w.batch === 1 ? 64 : 4);
@@ -140,6 +145,7 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
   // The heap, after the timed steps: windows of about seconds / 2 in all, and at least heapWindowMin steps each (the
   // heap after a full GC moves by tens of bytes between windows even with no steps in them).
   const windowSteps = Math.max(heapWindowMin, Math.round((n / dt) * (seconds / 2 / heapWindows)));
+  const heapWarmup = heapWarmupSteps === 'auto' ? (windowSteps < slowWindowSteps ? defaultSlowHeapWarmup : 0) : heapWarmupSteps;
   let s = 0;
   const warmUntil = performance.now() + heapWarmupCapMs;
   for (; s < heapWarmup && performance.now() < warmUntil; s++) learner.trainStep(xs[s % pool]!, ys[s % pool]!);
