@@ -45,7 +45,7 @@ const cases: Case[] = [
   // 4 Linear + 3 ReLU: 14 calls.
   { name: 'MLP, batch 8', spec: mlp({ hidden: [32, 32, 32], outputs: 10 }), input: [20], batch: 8, calls: 14, warmup: { ts: 1500, wasm: 1500 }, steps: 300 },
   // 3 conv + 3 ReLU + 3 max-pool + flatten + 3 Linear + 2 ReLU: 30 calls.
-  { name: 'conv net, batch 2', spec: convNet({ outputs: 10, channels: [4, 4, 4], dense: [16, 16] }), input: [3, 32, 32], batch: 2, calls: 30, warmup: { ts: 300, wasm: 1500 }, steps: 100 },
+  { name: 'conv net, batch 2', spec: convNet({ outputs: 10, channels: [4, 4, 4], dense: [16, 16] }), input: [3, 32, 32], batch: 2, calls: 30, warmup: { ts: 1000, wasm: 1500 }, steps: 100 },
 ];
 
 for (const backendName of ['ts', 'wasm'] as const) {
