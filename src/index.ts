@@ -16,6 +16,7 @@ export * from './nn/LayerSpec.js';
 export type { Layer, GradSink, GradTarget, ForwardContext } from './nn/Layer.js';
 export type { Param, ParamRole, StateBuffer } from './nn/Param.js';
 export { Model, type BuildModelOptions, type ModelState } from './nn/Model.js';
+export { UpdateLedger } from './nn/UpdateLedger.js';
 export { mlp, type MlpOptions } from './nn/models/mlp.js';
 export { convNet, type ConvNetOptions } from './nn/models/convNet.js';
 export { resnet18, type ResNet18Options } from './nn/models/resnet18.js';

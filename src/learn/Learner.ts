@@ -140,13 +140,13 @@ export class Learner {
     return this.fuseMode !== 'never' && !this.gradientsRequired && this.aux.length === 0 && this.optimizer.affine !== undefined;
   }
 
+  /** Whether the last trainStep ran as one whole-step kernel call (DenseReluStep), which accounts its update size. */
+  lastStepWhole = false;
+
   /**
    * One update on a batch. Returns the batch's loss (summed over examples) and correct count; the object is
    * reused by the next call.
    */
-  /** Whether the last trainStep ran as one whole-step kernel call (DenseReluStep), which accounts its update size. */
-  lastStepWhole = false;
-
   trainStep(x: Tensor, target: FloatArray): LossValue {
     const { model } = this;
     const backend = model.backend;
