@@ -5,10 +5,16 @@ import { Activation, type Backend } from './Backend.js';
  * Backend.denseReluStep from the per-layer kernels (linearForward, activation, softmaxCrossEntropy,
  * linearBackward, activationBackward), in the order the layer-by-layer training step calls them: the definition
  * of the fused step and the reference's implementation. Arguments are checked by the caller. With `changes`, each
- * layer's summed |delta w| from a copy of its weights taken before its update.
+ * layer's summed |delta w| from a copy of its weights taken before its update. With `deferred`
+ * (Backend.denseReluStepDeferred), a held first-layer update is applied first when `apply` is set (by
+ * linearBackward), and the first layer's backward updates only its bias: its weights' update is left in `pending`
+ * (the input, then the first layer's output gradient).
  */
-export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array): number {
+export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array, deferred?: DeferredUpdate): number {
   const layers = sizes.length - 1;
+  const px = deferred ? (deferred.pending.subarray(0, sizes[0]!) as FloatArray) : null;
+  const pdy = deferred ? (deferred.pending.subarray(sizes[0]!, sizes[0]! + sizes[1]!) as FloatArray) : null;
+  if (deferred?.apply) b.linearBackward(1, sizes[1]!, sizes[0]!, pdy!, px!, weights[0]!, null, deferred.alpha, deferred.beta, weights[0]!, 0, 0, null);
   let h = x;
   for (let l = 0; l < layers; l++) {
     const z = pre[l]!.subarray(0, sizes[l + 1]!) as FloatArray;
@@ -28,6 +34,12 @@ export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: Fl
     const h = l === 0 ? x : (post[l - 1]!.subarray(0, inp) as FloatArray);
     const dx = l === 0 ? null : (scratch.subarray((l & 1) * half, (l & 1) * half + inp) as FloatArray);
     const bias = biases[l] ?? null;
+    if (l === 0 && deferred) {
+      b.linearBackward(1, sizes[1]!, inp, dy, x, weights[0]!, null, 0, 1, null, coefs[2]!, coefs[3]!, bias);
+      px!.set(x.subarray(0, inp));
+      pdy!.set(dy);
+      break;
+    }
     // The update size (Backend.denseReluStep's `changes`): the layer's weights before and after, in float64.
     const w = weights[l]!.subarray(0, sizes[l + 1]! * inp) as FloatArray;
     const before = changes ? w.slice() : null;
@@ -43,4 +55,12 @@ export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: Fl
     }
   }
   return loss;
+}
+
+/** A held first-layer update (Backend.denseReluStepDeferred's pending, pendingAlpha, pendingBeta, apply). */
+export interface DeferredUpdate {
+  readonly pending: FloatArray;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly apply: boolean;
 }

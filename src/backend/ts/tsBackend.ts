@@ -1,7 +1,6 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { denseReluStepByParts } from '../denseReluStepByParts.js';
-import { denseReluStepDeferredByParts } from '../denseReluStepDeferredByParts.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
@@ -131,7 +130,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
     denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply) {
       kernelChecks.denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
-      return denseReluStepDeferredByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
+      return denseReluStepByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, undefined, { pending, alpha: pendingAlpha, beta: pendingBeta, apply });
     },
     addRowVector(a, rows, cols, v) {
       kernelChecks.addRowVector(a, rows, cols, v);
