@@ -13,6 +13,7 @@
 // PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), before and after supple's engine runs;
 // each ratio is against the fastest of the four, as issue 17 counts it. Each row carries its target and a `met` column.
 // Only `--sections scale` (with scale options at most) writes its part into bench/results.json, keeping the rest.
+// --help prints this.
 import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +35,25 @@ import {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
+/** The options this script takes: those with a value, and the flags. */
+const valueOptions = [
+  '--sections', '--seconds', '--only', '--backends', '--resnet-width', '--heap-warmup-steps', '--data-dir', '--scale-widths',
+  '--scale-batches', '--scale-backends', '--scale-seconds', '--scale-max-step-seconds', '--scale-supple-threads',
+];
+const flagOptions = ['--no-torch', '--help', '-h'];
+if (args.includes('--help') || args.includes('-h')) {
+  // The header comment of this file is the usage; print it rather than run anything (a run rewrites bench/results.json).
+  const source = readFileSync(join(root, 'bench', 'main.ts'), 'utf8');
+  console.log(source.split('\n').filter((l) => l.startsWith('//')).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (valueOptions.includes(a)) {
+    if (args[i + 1] === undefined || args[i + 1]!.startsWith('--')) throw new Error(`${a}: needs a value (see --help)`);
+    i++;
+  } else if (!flagOptions.includes(a)) throw new Error(`'${a}' is not an option; options: ${[...valueOptions, ...flagOptions].join(', ')}`);
+}
 const opt = (name: string, dflt: string): string => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
