@@ -41,7 +41,7 @@ export const methodsBenchCases: readonly MethodsBenchCase[] = [
 ];
 
 /** A pool of random examples in backend memory, shared by every case. */
-interface Pool {
+export interface Pool {
   readonly inputs: Float32Array;
   readonly labels: Int32Array;
   readonly batch: Batch;
@@ -49,7 +49,7 @@ interface Pool {
   readonly probes: Map<number, Batch>;
 }
 
-function makePool(backend: Backend, seed: number, size = 512): Pool {
+export function makePool(backend: Backend, seed: number, size = 512): Pool {
   const rng = Rng.seeded(seed);
   const inputs = new Float32Array(size * 784);
   rng.fillUniform(inputs, 0, 1);
@@ -58,7 +58,7 @@ function makePool(backend: Backend, seed: number, size = 512): Pool {
 }
 
 /** One task of `steps` examples from the pool, batch 1 (the online workload without data loading). */
-function poolStream(backend: Backend, pool: Pool, steps: number, offset: number): Stream {
+export function poolStream(backend: Backend, pool: Pool, steps: number, offset: number): Stream {
   const size = pool.labels.length;
   const { inputs, labels, batch: b } = pool;
   const task: Task = {

@@ -119,11 +119,21 @@ function* loopSteps(parts: LoopParts, state: LoopState): Generator<void, boolean
   const classification = stream.loss === 'cross-entropy';
   const checkFinite = parts.checkFinite ?? false;
   const states = () => [learner.optState, ...methods.map((m) => m.instance.state)];
+  // The state trees are gathered only when an edit needs them (applyEdits reads `states` for slot resets).
+  const target = {
+    model,
+    get states() {
+      return states();
+    },
+  };
   const edit = (m: RunMethod | null, edits: readonly Edit[] | undefined, rng: Rng) => {
     if (!edits || edits.length === 0) return;
+    const applied = applyEdits(edits, target, rng);
     // Routine edits (a shrink-and-perturb step after every update) are counted by their method, not logged one by one.
-    const records = applyEdits(edits, { model, states: states() }, rng).filter((r) => !r.routine);
-    if (records.length === 0) return;
+    let logged = false;
+    for (let i = 0; i < applied.length && !logged; i++) logged = !applied[i]!.routine;
+    if (!logged) return;
+    const records = applied.filter((r) => !r.routine);
     parts.recordEdits?.(learner.step, state.task, m ? records.map((r) => ({ ...r, reason: r.reason ?? m.name })) : records);
   };
 

@@ -25,7 +25,9 @@ export interface EditTarget {
 export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng): EditRecord[] {
   if (edits.length === 0) return [];
   const { model } = target;
-  const slots = collectSlots(target.states);
+  // The state trees are searched only for an edit that resets or grows slots (not for every-step shrink and perturb).
+  let found: { params: ParamSlots[]; units: UnitSlots[] } | null = null;
+  const slotsOf = () => (found ??= collectSlots(target.states));
   const records: EditRecord[] = [];
   const ledger = model.updateLedger;
   for (const e of edits) {
@@ -37,7 +39,7 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         const zeroOut = (e.outgoing ?? 'zero') === 'zero';
         for (const u of e.units) {
           if (!(Number.isInteger(u) && u >= 0 && u < g.size)) throw new Error(`reinitUnits: unit ${u} is not in group ${g.name} (size ${g.size})`);
-          reinitUnit(g, u, zeroOut, slots, rng);
+          reinitUnit(g, u, zeroOut, slotsOf(), rng);
         }
         records.push({ kind: e.kind, group: g.name, units: [...e.units], ...(e.reason ? { reason: e.reason } : {}) });
         break;
@@ -57,10 +59,17 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         break;
       }
       case 'shrinkPerturb': {
-        const ps = e.params ? e.params.map((n) => model.param(n)) : model.params.filter((p) => p.trainable);
+        const ps = e.params ? e.params.map((n) => model.param(n)) : model.params;
         const noiseRng = e.noise === 0 ? rng : freshStream(rng, 'shrinkPerturb');
-        for (const p of ps) shrinkPerturb(model.backend, p, e.shrink, e.noise, e.noiseFrom ?? 'normal', e.anchor?.[p.index] ?? null, noiseRng);
-        records.push({ kind: e.kind, params: ps.map((p) => p.name), shrink: e.shrink, noise: e.noise, ...(e.routine ? { routine: true } : {}), ...(e.reason ? { reason: e.reason } : {}) });
+        // Indexed, no closures: every-step shrink and perturb runs this after every update.
+        const names: string[] = [];
+        for (let i = 0; i < ps.length; i++) {
+          const p = ps[i]!;
+          if (!e.params && !p.trainable) continue;
+          shrinkPerturb(model.backend, p, e.shrink, e.noise, e.noiseFrom ?? 'normal', e.anchor?.[p.index] ?? null, noiseRng);
+          names.push(p.name);
+        }
+        records.push({ kind: e.kind, params: names, shrink: e.shrink, noise: e.noise, ...(e.routine ? { routine: true } : {}), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
       case 'reinitParams': {
@@ -69,12 +78,12 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         for (const p of ps) {
           if (e.value === 'zero') p.data.fill(0);
           else drawInit(p.init, drawRng.split(p.name), p.data);
-          if (e.resetOptimizer ?? true) for (const s of slots.params) resetSlot(s, p, 0, p.data.length);
+          if (e.resetOptimizer ?? true) for (const s of slotsOf().params) resetSlot(s, p, 0, p.data.length);
         }
         // Units whose incoming weights were redrawn start over in every unit-shaped state.
         for (const g of model.unitGroups) {
           if (!ps.includes(g.producer.weight)) continue;
-          for (const us of slots.units) us.arrays[g.name]?.fill(us.reset);
+          for (const us of slotsOf().units) us.arrays[g.name]?.fill(us.reset);
         }
         records.push({ kind: e.kind, params: ps.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
@@ -94,14 +103,14 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
         const old = head.params.map((p) => p.data.length);
         head.grow(e.k, freshStream(rng, 'growHead'));
         head.params.forEach((p, j) => {
-          for (const s of slots.params) growSlot(s, p, old[j]!, model);
+          for (const s of slotsOf().params) growSlot(s, p, old[j]!, model);
         });
         records.push({ kind: e.kind, k: e.k, params: head.params.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
       case 'resetOptimizer': {
         const ps = e.params ? e.params.map((n) => model.param(n)) : model.params;
-        for (const p of ps) for (const s of slots.params) resetSlot(s, p, 0, p.data.length);
+        for (const p of ps) for (const s of slotsOf().params) resetSlot(s, p, 0, p.data.length);
         records.push({ kind: e.kind, params: ps.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }
@@ -134,7 +143,7 @@ export function applyEdits(edits: readonly Edit[], target: EditTarget, rng: Rng)
       }
       case 'injectHead': {
         const added = injectHead(model, e.layers, freshStream(rng, 'injectHead'), e.detachCopy ?? true);
-        for (const p of added) for (const s of slots.params) extendSlot(s, p, model);
+        for (const p of added) for (const s of slotsOf().params) extendSlot(s, p, model);
         records.push({ kind: e.kind, params: added.map((p) => p.name), ...(e.reason ? { reason: e.reason } : {}) });
         break;
       }

@@ -35,17 +35,18 @@ export class Rng {
 
   constructor(key: readonly number[]) {
     if (key.length !== 4) throw new Error('Rng: a key has 4 words');
-    this.keyWords = key.map((k) => k >>> 0);
-    const kw = this.keyWords;
+    // Written out, without a closure or map(): edits split a fresh stream every step (every-step shrink and perturb).
+    const kw = [key[0]! >>> 0, key[1]! >>> 0, key[2]! >>> 0, key[3]! >>> 0];
+    this.keyWords = kw;
     let x = kw[0]! ^ rotl(kw[1]!, 7) ^ rotl(kw[2]!, 13) ^ rotl(kw[3]!, 21);
-    const next = (): number => {
-      x = (x + 0x9e3779b9) | 0;
-      return mix(x ^ kw[(x >>> 3) & 3]!);
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    x = (x + 0x9e3779b9) | 0;
+    this.s0 = mix(x ^ kw[(x >>> 3) & 3]!);
+    x = (x + 0x9e3779b9) | 0;
+    this.s1 = mix(x ^ kw[(x >>> 3) & 3]!);
+    x = (x + 0x9e3779b9) | 0;
+    this.s2 = mix(x ^ kw[(x >>> 3) & 3]!);
+    x = (x + 0x9e3779b9) | 0;
+    this.s3 = mix(x ^ kw[(x >>> 3) & 3]!);
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -56,7 +57,8 @@ export class Rng {
   /** An independent child stream named by `label`; the same key and label give the same stream. */
   split(label: string | number): Rng {
     const text = String(label);
-    let h0 = this.key[0]!, h1 = this.key[1]!, h2 = this.key[2]!, h3 = this.key[3]!;
+    const key = this.keyWords;
+    let h0 = key[0]!, h1 = key[1]!, h2 = key[2]!, h3 = key[3]!;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       h0 = mix(h0 ^ c ^ (i << 16));

@@ -34,13 +34,11 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
   const al = <f32>alpha, bt = <f32>beta, bal = <f32>balpha, bbt = <f32>bbeta;
   const rowBytes = <usize>inp << 2;
   const end4 = <usize>(inp & ~3) << 2;
-  const end8 = <usize>(inp & ~7) << 2;
   const end16 = <usize>(inp & ~15) << 2;
-  // Fused SGD (the weights are the update's target): one sweep per row, with weight decay (bt != 1) too.
-  const fused = dx != 0 && buf == w && bt != 0;
-  const decay = bt != 1;
-  if (fused && !decay) {
-    sgdRowsBy2(out, inp, dy, x, w, dx, al, bal, bbt, bb);
+  // Fused SGD (the weights are the update's target): one sweep over the rows, two at a time, with weight decay too.
+  if (dx != 0 && buf == w && bt != 0) {
+    if (bt != 1) sgdDecayRowsBy2(out, inp, dy, x, w, dx, al, bt, bal, bbt, bb);
+    else sgdRowsBy2(out, inp, dy, x, w, dx, al, bal, bbt, bb);
     return;
   }
   const vb = f32x4.splat(bt);
@@ -60,61 +58,6 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
     const vd = f32x4.splat(d);
     const s = al * d;
     const vs = f32x4.splat(s);
-    if (fused) {
-      // Each weight is read once: its old value feeds dx, then it is updated in place.
-      if (decay) {
-        // Same arithmetic as the unfused path below (s x + beta w), so the same rounding; two vectors per turn with
-        // bumped pointers as the plain fused loop below.
-        let q = wr, xp = x, dp = dx;
-        const qEnd = wr + end8;
-        while (q < qEnd) {
-          const w0 = v128.load(q), w1 = v128.load(q, 16);
-          v128.store(dp, f32x4.add(v128.load(dp), f32x4.mul(vd, w0)));
-          v128.store(dp, f32x4.add(v128.load(dp, 16), f32x4.mul(vd, w1)), 16);
-          v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp)), f32x4.mul(vb, w0)));
-          v128.store(q, f32x4.add(f32x4.mul(vs, v128.load(xp, 16)), f32x4.mul(vb, w1)), 16);
-          q += 32;
-          xp += 32;
-          dp += 32;
-        }
-        for (let o = end8; o < end4; o += 16) {
-          const wv = v128.load(wr + o);
-          v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(vd, wv)));
-          v128.store(wr + o, f32x4.add(f32x4.mul(vs, v128.load(x + o)), f32x4.mul(vb, wv)));
-        }
-        for (let o = end4; o < rowBytes; o += 4) {
-          const wv = load<f32>(wr + o);
-          store<f32>(dx + o, load<f32>(dx + o) + d * wv);
-          store<f32>(wr + o, s * load<f32>(x + o) + bt * wv);
-        }
-        continue;
-      }
-      // Each weight is read once: its old value feeds dx, then it is updated in place. Two vectors per turn with
-      // bumped pointers: V8 then keeps the loop to its loads, arithmetic and stores (1.3x over indexed single vectors).
-      let q = wr, xp = x, dp = dx;
-      const qEnd = wr + end8;
-      while (q < qEnd) {
-        const w0 = v128.load(q), w1 = v128.load(q, 16);
-        v128.store(dp, madd(vd, w0, v128.load(dp)));
-        v128.store(dp, madd(vd, w1, v128.load(dp, 16)), 16);
-        v128.store(q, madd(vs, v128.load(xp), w0));
-        v128.store(q, madd(vs, v128.load(xp, 16), w1), 16);
-        q += 32;
-        xp += 32;
-        dp += 32;
-      }
-      for (let o = end8; o < end4; o += 16) {
-        const wv = v128.load(wr + o);
-        v128.store(dx + o, madd(vd, wv, v128.load(dx + o)));
-        v128.store(wr + o, madd(vs, v128.load(x + o), wv));
-      }
-      for (let o = end4; o < rowBytes; o += 4) {
-        const wv = load<f32>(wr + o);
-        store<f32>(dx + o, load<f32>(dx + o) + d * wv);
-        store<f32>(wr + o, wv + s * load<f32>(x + o));
-      }
-      continue;
-    }
     if (dx) {
       for (let o: usize = 0; o < end4; o += 16) v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(vd, v128.load(wr + o))));
       for (let o = end4; o < rowBytes; o += 4) store<f32>(dx + o, load<f32>(dx + o) + d * load<f32>(wr + o));
@@ -165,6 +108,20 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
  * from its old value, so the rounding is that of the row-by-row sweep.
  */
 function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bal: f32, bbt: f32, bb: usize): void {
+  rowsBy2(out, inp, dy, x, w, dx, al, 1, bal, bbt, bb, false);
+}
+
+/**
+ * sgdRowsBy2 with weight decay (w = al dy x^T + bt w, bt != 0, 1: a hidden layer under l2): the rows with dy[i] != 0
+ * two at a time the same way, each weight rounded as the row-by-row sweep rounds it (s x + bt w, and dx += d w
+ * as a multiply then an add, in both builds); a row with dy[i] = 0 is only scaled.
+ */
+function sgdDecayRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize): void {
+  rowsBy2(out, inp, dy, x, w, dx, al, bt, bal, bbt, bb, true);
+}
+
+// @ts-ignore: decorator
+@inline function rowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize, decay: bool): void {
   const rowBytes = <usize>inp << 2;
   memory.fill(dx, 0, rowBytes);
   let r0: usize = 0;
@@ -176,18 +133,25 @@ function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize
       const q = bb + (<usize>i << 2);
       store<f32>(q, bbt == 0 ? bal * d : bal * d + bbt * load<f32>(q));
     }
-    if (d == 0) continue;
     const wr = w + <usize>i * rowBytes;
+    if (d == 0) {
+      if (decay) scaleRow(wr, inp, bt);
+      continue;
+    }
     if (held == 0) {
       r0 = wr;
       d0 = d;
       held = 1;
     } else {
-      sgdRows2(inp, x, dx, al, r0, d0, wr, d);
+      if (decay) decayRows2(inp, x, dx, al, bt, r0, d0, wr, d);
+      else sgdRows2(inp, x, dx, al, r0, d0, wr, d);
       held = 0;
     }
   }
-  if (held > 0) sgdRow(inp, x, dx, al, r0, d0);
+  if (held > 0) {
+    if (decay) decayRow(inp, x, dx, al, bt, r0, d0);
+    else sgdRow(inp, x, dx, al, r0, d0);
+  }
 }
 
 /** dx += d_k w_k then w_k += (al d_k) x, for the two rows w_k in order (see sgdRowsBy2). */
@@ -230,6 +194,49 @@ function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize
     const a0 = load<f32>(w0 + o);
     store<f32>(dx + o, load<f32>(dx + o) + d0 * a0);
     store<f32>(w0 + o, a0 + s0 * load<f32>(x + o));
+  }
+}
+
+/** dx += d_k w_k then w_k = (al d_k) x + bt w_k, for the two rows w_k in order (see sgdDecayRowsBy2). */
+// @ts-ignore: decorator
+@inline function decayRows2(inp: i32, x: usize, dx: usize, al: f32, bt: f32, w0: usize, d0: f32, w1: usize, d1: f32): void {
+  const rowBytes = <usize>inp << 2;
+  const end4 = <usize>(inp & ~3) << 2;
+  const s0 = al * d0, s1 = al * d1;
+  const vd0 = f32x4.splat(d0), vd1 = f32x4.splat(d1);
+  const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1), vb = f32x4.splat(bt);
+  for (let o: usize = 0; o < end4; o += 16) {
+    const xv = v128.load(x + o);
+    const a0 = v128.load(w0 + o), a1 = v128.load(w1 + o);
+    v128.store(dx + o, f32x4.add(f32x4.add(v128.load(dx + o), f32x4.mul(vd0, a0)), f32x4.mul(vd1, a1)));
+    v128.store(w0 + o, f32x4.add(f32x4.mul(vs0, xv), f32x4.mul(vb, a0)));
+    v128.store(w1 + o, f32x4.add(f32x4.mul(vs1, xv), f32x4.mul(vb, a1)));
+  }
+  for (let o = end4; o < rowBytes; o += 4) {
+    const xv = load<f32>(x + o);
+    const a0 = load<f32>(w0 + o), a1 = load<f32>(w1 + o);
+    store<f32>(dx + o, (load<f32>(dx + o) + d0 * a0) + d1 * a1);
+    store<f32>(w0 + o, s0 * xv + bt * a0);
+    store<f32>(w1 + o, s1 * xv + bt * a1);
+  }
+}
+
+/** decayRows2 for one row. */
+// @ts-ignore: decorator
+@inline function decayRow(inp: i32, x: usize, dx: usize, al: f32, bt: f32, w0: usize, d0: f32): void {
+  const rowBytes = <usize>inp << 2;
+  const end4 = <usize>(inp & ~3) << 2;
+  const s0 = al * d0;
+  const vd0 = f32x4.splat(d0), vs0 = f32x4.splat(s0), vb = f32x4.splat(bt);
+  for (let o: usize = 0; o < end4; o += 16) {
+    const a0 = v128.load(w0 + o);
+    v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(vd0, a0)));
+    v128.store(w0 + o, f32x4.add(f32x4.mul(vs0, v128.load(x + o)), f32x4.mul(vb, a0)));
+  }
+  for (let o = end4; o < rowBytes; o += 4) {
+    const a0 = load<f32>(w0 + o);
+    store<f32>(dx + o, load<f32>(dx + o) + d0 * a0);
+    store<f32>(w0 + o, s0 * load<f32>(x + o) + bt * a0);
   }
 }
 

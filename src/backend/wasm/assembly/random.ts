@@ -376,58 +376,73 @@ function normalBlock(y: usize, m: i32, shrink: f32, sigma: f32, seed0: i32, seed
 // @ts-ignore: decorator
 @inline function mixLayer(src: usize, dst: usize, r: v128): void {
   const u = i32x4.extract_lane(r, 0);
-  const s = ((<u32>u >> 20) & 62) | 1;
   const half = f32x4.splat(0.5), top = i32x4.splat(0x80000000);
   const m0 = v128.and(i32x4.shl(r, 12), top), m1 = v128.and(i32x4.shl(r, 13), top);
   const m2 = v128.and(i32x4.shl(r, 14), top), m3 = v128.and(i32x4.shl(r, 15), top);
-  let x = <u32>u >> 26;
-  for (let j: u32 = 0; j < 16; j++) {
-    const A = v128.load(src + (<usize>(x & 63) << 4));
-    const B = v128.load(src + (<usize>((x + s) & 63) << 4));
-    const C = v128.load(src + (<usize>((x + 2 * s) & 63) << 4));
-    const D = v128.load(src + (<usize>((x + 3 * s) & 63) << 4));
-    x += 4 * s;
-    const t = f32x4.mul(f32x4.add(f32x4.add(A, B), f32x4.add(C, D)), half);
-    const nB = f32x4.sub(t, B), nC = f32x4.sub(C, t), nD = f32x4.sub(D, t);
-    const o = dst + (<usize>((j >> 1) | ((j & 1) << 5)) << 4);
-    v128.store(o, v128.xor(f32x4.sub(t, A), m0));
-    v128.store(o, v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1), 128);
-    v128.store(o, v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), 256);
-    v128.store(o, v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3), 384);
+  // Byte offsets: vector (x + k s) mod 64 is at ((x + k s) << 4) & 0x3f0, the same address with fewer operations. Two
+  // turns j = 2i, 2i + 1 per iteration: sigma(4j + d) is then i + 8d and i + 32 + 8d, no bit shuffling of j.
+  const sb = ((<u32>u >> 16) & 0x3e0) | 16, sb2 = sb << 1, sb3 = sb * 3, sb4 = sb << 2;
+  let xb = (<u32>u >> 22) & 0x3f0;
+  for (let i: u32 = 0; i < 8; i++) {
+    const o = dst + (<usize>i << 4);
+    mixFour(src, o, xb, sb, sb2, sb3, half, m0, m1, m2, m3);
+    mixFour(src, o + 512, xb + sb4, sb, sb2, sb3, half, m0, m1, m2, m3);
+    xb += sb4 << 1;
   }
+}
+
+/** One turn of mixLayer: the four vectors of src at byte offsets (xb + k sb) & 0x3f0 mixed into o, o + 128, o + 256, o + 384. */
+// @ts-ignore: decorator
+@inline function mixFour(src: usize, o: usize, xb: u32, sb: u32, sb2: u32, sb3: u32, half: v128, m0: v128, m1: v128, m2: v128, m3: v128): void {
+  const A = v128.load(src + <usize>(xb & 0x3f0));
+  const B = v128.load(src + <usize>((xb + sb) & 0x3f0));
+  const C = v128.load(src + <usize>((xb + sb2) & 0x3f0));
+  const D = v128.load(src + <usize>((xb + sb3) & 0x3f0));
+  const t = f32x4.mul(f32x4.add(f32x4.add(A, B), f32x4.add(C, D)), half);
+  const nB = f32x4.sub(t, B), nC = f32x4.sub(C, t), nD = f32x4.sub(D, t);
+  v128.store(o, v128.xor(f32x4.sub(t, A), m0));
+  v128.store(o, v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1), 128);
+  v128.store(o, v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), 256);
+  v128.store(o, v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3), 384);
 }
 
 /** mixLayer, and y[i] = shrink y[i] + g dst[i] for the 256 values it writes (the last layer of a whole pass). */
 // @ts-ignore: decorator
 @inline function mixLayerEmit(src: usize, dst: usize, r: v128, y: usize, shrink: f32, g: f32): void {
   const u = i32x4.extract_lane(r, 0);
-  const s = ((<u32>u >> 20) & 62) | 1;
   const half = f32x4.splat(0.5), top = i32x4.splat(0x80000000);
   const shr = f32x4.splat(shrink), gv = f32x4.splat(g);
   const m0 = v128.and(i32x4.shl(r, 12), top), m1 = v128.and(i32x4.shl(r, 13), top);
   const m2 = v128.and(i32x4.shl(r, 14), top), m3 = v128.and(i32x4.shl(r, 15), top);
-  let x = <u32>u >> 26;
-  for (let j: u32 = 0; j < 16; j++) {
-    const A = v128.load(src + (<usize>(x & 63) << 4));
-    const B = v128.load(src + (<usize>((x + s) & 63) << 4));
-    const C = v128.load(src + (<usize>((x + 2 * s) & 63) << 4));
-    const D = v128.load(src + (<usize>((x + 3 * s) & 63) << 4));
-    x += 4 * s;
-    const t = f32x4.mul(f32x4.add(f32x4.add(A, B), f32x4.add(C, D)), half);
-    const nB = f32x4.sub(t, B), nC = f32x4.sub(C, t), nD = f32x4.sub(D, t);
-    const at = <usize>((j >> 1) | ((j & 1) << 5)) << 4;
-    const o = dst + at, q = y + at;
-    const zA = v128.xor(f32x4.sub(t, A), m0), zB = v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1);
-    const zC = v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), zD = v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3);
-    v128.store(o, zA);
-    v128.store(o, zB, 128);
-    v128.store(o, zC, 256);
-    v128.store(o, zD, 384);
-    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q)), f32x4.mul(gv, zA)));
-    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 128)), f32x4.mul(gv, zB)), 128);
-    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 256)), f32x4.mul(gv, zC)), 256);
-    v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 384)), f32x4.mul(gv, zD)), 384);
+  const sb = ((<u32>u >> 16) & 0x3e0) | 16, sb2 = sb << 1, sb3 = sb * 3, sb4 = sb << 2;
+  let xb = (<u32>u >> 22) & 0x3f0;
+  for (let i: u32 = 0; i < 8; i++) {
+    const at = <usize>i << 4;
+    mixFourEmit(src, dst + at, y + at, xb, sb, sb2, sb3, half, m0, m1, m2, m3, shr, gv);
+    mixFourEmit(src, dst + at + 512, y + at + 512, xb + sb4, sb, sb2, sb3, half, m0, m1, m2, m3, shr, gv);
+    xb += sb4 << 1;
   }
+}
+
+/** mixFour, and q = shrink q + g z for the four vectors z it writes (at the same offsets from q as from o). */
+// @ts-ignore: decorator
+@inline function mixFourEmit(src: usize, o: usize, q: usize, xb: u32, sb: u32, sb2: u32, sb3: u32, half: v128, m0: v128, m1: v128, m2: v128, m3: v128, shr: v128, gv: v128): void {
+  const A = v128.load(src + <usize>(xb & 0x3f0));
+  const B = v128.load(src + <usize>((xb + sb) & 0x3f0));
+  const C = v128.load(src + <usize>((xb + sb2) & 0x3f0));
+  const D = v128.load(src + <usize>((xb + sb3) & 0x3f0));
+  const t = f32x4.mul(f32x4.add(f32x4.add(A, B), f32x4.add(C, D)), half);
+  const nB = f32x4.sub(t, B), nC = f32x4.sub(C, t), nD = f32x4.sub(D, t);
+  const zA = v128.xor(f32x4.sub(t, A), m0), zB = v128.xor(f32x4.shuffle(nB, nB, 3, 0, 1, 2), m1);
+  const zC = v128.xor(f32x4.shuffle(nC, nC, 2, 3, 0, 1), m2), zD = v128.xor(f32x4.shuffle(nD, nD, 1, 2, 3, 0), m3);
+  v128.store(o, zA);
+  v128.store(o, zB, 128);
+  v128.store(o, zC, 256);
+  v128.store(o, zD, 384);
+  v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q)), f32x4.mul(gv, zA)));
+  v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 128)), f32x4.mul(gv, zB)), 128);
+  v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 256)), f32x4.mul(gv, zC)), 256);
+  v128.store(q, f32x4.add(f32x4.mul(shr, v128.load(q, 384)), f32x4.mul(gv, zD)), 384);
 }
 
 /** R = sqrt(-2 ln u), u = ((a >>> 8) + 1) 2^-24 in (0, 1]. */
