@@ -194,6 +194,18 @@ export interface Backend {
   maxPool(x: FloatArray, n: number, c: number, h: number, w: number, k: number, stride: number, y: FloatArray, argmax: FloatArray): void;
   /** dx = 0, then dx[argmax] += dy. */
   maxPoolBackward(dy: FloatArray, argmax: FloatArray, n: number, c: number, h: number, w: number, oh: number, ow: number, dx: FloatArray): void;
+  /**
+   * Max pooling of a conv's gemm product without its transposed copy: a is [c, n, h, w] (channel-major); bias
+   * (null: none) is first added to a in place, a[ch, b, :] += bias[ch]; then y and argmax are maxPool's of the
+   * [n, c, h, w] tensor transpose01(a, c, n, h*w), with the bits of transpose01AddBias then maxPool.
+   */
+  maxPoolCnhw(a: FloatArray, c: number, n: number, h: number, w: number, k: number, stride: number, bias: FloatArray | null, y: FloatArray, argmax: FloatArray): void;
+  /**
+   * maxPoolBackward into a channel-major dx [c, n, h, w] (a conv's gemm layout), and with sums (null: none) the
+   * channel sums of dx as sumChannels gives them: the bits of maxPoolBackward then transpose01SumChannels(dx, n,
+   * c, h*w, out, alpha, beta, sums), for h*w > 1.
+   */
+  maxPoolBackwardCnhw(dy: FloatArray, argmax: FloatArray, n: number, c: number, h: number, w: number, oh: number, ow: number, dx: FloatArray, alpha: number, beta: number, sums: FloatArray | null): void;
   /** y[n, c] = mean over the hw plane of x[n, c, :]. */
   globalAvgPool(x: FloatArray, n: number, c: number, hw: number, y: FloatArray): void;
   /** dx[n, c, s] = dy[n, c] / hw. */

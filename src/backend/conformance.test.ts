@@ -114,3 +114,45 @@ test('cbpUtility with its state in backend memory: the loop over units bit for b
     for (const name of availableBackends()) if (name !== 'ts64') assert.deepEqual(run(name), ref, `${name} ${kind}`);
   }
 });
+
+test('maxPoolCnhw and maxPoolBackwardCnhw: the unfused sequence (transpose01AddBias, maxPool; maxPoolBackward, transpose01SumChannels) on every backend, and wasm as the reference', () => {
+  const [c, n, h, w] = [5, 3, 6, 7];
+  const hw = h * w, oh = 3, ow = 3;
+  const A = Float32Array.from({ length: c * n * hw }, (_, i) => Math.sin(1.7 * i + 0.3));
+  const BIAS = Float32Array.from({ length: c }, (_, i) => 0.1 * i - 0.2);
+  const DY = Float32Array.from({ length: n * c * oh * ow }, (_, i) => Math.cos(0.9 * i));
+  const results: Record<string, { y: number[]; argmax: number[]; dx: number[]; sums: number[] }> = {};
+  for (const name of availableBackends()) {
+    const b = getBackend(name);
+    const put = (v: Float32Array) => {
+      const a = b.alloc(v.length);
+      a.set(v);
+      return a;
+    };
+    const a = put(A), y = b.alloc(DY.length), argmax = b.alloc(DY.length), dx = b.alloc(A.length), sums = put(BIAS);
+    b.maxPoolCnhw(a, c, n, h, w, 2, 2, put(BIAS), y, argmax);
+    b.maxPoolBackwardCnhw(put(DY), argmax, n, c, h, w, oh, ow, dx, -0.5, 0.75, sums);
+    // The sequence the kernels stand for, on the same backend: the same bits.
+    const x = b.alloc(A.length), y2 = b.alloc(DY.length), m2 = b.alloc(DY.length), g = b.alloc(A.length), dx2 = b.alloc(A.length), s2 = put(BIAS);
+    b.transpose01AddBias(put(A), c, n, hw, put(BIAS), x);
+    b.maxPool(x, n, c, h, w, 2, 2, y2, m2);
+    b.maxPoolBackward(put(DY), m2, n, c, h, w, oh, ow, g);
+    b.transpose01SumChannels(g, n, c, hw, dx2, -0.5, 0.75, s2);
+    const same = (p: ArrayLike<number>, q: ArrayLike<number>, what: string) => {
+      for (let i = 0; i < q.length; i++) if (!Object.is(p[i], q[i])) assert.fail(`${name} ${what}[${i}]: ${p[i]} fused, ${q[i]} unfused`);
+    };
+    same(y, y2, 'y');
+    same(argmax, m2, 'argmax');
+    same(dx, dx2, 'dx');
+    same(sums, s2, 'sums');
+    results[name] = { y: [...y], argmax: [...argmax], dx: [...dx], sums: [...sums] };
+  }
+  const ref = results.ts!;
+  for (const [name, got] of Object.entries(results)) {
+    assert.deepEqual(got.argmax, ref.argmax, `${name} argmax`);
+    // ts64 computes in float64: values as close as float32 rounding.
+    for (const key of ['y', 'dx', 'sums'] as const) {
+      got[key].forEach((v, i) => assert.ok(Math.abs(v - ref[key][i]!) <= 1e-5 * (1 + Math.abs(ref[key][i]!)), `${name} ${key}[${i}]: ${v} vs ts ${ref[key][i]}`));
+    }
+  }
+});

@@ -394,6 +394,32 @@ export const kernelTable = {
     // Split between threads by plane.
     wasm: 'custom',
   },
+  maxPoolCnhw: {
+    args: ['a:arr', 'c:size', 'n:size', 'h:size', 'w:size', 'k:size', 'stride:size', 'bias:arr?', 'y:arr', 'argmax:arr'],
+    check(a, c, n, h, w, k, stride, bias, y, argmax) {
+      checkBatch('maxPoolCnhw', n);
+      const outs = n * c * poolOut(h, k, stride) * poolOut(w, k, stride);
+      checkLength('maxPoolCnhw', 'a', a, c * n * h * w);
+      if (bias) checkLength('maxPoolCnhw', 'bias', bias, c);
+      checkLength('maxPoolCnhw', 'y', y, outs);
+      checkLength('maxPoolCnhw', 'argmax', argmax, outs);
+    },
+    // Split between threads by channel.
+    wasm: 'custom',
+  },
+  maxPoolBackwardCnhw: {
+    args: ['dy:arr', 'argmax:arr', 'n:size', 'c:size', 'h:size', 'w:size', 'oh:size', 'ow:size', 'dx:arr', 'alpha:f64', 'beta:f64', 'sums:arr?'],
+    check(dy, argmax, n, c, h, w, oh, ow, dx, _alpha, _beta, sums) {
+      checkBatch('maxPoolBackwardCnhw', n);
+      checkLength('maxPoolBackwardCnhw', 'dy', dy, n * c * oh * ow);
+      checkLength('maxPoolBackwardCnhw', 'argmax', argmax, n * c * oh * ow);
+      checkLength('maxPoolBackwardCnhw', 'dx', dx, n * c * h * w);
+      if (sums) checkLength('maxPoolBackwardCnhw', 'sums', sums, c);
+    },
+    fail: (bad, _dy, _argmax, _n, _c, h, w) => new Error(`maxPoolBackwardCnhw: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`),
+    // Split between threads by channel, each channel's sum in one thread.
+    wasm: 'custom',
+  },
   globalAvgPool: {
     args: ['x:arr', 'n:size', 'c:size', 'hw:size', 'y:arr'],
     check(x, n, c, hw, y) {

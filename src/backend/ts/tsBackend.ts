@@ -1,4 +1,5 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
+import type { FloatArray } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { denseReluStepByParts } from '../denseReluStepByParts.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
@@ -343,44 +344,29 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
     maxPool(x, n, c, h, w, k, stride, y, argmax) {
       kernelChecks.maxPool(x, n, c, h, w, k, stride, y, argmax);
-      const oh = poolOut(h, k, stride);
-      const ow = poolOut(w, k, stride);
-      for (let p = 0; p < n * c; p++)
-        for (let oy = 0; oy < oh; oy++)
-          for (let ox = 0; ox < ow; ox++) {
-            let best = -Infinity;
-            let at = (oy * stride) * w + ox * stride;
-            for (let ky = 0; ky < k; ky++)
-              for (let kx = 0; kx < k; kx++) {
-                const idx = (oy * stride + ky) * w + ox * stride + kx;
-                const v = x[p * h * w + idx]!;
-                // NaN propagates (as in PyTorch): the first NaN of a window wins.
-                // biome-ignore lint/suspicious/noSelfCompare: a NaN test without a call in the reference's inner loop
-                if (v > best || (v !== v && best === best)) {
-                  best = v;
-                  at = idx;
-                }
-              }
-            const o = (p * oh + oy) * ow + ox;
-            y[o] = best;
-            argmax[o] = at;
-          }
+      const ohw = poolOut(h, k, stride) * poolOut(w, k, stride);
+      for (let p = 0; p < n * c; p++) poolPlane(x, p * h * w, h, w, k, stride, y, argmax, p * ohw);
     },
     maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx) {
       kernelChecks.maxPoolBackward(dy, argmax, n, c, h, w, oh, ow, dx);
-      dx.fill(0, 0, n * c * h * w);
       let bad = 0;
-      for (let p = 0; p < n * c; p++)
-        for (let o = 0; o < oh * ow; o++) {
-          const at = argmax[p * oh * ow + o]!;
-          // An index outside the plane would write into another plane (or past the array in WASM).
-          if (!(at >= 0 && at < h * w && Number.isInteger(at))) {
-            bad++;
-            continue;
-          }
-          dx[p * h * w + at]! += dy[p * oh * ow + o]!;
-        }
+      for (let p = 0; p < n * c; p++) bad += unpoolPlane(dy, argmax, p * oh * ow, oh * ow, h * w, dx, p * h * w);
       if (bad !== 0) throw new Error(`maxPoolBackward: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
+    },
+    maxPoolCnhw(a, c, n, h, w, k, stride, bias, y, argmax) {
+      kernelChecks.maxPoolCnhw(a, c, n, h, w, k, stride, bias, y, argmax);
+      const hw = h * w, ohw = poolOut(h, k, stride) * poolOut(w, k, stride);
+      if (bias) for (let ch = 0; ch < c; ch++) for (let i = ch * n * hw; i < (ch + 1) * n * hw; i++) a[i]! += bias[ch]!;
+      for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) poolPlane(a, (ch * n + b) * hw, h, w, k, stride, y, argmax, (b * c + ch) * ohw);
+    },
+    maxPoolBackwardCnhw(dy, argmax, n, c, h, w, oh, ow, dx, alpha, beta, sums) {
+      kernelChecks.maxPoolBackwardCnhw(dy, argmax, n, c, h, w, oh, ow, dx, alpha, beta, sums);
+      const hw = h * w, ohw = oh * ow;
+      let bad = 0;
+      for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) bad += unpoolPlane(dy, argmax, (b * c + ch) * ohw, ohw, hw, dx, (ch * n + b) * hw);
+      if (bad !== 0) throw new Error(`maxPoolBackwardCnhw: ${bad} argmax value(s) are not an index of a ${h}x${w} plane`);
+      // sumChannels' order: channel ch of dx is contiguous here, images in order.
+      if (sums) backend.sumChannels(dx, 1, c, n * hw, alpha, beta, sums);
     },
     globalAvgPool(x, n, c, hw, y) {
       kernelChecks.globalAvgPool(x, n, c, hw, y);
@@ -757,6 +743,47 @@ export function derivativeFn(kind: ActivationCode, param: number): (x: number, y
 
 // The activations (and derivatives) without a parameter, made once: forwardFn / derivativeFn run on every call of
 // activation / activationBackward, and a new closure each time was garbage.
+/** Max pooling of the h x w plane of x at xOff into y and argmax at yOff (argmax: the index within the plane). */
+function poolPlane(x: FloatArray, xOff: number, h: number, w: number, k: number, stride: number, y: FloatArray, argmax: FloatArray, yOff: number): void {
+  const oh = poolOut(h, k, stride);
+  const ow = poolOut(w, k, stride);
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++) {
+      let best = -Infinity;
+      let at = oy * stride * w + ox * stride;
+      for (let ky = 0; ky < k; ky++)
+        for (let kx = 0; kx < k; kx++) {
+          const idx = (oy * stride + ky) * w + ox * stride + kx;
+          const v = x[xOff + idx]!;
+          // NaN propagates (as in PyTorch): the first NaN of a window wins.
+          // biome-ignore lint/suspicious/noSelfCompare: a NaN test without a call in the reference's inner loop
+          if (v > best || (v !== v && best === best)) {
+            best = v;
+            at = idx;
+          }
+        }
+      const o = yOff + oy * ow + ox;
+      y[o] = best;
+      argmax[o] = at;
+    }
+}
+
+/** dx plane at dxOff (hw values) = 0, then += the ohw gradients at dyOff at their argmax; returns the count of bad argmax values. */
+function unpoolPlane(dy: FloatArray, argmax: FloatArray, dyOff: number, ohw: number, hw: number, dx: FloatArray, dxOff: number): number {
+  dx.fill(0, dxOff, dxOff + hw);
+  let bad = 0;
+  for (let o = 0; o < ohw; o++) {
+    const at = argmax[dyOff + o]!;
+    // An index outside the plane would write into another plane (or past the array in WASM).
+    if (!(at >= 0 && at < hw && Number.isInteger(at))) {
+      bad++;
+      continue;
+    }
+    dx[dxOff + at]! += dy[dyOff + o]!;
+  }
+  return bad;
+}
+
 const identity = (x: number): number => x;
 const relu = (x: number): number => (x > 0 ? x : 0);
 const swish = (x: number): number => x * sigmoid(x);

@@ -37,6 +37,12 @@ function run(): void {
     case Job.maxPoolBackward:
       k.maxPoolBackwardChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, chunks, counter, result);
       break;
+    case Job.maxPoolCnhw:
+      k.maxPoolCnhwChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, chunks, counter);
+      break;
+    case Job.maxPoolBackwardCnhw:
+      k.maxPoolBackwardCnhwChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, chunks, counter, result);
+      break;
     case Job.batchNormTrain:
       k.batchNormTrainChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, chunks, counter);
       break;

@@ -75,6 +75,12 @@ export const wasmHelpers = {
     params: ['x:ptr', 'n:i32', 'c:i32', 'hw:i32', 'gamma:ptr', 'beta:ptr', 'eps:f64', 'momentum:f64', 'y:ptr', 'mean:ptr', 'invStd:ptr', 'runMean:ptr', 'runVar:ptr'],
   },
   batchNormBackward: { params: ['x:ptr', 'dy:ptr', 'n:i32', 'c:i32', 'hw:i32', 'gamma:ptr', 'mean:ptr', 'invStd:ptr', 'dx:ptr', 'dgamma:ptr', 'dbeta:ptr'] },
+  maxPoolCnhw: { params: ['a:ptr', 'c:i32', 'n:i32', 'h:i32', 'w:i32', 'k:i32', 'stride:i32', 'oh:i32', 'ow:i32', 'bias:ptr', 'y:ptr', 'argmax:ptr'] },
+  maxPoolCnhwChunks: { params: ['a:ptr', 'c:i32', 'n:i32', 'h:i32', 'w:i32', 'k:i32', 'stride:i32', 'oh:i32', 'ow:i32', 'bias:ptr', 'y:ptr', 'argmax:ptr', 'chunks:i32', 'counter:ptr'] },
+  maxPoolBackwardCnhw: { params: ['dy:ptr', 'argmax:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'oh:i32', 'ow:i32', 'dx:ptr', 'alpha:f64', 'beta:f64', 'sums:ptr'], result: 'i32' },
+  maxPoolBackwardCnhwChunks: {
+    params: ['dy:ptr', 'argmax:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'oh:i32', 'ow:i32', 'dx:ptr', 'alpha:f64', 'beta:f64', 'sums:ptr', 'chunks:i32', 'counter:ptr', 'bad:ptr'],
+  },
   maxPoolChunks: { params: ['x:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'k:i32', 'stride:i32', 'oh:i32', 'ow:i32', 'y:ptr', 'argmax:ptr', 'chunks:i32', 'counter:ptr'] },
   maxPoolBackwardChunks: { params: ['dy:ptr', 'argmax:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'oh:i32', 'ow:i32', 'dx:ptr', 'chunks:i32', 'counter:ptr', 'bad:ptr'] },
   batchNormTrainChunks: {

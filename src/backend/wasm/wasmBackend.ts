@@ -568,6 +568,49 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       }
       if (bad !== 0) throw kernelTable.maxPoolBackward.fail(bad, dy, argmax, n, c, h, w);
     },
+    maxPoolCnhw(a, c, n, h, w, k, stride, bias, y, argmax) {
+      kernelChecks.maxPoolCnhw(a, c, n, h, w, k, stride, bias, y, argmax);
+      sizes('maxPoolCnhw', n, c, h, w, k, stride);
+      positive('maxPoolCnhw', 'stride', stride);
+      positive('maxPoolCnhw', 'k', k);
+      const oh = Math.max(0, poolOut(h, k, stride)), ow = Math.max(0, poolOut(w, k, stride));
+      const pa = p(a), pb = bias ? p(bias) : 0, py = p(y), pm = p(argmax);
+      const workers = planeWorkers(c, n * c * h * w);
+      if (workers <= 1) {
+        K.maxPoolCnhw(pa, c, n, h, w, k, stride, oh, ow, pb, py, pm);
+        return;
+      }
+      const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+      const pl = pool!;
+      pl.setJob(Job.maxPoolCnhw, chunks, pa, c, n, h, w, k, stride, oh, ow, pb, py, pm);
+      pl.dispatch(workers);
+      try {
+        K.maxPoolCnhwChunks(pa, c, n, h, w, k, stride, oh, ow, pb, py, pm, chunks, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    },
+    maxPoolBackwardCnhw(dy, argmax, n, c, h, w, oh, ow, dx, alpha, beta, sums) {
+      kernelChecks.maxPoolBackwardCnhw(dy, argmax, n, c, h, w, oh, ow, dx, alpha, beta, sums);
+      if (!(isSize(n) && isSize(c) && isSize(h) && isSize(w) && isSize(oh) && isSize(ow))) throw badSizes('maxPoolBackwardCnhw', ['n', 'c', 'h', 'w', 'oh', 'ow'], [n, c, h, w, oh, ow]);
+      const pdy = p(dy), pm = p(argmax), pdx = p(dx), ps = sums ? p(sums) : 0;
+      const workers = planeWorkers(c, n * c * h * w);
+      let bad: number;
+      if (workers <= 1) bad = K.maxPoolBackwardCnhw(pdy, pm, n, c, h, w, oh, ow, pdx, alpha, beta, ps);
+      else {
+        const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+        const pl = pool!;
+        pl.setJob(Job.maxPoolBackwardCnhw, chunks, pdy, pm, n, c, h, w, oh, ow, pdx, alpha, beta, ps);
+        pl.dispatch(workers);
+        try {
+          K.maxPoolBackwardCnhwChunks(pdy, pm, n, c, h, w, oh, ow, pdx, alpha, beta, ps, chunks, pl.counter, pl.result);
+        } finally {
+          pl.wait();
+        }
+        bad = pl.resultCount();
+      }
+      if (bad !== 0) throw kernelTable.maxPoolBackwardCnhw.fail(bad, dy, argmax, n, c, h, w);
+    },
     batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar) {
       kernelChecks.batchNormTrain(x, n, c, hw, gamma, beta, eps, momentum, y, mean, invStd, runMean, runVar);
       if (!(isSize(n) && isSize(c) && isSize(hw))) throw badSizes('batchNormTrain', ['n', 'c', 'hw'], [n, c, hw]);

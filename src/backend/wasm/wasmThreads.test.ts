@@ -301,3 +301,53 @@ test('wasm transpose01AddBias and transpose01SumChannels give the unfused kernel
     for (const b of backends) await b.close();
   }
 });
+
+test('wasm maxPoolCnhw and maxPoolBackwardCnhw give the unfused kernels bits with 1, 2 and 3 threads', { skip }, async () => {
+  const backends = [createWasmBackend({ threads: 1 }), createWasmBackend({ threads: 2, convThreadWork: 0 }), createWasmBackend({ threads: 3, convThreadWork: 0 })];
+  for (const b of backends) await b.startThreads();
+  try {
+    const rng = Rng.seeded(12);
+    // A conv's product [c, n, h, w]: 2x2 windows (the fast paths, planes two outputs wide, odd sizes), 3x3 with step 2 (scatter), one image.
+    for (const [c, n, h, w, k, stride] of [[5, 3, 8, 6, 2, 2], [7, 2, 9, 7, 2, 2], [3, 4, 4, 4, 2, 2], [4, 2, 9, 9, 3, 2], [6, 1, 12, 12, 2, 2]] as number[][]) {
+      const oh = Math.floor((h! - k!) / stride!) + 1, ow = Math.floor((w! - k!) / stride!) + 1;
+      const hw = h! * w!;
+      const A = random(rng, c! * n! * hw), BIAS = random(rng, c!), DY = random(rng, n! * c! * oh * ow), S0 = random(rng, c!);
+      // The unfused sequence on one thread: transpose01AddBias, maxPool; maxPoolBackward, transpose01SumChannels.
+      const ref = backends[0]!;
+      const x = ref.alloc(A.length) as Float32Array, y = ref.alloc(DY.length) as Float32Array, argmax = ref.alloc(DY.length) as Float32Array;
+      ref.transpose01AddBias(filled(ref, A), c!, n!, hw, filled(ref, BIAS), x);
+      ref.maxPool(x, n!, c!, h!, w!, k!, stride!, y, argmax);
+      const g = ref.alloc(A.length) as Float32Array, dyT = ref.alloc(A.length) as Float32Array, sums = filled(ref, S0);
+      ref.maxPoolBackward(filled(ref, DY), argmax, n!, c!, h!, w!, oh, ow, g);
+      ref.transpose01SumChannels(g, n!, c!, hw, dyT, -0.5, 0.75, sums);
+      const biased = ref.alloc(A.length) as Float32Array;
+      ref.transpose01(x, n!, c!, hw, biased);
+      for (const b of backends) {
+        const what = `[${c}, ${n}, ${h}, ${w}] k ${k} step ${stride} on ${b.threads} thread(s)`;
+        const a = filled(b, A), y2 = b.alloc(DY.length) as Float32Array, m2 = b.alloc(DY.length) as Float32Array;
+        b.maxPoolCnhw(a, c!, n!, h!, w!, k!, stride!, filled(b, BIAS), y2, m2);
+        assertBitIdentical(y2, y, `maxPoolCnhw y ${what}`);
+        assertBitIdentical(m2, argmax, `maxPoolCnhw argmax ${what}`);
+        assertBitIdentical(a, biased, `maxPoolCnhw biased input ${what}`);
+        const d2 = b.alloc(A.length) as Float32Array, s2 = filled(b, S0);
+        b.maxPoolBackwardCnhw(filled(b, DY), m2, n!, c!, h!, w!, oh, ow, d2, -0.5, 0.75, s2);
+        assertBitIdentical(d2, dyT, `maxPoolBackwardCnhw dx ${what}`);
+        assertBitIdentical(s2, sums, `maxPoolBackwardCnhw sums ${what}`);
+        // Without bias and sums: the plain pooling of a, the same dx.
+        const a3 = filled(b, A), y3 = b.alloc(DY.length) as Float32Array, m3 = b.alloc(DY.length) as Float32Array, d3 = b.alloc(A.length) as Float32Array;
+        const t = b.alloc(A.length) as Float32Array, y4 = b.alloc(DY.length) as Float32Array, m4 = b.alloc(DY.length) as Float32Array;
+        b.transpose01(filled(b, A), c!, n!, hw, t);
+        b.maxPool(t, n!, c!, h!, w!, k!, stride!, y4, m4);
+        b.maxPoolCnhw(a3, c!, n!, h!, w!, k!, stride!, null, y3, m3);
+        assertBitIdentical(y3, y4, `maxPoolCnhw without bias ${what}`);
+        b.maxPoolBackwardCnhw(filled(b, DY), m2, n!, c!, h!, w!, oh, ow, d3, 1, 0, null);
+        assertBitIdentical(d3, dyT, `maxPoolBackwardCnhw without sums ${what}`);
+      }
+    }
+    const two = backends[1]!;
+    const badArgmax = filled(two, new Float32Array(2 * 3 * 4).fill(99));
+    assert.throws(() => two.maxPoolBackwardCnhw(filled(two, new Float32Array(24)), badArgmax, 2, 3, 4, 4, 2, 2, two.alloc(96), 1, 0, null), /maxPoolBackwardCnhw: 24 argmax value\(s\) are not an index of a 4x4 plane/);
+  } finally {
+    for (const b of backends) await b.close();
+  }
+});

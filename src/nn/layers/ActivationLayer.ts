@@ -24,6 +24,8 @@ export class ActivationLayer implements Layer {
   private y: Tensor | null = null;
   /** The last forward was deferred (deferOutput): `y` is computed when first read. */
   private deferred = false;
+  /** The layer whose output the deferred input is: read first, to have it computed if it is deferred too. */
+  private inputFrom: Layer | null = null;
 
   constructor(
     readonly name: string,
@@ -44,6 +46,7 @@ export class ActivationLayer implements Layer {
   get output(): Tensor | null {
     if (this.deferred) {
       this.deferred = false;
+      if (this.inputFrom) void this.inputFrom.output;
       this.backend.activation(this.code, this.input!.data, this.y!.data, this.param);
     }
     return this.y;
@@ -59,12 +62,14 @@ export class ActivationLayer implements Layer {
   /**
    * Records x as forward does but computes the output only if someone reads `output` (before the next forward):
    * for a ReLU whose next layer takes its input before the activation (MaxPool2d.forwardRelu). Its backward is
-   * then not called: the next layer's input gradient is already this layer's.
+   * then not called: the next layer's input gradient is already this layer's. `from`: the layer whose output x
+   * is, when that output is itself computed when read (Conv2d.forwardThroughPool).
    */
-  deferOutput(x: Tensor): void {
+  deferOutput(x: Tensor, from: Layer | null = null): void {
     checkInput(this, x);
     this.claimOutput(x);
     this.deferred = true;
+    this.inputFrom = from;
   }
 
   /**
@@ -76,6 +81,7 @@ export class ActivationLayer implements Layer {
     this.input = x;
     this.y = y;
     this.deferred = false;
+    this.inputFrom = null;
     return y;
   }
 

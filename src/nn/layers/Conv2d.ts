@@ -10,6 +10,8 @@ import type { ForwardContext, GradSink, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { makeParam } from './Linear.js';
 import { checkGrad, checkInput } from './shapeError.js';
+import type { ActivationLayer } from './ActivationLayer.js';
+import type { MaxPool2d } from './MaxPool2d.js';
 
 /**
  * The geometry and initialization of a {@link Conv2d}: square kernel size, stride and zero padding (in pixels), the
@@ -52,8 +54,10 @@ export class Conv2d implements Layer {
   readonly padding: number;
   readonly inChannels: number;
   readonly outChannels: number;
-  output: Tensor | null = null;
   private cache: BatchCache<Buffers>;
+  private y: Tensor | null = null;
+  /** The last forward was forwardThroughPool: y holds the output channel-major ([outC, n, P]) until read. */
+  private channelMajor = false;
   private readonly oh: number;
   private readonly ow: number;
 
@@ -115,18 +119,62 @@ export class Conv2d implements Layer {
     if (n > 1 && this.bias) b.transpose01AddBias(yT, this.outChannels, n, P, this.bias.data, buf.y.data);
     else if (n > 1) b.transpose01(yT, this.outChannels, n, P, buf.y.data);
     else if (this.bias) b.addChannelBias(buf.y.data, n, this.outChannels, P, this.bias.data);
-    this.output = buf.y;
+    this.y = buf.y;
+    this.channelMajor = false;
     return buf.y;
+  }
+
+  /** The output of the last forward (put in [n, outC, oh, ow] order now if forwardThroughPool left it channel-major). */
+  get output(): Tensor | null {
+    if (this.channelMajor) {
+      this.channelMajor = false;
+      const y = this.y!;
+      const t = scratch(this.backend, 'conv.yT', y.data.length);
+      this.backend.transpose01(y.data, this.outChannels, y.shape[0]!, this.oh * this.ow, t);
+      this.backend.copy(t, y.data);
+    }
+    return this.y;
+  }
+
+  /** Whether forwardThroughPool can feed `pool` (its bias gradient needs planes of more than one value). */
+  canFeedPool(pool: MaxPool2d): boolean {
+    return this.oh * this.ow > 1 && pool.inShape.join() === this.outShape.join();
+  }
+
+  /**
+   * This layer, the ReLU after it and the max pooling after that (Sequential, when canFeedPool): the gemm's
+   * channel-major product [outC, n, P] goes to the pooling as it is, which adds the bias and pools it there
+   * (MaxPool2d.forwardReluCnhw), so the transposed output is never written; backwardThroughPool likewise gets its
+   * gradient channel-major. `output` (and the ReLU's, deferred) are computed when read. Returns the pooling's output.
+   */
+  forwardThroughPool(x: Tensor, relu: ActivationLayer, pool: MaxPool2d): Tensor {
+    checkInput(this, x);
+    const n = x.shape[0]!;
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
+    const b = this.backend;
+    const buf = this.cache.get(n);
+    const P = this.oh * this.ow;
+    b.im2col(x.data, n, c, h, w, this.kernel, this.kernel, this.stride, this.padding, buf.cols);
+    b.gemm(false, false, this.outChannels, n * P, c * this.kernel * this.kernel, 1, this.weight.data, buf.cols, 0, buf.y.data);
+    const out = pool.forwardReluCnhw(buf.y.data, n, this.bias ? this.bias.data : null);
+    this.y = buf.y;
+    this.channelMajor = true;
+    relu.deferOutput(buf.y, this);
+    return out;
+  }
+
+  /** backward after forwardThroughPool, from the pooling's output gradient. */
+  backwardThroughPool(dy: Tensor, pool: MaxPool2d, sink: GradSink, needInputGrad: boolean): Tensor | null {
+    // The bias gradient is summed by the pooling's backward; the bias is not read below (see backward).
+    const dyT = pool.backwardCnhw(dy, this.bias ? sink.target(this.bias) : null);
+    return this.backwardChannelMajor(dyT, dy.shape[0]!, sink, needInputGrad);
   }
 
   backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
     checkGrad(this, dy, this.output);
     const n = dy.shape[0]!;
-    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const b = this.backend;
-    const buf = this.cache.get(n);
     const P = this.oh * this.ow;
-    const ckk = c * this.kernel * this.kernel;
     // The bias gradient is summed by the transpose's pass over dy (sumChannels' order and bits). The bias is
     // not read below, so a fused optimizer may update it now.
     const tb = this.bias ? sink.target(this.bias) : null;
@@ -136,6 +184,16 @@ export class Conv2d implements Layer {
       if (tb) b.transpose01SumChannels(dy.data, n, this.outChannels, P, dyT, tb.alpha, tb.beta, tb.buf);
       else b.transpose01(dy.data, n, this.outChannels, P, dyT);
     } else if (tb) b.sumChannels(dy.data, n, this.outChannels, P, tb.alpha, tb.beta, tb.buf);
+    return this.backwardChannelMajor(dyT, n, sink, needInputGrad);
+  }
+
+  /** The input and weight gradients from the output gradient dyT in the gemm's layout [outC, n, P]. */
+  private backwardChannelMajor(dyT: FloatArray, n: number, sink: GradSink, needInputGrad: boolean): Tensor | null {
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
+    const b = this.backend;
+    const buf = this.cache.get(n);
+    const P = this.oh * this.ow;
+    const ckk = c * this.kernel * this.kernel;
     // dx first: a fused optimizer overwrites the weight below.
     let dx: Tensor | null = null;
     if (needInputGrad) {

@@ -3,7 +3,7 @@ import { Activation, type Backend } from '../../backend/Backend.js';
 import type { Tensor } from '../../tensor/Tensor.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import { batchBuffers, type BatchCache } from '../BatchCache.js';
-import type { ForwardContext, GradSink, Layer } from '../Layer.js';
+import type { ForwardContext, GradSink, GradTarget, Layer } from '../Layer.js';
 import type { Param, StateBuffer } from '../Param.js';
 import { checkGrad, checkInput } from './shapeError.js';
 
@@ -68,6 +68,37 @@ export class MaxPool2d implements Layer {
     this.backend.activation(Activation.relu, y.data, y.data, 0);
     this.reluAfter = true;
     return y;
+  }
+
+  /**
+   * forwardRelu of a conv's output given channel-major, [c, n, h, w] as its gemm gives it, before its bias (null:
+   * none), which is added to `a` in place (Conv2d.forwardThroughPool): the same output, argmax and bits, without
+   * the [n, c, h, w] copy.
+   */
+  forwardReluCnhw(a: FloatArray, n: number, bias: FloatArray | null): Tensor {
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
+    const buf = this.cache.get(n);
+    this.backend.maxPoolCnhw(a, c, n, h, w, this.kernel, this.stride, bias, buf.y.data, buf.argmax);
+    this.backend.activation(Activation.relu, buf.y.data, buf.y.data, 0);
+    this.output = buf.y;
+    this.reluAfter = true;
+    return buf.y;
+  }
+
+  /**
+   * backward after forwardReluCnhw: the input gradient (through the ReLU) channel-major, [c, n, h, w] for the
+   * conv's gemm, and the conv's bias gradient into `bias` (a sink's target; null: none), with the bits of backward
+   * then the conv's transpose01SumChannels.
+   */
+  backwardCnhw(dy: Tensor, bias: GradTarget | null): FloatArray {
+    checkGrad(this, dy, this.output);
+    const n = dy.shape[0]!;
+    const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
+    const buf = this.cache.get(n);
+    this.backend.activationBackward(Activation.relu, buf.y.data, buf.y.data, dy.data, buf.dyRelu.data, 0);
+    const [oh, ow] = [this.outShape[1]!, this.outShape[2]!];
+    this.backend.maxPoolBackwardCnhw(buf.dyRelu.data, buf.argmax, n, c, h, w, oh, ow, buf.dx.data, bias ? bias.alpha : 1, bias ? bias.beta : 0, bias ? bias.buf : null);
+    return buf.dx.data;
   }
 
   backward(dy: Tensor, _sink: GradSink, needInputGrad: boolean): Tensor | null {

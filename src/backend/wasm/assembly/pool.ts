@@ -1,6 +1,7 @@
 // Max pooling (no padding) and global average pooling over NCHW planes.
 
 import { rowSum } from './simd';
+import { storeScaled } from './colSums';
 
 export function maxPool(x: usize, n: i32, c: i32, h: i32, w: i32, k: i32, stride: i32, oh: i32, ow: i32, y: usize, argmax: usize): void {
   const hw = h * w;
@@ -262,6 +263,82 @@ function maxPoolBackward2x2(dy: usize, argmax: usize, planes: i32, h: i32, w: i3
     if (h & 1) memory.fill(dp + (<usize>((h - 1) * w) << 2), 0, <usize>w << 2);
   }
   return true;
+}
+
+/**
+ * Channels ch0..ch1 of maxPoolCnhw: each plane (ch, b) of a [c, n, h, w] tensor (a conv's gemm product) gets
+ * bias[ch] added in place (bias != 0; the f32 sums of transpose01AddBias), then is pooled as maxPool pools plane
+ * (b, ch) of the [n, c, h, w] tensor, while it is in cache: the transposed copy is never written.
+ */
+function maxPoolCnhwChannels(a: usize, c: i32, n: i32, h: i32, w: i32, k: i32, stride: i32, oh: i32, ow: i32, bias: usize, y: usize, argmax: usize, ch0: i32, ch1: i32): void {
+  const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
+  for (let ch = ch0; ch < ch1; ch++) {
+    const s = bias != 0 ? load<f32>(bias + (<usize>ch << 2)) : 0;
+    const v = f32x4.splat(s);
+    for (let b = 0; b < n; b++) {
+      const plane = a + ((<usize>ch * <usize>n + <usize>b) * hw << 2);
+      if (bias != 0) {
+        let i: usize = 0;
+        for (; i + 4 <= hw; i += 4) v128.store(plane + (i << 2), f32x4.add(v128.load(plane + (i << 2)), v));
+        for (; i < hw; i++) store<f32>(plane + (i << 2), load<f32>(plane + (i << 2)) + s);
+      }
+      const o = (<usize>b * <usize>c + <usize>ch) * ohw << 2;
+      maxPool(plane, 1, 1, h, w, k, stride, oh, ow, y + o, argmax + o);
+    }
+  }
+}
+
+/** maxPool of transpose01AddBias(a, c, n, h*w, bias) without the transposed copy; a gets the bias in place. */
+export function maxPoolCnhw(a: usize, c: i32, n: i32, h: i32, w: i32, k: i32, stride: i32, oh: i32, ow: i32, bias: usize, y: usize, argmax: usize): void {
+  maxPoolCnhwChannels(a, c, n, h, w, k, stride, oh, ow, bias, y, argmax, 0, c);
+}
+
+/** maxPoolCnhw with the c channels cut into `chunks` parts taken from the shared counter. */
+export function maxPoolCnhwChunks(a: usize, c: i32, n: i32, h: i32, w: i32, k: i32, stride: i32, oh: i32, ow: i32, bias: usize, y: usize, argmax: usize, chunks: i32, counter: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    maxPoolCnhwChannels(a, c, n, h, w, k, stride, oh, ow, bias, y, argmax, planeAt(c, part, chunks), planeAt(c, part + 1, chunks));
+  }
+}
+
+/**
+ * Channels ch0..ch1 of maxPoolBackwardCnhw: plane (b, ch) of the pooling's gradient goes through maxPoolBackward
+ * into plane (ch, b) of dx [c, n, h, w], which (sums != 0) is summed while in cache in sumChannels' order
+ * (f64 s += rowSum of each plane, b = 0, 1, ...): transpose01SumChannels' bits. Returns the count of bad argmax values.
+ */
+function maxPoolBackwardCnhwChannels(dy: usize, argmax: usize, n: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize, alpha: f64, beta: f64, sums: usize, ch0: i32, ch1: i32): i32 {
+  const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
+  let bad = 0;
+  for (let ch = ch0; ch < ch1; ch++) {
+    let s: f64 = 0;
+    for (let b = 0; b < n; b++) {
+      const o = (<usize>b * <usize>c + <usize>ch) * ohw << 2;
+      const plane = dx + ((<usize>ch * <usize>n + <usize>b) * hw << 2);
+      bad += maxPoolBackward(dy + o, argmax + o, 1, 1, h, w, oh, ow, plane);
+      if (sums != 0) s += rowSum(plane, h * w, 0);
+    }
+    if (sums != 0) storeScaled(sums + (<usize>ch << 2), s, alpha, beta);
+  }
+  return bad;
+}
+
+/**
+ * transpose01SumChannels(maxPoolBackward(dy, argmax), n, c, h*w, dx, alpha, beta, sums) without the [n, c, h, w]
+ * gradient (for h*w > 1; sums 0: none). Returns the count of bad argmax values (their planes scatter the rest).
+ */
+export function maxPoolBackwardCnhw(dy: usize, argmax: usize, n: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize, alpha: f64, beta: f64, sums: usize): i32 {
+  return maxPoolBackwardCnhwChannels(dy, argmax, n, c, h, w, oh, ow, dx, alpha, beta, sums, 0, c);
+}
+
+/** maxPoolBackwardCnhw with the channels cut into `chunks` parts; each part adds its count of bad argmax values to the i32 at `bad`. */
+export function maxPoolBackwardCnhwChunks(dy: usize, argmax: usize, n: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize, alpha: f64, beta: f64, sums: usize, chunks: i32, counter: usize, bad: usize): void {
+  for (;;) {
+    const part = atomic.add<i32>(counter, 1);
+    if (part >= chunks) return;
+    const b = maxPoolBackwardCnhwChannels(dy, argmax, n, c, h, w, oh, ow, dx, alpha, beta, sums, planeAt(c, part, chunks), planeAt(c, part + 1, chunks));
+    if (b != 0) atomic.add<i32>(bad, b);
+  }
 }
 
 export function globalAvgPool(x: usize, n: i32, c: i32, hw: i32, y: usize): void {
