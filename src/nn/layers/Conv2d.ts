@@ -90,7 +90,7 @@ export class Conv2d implements Layer {
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
     const ckk = c * k * k;
     const P = this.oh * this.ow;
-    this.winograd = useWinograd(k, s, p, c, outChannels);
+    this.winograd = useWinograd(k, s, p, c, outChannels, backend.name);
     this.wU = this.winograd ? backend.alloc(16 * outChannels * c) : null;
     const colsPerImage = this.winograd ? 16 * c * this.tiles(this.oh, this.ow) : ckk * P;
     this.cache = new BatchCache(

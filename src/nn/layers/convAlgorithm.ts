@@ -35,12 +35,15 @@ export function winogradFits(kernel: number, stride: number, padding: number): b
  * products' 16 x outC x inC multiply-adds per tile (2.25x fewer than im2col's), so narrow convs (an RGB stem)
  * are faster by im2col. The threshold is from the per-shape timings in the Winograd commit's message.
  */
-export function winogradPays(inC: number, outC: number): boolean {
-  return inC >= 16 && outC >= 16;
+export function winogradPays(inC: number, outC: number, padding: number, backendName: string): boolean {
+  // Measured (bench/convAlgorithms.ts): wasm wins from 8 channels with padding 1 (1.4-1.6x), loses on conv-b128's
+  // valid convs; native (OpenBLAS gemms of k = channels) wins from 128 channels only.
+  if (padding !== 1) return false;
+  return backendName === 'native' ? inC >= 128 && outC >= 128 : inC >= 8 && outC >= 8;
 }
 
 /** The algorithm a conv of this shape uses under the current setting. */
-export function useWinograd(kernel: number, stride: number, padding: number, inC: number, outC: number): boolean {
+export function useWinograd(kernel: number, stride: number, padding: number, inC: number, outC: number, backendName: string): boolean {
   if (current === 'im2col' || !winogradFits(kernel, stride, padding)) return false;
-  return current === 'winograd' || winogradPays(inC, outC);
+  return current === 'winograd' || winogradPays(inC, outC, padding, backendName);
 }

@@ -22,6 +22,33 @@ const INPUT = 0, OUTPUT = 1, OUTPUT_ADJOINT = 2;
   return y >= 0 && y < h && x >= 0 && x < w ? at(plane, <usize>(y * w + x)) : 0;
 }
 
+/** Row y of a plane at columns x .. x + 9, split into the 4 tiles' columns s = 0..3 (even / odd lanes); zero outside [0, h). */
+// @ts-ignore: decorator
+@inline function quadRow(plane: usize, y: i32, x: i32, h: i32, w: i32, s: i32): v128 {
+  if (y < 0 || y >= h) return f32x4.splat(0);
+  const p = plane + (<usize>(y * w + x + (s & 2)) << 2);
+  const a = v128.load(p), b = v128.load(p + 16);
+  return (s & 1) == 0 ? v128.shuffle<f32>(a, b, 0, 2, 4, 6) : v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+}
+
+/** Four adjacent tiles (columns x0 .. x0 + 9 inside the plane): B^T d B on 4 lanes, one vector store per plane of v. */
+// @ts-ignore: decorator
+@inline function inputQuad(plane: usize, y0: i32, x0: i32, h: i32, w: i32, v: usize, sb: usize): void {
+  // t[r][s] = (B^T d)[r] at patch column s, one vector per (r, s).
+  let d0 = quadRow(plane, y0, x0, h, w, 0), d1 = quadRow(plane, y0 + 1, x0, h, w, 0), d2 = quadRow(plane, y0 + 2, x0, h, w, 0), d3 = quadRow(plane, y0 + 3, x0, h, w, 0);
+  const t00 = f32x4.sub(d0, d2), t10 = f32x4.add(d1, d2), t20 = f32x4.sub(d2, d1), t30 = f32x4.sub(d1, d3);
+  d0 = quadRow(plane, y0, x0, h, w, 1); d1 = quadRow(plane, y0 + 1, x0, h, w, 1); d2 = quadRow(plane, y0 + 2, x0, h, w, 1); d3 = quadRow(plane, y0 + 3, x0, h, w, 1);
+  const t01 = f32x4.sub(d0, d2), t11 = f32x4.add(d1, d2), t21 = f32x4.sub(d2, d1), t31 = f32x4.sub(d1, d3);
+  d0 = quadRow(plane, y0, x0, h, w, 2); d1 = quadRow(plane, y0 + 1, x0, h, w, 2); d2 = quadRow(plane, y0 + 2, x0, h, w, 2); d3 = quadRow(plane, y0 + 3, x0, h, w, 2);
+  const t02 = f32x4.sub(d0, d2), t12 = f32x4.add(d1, d2), t22 = f32x4.sub(d2, d1), t32 = f32x4.sub(d1, d3);
+  d0 = quadRow(plane, y0, x0, h, w, 3); d1 = quadRow(plane, y0 + 1, x0, h, w, 3); d2 = quadRow(plane, y0 + 2, x0, h, w, 3); d3 = quadRow(plane, y0 + 3, x0, h, w, 3);
+  const t03 = f32x4.sub(d0, d2), t13 = f32x4.add(d1, d2), t23 = f32x4.sub(d2, d1), t33 = f32x4.sub(d1, d3);
+  v128.store(v, f32x4.sub(t00, t02)); v128.store(v + sb, f32x4.add(t01, t02)); v128.store(v + 2 * sb, f32x4.sub(t02, t01)); v128.store(v + 3 * sb, f32x4.sub(t01, t03));
+  v128.store(v + 4 * sb, f32x4.sub(t10, t12)); v128.store(v + 5 * sb, f32x4.add(t11, t12)); v128.store(v + 6 * sb, f32x4.sub(t12, t11)); v128.store(v + 7 * sb, f32x4.sub(t11, t13));
+  v128.store(v + 8 * sb, f32x4.sub(t20, t22)); v128.store(v + 9 * sb, f32x4.add(t21, t22)); v128.store(v + 10 * sb, f32x4.sub(t22, t21)); v128.store(v + 11 * sb, f32x4.sub(t21, t23));
+  v128.store(v + 12 * sb, f32x4.sub(t30, t32)); v128.store(v + 13 * sb, f32x4.add(t31, t32)); v128.store(v + 14 * sb, f32x4.sub(t32, t31)); v128.store(v + 15 * sb, f32x4.sub(t31, t33));
+}
+
 function inputChannels(x: usize, n: i32, c: i32, h: i32, w: i32, pad: i32, v: usize, c0: i32, c1: i32): void {
   const oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
   const ty = (oh + 1) >> 1, tx = (ow + 1) >> 1, T = <usize>(ty * tx);
@@ -32,7 +59,16 @@ function inputChannels(x: usize, n: i32, c: i32, h: i32, w: i32, pad: i32, v: us
       let col = (<usize>ch * <usize>n + <usize>b) * T;
       for (let i = 0; i < ty; i++) {
         const y0 = 2 * i - pad;
-        for (let j = 0; j < tx; j++, col++) {
+        // Tiles j0 <= j < j1 (in groups of 4) read columns 2j - pad .. 2j - pad + 9 inside the plane: 4 at once.
+        const j0 = (pad + 1) >> 1;
+        let j = 0;
+        for (; j < tx; j++, col++) {
+          if (j >= j0 && j + 4 <= tx && 2 * j - pad + 10 <= w) {
+            inputQuad(plane, y0, 2 * j - pad, h, w, v + (col << 2), stride << 2);
+            j += 3;
+            col += 3;
+            continue;
+          }
           const x0 = 2 * j - pad;
           // t = B^T d, one column s of the 4x4 patch at a time; the patch is read once.
           let t00: f32, t01: f32, t02: f32, t03: f32, t10: f32, t11: f32, t12: f32, t13: f32;
@@ -65,6 +101,26 @@ function inputChannels(x: usize, n: i32, c: i32, h: i32, w: i32, pad: i32, v: us
     }
 }
 
+/** Four adjacent whole tiles: A^T m A on 4 lanes, each output row's 8 values interleaved from the even and odd lanes. */
+// @ts-ignore: decorator
+@inline function outputQuad(m: usize, sb: usize, y: usize, rowBytes: usize, add: v128): void {
+  let m0 = v128.load(m), m1 = v128.load(m + 4 * sb), m2 = v128.load(m + 8 * sb), m3 = v128.load(m + 12 * sb);
+  const q00 = f32x4.add(f32x4.add(m0, m1), m2), q10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  m0 = v128.load(m + sb); m1 = v128.load(m + 5 * sb); m2 = v128.load(m + 9 * sb); m3 = v128.load(m + 13 * sb);
+  const q01 = f32x4.add(f32x4.add(m0, m1), m2), q11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  m0 = v128.load(m + 2 * sb); m1 = v128.load(m + 6 * sb); m2 = v128.load(m + 10 * sb); m3 = v128.load(m + 14 * sb);
+  const q02 = f32x4.add(f32x4.add(m0, m1), m2), q12 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  m0 = v128.load(m + 3 * sb); m1 = v128.load(m + 7 * sb); m2 = v128.load(m + 11 * sb); m3 = v128.load(m + 15 * sb);
+  const q03 = f32x4.add(f32x4.add(m0, m1), m2), q13 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  let e = f32x4.add(f32x4.add(f32x4.add(q00, q01), q02), add), o = f32x4.add(f32x4.sub(f32x4.sub(q01, q02), q03), add);
+  v128.store(y, v128.shuffle<f32>(e, o, 0, 4, 1, 5));
+  v128.store(y + 16, v128.shuffle<f32>(e, o, 2, 6, 3, 7));
+  e = f32x4.add(f32x4.add(f32x4.add(q10, q11), q12), add);
+  o = f32x4.add(f32x4.sub(f32x4.sub(q11, q12), q13), add);
+  v128.store(y + rowBytes, v128.shuffle<f32>(e, o, 0, 4, 1, 5));
+  v128.store(y + rowBytes + 16, v128.shuffle<f32>(e, o, 2, 6, 3, 7));
+}
+
 function outputChannels(m: usize, n: i32, c: i32, oh: i32, ow: i32, bias: usize, y: usize, c0: i32, c1: i32): void {
   const ty = (oh + 1) >> 1, tx = (ow + 1) >> 1, T = <usize>(ty * tx);
   const stride = <usize>c * <usize>n * T;
@@ -75,6 +131,12 @@ function outputChannels(m: usize, n: i32, c: i32, oh: i32, ow: i32, bias: usize,
       let col = (<usize>ch * <usize>n + <usize>b) * T;
       for (let i = 0; i < ty; i++)
         for (let j = 0; j < tx; j++, col++) {
+          if (j + 4 <= tx && 2 * j + 8 <= ow && 2 * i + 2 <= oh) {
+            outputQuad(m + (col << 2), stride << 2, plane + (<usize>(2 * i * ow + 2 * j) << 2), <usize>ow << 2, f32x4.splat(add));
+            j += 3;
+            col += 3;
+            continue;
+          }
           // q = A^T m, column by column, then q A.
           let m0 = at(m, col), m1 = at(m, 4 * stride + col), m2 = at(m, 8 * stride + col), m3 = at(m, 12 * stride + col);
           const q00 = m0 + m1 + m2, q10 = m1 - m2 - m3;
@@ -98,6 +160,22 @@ function outputChannels(m: usize, n: i32, c: i32, oh: i32, ow: i32, bias: usize,
   }
 }
 
+/** Four adjacent whole tiles of dy: A d A^T on 4 lanes (each row's 8 values split into even and odd lanes). */
+// @ts-ignore: decorator
+@inline function outputAdjointQuad(dy: usize, rowBytes: usize, dm: usize, sb: usize): void {
+  let u = v128.load(dy), w = v128.load(dy + 16);
+  const a0 = v128.shuffle<f32>(u, w, 0, 2, 4, 6), a1 = v128.shuffle<f32>(u, w, 1, 3, 5, 7);
+  u = v128.load(dy + rowBytes);
+  w = v128.load(dy + rowBytes + 16);
+  const b0 = v128.shuffle<f32>(u, w, 0, 2, 4, 6), b1 = v128.shuffle<f32>(u, w, 1, 3, 5, 7);
+  const q00 = a0, q01 = f32x4.add(a0, a1), q02 = f32x4.sub(a0, a1), q03 = f32x4.neg(a1);
+  const q10 = b0, q11 = f32x4.add(b0, b1), q12 = f32x4.sub(b0, b1), q13 = f32x4.neg(b1);
+  v128.store(dm, q00); v128.store(dm + sb, q01); v128.store(dm + 2 * sb, q02); v128.store(dm + 3 * sb, q03);
+  v128.store(dm + 4 * sb, f32x4.add(q00, q10)); v128.store(dm + 5 * sb, f32x4.add(q01, q11)); v128.store(dm + 6 * sb, f32x4.add(q02, q12)); v128.store(dm + 7 * sb, f32x4.add(q03, q13));
+  v128.store(dm + 8 * sb, f32x4.sub(q00, q10)); v128.store(dm + 9 * sb, f32x4.sub(q01, q11)); v128.store(dm + 10 * sb, f32x4.sub(q02, q12)); v128.store(dm + 11 * sb, f32x4.sub(q03, q13));
+  v128.store(dm + 12 * sb, f32x4.neg(q10)); v128.store(dm + 13 * sb, f32x4.neg(q11)); v128.store(dm + 14 * sb, f32x4.neg(q12)); v128.store(dm + 15 * sb, f32x4.neg(q13));
+}
+
 function outputAdjointChannels(dy: usize, n: i32, c: i32, oh: i32, ow: i32, dm: usize, c0: i32, c1: i32): void {
   const ty = (oh + 1) >> 1, tx = (ow + 1) >> 1, T = <usize>(ty * tx);
   const stride = <usize>c * <usize>n * T;
@@ -107,6 +185,12 @@ function outputAdjointChannels(dy: usize, n: i32, c: i32, oh: i32, ow: i32, dm: 
       let col = (<usize>ch * <usize>n + <usize>b) * T;
       for (let i = 0; i < ty; i++)
         for (let j = 0; j < tx; j++, col++) {
+          if (j + 4 <= tx && 2 * j + 8 <= ow && 2 * i + 2 <= oh) {
+            outputAdjointQuad(plane + (<usize>(2 * i * ow + 2 * j) << 2), <usize>ow << 2, dm + (col << 2), stride << 2);
+            j += 3;
+            col += 3;
+            continue;
+          }
           const yy = 2 * i, xx = 2 * j;
           const o = <usize>(yy * ow + xx);
           const right = xx + 1 < ow, down = yy + 1 < oh;
