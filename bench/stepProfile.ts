@@ -15,6 +15,8 @@ import { engineWorkloads } from './engine.js';
 const arg = (name: string, dflt: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const only = arg('only', 'conv-b128');
 const steps = Number(arg('steps', '10'));
+// --shapes: gemm calls are keyed by their sizes (m x n x k, transposes), to see which layer's product costs what.
+const byShape = process.argv.includes('--shapes');
 const backend = getBackend(arg('backend', 'wasm'));
 const w = engineWorkloads(32).find((x) => x.name === only);
 if (!w) throw new Error(`--only=${only}: no such workload`);
@@ -34,10 +36,11 @@ for (const key of Object.keys(b)) {
       return (f as (...a: unknown[]) => unknown).apply(this, args);
     } finally {
       depth--;
-      const e = spent.get(key) ?? { ms: 0, calls: 0 };
+      const name = byShape && key === 'gemm' ? `gemm ${args[0] ? 'T' : 'N'}${args[1] ? 'T' : 'N'} ${args[2]}x${args[3]}x${args[4]}` : key;
+      const e = spent.get(name) ?? { ms: 0, calls: 0 };
       e.ms += performance.now() - t;
       e.calls++;
-      spent.set(key, e);
+      spent.set(name, e);
     }
   };
 }
@@ -58,6 +61,6 @@ const rows = [...spent.entries()].sort((p, q) => q[1].ms - p[1].ms);
 console.log(`${w.name} on ${backend.name}: ${total.toFixed(2)} ms/step`);
 for (const [k, v] of rows) {
   inKernels += v.ms / steps;
-  console.log(`  ${k.padEnd(24)} ${(v.ms / steps).toFixed(2).padStart(8)} ms  ${(v.calls / steps).toFixed(0).padStart(4)} calls  ${((100 * v.ms) / steps / total).toFixed(1)}%`);
+  console.log(`  ${k.padEnd(32)} ${(v.ms / steps).toFixed(2).padStart(8)} ms  ${(v.calls / steps).toFixed(0).padStart(4)} calls  ${((100 * v.ms) / steps / total).toFixed(1)}%`);
 }
 console.log(`  (outside kernels)        ${(total - inKernels).toFixed(2).padStart(8)} ms`);

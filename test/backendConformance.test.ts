@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Activation, type ActivationCode, type Backend, type BackendName } from '../src/backend/Backend.js';
-import { kernelNames } from '../src/backend/kernelTable.js';
+import { kernelNames, winogradValues } from '../src/backend/kernelTable.js';
 import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
 import { createTsBackend } from '../src/backend/ts/tsBackend.js';
 import type { FloatArray } from '../src/tensor/FloatArray.js';
@@ -541,6 +541,50 @@ function cases(): Case[] {
       run: (b, a) => b.col2im(a.cols!, n!, c!, h!, w!, kh!, kw!, stride!, pad!, a.x!),
       checked: ['x', 'cols'],
     });
+  }
+  // Winograd F(2x2, 3x3): odd outputs (tiles cut at the edge), the input gradient's padding 2, planes wide enough
+  // for the wasm kernel's in-bounds vector path.
+  for (const [n, c, h, w, pad] of [
+    [1, 1, 4, 4, 1],
+    [2, 3, 5, 7, 1],
+    [2, 2, 6, 6, 0],
+    [1, 2, 5, 5, 2],
+    [2, 5, 9, 8, 1],
+    [1, 3, 12, 10, 0],
+    [1, 1, 1, 1, 1],
+  ] as number[][]) {
+    const oh = h! + 2 * pad! - 2, ow = w! + 2 * pad! - 2;
+    const vn = winogradValues(n!, c!, oh, ow);
+    const lbl = `n=${n} c=${c} ${h}x${w} pad=${pad}`;
+    add({ kernel: 'winogradInput', label: lbl, arrays: { x: { n: n! * c! * h! * w! }, v: { n: vn } }, run: (b, a) => b.winogradInput(a.x!, n!, c!, h!, w!, pad!, a.v!), rtol: 1e-6, atol: 1e-7, checked: ['x', 'v'] });
+    for (const bias of [false, true])
+      add({
+        kernel: 'winogradOutput',
+        label: `${lbl} (${oh}x${ow} out)${bias ? ' bias' : ''}`,
+        arrays: { m: { n: vn }, bias: { n: c! }, y: { n: n! * c! * oh * ow } },
+        run: (b, a) => b.winogradOutput(a.m!, n!, c!, oh, ow, bias ? a.bias! : null, a.y!),
+        rtol: 1e-6,
+        atol: 1e-7,
+        checked: bias ? ['m', 'bias', 'y'] : ['m', 'y'],
+      });
+    add({ kernel: 'winogradOutputAdjoint', label: `${lbl} (${oh}x${ow} out)`, arrays: { dy: { n: n! * c! * oh * ow }, dm: { n: vn } }, run: (b, a) => b.winogradOutputAdjoint(a.dy!, n!, c!, oh, ow, a.dm!), rtol: 1e-6, atol: 1e-7, checked: ['dy', 'dm'] });
+  }
+  for (const [oc, ic] of [
+    [1, 1],
+    [3, 2],
+    [5, 7],
+  ] as number[][]) {
+    add({ kernel: 'winogradFilter', label: `${oc}x${ic}`, arrays: { w: { n: oc! * ic! * 9 }, u: { n: 16 * oc! * ic! } }, run: (b, a) => b.winogradFilter(a.w!, oc!, ic!, a.u!), rtol: 1e-6, atol: 1e-7, checked: ['w', 'u'] });
+    for (const [alpha, beta] of alphaBeta)
+      add({
+        kernel: 'winogradFilterAdjoint',
+        label: `${oc}x${ic} alpha=${alpha} beta=${beta}`,
+        arrays: { du: { n: 16 * oc! * ic! }, dw: { n: oc! * ic! * 9, gen: beta === 0 ? 'nanfill' : 'u' } },
+        run: (b, a) => b.winogradFilterAdjoint(a.du!, oc!, ic!, alpha, beta, a.dw!),
+        rtol: 1e-6,
+        atol: 1e-7,
+        checked: ['du', 'dw'],
+      });
   }
   for (const [n, c, h, w, k, stride] of [
     [1, 1, 1, 1, 1, 1],

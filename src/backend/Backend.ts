@@ -190,6 +190,20 @@ export interface Backend {
   im2col(x: FloatArray, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, cols: FloatArray): void;
   /** The adjoint of im2col: x = sum of cols folded back (x is overwritten). */
   col2im(cols: FloatArray, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, x: FloatArray): void;
+  /**
+   * Winograd F(2x2, 3x3) input transform of a 3x3 stride-1 convolution with zero padding `pad`: the output
+   * (oh = h + 2 pad - 2, ow likewise) is cut into T = ceil(oh/2) * ceil(ow/2) tiles of 2x2 per image, and
+   * v[e, ch, b*T + t] = (B^T d B)[e] for the 4x4 input patch d of tile t (e = 4 row + column; outside x reads 0).
+   */
+  winogradInput(x: FloatArray, n: number, c: number, h: number, w: number, pad: number, v: FloatArray): void;
+  /** y[n, c, oh, ow] = the 2x2 tiles A^T m A of m[16, c, n*T] (tile parts past oh, ow dropped), plus bias[c] when given. */
+  winogradOutput(m: FloatArray, n: number, c: number, oh: number, ow: number, bias: FloatArray | null, y: FloatArray): void;
+  /** u[e, o, i] = (G g G^T)[e] for each 3x3 kernel g = w[o, i] of w [outC, inC, 3, 3]. */
+  winogradFilter(w: FloatArray, outC: number, inC: number, u: FloatArray): void;
+  /** The adjoint of winogradOutput without bias: dm[e, c, b*T + t] = (A d A^T)[e] for the 2x2 tile d of dy (past oh, ow: 0). */
+  winogradOutputAdjoint(dy: FloatArray, n: number, c: number, oh: number, ow: number, dm: FloatArray): void;
+  /** The adjoint of winogradFilter: dw[o, i] = alpha * G^T du[:, o, i] G + beta * dw[o, i] (beta = 0 ignores the old dw). */
+  winogradFilterAdjoint(du: FloatArray, outC: number, inC: number, alpha: number, beta: number, dw: FloatArray): void;
   /** Max pooling with window k and step stride (no padding); argmax[n, c, oy, ox] = index within the h*w plane. */
   maxPool(x: FloatArray, n: number, c: number, h: number, w: number, k: number, stride: number, y: FloatArray, argmax: FloatArray): void;
   /** dx = 0, then dx[argmax] += dy. */

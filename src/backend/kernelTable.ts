@@ -135,6 +135,16 @@ function convChecks(kernel: string, x: FloatArray, n: number, c: number, h: numb
   checkLength(kernel, 'cols', cols, c * kh * kw * n * convOut(h, kh, stride, pad) * convOut(w, kw, stride, pad));
 }
 
+/** Values of a Winograd F(2x2, 3x3) transform-domain array [16, c, n * tiles] for an oh x ow output. */
+export function winogradValues(n: number, c: number, oh: number, ow: number): number {
+  return 16 * c * n * Math.ceil(oh / 2) * Math.ceil(ow / 2);
+}
+
+function winogradSizes(kernel: string, n: number, oh: number, ow: number): void {
+  checkBatch(kernel, n);
+  if (!(oh >= 1 && ow >= 1)) throw new Error(`${kernel}: the output would be ${oh}x${ow}; a 3x3 kernel needs a nonempty output`);
+}
+
 /**
  * The kernels of Backend, in its order: arguments, checks, and the wasm export's parameters. Adding a kernel: its
  * signature and documentation in Backend.ts, its row here, the reference in ts/tsBackend.ts, the AssemblyScript
@@ -363,6 +373,51 @@ export const kernelTable = {
     check: (x, n, c, h, w, kh, kw, stride, pad, cols) => convChecks('im2col', x, n, c, h, w, kh, kw, stride, pad, cols),
     // Split between threads by rows of cols.
     wasm: 'custom',
+  },
+  winogradInput: {
+    args: ['x:arr', 'n:size', 'c:size', 'h:size', 'w:size', 'pad:size', 'v:arr'],
+    check(x, n, c, h, w, pad, v) {
+      winogradSizes('winogradInput', n, h + 2 * pad - 2, w + 2 * pad - 2);
+      checkLength('winogradInput', 'x', x, n * c * h * w);
+      checkLength('winogradInput', 'v', v, winogradValues(n, c, h + 2 * pad - 2, w + 2 * pad - 2));
+    },
+    // Split between threads by channel.
+    wasm: 'custom',
+  },
+  winogradOutput: {
+    args: ['m:arr', 'n:size', 'c:size', 'oh:size', 'ow:size', 'bias:arr?', 'y:arr'],
+    check(m, n, c, oh, ow, bias, y) {
+      winogradSizes('winogradOutput', n, oh, ow);
+      checkLength('winogradOutput', 'm', m, winogradValues(n, c, oh, ow));
+      checkLength('winogradOutput', 'y', y, n * c * oh * ow);
+      if (bias) checkLength('winogradOutput', 'bias', bias, c);
+    },
+    wasm: 'custom',
+  },
+  winogradFilter: {
+    args: ['w:arr', 'outC:size', 'inC:size', 'u:arr'],
+    check(w, outC, inC, u) {
+      checkLength('winogradFilter', 'w', w, outC * inC * 9);
+      checkLength('winogradFilter', 'u', u, 16 * outC * inC);
+    },
+    wasm: ['w', 'outC', 'inC', 'u'],
+  },
+  winogradOutputAdjoint: {
+    args: ['dy:arr', 'n:size', 'c:size', 'oh:size', 'ow:size', 'dm:arr'],
+    check(dy, n, c, oh, ow, dm) {
+      winogradSizes('winogradOutputAdjoint', n, oh, ow);
+      checkLength('winogradOutputAdjoint', 'dy', dy, n * c * oh * ow);
+      checkLength('winogradOutputAdjoint', 'dm', dm, winogradValues(n, c, oh, ow));
+    },
+    wasm: 'custom',
+  },
+  winogradFilterAdjoint: {
+    args: ['du:arr', 'outC:size', 'inC:size', 'alpha:f64', 'beta:f64', 'dw:arr'],
+    check(du, outC, inC, _alpha, _beta, dw) {
+      checkLength('winogradFilterAdjoint', 'du', du, 16 * outC * inC);
+      checkLength('winogradFilterAdjoint', 'dw', dw, outC * inC * 9);
+    },
+    wasm: ['du', 'outC', 'inC', 'alpha', 'beta', '!beta', 'dw'],
   },
   col2im: {
     args: ['cols:arr', 'n:size', 'c:size', 'h:size', 'w:size', 'kh:size', 'kw:size', 'stride:size', 'pad:size', 'x:arr'],

@@ -5,6 +5,7 @@ import { denseReluStepByParts } from '../denseReluStepByParts.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
 import { kernelChecks } from '../kernelTable.js';
+import * as winograd from './winograd.js';
 import { normalCdf, normalPdf } from './normalCdf.js';
 import { shrinkAddNormalReference } from './shrinkAddNormal.js';
 import { rotl32, xoshiroAdvance, xoshiroLanes } from './xoshiro128.js';
@@ -319,6 +320,26 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
                 }
               }
           }
+    },
+    winogradInput(x, n, c, h, w, pad, v) {
+      kernelChecks.winogradInput(x, n, c, h, w, pad, v);
+      winograd.winogradInput(x, n, c, h, w, pad, v);
+    },
+    winogradOutput(m, n, c, oh, ow, bias, y) {
+      kernelChecks.winogradOutput(m, n, c, oh, ow, bias, y);
+      winograd.winogradOutput(m, n, c, oh, ow, bias, y);
+    },
+    winogradFilter(w, outC, inC, u) {
+      kernelChecks.winogradFilter(w, outC, inC, u);
+      winograd.winogradFilter(w, outC, inC, u);
+    },
+    winogradOutputAdjoint(dy, n, c, oh, ow, dm) {
+      kernelChecks.winogradOutputAdjoint(dy, n, c, oh, ow, dm);
+      winograd.winogradOutputAdjoint(dy, n, c, oh, ow, dm);
+    },
+    winogradFilterAdjoint(du, outC, inC, alpha, beta, dw) {
+      kernelChecks.winogradFilterAdjoint(du, outC, inC, alpha, beta, dw);
+      winograd.winogradFilterAdjoint(du, outC, inC, alpha, beta, dw);
     },
     col2im(cols, n, c, h, w, kh, kw, stride, pad, x) {
       kernelChecks.col2im(cols, n, c, h, w, kh, kw, stride, pad, x);

@@ -54,6 +54,8 @@ export const wasmHelpers = {
   col2im: { params: [...conv('cols', 'x'), 'part:i32', 'parts:i32'] },
   im2colChunks: { params: [...conv('x', 'cols'), 'chunks:i32', 'counter:ptr'] },
   col2imChunks: { params: [...conv('cols', 'x'), 'chunks:i32', 'counter:ptr'] },
+  winogradPart: { params: ['kind:i32', 'src:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'pad:i32', 'bias:ptr', 'dst:ptr', 'part:i32', 'parts:i32'] },
+  winogradChunks: { params: ['kind:i32', 'src:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'pad:i32', 'bias:ptr', 'dst:ptr', 'chunks:i32', 'counter:ptr'] },
   attentionScratchFloats: { params: ['tokens:i32', 'headDim:i32'], result: 'i32' },
   attentionForwardPairs: { params: [...attentionForward, 'first:i32', 'last:i32', 'scratch:ptr'] },
   attentionForwardChunks: { params: [...attentionForward, 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },

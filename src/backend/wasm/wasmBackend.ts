@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
-import { kernelChecks, kernelTable } from '../kernelTable.js';
+import { kernelChecks, kernelTable, winogradValues } from '../kernelTable.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { DenseStepRecords } from './DenseStepRecords.js';
 import { WasmMemory } from './WasmMemory.js';
@@ -175,6 +175,24 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     pl.dispatch(workers);
     try {
       (job === Job.im2col ? K.im2colChunks : K.col2imChunks)(src, n, c, h, w, kh, kw, stride, pad, oh, ow, dst, chunks, pl.counter);
+    } finally {
+      pl.wait();
+    }
+  }
+
+  /** A Winograd transform (winogradPart's kind) split between threads by channel, as im2col by rows. */
+  function winogradJob(kind: number, src: number, n: number, c: number, h: number, w: number, pad: number, bias: number, dst: number, values: number): void {
+    const workers = Math.min(c, partsFor(values, convWork));
+    if (workers <= 1) {
+      K.winogradPart(kind, src, n, c, h, w, pad, bias, dst, 0, 1);
+      return;
+    }
+    const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
+    const pl = pool!;
+    pl.setJob(Job.winograd, chunks, kind, src, n, c, h, w, pad, bias, dst);
+    pl.dispatch(workers);
+    try {
+      K.winogradChunks(kind, src, n, c, h, w, pad, bias, dst, chunks, pl.counter);
     } finally {
       pl.wait();
     }
@@ -463,6 +481,21 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       const ow = convOut(w, kw, stride, pad);
       convShape('col2im', n, c, h, w, kh, kw, stride, pad);
       convJob(Job.col2im, p(cols), n, c, h, w, kh, kw, stride, pad, Math.max(0, oh), Math.max(0, ow), p(x));
+    },
+    winogradInput(x, n, c, h, w, pad, v) {
+      kernelChecks.winogradInput(x, n, c, h, w, pad, v);
+      convShape('winogradInput', n, c, h, w, 3, 3, 1, pad);
+      winogradJob(0, p(x), n, c, h, w, pad, 0, p(v), winogradValues(n, c, h + 2 * pad - 2, w + 2 * pad - 2));
+    },
+    winogradOutput(m, n, c, oh, ow, bias, y) {
+      kernelChecks.winogradOutput(m, n, c, oh, ow, bias, y);
+      convShape('winogradOutput', n, c, oh, ow, 1, 1, 1, 0);
+      winogradJob(1, p(m), n, c, oh, ow, 0, bias ? p(bias) : 0, p(y), winogradValues(n, c, oh, ow));
+    },
+    winogradOutputAdjoint(dy, n, c, oh, ow, dm) {
+      kernelChecks.winogradOutputAdjoint(dy, n, c, oh, ow, dm);
+      convShape('winogradOutputAdjoint', n, c, oh, ow, 1, 1, 1, 0);
+      winogradJob(2, p(dy), n, c, oh, ow, 0, 0, p(dm), winogradValues(n, c, oh, ow));
     },
     maxPool(x, n, c, h, w, k, stride, y, argmax) {
       kernelChecks.maxPool(x, n, c, h, w, k, stride, y, argmax);

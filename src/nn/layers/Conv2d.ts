@@ -12,6 +12,7 @@ import { makeParam } from './Linear.js';
 import { checkGrad, checkInput } from './shapeError.js';
 import type { ActivationLayer } from './ActivationLayer.js';
 import type { MaxPool2d } from './MaxPool2d.js';
+import { useWinograd } from './convAlgorithm.js';
 
 /**
  * The geometry and initialization of a {@link Conv2d}: square kernel size, stride and zero padding (in pixels), the
@@ -31,14 +32,15 @@ export interface Conv2dOptions {
  * columns) are scratch shared by all convolutions, which halves the memory of a conv net.
  */
 interface Buffers {
-  cols: FloatArray; // [C*kh*kw, n*P]
+  cols: FloatArray; // [C*kh*kw, n*P]; Winograd: the transformed input [16, C, n*tiles]
   y: Tensor; // [n, OC, OH, OW]
   dx: Tensor;
 }
 
 /**
- * 2-D convolution by im2col + gemm. Weight [outC, inC, k, k]: unit (channel) i is the block of row i of the
- * weight seen as [outC, inC*k*k].
+ * 2-D convolution by im2col + gemm, or for 3x3 stride-1 kernels by Winograd F(2x2, 3x3) (see convAlgorithm.ts):
+ * forward, input gradient and weight gradient each as 16 gemms in the transform domain. Weight [outC, inC, k, k]:
+ * unit (channel) i is the block of row i of the weight seen as [outC, inC*k*k].
  */
 export class Conv2d implements Layer {
   readonly type = 'conv2d';
@@ -60,6 +62,10 @@ export class Conv2d implements Layer {
   private channelMajor = false;
   private readonly oh: number;
   private readonly ow: number;
+  /** Computed by Winograd (fixed when built). */
+  readonly winograd: boolean;
+  /** The transformed weight [16, outC, inC] of the last forward (Winograd only). */
+  private readonly wU: FloatArray | null;
 
   constructor(
     readonly name: string,
@@ -88,10 +94,13 @@ export class Conv2d implements Layer {
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
     const ckk = c * k * k;
     const P = this.oh * this.ow;
+    this.winograd = useWinograd(k, s, p, c, outChannels, backend.name);
+    this.wU = this.winograd ? backend.alloc(16 * outChannels * c) : null;
+    const colsPerImage = this.winograd ? 16 * c * this.tiles(this.oh, this.ow) : ckk * P;
     this.cache = new BatchCache(
       (n) => {
         return {
-          cols: backend.alloc(ckk * n * P),
+          cols: backend.alloc(colsPerImage * n),
           y: new Tensor(backend.alloc(n * outChannels * P), [n, outChannels, this.oh, this.ow]),
           dx: new Tensor(backend.alloc(n * c * h * w), [n, c, h, w]),
         };
@@ -103,12 +112,40 @@ export class Conv2d implements Layer {
     );
   }
 
+  /** 2x2 output tiles of an oh x ow output. */
+  private tiles(oh: number, ow: number): number {
+    return Math.ceil(oh / 2) * Math.ceil(ow / 2);
+  }
+
+  /**
+   * c[e] = op(a[e]) b[e] for the 16 transform-domain planes: a [16, m, k] (transA: [16, k, m], plane perm[e] read
+   * for plane e), b [16, k, cols], c [16, m, cols] (alpha, beta as gemm's).
+   */
+  private products(transA: boolean, transB: boolean, m: number, cols: number, k: number, alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray, perm: readonly number[] | null): void {
+    const sa = m * k, sb = k * cols, sc = m * cols;
+    for (let e = 0; e < 16; e++) {
+      const ea = perm ? perm[e]! : e;
+      this.backend.gemm(transA, transB, m, cols, k, alpha, a.subarray(ea * sa, ea * sa + sa) as FloatArray, b.subarray(e * sb, e * sb + sb) as FloatArray, beta, c.subarray(e * sc, e * sc + sc) as FloatArray);
+    }
+  }
+
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     checkInput(this, x);
     const n = x.shape[0]!;
     const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const b = this.backend;
     const buf = this.cache.get(n);
+    if (this.winograd) {
+      const cols = n * this.tiles(this.oh, this.ow);
+      b.winogradFilter(this.weight.data, this.outChannels, c, this.wU!);
+      b.winogradInput(x.data, n, c, h, w, this.padding, buf.cols);
+      const m = scratch(b, 'conv.wM', 16 * this.outChannels * cols);
+      this.products(false, false, this.outChannels, cols, c, 1, this.wU!, buf.cols, 0, m, null);
+      b.winogradOutput(m, n, this.outChannels, this.oh, this.ow, this.bias ? this.bias.data : null, buf.y.data);
+      this.y = buf.y;
+      this.channelMajor = false;
+      return buf.y;
+    }
     const P = this.oh * this.ow;
     const ckk = c * this.kernel * this.kernel;
     b.im2col(x.data, n, c, h, w, this.kernel, this.kernel, this.stride, this.padding, buf.cols);
@@ -138,7 +175,8 @@ export class Conv2d implements Layer {
 
   /** Whether forwardThroughPool can feed `pool` (its bias gradient needs planes of more than one value). */
   canFeedPool(pool: MaxPool2d): boolean {
-    return this.oh * this.ow > 1 && pool.inShape.join() === this.outShape.join();
+    // A Winograd conv writes its output in [n, outC, oh, ow] order already: no transpose to save.
+    return !this.winograd && this.oh * this.ow > 1 && pool.inShape.join() === this.outShape.join();
   }
 
   /**
@@ -178,6 +216,7 @@ export class Conv2d implements Layer {
     // The bias gradient is summed by the transpose's pass over dy (sumChannels' order and bits). The bias is
     // not read below, so a fused optimizer may update it now.
     const tb = this.bias ? sink.target(this.bias) : null;
+    if (this.winograd) return this.backwardWinograd(dy, sink, needInputGrad, this.cache.get(n), tb);
     let dyT = dy.data;
     if (n > 1) {
       dyT = scratch(b, 'conv.dyT', n * this.outChannels * P);
@@ -206,4 +245,42 @@ export class Conv2d implements Layer {
     if (tw) b.gemm(false, true, this.outChannels, ckk, n * P, tw.alpha, dyT, buf.cols, tw.beta, tw.buf);
     return dx;
   }
+
+  /**
+   * The input gradient is the convolution of dy (padding 2 - pad) with the flipped, transposed kernel: G flips to
+   * G with rows 0 and 3 swapped, so its transform is plane FLIP[e] of u, transposed. The weight gradient is the
+   * adjoint of the forward's transforms: du[e] = dm[e] v[e]^T, dm = the output transform's adjoint of dy.
+   */
+  private backwardWinograd(dy: Tensor, sink: GradSink, needInputGrad: boolean, buf: Buffers, tb: ReturnType<GradSink['target']>): Tensor | null {
+    const n = dy.shape[0]!;
+    const c = this.inChannels, h = this.inShape[1]!, w = this.inShape[2]!, oc = this.outChannels;
+    const b = this.backend;
+    if (tb) b.sumChannels(dy.data, n, oc, this.oh * this.ow, tb.alpha, tb.beta, tb.buf);
+    let dx: Tensor | null = null;
+    if (needInputGrad) {
+      const cols = n * this.tiles(h, w);
+      const dyV = scratch(b, 'conv.wdyV', 16 * oc * cols);
+      b.winogradInput(dy.data, n, oc, this.oh, this.ow, 2 - this.padding, dyV);
+      const dxM = scratch(b, 'conv.wdxM', 16 * c * cols);
+      this.products(true, false, c, cols, oc, 1, this.wU!, dyV, 0, dxM, FLIP);
+      b.winogradOutput(dxM, n, c, h, w, null, buf.dx.data);
+      dx = buf.dx;
+    }
+    const tw = sink.target(this.weight);
+    if (tw) {
+      const cols = n * this.tiles(this.oh, this.ow);
+      const dm = scratch(b, 'conv.wM', 16 * oc * cols);
+      b.winogradOutputAdjoint(dy.data, n, oc, this.oh, this.ow, dm);
+      const du = scratch(b, 'conv.wdU', 16 * oc * c);
+      this.products(false, true, oc, c, cols, 1, dm, buf.cols, 0, du, null);
+      b.winogradFilterAdjoint(du, oc, c, tw.alpha, tw.beta, tw.buf);
+    }
+    return dx;
+  }
 }
+
+/** Plane e of the flipped kernel's transform: plane (3 - row or row, 3 - column or column) of the kernel's. */
+const FLIP: readonly number[] = Array.from({ length: 16 }, (_, e) => {
+  const swap = (i: number): number => (i === 0 ? 3 : i === 3 ? 0 : i);
+  return 4 * swap(e >> 2) + swap(e & 3);
+});

@@ -25,3 +25,4 @@ export * from './random';
 export function heapBase(): usize {
   return __heap_base;
 }
+export * from './winograd';
