@@ -220,6 +220,11 @@ export class SpectralConv2d extends Conv2d {
   override backward(dy: Tensor, sink: GradSink, needInputGrad: boolean): Tensor | null {
     return spectralBackward(this, this.spectral, this.redirect, sink, (s) => super.backward(dy, s, needInputGrad));
   }
+
+  /** The fused conv-ReLU-pool path runs the plain conv's forward and backward, without the normalized weight. */
+  override canFeedPool(): boolean {
+    return false;
+  }
 }
 
 /** True for a layer built with spectral normalization. */

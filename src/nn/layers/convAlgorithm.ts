@@ -39,6 +39,8 @@ export function winogradPays(inC: number, outC: number, padding: number, backend
   // Measured (bench/convAlgorithms.ts): wasm wins from 8 channels with padding 1 (1.4-1.6x), loses on conv-b128's
   // valid convs; native (OpenBLAS gemms of k = channels) wins from 128 channels only.
   if (padding !== 1) return false;
+  // The ts backends are the reference: they compute convolutions the textbook way (im2col), unless forced.
+  if (backendName !== 'wasm' && backendName !== 'native') return false;
   return backendName === 'native' ? inC >= 128 && outC >= 128 : inC >= 8 && outC >= 8;
 }
 
