@@ -33,8 +33,12 @@ export class PendingUpdate {
 
   /** The parameter's PendingUpdate, made (and its `data` made an accessor) on first use. */
   static of(p: Param, backend: Backend): PendingUpdate {
-    const own = (p as { [PENDING]?: PendingUpdate })[PENDING];
-    if (own) return own;
+    return (p as { [PENDING]?: PendingUpdate })[PENDING] ?? PendingUpdate.attach(p, backend);
+  }
+
+  // Apart from `of`: a function that makes closures allocates their context on every call, the early return too
+  // (40 bytes a step).
+  private static attach(p: Param, backend: Backend): PendingUpdate {
     const u = new PendingUpdate(backend, p.data);
     Object.defineProperty(p, 'data', {
       get(): FloatArray {
