@@ -628,6 +628,27 @@ function cases(): Case[] {
         },
         checked: ['y', 'argmax', 'dx'],
       });
+    // The fused conv-ReLU-pool path's pooling on the gemm's channel-major product [c, n, h, w] (bias added as it
+    // reads), and its backward writing the gradient channel-major with the bias gradient summed (alpha, beta).
+    for (const bias of [false, true])
+      add({
+        kernel: 'maxPoolCnhw',
+        label: `${lbl}${bias ? ' bias' : ''}`,
+        arrays: { x: { n: n! * c! * h! * w! }, ...(bias ? { bias: { n: c! } } : {}), y: { n: n! * c! * oh * ow }, argmax: { n: n! * c! * oh * ow } },
+        run: (b, a) => b.maxPoolCnhw(a.x!, c!, n!, h!, w!, k!, stride!, bias ? a.bias! : null, a.y!, a.argmax!),
+        checked: ['x', 'y', 'argmax'],
+      });
+    for (const sums of [false, true])
+      add({
+        kernel: 'maxPoolBackwardCnhw',
+        label: `${lbl} after a forward${sums ? ', bias gradient' : ''}`,
+        arrays: { x: { n: n! * c! * h! * w! }, y: { n: n! * c! * oh * ow }, argmax: { n: n! * c! * oh * ow }, dy: { n: n! * c! * oh * ow }, dx: { n: n! * c! * h! * w! }, ...(sums ? { sums: { n: c! } } : {}) },
+        run: (b, a) => {
+          b.maxPoolCnhw(a.x!, c!, n!, h!, w!, k!, stride!, null, a.y!, a.argmax!);
+          b.maxPoolBackwardCnhw(a.dy!, a.argmax!, n!, c!, h!, w!, oh, ow, a.dx!, 0.5, 1, sums ? a.sums! : null);
+        },
+        checked: sums ? ['y', 'argmax', 'dx', 'sums'] : ['y', 'argmax', 'dx'],
+      });
   }
 
   // attention: row softmax (plain and causal), in place too, and its backward

@@ -176,7 +176,9 @@ export class Conv2d implements Layer {
   /** Whether forwardThroughPool can feed `pool` (its bias gradient needs planes of more than one value). */
   canFeedPool(pool: MaxPool2d): boolean {
     // A Winograd conv writes its output in [n, outC, oh, ow] order already: no transpose to save.
-    return !this.winograd && this.oh * this.ow > 1 && pool.inShape.join() === this.outShape.join();
+    // (Asked every step: shapes compared without building strings.)
+    const a = pool.inShape, o = this.outShape;
+    return !this.winograd && this.oh * this.ow > 1 && a.length === 3 && a[0] === o[0] && a[1] === o[1] && a[2] === o[2];
   }
 
   /**

@@ -96,7 +96,7 @@ export class MaxPool2d implements Layer {
     const c = this.inShape[0]!, h = this.inShape[1]!, w = this.inShape[2]!;
     const buf = this.cache.get(n);
     this.backend.activationBackward(Activation.relu, buf.y.data, buf.y.data, dy.data, buf.dyRelu.data, 0);
-    const [oh, ow] = [this.outShape[1]!, this.outShape[2]!];
+    const oh = this.outShape[1]!, ow = this.outShape[2]!;
     this.backend.maxPoolBackwardCnhw(buf.dyRelu.data, buf.argmax, n, c, h, w, oh, ow, buf.dx.data, bias ? bias.alpha : 1, bias ? bias.beta : 0, bias ? bias.buf : null);
     return buf.dx.data;
   }
