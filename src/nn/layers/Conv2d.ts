@@ -173,7 +173,10 @@ export class Conv2d implements Layer {
     return this.y;
   }
 
-  /** Whether forwardThroughPool can feed `pool` (its bias gradient needs planes of more than one value). */
+  /**
+   * Whether forwardThroughPool can feed `pool` (its bias gradient needs planes of more than one value).
+   * @internal
+   */
   canFeedPool(pool: MaxPool2d): boolean {
     // A Winograd conv writes its output in [n, outC, oh, ow] order already: no transpose to save.
     // (Asked every step: shapes compared without building strings.)
@@ -186,6 +189,7 @@ export class Conv2d implements Layer {
    * channel-major product [outC, n, P] goes to the pooling as it is, which adds the bias and pools it there
    * (MaxPool2d.forwardReluCnhw), so the transposed output is never written; backwardThroughPool likewise gets its
    * gradient channel-major. `output` (and the ReLU's, deferred) are computed when read. Returns the pooling's output.
+   * @internal
    */
   forwardThroughPool(x: Tensor, relu: ActivationLayer, pool: MaxPool2d): Tensor {
     checkInput(this, x);
@@ -203,7 +207,10 @@ export class Conv2d implements Layer {
     return out;
   }
 
-  /** backward after forwardThroughPool, from the pooling's output gradient. */
+  /**
+   * backward after forwardThroughPool, from the pooling's output gradient.
+   * @internal
+   */
   backwardThroughPool(dy: Tensor, pool: MaxPool2d, sink: GradSink, needInputGrad: boolean): Tensor | null {
     // The bias gradient is summed by the pooling's backward; the bias is not read below (see backward).
     const dyT = pool.backwardCnhw(dy, this.bias ? sink.target(this.bias) : null);

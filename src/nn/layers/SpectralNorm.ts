@@ -221,7 +221,10 @@ export class SpectralConv2d extends Conv2d {
     return spectralBackward(this, this.spectral, this.redirect, sink, (s) => super.backward(dy, s, needInputGrad));
   }
 
-  /** The fused conv-ReLU-pool path runs the plain conv's forward and backward, without the normalized weight. */
+  /**
+   * The fused conv-ReLU-pool path runs the plain conv's forward and backward, without the normalized weight.
+   * @internal
+   */
   override canFeedPool(): boolean {
     return false;
   }
