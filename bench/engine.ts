@@ -63,6 +63,8 @@ export interface EngineResult {
   allocatedPerStep: number;
   heapWindows: number;
   heapWindowSteps: number;
+  /** Untimed steps run between the timed phase and the heap windows (see runEngineWorkload). */
+  heapWarmupSteps: number;
   /** Garbage collections (minor + major) during the timed steps. */
   gcCount: number;
   fused: boolean;
@@ -93,20 +95,22 @@ export function workloadBatches(w: Workload, backend: Backend, pool: number): { 
 
 /**
  * The steady state the heap target speaks of: by default the slow rows (heap windows under
- * {@link slowWindowSteps} steps: they reach the windows after a few dozen steps, with V8 still compiling) get this many
- * untimed steps before their windows.
+ * {@link slowWindowSteps} steps) get this many untimed steps before their windows. V8 tiers their step functions up
+ * for hundreds of steps (they run once or a few times a step): each compile leaves code in code space and its
+ * metadata in old space, kilobytes a time, until ~600-1000 steps in (conv-b128, mlp-large-b256, vit-tiny-b64,
+ * measured with code space read per window); after that a 4-step window holds a few bytes.
  */
-export const defaultSlowHeapWarmup = 100;
+export const defaultSlowHeapWarmup = 1000;
 const slowWindowSteps = 50;
-/** ...but at most this long (ResNet-18 on wasm runs ~1 step/s). */
-const heapWarmupCapMs = 60_000;
+/** ...but at most this long (ResNet-18 on wasm runs ~1.7 steps/s: it gets ~150; its many layers call each function often). */
+const heapWarmupCapMs = 90_000;
 
 /**
  * Train a workload for about `seconds` (after a warm-up) and measure steps/s, heap growth and GCs. `heapWarmup`
- * more steps (at most a minute of them) run before the heap windows: V8 keeps compiling the step's functions for
- * tens of steps, and its code moves the settled heap by kilobytes between windows meanwhile (the slow workloads reach
- * the windows after ~10); 'auto' gives the slow rows {@link defaultSlowHeapWarmup} and the others none (they reach the
- * windows after thousands of steps).
+ * more steps (at most 90 s of them) run before the heap windows: V8 keeps compiling the step's functions for
+ * hundreds of steps, and its code moves the settled heap by kilobytes between windows meanwhile (the slow workloads
+ * reach the windows after ~100); 'auto' gives the slow rows {@link defaultSlowHeapWarmup} and the others none (they
+ * reach the windows after thousands of steps).
  */
 export async function runEngineWorkload(w: Workload, backend: Backend, seconds: number, heapWarmupSteps: number | 'auto' = 0): Promise<EngineResult> {
 
@@ -149,6 +153,7 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
   let s = 0;
   const warmUntil = performance.now() + heapWarmupCapMs;
   for (; s < heapWarmup && performance.now() < warmUntil; s++) learner.trainStep(xs[s % pool]!, ys[s % pool]!);
+  const warmed = s;
   const heap = heapPerStep(() => {
     learner.trainStep(xs[s % pool]!, ys[s % pool]!);
     s++;
@@ -166,6 +171,7 @@ export async function runEngineWorkload(w: Workload, backend: Backend, seconds: 
     allocatedPerStep: allocated,
     heapWindows,
     heapWindowSteps: windowSteps,
+    heapWarmupSteps: warmed,
     gcCount,
     fused: learner.fused,
   };

@@ -5,8 +5,8 @@
 // memory; bench/scale.ts).
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
-// --heap-warmup-steps N|auto (untimed steps before each engine row's heap windows, at most a minute of them; default
-// auto: 100 for the rows whose heap windows hold under 50 steps, 0 for the rest),
+// --heap-warmup-steps N|auto (untimed steps before each engine row's heap windows, at most 90 s of them; default
+// auto: 1000 for the rows whose heap windows hold under 50 steps, 0 for the rest),
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
 // --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
 // --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
@@ -132,7 +132,7 @@ for (const w of workloads) {
     if (b === 'ts' && w.heavy) continue;
     const r = await runEngineWorkload(w, getBackend(b), seconds, heapWarmup);
     results.push(r);
-    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step (median of ${r.heapWindows} windows of ${r.heapWindowSteps} steps)  allocated ${r.allocatedPerStep.toFixed(0)} B/step  gc ${r.gcCount}`);
+    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step (median of ${r.heapWindows} windows of ${r.heapWindowSteps} steps${r.heapWarmupSteps ? ` after ${r.heapWarmupSteps} untimed steps` : ''})  allocated ${r.allocatedPerStep.toFixed(0)} B/step  gc ${r.gcCount}`);
   }
 }
 let unitEdit: unknown = null;
