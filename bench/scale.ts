@@ -2,7 +2,8 @@
 // widths and batch sizes, per backend and for PyTorch at its best thread setting. Every cell runs in its own process
 // (bench/scaleChild.ts, or engine.py --mlp) so that its peak RSS is its own; the backends of a cell run one after
 // another, so that load from other processes hits them alike. Cells predicted to take over `maxStepSeconds` per step
-// (from the same backend's largest measured cell, scaled by multiply-adds) are skipped and say so.
+// (from the measured cells of the same backend no larger in width or batch, scaled by multiply-adds: the least of these
+// predictions) are skipped and say so.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
