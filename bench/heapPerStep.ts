@@ -54,9 +54,9 @@ export function heapPerStep(step: () => void, steps: number, windows: number): H
   // Typed arrays, filled in place: growing a list here would be kept heap inside the windows it measures.
   const growth = new Float64Array(windows);
   const allocated = new Float64Array(windows);
-  // Retained growth in windows of plain steps: a GCProfiler running across them keeps its records, and the heap
-  // after a full GC swung by +-175 KB between windows with no steps in them. The garbage of what ran before takes
-  // more than one full GC to go.
+  // Retained growth in windows of plain steps: with a GCProfiler running across them the heap after a full GC swung
+  // by +-175 KB between windows with no steps in them; without it, still by up to +-87 KB in the first few windows
+  // (the median over the windows drops those). The garbage of what ran before takes more than one full GC to go.
   for (let i = 0; i < 3; i++) gc();
   let settled = process.memoryUsage().heapUsed;
   for (let w = 0; w < windows; w++) {
