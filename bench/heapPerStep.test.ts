@@ -14,6 +14,8 @@ import { convNet } from '../src/nn/models/convNet.js';
 import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { sgd } from '../src/optim/optimizers.js';
 import { Learner } from '../src/learn/Learner.js';
+import { Conv2d } from '../src/nn/layers/Conv2d.js';
+import { type ConvAlgorithm, setConvAlgorithm } from '../src/nn/layers/convAlgorithm.js';
 import { heapPerStep, median } from './heapPerStep.js';
 
 test('heapPerStep sees what a step keeps and what it allocates', () => {
@@ -40,6 +42,8 @@ interface Case {
   calls: number;
   warmup: { ts: number; wasm: number };
   steps: number;
+  /** The conv algorithm the model is built with (default: the current setting). */
+  conv?: ConvAlgorithm;
 }
 
 const cases: Case[] = [
@@ -47,13 +51,25 @@ const cases: Case[] = [
   { name: 'MLP, batch 8', spec: mlp({ hidden: [32, 32, 32], outputs: 10 }), input: [20], batch: 8, calls: 14, warmup: { ts: 1500, wasm: 1500 }, steps: 300 },
   // 3 conv + 3 ReLU + 3 max-pool + flatten + 3 Linear + 2 ReLU: 30 calls.
   { name: 'conv net, batch 2', spec: convNet({ outputs: 10, channels: [4, 4, 4], dense: [16, 16] }), input: [3, 32, 32], batch: 2, calls: 30, warmup: { ts: 1000, wasm: 1500 }, steps: 100 },
+  // The same with its two 3x3 convs by Winograd (16 products a pass, each over planes of three buffers).
+  { name: 'conv net by Winograd, batch 2', spec: convNet({ outputs: 10, channels: [4, 4, 4], dense: [16, 16] }), input: [3, 32, 32], batch: 2, calls: 30, warmup: { ts: 1000, wasm: 1500 }, steps: 100, conv: 'winograd' },
 ];
 
 for (const backendName of ['ts', 'wasm'] as const) {
   for (const c of cases) {
     test(`${c.name} on ${backendName}: a steady-state step keeps nothing and allocates little`, () => {
       const backend = getBackend(backendName);
-      const model = Model.build(c.spec, { inputShape: c.input, backend, rng: Rng.seeded(0) });
+      const previous = c.conv ? setConvAlgorithm(c.conv) : null;
+      let model: Model;
+      try {
+        model = Model.build(c.spec, { inputShape: c.input, backend, rng: Rng.seeded(0) });
+      } finally {
+        if (previous) setConvAlgorithm(previous);
+      }
+      if (c.conv) {
+        const convs = model.layers.filter((l): l is Conv2d => l instanceof Conv2d);
+        assert.equal(convs.filter((l) => l.winograd).length, 2, 'the two 3x3 convs run by Winograd');
+      }
       const learner = new Learner({ model, optimizer: sgd({ lr: 0.01 }), loss: crossEntropy });
       const per = c.input.reduce((a, b) => a * b, 1);
       const x = new Tensor(backend.alloc(c.batch * per), [c.batch, ...c.input]);

@@ -6,12 +6,17 @@ import type { FloatArray } from '../../tensor/FloatArray.js';
 // transforms of the ts backend; the wasm ones (assembly/winograd.ts) follow the same order of operations.
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]   A^T = [1 1 1 0; 0 1 -1 -1]
 
+// Per-tile scratch shared by the transforms below (synchronous, never re-entered): a Float64Array made per call was
+// kilobytes of garbage a training step.
+const scratch16 = new Float64Array(16);
+const scratch12 = new Float64Array(12);
+
 /** v[e, ch, b*T + t]: B^T d B of each tile's 4x4 input patch (zero outside x). */
 export function winogradInput(x: FloatArray, n: number, c: number, h: number, w: number, pad: number, v: FloatArray): void {
   const oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
   const ty = Math.ceil(oh / 2), tx = Math.ceil(ow / 2), T = ty * tx;
   const stride = c * n * T; // between the 16 planes of v
-  const d = new Float64Array(16);
+  const d = scratch16;
   for (let ch = 0; ch < c; ch++)
     for (let b = 0; b < n; b++) {
       const plane = (b * c + ch) * h * w;
@@ -46,7 +51,7 @@ export function winogradInput(x: FloatArray, n: number, c: number, h: number, w:
 export function winogradOutput(m: FloatArray, n: number, c: number, oh: number, ow: number, bias: FloatArray | null, y: FloatArray): void {
   const ty = Math.ceil(oh / 2), tx = Math.ceil(ow / 2), T = ty * tx;
   const stride = c * n * T;
-  const q = new Float64Array(8);
+  const q = scratch16;
   for (let ch = 0; ch < c; ch++) {
     const add = bias ? bias[ch]! : 0;
     for (let b = 0; b < n; b++) {
@@ -75,7 +80,7 @@ export function winogradOutput(m: FloatArray, n: number, c: number, oh: number, 
 /** u[e, o, i] = G g G^T of each kernel g = w[o, i]. */
 export function winogradFilter(w: FloatArray, outC: number, inC: number, u: FloatArray): void {
   const stride = outC * inC;
-  const t = new Float64Array(12);
+  const t = scratch12;
   for (let k = 0; k < stride; k++) {
     const g = k * 9;
     // t = G g (4 rows of 3), then t G^T.
@@ -100,7 +105,7 @@ export function winogradFilter(w: FloatArray, outC: number, inC: number, u: Floa
 export function winogradOutputAdjoint(dy: FloatArray, n: number, c: number, oh: number, ow: number, dm: FloatArray): void {
   const ty = Math.ceil(oh / 2), tx = Math.ceil(ow / 2), T = ty * tx;
   const stride = c * n * T;
-  const q = new Float64Array(8);
+  const q = scratch16;
   for (let ch = 0; ch < c; ch++)
     for (let b = 0; b < n; b++) {
       const plane = (b * c + ch) * oh * ow;
@@ -131,7 +136,7 @@ export function winogradOutputAdjoint(dy: FloatArray, n: number, c: number, oh: 
 /** dw[o, i] = alpha * G^T du[:, o, i] G + beta * dw[o, i] (beta = 0: the old dw is not read). */
 export function winogradFilterAdjoint(du: FloatArray, outC: number, inC: number, alpha: number, beta: number, dw: FloatArray): void {
   const stride = outC * inC;
-  const t = new Float64Array(12);
+  const t = scratch12;
   for (let k = 0; k < stride; k++) {
     // t = G^T du (3 rows of 4), then t G.
     for (let s = 0; s < 4; s++) {
@@ -143,8 +148,11 @@ export function winogradFilterAdjoint(du: FloatArray, outC: number, inC: number,
     const g = k * 9;
     for (let r = 0; r < 3; r++) {
       const t0 = t[4 * r]!, t1 = t[4 * r + 1]!, t2 = t[4 * r + 2]!, t3 = t[4 * r + 3]!;
-      const e = [t0 + 0.5 * (t1 + t2), 0.5 * (t1 - t2), 0.5 * (t1 + t2) + t3];
-      for (let s = 0; s < 3; s++) dw[g + 3 * r + s] = beta === 0 ? alpha * e[s]! : alpha * e[s]! + beta * dw[g + 3 * r + s]!;
+      const e0 = t0 + 0.5 * (t1 + t2), e1 = 0.5 * (t1 - t2), e2 = 0.5 * (t1 + t2) + t3;
+      const o = g + 3 * r;
+      dw[o] = beta === 0 ? alpha * e0 : alpha * e0 + beta * dw[o]!;
+      dw[o + 1] = beta === 0 ? alpha * e1 : alpha * e1 + beta * dw[o + 1]!;
+      dw[o + 2] = beta === 0 ? alpha * e2 : alpha * e2 + beta * dw[o + 2]!;
     }
   }
 }

@@ -14,20 +14,30 @@ import type { ActivationLayer } from './ActivationLayer.js';
 import type { MaxPool2d } from './MaxPool2d.js';
 import { useWinograd } from './convAlgorithm.js';
 
-/** Per array, per plane size: its 16 planes as views. */
-const planeViews = new WeakMap<FloatArray, Map<number, readonly FloatArray[]>>();
-
 /**
- * The 16 consecutive planes of `size` values of `a` (Winograd's transform domain), as views made once per array and
- * size: three views per plane and product made afresh were 48 typed-array objects a conv call, ~180 KB of garbage a
- * ResNet-18 step. Scratch buffers that are replaced get new views; the old ones go with their array.
+ * The 16 consecutive planes of `size` values of one buffer (Winograd's transform domain) as views, remade only when the
+ * buffer or the size changes (a new batch size, a grown scratch buffer). One per operand of each product site of a
+ * layer, compared by identity: three views per plane made afresh were 48 typed-array objects a conv call (~180 KB of
+ * garbage a ResNet-18 step).
  */
-function planes(a: FloatArray, size: number): readonly FloatArray[] {
-  let bySize = planeViews.get(a);
-  if (!bySize) planeViews.set(a, (bySize = new Map()));
-  let views = bySize.get(size);
-  if (!views) bySize.set(size, (views = Array.from({ length: 16 }, (_, e) => a.subarray(e * size, (e + 1) * size) as FloatArray)));
-  return views;
+class PlaneViews {
+  private source: FloatArray | null = null;
+  private size = -1;
+  private views: FloatArray[] = [];
+
+  of(a: FloatArray, size: number): readonly FloatArray[] {
+    if (a !== this.source || size !== this.size) {
+      this.views = planesOf(a, size);
+      this.source = a;
+      this.size = size;
+    }
+    return this.views;
+  }
+}
+
+/** Apart from PlaneViews.of: a closure over `of`'s parameters would allocate their context on every call, hit or not. */
+function planesOf(a: FloatArray, size: number): FloatArray[] {
+  return Array.from({ length: 16 }, (_, e) => a.subarray(e * size, (e + 1) * size) as FloatArray);
 }
 
 /**
@@ -80,6 +90,8 @@ export class Conv2d implements Layer {
   private readonly ow: number;
   /** Computed by Winograd (fixed when built). */
   readonly winograd: boolean;
+  /** The plane views of the three operands of each product site (see {@link Conv2d.products}). */
+  private readonly planeViews = Array.from({ length: 9 }, () => new PlaneViews());
   /** The transformed weight [16, outC, inC] of the last forward (Winograd only). */
   private readonly wU: FloatArray | null;
 
@@ -135,10 +147,12 @@ export class Conv2d implements Layer {
 
   /**
    * c[e] = op(a[e]) b[e] for the 16 transform-domain planes: a [16, m, k] (transA: [16, k, m], plane perm[e] read
-   * for plane e), b [16, k, cols], c [16, m, cols] (alpha, beta as gemm's).
+   * for plane e), b [16, k, cols], c [16, m, cols] (alpha, beta as gemm's). `site` (0 forward, 1 input gradient, 2
+   * weight gradient) picks the views kept for its three buffers.
    */
-  private products(transA: boolean, transB: boolean, m: number, cols: number, k: number, alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray, perm: readonly number[] | null): void {
-    const pa = planes(a, m * k), pb = planes(b, k * cols), pc = planes(c, m * cols);
+  private products(site: number, transA: boolean, transB: boolean, m: number, cols: number, k: number, alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray, perm: readonly number[] | null): void {
+    const at = 3 * site;
+    const pa = this.planeViews[at]!.of(a, m * k), pb = this.planeViews[at + 1]!.of(b, k * cols), pc = this.planeViews[at + 2]!.of(c, m * cols);
     for (let e = 0; e < 16; e++) this.backend.gemm(transA, transB, m, cols, k, alpha, pa[perm ? perm[e]! : e]!, pb[e]!, beta, pc[e]!);
   }
 
@@ -153,7 +167,7 @@ export class Conv2d implements Layer {
       b.winogradFilter(this.weight.data, this.outChannels, c, this.wU!);
       b.winogradInput(x.data, n, c, h, w, this.padding, buf.cols);
       const m = scratch(b, 'conv.wM', 16 * this.outChannels * cols);
-      this.products(false, false, this.outChannels, cols, c, 1, this.wU!, buf.cols, 0, m, null);
+      this.products(0, false, false, this.outChannels, cols, c, 1, this.wU!, buf.cols, 0, m, null);
       b.winogradOutput(m, n, this.outChannels, this.oh, this.ow, this.bias ? this.bias.data : null, buf.y.data);
       this.y = buf.y;
       this.channelMajor = false;
@@ -284,7 +298,7 @@ export class Conv2d implements Layer {
       const dyV = scratch(b, 'conv.wdyV', 16 * oc * cols);
       b.winogradInput(dy.data, n, oc, this.oh, this.ow, 2 - this.padding, dyV);
       const dxM = scratch(b, 'conv.wdxM', 16 * c * cols);
-      this.products(true, false, c, cols, oc, 1, this.wU!, dyV, 0, dxM, FLIP);
+      this.products(1, true, false, c, cols, oc, 1, this.wU!, dyV, 0, dxM, FLIP);
       b.winogradOutput(dxM, n, c, h, w, null, buf.dx.data);
       dx = buf.dx;
     }
@@ -294,7 +308,7 @@ export class Conv2d implements Layer {
       const dm = scratch(b, 'conv.wM', 16 * oc * cols);
       b.winogradOutputAdjoint(dy.data, n, oc, this.oh, this.ow, dm);
       const du = scratch(b, 'conv.wdU', 16 * oc * c);
-      this.products(false, true, oc, c, cols, 1, dm, buf.cols, 0, du, null);
+      this.products(2, false, true, oc, c, cols, 1, dm, buf.cols, 0, du, null);
       b.winogradFilterAdjoint(du, oc, c, tw.alpha, tw.beta, tw.buf);
     }
     return dx;
