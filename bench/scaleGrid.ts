@@ -34,7 +34,7 @@ export interface ScaleResult {
  * Seconds per step predicted for (width, batch) from the measured cells of the same backend no wider and no larger
  * in batch: each one's step time scaled by the ratio of multiply-adds, the least of these. Larger shapes mostly run at
  * higher throughput, so each over-estimates (the safe side for deciding what to skip) and the least is the closest
- * (PyTorch at width 10,000 batch 256: 31 s a step from batch 16, 3.6 s from width 2,000 at batch 256, measured
+ * (PyTorch at width 10,000 batch 256: 31 s a step from batch 16, 3.5 s from width 2,000 at batch 256, measured
  * 3.4-3.7 s). The ts backend loses throughput as its layers outgrow the cache: from width 100 at batch 256 it is
  * predicted ~113 s a step at width 10,000, where width 2,000 predicts ~136 s.
  * Null when no such cell is measured.
