@@ -97,8 +97,8 @@ export function workloadBatches(w: Workload, backend: Backend, pool: number): { 
  * The steady state the heap target speaks of: by default the slow rows (heap windows under
  * {@link slowWindowSteps} steps) get this many untimed steps before their windows. V8 tiers their step functions up
  * for hundreds of steps (they run once or a few times a step): each compile leaves code in code space and its
- * metadata in old space, kilobytes a time, until ~600-1000 steps in (conv-b128, mlp-large-b256, vit-tiny-b64,
- * measured with code space read per window); after that a 4-step window holds a few bytes.
+ * metadata in old space, kilobytes a time, until ~600-1000 steps in (conv-b128 and mlp-large-b256, code space read
+ * per window; vit-tiny-b64 still compiled once in 120 steps after 1000); after that a 4-step window holds a few bytes.
  */
 export const defaultSlowHeapWarmup = 1000;
 const slowWindowSteps = 50;
