@@ -1,7 +1,9 @@
 // What plasticity methods cost per step: steps/s of plain backprop and of each method on the online permuted-MNIST
 // workload (784-100-100-100-10 ReLU MLP, batch 1, SGD lr 0.003), random 784-dim inputs, the wasm backend, driven
 // by the real training loop. The number that matters is the ratio to bp (target: cbp >= 0.7).
-// Run: node dist/bench/methods.js [--seconds 2] [--chunk 250] [--backend wasm]
+// Run: node dist/bench/methods.js [--seconds 2] [--chunk 250] [--backend wasm] [--clock cpu] [--only bp,cbp]
+// (--clock cpu: process CPU time instead of wall-clock, for a shared machine; --only: the cases whose label starts
+// with one of the prefixes, bp always included).
 import { pathToFileURL } from 'node:url';
 import { getBackend } from '../src/backend/selectBackend.js';
 import type { Backend } from '../src/backend/Backend.js';
@@ -113,7 +115,7 @@ export interface MethodsBenchResult {
  * total, so that the load of a shared machine falls on all of them alike. Steps/s = steps / time spent in that
  * case's training loop (its method hooks and edits included).
  */
-export function runMethodsBench(opts: { backend?: string; seconds?: number; chunk?: number; overheadSteps?: number; cases?: readonly MethodsBenchCase[] } = {}): MethodsBenchResult[] {
+export function runMethodsBench(opts: { backend?: string; seconds?: number; chunk?: number; overheadSteps?: number; cases?: readonly MethodsBenchCase[]; clock?: 'wall' | 'cpu' } = {}): MethodsBenchResult[] {
   const backend = getBackend(opts.backend ?? 'wasm');
   const cases = opts.cases ?? methodsBenchCases;
   const chunk = opts.chunk ?? 250;
@@ -133,18 +135,23 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
     }
     return { learner, methods, steps: 0, seconds: 0, stepTime: 0, methodTime: 0, offset: 0 };
   });
+  // Milliseconds; process CPU time counts this (single-threaded) loop's own work only, whatever the neighbours do.
+  const now = opts.clock === 'cpu' ? () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  } : () => performance.now();
   const turn = (r: (typeof runs)[number], steps: number, count: boolean) => {
-    const t = performance.now();
+    const t = now();
     trainLoop({ stream: poolStream(backend, pool, steps, r.steps), learner: r.learner, methods: r.methods, rng: Rng.seeded(1), record: () => {} });
     if (count) {
-      r.seconds += (performance.now() - t) / 1000;
+      r.seconds += (now() - t) / 1000;
       r.steps += steps;
     }
   };
   for (const r of runs) turn(r, chunk, false); // warm-up: JIT, buffers
   const budget = (opts.seconds ?? 2) * cases.length;
-  const start = performance.now();
-  while ((performance.now() - start) / 1000 < budget) for (const r of runs) turn(r, chunk, true);
+  const start = now();
+  while ((now() - start) / 1000 < budget) for (const r of runs) turn(r, chunk, true);
   const speeds = runs.map((r) => r.steps / r.seconds);
   const bp = speeds[cases.findIndex((c) => c.methods === 'bp' && !c.tracker)] ?? NaN;
   // The cost of the method apart from the step, on the same network: the reference gemm skips zero activations,
@@ -180,8 +187,11 @@ function main(): void {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const backend = arg('backend') ?? 'wasm';
-  const results = runMethodsBench({ backend, seconds: Number(arg('seconds') ?? 2), chunk: Number(arg('chunk') ?? 250) });
-  console.log(`methods on the online 784-100-100-100-10 workload (batch 1, SGD), backend ${backend}`);
+  const prefixes = arg('only')?.split(',');
+  const cases = prefixes ? methodsBenchCases.filter((c) => c.label === 'bp' || prefixes.some((p) => c.label.startsWith(p))) : methodsBenchCases;
+  const clock = arg('clock') === 'cpu' ? 'cpu' : 'wall';
+  const results = runMethodsBench({ backend, seconds: Number(arg('seconds') ?? 2), chunk: Number(arg('chunk') ?? 250), cases, clock });
+  console.log(`methods on the online 784-100-100-100-10 workload (batch 1, SGD), backend ${backend}, ${clock === 'cpu' ? 'CPU time' : 'wall-clock'}`);
   console.log(`  ${'method'.padEnd(40)} ${'steps/s'.padStart(8)}   ratio   per-step cost of the method (its hooks and edits / the training step)`);
   for (const r of results) console.log(`  ${r.label.padEnd(40)} ${r.stepsPerSecond.toFixed(0).padStart(8)}   ${r.ratioToBp.toFixed(2).padStart(5)}   ${(100 * r.overhead).toFixed(1).padStart(6)} %`);
   const cbp = results.find((r) => r.label.startsWith('cbp (contribution'));
