@@ -189,7 +189,8 @@ function main(): void {
   const backend = arg('backend') ?? 'wasm';
   const prefixes = arg('only')?.split(',');
   const cases = prefixes ? methodsBenchCases.filter((c) => c.label === 'bp' || prefixes.some((p) => c.label.startsWith(p))) : methodsBenchCases;
-  const clock = arg('clock') === 'cpu' ? 'cpu' : 'wall';
+  const clock = arg('clock') ?? 'wall';
+  if (clock !== 'wall' && clock !== 'cpu') throw new Error(`--clock ${clock}: allowed: wall, cpu`);
   const results = runMethodsBench({ backend, seconds: Number(arg('seconds') ?? 2), chunk: Number(arg('chunk') ?? 250), cases, clock });
   console.log(`methods on the online 784-100-100-100-10 workload (batch 1, SGD), backend ${backend}, ${clock === 'cpu' ? 'CPU time' : 'wall-clock'}`);
   console.log(`  ${'method'.padEnd(40)} ${'steps/s'.padStart(8)}   ratio   per-step cost of the method (its hooks and edits / the training step)`);

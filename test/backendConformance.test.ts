@@ -269,6 +269,37 @@ function cases(): Case[] {
           atol: 1e-5,
           checked: ['x', 'label', 'w0', 'pre0', 'dlogits', ...(layers > 1 ? ['scratch', 'post0', `w${layers - 1}`] : []), ...(withBias ? ['b0'] : []), 'coefs'],
         });
+        // The same step keeping the first layer's row sums (cbp's adaptable utility): filled with the sums of the
+        // weights before the step, as the reader keeps them, so that rows the step leaves alone agree however a
+        // backend treats them (kept or summed again).
+        add({
+          kernel: 'denseReluStep',
+          label: `sizes=${sizes.join('-')} bias=${withBias} decay=${decay} rowAbsSums`,
+          arrays: { ...arrays, rowSums: { n: sizes[1]!, gen: 'nanfill' } },
+          run(b, a) {
+            const ws = [], bs = [], pre = [], post = [];
+            const c = a.coefs! as Float64Array;
+            for (let l = 0; l < layers; l++) {
+              const w = a[`w${l}`]!;
+              for (let i = 0; i < w.length; i++) w[i] = w[i]! / Math.sqrt(sizes[l]!);
+              const bias = a[`b${l}`]!;
+              if (l < layers - 1) bias[0] = -100;
+              ws.push(w);
+              bs.push(withBias ? bias : null);
+              pre.push(a[`pre${l}`]!);
+              if (l < layers - 1) post.push(a[`post${l}`]!);
+              c[4 * l] = -0.05;
+              c[4 * l + 1] = 1 - 0.05 * decay;
+              c[4 * l + 2] = -0.05;
+              c[4 * l + 3] = 1 - 0.05 * decay;
+            }
+            b.rowSumsAbs(ws[0]!, sizes[1]!, sizes[0]!, a.rowSums!);
+            return b.denseReluStep(sizes, a.x!, a.label!, ws, bs, pre, post, c, a.dlogits!, a.scratch!, undefined, a.rowSums!);
+          },
+          rtol: 1e-4,
+          atol: 1e-5,
+          checked: ['x', 'label', 'w0', 'pre0', 'dlogits', 'rowSums', ...(layers > 1 ? ['scratch', 'post0', `w${layers - 1}`] : []), ...(withBias ? ['b0'] : []), 'coefs'],
+        });
         // The same step with the first layer's update deferred: a pending update (some of its output gradients zero)
         // applied first or none, and this step's left in pending.
         for (const apply of [false, true])

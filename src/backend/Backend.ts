@@ -105,9 +105,12 @@ export interface Backend {
    * input gradients. Equal to linearForward, activation, softmaxCrossEntropy, linearBackward and
    * activationBackward in that order (the ts and wasm backends: bit for bit). With `changes` (one entry per layer),
    * changes[l] is set to sum |w_new - w_old| over weights[l] (the update size, measured from the values written;
-   * float32 partial sums, so to float32-summation accuracy); the step itself is the same.
+   * float32 partial sums, so to float32-summation accuracy); the step itself is the same. With `rowAbsSums`
+   * (sizes[1] entries), rowAbsSums[r] is set to rowSumsAbs of row r of the updated weights[0] for every row the step
+   * writes (coefs[1] != 1, or a nonzero output gradient of unit r); the entries of rows it leaves as they are keep
+   * their value or get the same sum (continual backprop's adaptable utility keeps them between steps).
    */
-  denseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array): number;
+  denseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array, rowAbsSums?: FloatArray): number;
   /**
    * denseReluStep with the first layer's weight update deferred to the next step (one pass over the first layer's
    * weights per step instead of two). pending [sizes[0] + sizes[1]] holds an input and the first layer's output
@@ -131,8 +134,8 @@ export interface Backend {
    * Continual backprop's utility step for the `units` units of a dense layer at batch 1, one call per layer and step
    * (src/methods/cbp.ts). `state` holds float64 rows of `units` values: utility, age, power (decay^age) and, with
    * `mean`, the running mean and its bias-corrected value. First colSum = colSumsAbs(wOut [rowsOut, units]) (wOut
-   * null: colSum already holds them) and, for the adaptable utility (wIn given; needs `mean`), rowSum =
-   * rowSumsAbs(wIn [units, inSize]). Then per unit, in float64 and in this order: age += 1; power *= decay; with mean:
+   * null: colSum already holds them) and, for the adaptable utility (rowSum given; needs `mean`), rowSum =
+   * rowSumsAbs(wIn [units, inSize]) (wIn null: rowSum already holds them). Then per unit, in float64 and in this order: age += 1; power *= decay; with mean:
    * mean = decay mean + (1 - decay) (0 + h), corrected = mean / (1 - power); y = |h| colSum (contribution), or
    * v = |h - corrected| colSum / rowsOut over rowSum / inSize (adaptable; Infinity for v > 0 over a zero row, else
    * 0); utility = decay utility + (1 - decay) y. Returns the units with age > maturity.

@@ -8,9 +8,10 @@ import { Activation, type Backend } from './Backend.js';
  * layer's summed |delta w| from a copy of its weights taken before its update. With `deferred`
  * (Backend.denseReluStepDeferred), a held first-layer update is applied first when `apply` is set (by
  * linearBackward), and the first layer's backward updates only its bias: its weights' update is left in `pending`
- * (the input, then the first layer's output gradient).
+ * (the input, then the first layer's output gradient). With `rowAbsSums`, rowSumsAbs of each first-layer row the
+ * update writes (a nonzero output gradient, or a weight beta other than 1).
  */
-export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array, deferred?: DeferredUpdate): number {
+export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array, deferred?: DeferredUpdate, rowAbsSums?: FloatArray): number {
   const layers = sizes.length - 1;
   const px = deferred ? (deferred.pending.subarray(0, sizes[0]!) as FloatArray) : null;
   const pdy = deferred ? (deferred.pending.subarray(sizes[0]!, sizes[0]! + sizes[1]!) as FloatArray) : null;
@@ -48,6 +49,12 @@ export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: Fl
       let sum = 0;
       for (let i = 0; i < w.length; i++) sum += Math.abs(w[i]! - before[i]!);
       changes![l] = sum;
+    }
+    if (l === 0 && rowAbsSums) {
+      const inp0 = sizes[0]!, beta = coefs[1]!;
+      for (let r = 0; r < sizes[1]!; r++) {
+        if (dy[r] !== 0 || beta !== 1) b.rowSumsAbs(w.subarray(r * inp0, (r + 1) * inp0) as FloatArray, 1, inp0, rowAbsSums.subarray(r, r + 1) as FloatArray);
+      }
     }
     if (dx) {
       b.activationBackward(Activation.relu, pre[l - 1]!.subarray(0, inp) as FloatArray, h, dx, dx, 0);

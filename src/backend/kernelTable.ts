@@ -82,10 +82,11 @@ function linearSizes(kernel: string, n: number, outFeatures: number, inFeatures:
   }
 }
 
-function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array): void {
+function checkDenseReluStep(sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array, rowAbsSums?: FloatArray): void {
   const k = 'denseReluStep';
   const layers = sizes.length - 1;
   if (!(layers >= 1)) throw new Error(`${k}: sizes has ${sizes.length} entries; it needs the input width and at least one layer's`);
+  if (rowAbsSums) checkLength(k, 'rowAbsSums', rowAbsSums, sizes[1]!);
   let widest = 0;
   for (let l = 0; l <= layers; l++) {
     const s = sizes[l]!;
@@ -259,9 +260,12 @@ export const kernelTable = {
       checkLength('cbpUtility', 'state', state, (mean ? 5 : 3) * units);
       checkLength('cbpUtility', 'colSum', colSum, units);
       if (wIn) {
-        if (!mean) throw new Error('cbpUtility: mean is false but wIn is given (the adaptable utility reads the running mean)');
         checkLength('cbpUtility', 'wIn', wIn, units * inSize);
         if (!rowSum) throw new Error('cbpUtility: rowSum is null but wIn is given (the adaptable utility needs its row sums)');
+      }
+      if (rowSum) {
+        if (!mean) throw new Error('cbpUtility: mean is false but rowSum is given (the adaptable utility reads the running mean)');
+        if (!(inSize >= 1)) throw new Error(`cbpUtility: inSize = ${inSize}; the adaptable utility (rowSum given) divides by it`);
         checkLength('cbpUtility', 'rowSum', rowSum, units);
       }
     },

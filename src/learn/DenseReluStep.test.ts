@@ -156,3 +156,49 @@ test("fuse rejects a value it does not know", () => {
   const model = Model.build(mlp({ hidden: [4], outputs: 2 }), { inputShape: [3], backend: b, rng: Rng.seeded(1) });
   assert.throws(() => new Learner({ model, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, fuse: 'always' as 'auto' }), /learner: fuse = 'always' is not allowed; allowed: auto, layerwise, never/);
 });
+
+// Continual backprop's adaptable utility reads sum |w| of every first-layer row each step; the step keeps those
+// sums as it writes the rows (Backend.denseReluStep's rowAbsSums). Filled with the sums before the step, the array
+// afterwards holds the backend's own rowSumsAbs of the updated weights, bit for bit: rows written, summed as they
+// are written; rows left alone, kept.
+for (const name of availableBackends()) {
+  test(`the whole-step kernel keeps the first layer's row sums as rowSumsAbs sums the updated weights (${name})`, () => {
+    const b = getBackend(name);
+    // 300 x 64: above the native backend's layer threshold; 13 x 5: below it; a silent unit's row is not written.
+    for (const sizes of [[300, 64, 16, 5], [13, 5, 4]]) {
+      for (const decay of [0, 0.01]) {
+        const rng = Rng.seeded(sizes[0]! + (decay ? 1 : 0));
+        const layers = sizes.length - 1;
+        const weights: Float32Array[] = [], biases: Float32Array[] = [], pre: Float32Array[] = [], post: Float32Array[] = [];
+        const coefs = new Float64Array(4 * layers);
+        for (let l = 0; l < layers; l++) {
+          const w = b.alloc(sizes[l + 1]! * sizes[l]!) as Float32Array;
+          rng.fillUniform(w, -1 / Math.sqrt(sizes[l]!), 1 / Math.sqrt(sizes[l]!));
+          const bias = b.alloc(sizes[l + 1]!) as Float32Array;
+          bias[0] = -100;
+          weights.push(w);
+          biases.push(bias);
+          pre.push(b.alloc(sizes[l + 1]!) as Float32Array);
+          if (l < layers - 1) post.push(b.alloc(sizes[l + 1]!) as Float32Array);
+          coefs.set([-0.05, 1 - 0.05 * decay, -0.05, 1 - 0.05 * decay], 4 * l);
+        }
+        const x = b.alloc(sizes[0]!);
+        rng.fillUniform(x, 0, 1);
+        const label = b.alloc(1);
+        label[0] = 1;
+        const sums = b.alloc(sizes[1]!), expected = b.alloc(sizes[1]!);
+        const scratch = b.alloc(2 * Math.max(...sizes.slice(1, -1)));
+        for (let step = 0; step < 3; step++) {
+          if (step === 0) b.rowSumsAbs(weights[0]!, sizes[1]!, sizes[0]!, sums);
+          const before = weights[0]!.slice();
+          b.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, b.alloc(sizes[layers]!), scratch, undefined, sums);
+          b.rowSumsAbs(weights[0]!, sizes[1]!, sizes[0]!, expected);
+          assert.deepEqual([...sums], [...expected], `sizes ${sizes.join('-')} decay ${decay} step ${step}`);
+          assert.ok(weights[0]!.some((v, i) => v !== before[i]), 'the step wrote the first layer');
+          if (decay === 0) assert.deepEqual(weights[0]!.subarray(0, sizes[0]!), before.subarray(0, sizes[0]!), 'the silent unit\'s row is left alone');
+          rng.fillUniform(x, 0, 1);
+        }
+      }
+    }
+  });
+}

@@ -8,7 +8,7 @@ import { ActivationLayer } from '../nn/layers/ActivationLayer.js';
 import { Linear } from '../nn/layers/Linear.js';
 import type { Loss, LossValue } from '../losses/Loss.js';
 import { crossEntropy } from '../losses/crossEntropy.js';
-import { PendingUpdate } from '../nn/PendingUpdate.js';
+import { PendingUpdate, pendingUpdateOf } from '../nn/PendingUpdate.js';
 
 
 /**
@@ -70,14 +70,20 @@ export class DenseReluStep {
     const first = linears[0]!;
     // No deferral while an update ledger exists (the updateSize tracker): it reads the weights after every step anyway,
     // and the kernel that accounts |delta w| writes the update in place. A held update is applied by the read below.
-    const deferred = !ledger && first.outFeatures * first.inFeatures >= DenseReluStep.deferMinWeights ? PendingUpdate.of(first.weight, backend) : null;
+    // Nor while a reader keeps the first layer's row sums (cbp's adaptable utility): the step writes them as it
+    // updates the weights, which it then does at once.
+    const watch = pendingUpdateOf(first.weight);
+    const rowAbsSums = watch?.rowAbsSums ?? undefined;
+    const deferred = !ledger && !rowAbsSums && first.outFeatures * first.inFeatures >= DenseReluStep.deferMinWeights ? PendingUpdate.of(first.weight, backend) : null;
+    // The array itself (uncounted: the row sums asked for are written with it) unless an update is still held.
+    const firstWeights = deferred ? deferred.raw : watch && !watch.held ? watch.raw : first.weight.data;
     let h = x;
     let widest = 0;
     for (let l = 0; l < layers; l++) {
       const lin = linears[l]!;
       const z = lin.claimOutput(h);
       sizes[l + 1] = lin.outFeatures;
-      weights[l] = l === 0 && deferred ? deferred.raw : lin.weight.data;
+      weights[l] = l === 0 ? firstWeights : lin.weight.data;
       biases[l] = lin.bias?.data ?? null;
       pre[l] = z.data;
       const tw = sink.target(lin.weight)!;
@@ -111,7 +117,7 @@ export class DenseReluStep {
       deferred.alpha = coefs[0]!;
       deferred.beta = coefs[1]!;
       deferred.held = true;
-    } else into.sum = backend.denseReluStep(sizes, x.data, target, weights, biases, pre, post, coefs, dOut(classes), this.scratch, changes);
+    } else into.sum = backend.denseReluStep(sizes, x.data, target, weights, biases, pre, post, coefs, dOut(classes), this.scratch, changes, rowAbsSums);
     if (changes) for (let l = 0; l < layers; l++) ledger!.add(linears[l]!.weight, changes[l]!);
     // The correct count as crossEntropy counts it (the first maximum wins).
     const logits = pre[layers - 1]!;

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend } from '../backend/selectBackend.js';
+import { availableBackends, getBackend } from '../backend/selectBackend.js';
+import type { Backend } from '../backend/Backend.js';
+import { mlp } from '../nn/models/mlp.js';
 import { Rng } from '../tensor/Rng.js';
 import { Tensor } from '../tensor/Tensor.js';
 import { Model } from '../nn/Model.js';
@@ -305,3 +307,60 @@ test('a CReLU unit has two features (relu(z), relu(-z)): its contribution sums b
   assert.ok(Math.abs(u[0]! - (1 * 0.5 + 0 * 7)) < 1e-12, `${u[0]}`);
   assert.ok(Math.abs(u[1]! - (0 * 3 + 2 * 0.25)) < 1e-12, `${u[1]}`);
 });
+
+// The adaptable utility divides by mean |w_in|; on the online MLP the first layer's row sums are kept by the whole
+// step as it writes the rows (GroupPlan.keepRowSums) instead of summed over all its weights every step. Anything
+// else that touches the weights (an evaluation, a replacement, a probe) reads param.data, after which they are summed
+// again. Here one run reads the first layer's weights after every step, so every step sums them, and the other
+// never does: the same units replaced, the same utilities and weights, bit for bit.
+for (const name of availableBackends()) {
+  test(`adaptable cbp: the first-layer row sums the online step keeps give the run that sums them every step, bit for bit (${name})`, () => {
+    const go = (readEveryStep: boolean) => {
+      let kept = 0;
+      const b = getBackend(name);
+      const counted = new Proxy(b, {
+        get(target, key, receiver) {
+          const v = Reflect.get(target, key, receiver);
+          if (key !== 'cbpUtility') return v;
+          return (...args: Parameters<Backend['cbpUtility']>) => {
+            if (args[5] === null && args[11] !== null) kept++;
+            return target.cbpUtility(...args);
+          };
+        },
+      });
+      // 300 x 64 first-layer weights: the native backend's addon runs the step.
+      const model = Model.build(mlp({ hidden: [64, 16], outputs: 5 }), { inputShape: [300], backend: counted, rng: Rng.seeded(3) });
+      const learner = new Learner({ model, optimizer: sgd({ lr: 0.05 }), loss: crossEntropy });
+      const c = configureMethod(cbp, { utility: 'adaptable', rate: 0.002, maturity: 20 }) as ReturnType<typeof cbpSchema.parse>;
+      const inst = cbp.create(c, { model, learner, backend: counted, rng: Rng.seeded(9) });
+      const state = inst.state as CbpState;
+      const rng = Rng.seeded(5), editRng = Rng.seeded(6);
+      const x = new Tensor(b.alloc(300), [1, 300]);
+      const y = b.alloc(1);
+      let replaced = 0;
+      for (let s = 1; s <= 200; s++) {
+        rng.fillUniform(x.data, 0, 1);
+        y[0] = rng.int(5);
+        learner.trainStep(x, y);
+        const edits = inst.afterUpdate!(info(s));
+        replaced += edits.length;
+        applyEdits(edits, { model, states: [learner.optState, state] }, editRng);
+        if (readEveryStep) assert.ok(Number.isFinite(model.params[0]!.data[0]));
+      }
+      const groups = ['h1', 'h2'];
+      return {
+        kept,
+        replaced,
+        utility: groups.map((g) => [...state.utility.arrays[g]!]),
+        params: model.params.map((p) => [...p.data]),
+      };
+    };
+    const keeping = go(false), summing = go(true);
+    assert.ok(keeping.replaced > 0, 'units were replaced');
+    assert.ok(keeping.kept > 120, `steps that used the kept sums: ${keeping.kept}`);
+    assert.equal(summing.kept, 0);
+    assert.equal(keeping.replaced, summing.replaced);
+    assert.deepEqual(keeping.utility, summing.utility);
+    assert.deepEqual(keeping.params, summing.params);
+  });
+}

@@ -5,6 +5,8 @@ import type { Edit } from '../nn/Edit.js';
 import type { Layer } from '../nn/Layer.js';
 import type { Model } from '../nn/Model.js';
 import { UnitSlots } from '../nn/Slots.js';
+import { PendingUpdate } from '../nn/PendingUpdate.js';
+import { Linear } from '../nn/layers/Linear.js';
 import { defaultMethodGroups, type UnitConsumer, type UnitGroup } from '../nn/UnitGroup.js';
 import type { Method } from '../learn/Method.js';
 import { noEdits } from './taskEvents.js';
@@ -83,6 +85,14 @@ class GroupPlan {
   readonly value: Float64Array;
   /** Units older than the maturity threshold, counted by this step's measure. */
   mature = 0;
+  /**
+   * The adaptable utility's incoming row sums kept up to date by the whole online step (a first layer only: see
+   * keepRowSums), and the weight accesses counted when `rowSum` was last whole; null: summed every step.
+   */
+  kept: PendingUpdate | null = null;
+  keptAt = -1;
+  /** Incoming weights per unit (one row of the producer's weight). */
+  readonly rowSize: number;
 
   /**
    * The group's float64 state in backend memory as Backend.cbpUtility reads it: rows of `units` values (utility, age,
@@ -113,6 +123,7 @@ class GroupPlan {
     this.absSum = backend.alloc(perExample);
     this.colSum = backend.alloc(cols);
     this.rowSum = adaptable ? backend.alloc(this.units) : null;
+    this.rowSize = g.producer.weight.data.length / this.units;
     this.featureMean = trackMean ? backend.alloc(features) : null;
     this.deviation = adaptable ? new Float64Array(perExample) : null;
     this.state = alloc64(backend, (trackMean ? 5 : 3) * this.units);
@@ -120,6 +131,23 @@ class GroupPlan {
     this.views = [this.row(0), this.row(1), this.row(2), trackMean ? this.row(3) : null];
     this.corrected = trackMean && this.copies === 1 ? this.row(4) : alloc64(backend, features);
     this.value = new Float64Array(this.units);
+  }
+
+  /**
+   * The adaptable utility sums |w| over each incoming row every step: 78,400 weights on the online MLP's 784-wide
+   * first layer, more than the step itself reads twice. The whole online step (DenseReluStep) updates that layer's
+   * weights row by row and sums the rows it writes as it goes, into `rowSum`, when the layer's PendingUpdate asks for
+   * them; every other writer reads or replaces `param.data`, which the PendingUpdate counts, and a count that moved
+   * since the sums were last whole means they are summed again here. Only a top-level plain Linear at the front of
+   * the model qualifies (the only layer the whole step treats so), and only one reader per layer.
+   */
+  keepRowSums(model: Model, backend: Backend): void {
+    const w = this.group.producer.weight;
+    if (!this.rowSum || this.group.incomingRows || this.group.producer !== model.root.children[0] || Object.getPrototypeOf(this.group.producer) !== Linear.prototype) return;
+    const u = PendingUpdate.of(w, backend);
+    if (u.rowAbsSums) return;
+    u.rowAbsSums = this.rowSum;
+    this.kept = u;
   }
 
   /** Row k of the state (0 utility, 1 age, 2 decay power, 3 mean, 4 corrected mean). */
@@ -157,6 +185,7 @@ export const cbp: Method<typeof cbpSchema> = {
     const adaptable = c.utility === 'adaptable';
     const trackMean = adaptable || c.compensateBias;
     const plans = groups.map((g) => new GroupPlan(g, model, backend, adaptable, trackMean));
+    for (const p of plans) p.keepRowSums(model, backend);
     // Rows of the plans' state blocks (updated in place by the online kernel); a second feature copy's mean (CReLU)
     // has arrays of its own.
     const rows = (k: number) => Object.fromEntries(plans.map((p) => [p.group.name, p.views[k]!]));
@@ -191,8 +220,12 @@ export const cbp: Method<typeof cbpSchema> = {
       if (n === 1 && K === 1 && S === 1 && !p.consumerConv && !(adaptable && g.incomingRows) && u === v[0] && age === v[1] && power === v[2] && m === v[3]) {
         // The online dense case (every MLP layer at batch 1): the sums and the loop over the units in one kernel
         // call, with the arithmetic of the general path below.
+        // Adaptable: the incoming row sums are summed here unless the step kept them (GroupPlan.keepRowSums).
         const wp = adaptable ? g.producer.weight : null;
-        p.mature = backend.cbpUtility(C, rowsC, wc.data, r.data, wp ? wp.data.length / C : 0, wp ? wp.data : null, eta, maturity, m !== null, p.state, p.colSum, p.rowSum);
+        const kept = p.kept;
+        const wIn = wp && !(kept && kept.accesses === p.keptAt) ? wp.data : null;
+        p.mature = backend.cbpUtility(C, rowsC, wc.data, r.data, wp ? p.rowSize : 0, wIn, eta, maturity, m !== null, p.state, p.colSum, p.rowSum);
+        if (kept) p.keptAt = kept.accesses;
         return true;
       }
       backend.colSumsAbs(wc.data, rowsC, wc.data.length / rowsC, p.colSum);

@@ -16,6 +16,16 @@ const PENDING = Symbol('pendingUpdate');
 export class PendingUpdate {
   /** True while an update is held. */
   held = false;
+  /**
+   * Accesses of `param.data` (reads and replacements): anything that may have written the weights outside the
+   * whole step goes through it, so a cache of values derived from the weights is current while this stays as it was.
+   */
+  accesses = 0;
+  /**
+   * Set by a reader that keeps sum |w| per row (cbp's adaptable utility): the whole step then updates the weights at
+   * once (no deferral) and writes the sums of the rows it changes here (Backend.denseReluStep's rowAbsSums).
+   */
+  rowAbsSums: FloatArray | null = null;
   alpha = 0;
   beta = 1;
   /** The input then the output gradient of the held update, in backend memory. */
@@ -42,10 +52,12 @@ export class PendingUpdate {
     const u = new PendingUpdate(backend, p.data);
     Object.defineProperty(p, 'data', {
       get(): FloatArray {
+        u.accesses++;
         if (u.held) u.apply();
         return u.raw;
       },
       set(v: FloatArray) {
+        u.accesses++;
         if (u.held) u.apply();
         u.raw = v;
       },
@@ -83,4 +95,9 @@ export class PendingUpdate {
 export function rawData(p: Param): FloatArray {
   const u = (p as { [PENDING]?: PendingUpdate })[PENDING];
   return u ? u.raw : p.data;
+}
+
+/** The parameter's PendingUpdate if it has one (made by {@link PendingUpdate.of}). */
+export function pendingUpdateOf(p: Param): PendingUpdate | null {
+  return (p as { [PENDING]?: PendingUpdate })[PENDING] ?? null;
 }

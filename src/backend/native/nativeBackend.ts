@@ -261,17 +261,20 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     },
     // One example's whole step in one addon call, its layers on the addon's kernels (the loss in float64); a stack
     // whose layers all stay on wasm (each below layerMin weights) runs wasm's fused step, as its layers would.
-    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes) {
+    // rowAbsSums: the addon's step writes none, so every row's sum is taken after it, by wasm's rowSumsAbs (the sums
+    // cbpUtility reads on this backend).
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, rowAbsSums) {
       const layers = sizes.length - 1;
       let big = false;
       for (let l = 0; l < layers && !big; l++) big = sizes[l + 1]! * sizes[l]! >= layerMin;
-      if (!big) return wasmDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
-      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
+      if (!big) return wasmDenseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, rowAbsSums);
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, rowAbsSums);
       if (layers > 64) throw new Error(`denseReluStep: ${layers} layers; the native backend takes at most 64`);
       stepRecords.write(sizes, weights, biases, pre, post, coefs, at);
       const s = at(scratch);
       const loss = addon.denseReluStep1(memoryId, layers, stepRecords.descOffset, stepRecords.coefsOffset, at(x), at(label), at(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : -1);
       if (changes) stepRecords.readChanges(changes, layers);
+      if (rowAbsSums) wasm.rowSumsAbs(weights[0]!, sizes[1]!, sizes[0]!, rowAbsSums);
       return loss;
     },
     // As denseReluStep; the pending update is applied by the kernel linearBackward uses for the first layer (the

@@ -126,9 +126,9 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
       linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
     },
-    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes) {
-      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
-      return denseReluStepByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, rowAbsSums) {
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, rowAbsSums);
+      return denseReluStepByParts(this, sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, undefined, rowAbsSums);
     },
     denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply) {
       kernelChecks.denseReluStepDeferred(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, pending, pendingAlpha, pendingBeta, apply);
@@ -198,7 +198,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
           corrected![i] = mc;
         }
         let y: number;
-        if (wIn) {
+        if (rowSum) {
           const v = (Math.abs(x - mc) * colSum[i]!) / rowsOut;
           const inMag = rowSum![i]! / inSize;
           y = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;

@@ -35,7 +35,7 @@ export const wasmHelpers = {
     params: ['out:i32', 'inp:i32', 'dy:ptr', 'x:ptr', 'w:ptr', 'dx:ptr', 'alpha:f64', 'beta:f64', 'buf:ptr', 'balpha:f64', 'bbeta:f64', 'bb:ptr'],
   },
   denseReluStepSingle: {
-    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'changes:ptr'],
+    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'changes:ptr', 'rowSums:ptr'],
     result: 'f64',
   },
   cbpUtilityStep: {

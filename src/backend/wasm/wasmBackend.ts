@@ -330,12 +330,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       if (n === 1) K.linearForwardSingle(outFeatures, inFeatures, p(x), p(w), bias ? p(bias) : 0, p(y));
       else linearForwardByParts(this, n, outFeatures, inFeatures, x, w, bias, y);
     },
-    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes) {
-      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes);
+    denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, rowAbsSums) {
+      kernelChecks.denseReluStep(sizes, x, label, weights, biases, pre, post, coefs, dlogits, scratch, changes, rowAbsSums);
       const layers = sizes.length - 1;
       stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
-      const loss = K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : 0);
+      const loss = K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : 0, rowAbsSums ? p(rowAbsSums) : 0);
       if (changes) stepRecords.readChanges(changes, layers);
       return loss;
     },

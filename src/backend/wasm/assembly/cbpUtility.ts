@@ -103,7 +103,8 @@ function rowSumsAbs2(a: usize, rows: i32, cols: i32, out: usize): void {
 }
 
 /**
- * colSum (skipped when wOut is 0: the caller filled it), rowSum (adaptable: wIn != 0), then per unit: age, decay
+ * colSum (skipped when wOut is 0: the caller filled it), rowSum (adaptable: rowSum != 0; skipped when wIn is 0: the
+ * caller filled it), then per unit: age, decay
  * power, running mean and its bias-corrected value (mean != 0), this step's utility value and its running average.
  * The state is f64 rows of `units` values (utility, age, power, and with withMean the mean and its corrected
  * value); the rest is f32. Returns the units older than `maturity`.
@@ -151,7 +152,7 @@ export function cbpUtilityStep(
       v128.store(corrected + o8, mc);
     }
     let y: v128;
-    if (wIn != 0) {
+    if (rowSum != 0) {
       const v = f64x2.div(f64x2.mul(f64x2.abs(f64x2.sub(x, mc)), col), vRows);
       const inMag = f64x2.div(f64x2.promote_low_f32x4(v128.load64_zero(rowSum + o4)), vSize);
       const zeroRow = v128.bitselect(vInf, vZero, f64x2.gt(v, vZero));
@@ -178,7 +179,7 @@ export function cbpUtilityStep(
       store<f64>(corrected + o8, mc);
     }
     let y: f64;
-    if (wIn != 0) {
+    if (rowSum != 0) {
       const v = (Math.abs(x - mc) * col) / rows;
       const inMag = <f64>load<f32>(rowSum + o4) / size;
       y = inMag > 0 ? v / inMag : v > 0 ? Infinity : 0;

@@ -5,6 +5,8 @@
 import { activation, activationBackward } from './activations';
 import { linearBackwardSingle, linearForwardSingle } from './linear';
 import { linearBackwardSingleCounted } from './linearCounted';
+import { linearBackwardSingleRowSums } from './linearRowSums';
+import { rowSumsAbs } from './matrix';
 import { softmaxCrossEntropy } from './loss';
 
 /** Words (i32) per layer in the descriptor: out, in, then the byte offsets of w, bias (0: none), pre, post (0: last layer). */
@@ -14,9 +16,10 @@ const WORDS: usize = 8;
  * One SGD step of one example. desc: `layers` records of WORDS i32 (see above); coefs: 4 f64 per layer (weight
  * alpha, beta, bias alpha, beta). scratchA and scratchB each hold the widest hidden layer's input gradient.
  * changes (0: none): `layers` f64, set to each layer's sum |w_new - w_old| (the same step, accounted as it writes).
- * Returns the loss.
+ * rowSums (0: none): the first layer's `out` f32, set to rowSumsAbs of each row of its weights the step writes
+ * (with changes: of every row). Returns the loss.
  */
-export function denseReluStepSingle(layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize, changes: usize): f64 {
+export function denseReluStepSingle(layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize, changes: usize, rowSums: usize): f64 {
   let h = x;
   for (let l = 0; l < layers; l++) {
     const d = desc + (<usize>l * WORDS << 2);
@@ -40,7 +43,10 @@ export function denseReluStepSingle(layers: i32, desc: usize, coefs: usize, x: u
     const below = desc + (<usize>(l - 1) * WORDS << 2);
     const hIn = l == 0 ? x : <usize>load<i32>(below, 20);
     const dx: usize = l == 0 ? 0 : (l & 1 ? scratchB : scratchA);
-    if (changes) store<f64>(changes + (<usize>l << 3), linearBackwardSingleCounted(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), load<f64>(c, 16), load<f64>(c, 24), b));
+    if (changes) {
+      store<f64>(changes + (<usize>l << 3), linearBackwardSingleCounted(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), load<f64>(c, 16), load<f64>(c, 24), b));
+      if (l == 0 && rowSums) rowSumsAbs(w, out, inp, rowSums);
+    } else if (l == 0 && rowSums) linearBackwardSingleRowSums(out, inp, dy, hIn, w, load<f64>(c), load<f64>(c, 8), load<f64>(c, 16), load<f64>(c, 24), b, rowSums);
     else linearBackwardSingle(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), w, load<f64>(c, 16), load<f64>(c, 24), b);
     if (l > 0) {
       activationBackward(1, <usize>load<i32>(below, 16), hIn, dx, dx, inp, 0);
