@@ -94,6 +94,9 @@ export const DEFAULT_LAYER_THRESHOLD = 4096;
 
 let loaded: { addon: Addon } | { error: string } | undefined;
 
+/** log2 of the cycles an idle OpenBLAS thread spins before it sleeps, unless OPENBLAS_THREAD_TIMEOUT is set (see load). */
+const OPENBLAS_THREAD_TIMEOUT = 12;
+
 function load(): { addon: Addon } | { error: string } {
   if (loaded) return loaded;
   if (process.env.SUPPLE_NATIVE === '0') return (loaded = { error: 'disabled by SUPPLE_NATIVE=0' });
@@ -101,6 +104,11 @@ function load(): { addon: Addon } | { error: string } {
     return (loaded = { error: `${nativeAddonPath} is not built (install libopenblas-dev, then \`npm run build:native\`)` });
   }
   try {
+    // OpenBLAS reads this as it loads (with the addon, below). Its idle threads spin for 2^28 cycles (~0.1 s) after
+    // each product by default, on the cores where the wasm workers then run im2col, pooling and the rest of a conv
+    // step: conv-b128 ran 22.9 steps/s so, 27.6 with 2^12 cycles (26.7 at 2^4, 27.1 at 2^16, 26.4 at 2^20); the
+    // batch-1 and batch-256 MLP rows did not move. A value the user set is kept.
+    process.env.OPENBLAS_THREAD_TIMEOUT ??= String(OPENBLAS_THREAD_TIMEOUT);
     const addon = createRequire(import.meta.url)(nativeAddonPath) as Addon;
     const threads = defaultThreads();
     if (threads !== undefined) addon.setThreads(threads);
