@@ -12,6 +12,10 @@ const PENDING = Symbol('pendingUpdate');
  * methods, probes, checkpoints, edits, the layer-by-layer step) sees the updated weights; only the step that holds
  * the update reads the array as it is ({@link rawData}). A reader that kept the array from before a step and reads it
  * after, without `param.data`, would see it stale: nothing in supple keeps a weight array across steps.
+ *
+ * The same accessor counts every access (`accesses`), which lets a reader keep values derived from the weights
+ * between steps: cbp's adaptable utility keeps the first layer's row sums, which the whole step writes as it updates
+ * the rows (`rowAbsSums`; no deferral then), and sums them again itself once anything else has touched `param.data`.
  */
 export class PendingUpdate {
   /** True while an update is held. */
