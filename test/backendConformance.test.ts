@@ -241,29 +241,35 @@ function cases(): Case[] {
           arrays[`pre${l}`] = { n: sizes[l + 1]!, gen: 'nanfill' };
           if (l < layers - 1) arrays[`post${l}`] = { n: sizes[l + 1]!, gen: 'nanfill' };
         }
+        // The step's lists from the case's arrays: weights scaled as an initialization would (moderate logits), a
+        // silent unit in every hidden layer, SGD coefficients with the decay.
+        const stepArgs = (a: Arrays) => {
+          const ws = [], bs = [], pre = [], post = [];
+          const c = a.coefs! as Float64Array;
+          for (let l = 0; l < layers; l++) {
+            const w = a[`w${l}`]!;
+            for (let i = 0; i < w.length; i++) w[i] = w[i]! / Math.sqrt(sizes[l]!);
+            const bias = a[`b${l}`]!;
+            if (l < layers - 1) bias[0] = -100;
+            ws.push(w);
+            bs.push(withBias ? bias : null);
+            pre.push(a[`pre${l}`]!);
+            if (l < layers - 1) post.push(a[`post${l}`]!);
+            // Element by element: a case run with coefs one value short must reach the kernel's own check.
+            c[4 * l] = -0.05;
+            c[4 * l + 1] = 1 - 0.05 * decay;
+            c[4 * l + 2] = -0.05;
+            c[4 * l + 3] = 1 - 0.05 * decay;
+          }
+          return { ws, bs, pre, post, c };
+        };
         add({
           kernel: 'denseReluStep',
           label: `sizes=${sizes.join('-')} bias=${withBias} decay=${decay}`,
           arrays,
           run(b, a) {
-            const ws = [], bs = [], pre = [], post = [];
-            for (let l = 0; l < layers; l++) {
-              // Scale the weights as an initialization would, so that the logits stay moderate.
-              const w = a[`w${l}`]!;
-              for (let i = 0; i < w.length; i++) w[i] = w[i]! / Math.sqrt(sizes[l]!);
-              const bias = a[`b${l}`]!;
-              if (l < layers - 1) bias[0] = -100; // a silent unit
-              ws.push(w);
-              bs.push(withBias ? bias : null);
-              pre.push(a[`pre${l}`]!);
-              if (l < layers - 1) post.push(a[`post${l}`]!);
-              const c = a.coefs! as Float64Array;
-              c[4 * l] = -0.05;
-              c[4 * l + 1] = 1 - 0.05 * decay;
-              c[4 * l + 2] = -0.05;
-              c[4 * l + 3] = 1 - 0.05 * decay;
-            }
-            return b.denseReluStep(sizes, a.x!, a.label!, ws, bs, pre, post, a.coefs! as Float64Array, a.dlogits!, a.scratch!);
+            const { ws, bs, pre, post, c } = stepArgs(a);
+            return b.denseReluStep(sizes, a.x!, a.label!, ws, bs, pre, post, c, a.dlogits!, a.scratch!);
           },
           rtol: 1e-4,
           atol: 1e-5,
@@ -277,22 +283,7 @@ function cases(): Case[] {
           label: `sizes=${sizes.join('-')} bias=${withBias} decay=${decay} rowAbsSums`,
           arrays: { ...arrays, rowSums: { n: sizes[1]!, gen: 'nanfill' } },
           run(b, a) {
-            const ws = [], bs = [], pre = [], post = [];
-            const c = a.coefs! as Float64Array;
-            for (let l = 0; l < layers; l++) {
-              const w = a[`w${l}`]!;
-              for (let i = 0; i < w.length; i++) w[i] = w[i]! / Math.sqrt(sizes[l]!);
-              const bias = a[`b${l}`]!;
-              if (l < layers - 1) bias[0] = -100;
-              ws.push(w);
-              bs.push(withBias ? bias : null);
-              pre.push(a[`pre${l}`]!);
-              if (l < layers - 1) post.push(a[`post${l}`]!);
-              c[4 * l] = -0.05;
-              c[4 * l + 1] = 1 - 0.05 * decay;
-              c[4 * l + 2] = -0.05;
-              c[4 * l + 3] = 1 - 0.05 * decay;
-            }
+            const { ws, bs, pre, post, c } = stepArgs(a);
             b.rowSumsAbs(ws[0]!, sizes[1]!, sizes[0]!, a.rowSums!);
             return b.denseReluStep(sizes, a.x!, a.label!, ws, bs, pre, post, c, a.dlogits!, a.scratch!, undefined, a.rowSums!);
           },
@@ -308,22 +299,7 @@ function cases(): Case[] {
             label: `sizes=${sizes.join('-')} bias=${withBias} decay=${decay} apply=${apply}`,
             arrays: { ...arrays, pending: { n: sizes[0]! + sizes[1]! } },
             run(b, a) {
-              const ws = [], bs = [], pre = [], post = [];
-              const c = a.coefs! as Float64Array;
-              for (let l = 0; l < layers; l++) {
-                const w = a[`w${l}`]!;
-                for (let i = 0; i < w.length; i++) w[i] = w[i]! / Math.sqrt(sizes[l]!);
-                const bias = a[`b${l}`]!;
-                if (l < layers - 1) bias[0] = -100;
-                ws.push(w);
-                bs.push(withBias ? bias : null);
-                pre.push(a[`pre${l}`]!);
-                if (l < layers - 1) post.push(a[`post${l}`]!);
-                c[4 * l] = -0.05;
-                c[4 * l + 1] = 1 - 0.05 * decay;
-                c[4 * l + 2] = -0.05;
-                c[4 * l + 3] = 1 - 0.05 * decay;
-              }
+              const { ws, bs, pre, post, c } = stepArgs(a);
               const pending = a.pending!;
               for (let i = sizes[0]!; i < pending.length; i += 3) pending[i] = 0;
               return b.denseReluStepDeferred(sizes, a.x!, a.label!, ws, bs, pre, post, c, a.dlogits!, a.scratch!, pending, -0.05, 1 - 0.05 * decay, apply);
