@@ -252,6 +252,26 @@ describe('native backend', { skip }, () => {
   });
 });
 
+// The addon is loaded with OPENBLAS_THREAD_TIMEOUT set (OpenBLAS reads it as it loads; see load()), and the variable
+// is then unset again: child processes, such as the bench's PyTorch runs, get the environment they were given. A
+// value the user set stays.
+test('loading the addon leaves OPENBLAS_THREAD_TIMEOUT as it was', { skip }, () => {
+  const nativeUrl = new URL('./nativeBackend.js', import.meta.url).href;
+  const script = `
+    const n = await import(${JSON.stringify(nativeUrl)});
+    const before = process.env.OPENBLAS_THREAD_TIMEOUT ?? null;
+    const loaded = n.nativeAvailable();
+    console.log(JSON.stringify({ loaded, before, after: process.env.OPENBLAS_THREAD_TIMEOUT ?? null }));`;
+  for (const given of [undefined, '20']) {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.OPENBLAS_THREAD_TIMEOUT;
+    if (given !== undefined) env.OPENBLAS_THREAD_TIMEOUT = given;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { loaded: true, before: given ?? null, after: given ?? null });
+  }
+});
+
 test('without the addon, native is unavailable and auto picks another backend', () => {
   // SUPPLE_NATIVE=0 makes the loader behave as if the addon were missing.
   const selectUrl = new URL('../selectBackend.js', import.meta.url).href;

@@ -107,9 +107,16 @@ function load(): { addon: Addon } | { error: string } {
     // OpenBLAS reads this as it loads (with the addon, below). Its idle threads spin for 2^28 cycles (~0.1 s) after
     // each product by default, on the cores where the wasm workers then run im2col, pooling and the rest of a conv
     // step: conv-b128 ran 22.9 steps/s so, 27.6 with 2^12 cycles (26.7 at 2^4, 27.1 at 2^16, 26.4 at 2^20); the
-    // batch-1 and batch-256 MLP rows did not move. A value the user set is kept.
-    process.env.OPENBLAS_THREAD_TIMEOUT ??= String(OPENBLAS_THREAD_TIMEOUT);
-    const addon = createRequire(import.meta.url)(nativeAddonPath) as Addon;
+    // batch-1 and batch-256 MLP rows did not move. A value the user set is kept; ours is unset again once loaded,
+    // so that child processes (the bench's PyTorch runs) get the environment they were given.
+    const userTimeout = process.env.OPENBLAS_THREAD_TIMEOUT;
+    if (userTimeout === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = String(OPENBLAS_THREAD_TIMEOUT);
+    let addon: Addon;
+    try {
+      addon = createRequire(import.meta.url)(nativeAddonPath) as Addon;
+    } finally {
+      if (userTimeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
+    }
     const threads = defaultThreads();
     if (threads !== undefined) addon.setThreads(threads);
     loaded = { addon };
