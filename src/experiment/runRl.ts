@@ -16,7 +16,8 @@ import { dqnLoop, initialDqnLoopState, type DqnLoopState } from '../rl/dqnLoop.j
 import type { SyncVectorEnv } from '../rl/envs/SyncVectorEnv.js';
 import type { Backend } from '../backend/Backend.js';
 import type { RlBenchmark } from '../rl/rlBenchmarks.js';
-import { initialRlLoopState, rlLoop, type RlLoopState } from '../rl/rlLoop.js';
+import { initialRlLoopState, rlLoop, type RlLoopState, type RlRecord } from '../rl/rlLoop.js';
+import type { EditRecord } from '../nn/Edit.js';
 import { Rng, type RngState } from '../tensor/Rng.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { readCheckpoint, writeCheckpoint } from './checkpointFile.js';
@@ -152,15 +153,11 @@ export interface RlRunOptions {
   readonly onStart?: (info: { config: RlRunConfig; agent: PpoAgent | DqnAgent; resumed: boolean }) => void;
 }
 
-interface RlCheckpoint {
+interface RlCheckpoint extends KeptByBook {
   version: string;
   loop: RlLoopState;
-  seconds: number;
   agent: PpoAgentState;
   env: SyncVectorEnvState;
-  recorder: RecorderPosition;
-  /** The mean of the last 100 episode returns, for the summary. */
-  recent: number[];
 }
 
 /** Starts an RL run in `opts.out` (which must not hold a run). */
@@ -204,15 +201,11 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
     methodRegistry: opts.catalog.methods,
   });
   let loop = initialRlLoopState(env.num);
-  let secondsBefore = 0;
-  const recent: number[] = [];
   if (saved) {
     const alloc = (n: number) => backend.alloc(n);
     agent.setState(saved.agent, (live, s, path) => restoreInto(live, s, alloc, path));
     env.setState(saved.env);
     loop = saved.loop;
-    secondsBefore = saved.seconds;
-    recent.push(...saved.recent);
   } else {
     env.reset(root.split('reset'));
   }
@@ -223,73 +216,34 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
     const p = saved?.agent.nets[net.name].probes;
     if (p !== null && p !== undefined) net.probes.setState?.(p);
   }
-  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
   opts.onStart?.({ config, agent, resumed: !!saved });
-  const t0 = performance.now();
-  const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
-  let lastCheckpoint = performance.now();
-  const every = config.run.checkpointSeconds * 1000;
+  const book = runBook(config, out, saved);
+  const { seconds, recorder } = book;
   const totalSteps = benchmark.steps(bench);
-  const checkpoint = (state: RlLoopState) => {
-    const ck: RlCheckpoint = { version: config.version, loop: state, seconds: seconds(), agent: agent.getState(), env: env.getState(), recorder: recorder.position, recent: [...recent] };
-    recorder.sync();
-    writeCheckpoint(out, ck);
-    lastCheckpoint = performance.now();
-  };
   const finished = await rlLoop(
     {
       env,
       agent,
       totalSteps,
       seconds,
-      record: (r) => {
-        const ret = r['episode/return'];
-        if (ret !== undefined) {
-          recent.push(ret);
-          if (recent.length > 100) recent.shift();
-        }
-        recorder.metric(r);
-      },
-      recordEdits: (step, task, records) => recorder.edits(step, task, records),
-      checkpoint: (state, force) => {
-        if (force || (every > 0 && performance.now() - lastCheckpoint >= every)) checkpoint(state);
-      },
+      record: book.record,
+      recordEdits: book.recordEdits,
+      checkpoint: (state, force) => book.checkpoint(force, (kept): RlCheckpoint => ({ version: config.version, loop: state, agent: agent.getState(), env: env.getState(), ...kept })),
       shouldStop: () => opts.shouldStop?.() ?? false,
       onIteration: (state, iterations) =>
         opts.onProgress?.({ step: state.globalStep, totalSteps, iteration: state.iteration, iterations, task: state.task, seconds: seconds(), latest: recorder.latest }),
     },
     loop,
   );
-  recorder.close();
   env.close();
-  const s = seconds();
-  const last20 = recent.slice(-20);
-  const summary: RunSummary = {
-    status: finished ? 'complete' : 'stopped',
-    version: config.version,
-    benchmark: config.benchmark.name,
-    methods: config.methods.map((m) => m.name),
-    backend: backend.name,
-    seed: config.seed,
-    steps: loop.globalStep,
-    examples: loop.globalStep,
-    seconds: s,
-    examplesPerSecond: loop.globalStep / Math.max(s, 1e-9),
-    final: { ...recorder.latest, ...(last20.length ? { 'episode/returnLast20': last20.reduce((a, b) => a + b, 0) / last20.length } : {}) },
-    finishedAt: new Date().toISOString(),
-  };
-  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
+  return book.finish(finished, loop.globalStep, backend.name);
 }
 
-interface DqnCheckpoint {
+interface DqnCheckpoint extends KeptByBook {
   version: string;
   loop: DqnLoopState;
-  seconds: number;
   agent: DqnAgentState;
   env: SyncVectorEnvState;
-  recorder: RecorderPosition;
-  recent: number[];
 }
 
 /**
@@ -317,32 +271,19 @@ async function executeDqn(
     methodRegistry: opts.catalog.methods,
   });
   let loop = initialDqnLoopState();
-  let secondsBefore = 0;
-  const recent: number[] = [];
   if (saved) {
     const alloc = (n: number) => backend.alloc(n);
     agent.setState(saved.agent, (live, s, path) => restoreInto(live, s, alloc, path));
     env.setState(saved.env);
     loop = saved.loop;
-    secondsBefore = saved.seconds;
-    recent.push(...saved.recent);
   } else {
     env.reset(root.split('reset'));
   }
   agent.q.probes = opts.catalog.probes.create(config.probes, { learner: agent.q.learner, backend, rng: root.split('probes/q') });
   if (saved?.agent.probes !== null && saved?.agent.probes !== undefined) agent.q.probes.setState?.(saved.agent.probes);
-  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
   opts.onStart?.({ config, agent, resumed: !!saved });
-  const t0 = performance.now();
-  const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
-  let lastCheckpoint = performance.now();
-  const every = config.run.checkpointSeconds * 1000;
-  const checkpoint = (state: DqnLoopState) => {
-    const ck: DqnCheckpoint = { version: config.version, loop: state, seconds: seconds(), agent: agent.getState(), env: env.getState(), recorder: recorder.position, recent: [...recent] };
-    recorder.sync();
-    writeCheckpoint(out, ck);
-    lastCheckpoint = performance.now();
-  };
+  const book = runBook(config, out, saved);
+  const { seconds, recorder } = book;
   const vectorSteps = Math.floor(totalSteps / env.num);
   const finished = await dqnLoop(
     {
@@ -350,44 +291,83 @@ async function executeDqn(
       agent,
       totalSteps,
       seconds,
-      record: (r) => {
-        const ret = r['episode/return'];
-        if (ret !== undefined) {
-          recent.push(ret);
-          if (recent.length > 100) recent.shift();
-        }
-        recorder.metric(r);
-      },
-      recordEdits: (step, task, records) => recorder.edits(step, task, records),
-      checkpoint: (state, force) => {
-        if (force || (every > 0 && performance.now() - lastCheckpoint >= every)) checkpoint(state);
-      },
+      record: book.record,
+      recordEdits: book.recordEdits,
+      checkpoint: (state, force) => book.checkpoint(force, (kept): DqnCheckpoint => ({ version: config.version, loop: state, agent: agent.getState(), env: env.getState(), ...kept })),
       shouldStop: () => opts.shouldStop?.() ?? false,
       onProgress: (state) =>
         opts.onProgress?.({ step: state.globalStep, totalSteps, iteration: state.t, iterations: vectorSteps, task: state.task, seconds: seconds(), latest: recorder.latest }),
     },
     loop,
   );
-  recorder.close();
   env.close();
-  const s = seconds();
-  const last20 = recent.slice(-20);
-  const summary: RunSummary = {
-    status: finished ? 'complete' : 'stopped',
-    version: config.version,
-    benchmark: config.benchmark.name,
-    methods: config.methods.map((m) => m.name),
-    backend: backend.name,
-    seed: config.seed,
-    steps: loop.globalStep,
-    examples: loop.globalStep,
-    seconds: s,
-    examplesPerSecond: loop.globalStep / Math.max(s, 1e-9),
-    final: { ...recorder.latest, ...(last20.length ? { 'episode/returnLast20': last20.reduce((a, b) => a + b, 0) / last20.length } : {}) },
-    finishedAt: new Date().toISOString(),
+  return book.finish(finished, loop.globalStep, backend.name);
+}
+
+/** What a checkpoint of either agent keeps for {@link runBook}. */
+interface KeptByBook {
+  /** Seconds run before the checkpoint (the clock continues across resumes). */
+  seconds: number;
+  recorder: RecorderPosition;
+  /** The last 100 episode returns, for the summary. */
+  recent: number[];
+}
+
+/**
+ * What PPO and DQN runs share around their loops: the run's clock across resumes, the recorder, the last 100 episode
+ * returns, the checkpoint cadence (every run.checkpointSeconds, or when the loop forces one) and the summary.
+ */
+function runBook(config: RlRunConfig, out: string, saved: KeptByBook | null | undefined) {
+  const recent: number[] = saved ? [...saved.recent] : [];
+  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
+  const secondsBefore = saved ? saved.seconds : 0;
+  const t0 = performance.now();
+  const seconds = (): number => secondsBefore + (performance.now() - t0) / 1000;
+  const every = config.run.checkpointSeconds * 1000;
+  let lastCheckpoint = performance.now();
+  return {
+    recorder,
+    seconds,
+    record: (r: RlRecord): void => {
+      const ret = r['episode/return'];
+      if (ret !== undefined) {
+        recent.push(ret);
+        if (recent.length > 100) recent.shift();
+      }
+      recorder.metric(r);
+    },
+    recordEdits: (step: number, task: number, records: readonly EditRecord[]): void => recorder.edits(step, task, records),
+    /** Writes the checkpoint `make` builds around the book's part, when forced or when it is time. */
+    checkpoint(force: boolean, make: (kept: KeptByBook) => object): void {
+      if (!force && !(every > 0 && performance.now() - lastCheckpoint >= every)) return;
+      const ck = make({ seconds: seconds(), recorder: recorder.position, recent: [...recent] });
+      recorder.sync();
+      writeCheckpoint(out, ck);
+      lastCheckpoint = performance.now();
+    },
+    /** Closes the recorder and writes summary.json (atomically). */
+    finish(finished: boolean, steps: number, backend: string): RunSummary {
+      recorder.close();
+      const s = seconds();
+      const last20 = recent.slice(-20);
+      const summary: RunSummary = {
+        status: finished ? 'complete' : 'stopped',
+        version: config.version,
+        benchmark: config.benchmark.name,
+        methods: config.methods.map((m) => m.name),
+        backend,
+        seed: config.seed,
+        steps,
+        examples: steps,
+        seconds: s,
+        examplesPerSecond: steps / Math.max(s, 1e-9),
+        final: { ...recorder.latest, ...(last20.length ? { 'episode/returnLast20': last20.reduce((a, b) => a + b, 0) / last20.length } : {}) },
+        finishedAt: new Date().toISOString(),
+      };
+      writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      return summary;
+    },
   };
-  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
 }
 
 /** Seeds, labels and the RNG state type, re-exported for tests. */

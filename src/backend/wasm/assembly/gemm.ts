@@ -147,6 +147,7 @@ function packB(transB: i32, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i
 /**
  * The 4x8 micro-kernel over a kc slice: acc = sum_p ap[p, :]^T bp[p, :]; then C = alpha acc + beta C
  * (alpha acc when betaZero). Full tiles update C directly; edge tiles (edge = true) go through `tile`.
+ * One p per turn: unrolled to two, V8 ran it at 24-26 GFLOP/s on one thread against 40-47 (256x2000x2000).
  */
 // @ts-ignore: decorator
 @inline function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f32, beta: f32, betaZero: bool, edge: bool, mr: i32, nr: i32, tile: usize): void {
