@@ -10,8 +10,8 @@
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
 // --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
 // --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
-// PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), before and after supple's engine runs;
-// each ratio is against the fastest of the four, as issue 17 counts it. Each row carries its target and a `met` column.
+// PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), right before and right after supple's
+// runs of each engine workload; each ratio is against the fastest of the four, as issue 17 counts it. Each row carries its target and a `met` column.
 // Only `--sections scale` (with scale options at most) writes its part into bench/results.json, keeping the rest.
 // --help prints this.
 import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -125,15 +125,20 @@ if (workloads.length) console.log('\nengine: training steps per second');
 if (workloads.length && !torchPython) {
   console.log(useTorch ? 'PyTorch not found (python3 -c "import torch" fails): no ratios. On Debian: apt-get install python3-torch' : 'PyTorch skipped (--no-torch)');
 }
-const torchRuns: TorchMeasurement[] = workloads.length ? runTorch(workloads.map((w) => w.name), 'before') : [];
+// PyTorch runs right before and right after each workload's supple runs, not once around the whole section: this
+// machine's speed drifts by up to 6x within the hour (PyTorch's conv-b128 read 5.0 and 31.7 steps/s in one
+// evening), and a ratio should compare readings taken minutes apart, not a quarter of an hour.
+const torchRuns: TorchMeasurement[] = [];
 const results: EngineResult[] = [];
 for (const w of workloads) {
+  torchRuns.push(...runTorch([w.name], 'before'));
   for (const b of backends) {
     if (b === 'ts' && w.heavy) continue;
     const r = await runEngineWorkload(w, getBackend(b), seconds, heapWarmup);
     results.push(r);
     console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step (median of ${r.heapWindows} windows of ${r.heapWindowSteps} steps${r.heapWarmupSteps ? ` after ${r.heapWarmupSteps} untimed steps` : ''})  allocated ${r.allocatedPerStep.toFixed(0)} B/step  gc ${r.gcCount}`);
   }
+  torchRuns.push(...runTorch([w.name], 'after'));
 }
 let unitEdit: unknown = null;
 if (sections.includes('engine')) {
@@ -141,9 +146,8 @@ if (sections.includes('engine')) {
   unitEdit = u;
   console.log(`  unit edit on a 2000x2000 layer (Adam state): ${u.reinitUnitUs.toFixed(1)} us per reinitialized unit (copying the layer once: ${u.copyLayerUs.toFixed(0)} us)`);
 }
-if (workloads.length) torchRuns.push(...runTorch(workloads.map((w) => w.name), 'after'));
 const torch = fastestTorch(torchRuns);
-if (torch.size) console.log(`  PyTorch's fastest setting per workload: ${threadWins(torch)} (of ${torchThreads.join(' and ')} threads, before and after supple's runs)`);
+if (torch.size) console.log(`  PyTorch's fastest setting per workload: ${threadWins(torch)} (of ${torchThreads.join(' and ')} threads, right before and right after supple's runs of the workload)`);
 const rows = results.map((r) => {
   const t = torch.get(r.workload);
   const ratio = t ? r.stepsPerSecond / t.stepsPerSecond : null;
