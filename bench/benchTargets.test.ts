@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineTarget, fastestTorch, formatMet, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget, rlTarget, threadWins, updateSizeTarget } from './benchTargets.js';
+import { torchAllocatorEnv } from './torchRun.js';
+import { engineTarget, fastestTorch, formatMet, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget, rlTarget, settingWins, updateSizeTarget } from './benchTargets.js';
 
 test('engine targets follow issue 17 per workload and backend, none for ts', () => {
   assert.deepEqual(engineTarget('mlp-small-b1', 'wasm'), { bound: 'atLeast', value: 20, unit: 'x' });
@@ -60,7 +61,20 @@ test('fastestTorch keeps the highest steps/s per workload over thread settings a
   assert.deepEqual(best.get('a'), { workload: 'a', stepsPerSecond: 140, threads: 2, run: 'before' });
   assert.equal(best.get('b')!.stepsPerSecond, 9);
   assert.equal(best.has('c'), false);
-  assert.equal(threadWins(best), '1 thread: 1 workload, 2 threads: 1 workload');
+  assert.equal(settingWins(best), '1 thread: 1 workload, 2 threads: 1 workload');
+});
+
+test('the malloc setting competes like the thread setting, and settingWins names it unless default', () => {
+  const best = fastestTorch([
+    { workload: 'conv', stepsPerSecond: 8, threads: 2, run: 'before', allocator: 'default' },
+    { workload: 'conv', stepsPerSecond: 23, threads: 2, run: 'after', allocator: 'retain' },
+    { workload: 'mlp', stepsPerSecond: 4600, threads: 1, run: 'after', allocator: 'default' },
+    { workload: 'mlp', stepsPerSecond: 4500, threads: 1, run: 'before', allocator: 'retain' },
+  ]);
+  assert.equal(best.get('conv')!.allocator, 'retain');
+  assert.equal(settingWins(best), '1 thread: 1 workload, 2 threads (retain): 1 workload');
+  assert.deepEqual(torchAllocatorEnv('default'), {});
+  assert.deepEqual(torchAllocatorEnv('retain'), { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '4294967296' });
 });
 
 test('markdownTable aligns columns and rejects ragged rows', () => {

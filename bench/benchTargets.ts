@@ -73,11 +73,13 @@ export interface TorchMeasurement {
   readonly threads: number;
   /** 'before' or 'after' supple's runs (or any label of the repeat). */
   readonly run: string;
+  /** The malloc setting (bench/torchRun.ts torchAllocators); absent: the environment as given. */
+  readonly allocator?: string;
 }
 
 /**
  * The fastest PyTorch measurement per workload: the issue counts PyTorch at its best thread setting, so every
- * setting and repeat competes and the highest steps/s wins. Non-finite or non-positive figures are ignored.
+ * setting (threads, and malloc) and repeat competes and the highest steps/s wins. Non-finite or non-positive figures are ignored.
  */
 export function fastestTorch(ms: readonly TorchMeasurement[]): Map<string, TorchMeasurement> {
   const best = new Map<string, TorchMeasurement>();
@@ -89,11 +91,19 @@ export function fastestTorch(ms: readonly TorchMeasurement[]): Map<string, Torch
   return best;
 }
 
-/** Which thread setting won how many workloads, e.g. '1 thread: 5 workloads, 2 threads: 1'. */
-export function threadWins(best: ReadonlyMap<string, TorchMeasurement>): string {
-  const wins = new Map<number, number>();
-  for (const m of best.values()) wins.set(m.threads, (wins.get(m.threads) ?? 0) + 1);
-  return [...wins].sort((a, b) => a[0] - b[0]).map(([t, n]) => `${t} thread${t === 1 ? '' : 's'}: ${n} workload${n === 1 ? '' : 's'}`).join(', ');
+/** Which setting won how many workloads, e.g. '1 thread: 5 workloads, 2 threads (retain): 1 workload'. */
+export function settingWins(best: ReadonlyMap<string, TorchMeasurement>): string {
+  const wins = new Map<string, { threads: number; n: number }>();
+  for (const m of best.values()) {
+    const key = `${m.threads} thread${m.threads === 1 ? '' : 's'}${m.allocator && m.allocator !== 'default' ? ` (${m.allocator})` : ''}`;
+    const w = wins.get(key) ?? { threads: m.threads, n: 0 };
+    w.n++;
+    wins.set(key, w);
+  }
+  return [...wins]
+    .sort((a, b) => a[1].threads - b[1].threads || a[0].localeCompare(b[0]))
+    .map(([k, w]) => `${k}: ${w.n} workload${w.n === 1 ? '' : 's'}`)
+    .join(', ');
 }
 
 /** A markdown table; `align` has one 'l' or 'r' per column (default: left). */

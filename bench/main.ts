@@ -27,10 +27,10 @@ import { benchE2e } from './e2e.js';
 import { benchRlEnvs } from './rlEnvs.js';
 import { benchDqn, benchPpo, type DqnBenchResult, type PpoBenchResult } from './rl.js';
 import { defaultScaleOptions, runScaleSection, type ScaleOptions } from './scale.js';
-import { findTorchPython, runTorchEngine, torchEngineScript, torchRlScript } from './torchRun.js';
+import { findTorchPython, runTorchEngine, torchAllocators, torchEngineScript, torchRlScript } from './torchRun.js';
 import {
   engineTarget, fastestTorch, formatMet, formatRate, formatTarget, heapTarget, markdownTable, meets, methodTarget, probesTarget, rlTarget,
-  type Target, threadWins, type TorchMeasurement, updateSizeTarget,
+  type Target, settingWins, type TorchMeasurement, updateSizeTarget,
 } from './benchTargets.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -98,19 +98,21 @@ let torchVersion: string | null = null;
  * One pass of PyTorch over the engine workloads (or, with bench/torch/rl.py, the RL loops) at every thread setting,
  * labelled `run` ('before', 'after').
  */
-function runTorch(names: string[], run: string, script = torchEngineScript, extra = ['--resnet-width', String(resnetWidth)]): TorchMeasurement[] {
+function runTorch(names: string[], run: string, script = torchEngineScript, extra = ['--resnet-width', String(resnetWidth)], allocators: readonly string[] = torchAllocators): TorchMeasurement[] {
   if (!torchPython) return [];
   const out: TorchMeasurement[] = [];
-  for (const threads of torchThreads) {
-    const r = runTorchEngine(torchPython, [...names, '--seconds', String(seconds), ...extra], threads, undefined, script);
-    if ('error' in r) {
-      console.log(`  PyTorch run (${run}, ${threads} threads) failed: ${r.error}`);
-      continue;
-    }
-    for (const l of r.lines) {
-      torchVersion = l.torch;
-      out.push({ workload: l.workload, stepsPerSecond: l.steps_per_s, threads: l.threads, run });
-      console.log(`  ${l.workload.padEnd(16)} torch   ${formatRate(l.steps_per_s).padStart(9)} steps/s  (${l.threads} thread${l.threads === 1 ? '' : 's'}, ${run})`);
+  for (const allocator of allocators as typeof torchAllocators) {
+    for (const threads of torchThreads) {
+      const r = runTorchEngine(torchPython, [...names, '--seconds', String(seconds), ...extra], threads, undefined, script, allocator);
+      if ('error' in r) {
+        console.log(`  PyTorch run (${run}, ${threads} threads, ${allocator} malloc) failed: ${r.error}`);
+        continue;
+      }
+      for (const l of r.lines) {
+        torchVersion = l.torch;
+        out.push({ workload: l.workload, stepsPerSecond: l.steps_per_s, threads: l.threads, run, allocator });
+        console.log(`  ${l.workload.padEnd(16)} torch   ${formatRate(l.steps_per_s).padStart(9)} steps/s  (${l.threads} thread${l.threads === 1 ? '' : 's'}, ${allocator} malloc, ${run})`);
+      }
     }
   }
   return out;
@@ -147,7 +149,7 @@ if (sections.includes('engine')) {
   console.log(`  unit edit on a 2000x2000 layer (Adam state): ${u.reinitUnitUs.toFixed(1)} us per reinitialized unit (copying the layer once: ${u.copyLayerUs.toFixed(0)} us)`);
 }
 const torch = fastestTorch(torchRuns);
-if (torch.size) console.log(`  PyTorch's fastest setting per workload: ${threadWins(torch)} (of ${torchThreads.join(' and ')} threads, right before and right after supple's runs of the workload)`);
+if (torch.size) console.log(`  PyTorch's fastest setting per workload: ${settingWins(torch)} (of ${torchThreads.join(' and ')} threads, ${torchAllocators.join(' and ')} malloc, right before and right after supple's runs of the workload)`);
 const rows = results.map((r) => {
   const t = torch.get(r.workload);
   const ratio = t ? r.stepsPerSecond / t.stepsPerSecond : null;
@@ -220,7 +222,9 @@ function compareRlWithTorch(ppo: readonly PpoBenchResult[], dqn: DqnBenchResult)
   }
   const names = ['ppo-cartpole', 'ppo-ant-learning', 'dqn-cartpole'];
   console.log('\nrl: against PyTorch running CleanRL\'s loops with the same settings (bench/torch/rl.py; target >= 1x)');
-  const runs = [...runTorch(names, 'first', torchRlScript, []), ...runTorch(names, 'second', torchRlScript, [])];
+  // The default malloc only: these nets and batches are small (64-wide layers, minibatches of at most 64 rows), so
+  // no tensor crosses glibc's mmap threshold, and the rows are 3x-12x PyTorch.
+  const runs = [...runTorch(names, 'first', torchRlScript, [], ['default']), ...runTorch(names, 'second', torchRlScript, [], ['default'])];
   const best = fastestTorch(runs);
   const cartpole = ppo.find((p) => p.name.startsWith('cartpole'));
   const ant = ppo.find((p) => p.name.startsWith('ant'));
@@ -262,7 +266,7 @@ const meta = {
   seconds,
   heapWarmupSteps: heapWarmup,
   resnetWidth,
-  torch: torchRuns.length ? { version: torchVersion, threadSettings: torchThreads, fastest: threadWins(torch), runs: torchRuns } : null,
+  torch: torchRuns.length ? { version: torchVersion, threadSettings: torchThreads, allocators: torchAllocators, fastest: settingWins(torch), runs: torchRuns } : null,
   backends: Object.fromEntries(backends.map((b) => [b, getBackend(b).description])),
 };
 // A partial run (some sections, workloads or backends) must not overwrite the full record.

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crossovers, type ScaleResult, scaleTable, skipReason } from './scaleGrid.js';
-import { findTorchPython, runTorchEngine } from './torchRun.js';
+import { findTorchPython, runTorchEngine, torchAllocators, type TorchAllocator } from './torchRun.js';
 import { formatRate } from './benchTargets.js';
 
 const childScript = join(dirname(fileURLToPath(import.meta.url)), 'scaleChild.js');
@@ -57,6 +57,8 @@ function childTimeoutMs(o: ScaleOptions): number {
 
 interface Run {
   threads: number;
+  /** PyTorch's malloc setting (bench/torchRun.ts); absent for supple. */
+  allocator?: TorchAllocator;
   stepsPerSecond: number;
   maxRssBytes: number;
   steps: number;
@@ -77,11 +79,19 @@ function runSupple(backend: string, width: number, batch: number, threads: numbe
   return { threads: threads ?? 0, stepsPerSecond: j.stepsPerSecond, steps: j.steps, seconds: j.seconds, maxRssBytes: j.maxRssBytes, description: j.description };
 }
 
-function runTorch(py: string, width: number, batch: number, threads: number, o: ScaleOptions): Run | { error: string } {
-  const r = runTorchEngine(py, ['--mlp', `784,${width},${width},${width},10`, '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], threads, childTimeoutMs(o));
+function runTorch(py: string, width: number, batch: number, threads: number, allocator: TorchAllocator, o: ScaleOptions): Run | { error: string } {
+  const r = runTorchEngine(py, ['--mlp', `784,${width},${width},${width},10`, '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], threads, childTimeoutMs(o), undefined, allocator);
   if ('error' in r) return r;
   const l = r.lines.at(-1)!;
-  return { threads: l.threads, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes ?? 0, steps: l.steps, seconds: l.seconds };
+  return { threads: l.threads, allocator, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes ?? 0, steps: l.steps, seconds: l.seconds };
+}
+
+/**
+ * PyTorch's malloc settings for a cell: both from batch 2 (activations of a mini-batch cross glibc's mmap threshold
+ * at these widths), the default alone at batch 1 (vectors of at most 40 KB).
+ */
+function torchAllocatorsFor(batch: number): readonly TorchAllocator[] {
+  return batch > 1 ? torchAllocators : ['default'];
 }
 
 /** A cell at each thread setting; the fastest counts, and `all` keeps every setting's figure. */
@@ -90,9 +100,11 @@ function runCell(backend: string, width: number, batch: number, o: ScaleOptions,
   const all: Run[] = [];
   const errors: string[] = [];
   for (const t of settings) {
-    const r = backend === 'torch' ? runTorch(py!, width, batch, t!, o) : runSupple(backend, width, batch, t, o);
-    if ('error' in r) errors.push(`${t ?? 'default'} threads: ${r.error}`);
-    else all.push(r);
+    for (const a of backend === 'torch' ? torchAllocatorsFor(batch) : [undefined]) {
+      const r = backend === 'torch' ? runTorch(py!, width, batch, t!, a!, o) : runSupple(backend, width, batch, t, o);
+      if ('error' in r) errors.push(`${t ?? 'default'} threads${a ? ` (${a} malloc)` : ''}: ${r.error}`);
+      else all.push(r);
+    }
   }
   if (!all.length) return { backend, width, batch, stepsPerSecond: null, steps: 0, seconds: 0, maxRssBytes: null, skipped: errors.join('; ') };
   const best = all.reduce((a, b) => (b.stepsPerSecond > a.stepsPerSecond ? b : a));
@@ -110,7 +122,8 @@ function runCell(backend: string, width: number, batch: number, o: ScaleOptions,
     seconds: best.seconds,
     maxRssBytes: best.maxRssBytes,
     threads: best.threads,
-    all: all.map(({ threads, stepsPerSecond, maxRssBytes }) => ({ threads, stepsPerSecond, maxRssBytes })),
+    ...(best.allocator ? { allocator: best.allocator } : {}),
+    all: all.map(({ threads, allocator, stepsPerSecond, maxRssBytes }) => ({ threads, ...(allocator ? { allocator } : {}), stepsPerSecond, maxRssBytes })),
   };
 }
 
@@ -141,7 +154,7 @@ export function runScaleSection(o: ScaleOptions, log: (line: string) => void): S
         const what = `width ${String(width).padStart(5)} batch ${String(batch).padStart(3)} ${backend.padEnd(6)}`;
         if (r.stepsPerSecond === null) log(`${what} skipped: ${r.skipped}`);
         else {
-          const threads = r.all ? `  (threads: ${r.all.map((a) => `${a.threads}: ${formatRate(a.stepsPerSecond)}`).join(', ')})` : '';
+          const threads = r.all ? `  (threads: ${r.all.map((a) => `${a.threads}${a.allocator && a.allocator !== 'default' ? ` ${a.allocator}` : ''}: ${formatRate(a.stepsPerSecond)}`).join(', ')})` : '';
           log(`${what} ${formatRate(r.stepsPerSecond).padStart(8)} steps/s  ${(r.maxRssBytes! / 2 ** 20).toFixed(0).padStart(6)} MiB peak${threads}`);
         }
       }

@@ -25,7 +25,9 @@ export interface ScaleResult {
   readonly maxRssBytes: number | null;
   /** The thread setting of the fastest run (wasm, native: SUPPLE_THREADS; PyTorch: intra-op and BLAS); `all` keeps every setting's figure. */
   readonly threads?: number;
-  readonly all?: readonly { threads: number; stepsPerSecond: number; maxRssBytes: number }[];
+  /** PyTorch's malloc setting of the fastest run (bench/torchRun.ts torchAllocators). */
+  readonly allocator?: string;
+  readonly all?: readonly { threads: number; allocator?: string; stepsPerSecond: number; maxRssBytes: number }[];
   /** Why this cell has no figure. */
   readonly skipped?: string;
 }
