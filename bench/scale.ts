@@ -86,21 +86,14 @@ function runTorch(py: string, width: number, batch: number, threads: number, all
   return { threads: l.threads, allocator, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes ?? 0, steps: l.steps, seconds: l.seconds };
 }
 
-/**
- * PyTorch's malloc settings for a cell: both from batch 2 (activations of a mini-batch cross glibc's mmap threshold
- * at these widths), the default alone at batch 1 (vectors of at most 40 KB).
- */
-function torchAllocatorsFor(batch: number): readonly TorchAllocator[] {
-  return batch > 1 ? torchAllocators : ['default'];
-}
-
 /** A cell at each thread setting; the fastest counts, and `all` keeps every setting's figure. */
 function runCell(backend: string, width: number, batch: number, o: ScaleOptions, py: string | null): ScaleResult & { description?: string } {
   const settings: (number | undefined)[] = backend === 'torch' ? [...o.torchThreads] : backend === 'ts' ? [undefined] : [...o.suppleThreads];
   const all: Run[] = [];
   const errors: string[] = [];
   for (const t of settings) {
-    for (const a of backend === 'torch' ? torchAllocatorsFor(batch) : [undefined]) {
+    // PyTorch at both malloc settings (bench/torchRun.ts): at width 2000 even batch 1 maps a weight gradient a step.
+    for (const a of backend === 'torch' ? torchAllocators : [undefined]) {
       const r = backend === 'torch' ? runTorch(py!, width, batch, t!, a!, o) : runSupple(backend, width, batch, t, o);
       if ('error' in r) errors.push(`${t ?? 'default'} threads${a ? ` (${a} malloc)` : ''}: ${r.error}`);
       else all.push(r);
