@@ -222,8 +222,9 @@ function compareRlWithTorch(ppo: readonly PpoBenchResult[], dqn: DqnBenchResult)
   }
   const names = ['ppo-cartpole', 'ppo-ant-learning', 'dqn-cartpole'];
   console.log('\nrl: against PyTorch running CleanRL\'s loops with the same settings (bench/torch/rl.py; target >= 1x)');
-  // The default malloc only: these nets and batches are small (64-wide layers, minibatches of at most 64 rows), so
-  // no tensor crosses glibc's mmap threshold, and the rows are 3x-12x PyTorch.
+  // The default malloc only: these nets and batches are small (64-wide layers, minibatches of at most 64 rows), and
+  // keeping freed memory changed nothing (alternated twice at 1 thread: PPO CartPole 10.0-11.5k env steps/s by
+  // default, 9.8-10.5k retaining; Ant learning 2.85-3.14k either way; DQN 12.0-13.1k, 12.4-12.8k).
   const runs = [...runTorch(names, 'first', torchRlScript, [], ['default']), ...runTorch(names, 'second', torchRlScript, [], ['default'])];
   const best = fastestTorch(runs);
   const cartpole = ppo.find((p) => p.name.startsWith('cartpole'));
