@@ -1,5 +1,6 @@
 import type { FloatArray } from '../tensor/FloatArray.js';
 import { Activation, type Backend } from './Backend.js';
+import { rowAbsSum } from './ts/rowAbsSum.js';
 
 /**
  * Backend.denseReluStep from the per-layer kernels (linearForward, activation, softmaxCrossEntropy,
@@ -8,8 +9,8 @@ import { Activation, type Backend } from './Backend.js';
  * layer's summed |delta w| from a copy of its weights taken before its update. With `deferred`
  * (Backend.denseReluStepDeferred), a held first-layer update is applied first when `apply` is set (by
  * linearBackward), and the first layer's backward updates only its bias: its weights' update is left in `pending`
- * (the input, then the first layer's output gradient). With `rowAbsSums`, rowSumsAbs of each first-layer row the
- * update writes (a nonzero output gradient, or a weight beta other than 1).
+ * (the input, then the first layer's output gradient). With `rowAbsSums`, the sum of |w| of each first-layer row the
+ * update writes (a nonzero output gradient, or a weight beta other than 1), as the ts backends' rowSumsAbs takes it.
  */
 export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: FloatArray, label: FloatArray, weights: readonly FloatArray[], biases: readonly (FloatArray | null)[], pre: readonly FloatArray[], post: readonly FloatArray[], coefs: Float64Array, dlogits: FloatArray, scratch: FloatArray, changes?: Float64Array, deferred?: DeferredUpdate, rowAbsSums?: FloatArray): number {
   const layers = sizes.length - 1;
@@ -53,7 +54,7 @@ export function denseReluStepByParts(b: Backend, sizes: readonly number[], x: Fl
     if (l === 0 && rowAbsSums) {
       const inp0 = sizes[0]!, beta = coefs[1]!;
       for (let r = 0; r < sizes[1]!; r++) {
-        if (dy[r] !== 0 || beta !== 1) b.rowSumsAbs(w.subarray(r * inp0, (r + 1) * inp0) as FloatArray, 1, inp0, rowAbsSums.subarray(r, r + 1) as FloatArray);
+        if (dy[r] !== 0 || beta !== 1) rowAbsSums[r] = rowAbsSum(w, r * inp0, inp0);
       }
     }
     if (dx) {

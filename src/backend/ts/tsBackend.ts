@@ -1,6 +1,7 @@
 import type { FloatArrayConstructor } from '../../tensor/FloatArray.js';
 import type { FloatArray } from '../../tensor/FloatArray.js';
 import { Activation, type ActivationCode, type Backend } from '../Backend.js';
+import { rowAbsSum } from './rowAbsSum.js';
 import { denseReluStepByParts } from '../denseReluStepByParts.js';
 import { linearBackwardByParts, linearForwardByParts } from '../linearByParts.js';
 import { badPermutation, convOut, poolOut } from '../checks.js';
@@ -156,11 +157,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
     },
     rowSumsAbs(a, rows, cols, out) {
       kernelChecks.rowSumsAbs(a, rows, cols, out);
-      for (let r = 0; r < rows; r++) {
-        let s = 0;
-        for (let j = 0; j < cols; j++) s += Math.abs(a[r * cols + j]!);
-        out[r] = s;
-      }
+      for (let r = 0; r < rows; r++) out[r] = rowAbsSum(a, r * cols, cols);
     },
     cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, withMean, state, colSum, rowSum) {
       kernelChecks.cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, withMean, state, colSum, rowSum);
@@ -175,11 +172,7 @@ export function createTsBackend(precision: 32 | 64 = 32): Backend {
         }
       }
       if (wIn) {
-        for (let r = 0; r < units; r++) {
-          let s = 0;
-          for (let j = 0; j < inSize; j++) s += Math.abs(wIn[r * inSize + j]!);
-          rowSum![r] = s;
-        }
+        for (let r = 0; r < units; r++) rowSum![r] = rowAbsSum(wIn, r * inSize, inSize);
       }
       let mature = 0;
       for (let i = 0; i < units; i++) {
