@@ -77,6 +77,17 @@ test('the malloc setting competes like the thread setting, and settingWins names
   assert.deepEqual(torchAllocatorEnv('retain'), { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '4294967296' });
 });
 
+test('the OpenBLAS kernel setting competes too, and settingWins names it when detected', () => {
+  const best = fastestTorch([
+    { workload: 'mlp-b256', stepsPerSecond: 6.6, threads: 2, run: 'before', allocator: 'retain', blasCore: 'set' },
+    { workload: 'mlp-b256', stepsPerSecond: 8.6, threads: 2, run: 'before', allocator: 'retain', blasCore: 'detected' },
+    { workload: 'conv', stepsPerSecond: 21, threads: 2, run: 'after', allocator: 'retain', blasCore: 'set' },
+    { workload: 'conv', stepsPerSecond: 19.3, threads: 2, run: 'after', allocator: 'retain', blasCore: 'detected' },
+  ]);
+  assert.equal(best.get('mlp-b256')!.blasCore, 'detected');
+  assert.equal(settingWins(best), '2 threads (retain, OpenBLAS detected): 1 workload, 2 threads (retain): 1 workload');
+});
+
 test('markdownTable aligns columns and rejects ragged rows', () => {
   assert.equal(markdownTable(['a', 'b'], [['1', '2']], 'lr'), '| a | b |\n| --- | ---: |\n| 1 | 2 |');
   assert.throws(() => markdownTable(['a', 'b'], [['1']]), /a row has 1 cells; headers: 2/);

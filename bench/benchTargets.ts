@@ -30,8 +30,8 @@ export function engineTarget(workload: string, backend: string): Target | null {
 export const heapTarget: Target = { bound: 'below', value: 16, unit: 'B/step' };
 
 /**
- * The target of a methods-bench row (ratio of its steps/s to plain bp), by the row's label; null for bp itself and
- * the noise control.
+ * The target of a methods-bench row (its ratio to plain bp on the same network state, bench/methods.ts
+ * `sameStateRatio`), by the row's label; null for bp itself and the noise control.
  */
 export function methodTarget(label: string): Target | null {
   if (label.startsWith('l2') || label.startsWith('redo')) return atLeast(0.95);
@@ -75,11 +75,13 @@ export interface TorchMeasurement {
   readonly run: string;
   /** The malloc setting (bench/torchRun.ts torchAllocators); absent: the environment as given. */
   readonly allocator?: string;
+  /** OpenBLAS's kernels (bench/blasCore.ts): 'detected' when run without the environment's OPENBLAS_CORETYPE; absent: as set. */
+  readonly blasCore?: string;
 }
 
 /**
  * The fastest PyTorch measurement per workload: the issue counts PyTorch at its best thread setting, so every
- * setting (threads, and malloc) and repeat competes and the highest steps/s wins. Non-finite or non-positive figures are ignored.
+ * setting (threads, malloc, OpenBLAS's kernels) and repeat competes and the highest steps/s wins. Non-finite or non-positive figures are ignored.
  */
 export function fastestTorch(ms: readonly TorchMeasurement[]): Map<string, TorchMeasurement> {
   const best = new Map<string, TorchMeasurement>();
@@ -95,7 +97,8 @@ export function fastestTorch(ms: readonly TorchMeasurement[]): Map<string, Torch
 export function settingWins(best: ReadonlyMap<string, TorchMeasurement>): string {
   const wins = new Map<string, { threads: number; n: number }>();
   for (const m of best.values()) {
-    const key = `${m.threads} thread${m.threads === 1 ? '' : 's'}${m.allocator && m.allocator !== 'default' ? ` (${m.allocator})` : ''}`;
+    const notes = [m.allocator && m.allocator !== 'default' ? m.allocator : '', m.blasCore === 'detected' ? 'OpenBLAS detected' : ''].filter(Boolean);
+    const key = `${m.threads} thread${m.threads === 1 ? '' : 's'}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     const w = wins.get(key) ?? { threads: m.threads, n: 0 };
     w.n++;
     wins.set(key, w);

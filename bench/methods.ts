@@ -42,6 +42,21 @@ export const methodsBenchCases: readonly MethodsBenchCase[] = [
   { label: 'bp again (noise control)', methods: 'bp', config: {} },
 ];
 
+/** The network and learning rate of every case. */
+const benchSpec = mlp({ hidden: [100, 100, 100], outputs: 10 });
+const benchLr = 0.003;
+
+interface MethodsRun {
+  readonly learner: Learner;
+  readonly methods: RunMethod[];
+  steps: number;
+  seconds: number;
+  /** Milliseconds in the training step, in the method's hooks and edits, and in the twin's plain steps (`overhead`). */
+  stepTime: number;
+  methodTime: number;
+  twinTime: number;
+}
+
 /** A pool of random examples in backend memory, shared by every case. */
 export interface Pool {
   readonly inputs: Float32Array;
@@ -108,6 +123,11 @@ export interface MethodsBenchResult {
   readonly ratioToBp: number;
   /** Time in the method's hooks and edits per step, over the time of the training step itself (same network). */
   readonly overhead: number;
+  /**
+   * Time of a plain SGD step on a twin of the case's network (its weights, so as many units alive) over the time of
+   * the case's step with the method's hooks and edits: the method's cost, apart from how much of its network is alive.
+   */
+  readonly sameStateRatio: number;
 }
 
 /**
@@ -121,8 +141,8 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
   const chunk = opts.chunk ?? 250;
   const pool = makePool(backend, 7);
   const runs = cases.map((c) => {
-    const model = Model.build(mlp({ hidden: [100, 100, 100], outputs: 10 }), { inputShape: [784], backend, rng: Rng.seeded(1) });
-    const learner = new Learner({ model, optimizer: sgd({ lr: 0.003 }), loss: crossEntropy });
+    const model = Model.build(benchSpec, { inputShape: [784], backend, rng: Rng.seeded(1) });
+    const learner = new Learner({ model, optimizer: sgd({ lr: benchLr }), loss: crossEntropy });
     const settings = Object.fromEntries(Object.entries(c.config).map(([k, v]) => [`method.${k}`, v]));
     const methods = createMethods(resolveMethodSettings(c.methods.split('+'), settings), { model, learner, backend, rng: Rng.seeded(1).split('methods') });
     if (c.tracker === 'updateSize') {
@@ -133,7 +153,8 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
         return [];
       } } });
     }
-    return { learner, methods, steps: 0, seconds: 0, stepTime: 0, methodTime: 0, offset: 0 };
+    const run: MethodsRun = { learner, methods, steps: 0, seconds: 0, stepTime: 0, methodTime: 0, twinTime: 0 };
+    return run;
   });
   // Milliseconds; process CPU time counts this (single-threaded) loop's own work only, whatever the neighbours do.
   const now = opts.clock === 'cpu' ? () => {
@@ -156,28 +177,48 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
   const bp = speeds[cases.findIndex((c) => c.methods === 'bp' && !c.tracker)] ?? NaN;
   // The cost of the method apart from the step, on the same network: the reference gemm skips zero activations,
   // so networks that trained differently run at different speeds, and the steps/s ratio mixes that in.
-  for (const r of runs) overhead(backend, pool, r, opts.overheadSteps ?? 2000);
-  return cases.map((c, i) => ({ label: c.label, stepsPerSecond: speeds[i]!, ratioToBp: speeds[i]! / bp, overhead: runs[i]!.methodTime / runs[i]!.stepTime }));
+  for (const r of runs) overhead(backend, pool, r, opts.overheadSteps ?? 10000);
+  return cases.map((c, i) => {
+    const r = runs[i]!;
+    return { label: c.label, stepsPerSecond: speeds[i]!, ratioToBp: speeds[i]! / bp, overhead: r.methodTime / r.stepTime, sameStateRatio: r.twinTime / (r.stepTime + r.methodTime) };
+  });
 }
 
-/** Time the training step and, separately, the method's per-step hooks with their edits (as the loop applies them). */
-function overhead(backend: Backend, pool: Pool, r: { learner: Learner; methods: RunMethod[]; stepTime: number; methodTime: number }, steps: number): void {
+/**
+ * Time the training step and, separately, the method's per-step hooks with their edits (as the loop applies them);
+ * and, in alternating blocks on the same examples, plain SGD steps of a twin of the case's network started from its
+ * weights (the step of bp on the same state: how many units are alive decides how many rows the kernels skip).
+ */
+function overhead(backend: Backend, pool: Pool, r: MethodsRun, steps: number): void {
   const { learner } = r;
-  const stream = poolStream(backend, pool, steps, 0);
-  const task = stream.task(0);
-  const cursor = task.epoch(0);
+  const twinModel = Model.build(benchSpec, { inputShape: [784], backend, rng: Rng.seeded(1) });
+  twinModel.setState(learner.model.getState());
+  const twin = new Learner({ model: twinModel, optimizer: sgd({ lr: benchLr }), loss: crossEntropy });
   const states = () => [learner.optState, ...r.methods.map((m) => m.instance.state)];
-  for (let b = cursor.next(); b !== null; b = cursor.next()) {
-    const t0 = performance.now();
-    const loss = learner.trainStep(b.x, b.y);
-    const t1 = performance.now();
-    for (const m of r.methods) {
-      const edits = m.instance.afterUpdate?.({ step: learner.step, task: 0, batch: b, loss, taskData: task });
-      if (edits?.length) applyEdits(edits, { model: learner.model, states: states() }, m.rng);
+  const block = 50;
+  for (let start = 0; start < steps; start += block) {
+    const n = Math.min(block, steps - start);
+    let cursor = poolStream(backend, pool, n, start).task(0).epoch(0);
+    const task = poolStream(backend, pool, n, start).task(0);
+    for (let b = cursor.next(); b !== null; b = cursor.next()) {
+      const t0 = performance.now();
+      const loss = learner.trainStep(b.x, b.y);
+      const t1 = performance.now();
+      for (const m of r.methods) {
+        const edits = m.instance.afterUpdate?.({ step: learner.step, task: 0, batch: b, loss, taskData: task });
+        if (edits?.length) applyEdits(edits, { model: learner.model, states: states() }, m.rng);
+      }
+      const t2 = performance.now();
+      r.stepTime += t1 - t0;
+      r.methodTime += t2 - t1;
     }
-    const t2 = performance.now();
-    r.stepTime += t1 - t0;
-    r.methodTime += t2 - t1;
+    // Timed step by step as the case's steps are (not the copying of the examples in between).
+    cursor = poolStream(backend, pool, n, start).task(0).epoch(0);
+    for (let b = cursor.next(); b !== null; b = cursor.next()) {
+      const t3 = performance.now();
+      twin.trainStep(b.x, b.y);
+      r.twinTime += performance.now() - t3;
+    }
   }
 }
 
@@ -193,8 +234,8 @@ function main(): void {
   if (clock !== 'wall' && clock !== 'cpu') throw new Error(`--clock ${clock}: allowed: wall, cpu`);
   const results = runMethodsBench({ backend, seconds: Number(arg('seconds') ?? 2), chunk: Number(arg('chunk') ?? 250), cases, clock });
   console.log(`methods on the online 784-100-100-100-10 workload (batch 1, SGD), backend ${backend}, ${clock === 'cpu' ? 'CPU time' : 'wall-clock'}`);
-  console.log(`  ${'method'.padEnd(40)} ${'steps/s'.padStart(8)}   ratio   per-step cost of the method (its hooks and edits / the training step)`);
-  for (const r of results) console.log(`  ${r.label.padEnd(40)} ${r.stepsPerSecond.toFixed(0).padStart(8)}   ${r.ratioToBp.toFixed(2).padStart(5)}   ${(100 * r.overhead).toFixed(1).padStart(6)} %`);
+  console.log(`  ${'method'.padEnd(40)} ${'steps/s'.padStart(8)}   ratio   same-state ratio   per-step cost of the method (its hooks and edits / the training step)`);
+  for (const r of results) console.log(`  ${r.label.padEnd(40)} ${r.stepsPerSecond.toFixed(0).padStart(8)}   ${r.ratioToBp.toFixed(2).padStart(5)}   ${r.sameStateRatio.toFixed(2).padStart(16)}   ${(100 * r.overhead).toFixed(1).padStart(6)} %`);
   const cbp = results.find((r) => r.label.startsWith('cbp (contribution'));
   if (cbp) console.log(`cbp / bp = ${cbp.ratioToBp.toFixed(2)} in steps/s; from the measured cost, 1 / (1 + cost) = ${(1 / (1 + cbp.overhead)).toFixed(2)} (target >= 0.70)`);
 }

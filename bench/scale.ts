@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { crossovers, type ScaleResult, scaleTable, skipReason } from './scaleGrid.js';
 import { findTorchPython, runTorchEngine, torchAllocators, type TorchAllocator } from './torchRun.js';
 import { formatRate } from './benchTargets.js';
+import { blasCoreEnv, blasCores, type BlasCore } from './blasCore.js';
 
 const childScript = join(dirname(fileURLToPath(import.meta.url)), 'scaleChild.js');
 
@@ -59,6 +60,8 @@ interface Run {
   threads: number;
   /** PyTorch's malloc setting (bench/torchRun.ts); absent for supple. */
   allocator?: TorchAllocator;
+  /** OpenBLAS's kernels (bench/blasCore.ts); absent: as the environment sets them. */
+  blasCore?: 'detected';
   stepsPerSecond: number;
   maxRssBytes: number;
   steps: number;
@@ -66,24 +69,24 @@ interface Run {
   description?: string;
 }
 
-/** One supple cell at SUPPLE_THREADS=threads (undefined: the backend's default). */
-function runSupple(backend: string, width: number, batch: number, threads: number | undefined, o: ScaleOptions): Run | { error: string } {
+/** One supple cell at SUPPLE_THREADS=threads (undefined: the backend's default) and OpenBLAS's kernels at `core`. */
+function runSupple(backend: string, width: number, batch: number, threads: number | undefined, core: BlasCore, o: ScaleOptions): Run | { error: string } {
   const r = spawnSync(process.execPath, [childScript, '--backend', backend, '--width', String(width), '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], {
     encoding: 'utf8',
     timeout: childTimeoutMs(o),
     maxBuffer: 1 << 20,
-    env: threads === undefined ? process.env : { ...process.env, SUPPLE_THREADS: String(threads) },
+    env: threads === undefined ? blasCoreEnv(core) : { ...blasCoreEnv(core), SUPPLE_THREADS: String(threads) },
   });
   if (r.status !== 0) return { error: r.error ? `did not finish (${String(r.error).slice(0, 80)})` : `failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}` };
   const j = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
-  return { threads: threads ?? 0, stepsPerSecond: j.stepsPerSecond, steps: j.steps, seconds: j.seconds, maxRssBytes: j.maxRssBytes, description: j.description };
+  return { threads: threads ?? 0, ...(core === 'detected' ? { blasCore: core } : {}), stepsPerSecond: j.stepsPerSecond, steps: j.steps, seconds: j.seconds, maxRssBytes: j.maxRssBytes, description: j.description };
 }
 
-function runTorch(py: string, width: number, batch: number, threads: number, allocator: TorchAllocator, o: ScaleOptions): Run | { error: string } {
-  const r = runTorchEngine(py, ['--mlp', `784,${width},${width},${width},10`, '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], threads, childTimeoutMs(o), undefined, allocator);
+function runTorch(py: string, width: number, batch: number, threads: number, allocator: TorchAllocator, core: BlasCore, o: ScaleOptions): Run | { error: string } {
+  const r = runTorchEngine(py, ['--mlp', `784,${width},${width},${width},10`, '--batch', String(batch), '--seconds', String(o.seconds), '--min-steps', String(o.minSteps)], threads, childTimeoutMs(o), undefined, allocator, core);
   if ('error' in r) return r;
   const l = r.lines.at(-1)!;
-  return { threads: l.threads, allocator, stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes ?? 0, steps: l.steps, seconds: l.seconds };
+  return { threads: l.threads, allocator, ...(core === 'detected' ? { blasCore: core } : {}), stepsPerSecond: l.steps_per_s, maxRssBytes: l.max_rss_bytes ?? 0, steps: l.steps, seconds: l.seconds };
 }
 
 /** A cell at each thread setting; the fastest counts, and `all` keeps every setting's figure. */
@@ -91,12 +94,17 @@ function runCell(backend: string, width: number, batch: number, o: ScaleOptions,
   const settings: (number | undefined)[] = backend === 'torch' ? [...o.torchThreads] : backend === 'ts' ? [undefined] : [...o.suppleThreads];
   const all: Run[] = [];
   const errors: string[] = [];
-  for (const t of settings) {
-    // PyTorch at both malloc settings (bench/torchRun.ts): at width 2000 even batch 1 maps a weight gradient a step.
-    for (const a of backend === 'torch' ? torchAllocators : [undefined]) {
-      const r = backend === 'torch' ? runTorch(py!, width, batch, t!, a!, o) : runSupple(backend, width, batch, t, o);
-      if ('error' in r) errors.push(`${t ?? 'default'} threads${a ? ` (${a} malloc)` : ''}: ${r.error}`);
-      else all.push(r);
+  // OpenBLAS's kernels as set and as detected where the environment pins them (bench/blasCore.ts), for the two
+  // sides that call it.
+  const cores: BlasCore[] = backend === 'torch' || backend === 'native' ? blasCores() : ['set'];
+  for (const core of cores) {
+    for (const t of settings) {
+      // PyTorch at both malloc settings (bench/torchRun.ts): at width 2000 even batch 1 maps a weight gradient a step.
+      for (const a of backend === 'torch' ? torchAllocators : [undefined]) {
+        const r = backend === 'torch' ? runTorch(py!, width, batch, t!, a!, core, o) : runSupple(backend, width, batch, t, core, o);
+        if ('error' in r) errors.push(`${t ?? 'default'} threads${a ? ` (${a} malloc)` : ''}${core === 'detected' ? ' (OpenBLAS detected)' : ''}: ${r.error}`);
+        else all.push(r);
+      }
     }
   }
   if (!all.length) return { backend, width, batch, stepsPerSecond: null, steps: 0, seconds: 0, maxRssBytes: null, skipped: errors.join('; ') };
@@ -116,7 +124,8 @@ function runCell(backend: string, width: number, batch: number, o: ScaleOptions,
     maxRssBytes: best.maxRssBytes,
     threads: best.threads,
     ...(best.allocator ? { allocator: best.allocator } : {}),
-    all: all.map(({ threads, allocator, stepsPerSecond, maxRssBytes }) => ({ threads, ...(allocator ? { allocator } : {}), stepsPerSecond, maxRssBytes })),
+    ...(best.blasCore ? { blasCore: best.blasCore } : {}),
+    all: all.map(({ threads, allocator, blasCore, stepsPerSecond, maxRssBytes }) => ({ threads, ...(allocator ? { allocator } : {}), ...(blasCore ? { blasCore } : {}), stepsPerSecond, maxRssBytes })),
   };
 }
 
@@ -147,7 +156,7 @@ export function runScaleSection(o: ScaleOptions, log: (line: string) => void): S
         const what = `width ${String(width).padStart(5)} batch ${String(batch).padStart(3)} ${backend.padEnd(6)}`;
         if (r.stepsPerSecond === null) log(`${what} skipped: ${r.skipped}`);
         else {
-          const threads = r.all ? `  (threads: ${r.all.map((a) => `${a.threads}${a.allocator && a.allocator !== 'default' ? ` ${a.allocator}` : ''}: ${formatRate(a.stepsPerSecond)}`).join(', ')})` : '';
+          const threads = r.all ? `  (threads: ${r.all.map((a) => `${a.threads}${a.allocator && a.allocator !== 'default' ? ` ${a.allocator}` : ''}${a.blasCore ? ' OpenBLAS detected' : ''}: ${formatRate(a.stepsPerSecond)}`).join(', ')})` : '';
           log(`${what} ${formatRate(r.stepsPerSecond).padStart(8)} steps/s  ${(r.maxRssBytes! / 2 ** 20).toFixed(0).padStart(6)} MiB peak${threads}`);
         }
       }

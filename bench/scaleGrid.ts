@@ -27,7 +27,9 @@ export interface ScaleResult {
   readonly threads?: number;
   /** PyTorch's malloc setting of the fastest run (bench/torchRun.ts torchAllocators). */
   readonly allocator?: string;
-  readonly all?: readonly { threads: number; allocator?: string; stepsPerSecond: number; maxRssBytes: number }[];
+  /** 'detected' when the fastest run had OpenBLAS pick its kernels against the environment's OPENBLAS_CORETYPE (bench/blasCore.ts). */
+  readonly blasCore?: string;
+  readonly all?: readonly { threads: number; allocator?: string; blasCore?: string; stepsPerSecond: number; maxRssBytes: number }[];
   /** Why this cell has no figure. */
   readonly skipped?: string;
 }

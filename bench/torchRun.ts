@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blasCoreEnv, type BlasCore } from './blasCore.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const torchEngineScript = join(root, 'bench/torch/engine.py');
@@ -50,11 +51,14 @@ export interface TorchLine {
   max_rss_bytes?: number;
 }
 
-/** Run engine.py (or another of bench/torch's scripts) with `args` at `threads`; its JSON lines, or an error message. */
-export function runTorchEngine(py: string, args: readonly string[], threads: number, timeoutMs?: number, script = torchEngineScript, allocator: TorchAllocator = 'default'): { lines: TorchLine[] } | { error: string } {
+/**
+ * Run engine.py (or another of bench/torch's scripts) with `args` at `threads`, `allocator` and `blasCore`
+ * (bench/blasCore.ts); its JSON lines, or an error message.
+ */
+export function runTorchEngine(py: string, args: readonly string[], threads: number, timeoutMs?: number, script = torchEngineScript, allocator: TorchAllocator = 'default', blasCore: BlasCore = 'set'): { lines: TorchLine[] } | { error: string } {
   const r = spawnSync(py, [script, ...args, '--threads', String(threads)], {
     encoding: 'utf8',
-    env: { ...process.env, ...torchThreadEnv(threads), ...torchAllocatorEnv(allocator) },
+    env: { ...blasCoreEnv(blasCore), ...torchThreadEnv(threads), ...torchAllocatorEnv(allocator) },
     maxBuffer: 1 << 24,
     ...(timeoutMs ? { timeout: timeoutMs } : {}),
   });
