@@ -10,8 +10,11 @@
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
 // --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
 // --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
-// PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), right before and right after supple's
-// runs of each engine workload; each ratio is against the fastest of the four, as issue 17 counts it. Each row carries its target and a `met` column.
+// PyTorch runs at 1 and at 2 threads (intra-op and OMP/MKL/OpenBLAS alike), with glibc's malloc as it comes and
+// keeping freed memory (bench/torchRun.ts), and where the environment pins OpenBLAS's kernels also with them detected
+// (bench/blasCore.ts; supple's native rows run at both too, each in a process of its own), right before and right
+// after supple's runs of each engine workload; each ratio is against PyTorch's fastest reading, as issue 17 counts
+// it. Each row carries its target and a `met` column.
 // Only `--sections scale` (with scale options at most) writes its part into bench/results.json, keeping the rest.
 // --help prints this.
 import { spawnSync } from 'node:child_process';
@@ -20,7 +23,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
-import { benchUnitEdit, engineWorkloads, runEngineWorkload, type EngineResult, type Workload } from './engine.js';
+import { benchUnitEdit, defaultSlowHeapWarmup, engineWorkloads, runEngineWorkload, type EngineResult, type Workload } from './engine.js';
 import { runMethodsBench } from './methods.js';
 import { blasCoreEnv, blasCores, type BlasCore } from './blasCore.js';
 import { benchDiagnostics } from './diagnostics.js';
@@ -133,9 +136,13 @@ const engineChildScript = join(dirname(fileURLToPath(import.meta.url)), 'engineC
 async function runSuppleRow(w: Workload, b: string): Promise<EngineResult & { blasCore?: BlasCore }> {
   const cores = b === 'native' ? blasCores() : [];
   if (cores.length < 2) return runEngineWorkload(w, getBackend(b), seconds, heapWarmup);
+  // A fresh process compiles the step's functions over its first hundreds of steps, which the rows in this process
+  // share with the rows before them: 'auto' gives every child row the slow rows' untimed steps (mlp-large-b1 native
+  // read 20-26 B/step in its heap windows with none, 0 after 1000).
+  const warm = heapWarmup === 'auto' ? defaultSlowHeapWarmup : heapWarmup;
   let best: (EngineResult & { blasCore?: BlasCore }) | null = null;
   for (const core of cores) {
-    const r = spawnSync(process.execPath, ['--expose-gc', engineChildScript, '--workload', w.name, '--backend', b, '--seconds', String(seconds), '--heap-warmup-steps', String(heapWarmup), '--resnet-width', String(resnetWidth)], {
+    const r = spawnSync(process.execPath, ['--expose-gc', engineChildScript, '--workload', w.name, '--backend', b, '--seconds', String(seconds), '--heap-warmup-steps', String(warm), '--resnet-width', String(resnetWidth)], {
       encoding: 'utf8',
       env: blasCoreEnv(core),
       maxBuffer: 1 << 20,
