@@ -199,8 +199,8 @@ function overhead(backend: Backend, pool: Pool, r: MethodsRun, steps: number): v
   const block = 50;
   for (let start = 0; start < steps; start += block) {
     const n = Math.min(block, steps - start);
-    let cursor = poolStream(backend, pool, n, start).task(0).epoch(0);
     const task = poolStream(backend, pool, n, start).task(0);
+    let cursor = task.epoch(0);
     for (let b = cursor.next(); b !== null; b = cursor.next()) {
       const t0 = performance.now();
       const loss = learner.trainStep(b.x, b.y);
@@ -214,7 +214,7 @@ function overhead(backend: Backend, pool: Pool, r: MethodsRun, steps: number): v
       r.methodTime += t2 - t1;
     }
     // Timed step by step as the case's steps are (not the copying of the examples in between).
-    cursor = poolStream(backend, pool, n, start).task(0).epoch(0);
+    cursor = task.epoch(0);
     for (let b = cursor.next(); b !== null; b = cursor.next()) {
       const t3 = performance.now();
       twin.trainStep(b.x, b.y);

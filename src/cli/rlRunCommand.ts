@@ -39,7 +39,9 @@ function progressPrinter(): (p: RlProgress) => void {
 export async function runRlCommand(req: RunRequest & { out?: string; resume?: string }, catalog: Catalog, shouldStop: () => boolean): Promise<{ summary: RunSummary; out: string }> {
   const cat = rlCatalogOf(catalog);
   const onProgress = progressPrinter();
-  if (req.resume !== undefined) return { summary: await resumeRlRun({ out: req.resume, catalog: cat, shouldStop, onProgress }), out: req.resume };
+  // As `supple run` of a supervised benchmark (runCommand.ts): a log repaired on resume is said on stderr.
+  const onNotice = (m: string) => process.stderr.write(`${m}\n`);
+  if (req.resume !== undefined) return { summary: await resumeRlRun({ out: req.resume, catalog: cat, shouldStop, onProgress, onNotice }), out: req.resume };
   const config = resolveRlRunConfig(req, cat, version);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const out = req.out ?? join('runs', `${config.benchmark.name}-${config.label ?? config.methods.map((m) => m.name).join('+')}-s${config.seed}-${stamp}`);
@@ -48,6 +50,7 @@ export async function runRlCommand(req: RunRequest & { out?: string; resume?: st
     catalog: cat,
     shouldStop,
     onProgress,
+    onNotice,
     onStart: ({ config: c, agent }) =>
       process.stderr.write(
         'policy' in agent

@@ -14,14 +14,15 @@ import { Model } from '../nn/Model.js';
 import { buildOptimizer } from '../optim/optimizerConfig.js';
 import { Rng, type RngState } from '../tensor/Rng.js';
 import { removeStaleTemporaries, withPath, writeFileAtomic } from './atomicWrite.js';
-import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { CheckpointError, readCheckpoint } from './checkpointFile.js';
 import { checkMemory } from './checkMemory.js';
 import { checkOutputDir } from './checkOutputDir.js';
 import { configDiff } from './configDiff.js';
 import { configHash } from './configHash.js';
 import { DivergedError } from './DivergedError.js';
 import { Learner } from '../learn/Learner.js';
-import { Recorder, toJson, type RecorderPosition } from './Recorder.js';
+import { toJson } from './Recorder.js';
+import { RunBook, type KeptByBook } from './RunBook.js';
 import { RunLock } from './RunLock.js';
 import type { Catalog, RunConfig } from './runConfig.js';
 import { catalog as defaultCatalog } from './catalog.js';
@@ -108,7 +109,7 @@ export interface ExperimentOptions {
   readonly onRecord?: (r: MetricRecord) => void;
 }
 
-interface Checkpoint {
+interface Checkpoint extends KeptByBook {
   version: string;
   /** configHash of the run's config, and the config itself to say what differs on a mismatch. */
   configHash?: string;
@@ -116,14 +117,12 @@ interface Checkpoint {
   loop: LoopState;
   step: number;
   taskStartStep: number;
-  seconds: number;
   model: ModelState;
   optimizer: unknown;
   methods: { name: string; state: unknown; rng: RngState }[];
   benchmarkRng: RngState;
   probes: unknown;
   bestParams: ModelState | null;
-  recorder: RecorderPosition;
 }
 
 /**
@@ -270,7 +269,6 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
   const benchmarkRng = root.split('benchmark-edits');
   const bestParams: { state: ModelState | null } = { state: null };
   let loop = initialLoopState();
-  let secondsBefore = 0;
   if (saved) {
     // Built exactly as at the start (same seed), then overwritten with the saved state.
     model.setState(saved.model);
@@ -288,38 +286,28 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     if (saved.probes !== undefined) probes.setState?.(saved.probes);
     bestParams.state = saved.bestParams;
     loop = saved.loop;
-    secondsBefore = saved.seconds;
   }
   // A fresh run, or a resumed one that never wrote a checkpoint, starts its logs from empty.
-  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
-  for (const r of recorder.repairs) opts.onNotice?.(`repaired: ${r}`);
+  const book = new RunBook(out, config.run.checkpointSeconds, saved, opts.onNotice);
+  const { recorder, seconds } = book;
   opts.onStart?.({ config, stream, model, resumed: saved !== null });
 
-  const t0 = performance.now();
-  const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
-  let lastCheckpoint = performance.now();
-  const checkpoint = (state: LoopState) => {
-    const ck: Checkpoint = {
+  const checkpoint = (state: LoopState) =>
+    book.checkpoint((kept): Checkpoint => ({
       version: config.version,
       configHash: hash,
       config,
       loop: state,
       step: learner.step,
       taskStartStep: learner.taskStartStep,
-      seconds: seconds(),
       model: model.getState(),
       optimizer: learner.optState,
       methods: methods.map((m) => ({ name: m.name, state: m.instance.state, rng: m.rng.getState() })),
       benchmarkRng: benchmarkRng.getState(),
       probes: probes.getState?.(),
       bestParams: bestParams.state,
-      recorder: recorder.checkpointPosition(),
-    };
-    recorder.sync();
-    writeCheckpoint(out, ck);
-    lastCheckpoint = performance.now();
-  };
-  const every = config.run.checkpointSeconds * 1000;
+      ...kept,
+    }));
   const first = stream.task(0);
   const totalExamples = first.schedule.kind === 'epochs' ? stream.numTasks * first.size * first.schedule.epochs : null;
   let taskLabel = '';
@@ -341,10 +329,11 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
           opts.onRecord?.(r);
         },
         recordEdits: (step, task, records) => recorder.edits(step, task, records),
+        // Called at task ends (and state.done at the end): with checkpointSeconds 0, at every task end.
         checkpoint: (state) => {
-          if (state.done || performance.now() - lastCheckpoint >= every) checkpoint(state);
+          if (state.done || config.run.checkpointSeconds === 0 || book.due()) checkpoint(state);
         },
-        checkpointDue: () => every > 0 && performance.now() - lastCheckpoint >= every,
+        checkpointDue: () => book.due(),
         shouldStop: () => opts.shouldStop?.() ?? false,
         onStep: (state) => {
           const step = learner.step;
@@ -374,9 +363,7 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     diverged = e;
   }
   if (!finished && !diverged) checkpoint(loop);
-  recorder.close();
-  const s = seconds();
-  const summary: RunSummary = {
+  return book.finish((s): RunSummary => ({
     status: diverged ? 'diverged' : finished ? 'complete' : 'stopped',
     ...(diverged ? { diverged: { step: diverged.step, task: diverged.task, key: diverged.key, value: String(diverged.value) } } : {}),
     version: config.version,
@@ -390,7 +377,5 @@ async function execute(config: RunConfig, saved: Checkpoint | null | undefined, 
     examplesPerSecond: loop.examples / Math.max(s, 1e-9),
     final: { ...recorder.latest },
     finishedAt: new Date().toISOString(),
-  };
-  writeFileAtomic(join(out, 'summary.json'), `${toJson(summary, 2)}\n`);
-  return summary;
+  }));
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { catalog } from './catalog.js';
@@ -67,6 +67,23 @@ test('an RL run stopped and resumed continues bit for bit (metrics, edits, both 
   assert.ok(lines(a, 'edits.jsonl').length > 0, 'cbp replaced units (the edits are part of what must match)');
   const ca = readCheckpoint(a) as Record<string, unknown>, cb = readCheckpoint(b) as Record<string, unknown>;
   for (const k of ['agent', 'env', 'loop', 'recent']) assert.deepEqual(cb[k], ca[k], `checkpoint field ${k}`);
+});
+
+test('an RL run whose metrics log lost the end of its last line (power loss) resumes with the log rebuilt exactly, and says so', async () => {
+  const config = () =>
+    resolveRlRunConfig({ benchmark: 'cartpole', seed: 5, backend: 'ts', set: { steps: 1024, 'agent.numSteps': 64, 'agent.hidden': [8, 8], 'run.checkpointSeconds': 0 } }, cat, '0');
+  const a = tmp(), b = tmp();
+  await startRlRun(config(), { out: a, catalog: cat });
+  let polls = 0;
+  assert.equal((await startRlRun(config(), { out: b, catalog: cat, shouldStop: () => ++polls >= 3 })).status, 'stopped');
+  // The checkpoint carries the log's bytes since the one before (RunBook), from which a resume rebuilds it.
+  const m = join(b, 'metrics.jsonl');
+  truncateSync(m, readFileSync(m).length - 7);
+  const notices: string[] = [];
+  assert.equal((await resumeRlRun({ out: b, catalog: cat, onNotice: (n) => notices.push(n) })).status, 'complete');
+  assert.ok(notices.some((n) => /repaired: .*metrics\.jsonl/.test(n)), notices.join('; '));
+  assert.ok(existsSync(`${m}.torn`));
+  assert.deepEqual(metrics(b), metrics(a));
 });
 
 test('the slippery Ant stopped and resumed continues bit for bit (MuJoCo state, friction schedule, normalizers)', { skip: await mujocoUnavailable() ?? false }, async () => {

@@ -20,10 +20,10 @@ import { initialRlLoopState, rlLoop, type RlLoopState, type RlRecord } from '../
 import type { EditRecord } from '../nn/Edit.js';
 import { Rng, type RngState } from '../tensor/Rng.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { readCheckpoint } from './checkpointFile.js';
 import { MethodKeyRouter } from './methodSettings.js';
 import { presetBenchmark, presetSettingsFor, type Preset } from './Preset.js';
-import { Recorder, type RecorderPosition } from './Recorder.js';
+import { RunBook, type KeptByBook } from './RunBook.js';
 import type { RunSummary } from './runExperiment.js';
 import { runOptionsSchema, type RunOptions, type RunRequest } from './runConfig.js';
 import { setPath } from './settings.js';
@@ -151,9 +151,11 @@ export interface RlRunOptions {
   readonly shouldStop?: () => boolean;
   /** Called once the run is set up (agent built, checkpoint restored when resuming). */
   readonly onStart?: (info: { config: RlRunConfig; agent: PpoAgent | DqnAgent; resumed: boolean }) => void;
+  /** Called with notices (a log repaired on resume). */
+  readonly onNotice?: (message: string) => void;
 }
 
-interface RlCheckpoint extends KeptByBook {
+interface RlCheckpoint extends KeptByRlBook {
   version: string;
   loop: RlLoopState;
   agent: PpoAgentState;
@@ -217,7 +219,7 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
     if (p !== null && p !== undefined) net.probes.setState?.(p);
   }
   opts.onStart?.({ config, agent, resumed: !!saved });
-  const book = runBook(config, out, saved);
+  const book = rlBook(config, out, saved, opts.onNotice);
   const { seconds, recorder } = book;
   const totalSteps = benchmark.steps(bench);
   const finished = await rlLoop(
@@ -239,7 +241,7 @@ async function executeRl(config: RlRunConfig, saved: RlCheckpoint | null | undef
   return book.finish(finished, loop.globalStep, backend.name);
 }
 
-interface DqnCheckpoint extends KeptByBook {
+interface DqnCheckpoint extends KeptByRlBook {
   version: string;
   loop: DqnLoopState;
   agent: DqnAgentState;
@@ -282,7 +284,7 @@ async function executeDqn(
   agent.q.probes = opts.catalog.probes.create(config.probes, { learner: agent.q.learner, backend, rng: root.split('probes/q') });
   if (saved?.agent.probes !== null && saved?.agent.probes !== undefined) agent.q.probes.setState?.(saved.agent.probes);
   opts.onStart?.({ config, agent, resumed: !!saved });
-  const book = runBook(config, out, saved);
+  const book = rlBook(config, out, saved, opts.onNotice);
   const { seconds, recorder } = book;
   const vectorSteps = Math.floor(totalSteps / env.num);
   const finished = await dqnLoop(
@@ -304,27 +306,20 @@ async function executeDqn(
   return book.finish(finished, loop.globalStep, backend.name);
 }
 
-/** What a checkpoint of either agent keeps for {@link runBook}. */
-interface KeptByBook {
-  /** Seconds run before the checkpoint (the clock continues across resumes). */
-  seconds: number;
-  recorder: RecorderPosition;
+/** What a checkpoint of either agent keeps besides the agent and the environment. */
+interface KeptByRlBook extends KeptByBook {
   /** The last 100 episode returns, for the summary. */
   recent: number[];
 }
 
 /**
- * What PPO and DQN runs share around their loops: the run's clock across resumes, the recorder, the last 100 episode
- * returns, the checkpoint cadence (every run.checkpointSeconds, or when the loop forces one) and the summary.
+ * The RunBook of an RL run (clock, logs, checkpoint cadence, summary; shared with supervised runs) with what PPO and
+ * DQN runs add to it: the last 100 episode returns, kept across resumes for the summary's mean of the last 20.
  */
-function runBook(config: RlRunConfig, out: string, saved: KeptByBook | null | undefined) {
+function rlBook(config: RlRunConfig, out: string, saved: KeptByRlBook | null | undefined, onNotice: ((message: string) => void) | undefined) {
   const recent: number[] = saved ? [...saved.recent] : [];
-  const recorder = new Recorder(out, saved ? saved.recorder : undefined);
-  const secondsBefore = saved ? saved.seconds : 0;
-  const t0 = performance.now();
-  const seconds = (): number => secondsBefore + (performance.now() - t0) / 1000;
-  const every = config.run.checkpointSeconds * 1000;
-  let lastCheckpoint = performance.now();
+  const book = new RunBook(out, config.run.checkpointSeconds, saved, onNotice);
+  const { recorder, seconds } = book;
   return {
     recorder,
     seconds,
@@ -338,19 +333,13 @@ function runBook(config: RlRunConfig, out: string, saved: KeptByBook | null | un
     },
     recordEdits: (step: number, task: number, records: readonly EditRecord[]): void => recorder.edits(step, task, records),
     /** Writes the checkpoint `make` builds around the book's part, when forced or when it is time. */
-    checkpoint(force: boolean, make: (kept: KeptByBook) => object): void {
-      if (!force && !(every > 0 && performance.now() - lastCheckpoint >= every)) return;
-      const ck = make({ seconds: seconds(), recorder: recorder.position, recent: [...recent] });
-      recorder.sync();
-      writeCheckpoint(out, ck);
-      lastCheckpoint = performance.now();
+    checkpoint(force: boolean, make: (kept: KeptByRlBook) => object): void {
+      if (force || book.due()) book.checkpoint((kept) => make({ ...kept, recent: [...recent] }));
     },
-    /** Closes the recorder and writes summary.json (atomically). */
+    /** Closes the logs and writes summary.json. */
     finish(finished: boolean, steps: number, backend: string): RunSummary {
-      recorder.close();
-      const s = seconds();
       const last20 = recent.slice(-20);
-      const summary: RunSummary = {
+      return book.finish((s): RunSummary => ({
         status: finished ? 'complete' : 'stopped',
         version: config.version,
         benchmark: config.benchmark.name,
@@ -363,9 +352,7 @@ function runBook(config: RlRunConfig, out: string, saved: KeptByBook | null | un
         examplesPerSecond: steps / Math.max(s, 1e-9),
         final: { ...recorder.latest, ...(last20.length ? { 'episode/returnLast20': last20.reduce((a, b) => a + b, 0) / last20.length } : {}) },
         finishedAt: new Date().toISOString(),
-      };
-      writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-      return summary;
+      }));
     },
   };
 }
