@@ -6,7 +6,8 @@
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
 // --heap-warmup-steps N|auto (untimed steps before each engine row's heap windows, at most 90 s of them; default
-// auto: 1000 for the rows whose heap windows hold under 50 steps, 0 for the rest),
+// auto: 1000 for the rows whose heap windows hold under 50 steps, 0 for the rest), --readings N (timed readings of
+// each supple engine row, each on a fresh network, the fastest counting; default 2, as PyTorch's before and after),
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
 // --scale-batches 1,16,256, --scale-backends ts,wasm,native,torch, --scale-seconds 1.5, --scale-max-step-seconds 30,
 // --scale-supple-threads 1,2 (SUPPLE_THREADS settings of wasm and native; the fastest counts, as PyTorch's 1 or 2).
@@ -42,7 +43,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
 /** The options this script takes: those with a value, and the flags. */
 const valueOptions = [
-  '--sections', '--seconds', '--only', '--backends', '--resnet-width', '--heap-warmup-steps', '--data-dir', '--scale-widths',
+  '--sections', '--seconds', '--only', '--backends', '--resnet-width', '--heap-warmup-steps', '--readings', '--data-dir', '--scale-widths',
   '--scale-batches', '--scale-backends', '--scale-seconds', '--scale-max-step-seconds', '--scale-supple-threads',
 ];
 const flagOptions = ['--no-torch', '--help', '-h'];
@@ -68,6 +69,11 @@ const seconds = Number(opt('--seconds', '3'));
 const heapWarmupArg = opt('--heap-warmup-steps', 'auto');
 const heapWarmup = heapWarmupArg === 'auto' ? 'auto' : Number(heapWarmupArg);
 if (heapWarmup !== 'auto' && !(Number.isInteger(heapWarmup) && heapWarmup >= 0)) throw new Error(`--heap-warmup-steps: '${heapWarmupArg}' is not allowed; allowed: auto or a non-negative integer`);
+// Timed readings of each supple engine row, each on a fresh network: PyTorch reads each of its settings twice
+// (before and after supple's runs) and its fastest counts, so supple's fastest of as many counts too.
+const readingsArg = opt('--readings', '2');
+const readings = Number(readingsArg);
+if (!(Number.isInteger(readings) && readings >= 1)) throw new Error(`--readings: '${readingsArg}' is not allowed; allowed: an integer >= 1`);
 const resnetWidth = Number(opt('--resnet-width', '32'));
 const only = opt('--only', '').split(',').filter(Boolean);
 const backends = (opt('--backends', availableBackends().filter((b) => b !== 'ts64').join(','))).split(',');
@@ -126,6 +132,11 @@ function runTorch(names: string[], run: string, script = torchEngineScript, extr
   return out;
 }
 
+/** 'readings a, b' (steps/s) where a row had more than one reading, else ''. */
+function readingList(r: EngineResult): string {
+  return r.readings.length > 1 ? `readings ${r.readings.map(formatRate).join(', ')}` : '';
+}
+
 const engineChildScript = join(dirname(fileURLToPath(import.meta.url)), 'engineChild.js');
 
 /**
@@ -135,21 +146,21 @@ const engineChildScript = join(dirname(fileURLToPath(import.meta.url)), 'engineC
  */
 async function runSuppleRow(w: Workload, b: string): Promise<EngineResult & { blasCore?: BlasCore }> {
   const cores = b === 'native' ? blasCores() : [];
-  if (cores.length < 2) return runEngineWorkload(w, getBackend(b), seconds, heapWarmup);
+  if (cores.length < 2) return runEngineWorkload(w, getBackend(b), seconds, heapWarmup, readings);
   // A fresh process compiles the step's functions over its first hundreds of steps, which the rows in this process
   // share with the rows before them: 'auto' gives every child row the slow rows' untimed steps (mlp-large-b1 native
   // read 20-26 B/step in its heap windows with none, 0 after 1000).
   const warm = heapWarmup === 'auto' ? defaultSlowHeapWarmup : heapWarmup;
   let best: (EngineResult & { blasCore?: BlasCore }) | null = null;
   for (const core of cores) {
-    const r = spawnSync(process.execPath, ['--expose-gc', engineChildScript, '--workload', w.name, '--backend', b, '--seconds', String(seconds), '--heap-warmup-steps', String(warm), '--resnet-width', String(resnetWidth)], {
+    const r = spawnSync(process.execPath, ['--expose-gc', engineChildScript, '--workload', w.name, '--backend', b, '--seconds', String(seconds), '--heap-warmup-steps', String(warm), '--resnet-width', String(resnetWidth), '--readings', String(readings)], {
       encoding: 'utf8',
       env: blasCoreEnv(core),
       maxBuffer: 1 << 20,
     });
     if (r.status !== 0) throw new Error(`engine row ${w.name} ${b} (OpenBLAS ${core}) failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
     const row = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as EngineResult;
-    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${row.stepsPerSecond.toFixed(row.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  (OpenBLAS ${core === 'set' ? `as set: ${process.env.OPENBLAS_CORETYPE}` : 'detected'}, own process)`);
+    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${row.stepsPerSecond.toFixed(row.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  (OpenBLAS ${core === 'set' ? `as set: ${process.env.OPENBLAS_CORETYPE}` : 'detected'}, own process${readingList(row) ? `, ${readingList(row)}` : ''})`);
     if (!best || row.stepsPerSecond > best.stepsPerSecond) best = { ...row, blasCore: core };
   }
   return best!;
@@ -175,7 +186,7 @@ for (const w of workloads) {
     if (b === 'ts' && w.heavy) continue;
     const r = await runSuppleRow(w, b);
     results.push(r);
-    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s  heap ${r.heapGrowthPerStep.toFixed(2)} B/step (median of ${r.heapWindows} windows of ${r.heapWindowSteps} steps${r.heapWarmupSteps ? ` after ${r.heapWarmupSteps} untimed steps` : ''})  allocated ${r.allocatedPerStep.toFixed(0)} B/step  gc ${r.gcCount}`);
+    console.log(`  ${w.name.padEnd(16)} ${b.padEnd(7)} ${r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0).padStart(9)} steps/s${readingList(r) ? `  (${readingList(r)})` : ''}  heap ${r.heapGrowthPerStep.toFixed(2)} B/step (median of ${r.heapWindows} windows of ${r.heapWindowSteps} steps${r.heapWarmupSteps ? ` after ${r.heapWarmupSteps} untimed steps` : ''})  allocated ${r.allocatedPerStep.toFixed(0)} B/step  gc ${r.gcCount}`);
   }
   torchRuns.push(...runTorch([w.name], 'after'));
 }

@@ -187,18 +187,22 @@ export function runMethodsBench(opts: { backend?: string; seconds?: number; chun
 
 /**
  * Time the training step and, separately, the method's per-step hooks with their edits (as the loop applies them);
- * and, in alternating blocks on the same examples, plain SGD steps of a twin of the case's network started from its
- * weights (the step of bp on the same state: how many units are alive decides how many rows the kernels skip).
+ * and, in alternating blocks on the same examples, plain SGD steps of a twin of the case's network that takes its
+ * weights at the start of each block (the step of bp on the same state: how many units are alive decides how many
+ * rows the kernels skip).
  */
 function overhead(backend: Backend, pool: Pool, r: MethodsRun, steps: number): void {
   const { learner } = r;
   const twinModel = Model.build(benchSpec, { inputShape: [784], backend, rng: Rng.seeded(1) });
-  twinModel.setState(learner.model.getState());
+  // The twin takes the case's weights again before each block: a method's edits (units reset, weights shrunk)
+  // change which units are alive, and a twin that trained on alone would drift to a network of its own.
+  const resync = () => learner.model.params.forEach((p, i) => twinModel.params[i]!.data.set(p.data));
   const twin = new Learner({ model: twinModel, optimizer: sgd({ lr: benchLr }), loss: crossEntropy });
   const states = () => [learner.optState, ...r.methods.map((m) => m.instance.state)];
   const block = 50;
   for (let start = 0; start < steps; start += block) {
     const n = Math.min(block, steps - start);
+    resync();
     const task = poolStream(backend, pool, n, start).task(0);
     let cursor = task.epoch(0);
     for (let b = cursor.next(); b !== null; b = cursor.next()) {
