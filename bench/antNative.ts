@@ -3,14 +3,14 @@
 // Needs a C compiler and MuJoCo's C library (Debian: apt-get install libmujoco-dev); skips with the reason otherwise.
 // Run: npm run build && node dist/bench/antNative.js [--steps N]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Rng } from '../src/tensor/Rng.js';
 import { antXmlPath, makeAnt } from '../src/rl/envs/ant/AntEnv.js';
 import { loadMujoco } from '../src/rl/envs/mujoco/loadMujoco.js';
 import { modelFromXml } from '../src/rl/envs/mujoco/modelFromXml.js';
+import { scratchDir } from '../test/helpers/scratchDir.js';
 
 const source = fileURLToPath(new URL('../../bench/mujoco-native/antNative.c', import.meta.url));
 
@@ -79,7 +79,7 @@ async function wasmStats(n: number): Promise<Stats> {
 
 /** Runs the comparison; returns false when it had to skip. */
 export async function benchAntNative(steps = 100000, log: (line: string) => void = console.log): Promise<boolean> {
-  const dir = mkdtempSync(join(tmpdir(), 'supple-antnative-'));
+  const dir = scratchDir('supple-antnative-');
   try {
     const exe = compile(dir);
     if (!exe) {

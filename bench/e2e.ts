@@ -1,11 +1,11 @@
 // End-to-end speed: whole `supple run` processes (recording, checkpoints and the default probes included), as a
 // user runs them. Reports the examples/s of the training loop (summary.json) and of the whole process.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchDataDir } from './streams.js';
+import { scratchDir } from '../test/helpers/scratchDir.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 
@@ -52,7 +52,7 @@ export function benchE2e(opts: { backend?: string; repeats?: number; log?: (line
     const loop: number[] = [], wall: number[] = [];
     let backend = '';
     for (let i = 0; i < (opts.repeats ?? 3); i++) {
-      const dir = mkdtempSync(join(tmpdir(), 'supple-e2e-'));
+      const dir = scratchDir('supple-e2e-');
       const t0 = performance.now();
       const r = spawnSync(process.execPath, [cli, 'run', ...w.args, '--out', join(dir, 'run'), '--quiet', '--no-report', ...(dataDir ? ['--data-dir', dataDir] : []), ...(opts.backend ? ['--backend', opts.backend] : [])], { encoding: 'utf8' });
       const seconds = (performance.now() - t0) / 1000;

@@ -8,6 +8,7 @@ import { Queue } from 'bullmq';
 import { openRedis, submitJobs } from '../src/cluster/RedisQueue.js';
 import { SweepWorker } from '../src/cluster/SweepWorker.js';
 import type { SweepJob } from '../src/cluster/SweepJob.js';
+import { scratchDir } from '../test/helpers/scratchDir.js';
 
 const args = process.argv.slice(2);
 const n = Number(args[args.indexOf('--jobs') + 1] ?? 2000) || 2000;
@@ -48,11 +49,8 @@ for (const concurrency of [1, 16]) {
 
 // The same path with a real (tiny) `supple run` process per job: what a run costs beyond its training.
 {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const m = 16;
-  const out = mkdtempSync(join(tmpdir(), 'supple-qbench-'));
+  const out = scratchDir('supple-qbench-');
   const { expandSweep, sweepSchema } = await import('../src/experiment/sweep.js');
   const { catalog } = await import('../src/experiment/catalog.js');
   const { version } = await import('../src/version.js');

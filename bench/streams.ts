@@ -1,7 +1,6 @@
 // Stream speed: how long loading MNIST takes and what building examples adds to a step.
 // Run: npm run build && node dist/bench/streams.js [--data-dir DIR]  (DIR holds mnist/; default SUPPLE_DATA_DIR or ../shared/data)
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { availableBackends, getBackend } from '../src/backend/selectBackend.js';
@@ -16,6 +15,7 @@ import { imageTask } from '../src/benchmarks/imageTask.js';
 import type { ImageSet } from '../src/benchmarks/data/ImageSet.js';
 import { packageRoot } from '../src/benchmarks/data/packageRoot.js';
 import type { Batch } from '../src/learn/Batch.js';
+import { scratchDir } from '../test/helpers/scratchDir.js';
 
 /** The folder holding mnist/ for benchmarks: --data-dir, SUPPLE_DATA_DIR, or ../shared/data beside the repo. */
 export function benchDataDir(argv: readonly string[] = process.argv): string | undefined {
@@ -30,7 +30,7 @@ const time = async (f: () => unknown) => { const t = performance.now(); await f(
 export async function benchStreams(log: (line: string) => void = console.log): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   const dataDir = benchDataDir();
-  const cacheDir = mkdtempSync(join(tmpdir(), 'supple-bench-'));
+  const cacheDir = scratchDir('supple-bench-');
   const console = { log: (line: string) => log(line) };
   console.log(`streams (node ${process.version}, backends: ${availableBackends().join(', ')})`);
   if (dataDir) {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runTorchEngine } from './torchRun.js';
+import { scratchDir } from '../test/helpers/scratchDir.js';
 
 // runTorchEngine with node standing in for Python and a script that reports the environment it was started with:
 // the thread and malloc settings must reach the PyTorch process (they are read once, as its libraries load).
 test('runTorchEngine starts the script with the thread setting, for retain the malloc setting, and for detected no OPENBLAS_CORETYPE in its environment', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'supple-torchrun-'));
+  const dir = scratchDir('supple-torchrun-');
   const script = join(dir, 'env.mjs');
   writeFileSync(
     script,

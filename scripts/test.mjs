@@ -2,8 +2,8 @@
 // Runs every compiled test file (dist/**/*.test.js) with node:test. Arguments filter the files by substring:
 // `npm test -- nn/Linear backend` runs the files whose path contains either string.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,5 +28,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = Math.max(1, Math.min(availableParallelism(), Number(process.env.SUPPLE_TEST_CONCURRENCY) || availableParallelism()));
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...passthrough, ...files], { cwd: root, stdio: 'inherit' });
+// Every temporary folder of the run (tests' own, and those of the CLI processes and browsers they start) lives under
+// one root, removed at the end: test/helpers/scratchDir frees most as each file ends, this catches the rest.
+const scratch = mkdtempSync(join(tmpdir(), 'supple-test-'));
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...passthrough, ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TMPDIR: scratch },
+});
+rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 process.exit(r.status ?? 1);

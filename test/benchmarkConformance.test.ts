@@ -1,8 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { z } from 'zod';
 import { getBackend } from '../src/backend/selectBackend.js';
 import { Rng } from '../src/tensor/Rng.js';
@@ -17,8 +14,9 @@ import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { meanSquaredError } from '../src/losses/meanSquaredError.js';
 import { initialLoopState, trainLoop, type LoopState, type MetricRecord } from '../src/experiment/trainLoop.js';
 import type { Batch } from '../src/learn/Batch.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
-const data = { cacheDir: mkdtempSync(join(tmpdir(), 'supple-cache-')), download: false };
+const data = { cacheDir: scratchDir('supple-cache-'), download: false };
 const ctx = (seed: number): BenchmarkContext => ({ backend: getBackend('ts'), rng: Rng.seeded(seed), data });
 
 /** A cut-down run of any benchmark: two tasks, few examples, the shipped digits set, one or two epochs. */

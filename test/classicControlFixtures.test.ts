@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/benchmarks/data/packageRoot.js';
 import { Acrobot } from '../src/rl/envs/Acrobot.js';
@@ -12,6 +11,7 @@ import { CartPole } from '../src/rl/envs/CartPole.js';
 import type { ClassicControlEnv } from '../src/rl/envs/ClassicControlEnv.js';
 import { MountainCar } from '../src/rl/envs/MountainCar.js';
 import { Pendulum } from '../src/rl/envs/Pendulum.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 interface Episode {
   start: number[];
@@ -73,7 +73,7 @@ function closeTree(a: unknown, b: unknown, path: string): void {
 }
 
 test('the fixtures are what test/fixtures/gym_classic_control.py writes', { skip: python ? false : 'python3 with numpy not found' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'supple-gym-'));
+  const dir = scratchDir('supple-gym-');
   try {
     const r = spawnSync(python!, [join(packageRoot(), 'test', 'fixtures', 'gym_classic_control.py')], { env: { ...process.env, GYM_FIXTURE_OUT: dir }, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

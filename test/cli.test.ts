@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDir } from './helpers/scratchDir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -12,7 +12,7 @@ test('the built bin is executable with a node shebang (npx supple runs it direct
   assert.ok(statSync(cli).mode & 0o100, `${cli} is not executable`);
   assert.match(readFileSync(cli, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env node/);
 });
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-cli-'));
+const tmp = () => scratchDir('supple-cli-');
 const env = { ...process.env, SUPPLE_OFFLINE: '1', SUPPLE_THREADS: '1' };
 const supple = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
 

@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configHash } from '../src/experiment/configHash.js';
 import { readEventFile } from '../src/export/TensorBoardWriter.js';
 import { decodeSafetensors } from '../src/nn/safetensors.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-cli-export-'));
+const tmp = () => scratchDir('supple-cli-export-');
 const env = { ...process.env, SUPPLE_OFFLINE: '1', SUPPLE_THREADS: '1', CI: 'false' };
 const supple = (args: string[], cwd?: string) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env, cwd });
 const digits = ['permuted-mnist', '--set', 'dataset=digits', 'tasks=2', 'examplesPerTask=60'];

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOf, redisMissing, start, startRedis, supple, type RedisServer } from './clusterHelpers.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 // One contract for every executor of a sweep (the local process pool, the Redis queue's workers, Slurm array
 // tasks run as `supple worker --jobs`): runs identified by config hash finish with the same bytes as a plain
 // `supple run`, running again does no work, and a folder holding another run is never written.
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-contract-'));
+const tmp = () => scratchDir('supple-contract-');
 const points = ['bp/s0', 'bp/s1'];
 const base = ['permuted-mnist', '--set', 'dataset=digits', 'tasks=3', 'examplesPerTask=100'];
 

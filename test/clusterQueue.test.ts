@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CuttableProxy, exitOf, redisMissing, sleep, start, startRedis, supple, tasksIn, until } from './clusterHelpers.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 // The Redis queue end to end: real redis-server on loopback, real worker processes, faults injected.
 const skip = redisMissing();
 if (skip) console.log(`# skipped: ${skip}`);
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-queue-'));
+const tmp = () => scratchDir('supple-queue-');
 const labels = ['bp', 'l2'];
 /** 2 conditions x `seeds` seeds of 40 online tasks of 100 digits (a few seconds each). */
 function sweepFile(dir: string, seeds: number, out: string): string {

@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { env, exitOf, freePort, sleep, supple, tasksIn, until } from './clusterHelpers.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 // Slurm job arrays: the script's signal handling run by bash (no Slurm needed), and the script checked and run
 // by a real single-node Slurm (munge, slurmctld, slurmd from Debian's slurm-wlm) where one can be started.
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-slurm-'));
+const tmp = () => scratchDir('supple-slurm-');
 
 function sweepFile(dir: string, tasks: number): string {
   const file = join(dir, 'sweep.yaml');

@@ -5,8 +5,7 @@
 // and say in the commit which presets changed and why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog } from '../src/experiment/catalog.js';
@@ -17,7 +16,9 @@ import { presetBenchmark, type Preset } from '../src/experiment/Preset.js';
 import { resolveRlRunConfig, startRlRun } from '../src/experiment/runRl.js';
 import { DQN_TIMING_KEYS } from '../src/rl/dqnLoop.js';
 import { rlBenchmarkRegistry } from '../src/rl/rlBenchmarks.js';
+import type { DataSource } from '../src/benchmarks/Benchmark.js';
 import { fixtureDataSource } from './helpers/fixtureData.js';
+import { removeScratchDir, scratchDir } from './helpers/scratchDir.js';
 
 const goldenPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'golden', 'presets.json');
 const update = process.env.SUPPLE_UPDATE_GOLDEN === '1';
@@ -48,6 +49,9 @@ const datasetStandIns: Record<string, string> = { imagenet32: 'cifar10' };
 
 type Records = Record<string, unknown>[];
 
+/** One data folder for every supervised run of this file (the runs only read it). */
+let data: DataSource | undefined;
+
 async function firstTask(preset: string, condition: string | undefined, backend: string): Promise<Records> {
   const cat = catalog();
   const p = cat.presets.get(preset);
@@ -57,10 +61,13 @@ async function firstTask(preset: string, condition: string | undefined, backend:
   const standIn = datasetStandIns[String(base.benchmark.dataset)];
   const set = { ...slivers[p.benchmark], ...(modelSlivers[base.model.arch] ?? {}), ...(standIn ? { dataset: standIn } : {}), 'probes.batchSize': 16 };
   const config = resolveRunConfig({ preset, ...(condition ? { condition } : {}), set, backend }, cat, '0');
-  const out = join(mkdtempSync(join(tmpdir(), 'supple-golden-')), 'run');
-  const summary = await startRun(config, { out, catalog: cat, data: fixtureDataSource() });
+  const dir = scratchDir('supple-golden-');
+  const out = join(dir, 'run');
+  data ??= fixtureDataSource();
+  const summary = await startRun(config, { out, catalog: cat, data });
   assert.equal(summary.status, 'complete', `${preset}: ${summary.status}`);
   const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  removeScratchDir(dir); // a run's checkpoint is up to ~190 MB: free it before the next
   return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.task === 0);
 }
 
@@ -69,10 +76,12 @@ async function firstRlTask(preset: string, condition: string | undefined, benchm
   const sliver = rlSlivers[benchmark];
   assert.ok(sliver, `${preset} / ${condition}: no golden sliver for the RL benchmark ${benchmark} (add one to rlSlivers)`);
   const config = resolveRlRunConfig({ preset, ...(condition ? { condition } : {}), set: { ...sliver, 'run.checkpointSeconds': 0 }, backend }, cat, '0');
-  const out = join(mkdtempSync(join(tmpdir(), 'supple-golden-')), 'run');
+  const dir = scratchDir('supple-golden-');
+  const out = join(dir, 'run');
   const summary = await startRlRun(config, { out, catalog: cat });
   assert.equal(summary.status, 'complete', `${preset}: ${summary.status}`);
   const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  removeScratchDir(dir);
   const timing = new Set<string>(DQN_TIMING_KEYS);
   return lines.map((l) => Object.fromEntries(Object.entries(JSON.parse(l) as Record<string, unknown>).filter(([k]) => !timing.has(k)))).filter((r) => r.task === 0);
 }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog } from '../src/experiment/catalog.js';
@@ -10,6 +9,7 @@ import { startRun } from '../src/experiment/runExperiment.js';
 import { presetList } from '../src/experiment/presets.js';
 import { resolveRlRunConfig, startRlRun } from '../src/experiment/runRl.js';
 import { rlBenchmarkRegistry } from '../src/rl/rlBenchmarks.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 const cat = catalog();
 const rlCat = { ...cat, rlBenchmarks: rlBenchmarkRegistry };
@@ -61,7 +61,7 @@ test('each laptop preset condition runs (cut down to a sliver) on the real data'
   };
   for (const p of presetList.filter((x) => x.scale === 'laptop')) {
     for (const c of p.conditions ?? []) {
-      const out = join(mkdtempSync(join(tmpdir(), 'supple-preset-')), 'run');
+      const out = join(scratchDir('supple-preset-'), 'run');
       if (onRl(c)) {
         const rl = resolveRlRunConfig({ preset: p.name, condition: c.label, set: { steps: 300, 'agent.learningStarts': 100, 'agent.targetNetworkFrequency': 100, dataDir: sharedData } }, rlCat, '0');
         assert.equal((await startRlRun(rl, { out, catalog: rlCat })).status, 'complete', `${p.name} / ${c.label}`);

@@ -2,17 +2,17 @@
 // block must equal the code between the tour markers below (the run folder's path aside).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   getBackend, Model, mlp, Learner, sgd, crossEntropy, Rng, Tensor, applyEdits, createMethods, effectiveRank,
   resolveRunConfig, startRun,
 } from '../src/index.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const runsDir = mkdtempSync(join(tmpdir(), 'tour-'));
+const runsDir = scratchDir('tour-');
 
 test('README tour', async () => {
   // --- tour start ---

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDir } from './helpers/scratchDir.js';
 
 // Faults injected into real processes of the CLI: signals, a killed parent, two writers, bad paths.
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-rel-'));
+const tmp = () => scratchDir('supple-rel-');
 const env = { ...process.env, SUPPLE_OFFLINE: '1', SUPPLE_THREADS: '1' };
 const supple = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

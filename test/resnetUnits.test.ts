@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalog } from '../src/experiment/catalog.js';
 import { resolveRunConfig } from '../src/experiment/runConfig.js';
 import { startRun } from '../src/experiment/runExperiment.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 const groups = [...Array.from({ length: 17 }, (_, i) => `h${i + 1}`), 'penultimate'];
 
 test('class-incremental ResNet-18 with CBP: diagnostics for all 17 conv-output groups and the penultimate features, CBP replaces units in every group', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'supple-resnet-units-'));
+  const out = scratchDir('supple-resnet-units-');
   // A cut-down run: the shipped digits (8x8), two increments of two classes, ResNet-18 of width 2; CBP made eager
   // (rate 0.5, maturity 0) so that every group is due a replacement within the first steps.
   const config = resolveRunConfig(

@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDir } from './helpers/scratchDir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const env = { ...process.env, SUPPLE_OFFLINE: '1', SUPPLE_THREADS: '1' };
 
 test('supple run cartpole --preset cleanrl-ppo-cartpole, cut to 2048 steps, runs end to end with a report', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'supple-rl-cli-')), 'run');
+  const out = join(scratchDir('supple-rl-cli-'), 'run');
   const r = spawnSync(process.execPath, [cli, 'run', 'cartpole', '--preset', 'cleanrl-ppo-cartpole', '--set', 'steps=2048', '--out', out, '--quiet'], { encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { status: string; steps: number };
@@ -28,7 +28,7 @@ test('supple run cartpole --preset cleanrl-ppo-cartpole, cut to 2048 steps, runs
 });
 
 test('supple run --preset cleanrl-dqn-cartpole, cut to 12000 steps, trains DQN after learning starts', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'supple-dqn-cli-')), 'run');
+  const out = join(scratchDir('supple-dqn-cli-'), 'run');
   const r = spawnSync(process.execPath, [cli, 'run', '--preset', 'cleanrl-dqn-cartpole', '--set', 'steps=12000', '--out', out, '--quiet', '--no-report'], { encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { algorithm: string; agent: { hidden: number[] } };
@@ -41,7 +41,7 @@ test('supple run --preset cleanrl-dqn-cartpole, cut to 12000 steps, trains DQN a
 });
 
 test('supple run --dry-run of an RL preset prints the resolved config and runs nothing', () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'supple-rl-dry-'));
+  const cwd = scratchDir('supple-rl-dry-');
   const r = spawnSync(process.execPath, [cli, 'run', '--preset', 'sokar-redo-dqn-laptop', '--condition', 'dqn-redo', '--dry-run'], { encoding: 'utf8', env, cwd });
   assert.equal(r.status, 0, r.stderr);
   const config = JSON.parse(r.stdout) as { algorithm: string; methods: { name: string; period: number }[] };

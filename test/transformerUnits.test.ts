@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../src/backend/selectBackend.js';
 import { catalog } from '../src/experiment/catalog.js';
@@ -18,6 +17,7 @@ import { crossEntropy } from '../src/losses/crossEntropy.js';
 import { adam } from '../src/optim/optimizers.js';
 import { Rng } from '../src/tensor/Rng.js';
 import { Tensor } from '../src/tensor/Tensor.js';
+import { scratchDir } from './helpers/scratchDir.js';
 
 const backend = getBackend('ts');
 
@@ -134,7 +134,7 @@ test('model.arch=vit and model.arch=transformer build from the config; wrong inp
 });
 
 test('class-incremental ViT with CBP and ReDo: diagnostics for every head and MLP group, both methods act on heads', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'supple-vit-units-'));
+  const out = scratchDir('supple-vit-units-');
   const config = resolveRunConfig(
     {
       benchmark: 'class-incremental',

@@ -1,8 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
 import type { BenchmarkContext, Stream } from './Benchmark.js';
@@ -10,8 +7,9 @@ import { permutedMnist, permutedMnistSchema, type PermutedTask } from './permute
 import { loadImageSet } from './data/datasets.js';
 import { parseConfig } from '../config/parseConfig.js';
 import type { Batch } from '../learn/Batch.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
-const data = { cacheDir: mkdtempSync(join(tmpdir(), 'supple-cache-')), download: false };
+const data = { cacheDir: scratchDir('supple-cache-'), download: false };
 const ctx = (seed: number): BenchmarkContext => ({ backend: getBackend('ts'), rng: Rng.seeded(seed), data });
 const make = (seed: number, options: object = {}) => permutedMnist.create(parseConfig(permutedMnistSchema, { dataset: 'digits', tasks: 3, ...options }, 'test'), ctx(seed));
 const epoch = (s: Stream, t: number) => {

@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
 import type { BenchmarkContext, Stream } from './Benchmark.js';
 import { createStream } from './index.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
-const data = { cacheDir: mkdtempSync(join(tmpdir(), 'supple-cache-')), download: false };
+const data = { cacheDir: scratchDir('supple-cache-'), download: false };
 const ctx = (seed: number): BenchmarkContext => ({ backend: getBackend('ts'), rng: Rng.seeded(seed), data });
 const small = { dataset: 'digits', tasks: 3, examplesPerTask: 40, stepsPerTask: 25, batchSize: 4 };
 /** The memorized subset of task t, in order: its targets and its pixels. */

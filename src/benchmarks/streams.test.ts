@@ -1,16 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
 import type { BenchmarkContext, Stream } from './Benchmark.js';
 import { createStream } from './index.js';
 import { loadImageSet } from './data/datasets.js';
 import type { Batch } from '../learn/Batch.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
-const data = { cacheDir: mkdtempSync(join(tmpdir(), 'supple-cache-')), download: false };
+const data = { cacheDir: scratchDir('supple-cache-'), download: false };
 const ctx = (seed = 1): BenchmarkContext => ({ backend: getBackend('ts'), rng: Rng.seeded(seed), data });
 const labelsOf = (s: Stream, t: number) => {
   const out: number[] = [];

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LockedError, RunLock } from './RunLock.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-lock-'));
+const tmp = () => scratchDir('supple-lock-');
 
 test('a run folder is locked: a second taker gets an error naming pid, host and start; release frees it', () => {
   const dir = tmp();

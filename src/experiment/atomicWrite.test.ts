@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeStaleTemporaries, temporaryOf, writeFileAtomic } from './atomicWrite.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-atomic-'));
+const tmp = () => scratchDir('supple-atomic-');
 const full = '/dev/full';
 
 test('a write that fails half way (ENOSPC) removes its temporary and names the path', { skip: existsSync(full) ? false : 'no /dev/full on this system' }, () => {

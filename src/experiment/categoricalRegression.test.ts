@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalog } from './catalog.js';
 import { resolveRunConfig } from './runConfig.js';
 import { startRun } from './runExperiment.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 const cat = catalog();
 const metrics = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
 
 test('slowly-changing regression with a categorical value head: atoms as outputs, cross-entropy as the loss, the decoded squared error beside it', async () => {
   const run = async (valueHead: Record<string, unknown>) => {
-    const out = mkdtempSync(join(tmpdir(), 'supple-vh-'));
+    const out = scratchDir('supple-vh-');
     const config = resolveRunConfig(
       { benchmark: 'slowly-changing-regression', seed: 1, backend: 'ts', set: { tasks: 2, examplesPerTask: 400, bin: 200, valueHead, 'run.checkpointSeconds': 0 } },
       cat,
@@ -37,7 +37,7 @@ test('slowly-changing regression with a categorical value head: atoms as outputs
 
 test('random-label regression: MSE, two-hot and HL-Gauss heads all fit the same targets (memorization loss and decoded MSE fall with training)', async () => {
   const run = async (valueHead: Record<string, unknown>, stepsPerTask: number) => {
-    const out = mkdtempSync(join(tmpdir(), 'supple-rlr-'));
+    const out = scratchDir('supple-rlr-');
     const set = { dataset: 'digits', targets: 'regression', tasks: 1, examplesPerTask: 32, stepsPerTask, batchSize: 8, valueHead, 'run.checkpointSeconds': 0 };
     await startRun(resolveRunConfig({ benchmark: 'random-labels', seed: 3, backend: 'ts', set }, cat, '0'), { out, catalog: cat });
     return metrics(out).find((r) => r['eval/train/loss'] !== undefined && r['online/loss'] === undefined)!;

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { checkpointPath, readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 test('a checkpoint with one flipped bit anywhere is refused, naming the file; an intact one reads back', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'supple-ckpt-'));
+  const dir = scratchDir('supple-ckpt-');
   const tree = { step: 7, w: Float32Array.from([1, 2, 3, 4]), nested: { name: 'x' } };
   writeCheckpoint(dir, tree);
   assert.deepEqual(readCheckpoint(dir), tree);

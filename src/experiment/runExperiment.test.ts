@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveRunConfig } from './runConfig.js';
 import { resumeRun, runJob, startRun } from './runExperiment.js';
 import { testCatalog } from '../../test/helpers/testCatalog.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 const catalog = testCatalog();
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-run-'));
+const tmp = () => scratchDir('supple-run-');
 
 test('config: defaults from the benchmark, settings routed by key, presets', () => {
   const c = resolveRunConfig({ benchmark: 'tiny', methods: ['random-reset'], set: { tasks: 2, 'method.every': 3, 'optimizer.lr': 0.1, 'model.hidden': [4] } }, catalog, '0.0.0');

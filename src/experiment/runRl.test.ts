@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalog } from './catalog.js';
 import { TIMING_KEYS } from '../rl/rlLoop.js';
@@ -9,9 +8,10 @@ import { mujocoUnavailable } from '../rl/envs/mujoco/loadMujoco.js';
 import { readCheckpoint } from './checkpointFile.js';
 import { resolveRlRunConfig, resumeRlRun, startRlRun } from './runRl.js';
 import type { PpoConfig } from '../rl/ppoConfig.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 const cat = catalog();
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-rl-'));
+const tmp = () => scratchDir('supple-rl-');
 const lines = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean);
 const metrics = (dir: string) =>
   lines(dir, 'metrics.jsonl').map((l) => {

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveRunConfig } from '../experiment/runConfig.js';
 import { startRun } from '../experiment/runExperiment.js';
@@ -13,7 +12,7 @@ import { decodeFields } from './protobuf.js';
 import { crc32c, maskedCrc32c } from './crc32c.js';
 
 const catalog = testCatalog();
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-export-'));
+const tmp = () => scratchDir('supple-export-');
 const python = '/usr/bin/python3';
 const hasProtobuf = existsSync(python) && spawnSync(python, ['-c', 'import google.protobuf'], { encoding: 'utf8' }).status === 0;
 
@@ -116,6 +115,7 @@ while o < len(data):
     for val in ev.summary.value: out.append({'tag': val.tag, 'step': ev.step, 'value': val.simple_value})
 print(json.dumps({'version': version, 'scalars': out}))
 `;
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 test('tensorboard: an independent Python reader (own CRC-32C, protobuf Event/Summary) gets the same scalars', { skip: hasProtobuf ? false : `needs ${python} with python3-protobuf (apt-get install python3-protobuf); tensorboard itself is not packaged for Debian` }, async () => {
   const run = await tinyRun();

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import { Model } from '../nn/Model.js';
@@ -91,10 +90,11 @@ with torch.no_grad():
     y = net(x)
 print(json.dumps({'how': how, 'maxdiff': float((y - want).abs().max()), 'names': sorted(state.keys())}))
 `;
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 test('safetensors export: PyTorch loads it into the equivalent torch.nn model, with the same outputs on a batch', { skip: torchMissing }, () => {
   for (const c of cases) {
-    const dir = mkdtempSync(join(tmpdir(), 'supple-torch-'));
+    const dir = scratchDir('supple-torch-');
     const m = Model.build(c.spec, { inputShape: c.input, backend, rng: Rng.seeded(5) });
     const x = batch(c.input, 5, 6);
     const y = m.forward(x, false);

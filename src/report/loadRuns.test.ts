@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { loadRuns } from './loadRuns.js';
 import { CONDITION_COLORS } from './groupConditions.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'supple-report-'));
+  const dir = scratchDir('supple-report-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

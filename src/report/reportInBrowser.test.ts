@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { writeReport } from './writeReport.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 const chromiumPath = process.env.SUPPLE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -40,7 +40,7 @@ test('index.html opens in headless Chromium without errors or requests', { timeo
     t.skip('playwright-core is not installed (a devDependency: npm ci)');
     return;
   }
-  const d = mkdtempSync(join(tmpdir(), 'supple-report-'));
+  const d = scratchDir('supple-report-');
   if (!process.env.SUPPLE_KEEP_REPORT) t.after(() => rmSync(d, { recursive: true, force: true }));
   writeRuns(join(d, 'runs'));
   const r = await writeReport([join(d, 'runs')], join(d, 'report'));

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
@@ -15,6 +14,7 @@ import { trainLoop, type MetricRecord } from '../experiment/trainLoop.js';
 import { tinyStream } from '../../test/helpers/tinyStream.js';
 import { meanAndSe } from './aggregate.js';
 import { writeReport } from './writeReport.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 /** A run folder from the real training loop (what `supple run` records), with a probe of the mean |w|. */
 function recordRun(dir: string, seed: number, lr: number, regression: boolean): MetricRecord[] {
@@ -41,7 +41,7 @@ function recordRun(dir: string, seed: number, lr: number, regression: boolean): 
 }
 
 test('the report reads what the training loop records', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'supple-report-'));
+  const d = scratchDir('supple-report-');
   t.after(() => rmSync(d, { recursive: true, force: true }));
   const byLr = new Map<number, MetricRecord[][]>();
   for (const lr of [0.05, 0.2]) for (const seed of [1, 2, 3]) {

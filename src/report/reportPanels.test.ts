@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { writeReport } from './writeReport.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 const provenance = (seed: number) => ({ supple: '9.9.9', git: { commit: 'abcdef0123456789', dirty: true }, host: `host-${seed}`, os: 'linux', node: '20.0.0', backend: 'wasm', command: ['supple', 'run', '--seed', String(seed)], cwd: '/x', startedAt: '2026-01-01T00:00:00Z' });
 
 test('report: flat panels left out and named, glossary linked from figures and columns, provenance block, one condition despite provenance', async () => {
-  const d = mkdtempSync(join(tmpdir(), 'supple-panels-'));
+  const d = scratchDir('supple-panels-');
   for (const seed of [0, 1]) {
     writeSyntheticRun({
       dir: join(d, 'runs', 'cbp', `s${seed}`), seed, methods: ['cbp'], accuracy: [0.5, 0.6, 0.7], config: { provenance: provenance(seed) },

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { writeReport } from './writeReport.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'supple-report-'));
+  const dir = scratchDir('supple-report-');
   if (!process.env.SUPPLE_KEEP_REPORT) t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

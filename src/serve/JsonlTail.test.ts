@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlTail } from './JsonlTail.js';
+import { scratchDir } from '../../test/helpers/scratchDir.js';
 
 test('JsonlTail reads only what was appended, holds back a line without its newline, and restarts when the file shrinks', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'supple-tail-'));
+  const d = scratchDir('supple-tail-');
   t.after(() => rmSync(d, { recursive: true, force: true }));
   const f = join(d, 'metrics.jsonl');
   const tail = new JsonlTail(f);
@@ -33,7 +33,7 @@ test('JsonlTail reads only what was appended, holds back a line without its newl
 });
 
 test('JsonlTail serializes concurrent reads: every line is delivered once', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'supple-tail-'));
+  const d = scratchDir('supple-tail-');
   t.after(() => rmSync(d, { recursive: true, force: true }));
   const f = join(d, 'm.jsonl');
   writeFileSync(f, '');

@@ -1,10 +1,10 @@
 // A data folder for tests, built from the fixtures shipped in test/fixtures and from small synthetic files in the
 // official layouts: every image data set a preset names is there, so a preset runs without ../shared/data.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataSource } from '../../src/benchmarks/Benchmark.js';
+import { scratchDir } from './scratchDir.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures');
 
@@ -45,7 +45,7 @@ function copyDir(from: string, to: string): void {
  * are off (none of these are the published files); the digits come with the package.
  */
 export function fixtureDataSource(): DataSource {
-  const root = mkdtempSync(join(tmpdir(), 'supple-fixture-data-'));
+  const root = scratchDir('supple-fixture-data-');
   copyDir(join(fixtures, 'mnist'), join(root, 'mnist'));
   copyDir(join(fixtures, 'mnist'), join(root, 'fashion-mnist'));
   copyDir(join(fixtures, 'imagenet32'), join(root, 'imagenet32'));

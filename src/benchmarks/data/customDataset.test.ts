@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import yazl from 'yazl';
@@ -10,6 +9,7 @@ import { describeRun } from '../../experiment/describeRun.js';
 import { resolveRunConfig } from '../../experiment/runConfig.js';
 import { decodePng } from './decodePng.js';
 import { readCustomImageSet, registerCustomDataset } from './customDataset.js';
+import { scratchDir } from '../../../test/helpers/scratchDir.js';
 
 /** A PNG encoder for the test (8-bit RGB, filter 0 on every row but the second, which uses Sub). */
 function png(w: number, h: number, rgb: (x: number, y: number) => [number, number, number]): Buffer {
@@ -61,7 +61,7 @@ test('PNG decoding: pixels as written, Sub filter undone', () => {
 });
 
 test('own data sets: a folder of class folders, an npz, an npy pair and a CSV; every image benchmark reads them', async () => {
-  const d = mkdtempSync(join(tmpdir(), 'supple-own-'));
+  const d = scratchDir('supple-own-');
   const classes = ['ant', 'bee', 'cat', 'dog'];
   for (const [ci, c] of classes.entries()) {
     mkdirSync(join(d, 'folder', c), { recursive: true });

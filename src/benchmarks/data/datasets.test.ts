@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { create as createTar } from 'tar';
@@ -15,11 +14,12 @@ import { parseMat5 } from './mat5.js';
 import { sha256Bytes } from './checksum.js';
 import { parseCifarBinary } from './cifarBinary.js';
 import { channelStats, type ImageSet } from './ImageSet.js';
+import { scratchDir } from '../../../test/helpers/scratchDir.js';
 
 const fixtures = join(packageRoot(), 'test', 'fixtures');
 const shared = join(packageRoot(), '..', 'shared', 'data');
 const sharedData = existsSync(join(shared, 'mnist')) ? shared : existsSync('/work/shared/data/mnist') ? '/work/shared/data' : null;
-const tmp = () => mkdtempSync(join(tmpdir(), 'supple-data-'));
+const tmp = () => scratchDir('supple-data-');
 const offline = (dataDir: string, verify = false): DataSource => ({ dataDir, cacheDir: tmp(), download: false, verify });
 /** The fixture pixel formula (see test/fixtures/make_format_fixtures.py). */
 const px = (i: number, c: number, h: number, w: number) => (i * 31 + c * 7 + h * 3 + w * 5) % 256;

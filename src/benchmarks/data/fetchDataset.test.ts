@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DatasetSpec } from './DatasetSpec.js';
@@ -10,6 +9,7 @@ import { fetchDatasetFiles } from './fetchDataset.js';
 import { locateDataset, MissingDataError } from './locateDataset.js';
 import { sha256Bytes } from './checksum.js';
 import { packageRoot } from './packageRoot.js';
+import { scratchDir } from '../../../test/helpers/scratchDir.js';
 
 const payload = readFileSync(join(packageRoot(), 'test', 'fixtures', 'mnist', 't10k-labels-idx1-ubyte.gz'));
 const other = readFileSync(join(packageRoot(), 'test', 'fixtures', 'mnist', 'train-labels-idx1-ubyte.gz'));
@@ -49,7 +49,7 @@ const noTemp = (dir: string) => !existsSync(dir) || readdirSync(dir).every((f) =
 test('download: the file lands in the cache under its name, checked, with progress reported', async () => {
   const { base, server } = await serve();
   try {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'supple-cache-'));
+    const cacheDir = scratchDir('supple-cache-');
     const progress: number[] = [];
     const dir = await fetchDatasetFiles(spec([`${base}/good/labels.gz`]), { source: { cacheDir, download: true }, onProgress: (p) => progress.push(p.received) });
     assert.equal(dir, join(cacheDir, 'tiny-test'));
@@ -64,7 +64,7 @@ test('download: the file lands in the cache under its name, checked, with progre
 test('download: a checksum mismatch is an error and leaves no file behind', async () => {
   const { base, server } = await serve();
   try {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'supple-cache-'));
+    const cacheDir = scratchDir('supple-cache-');
     await assert.rejects(fetchDatasetFiles(spec([`${base}/corrupt/labels.gz`]), { source: { cacheDir, download: true } }), /sha256 [0-9a-f]+ differs from the published/);
     assert.deepEqual(readdirSync(join(cacheDir, 'tiny-test')), []);
   } finally {
@@ -75,7 +75,7 @@ test('download: a checksum mismatch is an error and leaves no file behind', asyn
 test('download: an interrupted transfer is an error and leaves no half-written file', async () => {
   const { base, server } = await serve();
   try {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'supple-cache-'));
+    const cacheDir = scratchDir('supple-cache-');
     await assert.rejects(fetchDatasetFiles(spec([`${base}/cut/labels.gz`]), { source: { cacheDir, download: true } }), /could not download labels\.gz/);
     assert.deepEqual(readdirSync(join(cacheDir, 'tiny-test')), []);
   } finally {
@@ -86,7 +86,7 @@ test('download: an interrupted transfer is an error and leaves no half-written f
 test('download: mirrors are tried in order after a failure', async () => {
   const { base, server, hits } = await serve();
   try {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'supple-cache-'));
+    const cacheDir = scratchDir('supple-cache-');
     await fetchDatasetFiles(spec([`${base}/missing/labels.gz`, `${base}/cut/labels.gz`, `${base}/good/labels.gz`]), { source: { cacheDir, download: true } });
     assert.deepEqual(hits, ['/missing/labels.gz', '/cut/labels.gz', '/good/labels.gz']);
     assert.deepEqual(readFileSync(join(cacheDir, 'tiny-test', 'labels.gz')), payload);
@@ -99,7 +99,7 @@ test('download: mirrors are tried in order after a failure', async () => {
 test('download: a corrupt cached copy is replaced; a valid one is kept without network', async () => {
   const { base, server, hits } = await serve();
   try {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'supple-cache-'));
+    const cacheDir = scratchDir('supple-cache-');
     mkdirSync(join(cacheDir, 'tiny-test'));
     writeFileSync(join(cacheDir, 'tiny-test', 'labels.gz'), other);
     await fetchDatasetFiles(spec([`${base}/good/labels.gz`]), { source: { cacheDir, download: true } });
@@ -114,8 +114,8 @@ test('download: a corrupt cached copy is replaced; a valid one is kept without n
 test('locate: --data-dir first, then the cache, then the network; offline without a copy is a clear error', async () => {
   const { base, server, hits } = await serve();
   try {
-    const dataDir = mkdtempSync(join(tmpdir(), 'supple-data-'));
-    const cacheDir = mkdtempSync(join(tmpdir(), 'supple-cache-'));
+    const dataDir = scratchDir('supple-data-');
+    const cacheDir = scratchDir('supple-cache-');
     await assert.rejects(locateDataset(spec([`${base}/good/labels.gz`]), { dataDir, cacheDir, download: false }), (e: Error) => {
       assert.ok(e instanceof MissingDataError);
       assert.ok(e.message.includes(join(dataDir, 'tiny-test')) && e.message.includes('labels.gz') && e.message.includes(`${base}/good/labels.gz`));
@@ -136,7 +136,7 @@ test('locate: --data-dir first, then the cache, then the network; offline withou
 });
 
 test('download: a failed fetch (offline) says which files to put where, with their sizes and checksums', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'supple-offline-'));
+  const cacheDir = scratchDir('supple-offline-');
   // Port 9 on loopback: nothing listens, the connection is refused at once.
   const s = spec(['http://127.0.0.1:9/labels.gz']);
   await assert.rejects(fetchDatasetFiles(s, { source: { cacheDir, download: true } }), (e: Error) => {
