@@ -3,14 +3,14 @@
 // Needs a C compiler and MuJoCo's C library (Debian: apt-get install libmujoco-dev); skips with the reason otherwise.
 // Run: npm run build && node dist/bench/antNative.js [--steps N]
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Rng } from '../src/tensor/Rng.js';
 import { antXmlPath, makeAnt } from '../src/rl/envs/ant/AntEnv.js';
 import { loadMujoco } from '../src/rl/envs/mujoco/loadMujoco.js';
 import { modelFromXml } from '../src/rl/envs/mujoco/modelFromXml.js';
-import { scratchDir } from '../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../test/helpers/scratchDir.js';
 
 const source = fileURLToPath(new URL('../../bench/mujoco-native/antNative.c', import.meta.url));
 
@@ -134,7 +134,7 @@ export async function benchAntNative(steps = 100000, log: (line: string) => void
     }
     return true;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeScratchDir(dir);
   }
 }
 

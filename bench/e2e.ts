@@ -1,11 +1,11 @@
 // End-to-end speed: whole `supple run` processes (recording, checkpoints and the default probes included), as a
 // user runs them. Reports the examples/s of the training loop (summary.json) and of the whole process.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchDataDir } from './streams.js';
-import { scratchDir } from '../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../test/helpers/scratchDir.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 
@@ -61,7 +61,7 @@ export function benchE2e(opts: { backend?: string; repeats?: number; log?: (line
       loop.push(s.examplesPerSecond);
       wall.push(s.examples / seconds);
       backend = s.backend;
-      rmSync(dir, { recursive: true, force: true });
+      removeScratchDir(dir);
     }
     const res: E2eResult = { workload: w.name, backend, loopExamplesPerSecond: median(loop), wallExamplesPerSecond: median(wall), runs: loop.length, target: w.target, referenceExamplesPerSecond: w.reference };
     out.push(res);

@@ -30,11 +30,13 @@ if (files.length === 0) {
 const concurrency = Math.max(1, Math.min(availableParallelism(), Number(process.env.SUPPLE_TEST_CONCURRENCY) || availableParallelism()));
 // Every temporary folder of the run (tests' own, and those of the CLI processes and browsers they start) lives under
 // one root, removed at the end: test/helpers/scratchDir frees most as each file ends, this catches the rest.
+// SUPPLE_KEEP_SCRATCH=1 keeps everything (scratchDir honours it too) and says where.
 const scratch = mkdtempSync(join(tmpdir(), 'supple-test-'));
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...passthrough, ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, TMPDIR: scratch },
 });
-rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+if (process.env.SUPPLE_KEEP_SCRATCH === '1') console.error(`kept the tests' temporary folders under ${scratch}`);
+else rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 process.exit(r.status ?? 1);

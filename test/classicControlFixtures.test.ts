@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/benchmarks/data/packageRoot.js';
 import { Acrobot } from '../src/rl/envs/Acrobot.js';
@@ -11,7 +11,7 @@ import { CartPole } from '../src/rl/envs/CartPole.js';
 import type { ClassicControlEnv } from '../src/rl/envs/ClassicControlEnv.js';
 import { MountainCar } from '../src/rl/envs/MountainCar.js';
 import { Pendulum } from '../src/rl/envs/Pendulum.js';
-import { scratchDir } from './helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from './helpers/scratchDir.js';
 
 interface Episode {
   start: number[];
@@ -82,6 +82,6 @@ test('the fixtures are what test/fixtures/gym_classic_control.py writes', { skip
       closeTree(fresh, JSON.parse(readFileSync(join(packageRoot(), 'test', 'fixtures', 'classic-control', `${id}.json`), 'utf8')), id);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeScratchDir(dir);
   }
 });

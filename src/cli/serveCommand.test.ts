@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 const cli = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -24,7 +23,7 @@ function serve(args: string[]): Promise<{ child: ReturnType<typeof spawn>; stdou
 
 test('supple serve: --port 0 takes a free port and prints the URL; loopback by default; Ctrl-C stops it', async (t) => {
   const d = scratchDir('supple-serve-cli-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const s = await serve([d, '--port', '0']);
   t.after(() => s.child.kill('SIGKILL'));
   assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -39,7 +38,7 @@ test('supple serve: --port 0 takes a free port and prints the URL; loopback by d
 
 test('supple serve --host 0.0.0.0 warns that the runs are exposed', async (t) => {
   const d = scratchDir('supple-serve-cli-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const s = await serve([d, '--port', '0', '--host', '0.0.0.0']);
   t.after(() => s.child.kill('SIGKILL'));
   assert.match(s.stderr, /warning: --host 0\.0\.0\.0: .*anyone who can reach this machine/);

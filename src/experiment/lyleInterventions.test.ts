@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import { buildModelSpec } from '../nn/modelConfig.js';
@@ -18,7 +18,7 @@ import { rlBenchmarkRegistry } from '../rl/rlBenchmarks.js';
 import { isRlRequest } from '../cli/rlRunCommand.js';
 import { loadRuns } from '../report/loadRuns.js';
 import { LYLE_MDP_METRIC, lyleCell, lyleTable } from '../report/lyleTable.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 const cat = catalog();
 
@@ -66,7 +66,7 @@ test('lyle-interventions-laptop: layer norm and spectral norm change every archi
 
 test('random-labels with a regression target: one output, squared error against uniform targets, loss per draw recorded', async (t) => {
   const out = scratchDir('supple-lyle-run-');
-  t.after(() => rmSync(out, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(out));
   const config = resolveRunConfig(
     { preset: 'lyle-interventions-laptop', condition: 'layer norm / vit / regression', seed: 1, backend: 'ts', set: { tasks: 2, stepsPerTask: 4, examplesPerTask: 16, 'run.checkpointSeconds': 0 } },
     cat,
@@ -123,7 +123,7 @@ test('lyle-interventions presets: the classification MDP as a column, every inte
 
 test('a tiny real classification-MDP run of the study ends with the metric the table reads, one value per target update', async (t) => {
   const out = scratchDir('supple-lyle-mdp-run-');
-  t.after(() => rmSync(out, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(out));
   const label = 'spectral norm / classification-mdp / categorical';
   const config = resolveRlRunConfig(
     { preset: 'lyle-interventions-laptop', condition: label, seed: 1, backend: 'ts', set: { steps: 400, images: 64, 'agent.learningStarts': 100, 'agent.targetNetworkFrequency': 100, 'agent.hidden': [16, 16], 'agent.batchSize': 16, 'run.checkpointSeconds': 0 } },

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { loadRuns } from './loadRuns.js';
 import { CONDITION_COLORS } from './groupConditions.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = scratchDir('supple-report-');
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(dir));
   return dir;
 }
 

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRuns } from './loadRuns.js';
 import { heatColor, lyleCell, lyleTable, meanSe, parseLyleLabel } from './lyleTable.js';
 import { writeReport } from './writeReport.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 const close = (a: number | null | undefined, b: number, eps = 1e-9) => assert.ok(typeof a === 'number' && Math.abs(a - b) < eps, `${String(a)} != ${b}`);
 
@@ -53,7 +53,7 @@ test('lyle table: labels, mean and standard error by hand', () => {
 
 test('lyle table from fake run folders: initial and final loss per cell, over seeds; HTML links each cell to its figure', async (t) => {
   const d = scratchDir('supple-lyle-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   writeStudy(join(d, 'runs'));
   const loaded = await loadRuns([join(d, 'runs')]);
   const table = lyleTable(loaded.runs, 2)!;
@@ -127,7 +127,7 @@ function writeMdpRuns(dir: string) {
 
 test('lyle table with the classification MDP: its own last column, TD loss per target update, own colour scale, cells linked to figures', async (t) => {
   const d = scratchDir('supple-lyle-mdp-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   writeStudy(join(d, 'sweep'));
   writeMdpRuns(join(d, 'sweep'));
   const loaded = await loadRuns([join(d, 'sweep')]);

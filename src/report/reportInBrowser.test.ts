@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { writeReport } from './writeReport.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 const chromiumPath = process.env.SUPPLE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -41,7 +41,7 @@ test('index.html opens in headless Chromium without errors or requests', { timeo
     return;
   }
   const d = scratchDir('supple-report-');
-  if (!process.env.SUPPLE_KEEP_REPORT) t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   writeRuns(join(d, 'runs'));
   const r = await writeReport([join(d, 'runs')], join(d, 'report'));
   assert.ok(r.figures.length >= 6, r.figures.map((f) => f.name).join(', '));

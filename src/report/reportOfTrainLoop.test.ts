@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../backend/selectBackend.js';
 import { Rng } from '../tensor/Rng.js';
@@ -14,7 +14,7 @@ import { trainLoop, type MetricRecord } from '../experiment/trainLoop.js';
 import { tinyStream } from '../../test/helpers/tinyStream.js';
 import { meanAndSe } from './aggregate.js';
 import { writeReport } from './writeReport.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 /** A run folder from the real training loop (what `supple run` records), with a probe of the mean |w|. */
 function recordRun(dir: string, seed: number, lr: number, regression: boolean): MetricRecord[] {
@@ -42,7 +42,7 @@ function recordRun(dir: string, seed: number, lr: number, regression: boolean): 
 
 test('the report reads what the training loop records', async (t) => {
   const d = scratchDir('supple-report-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const byLr = new Map<number, MetricRecord[][]>();
   for (const lr of [0.05, 0.2]) for (const seed of [1, 2, 3]) {
     const recs = recordRun(join(d, 'classification', `lr${lr}`, `s${seed}`), seed, lr, false);

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { writeReport } from './writeReport.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = scratchDir('supple-report-');
-  if (!process.env.SUPPLE_KEEP_REPORT) t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(dir));
   return dir;
 }
 

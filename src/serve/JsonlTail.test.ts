@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlTail } from './JsonlTail.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 test('JsonlTail reads only what was appended, holds back a line without its newline, and restarts when the file shrinks', async (t) => {
   const d = scratchDir('supple-tail-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const f = join(d, 'metrics.jsonl');
   const tail = new JsonlTail(f);
   assert.deepEqual(await tail.read(), { reset: false, values: [], bad: 0 }, 'a missing file reads as nothing');
@@ -34,7 +34,7 @@ test('JsonlTail reads only what was appended, holds back a line without its newl
 
 test('JsonlTail serializes concurrent reads: every line is delivered once', async (t) => {
   const d = scratchDir('supple-tail-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const f = join(d, 'm.jsonl');
   writeFileSync(f, '');
   const tail = new JsonlTail(f);

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../test/helpers/chromium.js';
 import { writeSyntheticRun } from '../../test/helpers/syntheticRuns.js';
 import { startDashboard } from './startDashboard.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -19,7 +19,7 @@ test('dashboard in Chromium: a run started while the page is open appears, and i
   }
   t.after(() => browser.close());
   const d = scratchDir('supple-dash-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const runs = join(d, 'runs');
   mkdirSync(runs);
   const done = Array.from({ length: 10 }, (_, i) => 0.8 - 0.02 * i);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../../test/helpers/chromium.js';
 import { startDashboard } from './startDashboard.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 const staticSite = fileURLToPath(new URL('../../playground/', import.meta.url));
 
@@ -41,7 +41,7 @@ test('playground in Chromium: bp, cbp and shrink & perturb train in Web Workers 
   t.after(() => browser.close());
   assert.ok(existsSync(join(staticSite, 'trainWorker.js')), 'npm run build builds the playground into dist/playground');
   const d = scratchDir('supple-play-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const server = await startDashboard({ folders: [d], port: 0 });
   t.after(() => server.close());
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { startDashboard } from './startDashboard.js';
-import { scratchDir } from '../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../test/helpers/scratchDir.js';
 
 interface Reply {
   status: number;
@@ -34,7 +34,7 @@ function writeRun(dir: string, seed: number, method: string, lines: number): voi
 
 test('supple serve: runs, records and files below the served folders; nothing outside, nothing written', async (t) => {
   const d = scratchDir('supple-serve-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const runs = join(d, 'runs');
   writeRun(join(runs, 'sweep', 'bp', 'seed0'), 0, 'bp', 3);
   writeRun(join(runs, 'sweep', 'bp', 'seed1'), 1, 'bp', 2);
@@ -97,7 +97,7 @@ test('supple serve: runs, records and files below the served folders; nothing ou
 
 test('supple serve streams appended metrics and new runs over Server-Sent Events', async (t) => {
   const d = scratchDir('supple-serve-');
-  t.after(() => rmSync(d, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(d));
   const runs = join(d, 'runs');
   writeRun(join(runs, 'a'), 0, 'bp', 1);
   const server = await startDashboard({ folders: [runs, join(d, 'missing')], port: 0 });

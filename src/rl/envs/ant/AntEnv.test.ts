@@ -1,11 +1,11 @@
 import { test } from 'node:test';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../tensor/Rng.js';
 import { loadMujoco, mujocoUnavailable, type MujocoModule } from '../mujoco/loadMujoco.js';
 import { AntEnv, antV3Spec, antXmlPath, type AntOptions } from './AntEnv.js';
-import { scratchDir } from '../../../../test/helpers/scratchDir.js';
+import { removeScratchDir, scratchDir } from '../../../../test/helpers/scratchDir.js';
 
 const unavailable = await mujocoUnavailable();
 if (unavailable) console.log(`# Ant-v3 tests skipped: ${unavailable}`);
@@ -281,7 +281,7 @@ test('Ant-v3: friction (every geom) changes the dynamics: a pushed ant slides fu
   assert.equal(env.params().friction, 0.05);
   // The same model as the slippery Ant's rewritten XML (<default><geom friction="0.05 0.5 0.5">): compare with it compiled.
   const dir = scratchDir('supple-ant-');
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => removeScratchDir(dir));
   const xml = readFileSync(antXmlPath, 'utf8');
   const slippery = xml.replace('friction="1 0.5 0.5"', 'friction="0.05 0.5 0.5"');
   assert.notEqual(slippery, xml);
