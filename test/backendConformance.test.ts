@@ -559,6 +559,15 @@ function cases(): Case[] {
     [2, 5, 9, 8, 1],
     [1, 3, 12, 10, 0],
     [1, 1, 1, 1, 1],
+    // The wasm kernels' staged planes: ResNet's 8x8 and 4x4 planes (whole quads; two tiles a row), a plane whose
+    // quads all lie inside (the output adjoint reads it in place), one wider than a staged segment of 1024 tiles, and
+    // ones taller than a staged band.
+    [2, 3, 8, 8, 1],
+    [3, 2, 4, 4, 1],
+    [2, 2, 17, 19, 1],
+    [1, 1, 3, 2100, 1],
+    [1, 1, 1700, 6, 1],
+    [1, 1, 2100, 5, 0],
   ] as number[][]) {
     const oh = h! + 2 * pad! - 2, ow = w! + 2 * pad! - 2;
     const vn = winogradValues(n!, c!, oh, ow);

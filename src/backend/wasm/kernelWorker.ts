@@ -62,7 +62,7 @@ function run(): void {
       k.shrinkAddNormalChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, counter, scratch);
       break;
     case Job.winograd:
-      k.winogradChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, chunks, counter);
+      k.winogradChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, chunks, counter, scratch);
       break;
     case Job.transpose01AddBias:
       k.transpose01AddBiasChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, chunks, counter);

@@ -24,6 +24,7 @@ const attentionBackward = ['qkv:ptr', 'probs:ptr', 'dOut:ptr', 'n:i32', 'tokens:
 export const wasmHelpers = {
   heapBase: { params: [], result: 'i32' },
   gemmScratchBytes: { params: [], result: 'i32' },
+  winogradScratchFloats: { params: [], result: 'i32' },
   gemmPart: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'part:i32', 'parts:i32', 'scratch:ptr'] },
   gemmUnits: { params: ['m:i32', 'n:i32'], result: 'i32' },
   gemmChunks: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
@@ -54,8 +55,8 @@ export const wasmHelpers = {
   col2im: { params: [...conv('cols', 'x'), 'part:i32', 'parts:i32'] },
   im2colChunks: { params: [...conv('x', 'cols'), 'chunks:i32', 'counter:ptr'] },
   col2imChunks: { params: [...conv('cols', 'x'), 'chunks:i32', 'counter:ptr'] },
-  winogradPart: { params: ['kind:i32', 'src:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'pad:i32', 'bias:ptr', 'dst:ptr', 'part:i32', 'parts:i32'] },
-  winogradChunks: { params: ['kind:i32', 'src:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'pad:i32', 'bias:ptr', 'dst:ptr', 'chunks:i32', 'counter:ptr'] },
+  winogradPart: { params: ['kind:i32', 'src:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'pad:i32', 'bias:ptr', 'dst:ptr', 'part:i32', 'parts:i32', 'scratch:ptr'] },
+  winogradChunks: { params: ['kind:i32', 'src:ptr', 'n:i32', 'c:i32', 'h:i32', 'w:i32', 'pad:i32', 'bias:ptr', 'dst:ptr', 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
   attentionScratchFloats: { params: ['tokens:i32', 'headDim:i32'], result: 'i32' },
   attentionForwardPairs: { params: [...attentionForward, 'first:i32', 'last:i32', 'scratch:ptr'] },
   attentionForwardChunks: { params: [...attentionForward, 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },

@@ -121,6 +121,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const planeWork = options.convThreadWork ?? PLANE_THREAD_WORK;
   const normalWork = options.normalThreadValues ?? NORMAL_THREAD_VALUES;
   const scratchBytes = K.gemmScratchBytes();
+  // The Winograd transforms stage planes in the same per-thread scratch.
+  if (scratchBytes < 4 * K.winogradScratchFloats()) throw new Error('wasm backend: the gemm scratch is smaller than the Winograd transforms need');
   let scratch = -1; // the calling thread's gemm packing buffers, allocated on first use
   let pool: ThreadPool | null = null;
   let gramOut: Float32Array | null = null; // f64 staging for gram when `out` is not in wasm memory
@@ -183,8 +185,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   /** A Winograd transform (winogradPart's kind) split between threads by channel, as im2col by rows. */
   function winogradJob(kind: number, src: number, n: number, c: number, h: number, w: number, pad: number, bias: number, dst: number, values: number): void {
     const workers = Math.min(c, partsFor(values, convWork));
+    scratchFloats();
     if (workers <= 1) {
-      K.winogradPart(kind, src, n, c, h, w, pad, bias, dst, 0, 1);
+      K.winogradPart(kind, src, n, c, h, w, pad, bias, dst, 0, 1, scratch);
       return;
     }
     const chunks = Math.min(c, workers * CHUNKS_PER_THREAD);
@@ -192,7 +195,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     pl.setJob(Job.winograd, chunks, kind, src, n, c, h, w, pad, bias, dst);
     pl.dispatch(workers);
     try {
-      K.winogradChunks(kind, src, n, c, h, w, pad, bias, dst, chunks, pl.counter);
+      K.winogradChunks(kind, src, n, c, h, w, pad, bias, dst, chunks, pl.counter, scratch);
     } finally {
       pl.wait();
     }
