@@ -16,37 +16,12 @@ const INPUT = 0, OUTPUT = 1, OUTPUT_ADJOINT = 2;
   store<f32>(p + (i << 2), v);
 }
 
-/** Value (y, x) of a plane, 0 outside [0, h) x [0, w). */
+/** Row y of a staged band (width sw) at columns x .. x + 9, split into the 4 tiles' columns s = 0..3 (even / odd lanes). */
 // @ts-ignore: decorator
-@inline function pixel(plane: usize, y: i32, x: i32, h: i32, w: i32): f32 {
-  return y >= 0 && y < h && x >= 0 && x < w ? at(plane, <usize>(y * w + x)) : 0;
-}
-
-/** Row y of a plane at columns x .. x + 9, split into the 4 tiles' columns s = 0..3 (even / odd lanes); zero outside [0, h). */
-// @ts-ignore: decorator
-@inline function quadRow(plane: usize, y: i32, x: i32, h: i32, w: i32, s: i32): v128 {
-  if (y < 0 || y >= h) return f32x4.splat(0);
-  const p = plane + (<usize>(y * w + x + (s & 2)) << 2);
+@inline function quadRow(band: usize, y: i32, x: i32, sw: i32, s: i32): v128 {
+  const p = band + (<usize>(y * sw + x + (s & 2)) << 2);
   const a = v128.load(p), b = v128.load(p + 16);
   return (s & 1) == 0 ? v128.shuffle<f32>(a, b, 0, 2, 4, 6) : v128.shuffle<f32>(a, b, 1, 3, 5, 7);
-}
-
-/** Four adjacent tiles (columns x0 .. x0 + 9 inside the plane): B^T d B on 4 lanes, one vector store per plane of v. */
-// @ts-ignore: decorator
-@inline function inputQuad(plane: usize, y0: i32, x0: i32, h: i32, w: i32, v: usize, sb: usize): void {
-  // t[r][s] = (B^T d)[r] at patch column s, one vector per (r, s).
-  let d0 = quadRow(plane, y0, x0, h, w, 0), d1 = quadRow(plane, y0 + 1, x0, h, w, 0), d2 = quadRow(plane, y0 + 2, x0, h, w, 0), d3 = quadRow(plane, y0 + 3, x0, h, w, 0);
-  const t00 = f32x4.sub(d0, d2), t10 = f32x4.add(d1, d2), t20 = f32x4.sub(d2, d1), t30 = f32x4.sub(d1, d3);
-  d0 = quadRow(plane, y0, x0, h, w, 1); d1 = quadRow(plane, y0 + 1, x0, h, w, 1); d2 = quadRow(plane, y0 + 2, x0, h, w, 1); d3 = quadRow(plane, y0 + 3, x0, h, w, 1);
-  const t01 = f32x4.sub(d0, d2), t11 = f32x4.add(d1, d2), t21 = f32x4.sub(d2, d1), t31 = f32x4.sub(d1, d3);
-  d0 = quadRow(plane, y0, x0, h, w, 2); d1 = quadRow(plane, y0 + 1, x0, h, w, 2); d2 = quadRow(plane, y0 + 2, x0, h, w, 2); d3 = quadRow(plane, y0 + 3, x0, h, w, 2);
-  const t02 = f32x4.sub(d0, d2), t12 = f32x4.add(d1, d2), t22 = f32x4.sub(d2, d1), t32 = f32x4.sub(d1, d3);
-  d0 = quadRow(plane, y0, x0, h, w, 3); d1 = quadRow(plane, y0 + 1, x0, h, w, 3); d2 = quadRow(plane, y0 + 2, x0, h, w, 3); d3 = quadRow(plane, y0 + 3, x0, h, w, 3);
-  const t03 = f32x4.sub(d0, d2), t13 = f32x4.add(d1, d2), t23 = f32x4.sub(d2, d1), t33 = f32x4.sub(d1, d3);
-  v128.store(v, f32x4.sub(t00, t02)); v128.store(v + sb, f32x4.add(t01, t02)); v128.store(v + 2 * sb, f32x4.sub(t02, t01)); v128.store(v + 3 * sb, f32x4.sub(t01, t03));
-  v128.store(v + 4 * sb, f32x4.sub(t10, t12)); v128.store(v + 5 * sb, f32x4.add(t11, t12)); v128.store(v + 6 * sb, f32x4.sub(t12, t11)); v128.store(v + 7 * sb, f32x4.sub(t11, t13));
-  v128.store(v + 8 * sb, f32x4.sub(t20, t22)); v128.store(v + 9 * sb, f32x4.add(t21, t22)); v128.store(v + 10 * sb, f32x4.sub(t22, t21)); v128.store(v + 11 * sb, f32x4.sub(t21, t23));
-  v128.store(v + 12 * sb, f32x4.sub(t30, t32)); v128.store(v + 13 * sb, f32x4.add(t31, t32)); v128.store(v + 14 * sb, f32x4.sub(t32, t31)); v128.store(v + 15 * sb, f32x4.sub(t31, t33));
 }
 
 // The input transform and the output transform's adjoint stage each plane, zero-padded, in a thread's scratch, so that
@@ -54,7 +29,7 @@ const INPUT = 0, OUTPUT = 1, OUTPUT_ADJOINT = 2;
 // every tile of an 8x8 or 4x4 plane, went value by value: ResNet-18's last two stages ran at ~2.5 ns a value, against
 // ~0.7 inside a large plane). The values are those of the ts reference: a staged zero stands where it reads 0.
 
-/** Floats of a thread's scratch the staged transforms use (STAGE_COLS columns by up to STAGE_ROWS rows). */
+/** Floats of a thread's scratch the staged transforms use. */
 const STAGE_FLOATS: i32 = 16384;
 /** Tiles of a row staged at once: wider planes go by column segments (a segment's quads read 2 SEG + 2 columns). */
 const SEG: i32 = 1024;
@@ -90,16 +65,19 @@ function stageRow(plane: usize, y: i32, x0: i32, count: i32, h: i32, w: i32, dst
   for (; k < count; k++) store<f32>(dst + (<usize>k << 2), 0);
 }
 
-/** inputQuad on a staged band (rows y0 .. y0 + 3 of width sw, columns x0 .. x0 + 9), storing the first `valid` tiles. */
+/**
+ * Four adjacent tiles from a staged band (rows y0 .. y0 + 3 of width sw, columns x0 .. x0 + 9): B^T d B on 4 lanes,
+ * one vector store per plane of v (the first `valid` tiles).
+ */
 // @ts-ignore: decorator
-@inline function inputQuadStaged(band: usize, y0: i32, x0: i32, sw: i32, v: usize, sb: usize, valid: i32): void {
-  let d0 = quadRow(band, y0, x0, 0x7fffffff, sw, 0), d1 = quadRow(band, y0 + 1, x0, 0x7fffffff, sw, 0), d2 = quadRow(band, y0 + 2, x0, 0x7fffffff, sw, 0), d3 = quadRow(band, y0 + 3, x0, 0x7fffffff, sw, 0);
+@inline function inputQuad(band: usize, y0: i32, x0: i32, sw: i32, v: usize, sb: usize, valid: i32): void {
+  let d0 = quadRow(band, y0, x0, sw, 0), d1 = quadRow(band, y0 + 1, x0, sw, 0), d2 = quadRow(band, y0 + 2, x0, sw, 0), d3 = quadRow(band, y0 + 3, x0, sw, 0);
   const t00 = f32x4.sub(d0, d2), t10 = f32x4.add(d1, d2), t20 = f32x4.sub(d2, d1), t30 = f32x4.sub(d1, d3);
-  d0 = quadRow(band, y0, x0, 0x7fffffff, sw, 1); d1 = quadRow(band, y0 + 1, x0, 0x7fffffff, sw, 1); d2 = quadRow(band, y0 + 2, x0, 0x7fffffff, sw, 1); d3 = quadRow(band, y0 + 3, x0, 0x7fffffff, sw, 1);
+  d0 = quadRow(band, y0, x0, sw, 1); d1 = quadRow(band, y0 + 1, x0, sw, 1); d2 = quadRow(band, y0 + 2, x0, sw, 1); d3 = quadRow(band, y0 + 3, x0, sw, 1);
   const t01 = f32x4.sub(d0, d2), t11 = f32x4.add(d1, d2), t21 = f32x4.sub(d2, d1), t31 = f32x4.sub(d1, d3);
-  d0 = quadRow(band, y0, x0, 0x7fffffff, sw, 2); d1 = quadRow(band, y0 + 1, x0, 0x7fffffff, sw, 2); d2 = quadRow(band, y0 + 2, x0, 0x7fffffff, sw, 2); d3 = quadRow(band, y0 + 3, x0, 0x7fffffff, sw, 2);
+  d0 = quadRow(band, y0, x0, sw, 2); d1 = quadRow(band, y0 + 1, x0, sw, 2); d2 = quadRow(band, y0 + 2, x0, sw, 2); d3 = quadRow(band, y0 + 3, x0, sw, 2);
   const t02 = f32x4.sub(d0, d2), t12 = f32x4.add(d1, d2), t22 = f32x4.sub(d2, d1), t32 = f32x4.sub(d1, d3);
-  d0 = quadRow(band, y0, x0, 0x7fffffff, sw, 3); d1 = quadRow(band, y0 + 1, x0, 0x7fffffff, sw, 3); d2 = quadRow(band, y0 + 2, x0, 0x7fffffff, sw, 3); d3 = quadRow(band, y0 + 3, x0, 0x7fffffff, sw, 3);
+  d0 = quadRow(band, y0, x0, sw, 3); d1 = quadRow(band, y0 + 1, x0, sw, 3); d2 = quadRow(band, y0 + 2, x0, sw, 3); d3 = quadRow(band, y0 + 3, x0, sw, 3);
   const t03 = f32x4.sub(d0, d2), t13 = f32x4.add(d1, d2), t23 = f32x4.sub(d2, d1), t33 = f32x4.sub(d1, d3);
   putLanes(v, f32x4.sub(t00, t02), valid); putLanes(v + sb, f32x4.add(t01, t02), valid); putLanes(v + 2 * sb, f32x4.sub(t02, t01), valid); putLanes(v + 3 * sb, f32x4.sub(t01, t03), valid);
   putLanes(v + 4 * sb, f32x4.sub(t10, t12), valid); putLanes(v + 5 * sb, f32x4.add(t11, t12), valid); putLanes(v + 6 * sb, f32x4.sub(t12, t11), valid); putLanes(v + 7 * sb, f32x4.sub(t11, t13), valid);
@@ -126,7 +104,7 @@ function inputChannels(x: usize, n: i32, c: i32, h: i32, w: i32, pad: i32, v: us
           const y0 = 2 * is - pad;
           for (let r = 0; r < 2 * (ie - is) + 2; r++) stageRow(plane, y0 + r, 2 * js - pad, sw, h, w, stage + (<usize>(r * sw) << 2));
           for (let i = is; i < ie; i++)
-            for (let j = js; j < je; j += 4) inputQuadStaged(stage, 2 * (i - is), 2 * (j - js), sw, v + ((first + <usize>(i * tx + j)) << 2), sb, min(4, je - j));
+            for (let j = js; j < je; j += 4) inputQuad(stage, 2 * (i - is), 2 * (j - js), sw, v + ((first + <usize>(i * tx + j)) << 2), sb, min(4, je - j));
         }
       }
     }
