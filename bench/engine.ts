@@ -104,13 +104,16 @@ export function workloadBatches(w: Workload, backend: Backend, pool: number): { 
  */
 export const defaultSlowHeapWarmup = 1000;
 const slowWindowSteps = 50;
-/** ...but at most this long (ResNet-18 on wasm runs ~1.7 steps/s: it gets ~150; its many layers call each function often). */
-const heapWarmupCapMs = 90_000;
+/**
+ * ...but at most this long. ResNet-18 on wasm runs ~1.75 steps/s: 90 s gave it ~150 steps, after which one run's heap
+ * windows read 48 B/step and another's 0 (after 300 steps: 0); 180 s gives it ~300.
+ */
+const heapWarmupCapMs = 180_000;
 
 /**
  * Train a workload for about `seconds` (after a warm-up), `readings` times on fresh networks, and measure steps/s (the
  * fastest reading), then heap growth on the last network, and GCs. `heapWarmup`
- * more steps (at most 90 s of them) run before the heap windows: V8 keeps compiling the step's functions for
+ * more steps (at most 180 s of them) run before the heap windows: V8 keeps compiling the step's functions for
  * hundreds of steps, and its code moves the settled heap by kilobytes between windows meanwhile (the slow workloads
  * reach the windows after ~100); 'auto' gives the slow rows {@link defaultSlowHeapWarmup} and the others none (they
  * reach the windows after thousands of steps).

@@ -5,7 +5,7 @@
 // memory; bench/scale.ts).
 // Options: --sections engine,methods,diagnostics,streams,e2e,rl,scale (default all), --seconds S (per engine workload,
 // default 3), --only workload[,workload], --backends ts,wasm,native, --resnet-width W (default 32), --no-torch,
-// --heap-warmup-steps N|auto (untimed steps before each engine row's heap windows, at most 90 s of them; default
+// --heap-warmup-steps N|auto (untimed steps before each engine row's heap windows, at most 180 s of them; default
 // auto: 1000 for the rows whose heap windows hold under 50 steps, 0 for the rest), --readings N (timed readings of
 // each supple engine row, each on a fresh network, the fastest counting; default 2, as PyTorch's before and after),
 // --data-dir DIR (holding mnist/ for the stream and end-to-end sections); for scale: --scale-widths 100,1000,2000,10000,
