@@ -589,6 +589,8 @@ function cases(): Case[] {
     [1, 1],
     [3, 2],
     [5, 7],
+    // More kernels than one of the wasm filter transform's blocks (256), and not a multiple of it.
+    [17, 19],
   ] as number[][]) {
     add({ kernel: 'winogradFilter', label: `${oc}x${ic}`, arrays: { w: { n: oc! * ic! * 9 }, u: { n: 16 * oc! * ic! } }, run: (b, a) => b.winogradFilter(a.w!, oc!, ic!, a.u!), rtol: 1e-6, atol: 1e-7, checked: ['w', 'u'] });
     for (const [alpha, beta] of alphaBeta)
