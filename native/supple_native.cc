@@ -162,15 +162,16 @@ static bool all_finite_f32(const float* a, size_t n) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vector kernels for one example (online learning): the forward product of a layer and its SGD-fused weight
-// update. They run on the calling thread: OpenBLAS's sgemv/sger wake its threads from ~9k elements, and on a
+// update. Below kThreadedFrom weights they run on the calling thread: OpenBLAS's sgemv/sger wake its threads from ~9k elements, and on a
 // 2-core machine the hand-off cost more than it saved (and left its threads spinning). Each is compiled for
 // AVX-512 and AVX2 as well as the baseline and picked at run time, so the build never assumes its own machine's
 // CPU. On a 100 x 784 layer (Zen 4): dot_rows 2.9 us against sgemv's 3.4 on one thread; rank1_update on half the
 // rows 1.8 us against sger's 3.3-3.5 on two threads.
 
-// Above this many weights (a matrix larger than a core's L2 cache: 1 MiB) one example's products go to the BLAS
-// again when it has several threads: there two cores' caches and memory bandwidth beat one core's AVX-512 loop
-// (2000 x 2000 layers: 360 steps/s through OpenBLAS on 2 threads, 236 with the one-thread kernels).
+// From this many weights (a matrix larger than a core's L2 cache: 1 MiB) one example's layer is split between two
+// threads when the BLAS may use several (linear_forward1_halves, linear_backward1): there two cores' caches and memory
+// bandwidth beat one core's loop (784-2000x3-10: 236 steps/s with the one-thread kernels, 295 through OpenBLAS's
+// sgemv and sger on 2 threads, ~495 with these kernels on halves).
 static const size_t kThreadedFrom = (size_t)1 << 18;
 // OpenBLAS threads a product from a small fixed size (sgemm from 2^18 multiply-adds, sgemv and sger from ~9k
 // elements). On a 2-core machine waking the second thread for a small product cost more than it saved, and left
@@ -296,7 +297,7 @@ SUPPLE_INLINE void scale_row(size_t n, float beta, float* __restrict b) {
     const float d = dy[i];                                                                    \
     if (bb) bb[i] = bbeta == 0 ? balpha * d : balpha * d + bbeta * bb[i];                     \
     if (d == 0) continue;                                                                     \
-    held[n] = w + (size_t)i * in;                                                             \
+    held[n] = w + (size_t)i * ld;                                                             \
     hd[n++] = d;                                                                              \
     if (n == 4) {                                                                             \
       ROWS4;                                                                                  \
@@ -315,8 +316,8 @@ SUPPLE_INLINE void scale_row(size_t n, float beta, float* __restrict b) {
   for (int i = 0; i < out; i++) {                                                             \
     const float d = dy[i];                                                                    \
     if (bb) bb[i] = bbeta == 0 ? balpha * d : balpha * d + bbeta * bb[i];                     \
-    float* wr = w + (size_t)i * in;                                                           \
-    float* br = wbuf ? wbuf + (size_t)i * in : nullptr;                                       \
+    float* wr = w + (size_t)i * ld;                                                           \
+    float* br = wbuf ? wbuf + (size_t)i * ld : nullptr;                                       \
     if (d == 0) {                                                                             \
       if (br && beta != 1) scale_row(in, beta, br);                                           \
       continue;                                                                               \
@@ -357,9 +358,9 @@ static void col_sums_abs_baseline(int rows, int cols, const float* __restrict a,
 typedef void (*ApplyRowsFn)(int k, int in, const float* dy, const float* x, float alpha, float beta, float* w);
 static void apply_rows_baseline(int k, int in, const float* dy, const float* x, float alpha, float beta, float* w) { APPLY_ROWS_BODY }
 
-typedef void (*LinearBackwardFn)(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
+typedef void (*LinearBackwardFn)(int out, int in, int ld, const float* dy, const float* x, float* w, float* dx, float alpha,
                                  float beta, float* wbuf, float balpha, float bbeta, float* bb);
-static void linear_backward_baseline(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha,
+static void linear_backward_baseline(int out, int in, int ld, const float* dy, const float* x, float* w, float* dx, float alpha,
                                      float beta, float* wbuf, float balpha, float bbeta, float* bb) {
   LINEAR_BACKWARD_BODY
 }
@@ -440,6 +441,7 @@ SUPPLE_INLINE double scale_row_counted(int n, float beta, float* __restrict b) {
 }
 // LINEAR_BACKWARD_BODY's sweep, returning the update size of W (wbuf == w, as the whole-step kernel calls it).
 #define LINEAR_BACKWARD_COUNTED_BODY                                                          \
+  const int ld = in;                                                                          \
   const bool fused = dx != nullptr && beta == 1;                                              \
   if (dx) memset(dx, 0, (size_t)in * 4);                                                      \
   double total = 0;                                                                           \
@@ -558,12 +560,12 @@ __attribute__((target("avx2,fma"))) static void rank1_avx2(int m, int n, float a
   RANK1_BODY
 }
 
-__attribute__((target("avx512f"))) static void linear_backward_avx512(int out, int in, const float* dy, const float* x,
+__attribute__((target("avx512f"))) static void linear_backward_avx512(int out, int in, int ld, const float* dy, const float* x,
                                                                       float* w, float* dx, float alpha, float beta,
                                                                       float* wbuf, float balpha, float bbeta, float* bb) {
   LINEAR_BACKWARD_BODY
 }
-__attribute__((target("avx2,fma"))) static void linear_backward_avx2(int out, int in, const float* dy, const float* x,
+__attribute__((target("avx2,fma"))) static void linear_backward_avx2(int out, int in, int ld, const float* dy, const float* x,
                                                                      float* w, float* dx, float alpha, float beta,
                                                                      float* wbuf, float balpha, float bbeta, float* bb) {
   LINEAR_BACKWARD_BODY
@@ -714,10 +716,88 @@ struct OffsetArgs {
   }
 };
 
+// A helper thread for on_two_threads: started on first use and then parked on a condition variable between calls
+// (creating and joining a thread per call cost ~50 us on a 2-vCPU VM; a wake-up costs a few). `busy` lets one caller
+// use it at a time: a second thread of the process calling meanwhile runs both parts itself.
+struct Helper {
+  pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+  void (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+  unsigned long job = 0, done = 0;
+  int state = 0;  // 0: not started, 1: running, -1: could not start
+};
+static Helper helper;
+static void* helper_main(void*) {
+  pthread_mutex_lock(&helper.m);
+  unsigned long seen = 0;
+  for (;;) {
+    while (helper.job == seen) pthread_cond_wait(&helper.cv, &helper.m);
+    seen = helper.job;
+    void (*fn)(void*) = helper.fn;
+    void* arg = helper.arg;
+    pthread_mutex_unlock(&helper.m);
+    fn(arg);
+    pthread_mutex_lock(&helper.m);
+    helper.done = seen;
+    pthread_cond_broadcast(&helper.cv);
+  }
+  return nullptr;
+}
+
+// Runs part(0) on the helper thread and part(1) on this one, and returns when both are done (both here when the
+// helper is taken or cannot start).
+template <class Part>
+static void on_two_threads(Part& part) {
+  if (pthread_mutex_trylock(&helper.busy) != 0) {
+    part(0);
+    part(1);
+    return;
+  }
+  if (helper.state == 0) {
+    pthread_t t;
+    helper.state = pthread_create(&t, nullptr, helper_main, nullptr) == 0 ? 1 : -1;
+    if (helper.state == 1) pthread_detach(t);
+  }
+  if (helper.state != 1) {
+    part(0);
+    part(1);
+    pthread_mutex_unlock(&helper.busy);
+    return;
+  }
+  pthread_mutex_lock(&helper.m);
+  helper.fn = [](void* p) { (*(Part*)p)(0); };
+  helper.arg = &part;
+  const unsigned long id = ++helper.job;
+  pthread_cond_broadcast(&helper.cv);
+  pthread_mutex_unlock(&helper.m);
+  part(1);
+  pthread_mutex_lock(&helper.m);
+  while (helper.done != id) pthread_cond_wait(&helper.cv, &helper.m);
+  pthread_mutex_unlock(&helper.m);
+  pthread_mutex_unlock(&helper.busy);
+}
+
+// One example through a large layer (blas_threaded) on two threads of ours, with the one-thread kernels on halves:
+// the product by rows (cut at a multiple of four, where dot_rows starts a group, so each sum is the one it makes on
+// the whole matrix); the backward sweep by columns (each thread the same rows in the same order on its columns, so
+// dx and W get the same values as from one sweep, and rows with dy = 0 are still skipped). OpenBLAS's sgemv + sger
+// on two threads read W twice and wrote every row: 784-2000x3-10 at batch 1 ran 295 steps/s that way.
+static void linear_forward1_halves(int out, int in, const float* x, const float* w, float beta, float* y) {
+  const int r1 = (out / 2) & ~3;
+  auto part = [&](int h) {
+    const int r0 = h == 0 ? 0 : r1, rows = h == 0 ? r1 : out - r1;
+    if (rows > 0) dot_rows(rows, in, 1, w + (size_t)r0 * in, x, beta, y + r0);
+  };
+  on_two_threads(part);
+}
+
 // y = W x + bias for one example (bias null: none).
 static void linear_forward1(int out, int in, const float* x, const float* w, const float* bias, float* y) {
   if (bias) memmove(y, bias, (size_t)out * 4);
   if (dot_rows && !blas_threaded((size_t)out * in)) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
+  else if (dot_rows) linear_forward1_halves(out, in, x, w, bias ? 1 : 0, y);
   else {
     use_threads_for((double)out * in, (double)kThreadedFrom);
     cblas_sgemv(RowMajor, NoTrans, out, in, 1, w, in, x, 1, bias ? 1 : 0, y, 1);
@@ -728,17 +808,19 @@ static void linear_forward1(int out, int in, const float* x, const float* w, con
 static void linear_backward1(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha, float beta,
                              float* wbuf, float balpha, float bbeta, float* bb) {
   if (blas_threaded((size_t)out * in)) {
-    // By parts, on the BLAS's threads: dx from W before the update.
-    use_threads_for((double)out * in, (double)kThreadedFrom);
-    if (dx) cblas_sgemv(RowMajor, Trans, out, in, 1, w, in, dy, 1, 0, dx, 1);
-    if (wbuf) {
-      if (beta != 1) scale_row((size_t)out * in, beta, wbuf);
-      cblas_sger(RowMajor, out, in, alpha, dy, 1, x, 1, wbuf, in);
-    }
-    if (bb)
-      for (int i = 0; i < out; i++) bb[i] = bbeta == 0 ? balpha * dy[i] : balpha * dy[i] + bbeta * bb[i];
+    // Columns [0, c1) and [c1, in), c1 a multiple of 16 (whole vectors); the bias with the first half.
+    const int c1 = (in / 2) & ~15;
+    auto part = [&](int h) {
+      const int c0 = h == 0 ? 0 : c1, cols = h == 0 ? c1 : in - c1;
+      if (cols > 0)
+        linear_backward(out, cols, in, dy, x + c0, w + c0, dx ? dx + c0 : nullptr, alpha, beta, wbuf ? wbuf + c0 : nullptr,
+                        balpha, bbeta, h == 0 ? bb : nullptr);
+      else if (h == 0 && bb)
+        for (int i = 0; i < out; i++) bb[i] = bbeta == 0 ? balpha * dy[i] : balpha * dy[i] + bbeta * bb[i];
+    };
+    on_two_threads(part);
   } else {
-    linear_backward(out, in, dy, x, w, dx, alpha, beta, wbuf, balpha, bbeta, bb);
+    linear_backward(out, in, in, dy, x, w, dx, alpha, beta, wbuf, balpha, bbeta, bb);
   }
 }
 
@@ -1002,11 +1084,15 @@ static bool split_reduction(bool ta, bool tb, int m, int n, int k, float alpha, 
   const int k1 = (k / 2) & ~15;
   HalfProduct h = {ta, tb, m, n, k - k1, alpha, ta ? A + (size_t)k1 * m : A + k1, lda, tb ? B + k1 : B + (size_t)k1 * n, ldb, T};
   use_threads_for(0, 1);
-  pthread_t t;
-  const bool threaded = blas_threads() >= 2 && pthread_create(&t, nullptr, half_product, &h) == 0;
-  cblas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k1, alpha, A, lda, B, ldb, beta, C, n);
-  if (threaded) pthread_join(t, nullptr);
-  else half_product(&h);
+  auto part = [&](int half) {
+    if (half == 0) half_product(&h);
+    else cblas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k1, alpha, A, lda, B, ldb, beta, C, n);
+  };
+  if (blas_threads() >= 2) on_two_threads(part);
+  else {
+    part(1);
+    part(0);
+  }
   const size_t mn = (size_t)m * n;
   for (size_t i = 0; i < mn; i++) C[i] += T[i];
   free(T);
