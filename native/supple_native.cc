@@ -168,10 +168,8 @@ static bool all_finite_f32(const float* a, size_t n) {
 // CPU. On a 100 x 784 layer (Zen 4): dot_rows 2.9 us against sgemv's 3.4 on one thread; rank1_update on half the
 // rows 1.8 us against sger's 3.3-3.5 on two threads.
 
-// From this many weights (a matrix larger than a core's L2 cache: 1 MiB) one example's layer is split between two
-// threads when the BLAS may use several (linear_forward1_halves, linear_backward1): there two cores' caches and memory
-// bandwidth beat one core's loop (784-2000x3-10: 236 steps/s with the one-thread kernels, 295 through OpenBLAS's
-// sgemv and sger on 2 threads, ~495 with these kernels on halves).
+// From this many weights (a matrix larger than a core's L2 cache: 1 MiB) a vector-shaped product (sgemm with one row
+// or column, or an outer product) goes to the BLAS on several threads.
 static const size_t kThreadedFrom = (size_t)1 << 18;
 // OpenBLAS threads a product from a small fixed size (sgemm from 2^18 multiply-adds, sgemv and sger from ~9k
 // elements). On a 2-core machine waking the second thread for a small product cost more than it saved, and left
@@ -203,6 +201,14 @@ static void use_threads_for(double work, double from) {
 #endif
 }
 static bool blas_threaded(size_t weights) { return weights >= kThreadedFrom && blas_threads() > 1; }
+// From this many weights one example's dense layer (linear_forward1, linear_backward1, the whole-step kernels) is split
+// between this thread and a helper (on_two_threads) when the BLAS may use several threads. A round trip to the helper
+// costs 24-60 us on a 2-vCPU VM (waking an idle vCPU), so only layers whose pass takes much longer gain. Steps/s of
+// the 784-W-W-W-10 net at batch 1 (bench/scaleChild.ts, native, SUPPLE_THREADS 1 against 2 with the split from 2^18):
+// W = 1000: 3580-3627 against 1026-2226; 2000: 302-497 against 422-693; 3000: 171 / 199; 5000: 64 / 99; 10000 (the
+// scale bench): 20.8 / 33.1. So from 2^23 (a 3000x3000 layer, not 2000x2000). setLayerSplitFrom changes it (tests).
+static size_t layer_split_from = (size_t)1 << 23;
+static bool layer_split(size_t weights) { return weights >= layer_split_from && blas_threads() > 1; }
 
 // y[r] = alpha dot(w[r, :], x) + beta y[r] for r < rows (w [rows, n]); beta = 0 ignores y.
 typedef void (*DotRowsFn)(int rows, int n, float alpha, const float* w, const float* x, float beta, float* y);
@@ -717,7 +723,7 @@ struct OffsetArgs {
 };
 
 // A helper thread for on_two_threads: started on first use and then parked on a condition variable between calls
-// (creating and joining a thread per call cost ~50 us on a 2-vCPU VM; a wake-up costs a few). `busy` lets one caller
+// (creating and joining a thread per call cost ~50 us on a 2-vCPU VM, a round trip to a parked one 24-60 us). `busy` lets one caller
 // use it at a time: a second thread of the process calling meanwhile runs both parts itself.
 struct Helper {
   pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
@@ -779,11 +785,12 @@ static void on_two_threads(Part& part) {
   pthread_mutex_unlock(&helper.busy);
 }
 
-// One example through a large layer (blas_threaded) on two threads of ours, with the one-thread kernels on halves:
+// One example through a large layer (layer_split) on two threads of ours, with the one-thread kernels on halves:
 // the product by rows (cut at a multiple of four, where dot_rows starts a group, so each sum is the one it makes on
 // the whole matrix); the backward sweep by columns (each thread the same rows in the same order on its columns, so
 // dx and W get the same values as from one sweep, and rows with dy = 0 are still skipped). OpenBLAS's sgemv + sger
-// on two threads read W twice and wrote every row: 784-2000x3-10 at batch 1 ran 295 steps/s that way.
+// on two threads read W twice and wrote every row (784-2000x3-10 at batch 1: 295 steps/s that way, ~500 with these
+// kernels on one thread).
 static void linear_forward1_halves(int out, int in, const float* x, const float* w, float beta, float* y) {
   const int r1 = (out / 2) & ~3;
   auto part = [&](int h) {
@@ -796,7 +803,7 @@ static void linear_forward1_halves(int out, int in, const float* x, const float*
 // y = W x + bias for one example (bias null: none).
 static void linear_forward1(int out, int in, const float* x, const float* w, const float* bias, float* y) {
   if (bias) memmove(y, bias, (size_t)out * 4);
-  if (dot_rows && !blas_threaded((size_t)out * in)) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
+  if (dot_rows && !layer_split((size_t)out * in)) dot_rows(out, in, 1, w, x, bias ? 1 : 0, y);
   else if (dot_rows) linear_forward1_halves(out, in, x, w, bias ? 1 : 0, y);
   else {
     use_threads_for((double)out * in, (double)kThreadedFrom);
@@ -807,7 +814,7 @@ static void linear_forward1(int out, int in, const float* x, const float* w, con
 // The backward pass of one example through a dense layer (see LINEAR_BACKWARD_BODY); dx does not overlap w or wbuf.
 static void linear_backward1(int out, int in, const float* dy, const float* x, float* w, float* dx, float alpha, float beta,
                              float* wbuf, float balpha, float bbeta, float* bb) {
-  if (blas_threaded((size_t)out * in)) {
+  if (layer_split((size_t)out * in)) {
     // Columns [0, c1) and [c1, in), c1 a multiple of 16 (whole vectors); the bias with the first half.
     const int c1 = (in / 2) & ~15;
     auto part = [&](int h) {
@@ -830,7 +837,7 @@ static void linear_backward1(int out, int in, const float* dy, const float* x, f
 // product.
 static void linear_forward1_applying(int out, int in, const float* x, float* w, const float* bias, float* y, const float* px,
                                      const float* pdy, float alpha, float beta) {
-  if (!(dot_rows && !blas_threaded((size_t)out * in))) {
+  if (!(dot_rows && !layer_split((size_t)out * in))) {
     linear_backward1(out, in, pdy, px, w, nullptr, alpha, beta, w, 0, 0, nullptr);
     linear_forward1(out, in, x, w, bias, y);
     return;
@@ -978,10 +985,10 @@ static napi_value dense_relu_step(napi_env env, napi_callback_info info, bool de
       memmove(pdy, dy, (size_t)q.out * 4);
       break;
     }
-    if (changes && !blas_threaded((size_t)q.out * q.in)) {
+    if (changes && !layer_split((size_t)q.out * q.in)) {
       changes[l] = linear_backward_counted(q.out, q.in, dy, hin, q.w, dx, (float)k[0], (float)k[1], (float)k[2], (float)k[3], q.b);
     } else if (changes) {
-      // The update size on the threaded BLAS path: the rows the update writes (all under weight decay, else those
+      // The update size on the two-thread path: the rows the update writes (all under weight decay, else those
       // with a gradient) are kept before it and diffed after it.
       const bool all = (float)k[1] != 1;
       size_t rows = 0;
@@ -1319,6 +1326,20 @@ static int current_threads() {
   return 0;  // unknown: Accelerate manages its own threads
 }
 
+// setLayerSplitFrom(weights) -> the previous value: the size from which one example's dense layer is split between two
+// threads (layer_split_from; tests lower it to compare split and unsplit results on small layers).
+static napi_value SetLayerSplitFrom(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  double w;
+  if (!get_args(env, info, 1, argv, "setLayerSplitFrom") || !get_number(env, argv[0], "setLayerSplitFrom", "weights", &w)) return nullptr;
+  if (!(w >= 1 && w <= 9007199254740992.0 && w == floor(w))) return fail(env, "setLayerSplitFrom: weights = %g must be an integer >= 1", w), nullptr;
+  const double previous = (double)layer_split_from;
+  layer_split_from = (size_t)w;
+  napi_value r;
+  napi_create_double(env, previous, &r);
+  return r;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int n;
@@ -1373,6 +1394,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"dsyevd", nullptr, Dsyevd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gesdd", nullptr, Gesdd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setLayerSplitFrom", nullptr, SetLayerSplitFrom, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { FloatArray } from '../../tensor/FloatArray.js';
 import { Rng } from '../../tensor/Rng.js';
 import { checkColSumsAbs, checkGemm, checkSingleLayers, checkVectorGemm } from '../../../test/helpers/vectorGemmCheck.js';
 import { createTsBackend } from '../ts/tsBackend.js';
@@ -106,6 +107,86 @@ describe('native backend', { skip }, () => {
         checkGemm(be, rng, false, false, 256, 160, 128, 1, 0);
         checkGemm(be, rng, true, true, 160, 256, 128, 0.5, 1);
       }
+    } finally {
+      if (before > 0) setNativeThreads(before);
+    }
+  });
+
+  test("one example's dense layers split between two threads give one thread's bits: forward, backward, whole step", (t) => {
+    const addon = nativeAddon()!;
+    const before = nativeInfo()!.threads;
+    if (setNativeThreads(2) !== 2) {
+      t.skip(`the BLAS runs ${nativeInfo()!.threads} thread(s) here, and the split needs 2`);
+      return;
+    }
+    const be = createNativeBackend();
+    const rng = Rng.seeded(5);
+    // Runs `step` on copies of `arrays` with every layer split (from 1 weight) and with none, and compares every array.
+    const same = (what: string, arrays: Float32Array[], step: (a: FloatArray[]) => unknown) => {
+      const results = [1, 2 ** 52].map((from) => {
+        const copies = arrays.map((a) => {
+          const c = be.alloc(a.length);
+          c.set(a);
+          return c;
+        });
+        const previous = addon.setLayerSplitFrom(from);
+        try {
+          return { loss: step(copies), copies };
+        } finally {
+          addon.setLayerSplitFrom(previous);
+        }
+      });
+      const [split, whole] = results;
+      assert.ok(Object.is(split!.loss, whole!.loss), `${what}: loss ${split!.loss} against ${whole!.loss}`);
+      split!.copies.forEach((c, k) => c.forEach((v, i) => {
+        if (!Object.is(v, whole!.copies[k]![i])) assert.fail(`${what}: array ${k}[${i}] = ${v} split, ${whole!.copies[k]![i]} whole`);
+      }));
+    };
+    const filled = (n: number, zeros = false) => {
+      const a = new Float32Array(n);
+      rng.fillUniform(a, -1, 1);
+      if (zeros) for (let i = 0; i < n; i += 3) a[i] = 0;
+      return a;
+    };
+    try {
+      // Rows and columns off the split's multiples (4 and 16); 17480 x 15 leaves the first thread no column.
+      for (const [out, inp] of [[301, 877], [17480, 15], [37, 64], [5, 3]] as const) {
+        same(`linearForward ${out}x${inp}`, [filled(inp, true), filled(out * inp), filled(out), filled(out)], ([x, w, b, y]) =>
+          be.linearForward(1, out, inp, x!, w!, b!, y!));
+        for (const [alpha, beta, target] of [[-0.01, 1, 'fused'], [0.5, -1.5, 'buffer'], [0.5, 1, 'buffer'], [0, 0, 'none']] as const)
+          for (const withDx of [true, false])
+            same(`linearBackward ${out}x${inp} ${target} beta=${beta} dx=${withDx}`, [filled(out, true), filled(inp, true), filled(out * inp), filled(inp), filled(out * inp), filled(out)], ([dy, x, w, dx, buf, bb]) =>
+              be.linearBackward(1, out, inp, dy!, x!, w!, withDx ? dx! : null, alpha, beta, target === 'fused' ? w! : target === 'buffer' ? buf! : null, -0.01, 0.5, bb!));
+      }
+      // The whole step, plain SGD and with weight decay, undeferred and deferred (a pending update applied first).
+      for (const sizes of [[784, 337, 10], [33, 17, 1, 20, 4]])
+        for (const decay of [0, 0.01]) {
+          const layers = sizes.length - 1, widest = Math.max(...sizes.slice(1, -1));
+          const coefs = new Float64Array(4 * layers);
+          for (let l = 0; l < layers; l++) coefs.set([-0.05, 1 - 0.05 * decay, -0.05, 1 - 0.05 * decay], 4 * l);
+          const arrays = [filled(sizes[0]!, true), Float32Array.of(rng.int(sizes[layers]!)), filled(sizes[layers]!), filled(2 * widest), filled(sizes[0]! + sizes[1]!, true)];
+          for (let l = 0; l < layers; l++) {
+            const w = filled(sizes[l + 1]! * sizes[l]!).map((v) => v / Math.sqrt(sizes[l]!));
+            arrays.push(w, filled(sizes[l + 1]!), filled(sizes[l + 1]!), filled(sizes[l + 1]!));
+          }
+          const lists = (a: FloatArray[]) => {
+            const at = (l: number, k: number) => a[5 + 4 * l + k]!;
+            return {
+              ws: Array.from({ length: layers }, (_, l) => at(l, 0)),
+              bs: Array.from({ length: layers }, (_, l) => at(l, 1)),
+              pre: Array.from({ length: layers }, (_, l) => at(l, 2)),
+              post: Array.from({ length: layers - 1 }, (_, l) => at(l, 3)),
+            };
+          };
+          same(`denseReluStep ${sizes.join('-')} decay=${decay}`, arrays, (a) => {
+            const { ws, bs, pre, post } = lists(a);
+            return be.denseReluStep(sizes, a[0]!, a[1]!, ws, bs, pre, post, coefs, a[2]!, a[3]!);
+          });
+          same(`denseReluStepDeferred ${sizes.join('-')} decay=${decay}`, arrays, (a) => {
+            const { ws, bs, pre, post } = lists(a);
+            return be.denseReluStepDeferred(sizes, a[0]!, a[1]!, ws, bs, pre, post, coefs, a[2]!, a[3]!, a[4]!, -0.05, 1 - 0.05 * decay, true);
+          });
+        }
     } finally {
       if (before > 0) setNativeThreads(before);
     }

@@ -40,6 +40,8 @@ export interface Addon {
   dsyevd(a: Float64Array, n: number): Float64Array;
   gesdd(a: Float32Array | Float64Array, m: number, n: number): Float64Array;
   setThreads(n: number): number;
+  /** Sets the size (weights) from which one example's dense layer is split between two threads; returns the previous one. */
+  setLayerSplitFrom(weights: number): number;
   info(): NativeInfo;
   /** Record the address and size of a memory (a Float32Array over all of it); id -1 registers a new one. */
   registerMemory(view: Float32Array, id: number): number;
