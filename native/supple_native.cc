@@ -162,8 +162,9 @@ static bool all_finite_f32(const float* a, size_t n) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vector kernels for one example (online learning): the forward product of a layer and its SGD-fused weight
-// update. Below kThreadedFrom weights they run on the calling thread: OpenBLAS's sgemv/sger wake its threads from ~9k elements, and on a
-// 2-core machine the hand-off cost more than it saved (and left its threads spinning). Each is compiled for
+// update. They run on the calling thread below layer_split_from weights (below): OpenBLAS's sgemv/sger wake its
+// threads from ~9k elements, and on a 2-core machine the hand-off cost more than it saved (and left its threads
+// spinning). Each is compiled for
 // AVX-512 and AVX2 as well as the baseline and picked at run time, so the build never assumes its own machine's
 // CPU. On a 100 x 784 layer (Zen 4): dot_rows 2.9 us against sgemv's 3.4 on one thread; rank1_update on half the
 // rows 1.8 us against sger's 3.3-3.5 on two threads.
@@ -723,8 +724,8 @@ struct OffsetArgs {
 };
 
 // A helper thread for on_two_threads: started on first use and then parked on a condition variable between calls
-// (creating and joining a thread per call cost ~50 us on a 2-vCPU VM, a round trip to a parked one 24-60 us). `busy` lets one caller
-// use it at a time: a second thread of the process calling meanwhile runs both parts itself.
+// (creating and joining a thread per call cost ~50 us on a 2-vCPU VM, a round trip to a parked one 24-60 us).
+// `busy` lets one caller use it at a time: a second thread of the process calling meanwhile runs both parts itself.
 struct Helper {
   pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
