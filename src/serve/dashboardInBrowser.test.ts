@@ -39,8 +39,9 @@ test('dashboard in Chromium: a run started while the page is open appears, and i
   await chart.waitFor({ timeout: 10_000 });
   assert.equal(await chart.getAttribute('data-points'), String(done.length), 'the finished run is drawn');
 
-  // A real run, in its own process, writing into the served folder.
-  const child = spawn(process.execPath, [cli, 'run', 'permuted-mnist', '--set', 'dataset=digits', '--set', 'tasks=400', '--set', 'examplesPerTask=300', '--out', join(runs, 'live'), '--quiet'], {
+  // A real run, in its own process, writing into the served folder, long enough to be still running when it is
+  // stopped below (400 tasks once completed first, in a CI run: exit 0, not 130).
+  const child = spawn(process.execPath, [cli, 'run', 'permuted-mnist', '--set', 'dataset=digits', '--set', 'tasks=10000', '--set', 'examplesPerTask=300', '--out', join(runs, 'live'), '--quiet'], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SUPPLE_THREADS: '1' },
   });
   let stderr = '';
