@@ -324,6 +324,8 @@ describe('native backend', { skip }, () => {
       [() => addon.gesdd(f(2), 2, 2 ** 30), /gesdd: m \* n = .* is too large/],
       [() => addon.gesdd(new Float64Array([1, Infinity]), 1, 2), /gesdd: a contains NaN or infinite values/],
       [() => addon.setThreads(0), /setThreads: n = 0 must be an integer/],
+      [() => addon.setLayerSplitFrom(0.5), /setLayerSplitFrom: weights = 0.5 must be an integer >= 1/],
+      [() => addon.setLayerSplitFrom(Number.NaN), /setLayerSplitFrom: weights = nan must be an integer >= 1/],
     ];
     for (const [run, message] of cases) assert.throws(run, message);
     // Through the backend, the shared checks speak first.
