@@ -15,7 +15,8 @@ import { engineWorkloads } from './engine.js';
 const arg = (name: string, dflt: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const only = arg('only', 'conv-b128');
 const steps = Number(arg('steps', '10'));
-// --shapes: gemm calls are keyed by their sizes (m x n x k, transposes), to see which layer's product costs what.
+// --shapes: gemm calls are keyed by their sizes (m x n x k, transposes), and linear layers' by n x out x in, to see
+// which layer's product costs what.
 const byShape = process.argv.includes('--shapes');
 const backend = getBackend(arg('backend', 'wasm'));
 const w = engineWorkloads(32).find((x) => x.name === only);
@@ -36,7 +37,13 @@ for (const key of Object.keys(b)) {
       return (f as (...a: unknown[]) => unknown).apply(this, args);
     } finally {
       depth--;
-      const name = byShape && key === 'gemm' ? `gemm ${args[0] ? 'T' : 'N'}${args[1] ? 'T' : 'N'} ${args[2]}x${args[3]}x${args[4]}` : key;
+      const name = !byShape
+        ? key
+        : key === 'gemm'
+          ? `gemm ${args[0] ? 'T' : 'N'}${args[1] ? 'T' : 'N'} ${args[2]}x${args[3]}x${args[4]}`
+          : key === 'linearForward' || key === 'linearBackward'
+            ? `${key} ${args[0]}x${args[1]}x${args[2]}`
+            : key;
       const e = spent.get(name) ?? { ms: 0, calls: 0 };
       e.ms += performance.now() - t;
       e.calls++;
