@@ -40,6 +40,14 @@ import {
 } from './benchTargets.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The commit the bench starts at ('+dirty' when tracked files differ from it); null outside a git checkout. */
+function benchCommit(): string | null {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0 || !head.stdout) return null;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() ? '+dirty' : ''}`;
+}
+const startCommit = benchCommit();
 const args = process.argv.slice(2);
 /** The options this script takes: those with a value, and the flags. */
 const valueOptions = [
@@ -312,6 +320,7 @@ if (judged.length) {
 
 const meta = {
   date: new Date().toISOString(),
+  commit: startCommit,
   cpu: cpus()[0]?.model,
   cores: availableParallelism(),
   node: process.version,
