@@ -486,9 +486,9 @@ static double linear_backward_counted_baseline(int out, int in, const float* dy,
 
 // Eight rows (then four) share each load of x; a 16-wide block of x that is all zero (image borders, dead units)
 // skips the cache lines of w it would multiply. Only the rows past the last multiple of four go one at a time,
-// without the skip. Eight rows streaming at once: linearForward1 ~3% faster than four at 2000x2000 and 100x784, the
-// same at 2000x784 (the two builds alternated in one process); sixteen (50 KB of a 784-wide layer) no faster a step.
-// Each row's sum is the same whatever the group.
+// without the skip. Eight rows streaming at once against four (bench/addonAB.ts, the two builds alternated in one
+// process): linearForward1 B/A 0.78-0.84 at 2000x2000 (0.97 in a first reading), 0.97-0.98 at 100x784 and 2000x784.
+// Sixteen (50 KB of a 784-wide layer, more than L1) ran a step slower. Each row's sum is the same whatever the group.
 __attribute__((target("avx512f"))) static void dot_rows_avx512(int rows, int n, float alpha, const float* w,
                                                                const float* x, float beta, float* y) {
   const int n16 = n & ~15;
