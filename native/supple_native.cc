@@ -489,69 +489,41 @@ static double linear_backward_counted_baseline(int out, int in, const float* dy,
 // without the skip. Eight rows streaming at once against four (bench/addonAB.ts, the two builds alternated in one
 // process): linearForward1 B/A 0.78-0.84 at 2000x2000 (0.97 in a first reading), 0.97-0.98 at 100x784 and 2000x784.
 // Sixteen (50 KB of a 784-wide layer, more than L1) ran a step slower. Each row's sum is the same whatever the group.
+// R rows of dot_rows_avx512 from row r: each row its own accumulator, the blocks of x that are all zero skipped.
+// (GCC 12 reports the same false 'uninitialized' inside _mm512_reduce_add_ps here as at the include.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+template <int R>
+__attribute__((target("avx512f"))) static inline void dot_rows_block_avx512(int r, int n, float alpha, const float* w,
+                                                                           const float* x, __m512 tx, __mmask16 tail,
+                                                                           float beta, float* y) {
+  const int n16 = n & ~15;
+  const float* wr = w + (size_t)r * n;
+  __m512 a[R];
+#pragma GCC unroll 8
+  for (int q = 0; q < R; q++) a[q] = _mm512_setzero_ps();
+  for (int j = 0; j < n16; j += 16) {
+    const __m512 xv = _mm512_loadu_ps(x + j);
+    if (_mm512_test_epi32_mask(_mm512_castps_si512(xv), _mm512_castps_si512(xv)) == 0) continue;
+#pragma GCC unroll 8
+    for (int q = 0; q < R; q++) a[q] = _mm512_fmadd_ps(_mm512_loadu_ps(wr + (size_t)q * n + j), xv, a[q]);
+  }
+  if (tail) {
+#pragma GCC unroll 8
+    for (int q = 0; q < R; q++) a[q] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, wr + (size_t)q * n + n16), tx, a[q]);
+  }
+#pragma GCC unroll 8
+  for (int q = 0; q < R; q++) put_dot(y + r + q, _mm512_reduce_add_ps(a[q]), alpha, beta);
+}
+#pragma GCC diagnostic pop
 __attribute__((target("avx512f"))) static void dot_rows_avx512(int rows, int n, float alpha, const float* w,
                                                                const float* x, float beta, float* y) {
   const int n16 = n & ~15;
   const __mmask16 tail = (__mmask16)((1u << (n & 15)) - 1);
   const __m512 tx = _mm512_maskz_loadu_ps(tail, x + n16);
   int r = 0;
-  for (; r + 8 <= rows; r += 8) {
-    const float *w0 = w + (size_t)r * n, *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
-    const float *w4 = w3 + n, *w5 = w4 + n, *w6 = w5 + n, *w7 = w6 + n;
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int j = 0; j < n16; j += 16) {
-      const __m512 xv = _mm512_loadu_ps(x + j);
-      if (_mm512_test_epi32_mask(_mm512_castps_si512(xv), _mm512_castps_si512(xv)) == 0) continue;
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + j), xv, a0);
-      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + j), xv, a1);
-      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + j), xv, a2);
-      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + j), xv, a3);
-      a4 = _mm512_fmadd_ps(_mm512_loadu_ps(w4 + j), xv, a4);
-      a5 = _mm512_fmadd_ps(_mm512_loadu_ps(w5 + j), xv, a5);
-      a6 = _mm512_fmadd_ps(_mm512_loadu_ps(w6 + j), xv, a6);
-      a7 = _mm512_fmadd_ps(_mm512_loadu_ps(w7 + j), xv, a7);
-    }
-    if (tail) {
-      a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + n16), tx, a0);
-      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w1 + n16), tx, a1);
-      a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w2 + n16), tx, a2);
-      a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w3 + n16), tx, a3);
-      a4 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w4 + n16), tx, a4);
-      a5 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w5 + n16), tx, a5);
-      a6 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w6 + n16), tx, a6);
-      a7 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w7 + n16), tx, a7);
-    }
-    put_dot(y + r, _mm512_reduce_add_ps(a0), alpha, beta);
-    put_dot(y + r + 1, _mm512_reduce_add_ps(a1), alpha, beta);
-    put_dot(y + r + 2, _mm512_reduce_add_ps(a2), alpha, beta);
-    put_dot(y + r + 3, _mm512_reduce_add_ps(a3), alpha, beta);
-    put_dot(y + r + 4, _mm512_reduce_add_ps(a4), alpha, beta);
-    put_dot(y + r + 5, _mm512_reduce_add_ps(a5), alpha, beta);
-    put_dot(y + r + 6, _mm512_reduce_add_ps(a6), alpha, beta);
-    put_dot(y + r + 7, _mm512_reduce_add_ps(a7), alpha, beta);
-  }
-  for (; r + 4 <= rows; r += 4) {
-    const float *w0 = w + (size_t)r * n, *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int j = 0; j < n16; j += 16) {
-      const __m512 xv = _mm512_loadu_ps(x + j);
-      if (_mm512_test_epi32_mask(_mm512_castps_si512(xv), _mm512_castps_si512(xv)) == 0) continue;
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + j), xv, a0);
-      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + j), xv, a1);
-      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + j), xv, a2);
-      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + j), xv, a3);
-    }
-    if (tail) {
-      a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + n16), tx, a0);
-      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w1 + n16), tx, a1);
-      a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w2 + n16), tx, a2);
-      a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w3 + n16), tx, a3);
-    }
-    put_dot(y + r, _mm512_reduce_add_ps(a0), alpha, beta);
-    put_dot(y + r + 1, _mm512_reduce_add_ps(a1), alpha, beta);
-    put_dot(y + r + 2, _mm512_reduce_add_ps(a2), alpha, beta);
-    put_dot(y + r + 3, _mm512_reduce_add_ps(a3), alpha, beta);
-  }
+  for (; r + 8 <= rows; r += 8) dot_rows_block_avx512<8>(r, n, alpha, w, x, tx, tail, beta, y);
+  for (; r + 4 <= rows; r += 4) dot_rows_block_avx512<4>(r, n, alpha, w, x, tx, tail, beta, y);
   for (; r < rows; r++) {
     const float* w0 = w + (size_t)r * n;
     __m512 a0 = _mm512_setzero_ps();
