@@ -484,11 +484,6 @@ static double linear_backward_counted_baseline(int out, int in, const float* dy,
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
-// Eight rows (then four) share each load of x; a 16-wide block of x that is all zero (image borders, dead units)
-// skips the cache lines of w it would multiply. Only the rows past the last multiple of four go one at a time,
-// without the skip. Eight rows streaming at once against four (bench/addonAB.ts, the two builds alternated in one
-// process): linearForward1 B/A 0.78-0.84 at 2000x2000 (0.97 in a first reading), 0.97-0.98 at 100x784 and 2000x784.
-// Sixteen (50 KB of a 784-wide layer, more than L1) ran a step slower. Each row's sum is the same whatever the group.
 // R rows of dot_rows_avx512 from row r: each row its own accumulator, the blocks of x that are all zero skipped.
 // (GCC 12 reports the same false 'uninitialized' inside _mm512_reduce_add_ps here as at the include.)
 #pragma GCC diagnostic push
@@ -516,6 +511,11 @@ __attribute__((target("avx512f"))) static inline void dot_rows_block_avx512(int 
   for (int q = 0; q < R; q++) put_dot(y + r + q, _mm512_reduce_add_ps(a[q]), alpha, beta);
 }
 #pragma GCC diagnostic pop
+// Eight rows (then four) share each load of x; a 16-wide block of x that is all zero (image borders, dead units)
+// skips the cache lines of w it would multiply. Only the rows past the last multiple of four go one at a time,
+// without the skip. Eight rows streaming at once against four (bench/addonAB.ts, the two builds alternated in one
+// process): linearForward1 B/A 0.78-0.84 at 2000x2000 (0.97 in a first reading), 0.97-0.98 at 100x784 and 2000x784.
+// Sixteen (50 KB of a 784-wide layer, more than L1) ran a step slower. Each row's sum is the same whatever the group.
 __attribute__((target("avx512f"))) static void dot_rows_avx512(int rows, int n, float alpha, const float* w,
                                                                const float* x, float beta, float* y) {
   const int n16 = n & ~15;
@@ -798,8 +798,9 @@ static void on_two_threads(Part& part) {
 
 // One example through a large layer (layer_split) on two threads of ours, with the one-thread kernels on halves:
 // the product by rows (cut at a multiple of four, so the rows dot_rows takes one at a time are the same as on the
-// whole matrix, and each sum is the one it makes there); the backward sweep by columns (each thread the same rows in the same order on its columns, so
-// dx and W get the same values as from one sweep, and rows with dy = 0 are still skipped). OpenBLAS's sgemv + sger
+// whole matrix, and each sum is the one it makes there); the backward sweep by columns (each thread the same rows in
+// the same order on its columns, so dx and W get the same values as from one sweep, and rows with dy = 0 are still
+// skipped). OpenBLAS's sgemv + sger
 // on two threads read W twice and wrote every row (784-2000x3-10 at batch 1: 295 steps/s that way, ~500 with these
 // kernels on one thread).
 static void linear_forward1_halves(int out, int in, const float* x, const float* w, float beta, float* y) {
