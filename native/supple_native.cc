@@ -164,10 +164,9 @@ static bool all_finite_f32(const float* a, size_t n) {
 // Vector kernels for one example (online learning): the forward product of a layer and its SGD-fused weight
 // update. They run on the calling thread below layer_split_from weights (below): OpenBLAS's sgemv/sger wake its
 // threads from ~9k elements, and on a 2-core machine the hand-off cost more than it saved (and left its threads
-// spinning). Each is compiled for
-// AVX-512 and AVX2 as well as the baseline and picked at run time, so the build never assumes its own machine's
-// CPU. On a 100 x 784 layer (Zen 4): dot_rows 2.9 us against sgemv's 3.4 on one thread; rank1_update on half the
-// rows 1.8 us against sger's 3.3-3.5 on two threads.
+// spinning). Each is compiled for AVX-512 and AVX2 as well as the baseline and picked at run time, so the build
+// never assumes its own machine's CPU. On a 100 x 784 layer (Zen 4): dot_rows 2.9 us against sgemv's 3.4 on one
+// thread; rank1_update on half the rows 1.8 us against sger's 3.3-3.5 on two threads.
 
 // From this many weights (a matrix larger than a core's L2 cache: 1 MiB) a vector-shaped product (sgemm with one row
 // or column, or an outer product) goes to the BLAS on several threads.
@@ -800,9 +799,8 @@ static void on_two_threads(Part& part) {
 // the product by rows (cut at a multiple of four, so the rows dot_rows takes one at a time are the same as on the
 // whole matrix, and each sum is the one it makes there); the backward sweep by columns (each thread the same rows in
 // the same order on its columns, so dx and W get the same values as from one sweep, and rows with dy = 0 are still
-// skipped). OpenBLAS's sgemv + sger
-// on two threads read W twice and wrote every row (784-2000x3-10 at batch 1: 295 steps/s that way, ~500 with these
-// kernels on one thread).
+// skipped). OpenBLAS's sgemv + sger on two threads read W twice and wrote every row (784-2000x3-10 at batch 1: 295
+// steps/s that way, ~500 with these kernels on one thread).
 static void linear_forward1_halves(int out, int in, const float* x, const float* w, float beta, float* y) {
   const int r1 = (out / 2) & ~3;
   auto part = [&](int h) {
