@@ -13,7 +13,7 @@ import type { WasmMemory } from './WasmMemory.js';
  */
 
 /** Job kinds (args[0]). */
-export const Job = { gemm: 1, im2col: 2, col2im: 3, attentionForward: 4, attentionBackward: 5, maxPool: 6, maxPoolBackward: 7, batchNormTrain: 8, batchNormBackward: 9, activation: 10, activationBackward: 11, transpose01: 12, transpose01AddBias: 13, transpose01SumChannels: 14, shrinkAddNormal: 15, maxPoolCnhw: 16, maxPoolBackwardCnhw: 17, winograd: 18 } as const;
+export const Job = { gemm: 1, im2col: 2, col2im: 3, attentionForward: 4, attentionBackward: 5, maxPool: 6, maxPoolBackward: 7, batchNormTrain: 8, batchNormBackward: 9, activation: 10, activationBackward: 11, transpose01: 12, transpose01AddBias: 13, transpose01SumChannels: 14, shrinkAddNormal: 15, maxPoolCnhw: 16, maxPoolBackwardCnhw: 17, winograd: 18, denseReluStep: 19 } as const;
 
 // Control block layout, in Int32 units. The shared words (pending, error, counter) share the first 64-byte
 // line, touched once per job or chunk; each worker's slot sits on its own line.
@@ -22,6 +22,7 @@ export const CTRL = {
   error: 1,
   counter: 8, // the next chunk to take
   result: 9, // a count the chunks add to (maxPoolBackward's bad argmax values)
+  // Words 8-11 are also the whole dense-ReLU step's barrier (count, generation) and its loss (an f64).
   slotInts: 16,
   seq: 0, // + slot base: bumped to start a job
   ready: 1, // + slot base: 1 once the worker has instantiated the module
@@ -97,8 +98,8 @@ export class ThreadPool {
     return this.ready + 1;
   }
 
-  /** Writes a job into `args`: its kind, its chunk count and up to 13 kernel arguments (fixed arity: no array per call). */
-  setJob(job: number, chunks: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0): void {
+  /** Writes a job into `args`: its kind, its chunk count and up to 14 kernel arguments (fixed arity: no array per call). */
+  setJob(job: number, chunks: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0): void {
     const g = this.args;
     g[0] = job;
     g[1] = chunks;
@@ -115,6 +116,7 @@ export class ThreadPool {
     g[12] = a12;
     g[13] = a13;
     g[14] = a14;
+    g[15] = a15;
   }
 
   /** Wakes workers 1 .. threads - 1 on the job in `args`, with the chunk counter at 0. */
@@ -142,6 +144,19 @@ export class ThreadPool {
       Atomics.wait(c, CTRL.pending, v, 1000);
     }
     if (Atomics.load(c, CTRL.error) !== 0) throw new Error('wasm backend: a kernel failed in a worker thread');
+  }
+
+  /**
+   * Marks the job failed (the caller's own part threw): workers waiting at a kernel's barrier for the caller then
+   * stop, so that wait() returns.
+   */
+  abort(): void {
+    Atomics.store(this.ctrl, CTRL.error, 1);
+  }
+
+  /** Byte address of the error word, which abort() and a failing worker set (for kernels that wait on each other). */
+  get errorAt(): number {
+    return this.counter + (CTRL.error - CTRL.counter) * 4;
   }
 
   /** The count the last job's chunks added up (read after wait()). */

@@ -28,15 +28,16 @@ export const wasmHelpers = {
   gemmPart: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'part:i32', 'parts:i32', 'scratch:ptr'] },
   gemmUnits: { params: ['m:i32', 'n:i32'], result: 'i32' },
   gemmChunks: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
+  dxPartialFloats: { params: ['inp:i32'], result: 'i32' },
   gemvT: { params: ['rows:i32', 'len:i32', 'alpha:f64', 'x:ptr', 'w:ptr', 'ldw:i32', 'beta:f64', 'y:ptr'] },
   gemvN: { params: ['cols:i32', 'len:i32', 'alpha:f64', 'x:ptr', 'w:ptr', 'ldw:i32', 'beta:f64', 'y:ptr'] },
   ger: { params: ['m:i32', 'n:i32', 'alpha:f64', 'x:ptr', 'v:ptr', 'beta:f64', 'c:ptr'] },
   linearForwardSingle: { params: ['rows:i32', 'len:i32', 'x:ptr', 'w:ptr', 'bias:ptr', 'y:ptr'] },
   linearBackwardSingle: {
-    params: ['out:i32', 'inp:i32', 'dy:ptr', 'x:ptr', 'w:ptr', 'dx:ptr', 'alpha:f64', 'beta:f64', 'buf:ptr', 'balpha:f64', 'bbeta:f64', 'bb:ptr'],
+    params: ['out:i32', 'inp:i32', 'dy:ptr', 'x:ptr', 'w:ptr', 'dx:ptr', 'alpha:f64', 'beta:f64', 'buf:ptr', 'balpha:f64', 'bbeta:f64', 'bb:ptr', 'partials:ptr'],
   },
   denseReluStepSingle: {
-    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'changes:ptr', 'rowSums:ptr'],
+    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'changes:ptr', 'rowSums:ptr', 'partials:ptr'],
     result: 'f64',
   },
   cbpUtilityStep: {
@@ -44,7 +45,11 @@ export const wasmHelpers = {
     result: 'i32',
   },
   denseReluStepDeferred: {
-    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'pending:ptr', 'pal:f64', 'pbt:f64', 'apply:i32'],
+    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'pending:ptr', 'pal:f64', 'pbt:f64', 'apply:i32', 'partials:ptr'],
+    result: 'f64',
+  },
+  denseReluStepShared: {
+    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'pending:ptr', 'pal:f64', 'pbt:f64', 'apply:i32', 'partials:ptr', 'threads:i32', 'thread:i32', 'sync:ptr', 'errorAt:ptr'],
     result: 'f64',
   },
   gemmSmallNT: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'lda:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr'] },

@@ -23,6 +23,8 @@ export interface WasmBackendOptions {
   convThreadWork?: number;
   /** Values from which shrinkAddNormal is split between threads (default 2^18). */
   normalThreadValues?: number;
+  /** Weights (all layers) from which one example's whole dense-ReLU step is shared between threads (default 2^21). */
+  denseStepThreadWeights?: number;
 }
 
 /** The wasm backend: the Backend kernels plus its memory and thread controls. */
@@ -81,6 +83,14 @@ const NORMAL_BLOCK = 16384;
  */
 const NORMAL_THREAD_VALUES = 1 << 18;
 
+/**
+ * Weights from which one example's whole dense-ReLU step is shared between threads (assembly/denseStepShared.ts).
+ * Microseconds a step of 784-W-W-W-10 on a 2-vCPU VM, one thread against two (four alternated rounds each): W = 600
+ * (1.2M weights) 160-278 / 167-263, 800 (2.1M) 246-370 / 204-272, 1000 (2.8M) 360-491 / 268-340, 2000 (9.6M)
+ * 3.2-3.3 ms / 1.6-1.75 ms. Below about 2M weights the wake-up and the barriers between layers eat the gain.
+ */
+const DENSE_STEP_THREAD_WEIGHTS = 1 << 21;
+
 /** Threads requested by SUPPLE_THREADS, else the machine's parallelism. */
 export function defaultThreads(): number {
   const env = process.env.SUPPLE_THREADS;
@@ -120,6 +130,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   // Tests that force threads for im2col force them here too.
   const planeWork = options.convThreadWork ?? PLANE_THREAD_WORK;
   const normalWork = options.normalThreadValues ?? NORMAL_THREAD_VALUES;
+  const denseStepWork = options.denseStepThreadWeights ?? DENSE_STEP_THREAD_WEIGHTS;
   const scratchBytes = K.gemmScratchBytes();
   // The Winograd transforms stage planes in the same per-thread scratch.
   if (scratchBytes < 4 * K.winogradScratchFloats()) throw new Error('wasm backend: the gemm scratch is smaller than the Winograd transforms need');
@@ -132,6 +143,22 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const p = (a: Float32Array | Float64Array): number => mem.ptr(a);
   // denseReluStep's layer records and coefficients in wasm memory, grown to the deepest stack seen.
   const stepRecords = new DenseStepRecords(mem);
+  // The partial sums of a wide layer's input gradient (assembly/linear.ts sweepBlock), grown to the widest seen.
+  let partials: Float32Array | null = null;
+  const partialsFor = (inputs: number): number => {
+    const n = K.dxPartialFloats(inputs);
+    if (!partials || partials.length < n) {
+      if (partials) mem.free(partials);
+      partials = mem.alloc(n);
+    }
+    return partials.byteOffset;
+  };
+  /** partialsFor the widest input of a hidden layer of a dense stack (the layers that compute an input gradient). */
+  const stepPartials = (sizes: readonly number[]): number => {
+    let widest = 1;
+    for (let l = 1; l + 1 < sizes.length; l++) if (sizes[l]! > widest) widest = sizes[l]!;
+    return partialsFor(widest);
+  };
   const getPool = (): ThreadPool => (pool ??= new ThreadPool(module, mem, threads, scratchBytes));
   /** Threads for a job of `work` units: 1 below the threshold, else the threads ready now. */
   const partsFor = (work: number, threshold: number): number => (threads > 1 && work >= threshold ? getPool().available() : 1);
@@ -161,6 +188,42 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     } finally {
       pl.wait();
     }
+  }
+
+  /**
+   * Threads for one example's whole step through dense layers of these sizes: those ready from denseStepWork
+   * weights when every hidden layer's update is fused into its backward sweep (weight beta != 0), else 1.
+   */
+  function denseStepThreads(sizes: readonly number[], coefs: Float64Array): number {
+    if (threads <= 1) return 1;
+    let weights = 0;
+    for (let l = 0; l + 1 < sizes.length; l++) weights += sizes[l]! * sizes[l + 1]!;
+    if (weights < denseStepWork) return 1;
+    for (let l = 1; l + 1 < sizes.length; l++) if (coefs[4 * l + 1] === 0) return 1;
+    return getPool().available();
+  }
+
+  /** The step written to stepRecords on `workers` threads (denseReluStepShared); pending = 0: not deferred. */
+  function denseStepShared(workers: number, layers: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number, pending: number, pal: number, pbt: number, apply: number, partials: number): number {
+    const pl = pool!;
+    const desc = stepRecords.descOffset, coefs = stepRecords.coefsOffset;
+    pl.setJob(Job.denseReluStep, 0, layers, desc, coefs, x, label, dlogits, scratchA, scratchB, pending, pal, pbt, apply, partials, workers);
+    pl.dispatch(workers);
+    let loss: number;
+    try {
+      loss = K.denseReluStepShared(layers, desc, coefs, x, label, dlogits, scratchA, scratchB, pending, pal, pbt, apply, partials, workers, 0, pl.counter, pl.errorAt);
+    } catch (e) {
+      // The workers wait for this thread between layers: release them before waiting for them.
+      pl.abort();
+      try {
+        pl.wait();
+      } catch {
+        // They stopped because of the abort.
+      }
+      throw e;
+    }
+    pl.wait();
+    return loss;
   }
 
   function convJob(job: number, src: number, n: number, c: number, h: number, w: number, kh: number, kw: number, stride: number, pad: number, oh: number, ow: number, dst: number): void {
@@ -338,7 +401,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       const layers = sizes.length - 1;
       stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
-      const loss = K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : 0, rowAbsSums ? p(rowAbsSums) : 0);
+      const workers = changes || rowAbsSums ? 1 : denseStepThreads(sizes, coefs);
+      const part = stepPartials(sizes);
+      if (workers > 1) return denseStepShared(workers, layers, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), 0, 0, 0, 0, part);
+      const loss = K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : 0, rowAbsSums ? p(rowAbsSums) : 0, part);
       if (changes) stepRecords.readChanges(changes, layers);
       return loss;
     },
@@ -347,11 +413,14 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       const layers = sizes.length - 1;
       stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
-      return K.denseReluStepDeferred(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), p(pending), pendingAlpha, pendingBeta, apply ? 1 : 0);
+      const workers = denseStepThreads(sizes, coefs);
+      const part = stepPartials(sizes);
+      if (workers > 1) return denseStepShared(workers, layers, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), p(pending), pendingAlpha, pendingBeta, apply ? 1 : 0, part);
+      return K.denseReluStepDeferred(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), p(pending), pendingAlpha, pendingBeta, apply ? 1 : 0, part);
     },
     linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
-      if (n === 1) K.linearBackwardSingle(outFeatures, inFeatures, p(dy), p(x), p(w), dx ? p(dx) : 0, wAlpha, wBeta, wBuf ? p(wBuf) : 0, biasAlpha, biasBeta, biasBuf ? p(biasBuf) : 0);
+      if (n === 1) K.linearBackwardSingle(outFeatures, inFeatures, p(dy), p(x), p(w), dx ? p(dx) : 0, wAlpha, wBeta, wBuf ? p(wBuf) : 0, biasAlpha, biasBeta, biasBuf ? p(biasBuf) : 0, partialsFor(inFeatures));
       else linearBackwardByParts(this, n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);
     },
     cbpUtility(units, rowsOut, wOut, h, inSize, wIn, decay, maturity, mean, state, colSum, rowSum) {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../tensor/Rng.js';
 import { Activation } from '../Backend.js';
+import { denseReluStepByParts } from '../denseReluStepByParts.js';
 import { createWasmBackend, defaultThreads, wasmAvailable, type WasmBackend } from './wasmBackend.js';
 
 // Worker threads split only the output, never a reduction: results must not depend on the thread count.
@@ -349,5 +350,73 @@ test('wasm maxPoolCnhw and maxPoolBackwardCnhw give the unfused kernels bits wit
     assert.throws(() => two.maxPoolBackwardCnhw(filled(two, new Float32Array(24)), badArgmax, 2, 3, 4, 4, 2, 2, two.alloc(96), 1, 0, null), /maxPoolBackwardCnhw: 24 argmax value\(s\) are not an index of a 4x4 plane/);
   } finally {
     for (const b of backends) await b.close();
+  }
+});
+
+test('wasm whole dense-ReLU step (plain and deferred): the same bits on 1, 2 and 3 threads and layer by layer', { skip }, async () => {
+  const one = createWasmBackend({ threads: 1 });
+  const many = [createWasmBackend({ threads: 2, denseStepThreadWeights: 0 }), createWasmBackend({ threads: 3, denseStepThreadWeights: 0 })];
+  for (const b of many) await b.startThreads();
+  try {
+    const rng = Rng.seeded(11);
+    // Odd widths (shares that end inside a group of four, a last thread with nothing), 784-wide inputs with runs of
+    // zeros (the skip), weight decay (beta != 1), a bias-free layer, and a hidden layer of more than 2^20 weights
+    // (its input gradient summed by blocks of rows: assembly/linear.ts).
+    const cases: { sizes: number[]; beta: number; bias: boolean[]; zeros: boolean }[] = [
+      { sizes: [37, 50, 33, 10], beta: 1, bias: [true, true, true], zeros: false },
+      { sizes: [784, 100, 100, 10], beta: 1, bias: [true, true, true], zeros: true },
+      { sizes: [130, 61, 7, 3], beta: 0.999, bias: [false, true, true], zeros: false },
+      { sizes: [5, 300, 2], beta: 0.99, bias: [true, false], zeros: true },
+      { sizes: [50, 1030, 1031, 10], beta: 1, bias: [true, true, true], zeros: false },
+      { sizes: [20, 1031, 1030, 7], beta: 0.999, bias: [true, false, true], zeros: false },
+    ];
+    for (const { sizes, beta, bias, zeros } of cases) {
+      const layers = sizes.length - 1;
+      const W = Array.from({ length: layers }, (_, l) => random(rng, sizes[l]! * sizes[l + 1]!).map((v) => v * (0.5 / Math.sqrt(sizes[l]!))));
+      const B = Array.from({ length: layers }, (_, l) => random(rng, sizes[l + 1]!).map((v) => v * 0.1));
+      const coefs = new Float64Array(4 * layers);
+      for (let l = 0; l < layers; l++) coefs.set([-0.05, beta, -0.05, 1], 4 * l);
+      const examples = Array.from({ length: 4 }, () => {
+        const x = random(rng, sizes[0]!);
+        if (zeros) for (let i = 0; i < x.length; i++) if (i % 64 < 40) x[i] = 0;
+        return { x, label: rng.int(sizes[layers]!) };
+      });
+      for (const deferred of [false, true]) {
+        // Each way runs the same steps from the same state; every array the step writes is compared.
+        type Way = 'kernel' | 'counted' | 'layers';
+        const run = (b: WasmBackend, way: Way): { loss: number[]; arrays: Float32Array[] } => {
+          const weights = W.map((w) => filled(b, w));
+          const biases = B.map((v, l) => (bias[l] ? filled(b, v) : null));
+          const pre = sizes.slice(1).map((n) => b.alloc(n) as Float32Array);
+          const post = sizes.slice(1, -1).map((n) => b.alloc(n) as Float32Array);
+          const dlogits = b.alloc(sizes[layers]!) as Float32Array;
+          const scratch = b.alloc(2 * Math.max(...sizes.slice(1, -1), 1));
+          const pending = b.alloc(sizes[0]! + sizes[1]!) as Float32Array;
+          const changes = way === 'counted' ? new Float64Array(layers) : undefined;
+          const loss: number[] = [];
+          examples.forEach(({ x, label }, i) => {
+            const args = [sizes, filled(b, x), filled(b, new Float32Array([label])), weights, biases, pre, post, coefs, dlogits, scratch] as const;
+            const held = { pending, alpha: -0.05, beta, apply: i > 0 };
+            if (way === 'layers') loss.push(denseReluStepByParts(b, ...args, undefined, deferred ? held : undefined));
+            else loss.push(deferred ? b.denseReluStepDeferred(...args, pending, -0.05, beta, i > 0) : b.denseReluStep(...args, changes));
+          });
+          const kept = biases.filter((v): v is Float32Array => v !== null);
+          return { loss, arrays: [...(weights as Float32Array[]), ...kept, ...pre, ...post, dlogits, ...(deferred ? [pending] : [])] };
+        };
+        const want = run(one, 'kernel');
+        const others: [string, { loss: number[]; arrays: Float32Array[] }][] = [
+          ['layer by layer', run(one, 'layers')],
+          ...(deferred ? [] : [['with update sizes', run(one, 'counted')] as [string, ReturnType<typeof run>]]),
+          ...many.map((b) => [`${b.threads} threads`, run(b, 'kernel')] as [string, ReturnType<typeof run>]),
+        ];
+        for (const [how, got] of others) {
+          const what = `${how}, ${sizes.join('-')}, beta ${beta}${deferred ? ', deferred' : ''}`;
+          assert.deepEqual(got.loss, want.loss, `${what}: losses`);
+          got.arrays.forEach((a, i) => assertBitIdentical(a, want.arrays[i]!, `${what}, array ${i}`));
+        }
+      }
+    }
+  } finally {
+    for (const b of many) await b.close();
   }
 });

@@ -17,9 +17,10 @@ const WORDS: usize = 8;
  * alpha, beta, bias alpha, beta). scratchA and scratchB each hold the widest hidden layer's input gradient.
  * changes (0: none): `layers` f64, set to each layer's sum |w_new - w_old| (the same step, accounted as it writes).
  * rowSums (0: none): the first layer's `out` f32, set to rowSumsAbs of each row of its weights the step writes
- * (with changes: of every row). Returns the loss.
+ * (with changes: of every row). partials: DX_BLOCKS - 1 vectors of the widest hidden layer's floats (a wide layer's
+ * blocks, linear.ts). Returns the loss.
  */
-export function denseReluStepSingle(layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize, changes: usize, rowSums: usize): f64 {
+export function denseReluStepSingle(layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize, changes: usize, rowSums: usize, partials: usize): f64 {
   let h = x;
   for (let l = 0; l < layers; l++) {
     const d = desc + (<usize>l * WORDS << 2);
@@ -44,10 +45,10 @@ export function denseReluStepSingle(layers: i32, desc: usize, coefs: usize, x: u
     const hIn = l == 0 ? x : <usize>load<i32>(below, 20);
     const dx: usize = l == 0 ? 0 : (l & 1 ? scratchB : scratchA);
     if (changes) {
-      store<f64>(changes + (<usize>l << 3), linearBackwardSingleCounted(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), load<f64>(c, 16), load<f64>(c, 24), b));
+      store<f64>(changes + (<usize>l << 3), linearBackwardSingleCounted(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), load<f64>(c, 16), load<f64>(c, 24), b, partials));
       if (l == 0 && rowSums) rowSumsAbs(w, out, inp, rowSums);
     } else if (l == 0 && rowSums) linearBackwardSingleRowSums(out, inp, dy, hIn, w, load<f64>(c), load<f64>(c, 8), load<f64>(c, 16), load<f64>(c, 24), b, rowSums);
-    else linearBackwardSingle(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), w, load<f64>(c, 16), load<f64>(c, 24), b);
+    else linearBackwardSingle(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), w, load<f64>(c, 16), load<f64>(c, 24), b, partials);
     if (l > 0) {
       activationBackward(1, <usize>load<i32>(below, 16), hIn, dx, dx, inp, 0);
       dy = dx;

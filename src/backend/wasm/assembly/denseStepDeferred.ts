@@ -20,7 +20,7 @@ const WORDS: usize = 8;
  * (first-layer outputs)], the previous step's) is applied during the forward pass, and this step's first-layer
  * weight update is not applied but left in `pending` (its input and output gradient; the bias is updated).
  */
-export function denseReluStepDeferred(layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize, pending: usize, pal: f64, pbt: f64, apply: i32): f64 {
+export function denseReluStepDeferred(layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize, pending: usize, pal: f64, pbt: f64, apply: i32, partials: usize): f64 {
   let h = x;
   const in0 = load<i32>(desc, 4);
   const pdy = pending + (<usize>in0 << 2);
@@ -28,7 +28,7 @@ export function denseReluStepDeferred(layers: i32, desc: usize, coefs: usize, x:
     const d = desc + (<usize>l * WORDS << 2);
     const out = load<i32>(d), inp = load<i32>(d, 4);
     const z = <usize>load<i32>(d, 16);
-    if (l == 0 && apply) forwardApplying(out, inp, h, <usize>load<i32>(d, 8), <usize>load<i32>(d, 12), z, pending, pdy, <f32>pal, <f32>pbt);
+    if (l == 0 && apply) forwardApplying(out, inp, h, <usize>load<i32>(d, 8), <usize>load<i32>(d, 12), z, pending, pdy, <f32>pal, <f32>pbt, out >= 8 && worthSkipping(inp, h));
     else linearForwardSingle(out, inp, h, <usize>load<i32>(d, 8), <usize>load<i32>(d, 12), z);
     if (l < layers - 1) {
       h = <usize>load<i32>(d, 20);
@@ -45,23 +45,13 @@ export function denseReluStepDeferred(layers: i32, desc: usize, coefs: usize, x:
     const w = <usize>load<i32>(d, 8), b = <usize>load<i32>(d, 12);
     const c = coefs + (<usize>l << 5);
     if (l == 0) {
-      // The bias now (as linearBackwardSingle updates it); the weights' update is left pending.
-      if (b) {
-        const bal = <f32>load<f64>(c, 16), bbt = <f32>load<f64>(c, 24);
-        for (let i = 0; i < out; i++) {
-          const dv = load<f32>(dy + (<usize>i << 2));
-          const q = b + (<usize>i << 2);
-          store<f32>(q, bbt == 0 ? bal * dv : bal * dv + bbt * load<f32>(q));
-        }
-      }
-      memory.copy(pending, x, <usize>inp << 2);
-      memory.copy(pdy, dy, <usize>out << 2);
+      holdFirstUpdate(out, inp, x, dy, b, c, pending);
       break;
     }
     const below = desc + (<usize>(l - 1) * WORDS << 2);
     const hIn = <usize>load<i32>(below, 20);
     const dx: usize = l & 1 ? scratchB : scratchA;
-    linearBackwardSingle(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), w, load<f64>(c, 16), load<f64>(c, 24), b);
+    linearBackwardSingle(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), w, load<f64>(c, 16), load<f64>(c, 24), b, partials);
     activationBackward(1, <usize>load<i32>(below, 16), hIn, dx, dx, inp, 0);
     dy = dx;
   }
@@ -69,12 +59,29 @@ export function denseReluStepDeferred(layers: i32, desc: usize, coefs: usize, x:
 }
 
 /**
- * linearForwardSingle(rows, len, x, w, bias, y) on W after W = al pdy px^T + bt W: each group of four rows is
- * updated (as applyRow), then multiplied by x as linearForwardSingle groups them.
+ * The first layer's backward pass when its weight update is held: the bias is updated now (as linearBackwardSingle
+ * updates it, coefficients at c), and the update's input x and output gradient dy are copied into `pending`.
  */
-function forwardApplying(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize, px: usize, pdy: usize, al: f32, bt: f32): void {
+export function holdFirstUpdate(out: i32, inp: i32, x: usize, dy: usize, b: usize, c: usize, pending: usize): void {
+  if (b) {
+    const bal = <f32>load<f64>(c, 16), bbt = <f32>load<f64>(c, 24);
+    for (let i = 0; i < out; i++) {
+      const dv = load<f32>(dy + (<usize>i << 2));
+      const q = b + (<usize>i << 2);
+      store<f32>(q, bbt == 0 ? bal * dv : bal * dv + bbt * load<f32>(q));
+    }
+  }
+  memory.copy(pending, x, <usize>inp << 2);
+  memory.copy(pending + (<usize>inp << 2), dy, <usize>out << 2);
+}
+
+/**
+ * linearForwardSingle(rows, len, x, w, bias, y) on W after W = al pdy px^T + bt W: each group of four rows is
+ * updated (as applyRow), then multiplied by x as linearForwardSingle groups them. skip: the zero-run skip that
+ * linearForwardSingle decides for the whole layer (a thread's share of the rows gets the whole layer's).
+ */
+export function forwardApplying(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize, px: usize, pdy: usize, al: f32, bt: f32, skip: bool): void {
   const ld = <usize>len << 2;
-  const skip = rows >= 8 && worthSkipping(len, x);
   if (!ASC_FEATURE_RELAXED_SIMD && bias) memory.copy(y, bias, <usize>rows << 2);
   let j = 0;
   for (; j + 4 <= rows; j += 4) {

@@ -3,7 +3,7 @@
 // weight update (ger) each read every active row of W, and gemvN tests every gradient entry once per 16 columns
 // (on ReLU gradients, half zeros at random, those branches mispredicted more than the arithmetic cost).
 
-import { gemvT, worthSkipping } from './gemv';
+import { dot1, dot4, worthSkipping } from './gemv';
 
 /**
  * y = W x + bias (bias = 0: none), W [rows, len]. The plain build rounds as gemvT followed by addRowVector; the
@@ -11,14 +11,25 @@ import { gemvT, worthSkipping } from './gemv';
  * product-add instead of twice.
  */
 export function linearForwardSingle(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize): void {
+  linearForwardRows(rows, len, x, w, bias, y, rows >= 8 && worthSkipping(len, x));
+}
+
+/**
+ * linearForwardSingle with the zero-run skip decided by the caller: a thread's share of the rows (a multiple of
+ * four from the first) then gets each row's sum exactly as the whole layer's call gives it.
+ */
+export function linearForwardRows(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize, skip: bool): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    fmaRows(rows, len, x, w, bias, y);
+    fmaRows(rows, len, x, w, bias, y, skip);
     return;
   }
-  if (bias) {
-    memory.copy(y, bias, <usize>rows << 2);
-    gemvT(rows, len, 1, x, w, len, 1, y);
-  } else gemvT(rows, len, 1, x, w, len, 0, y);
+  // gemvT's loop (alpha 1, beta 1 over the copied bias, else 0).
+  if (bias) memory.copy(y, bias, <usize>rows << 2);
+  const ld = <usize>len << 2;
+  const bt: f32 = bias ? 1 : 0;
+  let j = 0;
+  for (; j + 4 <= rows; j += 4) dot4(len, x, w + <usize>j * ld, ld, 1, bt, bias == 0, y + (<usize>j << 2), 4, skip);
+  for (; j < rows; j++) dot1(len, x, w + <usize>j * ld, 1, bt, bias == 0, y + (<usize>j << 2));
 }
 
 /**
@@ -30,15 +41,18 @@ export function linearForwardSingle(rows: i32, len: i32, x: usize, w: usize, bia
  * bbeta = 0 ignore the old contents. Sums run over rows in order, so dx rounds as gemvN does (in the plain build;
  * the relaxed-SIMD build fuses each multiply-add of the SGD sweeps: dx += d w and w += s x round once).
  */
-export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, alpha: f64, beta: f64, buf: usize, balpha: f64, bbeta: f64, bb: usize): void {
+export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, alpha: f64, beta: f64, buf: usize, balpha: f64, bbeta: f64, bb: usize, partials: usize): void {
   const al = <f32>alpha, bt = <f32>beta, bal = <f32>balpha, bbt = <f32>bbeta;
   const rowBytes = <usize>inp << 2;
   const end4 = <usize>(inp & ~3) << 2;
   const end16 = <usize>(inp & ~15) << 2;
   // Fused SGD (the weights are the update's target): one sweep over the rows, two at a time, with weight decay too.
   if (dx != 0 && buf == w && bt != 0) {
-    if (bt != 1) sgdDecayRowsBy2(out, inp, dy, x, w, dx, al, bt, bal, bbt, bb);
-    else sgdRowsBy2(out, inp, dy, x, w, dx, al, bal, bbt, bb);
+    if (isWide(out, inp)) {
+      if (!partials) unreachable();
+      for (let k = 0; k < DX_BLOCKS; k++) sweepBlock(k, out, inp, dy, x, w, dx, partials, al, bt, bal, bbt, bb);
+      addBlocks(inp, dx, partials, rowBytes);
+    } else linearBackwardColumns(out, inp, rowBytes, dy, x, w, dx, al, bt, bal, bbt, bb);
     return;
   }
   const vb = f32x4.splat(bt);
@@ -101,14 +115,86 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
 }
 
 /**
+ * From this many weights (a 512x512 layer) a layer's fused backward sweep (linearBackwardSingle with dx) sums the
+ * input gradient over DX_BLOCKS blocks of its rows, each block from zero, and then the blocks in order
+ * (addBlocks). Threads can then sweep different blocks at once (denseStepShared.ts), and every thread count gives
+ * the same bits. Sharing the columns instead keeps the row-by-row sums, but then the threads' parts of each row
+ * lie side by side in memory and each core's prefetcher fetches the other's lines: on 784-2000-2000-2000-10 two
+ * threads were no faster than one (3.2-3.5 ms a step), while by blocks of rows they took 1.6-1.75 ms. From 2^20
+ * instead of 2^18, 784-1000-1000-1000-10 (its hidden layers just below) read 362-461 us a step on two threads
+ * against 417-528 on one; by blocks, 268-340 against 360-491.
+ */
+export const WIDE_LAYER_WEIGHTS: i64 = 1 << 18;
+/** Blocks of rows of a wide layer's input gradient (enough for four threads). */
+export const DX_BLOCKS: i32 = 4;
+/** Rows and columns are shared in multiples of this: whole cache lines of outputs and weights, whole groups of four. */
+const SHARE_ALIGN: i32 = 16;
+
+// @ts-ignore: decorator
+@inline export function isWide(out: i32, inp: i32): bool {
+  return <i64>out * <i64>inp >= WIDE_LAYER_WEIGHTS;
+}
+
+/** Where part t of `parts` of n starts: equal parts rounded up to SHARE_ALIGN (the last may be short or empty). */
+// @ts-ignore: decorator
+@inline export function shareStart(n: i32, t: i32, parts: i32): i32 {
+  const per = ((n + parts - 1) / parts + SHARE_ALIGN - 1) & ~(SHARE_ALIGN - 1);
+  const s = per * t;
+  return s < n ? s : n;
+}
+
+/**
+ * Block k of a wide layer's fused sweep: its rows' weights and biases updated, and their sum of d w into dx (k = 0)
+ * or into partial k - 1 (partials: DX_BLOCKS - 1 vectors of inp floats, one after another).
+ */
+export function sweepBlock(k: i32, out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, partials: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize): void {
+  const ld = <usize>inp << 2;
+  const r0 = shareStart(out, k, DX_BLOCKS), r1 = shareStart(out, k + 1, DX_BLOCKS);
+  const into = k == 0 ? dx : partials + <usize>(k - 1) * ld;
+  linearBackwardColumns(r1 - r0, inp, ld, dy + (<usize>r0 << 2), x, w + <usize>r0 * ld, into, al, bt, bal, bbt, bb ? bb + (<usize>r0 << 2) : 0);
+}
+
+/** Floats of the partial sums that a wide layer with inp inputs needs (sweepBlock's `partials`). */
+export function dxPartialFloats(inp: i32): i32 {
+  return (DX_BLOCKS - 1) * inp;
+}
+
+/** dx[0:cols] = ((dx + partial 0) + partial 1) + ..., the partials `stride` bytes apart (a wide layer's blocks). */
+export function addBlocks(cols: i32, dx: usize, partials: usize, stride: usize): void {
+  const bytes = <usize>cols << 2;
+  const end4 = <usize>(cols & ~3) << 2;
+  for (let o: usize = 0; o < end4; o += 16) {
+    let v = v128.load(dx + o);
+    for (let k = 0; k < DX_BLOCKS - 1; k++) v = f32x4.add(v, v128.load(partials + <usize>k * stride + o));
+    v128.store(dx + o, v);
+  }
+  for (let o = end4; o < bytes; o += 4) {
+    let v = load<f32>(dx + o);
+    for (let k = 0; k < DX_BLOCKS - 1; k++) v += load<f32>(partials + <usize>k * stride + o);
+    store<f32>(dx + o, v);
+  }
+}
+
+/**
+ * linearBackwardSingle's fused SGD sweep (dx wanted, buf = w, beta != 0) on the columns [0, cols) of rows ld bytes
+ * apart: x, w and dx start at the first column. Every column gets the operations of the whole sweep in the same
+ * order, so a thread that takes the columns from a multiple of four to the next (or to the end) writes exactly
+ * the whole sweep's values there. bb (the bias, 0: none) is updated row by row as the sweep goes.
+ */
+export function linearBackwardColumns(out: i32, cols: i32, ld: usize, dy: usize, x: usize, w: usize, dx: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize): void {
+  if (bt != 1) sgdDecayRowsBy2(out, cols, ld, dy, x, w, dx, al, bt, bal, bbt, bb);
+  else sgdRowsBy2(out, cols, ld, dy, x, w, dx, al, bal, bbt, bb);
+}
+
+/**
  * linearBackwardSingle's fused SGD without weight decay (a hidden layer's backward pass): the rows with dy[i] != 0
  * go two at a time, so that each vector of dx is loaded and stored once per two rows instead of once per row
  * (row by row, those loads and stores cost as much as the weights' own; four at a time was no faster: V8 then has
  * more splatted coefficients than registers). dx still adds the rows in ascending order and each weight is updated
  * from its old value, so the rounding is that of the row-by-row sweep.
  */
-function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bal: f32, bbt: f32, bb: usize): void {
-  rowsBy2(out, inp, dy, x, w, dx, al, 1, bal, bbt, bb, false);
+function sgdRowsBy2(out: i32, inp: i32, ld: usize, dy: usize, x: usize, w: usize, dx: usize, al: f32, bal: f32, bbt: f32, bb: usize): void {
+  rowsBy2(out, inp, ld, dy, x, w, dx, al, 1, bal, bbt, bb, false);
 }
 
 /**
@@ -116,14 +202,13 @@ function sgdRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize
  * two at a time the same way, each weight rounded as the row-by-row sweep rounds it (s x + bt w, and dx += d w
  * as a multiply then an add, in both builds); a row with dy[i] = 0 is only scaled.
  */
-function sgdDecayRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize): void {
-  rowsBy2(out, inp, dy, x, w, dx, al, bt, bal, bbt, bb, true);
+function sgdDecayRowsBy2(out: i32, inp: i32, ld: usize, dy: usize, x: usize, w: usize, dx: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize): void {
+  rowsBy2(out, inp, ld, dy, x, w, dx, al, bt, bal, bbt, bb, true);
 }
 
 // @ts-ignore: decorator
-@inline function rowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize, decay: bool): void {
-  const rowBytes = <usize>inp << 2;
-  memory.fill(dx, 0, rowBytes);
+@inline function rowsBy2(out: i32, inp: i32, ld: usize, dy: usize, x: usize, w: usize, dx: usize, al: f32, bt: f32, bal: f32, bbt: f32, bb: usize, decay: bool): void {
+  memory.fill(dx, 0, <usize>inp << 2);
   let r0: usize = 0;
   let d0: f32 = 0;
   let held = 0;
@@ -133,7 +218,7 @@ function sgdDecayRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: 
       const q = bb + (<usize>i << 2);
       store<f32>(q, bbt == 0 ? bal * d : bal * d + bbt * load<f32>(q));
     }
-    const wr = w + <usize>i * rowBytes;
+    const wr = w + <usize>i * ld;
     if (d == 0) {
       if (decay) scaleRow(wr, inp, bt);
       continue;
@@ -281,9 +366,8 @@ function sgdDecayRowsBy2(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: 
  * hidden layers) takes its last four columns as a vector. As gemvT, runs of eight zeros in x skip their weights
  * when they are common (image borders).
  */
-function fmaRows(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize): void {
+function fmaRows(rows: i32, len: i32, x: usize, w: usize, bias: usize, y: usize, skip: bool): void {
   const ld = <usize>len << 2;
-  const skip = rows >= 8 && worthSkipping(len, x);
   let j = 0;
   for (; j + 4 <= rows; j += 4) {
     const o = <usize>j << 2;

@@ -4,6 +4,8 @@
 // linearBackwardSingle's (and sgdRowsBy2's, whose pairs of rows round as one row after the other), so the step is
 // bit for bit the same; only the sums are added. Differences are summed in float32 lanes per row, then in float64.
 
+import { addBlocks, DX_BLOCKS, isWide, shareStart } from './linear';
+
 /** c + a b as linear.ts's madd (fused in the relaxed-SIMD build). */
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -22,10 +24,25 @@
 }
 
 /**
- * linearBackwardSingle(out, inp, dy, x, w, dx, alpha, beta, w, balpha, bbeta, bb) (the weights are the update's
- * target), returning sum |w_new - w_old| over W.
+ * linearBackwardSingle(out, inp, dy, x, w, dx, alpha, beta, w, balpha, bbeta, bb, partials) (the weights are the
+ * update's target), returning sum |w_new - w_old| over W. A wide layer's fused sweep goes by linear.ts's blocks of
+ * rows, as linearBackwardSingle's (its sum is then the blocks' sums added in order).
  */
-export function linearBackwardSingleCounted(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, alpha: f64, beta: f64, balpha: f64, bbeta: f64, bb: usize): f64 {
+export function linearBackwardSingleCounted(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, alpha: f64, beta: f64, balpha: f64, bbeta: f64, bb: usize, partials: usize): f64 {
+  if (dx == 0 || <f32>beta == 0 || !isWide(out, inp)) return countedSweep(out, inp, dy, x, w, dx, alpha, beta, balpha, bbeta, bb);
+  if (!partials) unreachable();
+  const ld = <usize>inp << 2;
+  let total: f64 = 0;
+  for (let k = 0; k < DX_BLOCKS; k++) {
+    const r0 = shareStart(out, k, DX_BLOCKS), r1 = shareStart(out, k + 1, DX_BLOCKS);
+    const into = k == 0 ? dx : partials + <usize>(k - 1) * ld;
+    total += countedSweep(r1 - r0, inp, dy + (<usize>r0 << 2), x, w + <usize>r0 * ld, into, alpha, beta, balpha, bbeta, bb ? bb + (<usize>r0 << 2) : 0);
+  }
+  addBlocks(inp, dx, partials, ld);
+  return total;
+}
+
+function countedSweep(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, alpha: f64, beta: f64, balpha: f64, bbeta: f64, bb: usize): f64 {
   const al = <f32>alpha, bt = <f32>beta, bal = <f32>balpha, bbt = <f32>bbeta;
   const rowBytes = <usize>inp << 2;
   const end4 = <usize>(inp & ~3) << 2;

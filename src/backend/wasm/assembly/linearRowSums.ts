@@ -7,7 +7,7 @@ import { linearBackwardSingle, madd } from './linear';
 import { lo64, hi64, hsum64, rowSum } from './simd';
 
 /**
- * linearBackwardSingle(out, inp, dy, x, w, 0, alpha, beta, w, balpha, bbeta, bb) (no input gradient: a first
+ * linearBackwardSingle(out, inp, dy, x, w, 0, alpha, beta, w, balpha, bbeta, bb, 0) (no input gradient: a first
  * layer), and for each row it writes (dy != 0, or beta != 1) sums[row] = f32(rowSum(row, inp, 1)), the sum of |w|
  * over the updated row in simd.ts rowSum's chain of operations (so rowSumsAbs's bits). Rows it leaves as they are
  * keep their entry.
@@ -28,7 +28,7 @@ export function linearBackwardSingleRowSums(out: i32, inp: i32, dy: usize, x: us
       store<f32>(sums + o, <f32>sgdRowAbsSum(wr, inp, x, al * d));
     } else {
       // One row of the general update (its bias too), then its sum while the row is in L1.
-      linearBackwardSingle(1, inp, dy + o, x, wr, 0, alpha, beta, wr, balpha, bbeta, bb ? bb + o : 0);
+      linearBackwardSingle(1, inp, dy + o, x, wr, 0, alpha, beta, wr, balpha, bbeta, bb ? bb + o : 0, 0);
       if (d != 0 || bt != 1) store<f32>(sums + o, <f32>rowSum(wr, inp, 1));
     }
   }

@@ -1,0 +1,124 @@
+// The whole online step of a wide dense-ReLU stack (denseReluStepSingle without accounting, or
+// denseReluStepDeferred) shared between threads, each running this function with its own `thread`. At batch 1 a
+// wide layer is a stream of its weights from memory, and one thread of 128-bit loads keeps too few of them in
+// flight (three 2000x2000 products read 20-25 GB/s on one thread; two processes reading at once got about 22 GB/s
+// each). So each thread takes a share of every layer: the forward pass by rows (whole groups of four rows, each
+// row's sum exactly as the one-thread product gives it); the backward sweep of a wide layer by its blocks of rows
+// (linear.ts: each block's input gradient is summed on its own, then the blocks in order, on one thread too), of
+// a narrow one by columns (every column gets the one-thread sweep's operations in order). The threads meet at a
+// barrier between phases; it spins, because the next phase follows within microseconds and waking a sleeping
+// thread costs tens. Thread 0 computes the loss and holds the first layer's update. The results are those of the
+// one-thread step, bit for bit, on any number of threads.
+
+import { activation, activationBackward } from './activations';
+import { forwardApplying, holdFirstUpdate } from './denseStepDeferred';
+import { worthSkipping } from './gemv';
+import { addBlocks, DX_BLOCKS, isWide, linearBackwardColumns, linearBackwardSingle, linearForwardRows, shareStart, sweepBlock } from './linear';
+import { softmaxCrossEntropy } from './loss';
+
+/** Words (i32) per layer in the descriptor, as denseReluStepSingle's. */
+const WORDS: usize = 8;
+
+/**
+ * Thread `thread` of `threads`' part of one step (see above). pending = 0: the step of denseReluStepSingle (no
+ * accounting); else that of denseReluStepDeferred with its pending, pal, pbt and apply. sync: two i32 (a count
+ * and a generation, both 0 at the start) for the barrier, then an f64 for the loss (8-byte aligned); errorAt: an i32 that becomes nonzero when any thread
+ * failed, so that the others stop waiting and trap too. Every hidden layer's weight beta must be nonzero (the
+ * fused sweep). partials: as denseReluStepSingle's. Returns the loss on thread 0.
+ */
+export function denseReluStepShared(
+  layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize,
+  pending: usize, pal: f64, pbt: f64, apply: i32, partials: usize, threads: i32, thread: i32, sync: usize, errorAt: usize,
+): f64 {
+  let h = x;
+  const in0 = load<i32>(desc, 4);
+  for (let l = 0; l < layers; l++) {
+    const d = desc + (<usize>l * WORDS << 2);
+    const out = load<i32>(d), inp = load<i32>(d, 4);
+    const w = <usize>load<i32>(d, 8), b = <usize>load<i32>(d, 12), z = <usize>load<i32>(d, 16);
+    const skip = out >= 8 && worthSkipping(inp, h);
+    const r0 = shareStart(out, thread, threads), r1 = shareStart(out, thread + 1, threads);
+    if (r1 > r0) {
+      const rows = r1 - r0;
+      const wr = w + <usize>r0 * (<usize>inp << 2), br = b ? b + (<usize>r0 << 2) : 0, zr = z + (<usize>r0 << 2);
+      if (l == 0 && pending && apply) forwardApplying(rows, inp, h, wr, br, zr, pending, pending + (<usize>(in0 + r0) << 2), <f32>pal, <f32>pbt, skip);
+      else linearForwardRows(rows, inp, h, wr, br, zr, skip);
+      if (l < layers - 1) activation(1, zr, <usize>load<i32>(d, 20) + (<usize>r0 << 2), rows, 0);
+    }
+    if (l < layers - 1) h = <usize>load<i32>(d, 20);
+    barrier(sync, threads, errorAt);
+  }
+  const last = desc + (<usize>(layers - 1) * WORDS << 2);
+  if (thread == 0) {
+    const classes = load<i32>(last);
+    // Kept in memory, not in a local: see the barrier.
+    store<f64>(sync, softmaxCrossEntropy(<usize>load<i32>(last, 16), label, 1, classes, classes, 1, dlogits), 8);
+  }
+  barrier(sync, threads, errorAt);
+  let dy = dlogits;
+  for (let l = layers - 1; l >= 0; l--) {
+    const d = desc + (<usize>l * WORDS << 2);
+    const out = load<i32>(d), inp = load<i32>(d, 4);
+    const w = <usize>load<i32>(d, 8), b = <usize>load<i32>(d, 12);
+    const c = coefs + (<usize>l << 5);
+    if (l == 0) {
+      if (pending) {
+        if (thread == 0) holdFirstUpdate(out, inp, x, dy, b, c, pending);
+      } else {
+        // No input gradient: each row's update is its own, so the rows are shared.
+        const r0 = shareStart(out, thread, threads), r1 = shareStart(out, thread + 1, threads);
+        const wr = w + <usize>r0 * (<usize>inp << 2);
+        if (r1 > r0) linearBackwardSingle(r1 - r0, inp, dy + (<usize>r0 << 2), x, wr, 0, load<f64>(c), load<f64>(c, 8), wr, load<f64>(c, 16), load<f64>(c, 24), b ? b + (<usize>r0 << 2) : 0, 0);
+      }
+      break;
+    }
+    const below = desc + (<usize>(l - 1) * WORDS << 2);
+    const hIn = <usize>load<i32>(below, 20);
+    const dx: usize = l & 1 ? scratchB : scratchA;
+    const al = <f32>load<f64>(c), bt = <f32>load<f64>(c, 8), bal = <f32>load<f64>(c, 16), bbt = <f32>load<f64>(c, 24);
+    const c0 = shareStart(inp, thread, threads), c1 = shareStart(inp, thread + 1, threads);
+    const o = <usize>c0 << 2;
+    if (isWide(out, inp)) {
+      // Thread t sweeps the blocks k with k threads / DX_BLOCKS = t (consecutive ones), then the sums by columns.
+      for (let k = 0; k < DX_BLOCKS; k++) if ((k * threads) / DX_BLOCKS == thread) sweepBlock(k, out, inp, dy, hIn, w, dx, partials, al, bt, bal, bbt, b);
+      barrier(sync, threads, errorAt);
+      if (c1 > c0) addBlocks(c1 - c0, dx + o, partials + o, <usize>inp << 2);
+    } else if (c1 > c0) {
+      // The bias once, by the thread whose columns come first.
+      linearBackwardColumns(out, c1 - c0, <usize>inp << 2, dy, hIn + o, w + o, dx + o, al, bt, bal, bbt, thread == 0 ? b : 0);
+    }
+    if (c1 > c0) activationBackward(1, <usize>load<i32>(below, 16) + o, hIn + o, dx + o, dx + o, c1 - c0, 0);
+    dy = dx;
+    barrier(sync, threads, errorAt);
+  }
+  return thread == 0 ? load<f64>(sync, 8) : 0;
+}
+
+/**
+ * Polls of the barrier before a thread sleeps (a few tens of microseconds): between layers the others arrive
+ * within microseconds, but when the machine runs other work and a thread of the step is descheduled, the waiting
+ * ones must not take the cores it needs.
+ */
+const SPINS = 1 << 16;
+
+/**
+ * Waits until all `threads` threads have arrived (a count, then a generation that the last one bumps and notifies).
+ * Traps once errorAt is nonzero. No floating-point value may be live across it: with Node 20's V8, a thread that
+ * slept in atomic.wait came back with the low half of such an f64 (the loss, then a local) zeroed.
+ */
+function barrier(sync: usize, threads: i32, errorAt: usize): void {
+  if (threads <= 1) return;
+  const generation = atomic.load<i32>(sync, 4);
+  if (atomic.add<i32>(sync, 1) == threads - 1) {
+    atomic.store<i32>(sync, 0);
+    atomic.store<i32>(sync, generation + 1, 4);
+    atomic.notify(sync + 4, threads - 1);
+    return;
+  }
+  let spins = 0;
+  while (atomic.load<i32>(sync, 4) == generation) {
+    if (atomic.load<i32>(errorAt) != 0) unreachable();
+    // Then sleep a millisecond at a time (woken by the notify), still checking for an error between.
+    if (++spins > SPINS) atomic.wait<i32>(sync + 4, generation, 1000000);
+  }
+}
