@@ -6,9 +6,9 @@
 // row's sum exactly as the one-thread product gives it); the backward sweep of a wide layer by its blocks of rows
 // (linear.ts: each block's input gradient is summed on its own, then the blocks in order, on one thread too), of
 // a narrow one by columns (every column gets the one-thread sweep's operations in order). The threads meet at a
-// barrier between phases; it spins, because the next phase follows within microseconds and waking a sleeping
-// thread costs tens. Thread 0 computes the loss and holds the first layer's update. The results are those of the
-// one-thread step, bit for bit, on any number of threads.
+// barrier between phases; it polls first, because the next phase usually follows within microseconds and waking a
+// sleeping thread costs tens, then sleeps. Thread 0 computes the loss and holds the first layer's update. The
+// results are those of the one-thread step, bit for bit, on any number of threads.
 
 import { activation, activationBackward } from './activations';
 import { forwardApplying, holdFirstUpdate } from './denseStepDeferred';
@@ -22,9 +22,10 @@ const WORDS: usize = 8;
 /**
  * Thread `thread` of `threads`' part of one step (see above). pending = 0: the step of denseReluStepSingle (no
  * accounting); else that of denseReluStepDeferred with its pending, pal, pbt and apply. sync: two i32 (a count
- * and a generation, both 0 at the start) for the barrier, then an f64 for the loss (8-byte aligned); errorAt: an i32 that becomes nonzero when any thread
- * failed, so that the others stop waiting and trap too. Every hidden layer's weight beta must be nonzero (the
- * fused sweep). partials: as denseReluStepSingle's. Returns the loss on thread 0.
+ * and a generation, both 0 at the start) for the barrier, then an f64 for the loss (8-byte aligned); errorAt: an
+ * i32 that becomes nonzero when any thread failed, so that the others stop waiting and trap too. Every hidden
+ * layer's weight beta must be nonzero (the fused sweep). partials: as denseReluStepSingle's. Returns the loss on
+ * thread 0.
  */
 export function denseReluStepShared(
   layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize,
@@ -103,8 +104,9 @@ const SPINS = 1 << 16;
 
 /**
  * Waits until all `threads` threads have arrived (a count, then a generation that the last one bumps and notifies).
- * Traps once errorAt is nonzero. No floating-point value may be live across it: with Node 20's V8, a thread that
- * slept in atomic.wait came back with the low half of such an f64 (the loss, then a local) zeroed.
+ * Traps once errorAt is nonzero. No floating-point value used after it may be held across it (pal and pbt serve
+ * only the first layer, before the first barrier): with Node 20's V8, a thread that slept in atomic.wait came back
+ * with the low half of such an f64 (the loss, then a local) zeroed.
  */
 function barrier(sync: usize, threads: i32, errorAt: usize): void {
   if (threads <= 1) return;
