@@ -39,7 +39,9 @@ export function linearForwardRows(rows: i32, len: i32, x: usize, w: usize, bias:
  *   bb = balpha dy + bbeta bb (bb = 0: none).
  * A row whose gradient dy[i] is zero (a unit the example switched off) is skipped when beta = 1. beta = 0 and
  * bbeta = 0 ignore the old contents. Sums run over rows in order, so dx rounds as gemvN does (in the plain build;
- * the relaxed-SIMD build fuses each multiply-add of the SGD sweeps: dx += d w and w += s x round once).
+ * the relaxed-SIMD build fuses each multiply-add of the SGD sweeps: dx += d w and w += s x round once), except that
+ * a wide layer's fused sweep sums by blocks of rows (WIDE_LAYER_WEIGHTS below). partials: sweepBlock's, for a wide
+ * layer with dx (unused, and may be 0, otherwise).
  */
 export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w: usize, dx: usize, alpha: f64, beta: f64, buf: usize, balpha: f64, bbeta: f64, bb: usize, partials: usize): void {
   const al = <f32>alpha, bt = <f32>beta, bal = <f32>balpha, bbt = <f32>bbeta;
