@@ -36,20 +36,12 @@ export const wasmHelpers = {
   linearBackwardSingle: {
     params: ['out:i32', 'inp:i32', 'dy:ptr', 'x:ptr', 'w:ptr', 'dx:ptr', 'alpha:f64', 'beta:f64', 'buf:ptr', 'balpha:f64', 'bbeta:f64', 'bb:ptr', 'partials:ptr'],
   },
-  denseReluStepSingle: {
-    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'changes:ptr', 'rowSums:ptr', 'partials:ptr'],
-    result: 'f64',
-  },
   cbpUtilityStep: {
     params: ['units:i32', 'rowsOut:i32', 'wOut:ptr', 'h:ptr', 'inSize:i32', 'wIn:ptr', 'decay:f64', 'maturity:f64', 'mean:i32', 'state:ptr', 'colSum:ptr', 'rowSum:ptr'],
     result: 'i32',
   },
-  denseReluStepDeferred: {
-    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'pending:ptr', 'pal:f64', 'pbt:f64', 'apply:i32', 'partials:ptr'],
-    result: 'f64',
-  },
   denseReluStepShared: {
-    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'pending:ptr', 'pal:f64', 'pbt:f64', 'apply:i32', 'partials:ptr', 'threads:i32', 'thread:i32', 'sync:ptr', 'errorAt:ptr'],
+    params: ['layers:i32', 'desc:ptr', 'coefs:ptr', 'x:ptr', 'label:ptr', 'dlogits:ptr', 'scratchA:ptr', 'scratchB:ptr', 'pending:ptr', 'pal:f64', 'pbt:f64', 'apply:i32', 'partials:ptr', 'changes:ptr', 'rowSums:ptr', 'threads:i32', 'thread:i32', 'sync:ptr', 'errorAt:ptr'],
     result: 'f64',
   },
   gemmSmallNT: { params: ['m:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'lda:i32', 'w:ptr', 'ldw:i32', 'beta:f64', 'c:ptr'] },

@@ -84,7 +84,7 @@ const NORMAL_BLOCK = 16384;
 const NORMAL_THREAD_VALUES = 1 << 18;
 
 /**
- * Weights from which one example's whole dense-ReLU step is shared between threads (assembly/denseStepShared.ts).
+ * Weights from which one example's whole dense-ReLU step is shared between threads (assembly/denseStep.ts).
  * Microseconds a step of 784-W-W-W-10 on a 2-vCPU VM, one thread against two (four alternated rounds each): W = 600
  * (1.2M weights) 160-278 / 167-263, 800 (2.1M) 246-370 / 204-272, 1000 (2.8M) 360-491 / 268-340, 2000 (9.6M)
  * 3.2-3.3 ms / 1.6-1.75 ms. Below about 2M weights the wake-up and the barriers between layers eat the gain.
@@ -145,11 +145,13 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const stepRecords = new DenseStepRecords(mem);
   // The partial sums of a wide layer's input gradient (assembly/linear.ts sweepBlock), grown to the widest seen.
   let partials: Float32Array | null = null;
+  let partialsInputs = 0; // the widest layer input they hold
+  let stepSync: Float32Array | null = null; // the one-thread step's loss (its barrier words unused)
   const partialsFor = (inputs: number): number => {
-    const n = K.dxPartialFloats(inputs);
-    if (!partials || partials.length < n) {
+    if (!partials || inputs > partialsInputs) {
       if (partials) mem.free(partials);
-      partials = mem.alloc(n);
+      partials = mem.alloc(K.dxPartialFloats(inputs));
+      partialsInputs = inputs;
     }
     return partials.byteOffset;
   };
@@ -203,15 +205,24 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     return getPool().available();
   }
 
-  /** The step written to stepRecords on `workers` threads (denseReluStepShared); pending = 0: not deferred. */
-  function denseStepShared(workers: number, layers: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number, pending: number, pal: number, pbt: number, apply: number, partials: number): number {
-    const pl = pool!;
+  /**
+   * The whole step written to stepRecords (assembly/denseStep.ts) on `workers` threads; pending = 0: not deferred;
+   * changes and rowSums (0: none) on one thread only.
+   */
+  function denseStep(workers: number, layers: number, x: number, label: number, dlogits: number, scratchA: number, scratchB: number, pending: number, pal: number, pbt: number, apply: number, partials: number, changes: number, rowSums: number): number {
     const desc = stepRecords.descOffset, coefs = stepRecords.coefsOffset;
+    if (workers <= 1) {
+      // The kernel keeps its loss beside the barrier's words, which one thread never uses.
+      stepSync ??= mem.alloc(4);
+      const sync = stepSync.byteOffset;
+      return K.denseReluStepShared(layers, desc, coefs, x, label, dlogits, scratchA, scratchB, pending, pal, pbt, apply, partials, changes, rowSums, 1, 0, sync, sync);
+    }
+    const pl = pool!;
     pl.setJob(Job.denseReluStep, 0, layers, desc, coefs, x, label, dlogits, scratchA, scratchB, pending, pal, pbt, apply, partials, workers);
     pl.dispatch(workers);
     let loss: number;
     try {
-      loss = K.denseReluStepShared(layers, desc, coefs, x, label, dlogits, scratchA, scratchB, pending, pal, pbt, apply, partials, workers, 0, pl.counter, pl.errorAt);
+      loss = K.denseReluStepShared(layers, desc, coefs, x, label, dlogits, scratchA, scratchB, pending, pal, pbt, apply, partials, 0, 0, workers, 0, pl.counter, pl.errorAt);
     } catch (e) {
       // The workers wait for this thread between layers: release them before waiting for them.
       pl.abort();
@@ -402,9 +413,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
       const workers = changes || rowAbsSums ? 1 : denseStepThreads(sizes, coefs);
-      const part = stepPartials(sizes);
-      if (workers > 1) return denseStepShared(workers, layers, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), 0, 0, 0, 0, part);
-      const loss = K.denseReluStepSingle(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), changes ? stepRecords.changesOffset : 0, rowAbsSums ? p(rowAbsSums) : 0, part);
+      const loss = denseStep(workers, layers, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), 0, 0, 0, 0, stepPartials(sizes), changes ? stepRecords.changesOffset : 0, rowAbsSums ? p(rowAbsSums) : 0);
       if (changes) stepRecords.readChanges(changes, layers);
       return loss;
     },
@@ -413,10 +422,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       const layers = sizes.length - 1;
       stepRecords.write(sizes, weights, biases, pre, post, coefs, p);
       const s = p(scratch);
-      const workers = denseStepThreads(sizes, coefs);
-      const part = stepPartials(sizes);
-      if (workers > 1) return denseStepShared(workers, layers, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), p(pending), pendingAlpha, pendingBeta, apply ? 1 : 0, part);
-      return K.denseReluStepDeferred(layers, stepRecords.descOffset, stepRecords.coefsOffset, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), p(pending), pendingAlpha, pendingBeta, apply ? 1 : 0, part);
+      return denseStep(denseStepThreads(sizes, coefs), layers, p(x), p(label), p(dlogits), s, s + ((scratch.length >> 1) << 2), p(pending), pendingAlpha, pendingBeta, apply ? 1 : 0, stepPartials(sizes), 0, 0);
     },
     linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf) {
       kernelChecks.linearBackward(n, outFeatures, inFeatures, dy, x, w, dx, wAlpha, wBeta, wBuf, biasAlpha, biasBeta, biasBuf);

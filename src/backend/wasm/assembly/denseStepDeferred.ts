@@ -1,62 +1,14 @@
-// The whole online step (denseReluStepSingle) with the first layer's weight update deferred to the next step's
-// forward pass (Backend.denseReluStepDeferred): each group of four rows gets its held update, then its dot products
-// with the next input while it is in L1, so W1 would stream from L2 once per step instead of twice. Each weight gets
+// The parts of the whole online step (denseStep.ts) that defer the first layer's weight update to the next step's
+// forward pass (Backend.denseReluStepDeferred): each group of four rows gets its held update, then its dot
+// products with the next input while it is in L1, so W1 would stream from L2 once per step instead of twice. Each weight gets
 // the operations linearBackwardSingle gives it (the first layer: no input gradient, so its row-by-row sweep) and the
 // forward the operations of linearForwardSingle, in the same order: the results are those of the undeferred step,
 // bit for bit. Measured on the 784-100 layer, wasm gains nothing by it (the layer is bound by its multiply-adds and
 // stores; a single sweep that updated and multiplied each vector in registers was 5% slower, a branch-free list of
 // the rows to update no faster); the native addon's kernel (16-wide) gains 11% a step.
 
-import { activation, activationBackward } from './activations';
-import { dot1, dot4, worthSkipping } from './gemv';
-import { fmaDot1, fmaDot4, linearBackwardSingle, linearForwardSingle, madd, scaleRow } from './linear';
-import { softmaxCrossEntropy } from './loss';
-
-/** Words (i32) per layer in the descriptor, as denseReluStepSingle's. */
-const WORDS: usize = 8;
-
-/**
- * denseReluStepSingle, except: when `apply` is set, W1 = pal pdy px^T + pbt W1 (pending = [px (inputs), pdy
- * (first-layer outputs)], the previous step's) is applied during the forward pass, and this step's first-layer
- * weight update is not applied but left in `pending` (its input and output gradient; the bias is updated).
- */
-export function denseReluStepDeferred(layers: i32, desc: usize, coefs: usize, x: usize, label: usize, dlogits: usize, scratchA: usize, scratchB: usize, pending: usize, pal: f64, pbt: f64, apply: i32, partials: usize): f64 {
-  let h = x;
-  const in0 = load<i32>(desc, 4);
-  const pdy = pending + (<usize>in0 << 2);
-  for (let l = 0; l < layers; l++) {
-    const d = desc + (<usize>l * WORDS << 2);
-    const out = load<i32>(d), inp = load<i32>(d, 4);
-    const z = <usize>load<i32>(d, 16);
-    if (l == 0 && apply) forwardApplying(out, inp, h, <usize>load<i32>(d, 8), <usize>load<i32>(d, 12), z, pending, pdy, <f32>pal, <f32>pbt, out >= 8 && worthSkipping(inp, h));
-    else linearForwardSingle(out, inp, h, <usize>load<i32>(d, 8), <usize>load<i32>(d, 12), z);
-    if (l < layers - 1) {
-      h = <usize>load<i32>(d, 20);
-      activation(1, z, h, out, 0);
-    }
-  }
-  const last = desc + (<usize>(layers - 1) * WORDS << 2);
-  const classes = load<i32>(last);
-  const loss = softmaxCrossEntropy(<usize>load<i32>(last, 16), label, 1, classes, classes, 1, dlogits);
-  let dy = dlogits;
-  for (let l = layers - 1; l >= 0; l--) {
-    const d = desc + (<usize>l * WORDS << 2);
-    const out = load<i32>(d), inp = load<i32>(d, 4);
-    const w = <usize>load<i32>(d, 8), b = <usize>load<i32>(d, 12);
-    const c = coefs + (<usize>l << 5);
-    if (l == 0) {
-      holdFirstUpdate(out, inp, x, dy, b, c, pending);
-      break;
-    }
-    const below = desc + (<usize>(l - 1) * WORDS << 2);
-    const hIn = <usize>load<i32>(below, 20);
-    const dx: usize = l & 1 ? scratchB : scratchA;
-    linearBackwardSingle(out, inp, dy, hIn, w, dx, load<f64>(c), load<f64>(c, 8), w, load<f64>(c, 16), load<f64>(c, 24), b, partials);
-    activationBackward(1, <usize>load<i32>(below, 16), hIn, dx, dx, inp, 0);
-    dy = dx;
-  }
-  return loss;
-}
+import { dot1, dot4 } from './gemv';
+import { fmaDot1, fmaDot4, madd, scaleRow } from './linear';
 
 /**
  * The first layer's backward pass when its weight update is held: the bias is updated now (as linearBackwardSingle

@@ -119,7 +119,7 @@ export function linearBackwardSingle(out: i32, inp: i32, dy: usize, x: usize, w:
 /**
  * From this many weights (a 512x512 layer) a layer's fused backward sweep (linearBackwardSingle with dx) sums the
  * input gradient over DX_BLOCKS blocks of its rows, each block from zero, and then the blocks in order
- * (addBlocks). Threads can then sweep different blocks at once (denseStepShared.ts), and every thread count gives
+ * (addBlocks). Threads can then sweep different blocks at once (denseStep.ts), and every thread count gives
  * the same bits. Sharing the columns instead keeps the row-by-row sums, but then the threads' parts of each row
  * lie side by side in memory and each core's prefetcher fetches the other's lines: on 784-2000-2000-2000-10 two
  * threads were no faster than one (3.2-3.5 ms a step), while by blocks of rows they took 1.6-1.75 ms. From 2^20
