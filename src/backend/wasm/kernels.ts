@@ -27,6 +27,7 @@ export const wasmHelpers = {
   winogradScratchFloats: { params: [], result: 'i32' },
   gemmPart: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'part:i32', 'parts:i32', 'scratch:ptr'] },
   gemmUnits: { params: ['m:i32', 'n:i32'], result: 'i32' },
+  multiplyAddPeak: { params: ['rounds:i32', 'x:f32'], result: 'f64' },
   gemmChunks: { params: ['transA:i32', 'transB:i32', 'm:i32', 'n:i32', 'k:i32', 'alpha:f64', 'a:ptr', 'b:ptr', 'beta:f64', 'c:ptr', 'chunks:i32', 'counter:ptr', 'scratch:ptr'] },
   dxPartialFloats: { params: ['inp:i32'], result: 'i32' },
   gemvT: { params: ['rows:i32', 'len:i32', 'alpha:f64', 'x:ptr', 'w:ptr', 'ldw:i32', 'beta:f64', 'y:ptr'] },

@@ -19,6 +19,7 @@ export * from './attention';
 export * from './loss';
 export * from './optim';
 export * from './random';
+export { multiplyAddPeak } from './peak';
 
 /** The end of the module's static data: the JavaScript allocator starts above it. */
 export function heapBase(): usize {
