@@ -2,8 +2,8 @@
 // the rate at which a core issues 128-bit multiply-adds (the kernels' multiplyAddPeak, ten independent chains), on
 // one thread and on every core at once, against what the wasm gemm reaches on one thread and on the pool's threads
 // for the products of the mini-batch rows of `npm run bench` (mlp-large-b256's 2000-wide layers, conv-b128's second
-// convolution, vit-tiny-b64's qkv projection). Issue 17's wasm targets on those rows ask for more multiply-adds a
-// second than this ceiling; this script is the measurement behind that statement in the README.
+// convolution, vit-tiny-b64's qkv projection). Issue 17's wasm target on mlp-large-b256 asks for more multiply-adds a
+// second than this ceiling; this script is the measurement behind that statement in the README (Performance).
 //
 //   node dist/bench/wasmPeak.js [--seconds S]   (S: about how long each peak reading runs, default 0.3)
 import { availableParallelism } from 'node:os';
