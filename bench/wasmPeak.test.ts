@@ -21,7 +21,7 @@ test('multiplyAddRate and gemmRate read positive, finite rates', { skip }, async
   const rate = multiplyAddRate(peakKernels(), 10_000, 2);
   assert.ok(Number.isFinite(rate) && rate > 0, `multiply-add rate ${rate}`);
   const backend = createWasmBackend({ threads: 1 });
-  const g = gemmRate(backend, { label: 'tiny', transA: false, transB: true, m: 8, n: 16, k: 12 }, 2);
+  const g = gemmRate(backend, { label: 'small', transA: false, transB: true, m: 32, n: 64, k: 48 }, 2);
   assert.ok(Number.isFinite(g) && g > 0, `gemm rate ${g}`);
   await backend.close();
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '../../tensor/Rng.js';
 import { Activation } from '../Backend.js';
 import { denseReluStepByParts } from '../denseReluStepByParts.js';
-import { createWasmBackend, defaultThreads, wasmAvailable, type WasmBackend } from './wasmBackend.js';
+import { createWasmBackend, defaultThreads, wasmAvailable, type WasmBackend, type WasmBackendOptions } from './wasmBackend.js';
 
 // Worker threads split only the output, never a reduction: results must not depend on the thread count.
 
@@ -28,11 +28,23 @@ function assertBitIdentical(got: Float32Array, want: Float32Array, what: string)
   for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) assert.fail(`${what}: value ${i} is ${got[i]} with threads, ${want[i]} without`);
 }
 
-test('wasm gemm gives bit-identical results with 1, 2 and 3 threads', { skip }, async () => {
+/**
+ * Runs `body` with a one-thread backend and the same on 2 and 3 threads under `split` (a threshold at 0: every job of
+ * that kind is shared), their workers started; ends the workers after.
+ */
+async function onThreadCounts(split: WasmBackendOptions, body: (one: WasmBackend, many: WasmBackend[]) => void): Promise<void> {
   const one = createWasmBackend({ threads: 1 });
-  const many = [createWasmBackend({ threads: 2, gemmThreadWork: 0 }), createWasmBackend({ threads: 3, gemmThreadWork: 0 })];
+  const many = [createWasmBackend({ ...split, threads: 2 }), createWasmBackend({ ...split, threads: 3 })];
   for (const b of many) await b.startThreads();
   try {
+    body(one, many);
+  } finally {
+    for (const b of many) await b.close();
+  }
+}
+
+test('wasm gemm gives bit-identical results with 1, 2 and 3 threads', { skip }, async () => {
+  await onThreadCounts({ gemmThreadWork: 0 }, (one, many) => {
     for (const b of many) assert.equal(b.threadsReady(), b.threads);
     const rng = Rng.seeded(7);
     const shapes: [number, number, number][] = [[2, 3, 5], [37, 1001, 261], [300, 41, 70], [9, 9, 600], [64, 2100, 9]];
@@ -49,9 +61,7 @@ test('wasm gemm gives bit-identical results with 1, 2 and 3 threads', { skip }, 
               assertBitIdentical(c, c1, `${b.threads} threads, ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} beta=${beta}`);
             }
           }
-  } finally {
-    for (const b of many) await b.close();
-  }
+  });
 });
 
 test('wasm im2col and col2im give bit-identical results with threads', { skip }, async () => {
@@ -252,10 +262,7 @@ test('SUPPLE_THREADS sets the default thread count', () => {
 });
 
 test('wasm shrinkAddNormal gives bit-identical results with 1, 2 and 3 threads (a stream per block of values)', { skip }, async () => {
-  const one = createWasmBackend({ threads: 1 });
-  const many = [createWasmBackend({ threads: 2, normalThreadValues: 0 }), createWasmBackend({ threads: 3, normalThreadValues: 0 })];
-  for (const b of many) await b.startThreads();
-  try {
+  await onThreadCounts({ normalThreadValues: 0 }, (one, many) => {
     const rng = Rng.seeded(11);
     for (const n of [1, 300, 16384, 16385, 70001]) {
       const start = random(rng, n);
@@ -267,9 +274,7 @@ test('wasm shrinkAddNormal gives bit-identical results with 1, 2 and 3 threads (
         assertBitIdentical(got, want, `shrinkAddNormal n=${n}, ${b.threads} threads`);
       }
     }
-  } finally {
-    for (const b of many) await b.close();
-  }
+  });
 });
 
 test('wasm transpose01AddBias and transpose01SumChannels give the unfused kernels bits with 1, 2 and 3 threads', { skip }, async () => {
@@ -354,10 +359,7 @@ test('wasm maxPoolCnhw and maxPoolBackwardCnhw give the unfused kernels bits wit
 });
 
 test('wasm whole dense-ReLU step (plain and deferred): the same bits on 1, 2 and 3 threads and layer by layer', { skip }, async () => {
-  const one = createWasmBackend({ threads: 1 });
-  const many = [createWasmBackend({ threads: 2, denseStepThreadWeights: 0 }), createWasmBackend({ threads: 3, denseStepThreadWeights: 0 })];
-  for (const b of many) await b.startThreads();
-  try {
+  await onThreadCounts({ denseStepThreadWeights: 0 }, (one, many) => {
     const rng = Rng.seeded(11);
     // Odd widths (shares that end inside a group of four, a last thread with nothing), 784-wide inputs with runs of
     // zeros (the skip), weight decay (beta != 1), a bias-free layer, and a hidden layer of more than 2^20 weights
@@ -416,7 +418,5 @@ test('wasm whole dense-ReLU step (plain and deferred): the same bits on 1, 2 and
         }
       }
     }
-  } finally {
-    for (const b of many) await b.close();
-  }
+  });
 });
