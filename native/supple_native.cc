@@ -349,6 +349,8 @@ SUPPLE_INLINE void col_sums_abs_rows(int rows, int cols, const float* __restrict
   }
 }
 typedef void (*ColSumsFn)(int rows, int cols, const float* __restrict a, double* __restrict acc);
+// thin_product_lanes (below): lanes[m, n, 16] += A[:, p0:p1] B[:, p0:p1]^T by lanes, rows of ld values.
+typedef void (*ThinProductFn)(int m, int n, size_t ld, const float* A, const float* B, int p0, int p1, float* lanes);
 static void col_sums_abs_baseline(int rows, int cols, const float* __restrict a, double* __restrict acc) {
   col_sums_abs_rows(rows, cols, a, acc);
 }
@@ -620,6 +622,78 @@ __attribute__((target("avx2,fma"))) static void col_sums_abs_avx2(int rows, int 
   col_sums_abs_rows(rows, cols, a, acc);
 }
 
+// A thin product with a long reduction, C[m, n] = A[m, K] B[n, K]^T with m n small: a convolution's weight gradient,
+// whose rows (one per output channel, one per im2col row) run over every pixel of the batch (conv-b128's first layer:
+// 32 x 75 over 128 x 784). Each tile of MR rows of A and NR rows of B keeps MR x NR sums of 16 lanes in registers
+// over a block of KC values of the reduction, then adds them to lanes[m, n, 16]; the caller adds the lanes up. The
+// block of B (75 rows x 2 KiB) stays in L2 while every row tile of A passes over it. In a standalone C loop on one Zen 5
+// core, OpenBLAS's sgemm read 33 GMAC/s on that product and this 52-55 (the reads of A and B from memory bound both).
+template <int MR, int NR>
+__attribute__((target("avx512f"), always_inline)) static inline void thin_tile(int kc, const float* A, const float* B,
+                                                                               size_t ld, float* lanes, int n,
+                                                                               __mmask16 tail) {
+  __m512 acc[MR][NR];
+  for (int r = 0; r < MR; r++)
+    for (int c = 0; c < NR; c++) acc[r][c] = _mm512_setzero_ps();
+  int p = 0;
+  for (; p + 16 <= kc; p += 16) {
+    __m512 a[MR];
+    for (int r = 0; r < MR; r++) a[r] = _mm512_loadu_ps(A + r * ld + p);
+    for (int c = 0; c < NR; c++) {
+      const __m512 b = _mm512_loadu_ps(B + c * ld + p);
+      for (int r = 0; r < MR; r++) acc[r][c] = _mm512_fmadd_ps(a[r], b, acc[r][c]);
+    }
+  }
+  if (p < kc) {
+    __m512 a[MR];
+    for (int r = 0; r < MR; r++) a[r] = _mm512_maskz_loadu_ps(tail, A + r * ld + p);
+    for (int c = 0; c < NR; c++) {
+      const __m512 b = _mm512_maskz_loadu_ps(tail, B + c * ld + p);
+      for (int r = 0; r < MR; r++) acc[r][c] = _mm512_fmadd_ps(a[r], b, acc[r][c]);
+    }
+  }
+  for (int r = 0; r < MR; r++)
+    for (int c = 0; c < NR; c++) {
+      float* l = lanes + ((size_t)r * n + c) * 16;
+      _mm512_storeu_ps(l, _mm512_add_ps(_mm512_loadu_ps(l), acc[r][c]));
+    }
+}
+// MR rows of A against every row of B, six at a time (4 x 6 sums: 24 of the 32 vector registers).
+template <int MR>
+__attribute__((target("avx512f"), always_inline)) static inline void thin_rows(int n, int kc, const float* A, const float* B,
+                                                                               size_t ld, float* lanes, __mmask16 tail) {
+  int c = 0;
+  for (; c + 6 <= n; c += 6) thin_tile<MR, 6>(kc, A, B + c * ld, ld, lanes + (size_t)c * 16, n, tail);
+  const float* b = B + c * ld;
+  float* l = lanes + (size_t)c * 16;
+  switch (n - c) {
+    case 5: thin_tile<MR, 5>(kc, A, b, ld, l, n, tail); break;
+    case 4: thin_tile<MR, 4>(kc, A, b, ld, l, n, tail); break;
+    case 3: thin_tile<MR, 3>(kc, A, b, ld, l, n, tail); break;
+    case 2: thin_tile<MR, 2>(kc, A, b, ld, l, n, tail); break;
+    case 1: thin_tile<MR, 1>(kc, A, b, ld, l, n, tail); break;
+  }
+}
+// lanes[m, n, 16] += the products of A[:, p0:p1] and B[:, p0:p1] (rows of ld values), lane j holding the terms at
+// positions p = j mod 16 of each block: the same sums, in the same order, wherever the range starts.
+__attribute__((target("avx512f"))) static void thin_product_lanes_avx512(int m, int n, size_t ld, const float* A,
+                                                                         const float* B, int p0, int p1, float* lanes) {
+  const int KC = 1024;  // 4 KiB of each row: measured against 256-2048 on conv-b128's first layer
+  for (int p = p0; p < p1; p += KC) {
+    const int kc = p1 - p < KC ? p1 - p : KC;
+    const __mmask16 tail = (__mmask16)((1u << (kc & 15)) - 1);
+    int r = 0;
+    for (; r + 4 <= m; r += 4) thin_rows<4>(n, kc, A + r * ld + p, B + p, ld, lanes + (size_t)r * n * 16, tail);
+    const float* a = A + r * ld + p;
+    float* l = lanes + (size_t)r * n * 16;
+    switch (m - r) {
+      case 3: thin_rows<3>(n, kc, a, B + p, ld, l, tail); break;
+      case 2: thin_rows<2>(n, kc, a, B + p, ld, l, tail); break;
+      case 1: thin_rows<1>(n, kc, a, B + p, ld, l, tail); break;
+    }
+  }
+}
+
 // SUPPLE_NATIVE_ISA=avx2|baseline caps the level (tests run every variant on one machine).
 static int cpu_level() {
   __builtin_cpu_init();
@@ -643,6 +717,7 @@ static const LinearBackwardCountedFn linear_backward_counted =
     kCpuLevel == 2   ? linear_backward_counted_avx512
     : kCpuLevel == 1 ? linear_backward_counted_avx2
                      : linear_backward_counted_baseline;
+static const ThinProductFn thin_product_lanes = kCpuLevel == 2 ? thin_product_lanes_avx512 : nullptr;
 #else
 static const DotRowsFn dot_rows = nullptr;
 static const Rank1Fn rank1_update = rank1_baseline;
@@ -651,6 +726,7 @@ static const LinearBackwardFn linear_backward = linear_backward_baseline;
 static const ColSumsFn col_sums_abs = col_sums_abs_baseline;
 static const LinearBackwardCountedFn linear_backward_counted = linear_backward_counted_baseline;
 static const ApplyRowsFn apply_rows = apply_rows_baseline;
+static const ThinProductFn thin_product_lanes = nullptr;
 #endif
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1072,6 +1148,43 @@ static napi_value ColSumsAbs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The thinnest of those (at most 32 rows by 128 columns of C, both operands read along the reduction: sgemm NT) take
+// the addon's own kernel where the CPU has AVX-512 (thin_product_lanes), the reduction cut in two fixed halves as
+// below. On two threads (GMAC/s, OpenBLAS's halves against this): conv-b128's first layer 32x75x100352 69 / 86-89,
+// ResNet-18's stem 32x27x65536 55 / 98-100, its first Winograd gradients 32x32x16384 77-83 / 85-89. Where OpenBLAS
+// led (64x64x4096 107 / 89, 48x48x8192 108 / 89, 24x200x20000 106 / 93-100) it keeps the product. Each half sums
+// into 16 lanes per value; C = alpha (lanes of the first half + lanes of the second, added in a fixed order) + beta C:
+// the same bits whatever the thread count.
+static bool thin_reduction(bool ta, bool tb, int m, int n, int k) {
+  return thin_product_lanes && !ta && tb && m <= 32 && n <= 128 && (double)k >= 32.0 * (m + n) &&
+         (double)m * n * k >= kThreadedGemmFrom;
+}
+static bool thin_product(int m, int n, int k, float alpha, const float* A, const float* B, float beta, float* C) {
+  const size_t mn = (size_t)m * n;
+  float* lanes = (float*)calloc(2 * mn * 16, 4);
+  if (!lanes) return false;
+  const int k1 = (k / 2) & ~15;
+  auto part = [&](int half) {
+    if (half == 0) thin_product_lanes(m, n, (size_t)k, A, B, k1, k, lanes + mn * 16);
+    else thin_product_lanes(m, n, (size_t)k, A, B, 0, k1, lanes);
+  };
+  if (blas_threads() >= 2) on_two_threads(part);
+  else {
+    part(1);
+    part(0);
+  }
+  for (size_t i = 0; i < mn; i++) {
+    const float* l0 = lanes + i * 16;
+    const float* l1 = l0 + mn * 16;
+    float s = 0;
+    for (int j = 0; j < 16; j++) s += l0[j];
+    for (int j = 0; j < 16; j++) s += l1[j];
+    C[i] = beta == 0 ? alpha * s : alpha * s + beta * C[i];
+  }
+  free(lanes);
+  return true;
+}
+
 // A product with a small C and a long reduction: a convolution's weight gradient (conv-b128's first layer: 32 x 75
 // summed over 128 x 784 pixels). OpenBLAS's threads split C, and on such a C the second one added little (that
 // product: 6.5 ms on two threads, 13 ms of CPU; 9 ms of CPU on one). Here the reduction is cut in two halves, each a
@@ -1180,6 +1293,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     }
     return nullptr;
   }
+  if (thin_reduction(ta, tb, m, n, k) && thin_product(m, n, k, (float)alpha, A, B, (float)beta, C)) return nullptr;
   if (long_reduction(m, n, k) && split_reduction(ta, tb, m, n, k, (float)alpha, A, B, (float)beta, C)) return nullptr;
   use_threads_for((double)m * n * k, kThreadedGemmFrom);
   cblas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k, (float)alpha, A, ta ? m : k, B,

@@ -112,6 +112,34 @@ describe('native backend', { skip }, () => {
     }
   });
 
+  test("thin products with a long reduction (the addon's own AVX-512 kernel, or OpenBLAS's halves) match the reference, with one thread's bits on two", () => {
+    const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
+    const rng = Rng.seeded(3);
+    // NT with C of at most 32 x 128 and a reduction past 32 (m + n) and 2^22 multiply-adds: tails of the 16-wide
+    // blocks, of the 4-row and 6-column tiles, and of the 1024-value chunks; then shapes just outside the route.
+    const thin: [number, number, number][] = [[32, 75, 4099], [5, 7, 120007], [2, 2, 2 ** 20 + 5], [17, 27, 10001], [32, 128, 5125], [33, 20, 8000]];
+    const before = nativeInfo()!.threads;
+    try {
+      for (const [m, n, k] of thin) {
+        for (const [alpha, beta] of scalars) checkGemm(be, rng, false, true, m, n, k, alpha, beta);
+        const a = be.alloc(m * k), b = be.alloc(n * k);
+        rng.fillUniform(a, -1, 1);
+        rng.fillUniform(b, -1, 1);
+        const results = [1, 2].map((threads) => {
+          setNativeThreads(threads);
+          const c = new Float32Array(m * n).fill(NaN);
+          be.gemm(false, true, m, n, k, 1, a, b, 0, c);
+          return c;
+        });
+        assert.deepEqual(results[1], results[0], `${m}x${n}x${k}: two threads' bits`);
+        be.free(a);
+        be.free(b);
+      }
+    } finally {
+      if (before > 0) setNativeThreads(before);
+    }
+  });
+
   test("one example's dense layers split between two threads give one thread's bits: forward, backward, whole step", (t) => {
     const addon = nativeAddon()!;
     const before = nativeInfo()!.threads;
