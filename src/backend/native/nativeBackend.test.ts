@@ -112,26 +112,37 @@ describe('native backend', { skip }, () => {
     }
   });
 
-  test("thin products with a long reduction (the addon's own AVX-512 kernel, or OpenBLAS's halves) match the reference, with one thread's bits on two", () => {
+  test("the addon's own AVX-512 products (NN and TN by column blocks, thin NT reductions) match the reference, with one thread's bits on two", () => {
     const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
     const rng = Rng.seeded(3);
-    // NT with C of at most 32 x 128 and a reduction past 32 (m + n) and 2^22 multiply-adds: tails of the 16-wide
-    // blocks, of the 4-row and 6-column tiles, and of the 1024-value chunks; then shapes just outside the route.
-    const thin: [number, number, number][] = [[32, 75, 4099], [5, 7, 120007], [2, 2, 2 ** 20 + 5], [17, 27, 10001], [32, 128, 5125], [33, 20, 8000]];
+    // [transA, transB, m, n, k], each past 2^22 multiply-adds. NN and TN from 8 rows and 256 columns (column_blocks):
+    // tails of the 8-row tiles and of the 32-column blocks on both threads' halves, a reduction past one 640-row block
+    // of B (then blocks of 512, added to C). NT with C of at most 32 x 128 and a reduction past 32 (m + n)
+    // (thin_product_lanes): tails of the 16-wide blocks, of the 4-row and 6-column tiles, and of the 1024-value chunks.
+    // Then shapes just outside both routes (OpenBLAS, whose bits may differ between thread counts: only the reference).
+    const outside = 3;
+    const own: [boolean, boolean, number, number, number][] = [
+      [false, false, 37, 301, 523], [true, false, 37, 301, 523], [false, false, 9, 1000, 700], [true, false, 8, 2049, 1300],
+      [false, false, 130, 257, 129], [true, false, 64, 1040, 96],
+      [false, true, 32, 75, 4099], [false, true, 5, 7, 120007], [false, true, 2, 2, 2 ** 20 + 5], [false, true, 17, 27, 10001],
+      [false, true, 32, 128, 5125],
+      [false, true, 33, 20, 8000], [false, false, 7, 2000, 400], [true, false, 300, 255, 60],
+    ];
     const before = nativeInfo()!.threads;
     try {
-      for (const [m, n, k] of thin) {
-        for (const [alpha, beta] of scalars) checkGemm(be, rng, false, true, m, n, k, alpha, beta);
+      for (const [s, [tA, tB, m, n, k]] of own.entries()) {
+        for (const [alpha, beta] of scalars) checkGemm(be, rng, tA, tB, m, n, k, alpha, beta);
+        if (s >= own.length - outside) continue;
         const a = be.alloc(m * k), b = be.alloc(n * k);
         rng.fillUniform(a, -1, 1);
         rng.fillUniform(b, -1, 1);
         const results = [1, 2].map((threads) => {
           setNativeThreads(threads);
           const c = new Float32Array(m * n).fill(NaN);
-          be.gemm(false, true, m, n, k, 1, a, b, 0, c);
+          be.gemm(tA, tB, m, n, k, 1, a, b, 0, c);
           return c;
         });
-        assert.deepEqual(results[1], results[0], `${m}x${n}x${k}: two threads' bits`);
+        assert.deepEqual(results[1], results[0], `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k}: two threads' bits`);
         be.free(a);
         be.free(b);
       }
