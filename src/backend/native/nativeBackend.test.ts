@@ -132,7 +132,8 @@ describe('native backend', { skip }, () => {
     try {
       for (const [s, [tA, tB, m, n, k]] of own.entries()) {
         for (const [alpha, beta] of scalars) checkGemm(be, rng, tA, tB, m, n, k, alpha, beta);
-        if (s >= own.length - outside) continue;
+        // Without AVX-512 these shapes go to OpenBLAS too (the NT ones to its fixed halves, the others as they come).
+        if (s >= own.length - outside || nativeInfo()!.vectorKernels !== 'AVX-512') continue;
         const a = be.alloc(m * k), b = be.alloc(n * k);
         rng.fillUniform(a, -1, 1);
         rng.fillUniform(b, -1, 1);
