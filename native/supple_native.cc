@@ -351,9 +351,10 @@ SUPPLE_INLINE void col_sums_abs_rows(int rows, int cols, const float* __restrict
 typedef void (*ColSumsFn)(int rows, int cols, const float* __restrict a, double* __restrict acc);
 // thin_product_lanes (below): lanes[m, n, 16] += A[:, p0:p1] B[:, p0:p1]^T by lanes, rows of ld values.
 typedef void (*ThinProductFn)(int m, int n, size_t ld, const float* A, const float* B, int p0, int p1, float* lanes);
-// column_blocks (below): columns [j0, j1) of C = alpha op(A) B + beta C for op(A) [m, k] and B [k, n].
-typedef void (*ColumnBlocksFn)(bool ta, int m, int n, int k, float alpha, const float* A, const float* B, float beta, float* C,
-                                 int j0, int j1);
+// column_blocks (below): columns [j0, j1) of C = alpha op(A) B for op(A) [m, k] and B [k, n], k <= kColumnBlocksMaxK.
+static const int kColumnBlocksMaxK = 640;
+typedef void (*ColumnBlocksFn)(bool ta, int m, int n, int k, float alpha, const float* A, const float* B, float* C, int j0,
+                               int j1);
 static void col_sums_abs_baseline(int rows, int cols, const float* __restrict a, double* __restrict acc) {
   col_sums_abs_rows(rows, cols, a, acc);
 }
@@ -697,16 +698,16 @@ __attribute__((target("avx512f"))) static void thin_product_lanes_avx512(int m, 
   }
 }
 
-// sgemm NN and TN by blocks of 32 columns of C: C[m, n] = alpha op(A)[m, k] B[k, n] + beta C. Each block of B (up to
-// 640 rows, else 512 at a time, the later blocks added to C) is first copied into a contiguous buffer, then every
-// eight rows of op(A) pass over it with 8 x 2 vectors of sums in registers. Copying matters where B's rows are far
-// apart, as a convolution's im2col columns (conv-b128's first layer: 75 rows of 100352 values, whose blocks alias in
-// L1 when read in place). Each value of C sums its products in order, in the same blocks, whichever thread takes its
-// columns. Where it runs instead of OpenBLAS, and why: at own_product below.
+// sgemm NN and TN with beta = 0 by blocks of 32 columns of C: C[m, n] = alpha op(A)[m, k] B[k, n] for k <= 640. Each
+// block of B is first copied into a contiguous buffer (80 KiB at most), then every eight rows of op(A) pass over it
+// with 8 x 2 vectors of sums in registers. Copying matters where B's rows are far apart, as a convolution's im2col
+// columns (conv-b128's first layer: 75 rows of 100352 values, whose blocks alias in L1 when read in place). Each value
+// of C sums its k products in order, whichever thread takes its columns. Where it runs instead of OpenBLAS, and why:
+// at own_product below.
 template <int MR>
-__attribute__((target("avx512f"), always_inline)) static inline void block_tile(int k, const float* A, size_t ars, size_t acs, const float* Bp,
-                                                                                  float* C, size_t ldc, __mmask16 m0,
-                                                                                  __mmask16 m1, float alpha, float beta) {
+__attribute__((target("avx512f"), always_inline)) static inline void block_tile(int k, const float* A, size_t ars, size_t acs,
+                                                                                const float* Bp, float* C, size_t ldc,
+                                                                                __mmask16 m0, __mmask16 m1, float alpha) {
   __m512 acc0[MR], acc1[MR];
   for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
   for (int kk = 0; kk < k; kk++) {
@@ -717,54 +718,47 @@ __attribute__((target("avx512f"), always_inline)) static inline void block_tile(
       acc1[r] = _mm512_fmadd_ps(a, b1, acc1[r]);
     }
   }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const __m512 va = _mm512_set1_ps(alpha);
   for (int r = 0; r < MR; r++) {
-    float* c = C + r * ldc;
-    __m512 o0 = _mm512_mul_ps(va, acc0[r]), o1 = _mm512_mul_ps(va, acc1[r]);
-    if (beta != 0) {
-      o0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), o0);
-      o1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16), o1);
-    }
-    _mm512_mask_storeu_ps(c, m0, o0);
-    _mm512_mask_storeu_ps(c + 16, m1, o1);
+    _mm512_mask_storeu_ps(C + r * ldc, m0, _mm512_mul_ps(va, acc0[r]));
+    _mm512_mask_storeu_ps(C + r * ldc + 16, m1, _mm512_mul_ps(va, acc1[r]));
   }
 }
-// Columns [j0, j1) of that product.
 __attribute__((target("avx512f"))) static void column_blocks_avx512(bool ta, int m, int n, int k, float alpha, const float* A,
-                                                                      const float* B, float beta, float* C, int j0, int j1) {
+                                                                   const float* B, float* C, int j0, int j1) {
   const size_t ars = ta ? 1 : k, acs = ta ? m : 1;
-  // Up to 640 rows of B in one block (80 KiB); deeper products in blocks of 512, the later ones added to C.
-  const int kb = k <= 640 ? k : 512;
-  alignas(64) float Bp[640 * 32];
-  for (int j = j0; j < j1; j += 32) {
-    const int w = j1 - j < 32 ? j1 - j : 32;
-    const __mmask16 m0 = w >= 16 ? 0xffff : (__mmask16)((1u << w) - 1);
-    const __mmask16 m1 = w >= 32 ? 0xffff : w <= 16 ? 0 : (__mmask16)((1u << (w - 16)) - 1);
-    for (int k0 = 0; k0 < k; k0 += kb) {
-      const int kc = k - k0 < kb ? k - k0 : kb;
-      for (int kk = 0; kk < kc; kk++) {
-        const float* b = B + (size_t)(k0 + kk) * n + j;
+  // Rows of C in panels of MC, each swept by every column block (B's blocks copied again per panel), so that a
+  // block's rows of C lie on a few hundred pages, not thousands (2000x2000x256 TN: 163-173 GMAC/s with the whole
+  // height at once, 174-178 so).
+  const int MC = 256;
+  alignas(64) float Bp[kColumnBlocksMaxK * 32];
+  for (int i0 = 0; i0 < m; i0 += MC) {
+    const int i1 = m - i0 < MC ? m : i0 + MC;
+    for (int j = j0; j < j1; j += 32) {
+      const int w = j1 - j < 32 ? j1 - j : 32;
+      const __mmask16 m0 = w >= 16 ? 0xffff : (__mmask16)((1u << w) - 1);
+      const __mmask16 m1 = w >= 32 ? 0xffff : w <= 16 ? 0 : (__mmask16)((1u << (w - 16)) - 1);
+      for (int kk = 0; kk < k; kk++) {
+        const float* b = B + (size_t)kk * n + j;
         _mm512_store_ps(Bp + kk * 32, _mm512_maskz_loadu_ps(m0, b));
         _mm512_store_ps(Bp + kk * 32 + 16, _mm512_maskz_loadu_ps(m1, b + 16));
         // The next-but-three block's lines of this row (measured: 50 GMAC/s on one core with it, 41-46 without).
         _mm_prefetch((const char*)(b + 128), _MM_HINT_T0);
         _mm_prefetch((const char*)(b + 144), _MM_HINT_T0);
       }
-      const float bt = k0 == 0 ? beta : 1;
       float* c = C + j;
-      const float* a = A + k0 * acs;
-      int i = 0;
-      for (; i + 8 <= m; i += 8) block_tile<8>(kc, a + i * ars, ars, acs, Bp, c + (size_t)i * n, n, m0, m1, alpha, bt);
-      const float* ai = a + i * ars;
+      int i = i0;
+      for (; i + 8 <= i1; i += 8) block_tile<8>(k, A + i * ars, ars, acs, Bp, c + (size_t)i * n, n, m0, m1, alpha);
+      const float* ai = A + i * ars;
       float* ci = c + (size_t)i * n;
-      switch (m - i) {
-        case 7: block_tile<7>(kc, ai, ars, acs, Bp, ci, n, m0, m1, alpha, bt); break;
-        case 6: block_tile<6>(kc, ai, ars, acs, Bp, ci, n, m0, m1, alpha, bt); break;
-        case 5: block_tile<5>(kc, ai, ars, acs, Bp, ci, n, m0, m1, alpha, bt); break;
-        case 4: block_tile<4>(kc, ai, ars, acs, Bp, ci, n, m0, m1, alpha, bt); break;
-        case 3: block_tile<3>(kc, ai, ars, acs, Bp, ci, n, m0, m1, alpha, bt); break;
-        case 2: block_tile<2>(kc, ai, ars, acs, Bp, ci, n, m0, m1, alpha, bt); break;
-        case 1: block_tile<1>(kc, ai, ars, acs, Bp, ci, n, m0, m1, alpha, bt); break;
+      switch (i1 - i) {
+        case 7: block_tile<7>(k, ai, ars, acs, Bp, ci, n, m0, m1, alpha); break;
+        case 6: block_tile<6>(k, ai, ars, acs, Bp, ci, n, m0, m1, alpha); break;
+        case 5: block_tile<5>(k, ai, ars, acs, Bp, ci, n, m0, m1, alpha); break;
+        case 4: block_tile<4>(k, ai, ars, acs, Bp, ci, n, m0, m1, alpha); break;
+        case 3: block_tile<3>(k, ai, ars, acs, Bp, ci, n, m0, m1, alpha); break;
+        case 2: block_tile<2>(k, ai, ars, acs, Bp, ci, n, m0, m1, alpha); break;
+        case 1: block_tile<1>(k, ai, ars, acs, Bp, ci, n, m0, m1, alpha); break;
       }
     }
   }
@@ -1237,16 +1231,19 @@ static bool thin_reduction(bool ta, bool tb, int m, int n, int k) {
   return thin_product_lanes && !ta && tb && m <= 32 && n <= 128 && (double)k >= 32.0 * (m + n) &&
          (double)m * n * k >= kThreadedGemmFrom;
 }
-// Products NN and TN from 8 rows, 256 columns and 2^22 multiply-adds run on column_blocks where the CPU has AVX-512,
-// the columns cut in two halves (at a multiple of 32) for two threads. It led OpenBLAS 0.3.21's Cooperlake kernels on
-// every such shape measured on a Zen 5 core pair (GMAC/s on two threads, warm, OpenBLAS / this, bench rows' shapes):
-// conv-b128's forward products 32x100352x75 67-76 / 89-98, 64x18432x288 109-120 / 139-157; ResNet-18's stem
-// 32x65536x27 70-75 / 131-132, its Winograd products NN 32x16384x32 43-48 / 94-110 and TN 48-73 / 100-125, 64x4096x64
-// 80-96 / 118-152, 128x1024x128 82-106 / 123-157, 256x256x256 112-124 / 169-182; mlp-large-b256's TN 2000x784x256
-// 156-163 / 170-181 and NN 256x784x2000 158-162 / 164-183; 512x512x512 156-164 / 210. Closest: NN 256x2000x2000,
-// 174 / 162-183. OpenBLAS keeps NT (a conv's weight gradient: long reductions), the smaller and the vector shapes.
-static bool own_product(bool ta, bool tb, int m, int n, int k) {
-  return column_blocks && !tb && m >= 8 && n >= 256 && (double)m * n * k >= kThreadedGemmFrom;
+// Products NN and TN with beta = 0, from 8 rows, 256 columns and 2^22 multiply-adds, and at most 640 deep, run on
+// column_blocks where the CPU has AVX-512, the columns cut in two halves (at a multiple of 32) for two threads. It led
+// OpenBLAS 0.3.21's Cooperlake kernels on every such shape measured on this Zen 5 core pair (GMAC/s on two threads,
+// warm, OpenBLAS / this; the bench rows' shapes): conv-b128's forward products 32x100352x75 67-76 / 84-98 and
+// 64x18432x288 109-120 / 139-157; ResNet-18's stem 32x65536x27 70-75 / 131-132, its Winograd products NN 32x16384x32
+// 43-48 / 94-110 and TN 48-75 / 100-125, 64x4096x64 80-96 / 118-152, 128x1024x128 82-106 / 123-157, 256x256x256
+// 112-124 / 169-182; mlp-large-b256's TN 2000x2000x256 161-181 / 163-178; 512x512x512 156-164 / 210. OpenBLAS
+// keeps: beta != 0 (a weight gradient added to the weights, 2000x2000x256 TN: 178-196 against 135-153 here, whose
+// reads of C stall even when prefetched), deeper products (NN 256x2000x2000: 159-177 against 157-178, no gain for
+// blocking the reduction), NT (a conv's weight gradient: long reductions; the thin ones below), and the small shapes.
+static bool own_product(bool ta, bool tb, int m, int n, int k, double beta) {
+  return column_blocks && !tb && beta == 0 && m >= 8 && n >= 256 && k <= kColumnBlocksMaxK &&
+         (double)m * n * k >= kThreadedGemmFrom;
 }
 static bool thin_product(int m, int n, int k, float alpha, const float* A, const float* B, float beta, float* C) {
   const size_t mn = (size_t)m * n;
@@ -1382,11 +1379,11 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     }
     return nullptr;
   }
-  if (own_product(ta, tb, m, n, k)) {
+  if (own_product(ta, tb, m, n, k, beta)) {
     const int h = (n / 2) & ~31;
     auto part = [&](int half) {
-      if (half == 0) column_blocks(ta, m, n, k, (float)alpha, A, B, (float)beta, C, h, n);
-      else column_blocks(ta, m, n, k, (float)alpha, A, B, (float)beta, C, 0, h);
+      if (half == 0) column_blocks(ta, m, n, k, (float)alpha, A, B, C, h, n);
+      else column_blocks(ta, m, n, k, (float)alpha, A, B, C, 0, h);
     };
     if (blas_threads() >= 2) on_two_threads(part);
     else {

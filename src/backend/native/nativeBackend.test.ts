@@ -115,18 +115,19 @@ describe('native backend', { skip }, () => {
   test("the addon's own AVX-512 products (NN and TN by column blocks, thin NT reductions) match the reference, with one thread's bits on two", () => {
     const be = createNativeBackend({ gemmThreshold: 0, vectorThreshold: 0 });
     const rng = Rng.seeded(3);
-    // [transA, transB, m, n, k], each past 2^22 multiply-adds. NN and TN from 8 rows and 256 columns (column_blocks):
-    // tails of the 8-row tiles and of the 32-column blocks on both threads' halves, a reduction past one 640-row block
-    // of B (then blocks of 512, added to C). NT with C of at most 32 x 128 and a reduction past 32 (m + n)
-    // (thin_product_lanes): tails of the 16-wide blocks, of the 4-row and 6-column tiles, and of the 1024-value chunks.
-    // Then shapes just outside both routes (OpenBLAS, whose bits may differ between thread counts: only the reference).
-    const outside = 3;
+    // [transA, transB, m, n, k], each past 2^22 multiply-adds. NN and TN with beta = 0, from 8 rows and 256 columns,
+    // at most 640 deep (column_blocks): tails of the 8-row tiles, of the 256-row panels and of the 32-column blocks on
+    // both threads' halves. NT with C of at most 32 x 128 and a reduction past 32 (m + n) (thin_product_lanes): tails
+    // of the 16-wide blocks, of the 4-row and 6-column tiles, and of the 1024-value chunks. Then shapes just outside
+    // both routes (OpenBLAS, whose bits may differ between thread counts: only the reference). checkGemm's other
+    // scalars (beta != 0) take OpenBLAS for the first group too.
+    const outside = 5;
     const own: [boolean, boolean, number, number, number][] = [
-      [false, false, 37, 301, 523], [true, false, 37, 301, 523], [false, false, 9, 1000, 700], [true, false, 8, 2049, 1300],
+      [false, false, 37, 301, 523], [true, false, 37, 301, 523], [false, false, 9, 1000, 640], [true, false, 300, 2049, 17],
       [false, false, 130, 257, 129], [true, false, 64, 1040, 96],
       [false, true, 32, 75, 4099], [false, true, 5, 7, 120007], [false, true, 2, 2, 2 ** 20 + 5], [false, true, 17, 27, 10001],
       [false, true, 32, 128, 5125],
-      [false, true, 33, 20, 8000], [false, false, 7, 2000, 400], [true, false, 300, 255, 60],
+      [false, true, 33, 20, 8000], [false, false, 7, 2000, 400], [true, false, 300, 255, 60], [false, false, 9, 1000, 641], [true, false, 8, 600, 1300],
     ];
     const before = nativeInfo()!.threads;
     try {
