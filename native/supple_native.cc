@@ -630,7 +630,7 @@ __attribute__((target("avx2,fma"))) static void col_sums_abs_avx2(int rows, int 
 // whose rows (one per output channel, one per im2col row) run over every pixel of the batch (conv-b128's first layer:
 // 32 x 75 over 128 x 784). Each tile of MR rows of A and NR rows of B keeps MR x NR sums of 16 lanes in registers
 // over a block of KC values of the reduction, then adds them to lanes[m, n, 16]; the caller adds the lanes up. The
-// block of B (75 rows x 2 KiB) stays in L2 while every row tile of A passes over it. In a standalone C loop on one Zen 5
+// block of B (75 rows x 4 KiB) stays in L2 while every row tile of A passes over it. In a standalone C loop on one Zen 5
 // core, OpenBLAS's sgemm read 33 GMAC/s on that product and this 52-55 (the reads of A and B from memory bound both).
 template <int MR, int NR>
 __attribute__((target("avx512f"), always_inline)) static inline void thin_tile(int kc, const float* A, const float* B,
@@ -1220,21 +1220,10 @@ static napi_value ColSumsAbs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// The thinnest of those (at most 32 rows by 128 columns of C, both operands read along the reduction: sgemm NT) take
-// the addon's own kernel where the CPU has AVX-512 (thin_product_lanes), the reduction cut in two fixed halves as
-// below. On two threads (GMAC/s, OpenBLAS's halves against this): conv-b128's first layer 32x75x100352 69 / 86-89,
-// ResNet-18's stem 32x27x65536 55 / 98-100, its first Winograd gradients 32x32x16384 77-83 / 85-89. Where OpenBLAS
-// led (64x64x4096 107 / 89, 48x48x8192 108 / 89, 24x200x20000 106 / 93-100) it keeps the product. Each half sums
-// into 16 lanes per value; C = alpha (lanes of the first half + lanes of the second, added in a fixed order) + beta C:
-// the same bits whatever the thread count.
-static bool thin_reduction(bool ta, bool tb, int m, int n, int k) {
-  return thin_product_lanes && !ta && tb && m <= 32 && n <= 128 && (double)k >= 32.0 * (m + n) &&
-         (double)m * n * k >= kThreadedGemmFrom;
-}
 // Products NN and TN with beta = 0, from 8 rows, 256 columns and 2^22 multiply-adds, and at most 640 deep, run on
 // column_blocks where the CPU has AVX-512, the columns cut in two halves (at a multiple of 32) for two threads. It led
 // OpenBLAS 0.3.21's Cooperlake kernels on every such shape measured on this Zen 5 core pair (GMAC/s on two threads,
-// warm, OpenBLAS / this; the bench rows' shapes): conv-b128's forward products 32x100352x75 67-76 / 84-98 and
+// warm, OpenBLAS / this; the bench rows' shapes): conv-b128's forward products 32x100352x75 67-79 / 84-98 and
 // 64x18432x288 109-120 / 139-157; ResNet-18's stem 32x65536x27 70-75 / 131-132, its Winograd products NN 32x16384x32
 // 43-48 / 94-110 and TN 48-75 / 100-125, 64x4096x64 80-96 / 118-152, 128x1024x128 82-106 / 123-157, 256x256x256
 // 112-124 / 169-182; mlp-large-b256's TN 2000x2000x256 161-181 / 163-178; 512x512x512 156-164 / 210. OpenBLAS
@@ -1243,6 +1232,17 @@ static bool thin_reduction(bool ta, bool tb, int m, int n, int k) {
 // blocking the reduction), NT (a conv's weight gradient: long reductions; the thin ones below), and the small shapes.
 static bool own_product(bool ta, bool tb, int m, int n, int k, double beta) {
   return column_blocks && !tb && beta == 0 && m >= 8 && n >= 256 && k <= kColumnBlocksMaxK &&
+         (double)m * n * k >= kThreadedGemmFrom;
+}
+// The thinnest of the long reductions (long_reduction, below: at most 32 rows by 128 columns of C, both operands read
+// along the reduction: sgemm NT) take the addon's own kernel where the CPU has AVX-512 (thin_product_lanes), the
+// reduction cut in the same two fixed halves as split_reduction's. On two threads (GMAC/s, OpenBLAS's halves against this): conv-b128's first layer 32x75x100352 69 / 86-89,
+// ResNet-18's stem 32x27x65536 55 / 98-100, its first Winograd gradients 32x32x16384 77-83 / 85-89. Where OpenBLAS
+// led (64x64x4096 107 / 89, 48x48x8192 108 / 89, 24x200x20000 106 / 93-100) it keeps the product. Each half sums
+// into 16 lanes per value; C = alpha (lanes of the first half + lanes of the second, added in a fixed order) + beta C:
+// the same bits whatever the thread count.
+static bool thin_reduction(bool ta, bool tb, int m, int n, int k) {
+  return thin_product_lanes && !ta && tb && m <= 32 && n <= 128 && (double)k >= 32.0 * (m + n) &&
          (double)m * n * k >= kThreadedGemmFrom;
 }
 static bool thin_product(int m, int n, int k, float alpha, const float* A, const float* B, float beta, float* C) {
