@@ -947,6 +947,34 @@ static void on_two_threads(Part& part) {
   pthread_mutex_unlock(&helper.busy);
 }
 
+// part(0) and part(1) on two threads when the BLAS may use two (on_two_threads), else both here, the second half first
+// as the caller's thread takes it there: the split products below give the same bits either way.
+template <class Part>
+static void on_halves(Part& part) {
+  if (blas_threads() >= 2) on_two_threads(part);
+  else {
+    part(1);
+    part(0);
+  }
+}
+
+// A buffer kept between calls on its thread and grown as needed: fresh pages (zeroed by the system on first touch)
+// cost a fault each, and what runs every training step should allocate nothing once warm. get returns null when out
+// of memory.
+template <class T>
+struct KeptBuffer {
+  T* data = nullptr;
+  size_t cap = 0;
+  T* get(size_t n) {
+    if (cap < n) {
+      free(data);
+      data = (T*)malloc(n * sizeof(T));
+      cap = data ? n : 0;
+    }
+    return data;
+  }
+};
+
 // One example through a large layer (layer_split) on two threads of ours, with the one-thread kernels on halves:
 // the product by rows (cut at a multiple of four, so the rows dot_rows takes one at a time are the same as on the
 // whole matrix, and each sum is the one it makes there); the backward sweep by columns (each thread the same rows in
@@ -1155,14 +1183,9 @@ static napi_value dense_relu_step(napi_env env, napi_callback_info info, bool de
       const bool all = (float)k[1] != 1;
       size_t rows = 0;
       for (int i = 0; i < q.out; i++) rows += all || dy[i] != 0;
-      static thread_local float* before = nullptr;
-      static thread_local size_t cap = 0;
-      if (cap < rows * q.in) {
-        free(before);
-        cap = rows * q.in;
-        before = (float*)malloc(cap * 4);
-        if (!before) return cap = 0, fail(env, "denseReluStep1: out of memory"), nullptr;
-      }
+      static thread_local KeptBuffer<float> kept;
+      float* before = kept.get(rows * q.in);
+      if (!before) return fail(env, "denseReluStep1: out of memory"), nullptr;
       float* o = before;
       for (int i = 0; i < q.out; i++)
         if (all || dy[i] != 0) memcpy(o, q.w + (size_t)i * q.in, (size_t)q.in * 4), o += q.in;
@@ -1247,18 +1270,16 @@ static bool thin_reduction(bool ta, bool tb, int m, int n, int k) {
 }
 static bool thin_product(int m, int n, int k, float alpha, const float* A, const float* B, float beta, float* C) {
   const size_t mn = (size_t)m * n;
-  float* lanes = (float*)calloc(2 * mn * 16, 4);
+  static thread_local KeptBuffer<float> kept;
+  float* lanes = kept.get(2 * mn * 16);
   if (!lanes) return false;
+  memset(lanes, 0, 2 * mn * 16 * 4);
   const int k1 = (k / 2) & ~15;
   auto part = [&](int half) {
     if (half == 0) thin_product_lanes(m, n, (size_t)k, A, B, k1, k, lanes + mn * 16);
     else thin_product_lanes(m, n, (size_t)k, A, B, 0, k1, lanes);
   };
-  if (blas_threads() >= 2) on_two_threads(part);
-  else {
-    part(1);
-    part(0);
-  }
+  on_halves(part);
   for (size_t i = 0; i < mn; i++) {
     const float* l0 = lanes + i * 16;
     const float* l1 = l0 + mn * 16;
@@ -1267,7 +1288,6 @@ static bool thin_product(int m, int n, int k, float alpha, const float* A, const
     for (int j = 0; j < 16; j++) s += l1[j];
     C[i] = beta == 0 ? alpha * s : alpha * s + beta * C[i];
   }
-  free(lanes);
   return true;
 }
 
@@ -1298,7 +1318,8 @@ static void* half_product(void* p) {
 // C = (alpha op(A)[:, :k1] op(B)[:k1, :] + beta C) + alpha op(A)[:, k1:] op(B)[k1:, :]; false if out of memory.
 static bool split_reduction(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, const float* B, float beta,
                             float* C) {
-  float* T = (float*)malloc((size_t)m * n * 4);
+  static thread_local KeptBuffer<float> kept;
+  float* T = kept.get((size_t)m * n);
   if (!T) return false;
   const int lda = ta ? m : k, ldb = tb ? k : n;
   const int k1 = (k / 2) & ~15;
@@ -1308,14 +1329,9 @@ static bool split_reduction(bool ta, bool tb, int m, int n, int k, float alpha, 
     if (half == 0) half_product(&h);
     else cblas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k1, alpha, A, lda, B, ldb, beta, C, n);
   };
-  if (blas_threads() >= 2) on_two_threads(part);
-  else {
-    part(1);
-    part(0);
-  }
+  on_halves(part);
   const size_t mn = (size_t)m * n;
   for (size_t i = 0; i < mn; i++) C[i] += T[i];
-  free(T);
   return true;
 }
 
@@ -1385,11 +1401,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
       if (half == 0) column_blocks(ta, m, n, k, (float)alpha, A, B, C, h, n);
       else column_blocks(ta, m, n, k, (float)alpha, A, B, C, 0, h);
     };
-    if (blas_threads() >= 2) on_two_threads(part);
-    else {
-      part(1);
-      part(0);
-    }
+    on_halves(part);
     return nullptr;
   }
   if (thin_reduction(ta, tb, m, n, k) && thin_product(m, n, k, (float)alpha, A, B, (float)beta, C)) return nullptr;
@@ -1425,15 +1437,9 @@ static napi_value Gram(napi_env env, napi_callback_info info) {
   if (block > rows) block = rows;
   // Kept between calls, grown as needed: a probe takes one Gram per unit group, and fresh pages (zeroed by the
   // system on first touch) cost as much as the float64 copy that fills them.
-  static thread_local double* tmp = nullptr;
-  static thread_local size_t tmpCap = 0;
-  const size_t need = (size_t)block * cols;
-  if (tmpCap < need) {
-    free(tmp);
-    tmp = (double*)malloc(need * sizeof(double));
-    tmpCap = tmp ? need : 0;
-    if (!tmp) return fail(env, "gram: out of memory for a %d x %d block", block, cols), nullptr;
-  }
+  static thread_local KeptBuffer<double> kept;
+  double* tmp = kept.get((size_t)block * cols);
+  if (!tmp) return fail(env, "gram: out of memory for a %d x %d block", block, cols), nullptr;
   const float* src = (const float*)a.data;
   for (int r0 = 0; r0 < rows; r0 += block) {
     int nr = rows - r0 < block ? rows - r0 : block;
