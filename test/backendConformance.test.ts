@@ -120,8 +120,9 @@ const gemmShapes: [number, number, number][] = [
   // its 4x8 tiles, 256-deep K slices, 128-row blocks and 2048-column panels
   [1, 1, 1], [1, 7, 5], [3, 1, 9], [5, 9, 1], [1, 100, 77], [2, 3, 4], [2, 37, 100], [8, 19, 33], [6, 70, 5],
   [50, 33, 3], [40, 21, 8], [4, 8, 16], [9, 12, 9], [13, 17, 19], [5, 33, 257], [130, 9, 11], [12, 2055, 9], [33, 65, 70],
-  // a small C over a long reduction (a conv's weight gradient: native cuts the reduction in two halves)
-  [9, 12, 40000],
+  // a small C over a long reduction (a conv's weight gradient: native and wasm cut the reduction in two halves; NT
+  // goes to wasm's thin kernel): whole tiles, then edge rows and columns and a reduction ending in 3 values
+  [9, 12, 40000], [6, 9, 20003],
 ];
 const alphaBeta: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25]];
 const actKinds = Object.entries(Activation) as [string, ActivationCode][];

@@ -13,7 +13,7 @@ import type { WasmMemory } from './WasmMemory.js';
  */
 
 /** Job kinds (args[0]). */
-export const Job = { gemm: 1, im2col: 2, col2im: 3, attentionForward: 4, attentionBackward: 5, maxPool: 6, maxPoolBackward: 7, batchNormTrain: 8, batchNormBackward: 9, activation: 10, activationBackward: 11, transpose01: 12, transpose01AddBias: 13, transpose01SumChannels: 14, shrinkAddNormal: 15, maxPoolCnhw: 16, maxPoolBackwardCnhw: 17, winograd: 18, denseReluStep: 19 } as const;
+export const Job = { gemm: 1, im2col: 2, col2im: 3, attentionForward: 4, attentionBackward: 5, maxPool: 6, maxPoolBackward: 7, batchNormTrain: 8, batchNormBackward: 9, activation: 10, activationBackward: 11, transpose01: 12, transpose01AddBias: 13, transpose01SumChannels: 14, shrinkAddNormal: 15, maxPoolCnhw: 16, maxPoolBackwardCnhw: 17, winograd: 18, denseReluStep: 19, thin: 20 } as const;
 
 // Control block layout, in Int32 units. The shared words (pending, error, counter) share the first 64-byte
 // line, touched once per job or chunk; each worker's slot sits on its own line.

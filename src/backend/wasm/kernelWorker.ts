@@ -70,6 +70,9 @@ function run(): void {
     case Job.transpose01SumChannels:
       k.transpose01SumChannelsChunks(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, chunks, counter);
       break;
+    case Job.thin:
+      k.thinHalves(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, counter);
+      break;
     case Job.denseReluStep:
       // Its threads wait on each other between layers (the counter and the result word are its barrier).
       k.denseReluStepShared(a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, 0, 0, a[15]!, slot, counter, at + CTRL.error * 4);

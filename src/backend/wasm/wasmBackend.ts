@@ -58,6 +58,15 @@ const CHUNKS_PER_THREAD = 4;
 const SMALL_M = 8;
 /** Up to this depth (examples in a weight gradient), gemm is a rank-k update without packing (measured). */
 const SMALL_K = 8;
+/**
+ * An NT product goes to the thin kernel (no packing; the reduction split in two halves) when C is small and the
+ * reduction long: packing A and B costs as much memory traffic as the product has values, and a split of C's
+ * columns between threads packs A twice.
+ */
+function thinProduct(m: number, n: number, k: number): boolean {
+  return m >= 4 && n >= 2 && m * n <= 32768 && k >= 32 * (m + n) && m * n * k >= 1 << 20;
+}
+
 /** Columns (or rows) a gemm chunk should at least have. */
 const MIN_CHUNK = 64;
 
@@ -136,6 +145,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (scratchBytes < 4 * K.winogradScratchFloats()) throw new Error('wasm backend: the gemm scratch is smaller than the Winograd transforms need');
   let scratch = -1; // the calling thread's gemm packing buffers, allocated on first use
   let pool: ThreadPool | null = null;
+  let thinLanes: Float32Array | null = null; // the thin product's lanes, kept and grown as needed
   let gramOut: Float32Array | null = null; // f64 staging for gram when `out` is not in wasm memory
   let cbpStage: Float32Array | null = null; // f64 staging for cbpUtility's state when not in wasm memory
   let attentionScratch: Float32Array | null = null; // attention's scratch for sequences longer than gemm's holds
@@ -169,6 +179,33 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   function scratchFloats(): number {
     if (scratch < 0) scratch = mem.alloc(Math.ceil(scratchBytes / 4)).byteOffset;
     return scratchBytes >> 2;
+  }
+
+  /**
+   * A thin NT product (assembly/thin.ts): the two halves of the reduction on two threads when the product is large
+   * enough, else one after the other here; the same values either way.
+   */
+  function gemmThin(m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
+    const floats = K.thinLaneFloats(m, n);
+    if (!thinLanes || thinLanes.length < floats) {
+      if (thinLanes) mem.free(thinLanes);
+      thinLanes = mem.alloc(floats);
+    }
+    const lanes = thinLanes.byteOffset;
+    if (partsFor(m * n * k, gemmWork) <= 1) {
+      K.thinHalf(m, n, k, a, b, lanes, 0);
+      K.thinHalf(m, n, k, a, b, lanes, 1);
+    } else {
+      const pl = pool!;
+      pl.setJob(Job.thin, 2, m, n, k, a, b, lanes);
+      pl.dispatch(2);
+      try {
+        K.thinHalves(m, n, k, a, b, lanes, pl.counter);
+      } finally {
+        pl.wait();
+      }
+    }
+    K.thinFinish(m, n, alpha, beta, lanes, c);
   }
 
   function gemmBlocked(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
@@ -398,7 +435,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
           w = scratch;
         }
         K.gemmSmallNN(m, n, k, alpha, pa, transA ? 4 : 4 * k, transA ? 4 * m : 4, w, n, beta, pc, 1);
-      } else gemmBlocked(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+      } else if (!transA && transB && thinProduct(m, n, k)) gemmThin(m, n, k, alpha, pa, pb, beta, pc);
+      else gemmBlocked(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
     },
     // Explicit parameters, not rest arguments: these run a few times per online step, and a rest array each call
     // was most of a step's garbage.

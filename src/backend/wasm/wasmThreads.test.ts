@@ -7,7 +7,8 @@ import { Activation } from '../Backend.js';
 import { denseReluStepByParts } from '../denseReluStepByParts.js';
 import { createWasmBackend, defaultThreads, wasmAvailable, type WasmBackend, type WasmBackendOptions } from './wasmBackend.js';
 
-// Worker threads split only the output, never a reduction: results must not depend on the thread count.
+// Worker threads split the output, or a reduction into halves fixed by its length alone (the thin NT product):
+// results must not depend on the thread count.
 
 const skip = !wasmAvailable();
 
@@ -47,7 +48,8 @@ test('wasm gemm gives bit-identical results with 1, 2 and 3 threads', { skip }, 
   await onThreadCounts({ gemmThreadWork: 0 }, (one, many) => {
     for (const b of many) assert.equal(b.threadsReady(), b.threads);
     const rng = Rng.seeded(7);
-    const shapes: [number, number, number][] = [[2, 3, 5], [37, 1001, 261], [300, 41, 70], [9, 9, 600], [64, 2100, 9]];
+    // The last two go to the thin kernel as NT (its two halves on two threads).
+    const shapes: [number, number, number][] = [[2, 3, 5], [37, 1001, 261], [300, 41, 70], [9, 9, 600], [64, 2100, 9], [6, 9, 20003], [9, 12, 40000]];
     for (const [m, n, k] of shapes)
       for (const tA of [false, true])
         for (const tB of [false, true])

@@ -5,6 +5,7 @@
 export * from './vector';
 export * from './matrix';
 export * from './gemm';
+export * from './thin';
 export { gemvT, gemvN, ger } from './gemv';
 export { linearForwardSingle, linearBackwardSingle, dxPartialFloats } from './linear';
 export { cbpUtilityStep } from './cbpUtility';
