@@ -1,6 +1,6 @@
 // Row/column kernels on row-major matrices and NCHW channel kernels. Sums accumulate in f64 (f64x2 lanes).
 
-import { lo64, hi64, rowSum } from './simd';
+import { lo64, hi64, rowSum, storeTile4x2 } from './simd';
 import { colSums, storeScaled } from './colSums';
 
 /** y[0:n] += v[0:n] */
@@ -85,14 +85,7 @@ export function gram(a: usize, rows: i32, cols: i32, out: usize): void {
       }
       const o = out + ((<usize>i * <usize>cols + <usize>j) << 3);
       const ro = <usize>cols << 3;
-      v128.store(o, t00);
-      v128.store(o, t01, 16);
-      v128.store(o + ro, t10);
-      v128.store(o + ro, t11, 16);
-      v128.store(o + 2 * ro, t20);
-      v128.store(o + 2 * ro, t21, 16);
-      v128.store(o + 3 * ro, t30);
-      v128.store(o + 3 * ro, t31, 16);
+      storeTile4x2(o, ro, t00, t01, t10, t11, t20, t21, t30, t31);
     }
   }
   // Columns past the last full tile: plain f64 dot products for i <= j, j >= c4.

@@ -10,6 +10,19 @@
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+/** Stores a tile of 4 x 2 vectors held in registers: row r's two at o + r rowBytes and 16 bytes after it. */
+// @ts-ignore: decorator
+@inline export function storeTile4x2(o: usize, rowBytes: usize, t00: v128, t01: v128, t10: v128, t11: v128, t20: v128, t21: v128, t30: v128, t31: v128): void {
+  v128.store(o, t00);
+  v128.store(o, t01, 16);
+  v128.store(o + rowBytes, t10);
+  v128.store(o + rowBytes, t11, 16);
+  v128.store(o + 2 * rowBytes, t20);
+  v128.store(o + 2 * rowBytes, t21, 16);
+  v128.store(o + 3 * rowBytes, t30);
+  v128.store(o + 3 * rowBytes, t31, 16);
+}
+
 /** The two f64x2 halves of an f32x4. */
 // @ts-ignore: decorator
 @inline export function lo64(v: v128): v128 {

@@ -11,8 +11,7 @@
 // values of k, so that a chunk of A's and B's rows stays in cache while every tile reads it; edges go value by value
 // through the same sequence of operations. Which thread runs a half, and how the tiles fall, never changes a bit.
 
-// @ts-ignore: decorator
-import { madd } from './simd';
+import { madd, storeTile4x2 } from './simd';
 
 /** Values of k per chunk: 4 rows of A (8 KB) stay in L1 while the tiles run through B's rows. */
 // @ts-ignore: decorator
@@ -96,14 +95,7 @@ export function thinHalf(m: i32, n: i32, k: i32, a: usize, b: usize, lanes: usiz
     c30 = madd(y, x0, c30);
     c31 = madd(y, x1, c31);
   }
-  v128.store(l, c00);
-  v128.store(l, c01, 16);
-  v128.store(l + ldl, c10);
-  v128.store(l + ldl, c11, 16);
-  v128.store(l + 2 * ldl, c20);
-  v128.store(l + 2 * ldl, c21, 16);
-  v128.store(l + 3 * ldl, c30);
-  v128.store(l + 3 * ldl, c31, 16);
+  storeTile4x2(l, ldl, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // The edges, with the tile's sequence for each value: four values at a time where they can (one chain of dependent
