@@ -122,7 +122,7 @@ const gemmShapes: [number, number, number][] = [
   [50, 33, 3], [40, 21, 8], [4, 8, 16], [9, 12, 9], [13, 17, 19], [5, 33, 257], [130, 9, 11], [12, 2055, 9], [33, 65, 70],
   // a small C over a long reduction (a conv's weight gradient: native and wasm cut the reduction in two halves; NT
   // goes to wasm's thin kernel): whole tiles, then edge rows and columns and a reduction ending in 3 values
-  [9, 12, 40000], [6, 9, 20003],
+  [9, 12, 40000], [10, 9, 20003],
 ];
 const alphaBeta: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25]];
 const actKinds = Object.entries(Activation) as [string, ActivationCode][];
