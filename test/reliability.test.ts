@@ -63,6 +63,9 @@ test('two processes on one run folder: the second gets a clear error naming the 
   const out = join(tmp(), 'run');
   const first = spawn(process.execPath, [cli, 'run', ...small, '--out', out], { env, stdio: 'ignore' });
   await until(() => tasksIn(out) >= 2, first);
+  // Paused, alive and holding its lock: its run takes a few seconds, and on a busy machine it once finished while
+  // the two other processes started (the third then found a finished run instead of the holder).
+  first.kill('SIGSTOP');
   const second = supple(['run', '--resume', out, '--quiet', '--no-report']);
   assert.equal(second.status, 1, second.stderr);
   assert.match(second.stderr, new RegExp(`in use by process ${first.pid} on `));
