@@ -57,7 +57,7 @@ export function thinHalf(m: i32, n: i32, k: i32, a: usize, b: usize, lanes: usiz
       for (; j < n; j++) row1(ai, b + <usize>j * lda + first, v1 - c0, out + ((<usize>(i * n + j)) << 4));
     }
     if (v1 < c1) {
-      // The reduction's last 1-3 values: lane q takes value v1 + q, as a vector pass with the rest 0 would.
+      // The reduction's last 1-3 values: lane q takes value v1 + q (a multiply, then an add, in every build).
       for (let i2 = 0; i2 < m; i2++) {
         for (let j2 = 0; j2 < n; j2++) {
           const l = out + ((<usize>(i2 * n + j2)) << 4);
